@@ -1,0 +1,48 @@
+# tnrnn: two commands do everything on a fresh machine (Python 3.11, Debian, root).
+#   make demo   set up .venv (and Debian's graphviz) and run the main job on a default
+#   make test   set up, then run the whole test suite (doctests included)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.stamp-install
+
+.PHONY: demo test test-slow setup system-deps figures bench bench-quick lint clean
+
+setup: $(STAMP) system-deps
+
+$(STAMP): setup.cfg pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e '.[all,test]'
+	touch $(STAMP)
+
+# Debian's graphviz provides the `dot` binary used to render diagrams.
+system-deps:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "installing Debian's graphviz (dot)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q graphviz >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q graphviz >/dev/null; } || \
+	  echo "warning: could not install graphviz; rendering to svg/png/pdf will be unavailable"; }
+
+demo: setup
+	$(VENV)/bin/tnrnn demo
+
+test: setup
+	$(PY) -m pytest
+	$(VENV)/bin/lint-imports
+
+test-slow: setup
+	$(PY) -m pytest -m slow
+
+figures: setup
+	$(VENV)/bin/tnrnn figures --out figures/
+
+bench: setup
+	$(VENV)/bin/tnrnn bench --out benchmarks/results
+
+bench-quick: setup
+	$(VENV)/bin/tnrnn bench --quick --out benchmarks/results
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,85 @@
+"""One exception hierarchy for tnrnn.
+
+Every error raised on bad input says what was given and what is allowed.
+Callers can catch :class:`TnrnnError` for everything tnrnn raises on purpose;
+the more specific classes also derive from the matching built-in exception,
+so ``except ValueError`` keeps working.
+
+Examples
+--------
+>>> from tnrnn.errors import SpecError, TnrnnError
+>>> issubclass(SpecError, ValueError) and issubclass(SpecError, TnrnnError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TnrnnError",
+    "SpecError",
+    "PartitionError",
+    "TooLargeError",
+    "MissingDependencyError",
+    "CertificateError",
+]
+
+
+class TnrnnError(Exception):
+    """Base class of every error tnrnn raises on purpose."""
+
+
+class SpecError(TnrnnError, ValueError):
+    """A size, a weight array or an option is not one that is allowed."""
+
+
+class PartitionError(SpecError):
+    """A partition of time steps is not valid for the given sequence length."""
+
+
+class TooLargeError(TnrnnError, MemoryError):
+    """A computation would not fit the configured memory or time limit.
+
+    Raised *before* any work is done; the message carries the estimate and the
+    limit, and the attributes ``estimate`` and ``limit`` hold them as numbers.
+    """
+
+    def __init__(self, message: str, *, estimate: int | float | None = None,
+                 limit: int | float | None = None):
+        super().__init__(message)
+        self.estimate = estimate
+        self.limit = limit
+
+
+class MissingDependencyError(TnrnnError, ImportError):
+    """An optional dependency (jax, graphviz, python-flint, ...) is missing."""
+
+
+class CertificateError(TnrnnError, ValueError):
+    """A rank certificate is malformed or does not re-run to its stated rank."""
+
+
+def check_positive_int(name: str, value: object, *, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.
+
+    Booleans and floats are refused, even ``3.0``: sizes are counts.
+
+    Examples
+    --------
+    >>> check_positive_int("hidden", 3)
+    3
+    >>> check_positive_int("hidden", 0)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: hidden must be an integer >= 1; got 0
+    """
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise SpecError(
+            f"{name} must be an integer >= {minimum}; got {value!r} "
+            f"({type(value).__name__})"
+        )
+    value = int(value)
+    if value < minimum:
+        raise SpecError(f"{name} must be an integer >= {minimum}; got {value}")
+    return value
