@@ -1,0 +1,132 @@
+"""Partitions of the time steps ``1..T`` into two non-empty sets (A, B).
+
+The Start-End partition ``S = {1..T/2}, E = {T/2+1..T}`` (needs an even
+``T``) is the default of every analysis; odd-even interleaves the steps; any
+explicit split is allowed.
+
+Examples
+--------
+>>> start_end(6)
+Partition(A=(1, 2, 3), B=(4, 5, 6), name='start-end')
+>>> parse_partition("A:1,2,5", 6)
+Partition(A=(1, 2, 5), B=(3, 4, 6), name='A:1,2,5')
+>>> start_end(5)
+Traceback (most recent call last):
+...
+tnrnn.errors.PartitionError: the start-end partition needs an even length T; got T=5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .errors import PartitionError, check_positive_int
+
+__all__ = ["Partition", "start_end", "odd_even", "explicit", "parse_partition",
+           "PARTITION_NAMES"]
+
+PARTITION_NAMES = ("start-end", "odd-even", "A:<steps>")
+
+
+@dataclasses.dataclass(frozen=True)
+class Partition:
+    """Two disjoint, non-empty sets of 1-based time steps covering ``1..T``."""
+
+    A: tuple
+    B: tuple
+    name: str = "explicit"
+
+    def __post_init__(self) -> None:
+        a, b = tuple(sorted(self.A)), tuple(sorted(self.B))
+        object.__setattr__(self, "A", a)
+        object.__setattr__(self, "B", b)
+        if not a or not b:
+            raise PartitionError(f"both sides of a partition must be non-empty; "
+                                 f"got A={list(a)}, B={list(b)}")
+        if set(a) & set(b):
+            raise PartitionError(f"the sides of a partition must be disjoint; "
+                                 f"{sorted(set(a) & set(b))} are in both")
+        T = len(a) + len(b)
+        if set(a) | set(b) != set(range(1, T + 1)):
+            raise PartitionError(f"a partition must cover the time steps 1..{T} "
+                                 f"exactly; got A={list(a)}, B={list(b)}")
+
+    @property
+    def length(self) -> int:
+        """The sequence length ``T`` it partitions."""
+        return len(self.A) + len(self.B)
+
+    def side(self, t: int) -> str:
+        """``"A"`` or ``"B"``: the side of time step ``t``."""
+        return "A" if t in self.A else "B"
+
+    def swapped(self) -> "Partition":
+        return Partition(self.B, self.A, name=f"{self.name} (swapped)")
+
+    @property
+    def is_start_end(self) -> bool:
+        T = self.length
+        return T % 2 == 0 and self.A == tuple(range(1, T // 2 + 1))
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "A": list(self.A), "B": list(self.B)}
+
+
+def _check_length(T: int) -> int:
+    return check_positive_int("length", T, minimum=2)
+
+
+def start_end(T: int) -> Partition:
+    """``A = {1..T/2}``, ``B = {T/2+1..T}``; ``T`` must be even."""
+    T = _check_length(T)
+    if T % 2:
+        raise PartitionError(f"the start-end partition needs an even length T; got T={T}")
+    return Partition(tuple(range(1, T // 2 + 1)), tuple(range(T // 2 + 1, T + 1)),
+                     name="start-end")
+
+
+def odd_even(T: int) -> Partition:
+    """``A`` the odd steps, ``B`` the even steps."""
+    T = _check_length(T)
+    return Partition(tuple(range(1, T + 1, 2)), tuple(range(2, T + 1, 2)),
+                     name="odd-even")
+
+
+def explicit(A, T: int) -> Partition:
+    """``A`` as given, ``B`` the remaining steps of ``1..T``."""
+    T = _check_length(T)
+    try:
+        steps = [int(a) for a in A]
+    except (TypeError, ValueError):
+        raise PartitionError(f"time steps must be integers in 1..{T}; got {A!r}") from None
+    bad = [a for a in steps if not 1 <= a <= T]
+    if bad:
+        raise PartitionError(f"time steps must be integers in 1..{T}; got {bad}")
+    if len(set(steps)) != len(steps):
+        raise PartitionError(f"time steps of A must be distinct; got {steps}")
+    B = tuple(t for t in range(1, T + 1) if t not in steps)
+    return Partition(tuple(steps), B, name="A:" + ",".join(map(str, sorted(steps))))
+
+
+def parse_partition(text, T: int) -> Partition:
+    """``"start-end"``, ``"odd-even"``, ``"A:1,2,5"``, or a Partition (checked
+    against ``T``)."""
+    if isinstance(text, Partition):
+        if text.length != T:
+            raise PartitionError(f"the partition covers {text.length} steps but the "
+                                 f"length is T={T}")
+        return text
+    if text in (None, "start-end"):
+        return start_end(T)
+    if text == "odd-even":
+        return odd_even(T)
+    if isinstance(text, str) and text.startswith("A:"):
+        parts = [p for p in text[2:].split(",") if p.strip()]
+        try:
+            steps = [int(p) for p in parts]
+        except ValueError:
+            raise PartitionError(f"partition {text!r}: steps must be integers, as "
+                                 f"in 'A:1,2,5'") from None
+        return explicit(steps, T)
+    raise PartitionError(f"partition must be one of {', '.join(PARTITION_NAMES)}; "
+                         f"got {text!r}")
