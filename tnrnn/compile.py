@@ -112,7 +112,9 @@ def input_copies(T: int, L: int, t: int) -> int:
     return math.comb(T - t + L - 1, L - 1)
 
 
-def _check_form(spec: Spec, form: str) -> str:
+def _check_form(spec: Spec, form: str | None) -> str:
+    if form is None:
+        return "core" if isinstance(spec, TTRNN) else "cp"
     if form not in FORMS:
         raise SpecError(f"form must be one of {FORMS}; got {form!r}")
     if isinstance(spec, TTRNN) and form != "core":
@@ -121,7 +123,7 @@ def _check_form(spec: Spec, form: str) -> str:
     return form
 
 
-def estimate_size(spec: Spec, form: str = "cp") -> SizeEstimate:
+def estimate_size(spec: Spec, form: str | None = None) -> SizeEstimate:
     """Size of ``compile_network(spec, form)`` without building it.
 
     Examples
@@ -151,16 +153,16 @@ def estimate_size(spec: Spec, form: str = "cp") -> SizeEstimate:
                         tensors=tensors, bonds=tensors - 1, entries=entries)
 
 
-def compile_network(spec: Spec, *, form: str = "cp",
+def compile_network(spec: Spec, *, form: str | None = None,
                     max_tensors: int = DEFAULT_MAX_TENSORS) -> Network:
     """Compile ``spec`` into its tensor network.
 
     Parameters
     ----------
     spec : RAC or TTRNN
-    form : {"cp", "core"}
-        How a RAC unit is drawn (see the module docstring). A TTRNN is always
-        ``"core"``.
+    form : {"cp", "core"}, optional
+        How a RAC unit is drawn (see the module docstring); default ``"cp"``
+        for a RAC. A TTRNN is always ``"core"``.
     max_tensors : int
         Refuse, before building, networks with more tensors than this.
 
