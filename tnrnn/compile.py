@@ -186,7 +186,7 @@ def compile_network(spec: Spec, *, form: str | None = None,
     >>> compile_network(RAC(3, 2, 2, 60), max_tensors=1000)
     Traceback (most recent call last):
     ...
-    tnrnn.errors.TooLargeError: the depth-3, T=60 network would have 119,195 tensors (39,710 unit copies, 37,820 input leaves, 1,040,306 stored entries); the limit is max_tensors=1,000
+    tnrnn.errors.TooLargeError: the depth-3, T=60 network would have 121,022 tensors (39,710 unit copies, 37,820 input leaves, 639,144 stored entries); the limit is max_tensors=1,000
     """
     form = _check_form(spec, form)
     max_tensors = check_positive_int("max_tensors", max_tensors)
