@@ -1,0 +1,122 @@
+"""Write diagrams to files: DOT text as is, or SVG/PNG/PDF through Graphviz.
+
+Only :func:`render` touches Graphviz, and only when asked for an image
+format; it imports the ``graphviz`` package inside the call and checks for
+the ``dot`` binary first, so ``import tnrnn.render`` stays light.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> from tnrnn.circuit import RAC
+>>> from tnrnn.compile import compile_network
+>>> with tempfile.TemporaryDirectory() as d:
+...     p = draw(compile_network(RAC(1, 2, 2, 3)), pathlib.Path(d) / "mps.dot")
+...     p.name, p.read_text().startswith("graph tnrnn {")
+('mps.dot', True)
+"""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+
+from ..errors import MissingDependencyError, SpecError
+from ..network import Network
+from .dot import DEFAULT_MAX_NODES, to_dot
+
+__all__ = ["FORMATS", "render", "draw"]
+
+#: Output formats :func:`render` writes; ``"dot"`` is the text itself.
+FORMATS = ("svg", "png", "pdf", "dot")
+
+_INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: "
+                 "brew install graphviz; conda: conda install graphviz), or write "
+                 "the DOT text itself with format='dot'")
+
+
+def _format(path: pathlib.Path, format: str | None) -> str:
+    if format is None:
+        fmt = path.suffix[1:].lower()
+        if not fmt:
+            raise SpecError(f"cannot tell the format of {str(path)!r}: give a suffix "
+                            f"or format=, one of {FORMATS}")
+    else:
+        fmt = str(format).lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise SpecError(f"format must be one of {FORMATS}; got {fmt!r}")
+    return fmt
+
+
+def render(dot_text: str, path, *, format: str | None = None) -> pathlib.Path:
+    """Write ``dot_text`` to ``path`` as an image (or as DOT text).
+
+    Parameters
+    ----------
+    dot_text : str
+        DOT text, e.g. from :func:`tnrnn.render.to_dot`. Its ``layout``
+        attribute picks the Graphviz engine.
+    path : str or os.PathLike
+        Where to write; missing parent folders are created.
+    format : {"svg", "png", "pdf", "dot"}, optional
+        Default: from the suffix of ``path``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    SpecError
+        Unknown format, or Graphviz rejected the DOT text.
+    MissingDependencyError
+        An image format was asked for and the Graphviz ``dot`` binary (or
+        the ``graphviz`` Python package) is missing.
+
+    Examples
+    --------
+    >>> render("graph g {}", "out.gif")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: format must be one of ('svg', 'png', 'pdf', 'dot'); got 'gif'
+    """
+    if not isinstance(dot_text, str):
+        raise SpecError(f"dot_text must be a str of DOT text; got {type(dot_text).__name__}")
+    path = pathlib.Path(path)
+    fmt = _format(path, format)
+    if fmt == "dot":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dot_text, encoding="utf-8")
+        return path
+    if shutil.which("dot") is None:
+        raise MissingDependencyError(
+            f"rendering to {fmt} needs the Graphviz 'dot' binary on PATH, which was "
+            f"not found: {_INSTALL_HINT}")
+    try:
+        import graphviz
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise MissingDependencyError(
+            f"rendering to {fmt} needs the graphviz Python package: pip install "
+            f"graphviz (and the Graphviz binaries: {_INSTALL_HINT})") from exc
+    try:
+        data = graphviz.Source(dot_text).pipe(format=fmt, quiet=True)
+    except graphviz.CalledProcessError as exc:
+        err = exc.stderr.decode(errors="replace").strip() if isinstance(
+            exc.stderr, bytes) else str(exc.stderr or "").strip()
+        raise SpecError(f"Graphviz could not render the DOT text: {err}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def draw(net: Network, path, *, format: str | None = None, partition=None,
+         highlight=(), caption: str | None = None, collapse="auto",
+         max_nodes: int = DEFAULT_MAX_NODES) -> pathlib.Path:
+    """``render(to_dot(net, ...), path, format=format)`` in one call.
+
+    See :func:`tnrnn.render.to_dot` for the drawing options and
+    :func:`render` for the formats and errors.
+    """
+    text = to_dot(net, partition=partition, highlight=highlight, caption=caption,
+                  collapse=collapse, max_nodes=max_nodes)
+    return render(text, path, format=format)
