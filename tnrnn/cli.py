@@ -1,3 +1,705 @@
-"""Command-line interface (work in progress)."""
-def main():  # pragma: no cover
-    raise SystemExit("not yet")
+"""Command-line interface: a thin layer over the public API.
+
+Every subcommand prints a readable table by default and plain JSON with
+``--json``. Bad input prints ``error: ...`` (what was given, what is allowed)
+and exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import TnrnnError
+
+__all__ = ["main", "cli"]
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    """Turns tnrnn's own errors into ``error: ...`` and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TnrnnError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def _spec_options(func):
+    """-L/-R/-M/-T/-K and --arch, shared by every subcommand."""
+    options = [
+        click.option("-L", "--depth", type=int, default=None,
+                     help="Number of recurrent layers L  [default: 2; a TT-RNN has depth 1]."),
+        click.option("-R", "--hidden", type=int, default=3, show_default=True,
+                     help="Hidden width R (bond dimension)."),
+        click.option("-M", "--input-dim", type=int, default=3, show_default=True,
+                     help="Input dimension M (alphabet size for one-hot inputs)."),
+        click.option("-T", "--length", type=int, default=6, show_default=True,
+                     help="Sequence length T (even for the Start-End partition)."),
+        click.option("-K", "--outputs", type=int, default=1, show_default=True,
+                     help="Number of outputs K (analyses use one output)."),
+        click.option("--arch", type=click.Choice(["rac", "ttrnn"]), default="rac",
+                     show_default=True,
+                     help="rac: Recurrent Arithmetic Circuit; ttrnn: tensor-train RNN "
+                          "with a general R x M x R core."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _make_spec(depth, hidden, input_dim, length, outputs, arch):
+    from .circuit import RAC, TTRNN
+
+    from .errors import SpecError
+
+    if arch == "ttrnn":
+        if depth not in (None, 1):
+            raise SpecError(f"a tensor-train RNN has depth 1; got --depth {depth}")
+        return TTRNN(hidden=hidden, input_dim=input_dim, length=length, outputs=outputs)
+    return RAC(depth=2 if depth is None else depth, hidden=hidden, input_dim=input_dim, length=length,
+               outputs=outputs)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=_json_default))
+
+
+def _json_default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(package_name="tnrnn", prog_name="tnrnn")
+def cli():
+    """tnrnn: how much long-term memory can a recurrent network express?
+
+    Compiles Recurrent Arithmetic Circuits (RACs) of any depth and tensor-train
+    RNNs into tensor networks, and bounds or certifies their separation rank
+    (Start-End by default): the theorem bounds, min-cut and duplication-aware
+    bounds, and ranks certified by exact arithmetic over a prime field.
+
+    Start with `tnrnn demo`, or `tnrnn COMMAND --help`.
+    """
+
+
+# --------------------------------------------------------------------- compile
+@cli.command("compile", context_settings=CONTEXT)
+@_spec_options
+@click.option("--form", type=click.Choice(["cp", "core"]), default=None,
+              help="RAC unit as copy tensor + W_H + W_I ('cp', default) or one fused "
+                   "core ('core'). A TT-RNN is always 'core'.")
+@click.option("--max-tensors", type=int, default=200_000, show_default=True,
+              help="Refuse (with the size estimate) networks with more tensors.")
+@click.option("--cost/--no-cost", default=True, show_default=True,
+              help="Estimate the contraction cost (FLOPs, largest intermediate).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def compile_cmd(depth, hidden, input_dim, length, outputs, arch, form, max_tensors,
+                cost, as_json):
+    """Compile a circuit into its tensor network and summarise it.
+
+    A depth-1 RAC or a TT-RNN becomes a matrix product state; a deep RAC
+    becomes a tree in which the sub-network computing each hidden state is
+    duplicated once per use (unit (t,l) appears C(T-t+L-l, L-l) times).
+
+    \b
+    Example:
+      tnrnn compile -L 2 -R 3 -M 3 -T 6
+      tnrnn compile -L 3 -T 10 --json
+    """
+    from .compile import compile_network, estimate_size
+
+    spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
+    t0 = time.perf_counter()
+    net = compile_network(spec, form=form, max_tensors=max_tensors)
+    seconds = time.perf_counter() - t0
+    summary = net.summary()
+    est = estimate_size(spec, net.meta["form"])
+    data = {
+        "spec": spec.to_dict(),
+        "form": net.meta["form"],
+        "tensors": summary["tensors"],
+        "bonds": summary["bonds"],
+        "units": est.units,
+        "input_leaves": summary["input_leaves"],
+        "state_leaves": est.state_leaves,
+        "max_bond": summary["max_bond"],
+        "entries": est.entries,
+        "kinds": summary["kinds"],
+        "compile_seconds": round(seconds, 4),
+    }
+    if cost:
+        data["contraction_cost"] = _cost_summary(net)
+    if as_json:
+        _emit_json(data)
+        return
+    _print_compile(spec, data)
+
+
+def _cost_summary(net) -> dict | None:
+    try:
+        from .contract.cost import contraction_cost
+    except ImportError:  # pragma: no cover - contract package incomplete
+        return None
+    c = contraction_cost(net)
+    return {"flops": c.flops, "log10_flops": round(_log10(c.flops), 3),
+            "max_intermediate": c.max_intermediate,
+            "log2_max_intermediate": round(c.log2_max_intermediate, 3),
+            "memory_written": c.memory_written, "path_finder": c.finder}
+
+
+def _log10(n: int) -> float:
+    import math
+
+    return math.log10(n) if n > 0 else float("-inf")
+
+
+def _print_compile(spec, data) -> None:
+    from rich.table import Table
+
+    con = _console()
+    kind = "TT-RNN" if spec.kind == "ttrnn" else f"depth-{spec.depth} RAC"
+    shape = "matrix product state" if spec.depth == 1 else "duplicated multilayer network (a tree)"
+    con.print(f"[bold]{kind}[/bold] R={spec.hidden} M={spec.input_dim} T={spec.length} "
+              f"K={spec.outputs} -> {shape}, form '{data['form']}'")
+    tab = Table(show_header=False, box=None, pad_edge=False)
+    tab.add_column(style="bold")
+    tab.add_column()
+    tab.add_row("tensors", f"{data['tensors']:,}  " + ", ".join(
+        f"{k} {v:,}" for k, v in data["kinds"].items()))
+    tab.add_row("bonds", f"{data['bonds']:,}")
+    tab.add_row("RAC units", f"{data['units']:,} (with duplicates)")
+    tab.add_row("input leaves", f"{sum(data['input_leaves'].values()):,}: " + "  ".join(
+        f"x{t}:{n}" for t, n in data["input_leaves"].items()))
+    tab.add_row("largest bond", str(data["max_bond"]))
+    tab.add_row("stored entries", f"{data['entries']:,}")
+    c = data.get("contraction_cost")
+    if c:
+        tab.add_row("contraction cost",
+                    f"{c['flops']:,} FLOPs (10^{c['log10_flops']:.2f}), largest intermediate "
+                    f"{c['max_intermediate']:,} entries (2^{c['log2_max_intermediate']:.1f}), "
+                    f"path '{c['path_finder']}'")
+    tab.add_row("compiled in", f"{data['compile_seconds']:.3f} s")
+    con.print(tab)
+
+
+# ---------------------------------------------------------------------- bounds
+def _partition_option(func):
+    return click.option(
+        "--partition", default="start-end", show_default=True,
+        help="Split of the time steps: start-end (needs even T), odd-even, or an "
+             "explicit A side such as A:1,2,5.")(func)
+
+
+def _inputs_option(func):
+    return click.option(
+        "--inputs", type=click.Choice(["continuous", "one-hot"]), default="continuous",
+        show_default=True,
+        help="Which separation rank: of the polynomial (continuous inputs) or of the "
+             "one-hot grid tensor.")(func)
+
+
+def _bounds_payload(spec, partition, inputs) -> dict:
+    from .bounds import all_bounds
+    from .partition import parse_partition
+
+    part = parse_partition(partition, spec.length)
+    bounds = all_bounds(spec, part, inputs)
+    return {
+        "spec": spec.to_dict(),
+        "partition": part.to_dict(),
+        "inputs": inputs,
+        "bounds": [_bound_dict(b) for b in bounds],
+    }
+
+
+def _bound_dict(b) -> dict:
+    d = b.to_dict()
+    d["log2"] = round(d["log2"], 6)
+    return d
+
+
+_STATUS_STYLE = {"theorem": "green", "derived": "cyan", "empirical": "yellow",
+                 "conjecture": "magenta"}
+
+
+def _bounds_table(payload, *, rank: int | None = None):
+    from rich.table import Table
+
+    tab = Table(title=None, header_style="bold")
+    for col in ("bound", "kind", "value", "log2", "status", "holds for", "inputs", "formula"):
+        tab.add_column(col, justify="right" if col in ("value", "log2") else "left",
+                       overflow="fold")
+    for b in payload["bounds"]:
+        value = _fmt_int(b["value"])
+        flag = ""
+        if rank is not None and b["status"] in ("theorem", "derived"):
+            if (b["kind"] == "upper" and rank > b["value"]) or \
+                    (b["kind"] == "lower" and rank < b["value"]):
+                flag = " [bold red]CONTRADICTED[/]"
+        style = _STATUS_STYLE.get(b["status"], "")
+        tab.add_row(b["name"], b["kind"], value + flag, f"{b['log2']:.2f}",
+                    f"[{style}]{b['status']}[/]", b["holds_for"], b["inputs"], b["formula"])
+    return tab
+
+
+def _fmt_int(v: int) -> str:
+    s = f"{v:,}"
+    if len(s) > 22:
+        import math
+        return f"~10^{math.log10(v):.1f}"
+    return s
+
+
+def _spec_line(spec, payload) -> str:
+    kind = "TT-RNN" if spec.kind == "ttrnn" else f"depth-{spec.depth} RAC"
+    p = payload["partition"]
+    return (f"[bold]{kind}[/] R={spec.hidden} M={spec.input_dim} T={spec.length}; "
+            f"partition {p['name']}: A={_steps(p['A'])} B={_steps(p['B'])}; "
+            f"{payload['inputs']} inputs")
+
+
+def _steps(steps) -> str:
+    return "{" + ",".join(map(str, steps)) + "}"
+
+
+@cli.command("bounds", context_settings=CONTEXT)
+@_spec_options
+@_partition_option
+@_inputs_option
+@click.option("--symbolic", is_flag=True,
+              help="Also print the closed forms as sympy expressions in T, R, M, L.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
+               symbolic, as_json):
+    """Bounds on the separation rank, each labelled with its status.
+
+    Lists every bound that applies to the partition: the published theorems
+    (as stated in Levine et al.), derived bounds (duplication-aware U_sym,
+    input-side caps, the min-cut of the compiled network, found without
+    building it), empirical values and conjectures. Upper bounds of status
+    theorem/derived hold for all weights; lower bounds for almost all weights.
+
+    \b
+    Example:
+      tnrnn bounds -L 2 -R 3 -M 3 -T 8
+      tnrnn bounds -L 3 -R 2 -M 2 -T 10 --partition odd-even --json
+    """
+    spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
+    payload = _bounds_payload(spec, partition, inputs)
+    if symbolic:
+        from .bounds import symbolic_bounds
+        from .partition import parse_partition
+
+        if parse_partition(partition, spec.length).is_start_end:
+            payload["symbolic"] = {k: str(v) for k, v in symbolic_bounds().items()}
+        else:
+            payload["symbolic"] = {k: str(v) for k, v in symbolic_bounds(prefix=True).items()}
+    if as_json:
+        _emit_json(payload)
+        return
+    con = _console()
+    con.print(_spec_line(spec, payload))
+    con.print(_bounds_table(payload))
+    if symbolic:
+        con.print("[bold]closed forms[/] (Start-End: T/2; prefix partitions: k = |A|)")
+        for k, v in payload["symbolic"].items():
+            con.print(f"  {k} = {v}")
+
+
+# ------------------------------------------------------------------------ rank
+class _RankProgress:
+    """Adapts ``progress(stage, done, total)`` to a rich progress bar."""
+
+    def __init__(self, progress, label: str):
+        self.progress = progress
+        self.task = progress.add_task(label, total=None)
+        self.label = label
+
+    def __call__(self, stage, done, total):
+        desc = f"{self.label}: {'evaluating' if stage == 'evaluate' else 'rank mod p'}"
+        self.progress.update(self.task, description=desc, completed=done, total=total or None)
+
+
+def _progress_bar(enabled: bool):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
+                    disable=not enabled, console=_console_err())
+
+
+def _console_err():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _flag_contradictions(rank: int, bounds: list) -> list:
+    """Names of theorem/derived bounds the certified rank contradicts.
+
+    A certified rank r is a lower bound on the generic rank, so it can only
+    contradict an *upper* bound valid for those weights, or a lower bound if
+    the search was complete (then r is the instance rank)."""
+    bad = []
+    for b in bounds:
+        if b["status"] not in ("theorem", "derived"):
+            continue
+        if b["kind"] == "upper" and rank > b["value"]:
+            bad.append(b["name"])
+        if b["kind"] == "lower" and rank < b["value"]:
+            bad.append(b["name"])
+    return bad
+
+
+@cli.command("rank", context_settings=CONTEXT)
+@_spec_options
+@_partition_option
+@_inputs_option
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the weights, initial states and sampled inputs.")
+@click.option("--prime", type=int, default=None,
+              help="Prime modulus below 2^31  [default: 2147483647].")
+@click.option("--max-samples", type=int, default=None,
+              help="Most sampled halves per side (the search stops there and says the "
+                   "rank is only a lower bound)  [default: 4096].")
+@click.option("--check", "check", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="Re-run a certificate (JSON file) and confirm its rank; "
+                                 "the size options are then ignored.")
+@click.option("--save", type=click.Path(dir_okay=False), default=None,
+              help="Write the certificate to this JSON file.")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs, seed,
+             prime, max_samples, check, save, progress, as_json):
+    """Certified separation rank, by exact arithmetic mod a prime.
+
+    Weights, initial states and inputs are drawn from GF(p); the rank of the
+    sample matrix Y[i,j] = y(a_i ++ b_j) mod p certifies that the generic rank
+    is at least that value (and equals it with high probability once the
+    samples outnumber it). The bounds are printed beside it, and any bound the
+    rank contradicts is flagged.
+
+    \b
+    Example:
+      tnrnn rank -L 2 -R 3 -M 3 -T 8
+      tnrnn rank -L 2 -R 4 -M 4 -T 4 --inputs one-hot --save cert.json
+      tnrnn rank --check cert.json
+    """
+    from .rank import check_certificate, separation_rank
+
+    if check:
+        cert = _read_json(check)
+        with _progress_bar(progress and not as_json):
+            result = check_certificate(cert)
+        spec = result.spec
+        partition = result.partition
+        inputs = result.inputs
+    else:
+        spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
+        kwargs = {"seed": seed}
+        if prime is not None:
+            kwargs["prime"] = prime
+        if max_samples is not None:
+            kwargs["max_samples"] = max_samples
+        # Validate the partition and bounds before the (longer) rank search.
+        _bounds_payload(spec, partition, inputs)
+        with _progress_bar(progress and not as_json) as bar:
+            cb = _RankProgress(bar, "certified rank") if (progress and not as_json) else None
+            result = separation_rank(spec, partition, inputs=inputs, progress=cb, **kwargs)
+    payload = _bounds_payload(spec, result.partition, inputs)
+    payload["rank"] = result.rank
+    payload["complete"] = result.complete
+    payload["exact"] = True
+    payload["method"] = result.method
+    payload["samples"] = list(result.samples)
+    payload["timings"] = {k: round(v, 4) for k, v in result.timings.items()}
+    payload["contradicted"] = _flag_contradictions(result.rank, payload["bounds"]) \
+        if result.complete else [b for b in _flag_contradictions(result.rank, payload["bounds"])
+                                 if any(x["name"] == b and x["kind"] == "upper"
+                                        for x in payload["bounds"])]
+    payload["certificate"] = result.certificate
+    if check:
+        payload["checked"] = True
+    if save:
+        Path(save).write_text(json.dumps(result.certificate, indent=2) + "\n")
+    if as_json:
+        _emit_json(payload)
+        return
+    con = _console()
+    con.print(_spec_line(spec, payload))
+    con.print(_bounds_table(payload, rank=result.rank if result.complete else None))
+    verdict = "[bold green]consistent with every theorem/derived bound[/]" \
+        if not payload["contradicted"] else \
+        f"[bold red]contradicts {', '.join(payload['contradicted'])}[/]"
+    con.print(f"[bold]certified rank:[/] {result.describe()}")
+    con.print(f"  {verdict}; evaluation {result.timings.get('evaluate', 0):.2f} s, "
+              f"rank routine {result.timings.get('rank', 0):.2f} s")
+    if check:
+        con.print(f"  certificate {check}: re-ran to the same rank [green]OK[/]")
+    if save:
+        con.print(f"  certificate written to {save} (re-run: tnrnn rank --check {save})")
+
+
+def _read_json(path):
+    from .errors import CertificateError
+
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise CertificateError(f"cannot read certificate {path}: {exc}") from None
+
+
+# ----------------------------------------------------------------------- table
+def _int_list(name):
+    def parse(ctx, param, value):
+        from .errors import SpecError
+
+        if value is None:
+            return None
+        try:
+            items = [int(v) for v in str(value).split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(
+                f"expected comma-separated integers such as 1,2,3; got {value!r}") from None
+        if not items:
+            raise click.BadParameter(f"give at least one value; got {value!r}")
+        return items
+    return parse
+
+
+@cli.command("table", context_settings=CONTEXT)
+@click.option("--depth", default="1,2,3", show_default=True, callback=_int_list("depth"),
+              help="Depths L, comma-separated.")
+@click.option("--hidden", default="2,3", show_default=True, callback=_int_list("hidden"),
+              help="Hidden widths R, comma-separated.")
+@click.option("--input-dim", default="2,3", show_default=True,
+              callback=_int_list("input-dim"), help="Input dimensions M, comma-separated.")
+@click.option("--length", default="2,4,6,8", show_default=True,
+              callback=_int_list("length"), help="Sequence lengths T, comma-separated.")
+@_partition_option
+@_inputs_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every rank.")
+@click.option("--max-samples", type=int, default=None,
+              help="Most sampled halves per side for each rank  [default: 4096].")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the table as CSV.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the table as JSON ('-' for stdout, no table then).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr.")
+def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_samples,
+              csv_path, json_path, progress):
+    """Sweep architectures: bounds and certified ranks side by side.
+
+    One row per (L, R, M, T): the theorem lower bound, the tightest
+    theorem/derived upper bound, U_sym, the min-cut bound and the certified
+    rank, with the rank checked against every bound.
+
+    \b
+    Example:
+      tnrnn table --depth 1,2,3 --hidden 2,3 --input-dim 2,3 --length 2,4,6,8
+      tnrnn table --depth 2 --hidden 4 --input-dim 4 --length 4,8 --csv out.csv
+    """
+    import itertools
+
+    from .circuit import RAC
+    from .rank import separation_rank
+
+    combos = list(itertools.product(depth, hidden, input_dim, length))
+    # Validate every combination before any rank is computed.
+    specs = [RAC(L, R, M, T) for L, R, M, T in combos]
+    payloads = [_bounds_payload(s, partition, inputs) for s in specs]
+    rows = []
+    show = progress and json_path != "-"
+    with _progress_bar(show) as bar:
+        task = bar.add_task("sweep", total=len(specs))
+        for spec, payload in zip(specs, payloads):
+            bar.update(task, description=f"L={spec.depth} R={spec.hidden} "
+                                         f"M={spec.input_dim} T={spec.length}")
+            kwargs = {"seed": seed}
+            if max_samples is not None:
+                kwargs["max_samples"] = max_samples
+            res = separation_rank(spec, partition, inputs=inputs, **kwargs)
+            rows.append(_table_row(spec, payload, res))
+            bar.advance(task)
+    data = {"partition": partition, "inputs": inputs, "seed": seed, "rows": rows}
+    if csv_path:
+        _write_csv(csv_path, rows)
+    if json_path == "-":
+        _emit_json(data)
+        return
+    if json_path:
+        Path(json_path).write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+    _print_table(rows, partition, inputs)
+    bad = [r for r in rows if r["contradicted"]]
+    con = _console()
+    if bad:
+        con.print(f"[bold red]{len(bad)} row(s) contradict a theorem/derived bound[/]")
+    else:
+        con.print(f"every certified rank lies within every theorem/derived bound "
+                  f"({len(rows)} rows)")
+    for path in (csv_path, json_path):
+        if path:
+            con.print(f"wrote {path}")
+
+
+def _value(payload, name):
+    for b in payload["bounds"]:
+        if b["name"] == name:
+            return b["value"]
+    return None
+
+
+def _table_row(spec, payload, res) -> dict:
+    bounds = payload["bounds"]
+    proved = [b for b in bounds if b["status"] in ("theorem", "derived")]
+    uppers = [b["value"] for b in proved if b["kind"] == "upper"]
+    lowers = [b["value"] for b in proved if b["kind"] == "lower"]
+    contradicted = _flag_contradictions(res.rank, bounds)
+    if not res.complete:
+        contradicted = [n for n in contradicted if _value(payload, n) is not None
+                        and any(b["name"] == n and b["kind"] == "upper" for b in bounds)]
+    return {
+        "depth": spec.depth, "hidden": spec.hidden, "input_dim": spec.input_dim,
+        "length": spec.length,
+        "lower_theorem": max(lowers) if lowers else None,
+        "conjecture": _value(payload, "depthL-conjecture"),
+        "rank": res.rank, "complete": res.complete,
+        "upper_best": min(uppers) if uppers else None,
+        "u_sym": _value(payload, "u-sym"),
+        "min_cut": _value(payload, "min-cut"),
+        "poly_cap": _value(payload, "poly-cap"),
+        "grid_cap": _value(payload, "grid-cap"),
+        "contradicted": ",".join(contradicted),
+        "seconds": round(res.timings.get("total", 0.0), 3),
+    }
+
+
+def _write_csv(path, rows) -> None:
+    import csv
+
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _print_table(rows, partition, inputs) -> None:
+    from rich.table import Table
+
+    tab = Table(title=f"separation rank, {partition}, {inputs} inputs", header_style="bold")
+    cols = [("L", "depth"), ("R", "hidden"), ("M", "input_dim"), ("T", "length"),
+            ("lower (thm)", "lower_theorem"), ("conj.", "conjecture"),
+            ("certified rank", "rank"), ("best upper", "upper_best"), ("U_sym", "u_sym"),
+            ("min-cut", "min_cut"), ("s", "seconds")]
+    for title, _ in cols:
+        tab.add_column(title, justify="right")
+    for r in rows:
+        cells = []
+        for _, key in cols:
+            v = r[key]
+            if key == "rank":
+                v = f"{v}" + ("" if r["complete"] else "+")
+                if r["contradicted"]:
+                    v = f"[bold red]{v}![/]"
+                else:
+                    v = f"[bold]{v}[/]"
+            elif isinstance(v, int):
+                v = _fmt_int(v)
+            elif v is None:
+                v = "-"
+            cells.append(str(v))
+        tab.add_row(*cells)
+    con = _console()
+    con.print(tab)
+    con.print("'+' = sample cap reached, rank is a lower bound only; '!' = contradicts a "
+              "theorem/derived bound; 'conj.' = conjectured lower bound (never asserted)")
+
+
+# ------------------------------------------------------------------------ draw
+@cli.command("draw", context_settings=CONTEXT)
+@_spec_options
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
+              help="File to write (svg, png, pdf or dot; the suffix picks the format).")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]),
+              default=None, help="Output format, when the suffix does not say.")
+@click.option("--form", type=click.Choice(["cp", "core"]), default=None,
+              help="RAC unit as copy tensor + W_H + W_I ('cp') or one fused core ('core').")
+@click.option("--partition", default="start-end", show_default=True,
+              help="Colour input legs by side: start-end, odd-even, or A:1,2,5.")
+@click.option("--cut", is_flag=True,
+              help="Highlight the min-cut edges for the partition and write the bound "
+                   "in the caption.")
+@click.option("--collapse", type=click.Choice(["auto", "yes", "no"]), default="auto",
+              show_default=True,
+              help="Collapsed view (one box per unit type with its multiplicity): "
+                   "auto above the size threshold.")
+@click.option("--max-tensors", type=int, default=20_000, show_default=True,
+              help="Refuse networks with more tensors than this.")
+def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
+             partition, cut, collapse, max_tensors):
+    """Draw the compiled network: time left to right, layers bottom to top.
+
+    Duplicated sub-networks are shaded by copy number; bonds are labelled with
+    their dimension; input legs are coloured by the side of the partition.
+    Large networks collapse to one box per unit type.
+
+    \b
+    Example:
+      tnrnn draw -L 2 -R 3 -M 3 -T 6 -o net.svg --cut
+    """
+    from .compile import compile_network
+    from .partition import parse_partition
+    from .render import draw
+
+    spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
+    net = compile_network(spec, form=form, max_tensors=max_tensors)
+    part = parse_partition(partition, spec.length)
+    highlight, caption = (), None
+    if cut:
+        from .bounds import min_cut
+
+        c = min_cut(net, part)
+        highlight = tuple(ix for ix, _ in c.edges)
+        sizes = sorted({s for _, s in c.edges})
+        factors = " * ".join(f"{s}^{sum(1 for _, z in c.edges if z == s)}" for s in sizes)
+        caption = f"min-cut bound ({part.name}): {factors} = {c.value:,}"
+    path = draw(net, output, format=fmt, partition=part, highlight=highlight,
+                caption=caption, collapse={"yes": True, "no": False}.get(collapse, "auto"))
+    click.echo(f"wrote {path}" + (f"  ({caption})" if caption else ""))
+
+
+def main(argv=None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="tnrnn", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
