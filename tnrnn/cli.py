@@ -71,7 +71,10 @@ def _make_spec(depth, hidden, input_dim, length, outputs, arch):
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False)
+    con = Console(highlight=False)
+    if not con.is_terminal:  # logs, pipes, READMEs: do not squeeze tables into 80 columns
+        con = Console(highlight=False, width=150)
+    return con
 
 
 def _emit_json(data) -> None:
@@ -527,25 +530,13 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
     import itertools
 
     from .circuit import RAC
-    from .rank import separation_rank
 
     combos = list(itertools.product(depth, hidden, input_dim, length))
     # Validate every combination before any rank is computed.
     specs = [RAC(L, R, M, T) for L, R, M, T in combos]
     payloads = [_bounds_payload(s, partition, inputs) for s in specs]
-    rows = []
-    show = progress and json_path != "-"
-    with _progress_bar(show) as bar:
-        task = bar.add_task("sweep", total=len(specs))
-        for spec, payload in zip(specs, payloads):
-            bar.update(task, description=f"L={spec.depth} R={spec.hidden} "
-                                         f"M={spec.input_dim} T={spec.length}")
-            kwargs = {"seed": seed}
-            if max_samples is not None:
-                kwargs["max_samples"] = max_samples
-            res = separation_rank(spec, partition, inputs=inputs, **kwargs)
-            rows.append(_table_row(spec, payload, res))
-            bar.advance(task)
+    rows = _sweep(specs, payloads, partition, inputs, seed, max_samples,
+                  progress and json_path != "-")
     data = {"partition": partition, "inputs": inputs, "seed": seed, "rows": rows}
     if csv_path:
         _write_csv(csv_path, rows)
@@ -565,6 +556,25 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
     for path in (csv_path, json_path):
         if path:
             con.print(f"wrote {path}")
+
+
+def _sweep(specs, payloads, partition, inputs, seed, max_samples, show) -> list:
+    """Certified rank of every spec, with a progress bar; one table row each."""
+    from .rank import separation_rank
+
+    rows = []
+    with _progress_bar(show) as bar:
+        task = bar.add_task("sweep", total=len(specs))
+        for spec, payload in zip(specs, payloads):
+            bar.update(task, description=f"L={spec.depth} R={spec.hidden} "
+                                         f"M={spec.input_dim} T={spec.length}")
+            kwargs = {"seed": seed}
+            if max_samples is not None:
+                kwargs["max_samples"] = max_samples
+            res = separation_rank(spec, partition, inputs=inputs, **kwargs)
+            rows.append(_table_row(spec, payload, res))
+            bar.advance(task)
+    return rows
 
 
 def _value(payload, name):
@@ -623,7 +633,7 @@ def _print_table(rows, partition, inputs) -> None:
         for _, key in cols:
             v = r[key]
             if key == "rank":
-                v = f"{v}" + ("" if r["complete"] else "+")
+                v = f"{v:,}" + ("" if r["complete"] else "+")
                 if r["contradicted"]:
                     v = f"[bold red]{v}![/]"
                 else:
@@ -691,6 +701,71 @@ def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
     path = draw(net, output, format=fmt, partition=part, highlight=highlight,
                 caption=caption, collapse={"yes": True, "no": False}.get(collapse, "auto"))
     click.echo(f"wrote {path}" + (f"  ({caption})" if caption else ""))
+
+
+# ------------------------------------------------------------------------ demo
+@cli.command("demo", context_settings=CONTEXT)
+@click.option("-R", "--hidden", type=int, default=3, show_default=True, help="Hidden width R.")
+@click.option("-M", "--input-dim", type=int, default=3, show_default=True,
+              help="Input dimension M.")
+@click.option("-T", "--length", type=int, default=8, show_default=True,
+              help="Sequence length T (even).")
+@click.option("--max-depth", type=int, default=3, show_default=True,
+              help="Compare depths 1..max-depth.")
+@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True,
+              help="Folder for the diagram and the table (CSV).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr.")
+def demo_cmd(hidden, input_dim, length, max_depth, out, progress):
+    """The main job on a built-in default: does depth buy long-term memory?
+
+    For RACs of depth 1..3 with R = M = 3 and T = 8, compiles each network,
+    lists the Start-End bounds, certifies the separation rank by exact
+    arithmetic mod p, and draws the depth-2 network with its min-cut.
+    """
+    import shutil
+
+    from .circuit import RAC
+    from .compile import compile_network
+    from .partition import start_end
+
+    con = _console()
+    specs = [RAC(L, hidden, input_dim, length) for L in range(1, max_depth + 1)]
+    part = start_end(length)
+    con.print(f"[bold]tnrnn demo[/]: Start-End separation rank of RACs with R={hidden}, "
+              f"M={input_dim}, T={length}, depth 1..{max_depth} (continuous inputs)\n")
+    for spec in specs:
+        net = compile_network(spec)
+        s = net.summary()
+        con.print(f"  depth {spec.depth}: compiled to {s['tensors']:,} tensors, "
+                  f"{sum(s['input_leaves'].values()):,} input leaves "
+                  f"(x1 copied {s['input_leaves'][1]:,} times)")
+    payloads = [_bounds_payload(s, "start-end", "continuous") for s in specs]
+    rows = _sweep(specs, payloads, "start-end", "continuous", 0, None, progress)
+    con.print()
+    _print_table(rows, "start-end", "continuous")
+    outdir = Path(out)
+    outdir.mkdir(parents=True, exist_ok=True)
+    _write_csv(outdir / "demo.csv", rows)
+    con.print(f"\nwrote {outdir / 'demo.csv'}")
+    if max_depth >= 2:
+        from .bounds import min_cut
+        from .render import draw
+
+        spec2 = RAC(2, hidden, input_dim, length)
+        net2 = compile_network(spec2)
+        c = min_cut(net2, part)
+        fmt = "svg" if shutil.which("dot") else "dot"
+        path = draw(net2, outdir / f"demo-depth2.{fmt}", partition=part,
+                    highlight=tuple(ix for ix, _ in c.edges),
+                    caption=f"min-cut bound {c.value:,}")
+        con.print(f"wrote {path} (the depth-2 network with its min-cut highlighted)")
+    ranks = ", ".join(f"depth {r['depth']}: {r['rank']:,}" for r in rows)
+    con.print(f"\n[bold]answer:[/] certified Start-End separation ranks {ranks}. "
+              "Depth multiplies the memory a RAC can express; every rank is exact "
+              "(mod p) and re-runnable with `tnrnn rank --check`.")
+    if any(r["contradicted"] for r in rows):
+        raise SystemExit(1)
 
 
 def main(argv=None) -> None:
