@@ -169,7 +169,7 @@ def _cost_summary(net) -> dict | None:
     return {"flops": c.flops, "log10_flops": round(_log10(c.flops), 3),
             "max_intermediate": c.max_intermediate,
             "log2_max_intermediate": round(c.log2_max_intermediate, 3),
-            "memory_written": c.memory_written, "path_finder": c.finder}
+            "memory_written": c.memory_written, "path_finder": c.optimize}
 
 
 def _log10(n: int) -> float:

@@ -1,0 +1,162 @@
+"""The command-line interface: JSON contracts, help, errors (exit 2, no traceback)."""
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from tnrnn.cli import cli
+from tnrnn.compile import input_copies
+
+
+def run(*args, ok=True):
+    res = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    if ok:
+        assert res.exit_code == 0, res.output
+    return res
+
+
+def run_json(*args):
+    return json.loads(run(*args).stdout)
+
+
+def test_help_for_every_command():
+    top = run("--help").output
+    for cmd in ("compile", "bounds", "rank", "table", "draw", "demo"):
+        assert cmd in top
+        text = run(cmd, "--help").output
+        assert "Example" in text or cmd == "demo"
+        assert "--help" in text
+
+
+def test_compile_json_keys_and_counts():
+    d = run_json("compile", "-L", "2", "-R", "3", "-M", "3", "-T", "6", "--json")
+    for key in ("tensors", "bonds", "units", "input_leaves", "max_bond"):
+        assert key in d
+    assert d["units"] == math.comb(6 + 2, 2) - 1
+    assert d["input_leaves"] == {str(t): input_copies(6, 2, t) for t in range(1, 7)}
+    assert d["max_bond"] == 3
+    assert d["bonds"] == d["tensors"] - 1  # a tree
+    assert d["contraction_cost"]["flops"] > 0
+
+
+def test_compile_ttrnn_is_mps():
+    d = run_json("compile", "--arch", "ttrnn", "-R", "2", "-M", "3", "-T", "5", "--json")
+    assert d["kinds"] == {"W_O": 1, "core": 5, "h0": 1}
+    assert d["input_leaves"] == {str(t): 1 for t in range(1, 6)}
+
+
+def test_bounds_json_schema_matches_api():
+    from tnrnn.bounds import all_bounds
+    from tnrnn.circuit import RAC
+
+    d = run_json("bounds", "-L", "2", "-R", "3", "-M", "3", "-T", "8", "--json")
+    assert d["spec"]["depth"] == 2 and d["spec"]["length"] == 8
+    assert d["partition"]["A"] == [1, 2, 3, 4] and d["partition"]["B"] == [5, 6, 7, 8]
+    assert d["inputs"] == "continuous"
+    api = {b.name: b.value for b in all_bounds(RAC(2, 3, 3, 8))}
+    assert {b["name"]: b["value"] for b in d["bounds"]} == api
+    for b in d["bounds"]:
+        assert set(b) >= {"name", "kind", "value", "log2", "status", "holds_for"}
+        assert b["kind"] in ("upper", "lower")
+        assert isinstance(b["value"], int)
+        assert b["log2"] == pytest.approx(math.log2(b["value"]), abs=1e-5)
+
+
+def test_bounds_symbolic_and_partitions():
+    d = run_json("bounds", "-L", "2", "-T", "8", "--symbolic", "--json")
+    assert "R*binomial(R + T/2 - 1, T/2)" in d["symbolic"].values()
+    d = run_json("bounds", "-L", "2", "-T", "7", "--partition", "A:1,2,5", "--json")
+    assert d["partition"]["A"] == [1, 2, 5]
+    d = run_json("bounds", "-L", "2", "-T", "6", "--partition", "odd-even", "--json",
+                 "--inputs", "one-hot")
+    assert d["inputs"] == "one-hot"
+
+
+def test_rank_json_and_certificate_round_trip(tmp_path):
+    cert = tmp_path / "cert.json"
+    d = run_json("rank", "-L", "2", "-R", "2", "-M", "2", "-T", "8", "--json",
+                 "--save", str(cert), "--no-progress")
+    assert d["rank"] == 10  # THEORY.md section 5 check value
+    assert d["method"].startswith("modp")
+    assert d["certificate"]["rank"] == 10
+    assert d["contradicted"] == []
+    again = run_json("rank", "--check", str(cert), "--json")
+    assert again["rank"] == 10 and again["checked"]
+
+
+def test_rank_check_rejects_tampered_certificate(tmp_path):
+    cert = tmp_path / "cert.json"
+    run("rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--save", str(cert),
+        "--no-progress")
+    data = json.loads(cert.read_text())
+    data["rank"] += 1
+    cert.write_text(json.dumps(data))
+    res = run("rank", "--check", str(cert), ok=False)
+    assert res.exit_code == 2 and "error:" in res.stderr
+    cert.write_text("not json")
+    res = run("rank", "--check", str(cert), ok=False)
+    assert res.exit_code == 2 and "cannot read certificate" in res.stderr
+
+
+def test_table_csv_and_json(tmp_path):
+    csv_path, json_path = tmp_path / "t.csv", tmp_path / "t.json"
+    run("table", "--depth", "1,2", "--hidden", "2", "--input-dim", "2", "--length", "2,4",
+        "--csv", str(csv_path), "--json", str(json_path), "--no-progress")
+    rows = json.loads(json_path.read_text())["rows"]
+    assert len(rows) == 4
+    assert csv_path.read_text().splitlines()[0].startswith("depth,hidden,input_dim,length")
+    for r in rows:
+        assert r["contradicted"] == ""
+        if r["depth"] == 1:
+            assert r["rank"] == min(2, 2 ** (r["length"] // 2))
+
+
+def test_draw_writes_files(tmp_path):
+    out = tmp_path / "net.dot"
+    res = run("draw", "-L", "2", "-T", "4", "-o", str(out), "--cut")
+    assert "min-cut bound" in res.output
+    assert out.read_text().startswith("graph tnrnn {")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["compile", "-R", "0"], "hidden must be an integer >= 1; got 0"),
+    (["compile", "-T", "-3"], "length must be an integer >= 1; got -3"),
+    (["compile", "--arch", "ttrnn", "-L", "2"], "a tensor-train RNN has depth 1"),
+    (["compile", "-L", "4", "-T", "200"], "would have"),
+    (["bounds", "-T", "7"], "start-end partition needs an even length T; got T=7"),
+    (["bounds", "-T", "6", "--partition", "A:9"], "time steps must be integers in 1..6"),
+    (["bounds", "-T", "6", "--partition", "middle"], "partition must be one of"),
+    (["rank", "-T", "5"], "start-end partition needs an even length T; got T=5"),
+    (["rank", "-T", "4", "--prime", "12"], "prime"),
+    (["rank", "-L", "2", "-M", "9", "-T", "12", "--inputs", "one-hot", "--max-samples", "10"],
+     "halves"),
+    (["table", "--depth", "1,0"], "depth must be an integer >= 1; got 0"),
+    (["draw", "-T", "4", "-o", "x.bmp"], "format must be one of"),
+])
+def test_bad_input_exits_2_with_clear_message(args, message):
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["compile", "-L", "2.5"], "'2.5' is not a valid integer"),
+    (["table", "--length", "4,x"], "comma-separated integers"),
+    (["bounds", "--inputs", "grid"], "'grid' is not one of"),
+])
+def test_click_usage_errors_exit_2(args, message):
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2
+    assert message in res.stderr
+
+
+def test_console_script_exit_status():
+    res = subprocess.run([sys.executable, "-m", "tnrnn.cli", "compile", "-R", "0"],
+                         capture_output=True, text=True)
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: hidden must be an integer >= 1")
+    assert "Traceback" not in res.stderr
