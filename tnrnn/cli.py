@@ -703,6 +703,41 @@ def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
     click.echo(f"wrote {path}" + (f"  ({caption})" if caption else ""))
 
 
+# --------------------------------------------------------------------- figures
+@cli.command("figures", context_settings=CONTEXT)
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder to write the figures (PNG, SVG, CSV and a README) into.")
+@click.option("--quick", is_flag=True, help="Fewer points (for a fast check).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of every certified rank.")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr.")
+def figures_cmd(out, quick, seed, progress):
+    """Regenerate every figure from scratch.
+
+    \b
+    1. Start-End separation rank against T for depth 1, 2, 3 with the bounds
+    2. the shallow RAC as an MPS and the depth-2 RAC as its duplicated network
+    3. continuous against one-hot (grid) rank for deep RACs
+    4. the gap between the min-cut bound and the duplication-aware bound
+
+    \b
+    Example:
+      tnrnn figures --out figures/
+    """
+    from .render import make_figures
+
+    with _progress_bar(progress) as bar:
+        task = bar.add_task("figures", total=None)
+
+        def cb(done, total, label):
+            bar.update(task, completed=done, total=total, description=str(label))
+
+        paths = make_figures(out, quick=quick, progress=cb, seed=seed)
+    for path in paths:
+        click.echo(f"wrote {path}")
+
+
 # ------------------------------------------------------------------------ demo
 @cli.command("demo", context_settings=CONTEXT)
 @click.option("-R", "--hidden", type=int, default=3, show_default=True, help="Hidden width R.")
