@@ -164,3 +164,22 @@ def test_partition_independent_shallow_output_is_rank_one_when_R_is_1():
     Y = np.array([[evaluate(spec, p, one_hot([list(a) + list(b)], 2))[0, 0]
                    for b in rows] for a in rows])
     assert np.linalg.matrix_rank(Y) == 1
+
+
+def test_modular_evaluation_does_not_overflow_int64():
+    """Random int64 residues near 2**31: int64 sums of products overflow, so
+    the reduced result must equal the reduction of the exact big-int value."""
+    spec = RAC(2, 4, 3, 3)
+    prime = 2_147_483_647
+    p = init_params_modp(spec, prime=prime, seed=1,
+                         h0=np.full((2, 4), prime - 1, dtype=np.int64))
+    X = np.random.default_rng(2).integers(0, prime, size=(2, 3, 3))
+    exact = evaluate(spec, jax_free_object(p), X.astype(object))
+    got = evaluate(spec, p, X, modulus=prime)
+    assert got.tolist() == [[int(v) % prime for v in row] for row in exact]
+
+
+def test_modular_evaluation_needs_integers():
+    spec = RAC(1, 2, 2, 2)
+    with pytest.raises(SpecError, match=r"modular evaluation needs integer parameters; got dtype float64"):
+        evaluate(spec, init_params(spec), np.ones((1, 2, 2)), modulus=7)

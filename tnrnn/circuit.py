@@ -393,8 +393,9 @@ def evaluate(spec: Spec, params: Params, X, *, modulus: int | None = None
         Input feature vectors ``f(x_t)``. An ``object`` array of Python ints
         gives exact integer arithmetic.
     modulus : int, optional
-        Reduce every intermediate modulo this number (use with integer or
-        object arrays; the exact-arithmetic ground truth for ``tnrnn.rank``).
+        Reduce every intermediate modulo this number. Parameters and inputs
+        (integers) are then converted to Python ints, so nothing overflows:
+        slow, but exact; the ground truth for ``tnrnn.rank``.
 
     Returns
     -------
@@ -413,6 +414,11 @@ def evaluate(spec: Spec, params: Params, X, *, modulus: int | None = None
     spec = _check_spec(spec)
     validate_params(spec, params)
     X = check_inputs(spec, X)
+    if modulus is not None:
+        # Python ints (object arrays): sums of products never overflow.
+        modulus = check_positive_int("modulus", modulus, minimum=2)
+        params = _as_object(params)
+        X = np.asarray(X).astype(object)
     red = (lambda a: a % modulus) if modulus else (lambda a: a)
     N, T = X.shape[0], spec.length
     if isinstance(spec, TTRNN):
@@ -429,6 +435,17 @@ def evaluate(spec: Spec, params: Params, X, *, modulus: int | None = None
             out.append(h)
         seq = out
     return red(seq[-1] @ params.W_O.T)
+
+
+def _as_object(params: Params) -> Params:
+    """The same parameters as object arrays of Python ints."""
+    def obj(a):
+        a = np.asarray(a)
+        if a.dtype != object and not np.issubdtype(a.dtype, np.integer):
+            raise SpecError(f"modular evaluation needs integer parameters; got dtype {a.dtype}")
+        return a.astype(object)
+    return type(params)(*[tuple(map(obj, f)) if isinstance(f, tuple) else obj(f)
+                          for f in params])
 
 
 def random_inputs(spec: Spec, n: int, seed: int = 0, *, dtype=np.float64
