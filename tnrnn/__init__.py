@@ -15,6 +15,10 @@ Examples
 >>> net = tnrnn.compile_network(spec)
 >>> net.input_leaves()
 {1: 6, 2: 5, 3: 4, 4: 3, 5: 2, 6: 1}
+>>> tnrnn.separation_rank(spec).rank     # certified mod p
+30
+>>> [b.value for b in tnrnn.all_bounds(spec) if b.name == "u-sym"]
+[30]
 """
 
 from importlib.metadata import PackageNotFoundError, version as _version
@@ -32,7 +36,10 @@ from .circuit import (
     random_inputs,
     validate_params,
 )
+from .bounds import Bound, all_bounds, min_cut, tree_min_cut
 from .compile import compile_network, estimate_size, tensor_arrays
+from .partition import Partition, odd_even, parse_partition, start_end
+from .rank import RankResult, check_certificate, separation_rank
 from .errors import (
     CertificateError,
     MissingDependencyError,
@@ -67,6 +74,17 @@ __all__ = [
     "compile_network",
     "estimate_size",
     "tensor_arrays",
+    "Partition",
+    "start_end",
+    "odd_even",
+    "parse_partition",
+    "Bound",
+    "all_bounds",
+    "min_cut",
+    "tree_min_cut",
+    "separation_rank",
+    "RankResult",
+    "check_certificate",
     "TnrnnError",
     "SpecError",
     "PartitionError",
