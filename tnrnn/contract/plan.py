@@ -1,0 +1,173 @@
+"""Contraction plans: a network, a batch size and a path turned into a flat
+program of einsum steps that any array library can run (no JAX here).
+
+A :class:`Plan` is plain, hashable data: where every operand comes from
+(a weight *slot* or an input time step), and one einsum string per step with
+indices re-lettered locally (``opt_einsum.get_symbol``), so no step needs
+more letters than the indices it touches, however large the network.
+
+Examples
+--------
+>>> from tnrnn.circuit import TTRNN
+>>> from tnrnn.compile import compile_network
+>>> plan = plan_contraction(compile_network(TTRNN(2, 3, 2)), batch=4)
+>>> plan.sources
+(('w', 0), ('w', 1), ('w', 2), ('w', 1), ('x', 1), ('x', 2))
+>>> plan.steps[0]
+((1, 0), 'abc,dc->abd')
+
+Step 0 joins the last core (operand 1) and the read-out ``W_O`` (operand 0)
+before any input vector: that product carries no batch index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from typing import Callable, Sequence
+
+from ..errors import SpecError
+from ..network import Network
+from .cost import DEFAULT_MAX_INTERMEDIATE, Cost, check_max_intermediate, network_view
+from .paths import find_path
+from .pathutils import linear_to_ssa, simulate
+
+__all__ = ["Plan", "plan_contraction", "run_plan", "clear_plan_cache"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A contraction program for one network structure and batch size.
+
+    Attributes
+    ----------
+    sources : tuple
+        Per operand: ``("w", slot)`` (a weight array) or ``("x", t)`` (the
+        input vectors of time step ``t``, shape ``(N, M)``).
+    slot_tensors : tuple of int
+        For each weight slot, the position of one tensor holding it (tensors
+        with the same ``param`` share a slot: every copy of ``W_H[l]`` is
+        passed once).
+    steps : tuple of ((int, ...), str)
+        SSA operand ids consumed and the einsum string of the step; the
+        result takes the next id; the last step produces the output
+        ``(batch, output legs...)`` in that order.
+    cost : Cost
+    """
+
+    sources: tuple
+    slot_tensors: tuple
+    steps: tuple
+    cost: Cost
+
+    @property
+    def program(self) -> tuple:
+        """The hashable part that determines the computation (for caches)."""
+        return (self.sources, self.steps)
+
+
+_PLANS: "weakref.WeakKeyDictionary[Network, dict]" = weakref.WeakKeyDictionary()
+
+
+def clear_plan_cache() -> None:
+    """Forget cached plans (they are also dropped with their networks)."""
+    _PLANS.clear()
+
+
+def _slot_key(net: Network, pos: int):
+    t = net.tensors[pos]
+    if t.param is not None:
+        return ("param", t.kind, tuple(t.param))
+    if t.kind == "copy":
+        return ("copy", tuple(net.sizes[i] for i in t.indices))
+    return ("tensor", pos)
+
+
+def plan_contraction(net: Network, *, batch: int, optimize="auto",
+                     fold_copies: bool = True,
+                     max_intermediate: int | None = DEFAULT_MAX_INTERMEDIATE) -> Plan:
+    """Plan the contraction of ``net`` with input vectors on every input leg.
+
+    Parameters
+    ----------
+    net : Network
+    batch : int
+        Number of sequences (size of the shared batch index).
+    optimize : str, callable or path
+        See :func:`tnrnn.contract.cost.contraction_cost`.
+    fold_copies : bool
+        Fold copy tensors into hyperedges.
+    max_intermediate : int or None
+        Refuse (``TooLargeError``) a plan whose largest intermediate holds
+        more entries; ``None`` for no limit.
+
+    Notes
+    -----
+    Plans for a string ``optimize`` or an explicit path are cached per
+    network object (networks are immutable; the cache holds them weakly), so
+    repeated calls skip the path search.
+    """
+    cache_key = None
+    if isinstance(optimize, str):
+        cache_key = (batch, optimize, fold_copies)
+    elif not callable(optimize):
+        try:
+            cache_key = (batch, tuple(tuple(s) for s in optimize), fold_copies)
+        except TypeError:
+            cache_key = None
+    plan = _PLANS.get(net, {}).get(cache_key) if cache_key is not None else None
+    if plan is None:
+        plan = _build_plan(net, batch, optimize, fold_copies)
+        if cache_key is not None:
+            _PLANS.setdefault(net, {})[cache_key] = plan
+    if max_intermediate is not None:
+        check_max_intermediate(plan.cost, max_intermediate)
+    return plan
+
+
+def _build_plan(net, batch, optimize, fold_copies) -> Plan:
+    view = network_view(net, batch=batch, fold_copies=fold_copies)
+    path, label = find_path(view.inputs, view.output, view.size_dict, optimize)
+    n = len(view.inputs)
+    ssa = linear_to_ssa(path, n)
+    flops, largest, written, steps = simulate(
+        view.inputs, view.output, view.size_dict, ssa, equations=True)
+    cost = Cost(flops=flops, max_intermediate=largest, memory_written=written,
+                path=tuple(path), optimize=label, num_operands=n)
+    slots: dict = {}
+    slot_tensors: list = []
+    sources = []
+    for kind, where in view.sources:
+        if kind == "tensor":
+            key = _slot_key(net, where)
+            if key not in slots:
+                slots[key] = len(slot_tensors)
+                slot_tensors.append(where)
+            sources.append(("w", slots[key]))
+        else:
+            if not isinstance(where, int) or where < 1:
+                raise SpecError(f"input legs must carry a 1-based time step; "
+                                f"got time={where!r}")
+            sources.append(("x", where))
+    return Plan(sources=tuple(sources), slot_tensors=tuple(slot_tensors),
+                steps=tuple(steps), cost=cost)
+
+
+def run_plan(plan_program: tuple, weights: Sequence, X, einsum: Callable):
+    """Run a plan's program with an einsum function of any array library.
+
+    ``weights`` holds one array per slot, ``X`` the inputs ``(N, T, M)``.
+    This loop is what the ``"numpy"`` engine runs eagerly and what the
+    ``"jax"`` engine traces once under ``jax.jit``.
+    """
+    sources, steps = plan_program
+    vals = {}
+    for k, (kind, where) in enumerate(sources):
+        vals[k] = weights[where] if kind == "w" else X[:, where - 1, :]
+    new = len(sources)
+    for ids, eq in steps:
+        args = [vals.pop(i) for i in ids]
+        vals[new] = einsum(eq, *args)
+        new += 1
+    (result,) = vals.values()
+    return result
