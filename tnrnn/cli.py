@@ -738,6 +738,43 @@ def figures_cmd(out, quick, seed, progress):
         click.echo(f"wrote {path}")
 
 
+# ----------------------------------------------------------------------- bench
+@cli.command("bench", context_settings=CONTEXT)
+@click.option("--out", type=click.Path(file_okay=False), default="benchmarks/results",
+              show_default=True, help="Folder for the results (JSON and a Markdown table).")
+@click.option("--figure-dir", type=click.Path(file_okay=False), default="figures",
+              show_default=True, help="Folder for the plot of cost against T.")
+@click.option("--quick", is_flag=True, help="A smaller suite (under 3 minutes on 2 cores).")
+@click.option("--smoke", is_flag=True, help="A tiny subset, to check the code path (seconds).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr.")
+def bench_cmd(out, figure_dir, quick, smoke, progress):
+    """Benchmark contraction: engines side by side on the same networks.
+
+    tnrnn's jitted JAX contraction, opt_einsum on numpy, tensornetwork,
+    cotengra's hyper-optimised path and the step-by-step recurrence, for
+    depth 1, 2, 3 with T growing; exact FLOP counts beside the timings, and
+    the machine's dense matmul rate. Writes JSON, a Markdown table and a plot.
+
+    \b
+    Example:
+      tnrnn bench --quick
+    """
+    from .benchmark import run_benchmarks
+
+    with _progress_bar(progress) as bar:
+        task = bar.add_task("bench", total=None)
+
+        def cb(done, total, label):
+            bar.update(task, completed=done, total=total, description=str(label))
+
+        res = run_benchmarks(out, quick=quick, smoke=smoke, progress=cb,
+                             figure_dir=figure_dir)
+    for key in ("json", "markdown", "figure"):
+        if res.get(key):
+            click.echo(f"wrote {res[key]}")
+
+
 # ------------------------------------------------------------------------ demo
 @cli.command("demo", context_settings=CONTEXT)
 @click.option("-R", "--hidden", type=int, default=3, show_default=True, help="Hidden width R.")
