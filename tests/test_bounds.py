@@ -16,6 +16,7 @@ import sys
 
 import numpy as np
 import pytest
+from check_values import CHECK_VALUES
 
 from tnrnn.bounds import (
     Bound,
@@ -590,17 +591,6 @@ def test_u_sym_equals_min_cut_at_depth1():
 
 
 # --------------------------------------------------------------- all_bounds
-CHECK_VALUES = [
-    # (L, R, M, T, inputs, value) -- THEORY.md section 5, generic weights
-    (1, 3, 3, 6, "continuous", 3),
-    (1, 3, 3, 6, "one-hot", 3),
-    (2, 2, 2, 8, "continuous", 10),
-    (2, 3, 3, 8, "continuous", 45),
-    (2, 4, 4, 8, "continuous", 140),
-    (2, 4, 4, 8, "one-hot", 140),
-    (2, 4, 4, 4, "one-hot", 16),
-    (2, 4, 4, 4, "continuous", 40),
-]
 
 
 @pytest.mark.parametrize("L,R,M,T,inputs,value", CHECK_VALUES)

@@ -51,20 +51,6 @@ def test_certified_rank_within_every_proved_bound(spec, inputs):
         assert res.rank == min(spec.hidden, spec.input_dim ** (spec.length // 2))
 
 
-@pytest.mark.parametrize("L,R,M,T,inputs,expected", [
-    (1, 3, 3, 6, "continuous", 3),
-    (2, 2, 2, 8, "continuous", 10),
-    (2, 3, 3, 8, "continuous", 45),
-    (2, 4, 4, 8, "continuous", 140),
-    (2, 4, 4, 8, "one-hot", 140),
-    (2, 4, 4, 4, "one-hot", 16),
-    (2, 4, 4, 4, "continuous", 40),
-])
-def test_public_check_values(L, R, M, T, inputs, expected):
-    """THEORY.md section 5, public check values (generic weights)."""
-    assert separation_rank(RAC(L, R, M, T), inputs=inputs).rank == expected
-
-
 def test_depth2_theorem_lower_bound_is_below_the_check_value():
     lower = {b.name: b.value for b in all_bounds(RAC(2, 3, 3, 8))}["depth2-lower"]
     assert lower == 15 < 45

@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 import pytest
+from check_values import CHECK_VALUES
 
 from tnrnn.circuit import (DEFAULT_PRIME, RAC, TTRNN, evaluate, init_params_modp,
                            one_hot)
@@ -348,15 +349,7 @@ def test_depth_one_rank_is_min_R_and_M_to_the_half(R, M, T):
 
 
 # ------------------------------------------ THEORY.md section 5 check values
-@pytest.mark.parametrize("L,R,M,T,inputs,want", [
-    (1, 3, 3, 6, "continuous", 3),
-    (2, 2, 2, 8, "continuous", 10),
-    (2, 3, 3, 8, "continuous", 45),
-    (2, 4, 4, 8, "continuous", 140),
-    (2, 4, 4, 8, "one-hot", 140),
-    (2, 4, 4, 4, "continuous", 40),
-    (2, 4, 4, 4, "one-hot", 16),
-])
+@pytest.mark.parametrize("L,R,M,T,inputs,want", CHECK_VALUES)
 def test_public_check_values(L, R, M, T, inputs, want):
     res = separation_rank(RAC(L, R, M, T), inputs=inputs)
     assert res.rank == want

@@ -300,6 +300,15 @@ def _graph_attrs(layout: str, caption_lines: list, legend: list) -> list:
     ]
 
 
+def _network_edges(net: Network, ctx) -> list:
+    """DOT edge statements for every bond and open leg, in network order."""
+    out = [_edge(net.tensors[b.left].name, net.tensors[b.right].name,
+                 b.index, b.size, ctx.marked) for b in net.bonds()]
+    out += [_edge(net.tensors[ctx.owner[leg.index]].name, "leg:" + leg.index,
+                  leg.index, net.sizes[leg.index], ctx.marked) for leg in net.legs]
+    return out
+
+
 def _edge(a: str, b: str, index: str, size: int, marked: frozenset) -> str:
     ea = {"label": str(size)}
     if index in marked:
@@ -464,12 +473,7 @@ def _full(ctx: _Context) -> str:
         a = _leg_node(ctx, leg)
         a["pos"] = pos(*lay.leg_pos[leg.index])
         lines.append(f"  {quote('leg:' + leg.index)} {attrs(a)};")
-    for b in net.bonds():
-        lines.append(_edge(net.tensors[b.left].name, net.tensors[b.right].name,
-                           b.index, b.size, ctx.marked))
-    for leg in net.legs:
-        lines.append(_edge(net.tensors[ctx.owner[leg.index]].name, "leg:" + leg.index,
-                           leg.index, net.sizes[leg.index], ctx.marked))
+    lines += _network_edges(net, ctx)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -618,12 +622,7 @@ def _generic(ctx: _Context, note: str | None) -> str:
         lines.append(f"  {quote(t.name)} {attrs(_tensor_node(ctx, t))};")
     for leg in net.legs:
         lines.append(f"  {quote('leg:' + leg.index)} {attrs(_leg_node(ctx, leg))};")
-    for b in net.bonds():
-        lines.append(_edge(net.tensors[b.left].name, net.tensors[b.right].name,
-                           b.index, b.size, ctx.marked))
-    for leg in net.legs:
-        lines.append(_edge(net.tensors[ctx.owner[leg.index]].name, "leg:" + leg.index,
-                           leg.index, net.sizes[leg.index], ctx.marked))
+    lines += _network_edges(net, ctx)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
