@@ -38,6 +38,7 @@ from tnrnn.contract import (
 )
 from tnrnn.contract.paths import cotengra_path, greedy_path, optimal_path
 from tnrnn.contract.pathutils import linear_to_ssa, ssa_to_linear
+from tnrnn.contract.plan import run_plan
 
 
 # ------------------------------------------------------------------ helpers
@@ -535,6 +536,49 @@ def test_views_need_input_legs_with_time_steps():
         plan_contraction(no_time, batch=1)
     with pytest.raises(SpecError, match="batch must be an integer >= 1"):
         network_view(no_time, batch=0)
+
+
+@pytest.mark.parametrize("library", ["numpy", "jax"])
+def test_steps_over_more_than_52_indices(library):
+    """A step touching 62 indices needs letters beyond a-zA-Z: the plan's
+    equations use ``opt_einsum.get_symbol``; ``jax.numpy.einsum`` accepts
+    them, and the numpy engine runs such a step as transposes and a batched
+    ``matmul`` (``numpy.einsum`` has 52 letters only)."""
+    bonds = [f"b{k}" for k in range(60)]
+    net = Network((Tensor("A", ("i", *bonds)), Tensor("B", (*bonds, "y"))),
+                  {"i": 2, "y": 3, **{b: 1 for b in bonds}},
+                  (Leg("i", "input", 1), Leg("y", "output", None)))
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((2,) + (1,) * 60), rng.standard_normal((1,) * 60 + (3,))
+    X = rng.standard_normal((4, 1, 2))
+    plan = plan_contraction(net, batch=4, optimize=[(1, 2), (0, 1)])
+    assert max(len(set(eq.replace(",", "").replace("->", ""))) for _, eq in plan.steps) > 52
+    weights = [A, B]
+    if library == "numpy":
+        from tnrnn.contract.engines import _numpy_einsum
+
+        y = run_plan(plan.program, weights, X, _numpy_einsum)
+    else:
+        import jax
+        import jax.numpy as jnp
+
+        with jax.enable_x64(True):
+            y = np.asarray(run_plan(plan.program, [jnp.asarray(w) for w in weights],
+                                    jnp.asarray(X), jnp.einsum))
+    assert_close(y, X[:, 0] @ A.reshape(2, 1) @ B.reshape(1, 3))
+
+
+@pytest.mark.parametrize("eq", ["ab,bc->ac", "nab,nbc->nca", "abd,bce->ca",
+                                "ab,cd->dacb", "nab,na->nb", "ab,ab->"])
+def test_pairwise_matmul_step_matches_einsum(eq):
+    from tnrnn.contract.engines import _pairwise
+
+    rng = np.random.default_rng(1)
+    dims = dict(zip("abcden", (2, 3, 4, 5, 2, 3)))
+    ta, tb = eq.split("->")[0].split(",")
+    A = rng.standard_normal([dims[i] for i in ta])
+    B = rng.standard_normal([dims[i] for i in tb])
+    assert_close(np.asarray(_pairwise(eq, A, B), dtype=np.float64), np.einsum(eq, A, B))
 
 
 def test_batch_index_name_avoids_collisions():

@@ -30,29 +30,35 @@ tensornetwork 0.4.6 with numpy 2.4 and jax 0.10.2 (tried here, 2026-11)
 Works:
 
 * ``Node``, ``CopyNode``, ``edge = a[i] ^ b[j]``, ``tn.contract(edge)``,
-  ``split_node_full_svd``.
-* ``contractors.auto``, ``greedy``, ``optimal``, ``branch``, and
-  ``contract_path(path, nodes, output_edge_order)`` (what the
-  ``"tensornetwork"`` engine uses), including networks with ``CopyNode``.
-* ``contractors.bucket(nodes, contraction_order)``: works when called as
-  documented (it takes the copy nodes to eliminate and returns the *set* of
-  remaining nodes, not one node; the FAQ-style call ``bucket(nodes)`` fails
-  with a ``TypeError``).
+  ``split_node_full_svd``; ``Network.to_tensornetwork`` of compiled networks.
+* ``contractors.auto``, ``greedy``, ``optimal`` (0.07 s on a 22-node
+  compiled depth-2 network, several seconds at 38 nodes) and
+  ``contract_path(path, nodes, output_edge_order)``, which the
+  ``"tensornetwork"`` engine uses, all with ``CopyNode`` in the network.
+* ``contractors.bucket(nodes, contraction_order)`` when called as its
+  signature says: it eliminates the given copy nodes and returns the *set*
+  of remaining nodes (11 left of 38 on a depth-2 ``"cp"`` network); finish
+  with ``greedy``. ``bucket(nodes)`` alone raises ``TypeError``.
 * ``ncon`` with the numpy and jax backends.
-* The ``"jax"`` backend: nodes hold ``jax.Array``, float64 once x64 is on;
-  ``jax.jit`` and ``jax.grad`` through ``contractors.auto``/``greedy``.
-* ``FiniteMPS(tensors)``, ``FiniteMPS.random``, ``canonicalize``,
-  ``check_canonical``, ``measure_local_operator`` (numpy and jax backends).
+* The ``"jax"`` backend (``to_tensornetwork(..., backend="jax")``): float64
+  under ``jax.enable_x64(True)``; ``jax.jit`` and ``jax.grad`` through
+  ``contractors.auto``/``greedy``.
+* ``FiniteMPS(tensors)`` from compiled TT cores (boundary vectors absorbed),
+  ``canonicalize=True``, ``check_canonical``, ``FiniteMPS.random``,
+  ``measure_local_operator``, numpy and jax backends.
 
-Broken or surprising:
+Broken or impractical:
 
-* ``FiniteMPS.norm()`` does not exist as a method: attribute look-up falls
-  through to the backend's ``norm(tensor)`` and fails with ``TypeError``.
+* ``contractors.branch``: 0.01 s on an 8-node TT chain, but did not finish
+  in 100 s on the 14-node depth-1 ``"cp"`` network (T = 3).
+* ``FiniteMPS.norm()`` is no method: the name falls through to the
+  backend's ``norm(tensor)`` and raises ``TypeError``.
 * ``FiniteMPS.random(d, D)`` silently caps the bond dimensions it is given
-  (``[2, 2, 2]`` sites with ``D = [3, 3]`` give bonds ``[1, 2, 2, 1]``).
-* Everything is a Python object per node and per edge: building the network
-  again for every sequence is the cost of the ``"tensornetwork"`` engine,
-  hence its loop over the batch.
+  (sites ``[2, 2, 2]`` with ``D = [3, 3]`` give bonds ``[1, 2, 2, 1]``).
+* Every node and edge is a Python object: the ``"tensornetwork"`` engine
+  rebuilds the network for each sequence (a loop over the batch) and is
+  about 20x slower than ``"numpy"`` (depth 2, T = 20, N = 8: 0.64 s
+  against 0.036 s).
 
 Examples
 --------

@@ -33,7 +33,12 @@ def clear_cache() -> None:
 
 
 def _as_f64(a):
-    return jnp.asarray(np.asarray(a, dtype=np.float64))
+    """A float64 *numpy* array: the jitted functions take numpy arguments and
+    transfer them in their C++ dispatch path, which costs a few microseconds
+    per argument, where a ``jnp.asarray`` per weight costs tens (measured:
+    a 26-step depth-1 contraction, 8 weight slots, N = 256: 560 us per call
+    with ``jnp.asarray``, 260 us without)."""
+    return np.asarray(a, dtype=np.float64)
 
 
 # ----------------------------------------------------------------- evaluate

@@ -26,8 +26,9 @@ Examples
 >>> c.flops, c.max_intermediate, len(c.path)
 (124, 6, 9)
 
-That is ``T (2 M R^2 + M R) + 2 K R = 4 * 30 + 4`` (see
-:func:`contraction_cost`, Notes).
+Here the default order costs as much as the plain tree order, whose closed
+form (:func:`contraction_cost`, Notes) gives ``T (2 M R^2 + M R) + 2 K R =
+4 * 30 + 4`` at ``N = 1``.
 """
 
 from __future__ import annotations
@@ -78,6 +79,13 @@ class Cost:
         The path finder used, ``"explicit"`` or ``"callable"``.
     num_operands : int
         Operands of the einsum the path contracts.
+
+    Examples
+    --------
+    >>> c = Cost(flops=1000, max_intermediate=64, memory_written=80,
+    ...          path=((0, 1),), optimize="explicit", num_operands=2)
+    >>> c.log2_max_intermediate, c.log10_flops
+    (6.0, 3.0)
     """
 
     flops: int
@@ -231,8 +239,10 @@ def contraction_cost(net: Network, *, optimize="auto", fold_copies: bool = True,
     Notes
     -----
     **[derived]** Closed form for the shallow chain (a TT-RNN, or a depth-1
-    RAC in form ``"core"``) with the default tree order and a batch of
-    ``N``. Each site ``t`` joins three local operands: the core ``(R, M,
+    RAC in form ``"core"``) with the *plain* tree order (``tree_path(...,
+    root=0, lookahead=False)``: rooted at the read-out ``W_O``, each operand
+    merged with its children's finished results) and a batch of ``N``.
+    Each site ``t`` joins three local operands: the core ``(R, M,
     R)``, the carried state (``(N, R)``, or ``h0`` of shape ``(R,)`` at
     ``t = 1``) and the input ``(N, M)``. For ``t >= 2`` the three orders
     cost ``2NMR^2 + 2NMR`` (core with state first), ``2NMR^2 + 2NR^2``
@@ -245,7 +255,10 @@ def contraction_cost(net: Network, *, optimize="auto", fold_copies: bool = True,
         flops = c_1 + (T - 1) (2NMR^2 + N min(MR, 2R^2)) + 2NKR,
         c_1   = min(2MR^2 + 2NMR, 2NMR^2 + N min(MR, 2R^2)).
 
-    With ``N = 1``, ``M <= 2R``: ``flops = T (2MR^2 + MR) + 2KR``.
+    With ``N = 1``, ``M <= 2R``: ``flops = T (2MR^2 + MR) + 2KR``. The
+    default order is never dearer than this (it also searches the root and
+    looks one level further) and is often cheaper; ``tests/test_contract.py``
+    checks this closed form and the one of the ``"cp"`` chain.
 
     Examples
     --------

@@ -42,16 +42,56 @@ def _weights(plan, arrays):
     return [arrays[p] for p in plan.slot_tensors]
 
 
+def _pairwise(eq: str, a, b):
+    """``einsum(eq, a, b)`` by transposes and one batched ``matmul``, for
+    steps over more distinct indices than ``numpy.einsum`` has letters (52).
+    Needs no repeated index within an operand (true of plan steps)."""
+    ins, res = eq.split("->")
+    ta, tb = ins.split(",")
+    both = [i for i in ta if i in tb]
+    batch = [i for i in both if i in res]
+    summed = [i for i in both if i not in res]
+    # Indices on one side only: sum them out now unless the result keeps them.
+    a = a.sum(axis=tuple(k for k, i in enumerate(ta) if i not in tb and i not in res))
+    b = b.sum(axis=tuple(k for k, i in enumerate(tb) if i not in ta and i not in res))
+    ta = [i for i in ta if i in tb or i in res]
+    tb = [i for i in tb if i in ta or i in res]
+    keep_a = [i for i in ta if i not in tb]
+    keep_b = [i for i in tb if i not in ta]
+    dims = {**dict(zip(ta, a.shape)), **dict(zip(tb, b.shape))}
+
+    def size(ix):
+        return int(np.prod([dims[i] for i in ix], dtype=np.int64))
+
+    a = a.transpose([ta.index(i) for i in batch + keep_a + summed]).reshape(
+        size(batch), size(keep_a), size(summed))
+    b = b.transpose([tb.index(i) for i in batch + summed + keep_b]).reshape(
+        size(batch), size(summed), size(keep_b))
+    order = batch + keep_a + keep_b
+    out = (a @ b).reshape([dims[i] for i in order])
+    return out.transpose([order.index(i) for i in res])
+
+
+def _numpy_einsum(eq: str, *operands):
+    """``opt_einsum.contract`` (BLAS where it applies), or :func:`_pairwise`
+    for a two-operand step over more than 52 distinct indices."""
+    import opt_einsum
+
+    if len(operands) == 2 and len(set(eq) - set(",->")) > 52:
+        return _pairwise(eq, *operands)
+    return opt_einsum.contract(eq, *operands)
+
+
 def numpy_engine(net: Network, arrays, X, *, optimize="auto",
                  max_intermediate=DEFAULT_MAX_INTERMEDIATE) -> np.ndarray:
     """Eager numpy: each step of the plan runs through ``opt_einsum.contract``
-    (BLAS ``tensordot`` where it applies; any number of index letters)."""
-    import opt_einsum
-
+    (BLAS ``tensordot`` where it applies); a step over more than 52 distinct
+    indices, more than ``numpy.einsum`` has letters for, runs as transposes
+    and one batched ``matmul`` instead."""
     plan = plan_contraction(net, batch=X.shape[0], optimize=optimize,
                             max_intermediate=max_intermediate)
     return np.asarray(run_plan(plan.program, _weights(plan, arrays), X,
-                               opt_einsum.contract))
+                               _numpy_einsum))
 
 
 def jax_engine(net: Network, arrays, X, *, optimize="auto",

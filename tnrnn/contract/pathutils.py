@@ -167,7 +167,18 @@ def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
               *, equations: bool = False):
     """The pure core loop: walk an SSA path, return ``(flops, largest,
     written, steps)``; ``steps`` holds per-step ``(ids, einsum string)``
-    with locally re-lettered indices when ``equations`` is true."""
+    with locally re-lettered indices when ``equations`` is true (letters
+    from ``opt_einsum.get_symbol``, so a step over more than 52 indices gets
+    non-ASCII letters: ``jax.numpy.einsum`` and ``opt_einsum.contract``
+    accept them, ``numpy.einsum`` does not). The last step writes the
+    output indices in ``output`` order.
+
+    Examples
+    --------
+    >>> simulate([("i", "j"), ("j", "k"), ("k",)], ("i",),
+    ...          {"i": 2, "j": 3, "k": 4}, [(1, 2), (0, 3)], equations=True)
+    (36, 3, 5, [((1, 2), 'ab,b->a'), ((0, 3), 'ab,b->a')])
+    """
     from opt_einsum import get_symbol
 
     out = frozenset(output)

@@ -106,6 +106,27 @@ def plan_contraction(net: Network, *, batch: int, optimize="auto",
     Plans for a string ``optimize`` or an explicit path are cached per
     network object (networks are immutable; the cache holds them weakly), so
     repeated calls skip the path search.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> net = compile_network(RAC(2, 2, 2, 3))
+    >>> plan = plan_contraction(net, batch=8)
+
+    9 unit copies of two weight tensors each (copy tensors folded), ``W_O``,
+    4 copies of the initial states and 6 input vectors: 29 operands, but
+    only 7 distinct weight arrays (``W_H``, ``W_I``, ``h0`` per layer, and
+    ``W_O``) are passed.
+
+    >>> len(plan.slot_tensors), plan.cost.num_operands, len(plan.steps)
+    (7, 29, 28)
+    >>> plan_contraction(net, batch=8) is plan
+    True
+    >>> plan_contraction(net, batch=8, max_intermediate=10)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.TooLargeError: the contraction's largest intermediate would hold 16 entries (2^4.0); the limit is max_intermediate=10 entries
     """
     cache_key = None
     if isinstance(optimize, str):
@@ -159,6 +180,20 @@ def run_plan(plan_program: tuple, weights: Sequence, X, einsum: Callable):
     ``weights`` holds one array per slot, ``X`` the inputs ``(N, T, M)``.
     This loop is what the ``"numpy"`` engine runs eagerly and what the
     ``"jax"`` engine traces once under ``jax.jit``.
+
+    Examples
+    --------
+    >>> import numpy as np, opt_einsum
+    >>> from tnrnn.circuit import TTRNN, evaluate, init_params, random_inputs
+    >>> from tnrnn.compile import compile_network, tensor_arrays
+    >>> spec = TTRNN(2, 3, 4)
+    >>> net, p, X = compile_network(spec), init_params(spec), random_inputs(spec, 5)
+    >>> plan = plan_contraction(net, batch=5)
+    >>> arrays = tensor_arrays(net, spec, p)
+    >>> y = run_plan(plan.program, [arrays[k] for k in plan.slot_tensors], X,
+    ...              opt_einsum.contract)
+    >>> bool(np.allclose(y, evaluate(spec, p, X)))
+    True
     """
     sources, steps = plan_program
     vals = {}

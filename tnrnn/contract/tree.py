@@ -170,9 +170,10 @@ def tree_path(inputs, output, size_dict, *, root: int | None = None,
     leaves joins its parent's merge together with those leaves (while the
     merge stays within five operands), so that the search also weighs, for
     instance, joining the read-out and the last weights before the batched
-    input vector, or two weight tensors before their input vectors. The root is the operand that makes the whole cheapest:
-    all roots are priced at once by re-rooting (each directed sub-tree is
-    priced once), so the search is linear in the network size.
+    input vector, or two weight tensors before their input vectors. The
+    root is the operand that makes the whole cheapest: all roots are priced
+    at once by re-rooting (each directed sub-tree is priced once), so the
+    search is linear in the network size.
 
     Parameters
     ----------
