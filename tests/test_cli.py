@@ -160,3 +160,17 @@ def test_console_script_exit_status():
     assert res.returncode == 2
     assert res.stderr.startswith("error: hidden must be an integer >= 1")
     assert "Traceback" not in res.stderr
+
+
+def test_contradiction_flags():
+    """A rank above an upper bound always contradicts it; below a lower bound
+    only when the search was complete (the rank is then the instance's)."""
+    from tnrnn.cli import _flag_contradictions
+
+    bounds = [{"name": "up", "kind": "upper", "value": 10, "status": "derived"},
+              {"name": "low", "kind": "lower", "value": 5, "status": "theorem"},
+              {"name": "conj", "kind": "lower", "value": 8, "status": "conjecture"}]
+    assert _flag_contradictions(11, bounds) == ["up"]
+    assert _flag_contradictions(4, bounds) == ["low"]
+    assert _flag_contradictions(4, bounds, complete=False) == []
+    assert _flag_contradictions(7, bounds) == []

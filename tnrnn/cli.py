@@ -247,7 +247,7 @@ _STATUS_STYLE = {"theorem": "green", "derived": "cyan", "empirical": "yellow",
                  "conjecture": "magenta"}
 
 
-def _bounds_table(payload, *, rank: int | None = None):
+def _bounds_table(payload, *, contradicted=()):
     from rich.table import Table
 
     tab = Table(title=None, header_style="bold")
@@ -256,11 +256,7 @@ def _bounds_table(payload, *, rank: int | None = None):
                        overflow="fold")
     for b in payload["bounds"]:
         value = _fmt_int(b["value"])
-        flag = ""
-        if rank is not None and b["status"] in ("theorem", "derived"):
-            if (b["kind"] == "upper" and rank > b["value"]) or \
-                    (b["kind"] == "lower" and rank < b["value"]):
-                flag = " [bold red]CONTRADICTED[/]"
+        flag = " [bold red]CONTRADICTED[/]" if b["name"] in contradicted else ""
         style = _STATUS_STYLE.get(b["status"], "")
         tab.add_row(b["name"], b["kind"], value + flag, f"{b['log2']:.2f}",
                     f"[{style}]{b['status']}[/]", b["holds_for"], b["inputs"], b["formula"])
@@ -360,19 +356,20 @@ def _console_err():
     return Console(stderr=True)
 
 
-def _flag_contradictions(rank: int, bounds: list) -> list:
+def _flag_contradictions(rank: int, bounds: list, complete: bool = True) -> list:
     """Names of theorem/derived bounds the certified rank contradicts.
 
-    A certified rank r is a lower bound on the generic rank, so it can only
-    contradict an *upper* bound valid for those weights, or a lower bound if
-    the search was complete (then r is the instance rank)."""
+    A certified rank r is at most the generic rank, so it contradicts an
+    upper bound when r exceeds it. It contradicts a lower bound (which holds
+    for almost all weights) only when the search was complete, so that r is
+    the instance's rank."""
     bad = []
     for b in bounds:
         if b["status"] not in ("theorem", "derived"):
             continue
         if b["kind"] == "upper" and rank > b["value"]:
             bad.append(b["name"])
-        if b["kind"] == "lower" and rank < b["value"]:
+        if complete and b["kind"] == "lower" and rank < b["value"]:
             bad.append(b["name"])
     return bad
 
@@ -440,10 +437,8 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
     payload["method"] = result.method
     payload["samples"] = list(result.samples)
     payload["timings"] = {k: round(v, 4) for k, v in result.timings.items()}
-    payload["contradicted"] = _flag_contradictions(result.rank, payload["bounds"]) \
-        if result.complete else [b for b in _flag_contradictions(result.rank, payload["bounds"])
-                                 if any(x["name"] == b and x["kind"] == "upper"
-                                        for x in payload["bounds"])]
+    payload["contradicted"] = _flag_contradictions(result.rank, payload["bounds"],
+                                                   result.complete)
     payload["certificate"] = result.certificate
     if check:
         payload["checked"] = True
@@ -454,7 +449,7 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
         return
     con = _console()
     con.print(_spec_line(spec, payload))
-    con.print(_bounds_table(payload, rank=result.rank if result.complete else None))
+    con.print(_bounds_table(payload, contradicted=payload["contradicted"]))
     verdict = "[bold green]consistent with every theorem/derived bound[/]" \
         if not payload["contradicted"] else \
         f"[bold red]contradicts {', '.join(payload['contradicted'])}[/]"
@@ -589,10 +584,7 @@ def _table_row(spec, payload, res) -> dict:
     proved = [b for b in bounds if b["status"] in ("theorem", "derived")]
     uppers = [b["value"] for b in proved if b["kind"] == "upper"]
     lowers = [b["value"] for b in proved if b["kind"] == "lower"]
-    contradicted = _flag_contradictions(res.rank, bounds)
-    if not res.complete:
-        contradicted = [n for n in contradicted if _value(payload, n) is not None
-                        and any(b["name"] == n and b["kind"] == "upper" for b in bounds)]
+    contradicted = _flag_contradictions(res.rank, bounds, res.complete)
     return {
         "depth": spec.depth, "hidden": spec.hidden, "input_dim": spec.input_dim,
         "length": spec.length,
