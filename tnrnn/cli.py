@@ -803,7 +803,8 @@ def demo_cmd(hidden, input_dim, length, max_depth, out, progress):
         s = net.summary()
         con.print(f"  depth {spec.depth}: compiled to {s['tensors']:,} tensors, "
                   f"{sum(s['input_leaves'].values()):,} input leaves "
-                  f"(x1 copied {s['input_leaves'][1]:,} times)")
+                  f"(x1 appears {s['input_leaves'][1]:,} "
+                  f"time{'' if s['input_leaves'][1] == 1 else 's'})")
     payloads = [_bounds_payload(s, "start-end", "continuous") for s in specs]
     rows = _sweep(specs, payloads, "start-end", "continuous", 0, None, progress)
     con.print()
