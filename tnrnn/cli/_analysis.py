@@ -1,210 +1,15 @@
-"""Command-line interface: a thin layer over the public API.
-
-Every subcommand prints a readable table by default and plain JSON with
-``--json``. Bad input prints ``error: ...`` (what was given, what is allowed)
-and exits with status 2, without a traceback.
-"""
+"""Commands on separation ranks: bounds, rank, table, demo."""
 
 from __future__ import annotations
 
 import json
-import sys
-import time
 from pathlib import Path
 
 import click
 
-from .errors import TnrnnError
+from ._app import (CONTEXT, _console, _emit_json, _json_default, _make_spec, _progress_bar,
+                   _RankProgress, _spec_options, cli)
 
-__all__ = ["main", "cli"]
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class _Group(click.Group):
-    """Turns tnrnn's own errors into ``error: ...`` and exit status 2."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except TnrnnError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
-
-
-def _spec_options(func):
-    """-L/-R/-M/-T/-K and --arch, shared by every subcommand."""
-    options = [
-        click.option("-L", "--depth", type=int, default=None,
-                     help="Number of recurrent layers L  [default: 2; a TT-RNN has depth 1]."),
-        click.option("-R", "--hidden", type=int, default=3, show_default=True,
-                     help="Hidden width R (bond dimension)."),
-        click.option("-M", "--input-dim", type=int, default=3, show_default=True,
-                     help="Input dimension M (alphabet size for one-hot inputs)."),
-        click.option("-T", "--length", type=int, default=6, show_default=True,
-                     help="Sequence length T (even for the Start-End partition)."),
-        click.option("-K", "--outputs", type=int, default=1, show_default=True,
-                     help="Number of outputs K (analyses use one output)."),
-        click.option("--arch", type=click.Choice(["rac", "ttrnn"]), default="rac",
-                     show_default=True,
-                     help="rac: Recurrent Arithmetic Circuit; ttrnn: tensor-train RNN "
-                          "with a general R x M x R core."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _make_spec(depth, hidden, input_dim, length, outputs, arch):
-    from .circuit import RAC, TTRNN
-
-    from .errors import SpecError
-
-    if arch == "ttrnn":
-        if depth not in (None, 1):
-            raise SpecError(f"a tensor-train RNN has depth 1; got --depth {depth}")
-        return TTRNN(hidden=hidden, input_dim=input_dim, length=length, outputs=outputs)
-    return RAC(depth=2 if depth is None else depth, hidden=hidden, input_dim=input_dim, length=length,
-               outputs=outputs)
-
-
-def _console():
-    from rich.console import Console
-
-    con = Console(highlight=False)
-    if not con.is_terminal:  # logs, pipes, READMEs: do not squeeze tables into 80 columns
-        con = Console(highlight=False, width=150)
-    return con
-
-
-def _emit_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=_json_default))
-
-
-def _json_default(obj):
-    import numpy as np
-
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-@click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(package_name="tnrnn", prog_name="tnrnn")
-def cli():
-    """tnrnn: how much long-term memory can a recurrent network express?
-
-    Compiles Recurrent Arithmetic Circuits (RACs) of any depth and tensor-train
-    RNNs into tensor networks, and bounds or certifies their separation rank
-    (Start-End by default): the theorem bounds, min-cut and duplication-aware
-    bounds, and ranks certified by exact arithmetic over a prime field.
-
-    Start with `tnrnn demo`, or `tnrnn COMMAND --help`.
-    """
-
-
-# --------------------------------------------------------------------- compile
-@cli.command("compile", context_settings=CONTEXT)
-@_spec_options
-@click.option("--form", type=click.Choice(["cp", "core"]), default=None,
-              help="RAC unit as copy tensor + W_H + W_I ('cp', default) or one fused "
-                   "core ('core'). A TT-RNN is always 'core'.")
-@click.option("--max-tensors", type=int, default=200_000, show_default=True,
-              help="Refuse (with the size estimate) networks with more tensors.")
-@click.option("--cost/--no-cost", default=True, show_default=True,
-              help="Estimate the contraction cost (FLOPs, largest intermediate).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def compile_cmd(depth, hidden, input_dim, length, outputs, arch, form, max_tensors,
-                cost, as_json):
-    """Compile a circuit into its tensor network and summarise it.
-
-    A depth-1 RAC or a TT-RNN becomes a matrix product state; a deep RAC
-    becomes a tree in which the sub-network computing each hidden state is
-    duplicated once per use (unit (t,l) appears C(T-t+L-l, L-l) times).
-
-    \b
-    Example:
-      tnrnn compile -L 2 -R 3 -M 3 -T 6
-      tnrnn compile -L 3 -T 10 --json
-    """
-    from .compile import compile_network, estimate_size
-
-    spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
-    t0 = time.perf_counter()
-    net = compile_network(spec, form=form, max_tensors=max_tensors)
-    seconds = time.perf_counter() - t0
-    summary = net.summary()
-    est = estimate_size(spec, net.meta["form"])
-    data = {
-        "spec": spec.to_dict(),
-        "form": net.meta["form"],
-        "tensors": summary["tensors"],
-        "bonds": summary["bonds"],
-        "units": est.units,
-        "input_leaves": summary["input_leaves"],
-        "state_leaves": est.state_leaves,
-        "max_bond": summary["max_bond"],
-        "entries": est.entries,
-        "kinds": summary["kinds"],
-        "compile_seconds": round(seconds, 4),
-    }
-    if cost:
-        data["contraction_cost"] = _cost_summary(net)
-    if as_json:
-        _emit_json(data)
-        return
-    _print_compile(spec, data)
-
-
-def _cost_summary(net) -> dict | None:
-    try:
-        from .contract.cost import contraction_cost
-    except ImportError:  # pragma: no cover - contract package incomplete
-        return None
-    c = contraction_cost(net)
-    return {"flops": c.flops, "log10_flops": round(_log10(c.flops), 3),
-            "max_intermediate": c.max_intermediate,
-            "log2_max_intermediate": round(c.log2_max_intermediate, 3),
-            "memory_written": c.memory_written, "path_finder": c.optimize}
-
-
-def _log10(n: int) -> float:
-    import math
-
-    return math.log10(n) if n > 0 else float("-inf")
-
-
-def _print_compile(spec, data) -> None:
-    from rich.table import Table
-
-    con = _console()
-    kind = "TT-RNN" if spec.kind == "ttrnn" else f"depth-{spec.depth} RAC"
-    shape = "matrix product state" if spec.depth == 1 else "duplicated multilayer network (a tree)"
-    con.print(f"[bold]{kind}[/bold] R={spec.hidden} M={spec.input_dim} T={spec.length} "
-              f"K={spec.outputs} -> {shape}, form '{data['form']}'")
-    tab = Table(show_header=False, box=None, pad_edge=False)
-    tab.add_column(style="bold")
-    tab.add_column()
-    tab.add_row("tensors", f"{data['tensors']:,}  " + ", ".join(
-        f"{k} {v:,}" for k, v in data["kinds"].items()))
-    tab.add_row("bonds", f"{data['bonds']:,}")
-    tab.add_row("RAC units", f"{data['units']:,} (with duplicates)")
-    tab.add_row("input leaves", f"{sum(data['input_leaves'].values()):,}: " + "  ".join(
-        f"x{t}:{n}" for t, n in data["input_leaves"].items()))
-    tab.add_row("largest bond", str(data["max_bond"]))
-    tab.add_row("stored entries", f"{data['entries']:,}")
-    c = data.get("contraction_cost")
-    if c:
-        tab.add_row("contraction cost",
-                    f"{c['flops']:,} FLOPs (10^{c['log10_flops']:.2f}), largest intermediate "
-                    f"{c['max_intermediate']:,} entries (2^{c['log2_max_intermediate']:.1f}), "
-                    f"path '{c['path_finder']}'")
-    tab.add_row("compiled in", f"{data['compile_seconds']:.3f} s")
-    con.print(tab)
 
 
 # ---------------------------------------------------------------------- bounds
@@ -224,8 +29,8 @@ def _inputs_option(func):
 
 
 def _bounds_payload(spec, partition, inputs) -> dict:
-    from .bounds import all_bounds
-    from .partition import parse_partition
+    from ..bounds import all_bounds
+    from ..partition import parse_partition
 
     part = parse_partition(partition, spec.length)
     bounds = all_bounds(spec, part, inputs)
@@ -308,8 +113,8 @@ def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, input
     spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
     payload = _bounds_payload(spec, partition, inputs)
     if symbolic:
-        from .bounds import symbolic_bounds
-        from .partition import parse_partition
+        from ..bounds import symbolic_bounds
+        from ..partition import parse_partition
 
         if parse_partition(partition, spec.length).is_start_end:
             payload["symbolic"] = {k: str(v) for k, v in symbolic_bounds().items()}
@@ -328,34 +133,6 @@ def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, input
 
 
 # ------------------------------------------------------------------------ rank
-class _RankProgress:
-    """Adapts ``progress(stage, done, total)`` to a rich progress bar."""
-
-    def __init__(self, progress, label: str):
-        self.progress = progress
-        self.task = progress.add_task(label, total=None)
-        self.label = label
-
-    def __call__(self, stage, done, total):
-        desc = f"{self.label}: {'evaluating' if stage == 'evaluate' else 'rank mod p'}"
-        self.progress.update(self.task, description=desc, completed=done, total=total or None)
-
-
-def _progress_bar(enabled: bool):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                               TextColumn, TimeElapsedColumn)
-
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
-                    disable=not enabled, console=_console_err())
-
-
-def _console_err():
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
 def _flag_contradictions(rank: int, bounds: list, complete: bool = True) -> list:
     """Names of theorem/derived bounds the certified rank contradicts.
 
@@ -409,7 +186,7 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
       tnrnn rank -L 2 -R 4 -M 4 -T 4 --inputs one-hot --save cert.json
       tnrnn rank --check cert.json
     """
-    from .rank import check_certificate, separation_rank
+    from ..rank import check_certificate, separation_rank
 
     if check:
         cert = _read_json(check)
@@ -463,7 +240,7 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
 
 
 def _read_json(path):
-    from .errors import CertificateError
+    from ..errors import CertificateError
 
     try:
         return json.loads(Path(path).read_text())
@@ -474,8 +251,6 @@ def _read_json(path):
 # ----------------------------------------------------------------------- table
 def _int_list(name):
     def parse(ctx, param, value):
-        from .errors import SpecError
-
         if value is None:
             return None
         try:
@@ -524,7 +299,7 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
     """
     import itertools
 
-    from .circuit import RAC
+    from ..circuit import RAC
 
     combos = list(itertools.product(depth, hidden, input_dim, length))
     # Validate every combination before any rank is computed.
@@ -555,7 +330,7 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
 
 def _sweep(specs, payloads, partition, inputs, seed, max_samples, show) -> list:
     """Certified rank of every spec, with a progress bar; one table row each."""
-    from .rank import separation_rank
+    from ..rank import separation_rank
 
     rows = []
     with _progress_bar(show) as bar:
@@ -642,131 +417,6 @@ def _print_table(rows, partition, inputs) -> None:
               "theorem/derived bound; 'conj.' = conjectured lower bound (never asserted)")
 
 
-# ------------------------------------------------------------------------ draw
-@cli.command("draw", context_settings=CONTEXT)
-@_spec_options
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
-              help="File to write (svg, png, pdf or dot; the suffix picks the format).")
-@click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]),
-              default=None, help="Output format, when the suffix does not say.")
-@click.option("--form", type=click.Choice(["cp", "core"]), default=None,
-              help="RAC unit as copy tensor + W_H + W_I ('cp') or one fused core ('core').")
-@click.option("--partition", default="start-end", show_default=True,
-              help="Colour input legs by side: start-end, odd-even, or A:1,2,5.")
-@click.option("--cut", is_flag=True,
-              help="Highlight the min-cut edges for the partition and write the bound "
-                   "in the caption.")
-@click.option("--collapse", type=click.Choice(["auto", "yes", "no"]), default="auto",
-              show_default=True,
-              help="Collapsed view (one box per unit type with its multiplicity): "
-                   "auto above the size threshold.")
-@click.option("--max-tensors", type=int, default=20_000, show_default=True,
-              help="Refuse networks with more tensors than this.")
-def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
-             partition, cut, collapse, max_tensors):
-    """Draw the compiled network: time left to right, layers bottom to top.
-
-    Duplicated sub-networks are shaded by copy number; bonds are labelled with
-    their dimension; input legs are coloured by the side of the partition.
-    Large networks collapse to one box per unit type.
-
-    \b
-    Example:
-      tnrnn draw -L 2 -R 3 -M 3 -T 6 -o net.svg --cut
-    """
-    from .compile import compile_network
-    from .partition import parse_partition
-    from .render import draw
-
-    spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
-    net = compile_network(spec, form=form, max_tensors=max_tensors)
-    part = parse_partition(partition, spec.length)
-    highlight, caption = (), None
-    if cut:
-        from .bounds import min_cut
-
-        c = min_cut(net, part)
-        highlight = tuple(ix for ix, _ in c.edges)
-        sizes = sorted({s for _, s in c.edges})
-        factors = " * ".join(f"{s}^{sum(1 for _, z in c.edges if z == s)}" for s in sizes)
-        caption = f"min-cut bound ({part.name}): {factors} = {c.value:,}"
-    path = draw(net, output, format=fmt, partition=part, highlight=highlight,
-                caption=caption, collapse={"yes": True, "no": False}.get(collapse, "auto"))
-    click.echo(f"wrote {path}" + (f"  ({caption})" if caption else ""))
-
-
-# --------------------------------------------------------------------- figures
-@cli.command("figures", context_settings=CONTEXT)
-@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
-              help="Folder to write the figures (PNG, SVG, CSV and a README) into.")
-@click.option("--quick", is_flag=True, help="Fewer points (for a fast check).")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of every certified rank.")
-@click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Show a progress bar on stderr.")
-def figures_cmd(out, quick, seed, progress):
-    """Regenerate every figure from scratch.
-
-    \b
-    1. Start-End separation rank against T for depth 1, 2, 3 with the bounds
-    2. the shallow RAC as an MPS and the depth-2 RAC as its duplicated network
-    3. continuous against one-hot (grid) rank for deep RACs
-    4. the gap between the min-cut bound and the duplication-aware bound
-
-    \b
-    Example:
-      tnrnn figures --out figures/
-    """
-    from .render import make_figures
-
-    with _progress_bar(progress) as bar:
-        task = bar.add_task("figures", total=None)
-
-        def cb(done, total, label):
-            bar.update(task, completed=done, total=total, description=str(label))
-
-        paths = make_figures(out, quick=quick, progress=cb, seed=seed)
-    for path in paths:
-        click.echo(f"wrote {path}")
-
-
-# ----------------------------------------------------------------------- bench
-@cli.command("bench", context_settings=CONTEXT)
-@click.option("--out", type=click.Path(file_okay=False), default="benchmarks/results",
-              show_default=True, help="Folder for the results (JSON and a Markdown table).")
-@click.option("--figure-dir", type=click.Path(file_okay=False), default="figures",
-              show_default=True, help="Folder for the plot of cost against T.")
-@click.option("--quick", is_flag=True, help="A smaller suite (under 3 minutes on 2 cores).")
-@click.option("--smoke", is_flag=True, help="A tiny subset, to check the code path (seconds).")
-@click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Show a progress bar on stderr.")
-def bench_cmd(out, figure_dir, quick, smoke, progress):
-    """Benchmark contraction: engines side by side on the same networks.
-
-    tnrnn's jitted JAX contraction, opt_einsum on numpy, tensornetwork,
-    cotengra's hyper-optimised path and the step-by-step recurrence, for
-    depth 1, 2, 3 with T growing; exact FLOP counts beside the timings, and
-    the machine's dense matmul rate. Writes JSON, a Markdown table and a plot.
-
-    \b
-    Example:
-      tnrnn bench --quick
-    """
-    from .benchmark import run_benchmarks
-
-    with _progress_bar(progress) as bar:
-        task = bar.add_task("bench", total=None)
-
-        def cb(done, total, label):
-            bar.update(task, completed=done, total=total, description=str(label))
-
-        res = run_benchmarks(out, quick=quick, smoke=smoke, progress=cb,
-                             figure_dir=figure_dir)
-    for key in ("json", "markdown", "figure"):
-        if res.get(key):
-            click.echo(f"wrote {res[key]}")
-
-
 # ------------------------------------------------------------------------ demo
 @cli.command("demo", context_settings=CONTEXT)
 @click.option("-R", "--hidden", type=int, default=3, show_default=True, help="Hidden width R.")
@@ -789,9 +439,9 @@ def demo_cmd(hidden, input_dim, length, max_depth, out, progress):
     """
     import shutil
 
-    from .circuit import RAC
-    from .compile import compile_network
-    from .partition import start_end
+    from ..circuit import RAC
+    from ..compile import compile_network
+    from ..partition import start_end
 
     con = _console()
     specs = [RAC(L, hidden, input_dim, length) for L in range(1, max_depth + 1)]
@@ -814,8 +464,8 @@ def demo_cmd(hidden, input_dim, length, max_depth, out, progress):
     _write_csv(outdir / "demo.csv", rows)
     con.print(f"\nwrote {outdir / 'demo.csv'}")
     if max_depth >= 2:
-        from .bounds import min_cut
-        from .render import draw
+        from ..bounds import min_cut
+        from ..render import draw
 
         spec2 = RAC(2, hidden, input_dim, length)
         net2 = compile_network(spec2)
@@ -831,15 +481,3 @@ def demo_cmd(hidden, input_dim, length, max_depth, out, progress):
               "(mod p) and re-runnable with `tnrnn rank --check`.")
     if any(r["contradicted"] for r in rows):
         raise SystemExit(1)
-
-
-def main(argv=None) -> None:
-    """Console-script entry point."""
-    try:
-        cli.main(args=argv, prog_name="tnrnn", standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,125 @@
+"""The click application: the command group, shared options and output helpers."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import TnrnnError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    """Turns tnrnn's own errors into ``error: ...`` and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TnrnnError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def _spec_options(func):
+    """-L/-R/-M/-T/-K and --arch, shared by every subcommand."""
+    options = [
+        click.option("-L", "--depth", type=int, default=None,
+                     help="Number of recurrent layers L  [default: 2; a TT-RNN has depth 1]."),
+        click.option("-R", "--hidden", type=int, default=3, show_default=True,
+                     help="Hidden width R (bond dimension)."),
+        click.option("-M", "--input-dim", type=int, default=3, show_default=True,
+                     help="Input dimension M (alphabet size for one-hot inputs)."),
+        click.option("-T", "--length", type=int, default=6, show_default=True,
+                     help="Sequence length T (even for the Start-End partition)."),
+        click.option("-K", "--outputs", type=int, default=1, show_default=True,
+                     help="Number of outputs K (analyses use one output)."),
+        click.option("--arch", type=click.Choice(["rac", "ttrnn"]), default="rac",
+                     show_default=True,
+                     help="rac: Recurrent Arithmetic Circuit; ttrnn: tensor-train RNN "
+                          "with a general R x M x R core."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _make_spec(depth, hidden, input_dim, length, outputs, arch):
+    from ..circuit import RAC, TTRNN
+
+    from ..errors import SpecError
+
+    if arch == "ttrnn":
+        if depth not in (None, 1):
+            raise SpecError(f"a tensor-train RNN has depth 1; got --depth {depth}")
+        return TTRNN(hidden=hidden, input_dim=input_dim, length=length, outputs=outputs)
+    return RAC(depth=2 if depth is None else depth, hidden=hidden, input_dim=input_dim, length=length,
+               outputs=outputs)
+
+
+def _console():
+    from rich.console import Console
+
+    con = Console(highlight=False)
+    if not con.is_terminal:  # logs, pipes, READMEs: do not squeeze tables into 80 columns
+        con = Console(highlight=False, width=150)
+    return con
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=_json_default))
+
+
+def _json_default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(package_name="tnrnn", prog_name="tnrnn")
+def cli():
+    """tnrnn: how much long-term memory can a recurrent network express?
+
+    Compiles Recurrent Arithmetic Circuits (RACs) of any depth and tensor-train
+    RNNs into tensor networks, and bounds or certifies their separation rank
+    (Start-End by default): the theorem bounds, min-cut and duplication-aware
+    bounds, and ranks certified by exact arithmetic over a prime field.
+
+    Start with `tnrnn demo`, or `tnrnn COMMAND --help`.
+    """
+
+
+class _RankProgress:
+    """Adapts ``progress(stage, done, total)`` to a rich progress bar."""
+
+    def __init__(self, progress, label: str):
+        self.progress = progress
+        self.task = progress.add_task(label, total=None)
+        self.label = label
+
+    def __call__(self, stage, done, total):
+        desc = f"{self.label}: {'evaluating' if stage == 'evaluate' else 'rank mod p'}"
+        self.progress.update(self.task, description=desc, completed=done, total=total or None)
+
+
+def _progress_bar(enabled: bool):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
+                    disable=not enabled, console=_console_err())
+
+
+def _console_err():
+    from rich.console import Console
+
+    return Console(stderr=True)
