@@ -92,24 +92,29 @@ def evaluate(params, X, *, tt: bool) -> np.ndarray:
 
 
 # ----------------------------------------------------------------- contract
-def _program_fn(program: tuple):
-    fn = _PROGRAMS.get(program)
+def _program_fn(plan):
+    """The jitted function of ``plan``'s program, cached by
+    :attr:`~tnrnn.contract.plan.Plan.program_key` (hashed once per plan)."""
+    key = plan.program_key
+    fn = _PROGRAMS.get(key)
     if fn is None:
+        program = plan.program
+
         def contract(weights, X):
             return run_plan(program, weights, X, jnp.einsum)
 
         fn = jax.jit(contract)
-        _PROGRAMS[program] = fn
+        _PROGRAMS[key] = fn
         while len(_PROGRAMS) > _MAX_PROGRAMS:
             _PROGRAMS.popitem(last=False)
     else:
-        _PROGRAMS.move_to_end(program)
+        _PROGRAMS.move_to_end(key)
     return fn
 
 
 def contract(plan, weights, X) -> np.ndarray:
     """Run ``plan`` under ``jax.jit`` (one compiled function per program)."""
-    fn = _program_fn(plan.program)
+    fn = _program_fn(plan)
     with _x64():
         out = fn(tuple(_as_f64(w) for w in weights), _as_f64(X))
         return np.asarray(out)

@@ -23,6 +23,7 @@ before any input vector: that product carries no batch index.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import weakref
 from typing import Callable, Sequence
 
@@ -64,6 +65,33 @@ class Plan:
     def program(self) -> tuple:
         """The hashable part that determines the computation (for caches)."""
         return (self.sources, self.steps)
+
+    @functools.cached_property
+    def program_key(self) -> "_ProgramKey":
+        """:attr:`program` with its hash computed once, the key of the jitted
+        program cache. Hashing the program itself costs time linear in its
+        steps on every call (1.8 ms for the 37,000 steps of a depth-3,
+        T = 40 network, whose jitted contraction takes 0.8 ms)."""
+        return _ProgramKey(self.program)
+
+
+class _ProgramKey:
+    """A program with a cached hash; equal to another key of an equal
+    program (compared by identity first)."""
+
+    __slots__ = ("program", "_hash")
+
+    def __init__(self, program: tuple):
+        self.program = program
+        self._hash = hash(program)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return self is other or (isinstance(other, _ProgramKey)
+                                 and self._hash == other._hash
+                                 and self.program == other.program)
 
 
 _PLANS: "weakref.WeakKeyDictionary[Network, dict]" = weakref.WeakKeyDictionary()

@@ -1,0 +1,358 @@
+"""Other libraries' contraction engines run on tnrnn networks, and the
+open-leg (one-hot grid) view, for side-by-side comparison.
+
+Used by :mod:`tnrnn.benchmark`; kept here because this package is the only
+one of tnrnn that imports JAX (and it imports tensornetwork, cotengra and
+quimb too, each lazily, on first use).
+
+Every *runner* built here is a closure ``run(X) -> numpy array`` over one
+network, its weights and a contraction path fixed in advance, so that a
+benchmark times the contraction alone; the path, its exact :class:`Cost`
+(tnrnn's cost model, whatever the library's own convention) and the seconds
+spent finding it are returned beside it (:class:`Runner`).
+
+Views
+-----
+``"batch"``
+    :func:`tnrnn.contract.cost.network_view`: one ``(N, M)`` operand per
+    input leg, a shared batch index; the result is ``(N, K)``.
+``"grid"``
+    :func:`grid_view`: no input operands; all copies of input ``x_t`` are
+    joined into one open index ``s_t`` (a hyperedge kept to the end), so the
+    result is the tensor ``A[s_1, ..., s_T, k]`` of the outputs on every
+    one-hot sequence: ``y(e_{s_1}, ..., e_{s_T})``. This is exact because
+    the duplicated network is multilinear in the input *copies* and every
+    copy of ``x_t`` receives the same basis vector ``e_{s_t}``; contracting
+    a copy leg with ``e_s`` selects entry ``s``, which is what sharing one
+    index does.
+
+Examples
+--------
+>>> import numpy as np
+>>> from tnrnn.circuit import RAC, evaluate, init_params, one_hot
+>>> from tnrnn.compile import compile_network
+>>> spec = RAC(depth=2, hidden=2, input_dim=2, length=3)
+>>> net, p = compile_network(spec), init_params(spec, seed=0)
+>>> run = program_runner(net, spec, p, view="grid", engine="numpy")
+>>> A = run.run(None)
+>>> A.shape
+(2, 2, 2, 1)
+>>> bool(np.isclose(A[1, 0, 1, 0], evaluate(spec, p, one_hot([[1, 0, 1]], 2))[0, 0]))
+True
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from ..compile import tensor_arrays
+from ..errors import MissingDependencyError, SpecError
+from ..network import Network
+from .cost import Cost, View, network_view, path_cost
+from .paths import find_path
+
+__all__ = [
+    "VIEWS",
+    "Runner",
+    "grid_view",
+    "make_view",
+    "program_runner",
+    "tensornetwork_jax_runner",
+    "cotengra_runner",
+    "quimb_runner",
+    "dense_matmul_seconds",
+]
+
+VIEWS = ("batch", "grid")
+
+
+class Runner(NamedTuple):
+    """A prepared contraction: ``run(X)`` returns the result as numpy.
+
+    ``cost`` is tnrnn's exact cost of the path the runner follows (on the
+    view it contracts, ``view``), ``path_s`` the seconds spent finding that
+    path, ``route`` a one-line description of what runs.
+    """
+
+    run: Callable
+    cost: Cost
+    path_s: float
+    view: str
+    route: str
+
+
+# --------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------
+def grid_view(net: Network, *, fold_copies: bool = True) -> View:
+    """The einsum view whose result is the outputs on every one-hot sequence.
+
+    All copies of input ``x_t`` become one index ``s_t`` of size ``M`` (put
+    in the output, in time order, before the output legs), so the result has
+    shape ``(M,) * T + (K,)``; ``sources`` are all ``("tensor", position)``.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> v = grid_view(compile_network(RAC(2, 2, 3, 2)))
+    >>> v.output, v.size_dict["s1"]
+    (('s1', 's2', 'y'), 3)
+    """
+    inputs, output, sizes = net.einsum_view(fold_copies=fold_copies)
+    positions = (net.folded_tensor_positions() if fold_copies
+                 else list(range(net.num_tensors)))
+    times = sorted({leg.time for leg in net.legs if leg.role == "input"})
+    if not times:
+        raise SpecError("the network has no input legs to join into a grid")
+    taken = set(sizes)
+    name = {}
+    for t in times:
+        base = f"s{t}"
+        while base in taken:
+            base += "_"
+        name[t] = base
+        taken.add(base)
+    rename = {}
+    for leg, ix in zip(net.legs, output):
+        if leg.role == "input":
+            rename[ix] = name[leg.time]
+    new_sizes = {rename.get(i, i): s for i, s in sizes.items()}
+    new_inputs = [tuple(rename.get(i, i) for i in term) for term in inputs]
+    kept = tuple(ix for leg, ix in zip(net.legs, output) if leg.role != "input")
+    return View(new_inputs, tuple(name[t] for t in times) + kept, new_sizes,
+                tuple(("tensor", p) for p in positions), None)
+
+
+def make_view(net: Network, view: str, *, batch: int = 1,
+              fold_copies: bool = True) -> View:
+    """``"batch"`` (:func:`~tnrnn.contract.cost.network_view`) or ``"grid"``
+    (:func:`grid_view`)."""
+    if view == "batch":
+        return network_view(net, batch=batch, fold_copies=fold_copies)
+    if view == "grid":
+        return grid_view(net, fold_copies=fold_copies)
+    raise SpecError(f"view must be one of {VIEWS}; got {view!r}")
+
+
+def _operands(v: View, arrays, X):
+    return [arrays[w] if kind == "tensor" else X[:, w - 1] for kind, w in v.sources]
+
+
+def _timed_path(v: View, optimize):
+    t0 = time.perf_counter()
+    path, label = find_path(v.inputs, v.output, v.size_dict, optimize)
+    seconds = time.perf_counter() - t0
+    return path, path_cost(v.inputs, v.output, v.size_dict, path, optimize=label), seconds
+
+
+# --------------------------------------------------------------------------
+# tnrnn's own plan machinery on any view (numpy or jitted JAX)
+# --------------------------------------------------------------------------
+def program_runner(net: Network, spec, params, *, view: str = "batch",
+                   batch: int = 1, optimize="auto", engine: str = "jax") -> Runner:
+    """tnrnn's step program (:func:`tnrnn.contract.plan.run_plan`) on a view:
+    pairwise einsum steps along the path ``optimize`` finds, run eagerly
+    through ``opt_einsum.contract`` (``engine="numpy"``) or traced once under
+    ``jax.jit`` in float64 (``engine="jax"``). On the ``"batch"`` view this
+    is what ``contract_network`` runs; on the ``"grid"`` view it is the
+    open-leg contraction of the one-hot grid.
+    """
+    from .pathutils import linear_to_ssa, simulate
+    from .plan import run_plan
+
+    v = make_view(net, view, batch=batch)
+    path, cost, seconds = _timed_path(v, optimize)
+    _, _, _, steps = simulate(v.inputs, v.output, v.size_dict,
+                              linear_to_ssa(path, len(v.inputs)), equations=True)
+    program = (tuple(("w", k) if kind == "tensor" else ("x", w)
+                     for k, (kind, w) in enumerate(v.sources)), tuple(steps))
+    arrays = tensor_arrays(net, spec, params)
+    weights = [arrays[w] if kind == "tensor" else None for kind, w in v.sources]
+    if engine == "numpy":
+        import opt_einsum
+
+        def run(X):
+            return np.asarray(run_plan(program, weights, X, opt_einsum.contract))
+    elif engine == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        wts = tuple(np.asarray(w, dtype=np.float64) if w is not None else None
+                    for w in weights)
+        fn = jax.jit(lambda ws, X: run_plan(program, ws, X, jnp.einsum))
+
+        def run(X):
+            with jax.enable_x64(True):
+                Xa = None if X is None else np.asarray(X, dtype=np.float64)
+                return np.asarray(fn(wts, Xa))
+    else:
+        raise SpecError(f"engine must be 'numpy' or 'jax'; got {engine!r}")
+    return Runner(run, cost, seconds, view,
+                  f"tnrnn plan ({cost.optimize} path), {engine}")
+
+
+# --------------------------------------------------------------------------
+# tensornetwork, jax backend: jit + vmap over the batch
+# --------------------------------------------------------------------------
+def tensornetwork_jax_runner(net: Network, spec, params, *, optimize="auto"
+                             ) -> Runner:
+    """tensornetwork 0.4.6 with its ``"jax"`` backend: the network as
+    ``Node``/``CopyNode`` objects, one input ``Node`` per input leg, and
+    ``contractors.contract_path`` along tnrnn's path for the *unfolded* view
+    (explicit copy tensors, batch 1), traced once per sequence shape under
+    ``jax.jit(jax.vmap(...))`` in float64. Only the ``"batch"`` view."""
+    try:
+        import tensornetwork as tn
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the tensornetwork runner needs tensornetwork: pip install "
+            "tensornetwork==0.4.6") from exc
+    import jax
+    import jax.numpy as jnp
+
+    v = network_view(net, batch=1, fold_copies=False)
+    path, cost, seconds = _timed_path(v, optimize)
+    path = [tuple(s) for s in path]
+    arrays = [np.asarray(a, dtype=np.float64) for a in tensor_arrays(net, spec, params)]
+
+    def one(arrs, x):
+        nodes, open_edges = net.to_tensornetwork(arrs, backend="jax")
+        inputs, outputs = [], []
+        for leg, edge in zip(net.legs, open_edges):
+            if leg.role == "input":
+                node = tn.Node(x[leg.time - 1], backend="jax")
+                node[0] ^ edge
+                inputs.append(node)
+            else:
+                outputs.append(edge)
+        return tn.contractors.contract_path(path, list(nodes) + inputs, outputs).tensor
+
+    fn = jax.jit(jax.vmap(one, in_axes=(None, 0)))
+    with jax.enable_x64(True):
+        dev = [jnp.asarray(a) for a in arrays]
+
+    def run(X):
+        with jax.enable_x64(True):
+            return np.asarray(fn(dev, np.asarray(X, dtype=np.float64)))
+
+    return Runner(run, cost, seconds, "batch-unfolded",
+                  f"tensornetwork {tn.__version__} jax backend, jit+vmap, "
+                  f"{cost.optimize} path on explicit copy tensors")
+
+
+# --------------------------------------------------------------------------
+# cotengra and quimb
+# --------------------------------------------------------------------------
+def _symbols(v: View):
+    import opt_einsum
+
+    names = {ix: opt_einsum.get_symbol(k) for k, ix in enumerate(v.size_dict)}
+    ins = [tuple(names[i] for i in t) for t in v.inputs]
+    out = tuple(names[i] for i in v.output)
+    sizes = {names[i]: s for i, s in v.size_dict.items()}
+    return ins, out, sizes
+
+
+def _cotengra_tree(v: View, path):
+    try:
+        import cotengra as ctg
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the cotengra runner needs cotengra: pip install "
+            "'cotengra>=0.7,<0.9'") from exc
+    ins, out, sizes = _symbols(v)
+    return ctg.ContractionTree.from_path(ins, out, sizes, path=path), ins, out
+
+
+def cotengra_runner(net: Network, spec, params, *, view: str = "batch",
+                    batch: int = 1, optimize="cotengra") -> Runner:
+    """cotengra: the hyper-optimised path (tnrnn's ``"cotengra"`` finder:
+    seeded, serial ``HyperOptimizer``) as a ``ContractionTree`` on
+    single-character indices, contracted by ``tree.contract`` with the numpy
+    backend (pairwise ``tensordot``/``einsum``)."""
+    v = make_view(net, view, batch=batch)
+    path, cost, seconds = _timed_path(v, optimize)
+    tree, _, _ = _cotengra_tree(v, path)
+    arrays = tensor_arrays(net, spec, params)
+    import cotengra as ctg
+
+    def run(X):
+        return np.asarray(tree.contract(_operands(v, arrays, X), backend="numpy"))
+
+    return Runner(run, cost, seconds, view,
+                  f"cotengra {ctg.__version__} ContractionTree.contract, numpy "
+                  f"backend, {cost.optimize} path")
+
+
+def quimb_runner(net: Network, spec, params, *, view: str = "batch",
+                 batch: int = 1, optimize="cotengra") -> Runner:
+    """quimb: a ``TensorNetwork`` of ``Tensor`` objects built per call (the
+    input vectors change per call) and ``contract(output_inds=...,
+    optimize=tree)`` with the same cotengra tree as :func:`cotengra_runner`
+    (numpy arrays)."""
+    try:
+        import quimb
+        import quimb.tensor as qtn
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the quimb runner needs quimb: pip install quimb==1.15.0") from exc
+    v = make_view(net, view, batch=batch)
+    path, cost, seconds = _timed_path(v, optimize)
+    tree, ins, out = _cotengra_tree(v, path)
+    arrays = tensor_arrays(net, spec, params)
+
+    def run(X):
+        tnet = qtn.TensorNetwork([qtn.Tensor(a, inds=t) for a, t in
+                                  zip(_operands(v, arrays, X), ins)], virtual=True)
+        res = tnet.contract(output_inds=out, optimize=tree)
+        return np.asarray(getattr(res, "data", res))
+
+    return Runner(run, cost, seconds, view,
+                  f"quimb {quimb.__version__} TensorNetwork.contract, same "
+                  f"cotengra tree")
+
+
+# --------------------------------------------------------------------------
+# Dense matrix product: the reference rate
+# --------------------------------------------------------------------------
+def dense_matmul_seconds(n: int, *, engine: str = "numpy", repeat: int = 5,
+                         seed: int = 0) -> dict:
+    """Time float64 ``(n, n) @ (n, n)`` products (``2 n^3`` flops each).
+
+    Returns ``{"n", "flops", "first_s", "median_s", "best_s", "repeat"}``;
+    ``first_s`` includes JAX's compilation. ``engine`` is ``"numpy"``
+    (BLAS) or ``"jax"`` (jitted, float64, result blocked on).
+    """
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    if engine == "numpy":
+        def call():
+            return a @ b
+    elif engine == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        with jax.enable_x64(True):
+            fn = jax.jit(jnp.matmul)
+            ja, jb = jnp.asarray(a), jnp.asarray(b)
+
+        def call():
+            with jax.enable_x64(True):
+                return fn(ja, jb).block_until_ready()
+    else:
+        raise SpecError(f"engine must be 'numpy' or 'jax'; got {engine!r}")
+    t0 = time.perf_counter()
+    call()
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    return {"n": n, "flops": 2 * n**3, "first_s": first,
+            "median_s": float(np.median(times)), "best_s": min(times),
+            "repeat": repeat}
