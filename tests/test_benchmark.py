@@ -150,7 +150,7 @@ def test_recurrence_flops_by_hand():
     (RAC(2, 4, 4, 9), 1, 3680),
 ])
 def test_unit_order_flops_by_hand(spec, batch, flops):
-    """The unit order (tnrnn.benchmark docstring): per unit copy ``W_I`` with
+    """The unit order (tnrnn.benchmark._costs docstring): per unit copy ``W_I`` with
     what is below (2NRd), ``W_H`` with the previous state (2NR^2, or 2R^2
     from h0), Hadamard (NR); n_l = C(T+L-l, L-l+1) copies of layer l, of
     which s_l = C(T-1+L-l, L-l) at t = 1; read-out 2NKR. Both the closed form

@@ -1,0 +1,168 @@
+"""The suite: run every sweep, summarise the targets, write JSON, Markdown
+and the figure."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import math
+import pathlib
+import time
+from typing import Callable
+
+import numpy as np
+
+from ..errors import SpecError
+from ._common import (_CONTRACTION_PEERS, ENGINES, RATE_NOTE, Settings, _flops_of,
+                      _steady, settings_for)
+from ._measure import _sweep, machine_info, matmul_rates
+from ._report import markdown_report, plot_cost_vs_T
+
+def _gmean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def _stats(xs) -> dict:
+    return {"geomean": _gmean(xs), "min": min(xs) if xs else None,
+            "max": max(xs) if xs else None,
+            "points_at_or_below_1": sum(x <= 1.0 for x in xs), "points": len(xs)}
+
+
+def _summarize(workloads) -> dict:
+    """Ratios of the default to each engine (time, steady state) and FLOP
+    ratios against cotengra and the recurrence, per point and per workload.
+
+    *Other engines* are ``tnrnn-numpy``, ``tensornetwork-jax``, ``cotengra``
+    and ``quimb``; the recurrences (which build no network) and
+    ``tnrnn-open`` (tnrnn's own plan on the open-leg grid view, not a public
+    route) are reported apart."""
+    per_point, ratios = [], {}
+    for w in workloads:
+        kind = w["kind"]
+        for p in w["points"]:
+            t0 = _steady(p, "tnrnn")
+            if t0 is None:
+                continue
+            entry = {"kind": kind, "depth": w["depth"], "T": p["T"], "ratio": {}}
+            for e in ENGINES:
+                te = _steady(p, e)
+                if e != "tnrnn" and te:
+                    entry["ratio"][e] = t0 / te
+                    ratios.setdefault((kind, e), []).append(t0 / te)
+            peers = [_steady(p, e) for e in _CONTRACTION_PEERS if _steady(p, e)]
+            if peers:
+                entry["ratio_vs_best_other"] = t0 / min(peers)
+                if _steady(p, "tnrnn-open"):
+                    entry["open_vs_best_other"] = _steady(p, "tnrnn-open") / min(peers)
+            ref = "tnrnn-open" if kind == "grid" else "tnrnn"
+            fa, fb = _flops_of(p, ref), _flops_of(p, "cotengra")
+            if fa and fb:
+                entry["flops_vs_cotengra"] = fa / fb
+            if _flops_of(p, ref):
+                entry["flops_vs_recurrence"] = _flops_of(p, ref) / p["flops"]["recurrence"]
+                entry["unit_order_vs_recurrence"] = (p["flops"]["unit_order"]
+                                                     / p["flops"]["recurrence"])
+            per_point.append(entry)
+
+    def pick(key, kind):
+        return [p[key] for p in per_point if p["kind"] == kind and key in p]
+
+    flops = {k: _stats(pick("flops_vs_cotengra", k)) for k in ("output", "grid")}
+    for v in flops.values():
+        v["within_1.5x"] = v["points"] > 0 and v["max"] <= 1.5
+    return {
+        "per_point": per_point,
+        "ratio_tnrnn_over_engine": {f"{k}:{e}": _stats(v) for (k, e), v in ratios.items()},
+        "ratio_vs_best_other": {k: _stats(pick("ratio_vs_best_other", k))
+                                for k in ("output", "grid")},
+        "open_grid_vs_best_other": _stats(pick("open_vs_best_other", "grid")),
+        "flops_vs_cotengra": flops,
+        "flops_vs_recurrence": {k: _stats(pick("flops_vs_recurrence", k))
+                                for k in ("output", "grid")},
+    }
+
+
+def run_benchmarks(out_dir, *, quick: bool = False, smoke: bool = False,
+                   progress: Callable | None = None,
+                   figure_dir="figures", settings: Settings | None = None) -> dict:
+    """Run the suite and write ``contract[-quick|-smoke].{json,md}`` into
+    ``out_dir`` and ``bench_cost_vs_T[-quick|-smoke].{png,svg}`` into
+    ``figure_dir`` (``None``: no figure).
+
+    Parameters
+    ----------
+    out_dir : path
+    quick : bool
+        The quick subset (< 3 minutes on 2 cores).
+    smoke : bool
+        A tiny subset (< 20 s) that exercises every code path; wins over
+        ``quick``.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each point.
+    figure_dir : path or None
+    settings : Settings, optional
+        Replace the mode's settings (:func:`settings_for`), e.g. to change a
+        limit; the files are still named after the mode.
+
+    Returns
+    -------
+    dict
+        ``{"json": path, "markdown": path, "figure": path or None,
+        "results": the JSON data}``.
+    """
+    mode = "smoke" if smoke else "quick" if quick else "full"
+    if settings is None:
+        settings = settings_for(mode)
+    elif not isinstance(settings, Settings):
+        raise SpecError(f"settings must be a Settings; got {type(settings).__name__}")
+    started = time.perf_counter()
+    configs = [("output", c) for c in settings.output] + [("grid", c) for c in settings.grid]
+    total = 1 + sum(len(c[4]) for _, c in configs)
+    done = [0]
+
+    def tick(label):
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total, label)
+
+    info = machine_info()
+    rates = matmul_rates(settings.matmul_sizes, settings.matmul_repeat)
+    tick("dense matmul rate")
+    workloads = [_sweep(kind, cfg, settings, rates["peak_gflops"], tick)
+                 for kind, cfg in configs]
+    suffix = "" if mode == "full" else f"-{mode}"
+    results = {
+        "benchmark": "contract", "mode": mode,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": info, "matmul": rates,
+        "settings": {k: v for k, v in dataclasses.asdict(settings).items()},
+        "engines": {e: ENGINES[e] for e in settings.engines},
+        "tolerance": "max|y - y_rec| / max|y_rec| <= 1e-9 (float64)",
+        "rate_note": RATE_NOTE,
+        "flop_convention": "opt_einsum opt_cost: product of the sizes of every index "
+                           "in a step, times 2 when an index is summed",
+        "workloads": workloads,
+        "summary": _summarize(workloads),
+    }
+    results["elapsed_s"] = time.perf_counter() - started
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figure = None
+    if figure_dir is not None:
+        figure = plot_cost_vs_T(results, pathlib.Path(figure_dir) / f"bench_cost_vs_T{suffix}")
+        results["figure"] = str(figure)
+    jpath, mpath = out / f"contract{suffix}.json", out / f"contract{suffix}.md"
+    jpath.write_text(json.dumps(results, indent=1, default=_json_default) + "\n")
+    mpath.write_text(markdown_report(results))
+    return {"json": jpath, "markdown": mpath, "figure": figure, "results": results}
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, tuple):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
