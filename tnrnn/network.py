@@ -26,7 +26,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import math
 import types
 from collections import Counter, defaultdict
 from typing import Iterable, Mapping, NamedTuple
@@ -188,11 +187,6 @@ class Network:
             if t.name == name:
                 return t
         raise SpecError(f"no tensor named {name!r} in this network")
-
-    def log2_entries(self) -> float:
-        """log2 of the total number of entries stored in all tensors."""
-        total = sum(math.prod(self.sizes[i] for i in t.indices) for t in self.tensors)
-        return math.log2(total) if total else 0.0
 
     # ------------------------------------------------------------------ views
     def einsum_view(self, *, fold_copies: bool = False

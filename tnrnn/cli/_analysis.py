@@ -193,8 +193,7 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
         with _progress_bar(progress and not as_json):
             result = check_certificate(cert)
         spec = result.spec
-        partition = result.partition
-        inputs = result.inputs
+        payload = _bounds_payload(spec, result.partition, result.inputs)
     else:
         spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
         kwargs = {"seed": seed}
@@ -202,12 +201,11 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
             kwargs["prime"] = prime
         if max_samples is not None:
             kwargs["max_samples"] = max_samples
-        # Validate the partition and bounds before the (longer) rank search.
-        _bounds_payload(spec, partition, inputs)
+        # The bounds first: they validate the partition before the (longer) search.
+        payload = _bounds_payload(spec, partition, inputs)
         with _progress_bar(progress and not as_json) as bar:
             cb = _RankProgress(bar, "certified rank") if (progress and not as_json) else None
             result = separation_rank(spec, partition, inputs=inputs, progress=cb, **kwargs)
-    payload = _bounds_payload(spec, result.partition, inputs)
     payload["rank"] = result.rank
     payload["complete"] = result.complete
     payload["exact"] = True
@@ -448,9 +446,9 @@ def demo_cmd(hidden, input_dim, length, max_depth, out, progress):
     part = start_end(length)
     con.print(f"[bold]tnrnn demo[/]: Start-End separation rank of RACs with R={hidden}, "
               f"M={input_dim}, T={length}, depth 1..{max_depth} (continuous inputs)\n")
+    nets = {spec.depth: compile_network(spec) for spec in specs}
     for spec in specs:
-        net = compile_network(spec)
-        s = net.summary()
+        s = nets[spec.depth].summary()
         con.print(f"  depth {spec.depth}: compiled to {s['tensors']:,} tensors, "
                   f"{sum(s['input_leaves'].values()):,} input leaves "
                   f"(x1 appears {s['input_leaves'][1]:,} "
@@ -467,8 +465,7 @@ def demo_cmd(hidden, input_dim, length, max_depth, out, progress):
         from ..bounds import min_cut
         from ..render import draw
 
-        spec2 = RAC(2, hidden, input_dim, length)
-        net2 = compile_network(spec2)
+        net2 = nets[2]
         c = min_cut(net2, part)
         fmt = "svg" if shutil.which("dot") else "dot"
         path = draw(net2, outdir / f"demo-depth2.{fmt}", partition=part,
