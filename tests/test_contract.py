@@ -433,7 +433,7 @@ def test_path_conversions_agree_with_opt_einsum():
 
 
 def test_registries_list_their_names():
-    assert set(PATH_FINDERS) == {"auto", "tree", "greedy", "optimal", "cotengra"}
+    assert set(PATH_FINDERS) == {"auto", "tree", "greedy", "optimal", "cotengra", "refine"}
     assert get_path_finder("greedy") is greedy_path
     assert set(ENGINES) == {"jax", "numpy", "tensornetwork"}
 

@@ -18,8 +18,11 @@ Contents
 * :func:`contract_network` -- contract a compiled network with input vectors
   on every input leg, batched; engines in :data:`ENGINES` (``"jax"``,
   ``"numpy"``, ``"tensornetwork"``), see :func:`get_engine`.
+* :func:`contract_grid` -- the outputs on every one-hot sequence at once
+  (the grid tensor, open input legs), and :func:`grid_matrix`, its
+  matricization by a partition of the time steps.
 * :data:`PATH_FINDERS` / :func:`get_path_finder` -- ``"auto"``, ``"tree"``,
-  ``"greedy"``, ``"optimal"``, ``"cotengra"``.
+  ``"greedy"``, ``"optimal"``, ``"cotengra"``, ``"refine"``.
 * :func:`contraction_cost` / :class:`Cost` -- exact FLOPs (opt_einsum's
   ``opt_cost`` convention), largest intermediate, memory written, path.
 * :func:`plan_contraction` / :class:`Plan` -- the flat einsum program the
@@ -90,12 +93,21 @@ from .engines import (
     evaluate_jax,
     get_engine,
 )
+from .grid import (
+    GRID_ENGINES,
+    contract_grid,
+    default_grid_optimize,
+    grid_matrix,
+    grid_view,
+    plan_grid,
+)
 from .paths import (
     MAX_OPTIMAL_OPERANDS,
     PATH_FINDERS,
     find_path,
     get_path_finder,
     is_tree_shaped,
+    refine_path,
     tree_path,
     validate_path,
 )
@@ -104,6 +116,12 @@ from .plan import Plan, plan_contraction
 __all__ = [
     "evaluate_jax",
     "contract_network",
+    "contract_grid",
+    "grid_matrix",
+    "grid_view",
+    "plan_grid",
+    "default_grid_optimize",
+    "GRID_ENGINES",
     "ENGINES",
     "get_engine",
     "PATH_FINDERS",
@@ -113,6 +131,7 @@ __all__ = [
     "validate_path",
     "is_tree_shaped",
     "tree_path",
+    "refine_path",
     "Cost",
     "contraction_cost",
     "path_cost",

@@ -113,8 +113,9 @@ def _program_fn(plan):
 
 
 def contract(plan, weights, X) -> np.ndarray:
-    """Run ``plan`` under ``jax.jit`` (one compiled function per program)."""
+    """Run ``plan`` under ``jax.jit`` (one compiled function per program);
+    ``X`` is ``None`` for a plan without input operands (the grid view)."""
     fn = _program_fn(plan)
     with _x64():
-        out = fn(tuple(_as_f64(w) for w in weights), _as_f64(X))
+        out = fn(tuple(_as_f64(w) for w in weights), None if X is None else _as_f64(X))
         return np.asarray(out)

@@ -17,7 +17,7 @@ Views
     :func:`tnrnn.contract.cost.network_view`: one ``(N, M)`` operand per
     input leg, a shared batch index; the result is ``(N, K)``.
 ``"grid"``
-    :func:`grid_view`: no input operands; all copies of input ``x_t`` are
+    :func:`tnrnn.contract.grid.grid_view` (re-exported here): no input operands; all copies of input ``x_t`` are
     joined into one open index ``s_t`` (a hyperedge kept to the end), so the
     result is the tensor ``A[s_1, ..., s_T, k]`` of the outputs on every
     one-hot sequence: ``y(e_{s_1}, ..., e_{s_T})``. This is exact because
@@ -52,6 +52,7 @@ from ..compile import tensor_arrays
 from ..errors import MissingDependencyError, SpecError
 from ..network import Network
 from .cost import Cost, View, network_view, path_cost
+from .grid import grid_view
 from .paths import find_path
 
 __all__ = [
@@ -87,46 +88,6 @@ class Runner(NamedTuple):
 # --------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------
-def grid_view(net: Network, *, fold_copies: bool = True) -> View:
-    """The einsum view whose result is the outputs on every one-hot sequence.
-
-    All copies of input ``x_t`` become one index ``s_t`` of size ``M`` (put
-    in the output, in time order, before the output legs), so the result has
-    shape ``(M,) * T + (K,)``; ``sources`` are all ``("tensor", position)``.
-
-    Examples
-    --------
-    >>> from tnrnn.circuit import RAC
-    >>> from tnrnn.compile import compile_network
-    >>> v = grid_view(compile_network(RAC(2, 2, 3, 2)))
-    >>> v.output, v.size_dict["s1"]
-    (('s1', 's2', 'y'), 3)
-    """
-    inputs, output, sizes = net.einsum_view(fold_copies=fold_copies)
-    positions = (net.folded_tensor_positions() if fold_copies
-                 else list(range(net.num_tensors)))
-    times = sorted({leg.time for leg in net.legs if leg.role == "input"})
-    if not times:
-        raise SpecError("the network has no input legs to join into a grid")
-    taken = set(sizes)
-    name = {}
-    for t in times:
-        base = f"s{t}"
-        while base in taken:
-            base += "_"
-        name[t] = base
-        taken.add(base)
-    rename = {}
-    for leg, ix in zip(net.legs, output):
-        if leg.role == "input":
-            rename[ix] = name[leg.time]
-    new_sizes = {rename.get(i, i): s for i, s in sizes.items()}
-    new_inputs = [tuple(rename.get(i, i) for i in term) for term in inputs]
-    kept = tuple(ix for leg, ix in zip(net.legs, output) if leg.role != "input")
-    return View(new_inputs, tuple(name[t] for t in times) + kept, new_sizes,
-                tuple(("tensor", p) for p in positions), None)
-
-
 def make_view(net: Network, view: str, *, batch: int = 1,
               fold_copies: bool = True) -> View:
     """``"batch"`` (:func:`~tnrnn.contract.cost.network_view`) or ``"grid"``

@@ -22,6 +22,11 @@ Finders registered in :data:`PATH_FINDERS` (see :func:`get_path_finder`):
     :data:`MAX_OPTIMAL_OPERANDS` operands.
 ``"cotengra"``
     cotengra's hyper-optimiser, seeded and serial (needs ``cotengra``).
+``"refine"``
+    the ``"auto"`` path, then cotengra's subtree reconfiguration (needs
+    ``cotengra``; :func:`refine_path`): the default of
+    :func:`tnrnn.contract.contract_grid`, where open input legs make the
+    leaves-to-root order up to 1.6x dearer than cotengra's search.
 
 This module imports numpy and opt_einsum only (cotengra lazily, on use).
 
@@ -60,6 +65,8 @@ __all__ = [
     "optimal_path",
     "auto_path",
     "cotengra_path",
+    "refine_path",
+    "REFINE_SUBTREE_SIZE",
     "linear_to_ssa",
     "ssa_to_linear",
     "step_flops",
@@ -180,19 +187,10 @@ def cotengra_path(inputs, output, size_dict, *, seed: int = 0,
     >>> cotengra_path([("ij", "jk"), ("jk",)], ("ij",), {"ij": 2, "jk": 3})
     [(0, 1)]
     """
-    try:
-        import cotengra as ctg
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "the 'cotengra' path finder needs cotengra: pip install "
-            "'cotengra>=0.7,<0.9' (or use 'tree' or 'greedy')") from exc
+    ctg = _import_cotengra("cotengra")
     if len(inputs) <= 1:
         return greedy_path(inputs, output, size_dict)
-    names = {ix: opt_einsum.get_symbol(k)
-             for k, ix in enumerate(dict.fromkeys(itertools.chain(*inputs, output)))}
-    ins = [tuple(names[i] for i in t) for t in inputs]
-    out = tuple(names[i] for i in output)
-    sizes = {names[i]: size_dict[i] for i in names}
+    ins, out, sizes = _ctg_names(inputs, output, size_dict)
     constants = {"greedy": {"random_strength": 0.0, "temperature": 0.0}}
     opt = ctg.HyperOptimizer(methods=list(methods), max_repeats=max_repeats,
                              parallel=False, optlib="random", seed=seed,
@@ -202,6 +200,76 @@ def cotengra_path(inputs, output, size_dict, *, seed: int = 0,
     return [tuple(s) for s in tree.get_path()]
 
 
+#: Leaves per subtree that :func:`refine_path` re-optimises exhaustively.
+REFINE_SUBTREE_SIZE = 6
+
+
+def _ctg_names(inputs, output, size_dict):
+    """Indices renamed to single characters for cotengra."""
+    names = {ix: opt_einsum.get_symbol(k)
+             for k, ix in enumerate(dict.fromkeys(itertools.chain(*inputs, output)))}
+    return ([tuple(names[i] for i in t) for t in inputs],
+            tuple(names[i] for i in output),
+            {names[i]: size_dict[i] for i in names})
+
+
+def _import_cotengra(finder: str):
+    try:
+        import cotengra as ctg
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"the {finder!r} path finder needs cotengra: pip install "
+            f"'cotengra>=0.7,<0.9' (or use 'auto', 'tree' or 'greedy')") from exc
+    return ctg
+
+
+def refine_path(inputs, output, size_dict, *, start=None,
+                subtree_size: int = REFINE_SUBTREE_SIZE) -> list[tuple[int, ...]]:
+    """A path improved by cotengra's subtree reconfiguration.
+
+    Starting from ``start`` (a linear path; by default :func:`auto_path`),
+    ``cotengra.ContractionTree.subtree_reconfigure`` re-contracts every
+    subtree of ``subtree_size`` leaves in its locally optimal order
+    (exhaustively; subtrees picked largest cost first, deterministic), for
+    FLOPs. The result is kept only if tnrnn's exact cost model prices it
+    below the start (FLOPs, then largest intermediate), so the refined path
+    is never dearer than ``start``.
+
+    Why: the leaves-to-root order (:func:`tree_path`) is within a few
+    percent of cotengra's hyper-optimised path when every input leg carries
+    a batched vector, but on the open-leg grid view (:func:`tnrnn.contract.
+    grid_view`) it pushes each sub-network's open legs all the way up to its
+    consumer: depth 2, ``R = 4, M = 2, T = 16``: 1.04e7 FLOPs against
+    cotengra's 6.51e6 (1.59x). Reconfiguring subtrees of 6 brings it to
+    7.3e6 (1.12x) in 0.2 s, where cotengra's own search took 43 s.
+
+    Raises
+    ------
+    MissingDependencyError
+        If cotengra is not installed.
+
+    Examples
+    --------
+    >>> inputs = [("i", "j"), ("j", "k"), ("k", "l"), ("l",)]
+    >>> sizes = {"i": 20, "j": 3, "k": 4, "l": 5}
+    >>> refine_path(inputs, ("i",), sizes, start=[(0, 1), (0, 1), (0, 1)])
+    [(2, 3), (1, 2), (0, 1)]
+    """
+    ctg = _import_cotengra("refine")
+    n = len(inputs)
+    start = (auto_path(inputs, output, size_dict) if start is None
+             else validate_path(start, n))
+    if n <= 2:
+        return start
+    ins, out, sizes = _ctg_names(inputs, output, size_dict)
+    tree = ctg.ContractionTree.from_path(ins, out, sizes, path=start)
+    tree.subtree_reconfigure_(subtree_size=subtree_size, minimize="flops")
+    new = validate_path([tuple(s) for s in tree.get_path()], n)
+    key_new, key_old = (simulate(inputs, output, size_dict, linear_to_ssa(p, n))[:2]
+                        for p in (new, start))
+    return new if key_new < key_old else start
+
+
 #: The path finders, by name.
 PATH_FINDERS: dict[str, Callable] = {
     "auto": auto_path,
@@ -209,6 +277,7 @@ PATH_FINDERS: dict[str, Callable] = {
     "greedy": greedy_path,
     "optimal": optimal_path,
     "cotengra": cotengra_path,
+    "refine": refine_path,
 }
 
 
@@ -222,7 +291,7 @@ def get_path_finder(name: str) -> Callable:
     >>> get_path_finder("best")
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: unknown path finder 'best'; valid names: 'auto', 'tree', 'greedy', 'optimal', 'cotengra'
+    tnrnn.errors.SpecError: unknown path finder 'best'; valid names: 'auto', 'tree', 'greedy', 'optimal', 'cotengra', 'refine'
     """
     try:
         return PATH_FINDERS[name]

@@ -164,14 +164,18 @@ def step_flops(indices, removed: bool, num_terms: int, size_dict) -> int:
 
 
 def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
-              *, equations: bool = False):
+              *, equations: bool = False, layout: str = "appearance"):
     """The pure core loop: walk an SSA path, return ``(flops, largest,
     written, steps)``; ``steps`` holds per-step ``(ids, einsum string)``
     with locally re-lettered indices when ``equations`` is true (letters
     from ``opt_einsum.get_symbol``, so a step over more than 52 indices gets
     non-ASCII letters: ``jax.numpy.einsum`` and ``opt_einsum.contract``
     accept them, ``numpy.einsum`` does not). The last step writes the
-    output indices in ``output`` order.
+    output indices in ``output`` order. ``layout`` orders the indices of
+    the other results: ``"appearance"`` (as they appear in the step's
+    operands) or ``"output"`` (indices not in ``output`` first, in order of
+    appearance, then those in ``output`` in its order: what the grid view
+    wants, see :mod:`tnrnn.contract.grid`).
 
     Examples
     --------
@@ -181,7 +185,10 @@ def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
     """
     from opt_einsum import get_symbol
 
+    if layout not in ("appearance", "output"):
+        raise SpecError(f"layout must be 'appearance' or 'output'; got {layout!r}")
     out = frozenset(output)
+    rank = {ix: k for k, ix in enumerate(output)}
     terms = {k: tuple(t) for k, t in enumerate(inputs)}
     count: dict = defaultdict(int)
     for t in terms.values():
@@ -201,6 +208,8 @@ def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
             result = tuple(output)
         else:
             result = tuple(ix for ix in involved if ix in out or count[ix] > 0)
+            if layout == "output":
+                result = tuple(sorted(result, key=lambda ix: rank.get(ix, -1)))
         flops += step_flops(involved, len(result) < len(involved), len(ids), size_dict)
         size = math.prod(size_dict[ix] for ix in result)
         largest = max(largest, size)
