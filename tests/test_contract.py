@@ -606,3 +606,43 @@ def test_cost_dataclass_is_frozen():
     assert isinstance(c, Cost)
     with pytest.raises(AttributeError):
         c.flops = 0  # type: ignore[misc]
+
+
+# ------------------------------------------------- equal sub-results merged
+@pytest.mark.parametrize("spec", [RAC(2, 3, 2, 6), RAC(3, 2, 3, 5), TTRNN(2, 2, 5)], ids=repr)
+def test_merged_plan_equals_the_unmerged_program_and_runs_each_step_once(spec):
+    """The plan with equal sub-results merged gives bit-for-bit the result
+    of every step of the path run one by one (same operations, fewer of
+    them), and keeps no two steps with the same string and operands."""
+    from tnrnn.contract.pathutils import simulate
+
+    net = compile_network(spec)
+    p, X = init_params(spec, seed=4), random_inputs(spec, 5, seed=5)
+    plan = plan_contraction(net, batch=5)
+    view = network_view(net, batch=5)
+    _, _, _, steps = simulate(view.inputs, view.output, view.size_dict,
+                              linear_to_ssa(plan.cost.path, len(view.inputs)),
+                              equations=True)
+    arrays = tensor_arrays(net, spec, p)
+    weights = [arrays[k] for k in plan.slot_tensors]
+    merged = run_plan(plan.program, weights, X, opt_einsum.contract)
+    full = run_plan((plan.sources, tuple(steps)), weights, X, opt_einsum.contract)
+    np.testing.assert_array_equal(merged, full)
+    assert len({(ids, eq) for ids, eq in plan.steps}) == len(plan.steps)
+    assert plan.executed_flops <= plan.cost.flops
+    if spec.depth > 1 and not isinstance(spec, TTRNN):
+        assert len(plan.steps) < len(steps)
+
+
+def test_merging_closes_the_duplication_gap_at_depth_2():
+    """Depth 2, R = M = 8, T = 16, N = 256: the duplicated network's path
+    costs 4.2x the recurrence (closed form F_rec of tnrnn.benchmark), but
+    with each duplicated sub-result computed once the plan runs no more
+    FLOPs than the recurrence."""
+    from tnrnn.benchmark import recurrence_flops
+
+    spec = RAC(2, 8, 8, 16)
+    plan = plan_contraction(compile_network(spec), batch=256)
+    rec = recurrence_flops(spec, 256)
+    assert plan.cost.flops > 4 * rec
+    assert plan.executed_flops <= rec

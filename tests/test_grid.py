@@ -135,11 +135,25 @@ def test_refined_path_is_never_dearer_and_strictly_cheaper_on_a_deep_grid():
     assert f[1] <= f[0]
 
 
-def test_default_optimize_is_refine_with_cotengra():
+def test_default_plan_runs_the_fewest_flops_of_its_candidates():
     pytest.importorskip("cotengra")
-    assert default_grid_optimize() == "refine"
-    plan = plan_grid(compile_network(RAC(2, 2, 2, 4)))
-    assert plan.cost.optimize == "refine"
+    assert default_grid_optimize() == ("auto", "refine")
+    for spec in (RAC(2, 4, 2, 8), RAC(3, 3, 2, 8)):
+        net = compile_network(spec)
+        plan = plan_grid(net)
+        others = [plan_grid(net, optimize=name) for name in ("auto", "refine")]
+        assert plan.executed_flops == min(p.executed_flops for p in others)
+        assert plan.cost.optimize in ("auto", "refine")
+
+
+def test_executed_flops_count_each_equal_step_once():
+    """The plan runs fewer FLOPs than its path on a deep grid (duplicated
+    copies contracted once), never more, and the same on a chain."""
+    deep = plan_grid(compile_network(RAC(3, 2, 2, 6)), optimize="tree")
+    assert deep.executed_flops < deep.cost.flops
+    assert len(deep.steps) < len(deep.cost.path)
+    chain = plan_grid(compile_network(RAC(1, 2, 2, 6)), optimize="tree")
+    assert chain.executed_flops == chain.cost.flops
 
 
 def test_plans_are_cached_per_network():
@@ -154,10 +168,13 @@ def test_layout_puts_bonds_first_and_open_legs_in_time_order():
     v = grid_view(net)
     n = len(v.inputs)
     plan = plan_grid(net, optimize="tree")
+    _, _, _, steps = simulate(v.inputs, v.output, v.size_dict,
+                              linear_to_ssa(plan.cost.path, n), equations=True,
+                              layout="output")
     terms = {k: tuple(t) for k, t in enumerate(v.inputs)}
     rank = {ix: k for k, ix in enumerate(v.output)}
     new = n
-    for ids, eq in plan.steps:
+    for ids, eq in steps:
         ins, res = eq.split("->")
         letters = dict()
         for t_id, part in zip(ids, ins.split(",")):

@@ -35,6 +35,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -52,6 +53,7 @@ __all__ = [
     "input_copies",
     "compile_network",
     "tensor_arrays",
+    "check_network_spec",
 ]
 
 FORMS = ("cp", "core")
@@ -271,12 +273,39 @@ def _build(spec: Spec, form: str) -> Network:
                    meta={"spec": spec.to_dict(), "form": form})
 
 
-def tensor_arrays(net: Network, spec: Spec, params: Params, *, xp=np) -> list:
+@functools.lru_cache(maxsize=256)
+def _spec_dict(spec: Spec) -> dict:
+    """``spec.to_dict()``, cached (specs are immutable and hashable; the
+    dict is only compared, never changed)."""
+    return spec.to_dict()
+
+
+def check_network_spec(net: Network, spec: Spec) -> None:
+    """Raise :class:`~tnrnn.errors.SpecError` unless ``net`` was compiled
+    from ``spec``.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> check_network_spec(compile_network(RAC(1, 2, 3, 2)), RAC(1, 2, 3, 3))
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: network was compiled from {'kind': 'rac', 'depth': 1, 'hidden': 2, 'input_dim': 3, 'length': 2, 'outputs': 1}, not from {'kind': 'rac', 'depth': 1, 'hidden': 2, 'input_dim': 3, 'length': 3, 'outputs': 1}
+    """
+    if net.meta.get("spec") != _spec_dict(spec):
+        raise SpecError(f"network was compiled from {net.meta.get('spec')}, "
+                        f"not from {spec.to_dict()}")
+
+
+def tensor_arrays(net: Network, spec: Spec, params: Params, *, xp=np,
+                  check: bool = True) -> list:
     """One array per tensor of ``net`` (network order, axes in index order),
     filled from ``params``.
 
     ``xp`` is the array namespace (``numpy`` or ``jax.numpy``). Copy tensors
-    become 3-leg deltas of the parameters' dtype.
+    become 3-leg deltas of the parameters' dtype. ``check=False`` skips
+    :func:`~tnrnn.circuit.validate_params` and :func:`check_network_spec`,
+    for callers that have just run them.
 
     Examples
     --------
@@ -286,10 +315,9 @@ def tensor_arrays(net: Network, spec: Spec, params: Params, *, xp=np) -> list:
     >>> [a.shape for a in tensor_arrays(net, spec, init_params(spec))][:4]
     [(1, 2), (2, 2, 2), (2, 2), (2, 3)]
     """
-    validate_params(spec, params)
-    if net.meta.get("spec") != spec.to_dict():
-        raise SpecError(f"network was compiled from {net.meta.get('spec')}, "
-                        f"not from {spec.to_dict()}")
+    if check:
+        validate_params(spec, params)
+        check_network_spec(net, spec)
     if isinstance(params, TTParams):
         table = {("core", 0): params.G, ("W_O",): params.W_O, ("h0", 0): params.h0}
         dtype = np.asarray(params.G).dtype

@@ -8,11 +8,13 @@ import dataclasses
 from ..errors import SpecError
 
 ENGINES = {
-    "tnrnn": "tnrnn default: contract_network(engine='jax', optimize='auto'), "
-             "jitted JAX along the cached plan",
-    "tnrnn-numpy": "contract_network(engine='numpy'): the same plan, eager, "
-                   "opt_einsum per step",
-    "tnrnn-open": "grid only: tnrnn's plan on the open-leg view, jitted JAX",
+    "tnrnn": "tnrnn default, jitted JAX along the cached plan: "
+             "contract_network(engine='jax', optimize='auto') for outputs, "
+             "contract_grid(engine='jax') (open-leg view, 'refine' path) for the grid",
+    "tnrnn-numpy": "the same plans, eager numpy, opt_einsum per step "
+                   "(contract_network / contract_grid with engine='numpy')",
+    "tnrnn-batch": "grid only: contract_network(engine='jax') over the batch of "
+                   "all M^T one-hot sequences (the output workload's route)",
     "tensornetwork-jax": "tensornetwork 0.4.6, jax backend, jit+vmap over the "
                          "batch, explicit copy tensors",
     "cotengra": "cotengra HyperOptimizer path (seeded, greedy trials) + "
@@ -63,7 +65,7 @@ class Settings:
 def settings_for(mode: str) -> Settings:
     """The settings of ``"smoke"`` (< 20 s), ``"quick"`` (< 3 min on 2
     cores) or ``"full"``."""
-    base = ("tnrnn", "tnrnn-numpy", "tnrnn-open", "tensornetwork-jax",
+    base = ("tnrnn", "tnrnn-numpy", "tnrnn-batch", "tensornetwork-jax",
             "cotengra", "quimb", "recurrence-jax", "recurrence-numpy")
     if mode == "smoke":
         return Settings(mode, output=((1, 3, 2, 8, (4,)), (2, 2, 2, 8, (3,))),

@@ -23,8 +23,9 @@ from ._costs import benchmark_problem, log_abs_outputs, recurrence_flops, unit_o
 # Machine and reference rate
 # --------------------------------------------------------------------------
 def machine_info() -> dict:
-    """CPU model (``/proc/cpuinfo``), cores, memory, versions; GPU: none used
-    (every engine runs on the CPU: JAX is the CPU build)."""
+    """CPU model (``/proc/cpuinfo``), cores, memory, versions, and the
+    platforms JAX sees (``gpu`` says whether JAX ran on one; numpy, cotengra
+    and quimb always run on the CPU)."""
     cpu, mem = None, None
     try:
         for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
@@ -53,7 +54,10 @@ def machine_info() -> dict:
             "cores": os.cpu_count(), "memory_bytes": mem,
             "platform": platform.platform(), "versions": versions,
             "jax_devices": devices,
-            "gpu": "none (no GPU on this machine; every engine ran on the CPU)",
+            "gpu": ("JAX engines on " + ", ".join(d for d in devices if d != "cpu")
+                    + "; numpy, cotengra and quimb on the CPU"
+                    if any(d != "cpu" for d in devices) else
+                    "none (JAX sees no GPU; every engine ran on the CPU)"),
             "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
 
 
@@ -89,19 +93,26 @@ def _cotengra_finder(repeats: int) -> Callable:
 
 def _prepare(engine, ctx):
     """``(run, cost dict, path seconds, route)`` for one engine at one point."""
-    from ..contract import compare, contract_network, evaluate_jax, plan_contraction
+    from ..contract import (compare, contract_grid, contract_network, evaluate_jax,
+                            plan_contraction, plan_grid)
 
     spec, net, params, N, kind = ctx["spec"], ctx["net"], ctx["params"], ctx["N"], ctx["kind"]
-    if engine in ("tnrnn", "tnrnn-numpy"):
+    if engine in ("tnrnn", "tnrnn-numpy") and kind == "grid":
+        eng = "jax" if engine == "tnrnn" else "numpy"
+        t0 = time.perf_counter()
+        plan = plan_grid(net)
+        path_s = time.perf_counter() - t0
+        ctx.setdefault("executed", {})[engine] = plan.executed_flops
+        return (lambda X: contract_grid(net, spec, params, engine=eng),
+                plan.cost, path_s, f"contract_grid(engine={eng!r})")
+    if engine in ("tnrnn", "tnrnn-numpy", "tnrnn-batch"):
         t0 = time.perf_counter()
         plan = plan_contraction(net, batch=N)
         path_s = time.perf_counter() - t0
-        eng = "jax" if engine == "tnrnn" else "numpy"
+        eng = "numpy" if engine == "tnrnn-numpy" else "jax"
+        ctx.setdefault("executed", {})[engine] = plan.executed_flops
         return (lambda X: contract_network(net, spec, params, X, engine=eng),
                 plan.cost, path_s, f"contract_network(engine={eng!r})")
-    if engine == "tnrnn-open":
-        r = compare.program_runner(net, spec, params, view="grid", engine="jax")
-        return (lambda X: r.run(None)), r.cost, r.path_s, r.route
     if engine == "tensornetwork-jax":
         r = compare.tensornetwork_jax_runner(net, spec, params)
         return r.run, r.cost, r.path_s, r.route
@@ -153,6 +164,9 @@ def _time_engine(engine, ctx, X, ref, repeat, peak) -> dict:
     else:
         rec.update(flops=cost.flops, max_intermediate=cost.max_intermediate,
                    path=cost.optimize)
+        executed = ctx.get("executed", {}).get(engine)
+        if executed is not None:
+            rec["executed_flops"] = executed
     if not err <= ctx["tol"]:
         rec.update(status="mismatch", checked=False)
         return rec
@@ -225,7 +239,7 @@ def _point(kind, L, R, M, N, T, settings, state, peak) -> dict:
     ctx = {"spec": spec, "net": net, "params": params, "N": N, "kind": kind,
            "settings": settings, "tol": 1e-9}
     for engine in settings.engines:
-        if engine == "tnrnn-open" and kind != "grid":
+        if engine == "tnrnn-batch" and kind != "grid":
             continue
         if engine == "quimb" and not _has("quimb"):
             row["engines"][engine] = {"status": "absent", "reason": "quimb not installed"}
@@ -260,6 +274,7 @@ def _point(kind, L, R, M, N, T, settings, state, peak) -> dict:
         hist.append((size, total))
         row["engines"][engine] = rec
     row["flops"]["tnrnn"] = _flops_of(row, "tnrnn")
+    row["flops"]["tnrnn_executed"] = row["engines"].get("tnrnn", {}).get("executed_flops")
     row["flops"]["cotengra"] = _flops_of(row, "cotengra")
     return row
 

@@ -28,7 +28,7 @@ from typing import Callable, Mapping, NamedTuple
 import numpy as np
 
 from ..circuit import TTRNN, check_inputs, validate_params
-from ..compile import tensor_arrays
+from ..compile import check_network_spec, tensor_arrays
 from ..errors import MissingDependencyError, SpecError, check_positive_int
 from ..network import Network
 from .cost import DEFAULT_MAX_INTERMEDIATE
@@ -222,6 +222,7 @@ def contract_network(net: Network, spec, params, X, *, engine: str = "jax",
     validate_params(spec, params)
     if not isinstance(net, Network):
         raise SpecError(f"net must be a Network; got {type(net).__name__}")
+    check_network_spec(net, spec)
     X = check_inputs(spec, X)
     if run in (jax_engine, numpy_engine) and not callable(optimize):
         # The plan (cached per network for a name or an explicit path) reads
@@ -248,10 +249,10 @@ class _Tensors(NamedTuple):
 
 def _slot_arrays(net: Network, spec, params, positions) -> dict:
     """``{position: array}`` for the tensors at ``positions`` only, filled
-    by :func:`tnrnn.compile.tensor_arrays` (which validates ``params`` and
-    that ``net`` was compiled from ``spec``)."""
+    by :func:`tnrnn.compile.tensor_arrays`; the caller has validated
+    ``params`` and checked that ``net`` was compiled from ``spec``."""
     sub = _Tensors(tuple(net.tensors[p] for p in positions), net.sizes, net.meta)
-    return dict(zip(positions, tensor_arrays(sub, spec, params)))
+    return dict(zip(positions, tensor_arrays(sub, spec, params, check=False)))
 
 
 def evaluate_jax(spec, params, X) -> np.ndarray:

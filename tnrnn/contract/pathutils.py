@@ -16,7 +16,8 @@ from typing import Sequence
 
 from ..errors import SpecError
 
-__all__ = ["ssa_to_linear", "linear_to_ssa", "validate_path", "step_flops", "simulate"]
+__all__ = ["ssa_to_linear", "linear_to_ssa", "validate_path", "step_flops", "simulate",
+           "merge_equal_steps"]
 
 
 # --------------------------------------------------------------------------
@@ -164,7 +165,8 @@ def step_flops(indices, removed: bool, num_terms: int, size_dict) -> int:
 
 
 def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
-              *, equations: bool = False, layout: str = "appearance"):
+              *, equations: bool = False, layout: str = "appearance",
+              step_costs: list | None = None):
     """The pure core loop: walk an SSA path, return ``(flops, largest,
     written, steps)``; ``steps`` holds per-step ``(ids, einsum string)``
     with locally re-lettered indices when ``equations`` is true (letters
@@ -175,7 +177,8 @@ def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
     the other results: ``"appearance"`` (as they appear in the step's
     operands) or ``"output"`` (indices not in ``output`` first, in order of
     appearance, then those in ``output`` in its order: what the grid view
-    wants, see :mod:`tnrnn.contract.grid`).
+    wants, see :mod:`tnrnn.contract.grid`). ``step_costs``, a list, gets
+    each step's FLOPs appended.
 
     Examples
     --------
@@ -210,7 +213,10 @@ def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
             result = tuple(ix for ix in involved if ix in out or count[ix] > 0)
             if layout == "output":
                 result = tuple(sorted(result, key=lambda ix: rank.get(ix, -1)))
-        flops += step_flops(involved, len(result) < len(involved), len(ids), size_dict)
+        f = step_flops(involved, len(result) < len(involved), len(ids), size_dict)
+        flops += f
+        if step_costs is not None:
+            step_costs.append(f)
         size = math.prod(size_dict[ix] for ix in result)
         largest = max(largest, size)
         written += size
@@ -223,3 +229,59 @@ def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
             eq = ",".join("".join(sym[i] for i in t) for t in picked)
             steps.append((tuple(ids), eq + "->" + "".join(sym[i] for i in result)))
     return flops, largest, written, steps
+
+
+# --------------------------------------------------------------------------
+# Equal sub-results computed once
+# --------------------------------------------------------------------------
+def merge_equal_steps(leaf_keys: Sequence, steps: Sequence, step_costs: Sequence
+                      ) -> tuple[list, int]:
+    """Drop the steps that recompute a result already computed.
+
+    ``leaf_keys[k]`` identifies the *value* of operand ``k`` (operands with
+    equal keys hold equal arrays: copies of one weight tensor, copies of
+    one input vector); ``steps`` are ``(SSA ids, einsum string)`` as
+    :func:`simulate` writes them (locally re-lettered, so the string
+    carries the wiring of the step and nothing of the index names).
+
+    A step's value is a function of its operands' values and its string
+    alone. So, by induction over the steps, two steps whose strings are
+    equal and whose operands are, position by position, the same value
+    produce the same array: the second is dropped and its result is read
+    from the first. This is exactly what makes the duplicated network of
+    a deep RAC cheap to contract: each duplicated sub-network, contracted
+    in the same order as its other copies, is contracted once.
+
+    Returns ``(kept, flops)``: the kept steps as ``(ids, string)`` with ids
+    renumbered (operands ``0..n-1`` as before, the ``j``-th *kept* step's
+    result ``n + j``; an id may now be read by several steps), and the FLOPs
+    of the kept steps. The last step (the root, read by nothing) is always
+    kept.
+
+    Examples
+    --------
+    Two copies of ``W @ x`` (operands 0, 2 are copies of ``W``; 1, 3 of
+    ``x``) then their Hadamard product: the second copy is not recomputed.
+
+    >>> steps = [((0, 1), "ab,b->a"), ((2, 3), "ab,b->a"), ((4, 5), "a,a->a")]
+    >>> merge_equal_steps(["W", "x", "W", "x"], steps, [12, 12, 2])
+    ([((0, 1), 'ab,b->a'), ((4, 4), 'a,a->a')], 14)
+    """
+    n = len(leaf_keys)
+    rep: list = []
+    first: dict = {}
+    for k, key in enumerate(leaf_keys):
+        rep.append(first.setdefault(("leaf", key), k))
+    kept, flops, seen = [], 0, {}
+    for s, ((ids, eq), cost) in enumerate(zip(steps, step_costs)):
+        args = tuple(rep[i] for i in ids)
+        key = (eq, args)
+        if key in seen and s < len(steps) - 1:
+            rep.append(seen[key])
+            continue
+        new = n + len(kept)
+        seen[key] = new
+        rep.append(new)
+        kept.append((args, eq))
+        flops += cost
+    return kept, flops

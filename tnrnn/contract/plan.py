@@ -31,9 +31,9 @@ from ..errors import SpecError
 from ..network import Network
 from .cost import DEFAULT_MAX_INTERMEDIATE, Cost, check_max_intermediate, network_view
 from .paths import find_path
-from .pathutils import linear_to_ssa, simulate
+from .pathutils import linear_to_ssa, merge_equal_steps, simulate
 
-__all__ = ["Plan", "plan_contraction", "run_plan", "clear_plan_cache"]
+__all__ = ["Plan", "plan_contraction", "build_plan", "run_plan", "clear_plan_cache"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,16 +50,26 @@ class Plan:
         with the same ``param`` share a slot: every copy of ``W_H[l]`` is
         passed once).
     steps : tuple of ((int, ...), str)
-        SSA operand ids consumed and the einsum string of the step; the
-        result takes the next id; the last step produces the output
-        ``(batch, output legs...)`` in that order.
+        Operand ids read and the einsum string of the step; operands are
+        ``0..n-1``, the result of step ``j`` is ``n + j``; the last step
+        produces the output ``(batch, output legs...)`` in that order.
+        Steps that would recompute an equal sub-result (a duplicated copy
+        contracted the same way as another) are left out and their readers
+        read the first result instead
+        (:func:`~tnrnn.contract.pathutils.merge_equal_steps`), so an id
+        may be read by several steps.
     cost : Cost
+        The exact cost of the whole path, every step counted (the
+        convention of opt_einsum and cotengra).
+    executed_flops : int
+        FLOPs of the steps the plan runs (equal sub-results once).
     """
 
     sources: tuple
     slot_tensors: tuple
     steps: tuple
     cost: Cost
+    executed_flops: int = -1
 
     @property
     def program(self) -> tuple:
@@ -147,8 +157,16 @@ def plan_contraction(net: Network, *, batch: int, optimize="auto",
     only 7 distinct weight arrays (``W_H``, ``W_I``, ``h0`` per layer, and
     ``W_O``) are passed.
 
-    >>> len(plan.slot_tensors), plan.cost.num_operands, len(plan.steps)
+    >>> len(plan.slot_tensors), plan.cost.num_operands, len(plan.cost.path)
     (7, 29, 28)
+
+    The path has 28 steps, but 7 of them would recompute a sub-result of
+    another copy of the same sub-network (the layer-1 chain up to ``t``
+    is duplicated under each consumer): the plan runs 21 and reads those
+    results twice.
+
+    >>> len(plan.steps), plan.executed_flops < plan.cost.flops
+    (21, True)
     >>> plan_contraction(net, batch=8) is plan
     True
     >>> plan_contraction(net, batch=8, max_intermediate=10)
@@ -176,11 +194,23 @@ def plan_contraction(net: Network, *, batch: int, optimize="auto",
 
 def _build_plan(net, batch, optimize, fold_copies) -> Plan:
     view = network_view(net, batch=batch, fold_copies=fold_copies)
+    return build_plan(net, view, optimize)
+
+
+def build_plan(net: Network, view, optimize, *, layout: str = "appearance") -> Plan:
+    """The :class:`Plan` of an einsum view of ``net`` (any
+    :class:`~tnrnn.contract.cost.View` whose sources are tensors of ``net``
+    and input time steps): find the path, price it, write its steps with
+    the given index ``layout`` (:func:`~tnrnn.contract.pathutils.simulate`),
+    give copies of one weight tensor one slot, and leave out the steps that
+    recompute an equal sub-result."""
     path, label = find_path(view.inputs, view.output, view.size_dict, optimize)
     n = len(view.inputs)
     ssa = linear_to_ssa(path, n)
+    costs: list = []
     flops, largest, written, steps = simulate(
-        view.inputs, view.output, view.size_dict, ssa, equations=True)
+        view.inputs, view.output, view.size_dict, ssa, equations=True,
+        layout=layout, step_costs=costs)
     cost = Cost(flops=flops, max_intermediate=largest, memory_written=written,
                 path=tuple(path), optimize=label, num_operands=n)
     slots: dict = {}
@@ -198,8 +228,9 @@ def _build_plan(net, batch, optimize, fold_copies) -> Plan:
                 raise SpecError(f"input legs must carry a 1-based time step; "
                                 f"got time={where!r}")
             sources.append(("x", where))
+    kept, executed = merge_equal_steps(sources, steps, costs)
     return Plan(sources=tuple(sources), slot_tensors=tuple(slot_tensors),
-                steps=tuple(steps), cost=cost)
+                steps=tuple(kept), cost=cost, executed_flops=executed)
 
 
 def run_plan(plan_program: tuple, weights: Sequence, X, einsum: Callable):
@@ -224,13 +255,18 @@ def run_plan(plan_program: tuple, weights: Sequence, X, einsum: Callable):
     True
     """
     sources, steps = plan_program
+    n = len(sources)
+    last = {}
+    for j, (ids, _) in enumerate(steps):
+        for i in ids:
+            last[i] = j
     vals = {}
     for k, (kind, where) in enumerate(sources):
-        vals[k] = weights[where] if kind == "w" else X[:, where - 1, :]
-    new = len(sources)
-    for ids, eq in steps:
-        args = [vals.pop(i) for i in ids]
-        vals[new] = einsum(eq, *args)
-        new += 1
-    (result,) = vals.values()
-    return result
+        if k in last:
+            vals[k] = weights[where] if kind == "w" else X[:, where - 1, :]
+    for j, (ids, eq) in enumerate(steps):
+        vals[n + j] = einsum(eq, *[vals[i] for i in ids])
+        for i in set(ids):
+            if last[i] == j:
+                del vals[i]
+    return vals[n + len(steps) - 1]
