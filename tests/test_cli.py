@@ -24,7 +24,7 @@ def run_json(*args):
 
 def test_help_for_every_command():
     top = run("--help").output
-    for cmd in ("compile", "bounds", "rank", "table", "draw", "demo"):
+    for cmd in ("compile", "bounds", "rank", "table", "draw", "demo", "grid"):
         assert cmd in top
         text = run(cmd, "--help").output
         assert "Example" in text or cmd == "demo"
@@ -174,3 +174,36 @@ def test_contradiction_flags():
     assert _flag_contradictions(4, bounds) == ["low"]
     assert _flag_contradictions(4, bounds, complete=False) == []
     assert _flag_contradictions(7, bounds) == []
+
+
+def test_grid_json_matches_the_api_and_saves_the_grid(tmp_path):
+    import numpy as np
+
+    from tnrnn.circuit import RAC, evaluate, init_params, one_hot
+
+    out = tmp_path / "A.npy"
+    d = run_json("grid", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--engine", "numpy",
+                 "--seed", "3", "--save", str(out), "--json")
+    assert d["shape"] == [2, 2, 2, 2, 1] and d["entries"] == 16
+    assert d["matrix_shape"] == [4, 4]
+    assert d["float_rank"]["approximate"] is True
+    assert d["executed_flops"] <= d["path_flops"]
+    A = np.load(out)
+    spec = RAC(2, 2, 2, 4)
+    y = evaluate(spec, init_params(spec, seed=3), one_hot([[0, 1, 1, 0]], 2))
+    assert np.isclose(A[0, 1, 1, 0, 0], y[0, 0])
+    # the float rank of a 4 x 4 matricization is the SVD count above tol
+    assert d["float_rank"]["rank"] == sum(v > d["float_rank"]["tol"]
+                                          for v in d["singular_values"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (("-T", "7"), "start-end partition needs an even length"),
+    (("-M", "2", "-T", "40"), "one-hot grid of this network holds 1,099,511,627,776 entries"),
+    (("--save", "A.txt"), "--save writes a .npy file"),
+])
+def test_grid_refusals_exit_2(args, message):
+    res = run("grid", *args, ok=False)
+    assert res.exit_code == 2
+    assert message in res.output
+    assert "Traceback" not in res.output

@@ -217,7 +217,10 @@ def plot_cost_vs_T(results: dict, stem) -> pathlib.Path:
         pts = w["points"]
         Ts = [p["T"] for p in pts]
         ax = axes[0][j]
-        series = [("tnrnn path", [_flops_of(p, "tnrnn") for p in pts], "C0", "o", "-"),
+        series = [("tnrnn path (every step)", [_flops_of(p, "tnrnn") for p in pts],
+                   "C0", "o", "-"),
+                  ("tnrnn plan run (copies once)",
+                   [p["flops"].get("tnrnn_executed") for p in pts], "C0", "*", "--"),
                   ("cotengra path", [_flops_of(p, "cotengra") for p in pts], "C3", "D", ":"),
                   ("unit order (closed form)", [p["flops"]["unit_order"] for p in pts],
                    "C5", "", "-."),
@@ -260,8 +263,9 @@ def plot_cost_vs_T(results: dict, stem) -> pathlib.Path:
             a.set_xlabel("sequence length T")
             a.grid(True, which="major", alpha=0.3)
     fig.suptitle("Contraction cost against T, one output per sequence "
-                 f"({results['machine']['cpu']}, {results['machine']['cores']} cores, "
-                 "no GPU). Top: exact FLOPs; bottom: seconds per call", fontsize=11)
+                 f"({results['machine']['cpu']}, {results['machine']['cores']} cores; "
+                 f"GPU: {results['machine'].get('gpu', 'none').split(' ')[0]}). "
+                 "Top: exact FLOPs; bottom: seconds per call", fontsize=11)
     h0, l0 = axes[0][0].get_legend_handles_labels()
     h1, l1 = axes[1][0].get_legend_handles_labels()
     for a, (h, lab) in ((axes[0][-1], (h0, l0)), (axes[1][-1], (h1, l1))):

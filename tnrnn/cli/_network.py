@@ -1,4 +1,4 @@
-"""Commands on networks: compile, draw."""
+"""Commands on networks: compile, draw, grid."""
 
 from __future__ import annotations
 
@@ -64,12 +64,17 @@ def compile_cmd(depth, hidden, input_dim, length, outputs, arch, form, max_tenso
 
 
 def _cost_summary(net) -> dict | None:
+    """The default plan for one sequence: the whole path's exact cost, and
+    the FLOPs the plan runs (each duplicated sub-result once)."""
     try:
-        from ..contract.cost import contraction_cost
+        from ..contract.plan import plan_contraction
     except ImportError:  # pragma: no cover - contract package incomplete
         return None
-    c = contraction_cost(net)
+    plan = plan_contraction(net, batch=1, max_intermediate=None)
+    c = plan.cost
     return {"flops": c.flops, "log10_flops": round(_log10(c.flops), 3),
+            "executed_flops": plan.executed_flops,
+            "path_steps": len(c.path), "executed_steps": len(plan.steps),
             "max_intermediate": c.max_intermediate,
             "log2_max_intermediate": round(c.log2_max_intermediate, 3),
             "memory_written": c.memory_written, "path_finder": c.optimize}
@@ -106,6 +111,9 @@ def _print_compile(spec, data) -> None:
                     f"{c['flops']:,} FLOPs (10^{c['log10_flops']:.2f}), largest intermediate "
                     f"{c['max_intermediate']:,} entries (2^{c['log2_max_intermediate']:.1f}), "
                     f"path '{c['path_finder']}'")
+        tab.add_row("plan run",
+                    f"{c['executed_flops']:,} FLOPs in {c['executed_steps']:,} of "
+                    f"{c['path_steps']:,} steps (each duplicated sub-result once)")
     tab.add_row("compiled in", f"{data['compile_seconds']:.3f} s")
     con.print(tab)
 
@@ -161,3 +169,104 @@ def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
     path = draw(net, output, format=fmt, partition=part, highlight=highlight,
                 caption=caption, collapse={"yes": True, "no": False}.get(collapse, "auto"))
     click.echo(f"wrote {path}" + (f"  ({caption})" if caption else ""))
+
+
+# ------------------------------------------------------------------------ grid
+@cli.command("grid", context_settings=CONTEXT)
+@_spec_options
+@click.option("--form", type=click.Choice(["cp", "core"]), default=None,
+              help="RAC unit as copy tensor + W_H + W_I ('cp') or one fused core ('core').")
+@click.option("--engine", type=click.Choice(["jax", "numpy"]), default="jax",
+              show_default=True, help="Run the plan jitted (JAX) or eagerly (numpy).")
+@click.option("--partition", default="start-end", show_default=True,
+              help="Matricize the grid by this partition: start-end, odd-even, or A:1,2,5.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random (Gaussian) weights.")
+@click.option("--max-entries", type=int, default=2**27, show_default=True,
+              help="Refuse a grid (or an intermediate) with more entries.")
+@click.option("--save", type=click.Path(dir_okay=False), default=None,
+              help="Write the grid A[s_1..s_T, k] to this .npy file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, partition,
+             seed, max_entries, save, as_json):
+    """The outputs on every one-hot sequence, by one contraction.
+
+    Contracts the compiled network with its input legs left open (all copies
+    of x_t joined into one index s_t), giving the grid A[s_1..s_T, k] of
+    M^T K numbers, and reports its cost and the singular values of its
+    matricization by the partition. The float rank printed is approximate
+    (SVD); `tnrnn rank --inputs one-hot` certifies the exact one.
+
+    \b
+    Example:
+      tnrnn grid -L 2 -R 4 -M 2 -T 12
+      tnrnn grid -L 3 -R 2 -M 2 -T 10 --partition odd-even --save A.npy --json
+    """
+    import numpy as np
+
+    from ..circuit import init_params
+    from ..compile import compile_network
+    from ..contract import contract_grid, grid_matrix, plan_grid
+    from ..contract.approx import svd_rank
+    from ..errors import SpecError
+    from ..partition import parse_partition
+
+    spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
+    if save is not None and not str(save).endswith(".npy"):
+        raise SpecError(f"--save writes a .npy file; got {save!r}")
+    part = parse_partition(partition, spec.length)
+    net = compile_network(spec, form=form)
+    t0 = time.perf_counter()
+    plan = plan_grid(net, max_intermediate=max_entries)
+    path_s = time.perf_counter() - t0
+    params = init_params(spec, seed=seed)
+    t0 = time.perf_counter()
+    A = contract_grid(net, spec, params, engine=engine, max_intermediate=max_entries)
+    first_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    contract_grid(net, spec, params, engine=engine, max_intermediate=max_entries)
+    again_s = time.perf_counter() - t0
+    Y = grid_matrix(A, part)
+    rank, tol, s = svd_rank(Y)
+    data = {
+        "spec": spec.to_dict(), "form": net.meta["form"], "engine": engine,
+        "partition": part.to_dict(), "seed": seed,
+        "shape": list(A.shape), "entries": int(A.size),
+        "max_abs": float(np.abs(A).max()),
+        "path_finder": plan.cost.optimize, "path_flops": plan.cost.flops,
+        "executed_flops": plan.executed_flops, "path_steps": len(plan.cost.path),
+        "executed_steps": len(plan.steps), "max_intermediate": plan.cost.max_intermediate,
+        "path_seconds": round(path_s, 4), "first_call_seconds": round(first_s, 4),
+        "call_seconds": round(again_s, 6),
+        "matrix_shape": list(Y.shape),
+        "float_rank": {"rank": rank, "tol": tol, "approximate": True,
+                       "method": "float64 SVD, tol = s_max * max(shape) * eps"},
+        "singular_values": [float(v) for v in s[:min(len(s), 64)]],
+        "saved": None,
+    }
+    if save is not None:
+        np.save(save, A)
+        data["saved"] = str(save)
+    if as_json:
+        _emit_json(data)
+        return
+    con = _console()
+    kind = "TT-RNN" if spec.kind == "ttrnn" else f"depth-{spec.depth} RAC"
+    con.print(f"[bold]{kind}[/bold] R={spec.hidden} M={spec.input_dim} T={spec.length} "
+              f"K={spec.outputs}: one-hot grid of shape {tuple(A.shape)} "
+              f"({A.size:,} entries, max |A| = {data['max_abs']:.3g})")
+    con.print(f"  plan: path '{plan.cost.optimize}', {plan.cost.flops:,} FLOPs over "
+              f"{len(plan.cost.path):,} steps; runs {plan.executed_flops:,} FLOPs in "
+              f"{len(plan.steps):,} steps (each duplicated sub-result once); largest "
+              f"intermediate {plan.cost.max_intermediate:,} entries")
+    con.print(f"  time ({engine}): path {path_s:.3f} s, first call {first_s:.3f} s, "
+              f"then {again_s * 1e3:.2f} ms")
+    con.print(f"  {part.name} matricization {Y.shape[0]:,} x {Y.shape[1]:,}: float rank "
+              f"{rank} (approximate; tol {tol:.2g}); top singular values "
+              + ", ".join(f"{v:.3g}" for v in s[:6]))
+    if not 1e-150 < data["max_abs"] < 1e150:
+        con.print("  [yellow]warning[/yellow]: the values are near the ends of the float64 "
+                  "range (generic Gaussian weights on a long or deep circuit); the float "
+                  "rank is unreliable")
+    if save is not None:
+        con.print(f"  wrote {save}")

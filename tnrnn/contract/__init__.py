@@ -26,7 +26,10 @@ Contents
 * :func:`contraction_cost` / :class:`Cost` -- exact FLOPs (opt_einsum's
   ``opt_cost`` convention), largest intermediate, memory written, path.
 * :func:`plan_contraction` / :class:`Plan` -- the flat einsum program the
-  ``"numpy"`` and ``"jax"`` engines run.
+  ``"numpy"`` and ``"jax"`` engines run; equal sub-results of duplicated
+  copies are computed once (``Plan.executed_flops``), and the JAX engine
+  runs repeated blocks of steps under ``lax.scan``
+  (:mod:`tnrnn.contract.reroll`).
 
 tensornetwork 0.4.6 with numpy 2.4 and jax 0.10.2 (tried here, 2026-11)
 -------------------------------------------------------------------------

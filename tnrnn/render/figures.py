@@ -46,7 +46,7 @@ from ..rank import separation_rank
 from .dot import to_dot
 from .output import render
 
-__all__ = ["make_figures", "fig_rank_vs_length", "fig_networks",
+__all__ = ["make_figures", "bench_section", "fig_rank_vs_length", "fig_networks",
            "fig_continuous_vs_onehot", "fig_mincut_gap", "rank_row", "pixel_size",
            "FIGURES", "FIGURE_DPI", "FIGURE_SIZES", "RANK_COLUMNS", "BOUND_COLUMNS",
            "NETWORK_COLUMNS", "GAP_COLUMNS"]
@@ -794,6 +794,33 @@ def _readme(out: pathlib.Path, paths: list, summaries: dict, rows: list, quick: 
         lines += [f"## Figure {i}: {_TITLES[name]}", "",
                   f"Files: {', '.join(f'`{f}`' for f in files)}.", "",
                   f"Shows {summaries[name]}.", ""]
+    lines += bench_section(out)
     path = out / "README.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def bench_section(out) -> list:
+    """README lines for the benchmark plot when ``tnrnn bench`` has written
+    it into ``out`` (it is made by the benchmark, not by
+    :func:`make_figures`); no lines otherwise.
+
+    Examples
+    --------
+    >>> bench_section("/nonexistent")
+    []
+    """
+    out = pathlib.Path(out)
+    files = sorted(p.name for p in out.glob("bench_cost_vs_T.*")
+                   if p.suffix in (".png", ".svg"))
+    if not files:
+        return []
+    return ["## Benchmark: contraction cost against T", "",
+            f"Files: {', '.join(f'`{f}`' for f in files)}.", "",
+            "Made by `tnrnn bench` (`tnrnn.benchmark.run_benchmarks`), not by "
+            "`make_figures`: exact FLOPs (top; the duplicated network's whole path, "
+            "the FLOPs tnrnn's plan runs with each duplicated sub-result once, "
+            "cotengra's path, and the closed forms of the unit order and the "
+            "recurrence) and median seconds per call of every engine (bottom) "
+            "against T, for depth 1, 2, 3 of the one-output workload. Numbers in "
+            "`benchmarks/results/contract.md`.", ""]
