@@ -8,13 +8,13 @@ import dataclasses
 from ..errors import SpecError
 
 ENGINES = {
-    "tnrnn": "tnrnn default, jitted JAX along the cached plan: "
-             "contract_network(engine='jax', optimize='auto') for outputs, "
-             "contract_grid(engine='jax') (open-leg view, 'refine' path) for the grid",
-    "tnrnn-numpy": "the same plans, eager numpy, opt_einsum per step "
-                   "(contract_network / contract_grid with engine='numpy')",
-    "tnrnn-batch": "grid only: contract_network(engine='jax') over the batch of "
-                   "all M^T one-hot sequences (the output workload's route)",
+    "tnrnn": "tnrnn default, jitted JAX along the cached plan, prepared once "
+             "(tnrnn.contract.prepare: parameters checked and weights filled once): "
+             "contract_network's route (path 'auto') for outputs, contract_grid's "
+             "(open-leg view, path 'auto' or 'refine') for the grid",
+    "tnrnn-numpy": "the same prepared plans, eager numpy, opt_einsum per step",
+    "tnrnn-batch": "grid only: the output workload's route (prepared, jitted) "
+                   "over the batch of all M^T one-hot sequences",
     "tensornetwork-jax": "tensornetwork 0.4.6, jax backend, jit+vmap over the "
                          "batch, explicit copy tensors",
     "cotengra": "cotengra HyperOptimizer path (seeded, greedy trials) + "

@@ -93,26 +93,24 @@ def _cotengra_finder(repeats: int) -> Callable:
 
 def _prepare(engine, ctx):
     """``(run, cost dict, path seconds, route)`` for one engine at one point."""
-    from ..contract import (compare, contract_grid, contract_network, evaluate_jax,
-                            plan_contraction, plan_grid)
+    from ..contract import compare, evaluate_jax, plan_contraction, plan_grid, prepare
 
     spec, net, params, N, kind = ctx["spec"], ctx["net"], ctx["params"], ctx["N"], ctx["kind"]
-    if engine in ("tnrnn", "tnrnn-numpy") and kind == "grid":
-        eng = "jax" if engine == "tnrnn" else "numpy"
-        t0 = time.perf_counter()
-        plan = plan_grid(net)
-        path_s = time.perf_counter() - t0
-        ctx.setdefault("executed", {})[engine] = plan.executed_flops
-        return (lambda X: contract_grid(net, spec, params, engine=eng),
-                plan.cost, path_s, f"contract_grid(engine={eng!r})")
     if engine in ("tnrnn", "tnrnn-numpy", "tnrnn-batch"):
-        t0 = time.perf_counter()
-        plan = plan_contraction(net, batch=N)
-        path_s = time.perf_counter() - t0
+        # The public route, prepared once (parameters checked, weights
+        # filled) as every peer keeps its prepared weights between calls.
         eng = "numpy" if engine == "tnrnn-numpy" else "jax"
+        grid = kind == "grid" and engine != "tnrnn-batch"
+        t0 = time.perf_counter()
+        plan = plan_grid(net) if grid else plan_contraction(net, batch=N)
+        path_s = time.perf_counter() - t0
         ctx.setdefault("executed", {})[engine] = plan.executed_flops
-        return (lambda X: contract_network(net, spec, params, X, engine=eng),
-                plan.cost, path_s, f"contract_network(engine={eng!r})")
+        run = prepare(net, spec, params, engine=eng)
+        if grid:
+            return ((lambda X: run.grid()), plan.cost, path_s,
+                    f"prepare(engine={eng!r}).grid() (= contract_grid)")
+        return (run, plan.cost, path_s,
+                f"prepare(engine={eng!r})(X) (= contract_network)")
     if engine == "tensornetwork-jax":
         r = compare.tensornetwork_jax_runner(net, spec, params)
         return r.run, r.cost, r.path_s, r.route

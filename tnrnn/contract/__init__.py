@@ -18,6 +18,8 @@ Contents
 * :func:`contract_network` -- contract a compiled network with input vectors
   on every input leg, batched; engines in :data:`ENGINES` (``"jax"``,
   ``"numpy"``, ``"tensornetwork"``), see :func:`get_engine`.
+* :func:`prepare` -- both of them with the parameters checked and the
+  weight arrays filled once (:class:`Prepared`, called per input batch).
 * :func:`contract_grid` -- the outputs on every one-hot sequence at once
   (the grid tensor, open input legs), and :func:`grid_matrix`, its
   matricization by a partition of the time steps.
@@ -115,11 +117,15 @@ from .paths import (
     validate_path,
 )
 from .plan import Plan, plan_contraction
+from .prepared import PREPARED_ENGINES, Prepared, prepare
 
 __all__ = [
     "evaluate_jax",
     "contract_network",
     "contract_grid",
+    "prepare",
+    "Prepared",
+    "PREPARED_ENGINES",
     "grid_matrix",
     "grid_view",
     "plan_grid",
