@@ -18,14 +18,17 @@ Workloads
 ``grid``
     The outputs on every one-hot sequence, the tensor ``A[s_1..s_T]`` whose
     Start-End matricization (rows ``s_1..s_{T/2}``, columns the rest) is the
-    grid matrix of the rank analyses. Two sound routes, both exact: evaluate
-    all ``M^T`` one-hot sequences as one batch (``tnrnn``, ``tnrnn-numpy``,
-    ``tensornetwork-jax``, the recurrences), or contract once with the copies
-    of each input leg joined into one open index (``tnrnn-open``,
-    ``cotengra``, ``quimb``; :func:`tnrnn.contract.compare.grid_view`).
+    grid matrix of the rank analyses. Two sound routes, both exact: contract
+    once with the copies of each input leg joined into one open index
+    (``tnrnn`` and ``tnrnn-numpy``, by :func:`tnrnn.contract.contract_grid`;
+    ``cotengra``, ``quimb``; :func:`tnrnn.contract.grid_view`), or evaluate
+    all ``M^T`` one-hot sequences as one batch (``tnrnn-batch``,
+    ``tensornetwork-jax``, the recurrences).
 
-Engines (:data:`ENGINES`): ``tnrnn`` (the default of
-:func:`tnrnn.contract.contract_network`), ``tnrnn-numpy``,
+Engines (:data:`ENGINES`): ``tnrnn`` (the default route of
+:func:`tnrnn.contract.contract_network` and
+:func:`~tnrnn.contract.contract_grid`, prepared once by
+:func:`tnrnn.contract.prepare`), ``tnrnn-numpy``, ``tnrnn-batch``,
 ``tensornetwork-jax``, ``cotengra``, ``quimb`` (when installed), and the
 recurrences ``recurrence-jax`` (:func:`tnrnn.contract.evaluate_jax`) and
 ``recurrence-numpy`` (:func:`tnrnn.circuit.evaluate`), which never build the
