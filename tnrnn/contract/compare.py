@@ -33,7 +33,7 @@ Examples
 >>> from tnrnn.compile import compile_network
 >>> spec = RAC(depth=2, hidden=2, input_dim=2, length=3)
 >>> net, p = compile_network(spec), init_params(spec, seed=0)
->>> run = program_runner(net, spec, p, view="grid", engine="numpy")
+>>> run = cotengra_runner(net, spec, p, view="grid", optimize="tree")
 >>> A = run.run(None)
 >>> A.shape
 (2, 2, 2, 1)
@@ -60,7 +60,6 @@ __all__ = [
     "Runner",
     "grid_view",
     "make_view",
-    "program_runner",
     "tensornetwork_jax_runner",
     "cotengra_runner",
     "quimb_runner",
@@ -108,52 +107,6 @@ def _timed_path(v: View, optimize):
     path, label = find_path(v.inputs, v.output, v.size_dict, optimize)
     seconds = time.perf_counter() - t0
     return path, path_cost(v.inputs, v.output, v.size_dict, path, optimize=label), seconds
-
-
-# --------------------------------------------------------------------------
-# tnrnn's own plan machinery on any view (numpy or jitted JAX)
-# --------------------------------------------------------------------------
-def program_runner(net: Network, spec, params, *, view: str = "batch",
-                   batch: int = 1, optimize="auto", engine: str = "jax") -> Runner:
-    """tnrnn's step program (:func:`tnrnn.contract.plan.run_plan`) on a view:
-    pairwise einsum steps along the path ``optimize`` finds, run eagerly
-    through ``opt_einsum.contract`` (``engine="numpy"``) or traced once under
-    ``jax.jit`` in float64 (``engine="jax"``). On the ``"batch"`` view this
-    is what ``contract_network`` runs; on the ``"grid"`` view it is the
-    open-leg contraction of the one-hot grid.
-    """
-    from .pathutils import linear_to_ssa, simulate
-    from .plan import run_plan
-
-    v = make_view(net, view, batch=batch)
-    path, cost, seconds = _timed_path(v, optimize)
-    _, _, _, steps = simulate(v.inputs, v.output, v.size_dict,
-                              linear_to_ssa(path, len(v.inputs)), equations=True)
-    program = (tuple(("w", k) if kind == "tensor" else ("x", w)
-                     for k, (kind, w) in enumerate(v.sources)), tuple(steps))
-    arrays = tensor_arrays(net, spec, params)
-    weights = [arrays[w] if kind == "tensor" else None for kind, w in v.sources]
-    if engine == "numpy":
-        import opt_einsum
-
-        def run(X):
-            return np.asarray(run_plan(program, weights, X, opt_einsum.contract))
-    elif engine == "jax":
-        import jax
-        import jax.numpy as jnp
-
-        wts = tuple(np.asarray(w, dtype=np.float64) if w is not None else None
-                    for w in weights)
-        fn = jax.jit(lambda ws, X: run_plan(program, ws, X, jnp.einsum))
-
-        def run(X):
-            with jax.enable_x64(True):
-                Xa = None if X is None else np.asarray(X, dtype=np.float64)
-                return np.asarray(fn(wts, Xa))
-    else:
-        raise SpecError(f"engine must be 'numpy' or 'jax'; got {engine!r}")
-    return Runner(run, cost, seconds, view,
-                  f"tnrnn plan ({cost.optimize} path), {engine}")
 
 
 # --------------------------------------------------------------------------

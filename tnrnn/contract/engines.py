@@ -90,8 +90,19 @@ def numpy_engine(net: Network, arrays, X, *, optimize="auto",
     and one batched ``matmul`` instead."""
     plan = plan_contraction(net, batch=X.shape[0], optimize=optimize,
                             max_intermediate=max_intermediate)
-    return np.asarray(run_plan(plan.program, _weights(plan, arrays), X,
-                               _numpy_einsum))
+    return run_on("numpy", plan, _weights(plan, arrays), X)
+
+
+def run_on(engine: str, plan, weights, X) -> np.ndarray:
+    """Run ``plan`` with one array per weight slot and inputs ``X`` (or
+    ``None`` for a plan without input operands) on ``"numpy"`` (eager,
+    :func:`_numpy_einsum` per step) or ``"jax"`` (jitted, cached per
+    program); the one place the plan-running engines share."""
+    if engine == "numpy":
+        return np.asarray(run_plan(plan.program, weights, X, _numpy_einsum))
+    from . import _jax
+
+    return _jax.contract(plan, weights, X)
 
 
 def jax_engine(net: Network, arrays, X, *, optimize="auto",
@@ -102,11 +113,9 @@ def jax_engine(net: Network, arrays, X, *, optimize="auto",
     (the steps of one time step along a chain) run under ``jax.lax.scan``
     (:mod:`tnrnn.contract.reroll`): depth 1, ``R = M = 8``, ``T = 1024``:
     first call 0.46 s instead of 20.8 s unrolled, then 11 ms instead of 26."""
-    from . import _jax
-
     plan = plan_contraction(net, batch=X.shape[0], optimize=optimize,
                             max_intermediate=max_intermediate)
-    return _jax.contract(plan, _weights(plan, arrays), X)
+    return run_on("jax", plan, _weights(plan, arrays), X)
 
 
 def tensornetwork_engine(net: Network, arrays, X, *, optimize="auto",

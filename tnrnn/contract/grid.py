@@ -292,19 +292,10 @@ def contract_grid(net: Network, spec, params, *, engine: str = "jax", optimize=N
     validate_params(spec, params)
     plan = plan_grid(net, optimize=optimize, max_intermediate=max_intermediate)
     check_network_spec(net, spec)
-    from .engines import _slot_arrays
+    from .engines import _slot_arrays, run_on
 
     arrays = _slot_arrays(net, spec, params, sorted(set(plan.slot_tensors)))
-    weights = [arrays[p] for p in plan.slot_tensors]
-    if engine == "numpy":
-        from .engines import _numpy_einsum
-        from .plan import run_plan
-
-        out = np.asarray(run_plan(plan.program, weights, None, _numpy_einsum))
-    else:
-        from . import _jax
-
-        out = _jax.contract(plan, weights, None)
+    out = run_on(engine, plan, [arrays[p] for p in plan.slot_tensors], None)
     return out.astype(np.float64, copy=False)
 
 

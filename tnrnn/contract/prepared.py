@@ -39,7 +39,7 @@ from ..errors import SpecError, check_positive_int
 from ..network import Network
 from .cost import DEFAULT_MAX_INTERMEDIATE
 from .grid import GRID_ENGINES, plan_grid
-from .plan import plan_contraction, run_plan
+from .plan import plan_contraction
 
 __all__ = ["Prepared", "prepare", "PREPARED_ENGINES"]
 
@@ -77,14 +77,9 @@ class Prepared:
         return w
 
     def _run(self, plan, X):
-        weights = self._weights_of(plan)
-        if self.engine == "numpy":
-            from .engines import _numpy_einsum
+        from .engines import run_on
 
-            return np.asarray(run_plan(plan.program, weights, X, _numpy_einsum))
-        from . import _jax
-
-        return _jax.contract(plan, weights, X)
+        return run_on(self.engine, plan, self._weights_of(plan), X)
 
     def __call__(self, X) -> np.ndarray:
         X = check_inputs(self.spec, X)
