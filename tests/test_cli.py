@@ -38,6 +38,9 @@ def test_compile_json_keys_and_counts():
     assert d["units"] == math.comb(6 + 2, 2) - 1
     assert d["input_leaves"] == {str(t): input_copies(6, 2, t) for t in range(1, 7)}
     assert d["max_bond"] == 3
+    c = d["contraction_cost"]
+    # the plan runs fewer steps and FLOPs than the duplicated network's path
+    assert c["executed_steps"] < c["path_steps"] and c["executed_flops"] < c["flops"]
     assert d["bonds"] == d["tensors"] - 1  # a tree
     assert d["contraction_cost"]["flops"] > 0
 
