@@ -251,3 +251,22 @@ def test_bad_engine_params_and_mismatched_network():
         contract_grid("net", spec, p)
     with pytest.raises(SpecError, match="unknown path finder 'fast'"):
         contract_grid(net, spec, p, optimize="fast")
+
+
+@pytest.mark.parametrize("partition", ["start-end", "odd-even", "A:2,3"])
+def test_grid_matrix_equals_the_sample_matrix_of_every_one_hot_half(partition):
+    """The matricized grid is the float sample matrix of the approximate
+    rank over all one-hot halves (rows and columns in the same order), which
+    the rank code builds by evaluating every merged sequence."""
+    from tnrnn.contract.approx import float_sample_matrix
+    from tnrnn.partition import parse_partition
+    from tnrnn.rank.sampling import one_hot_halves
+
+    spec = RAC(2, 2, 3, 4)
+    net, p = compile_network(spec), init_params(spec, seed=5)
+    part = parse_partition(partition, 4)
+    Y = float_sample_matrix(spec, p, part,
+                            one_hot_halves(len(part.A), 3).astype(float),
+                            one_hot_halves(len(part.B), 3).astype(float))
+    np.testing.assert_allclose(grid_matrix(contract_grid(net, spec, p), part), Y,
+                               rtol=1e-10, atol=1e-14 * np.abs(Y).max())

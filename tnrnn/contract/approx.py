@@ -33,7 +33,7 @@ import numpy as np
 from ..circuit import TTRNN, init_params
 from ..errors import MissingDependencyError, SpecError
 from ..partition import Partition
-from ..rank.sampling import HALF_BLOCK, SIDE_TAGS, one_hot_halves
+from ..rank.sampling import HALF_BLOCK, SIDE_TAGS
 from ..rank.separation import (DEFAULT_MAX_SAMPLES, check_rank_arguments,
                                first_sample_size, next_sample_size, one_hot_sizes,
                                sample_cap)
@@ -261,7 +261,9 @@ def approx_separation_rank(spec, partition="start-end", *, inputs: str = "contin
     inputs : {"continuous", "one-hot"}
         Continuous: standard-normal halves (:func:`float_halves`), ``N``
         grown as in :func:`tnrnn.rank.separation_rank` until the numerical
-        rank is below ``min(N_A, N_B)``. One-hot: every one-hot half.
+        rank is below ``min(N_A, N_B)``. One-hot: every one-hot half, i.e.
+        the one-hot grid matricized by the partition
+        (:func:`tnrnn.contract.grid.contract_grid`).
     seed : int
         Weights :func:`tnrnn.circuit.init_params` ``(spec, seed)`` (Gaussian,
         variance ``1/fan_in``, all-ones initial states) and the halves.
@@ -292,10 +294,16 @@ def approx_separation_rank(spec, partition="start-end", *, inputs: str = "contin
     cap = sample_cap(spec, part, inputs)
     if inputs == "one-hot":
         one_hot_sizes(spec, part, max_samples)
-        XA = one_hot_halves(len(part.A), M).astype(np.float64)
-        XB = one_hot_halves(len(part.B), M).astype(np.float64)
+        # Every one-hot half on each side: the matricized one-hot grid, by
+        # one contraction of the open-leg view (contract_grid), which shares
+        # prefixes and suffixes between sequences, instead of evaluating the
+        # M^T sequences one by one.
+        from ..compile import compile_network
+        from .grid import contract_grid, grid_matrix
+
         t0 = time.perf_counter()
-        Y = float_sample_matrix(spec, params, part, XA, XB, output=output)
+        A = contract_grid(compile_network(spec), spec, params)
+        Y = grid_matrix(A, part, output=output)
         t1 = time.perf_counter()
         r, tol_used, s = svd_rank(Y, tol)
         t_eval, t_svd = t1 - t0, time.perf_counter() - t1
