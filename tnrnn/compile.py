@@ -136,7 +136,7 @@ def estimate_size(spec: Spec, form: str | None = None) -> SizeEstimate:
     (285, 220)
     """
     form = _check_form(spec, form)
-    T, L, R, M = spec.length, spec.depth, spec.hidden, spec.input_dim
+    T, L, R = spec.length, spec.depth, spec.hidden
     units = math.comb(T + L, L) - 1
     inputs = math.comb(T + L - 1, L)
     states = math.comb(T + L - 1, L - 1)

@@ -294,7 +294,7 @@ def contract_grid(net: Network, spec, params, *, engine: str = "jax", optimize=N
     check_network_spec(net, spec)
     from .engines import _slot_arrays, run_on
 
-    arrays = _slot_arrays(net, spec, params, sorted(set(plan.slot_tensors)))
+    arrays = _slot_arrays(net, spec, params, plan.slot_tensors)
     out = run_on(engine, plan, [arrays[p] for p in plan.slot_tensors], None)
     return out.astype(np.float64, copy=False)
 

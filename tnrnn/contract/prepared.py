@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..circuit import check_inputs, validate_params
-from ..compile import check_network_spec, tensor_arrays
+from ..compile import check_network_spec
 from ..errors import SpecError, check_positive_int
 from ..network import Network
 from .cost import DEFAULT_MAX_INTERMEDIATE
@@ -56,8 +56,8 @@ class Prepared:
     :func:`~tnrnn.contract.grid.contract_grid`. Plans are found on first use
     per batch size and cached with the network.
 
-    The weights are copied when prepared: changing ``params`` afterwards
-    does not change a prepared contraction (prepare again).
+    The parameter arrays are copied when prepared: changing ``params``
+    afterwards does not change a prepared contraction (prepare again).
     """
 
     def __init__(self, net: Network, spec, params, engine: str, optimize,
@@ -65,15 +65,22 @@ class Prepared:
         self.net, self.spec, self.engine = net, spec, engine
         self.optimize, self.grid_optimize = optimize, grid_optimize
         self.max_intermediate = max_intermediate
-        self._arrays = [np.array(a, dtype=np.float64)
-                        for a in tensor_arrays(net, spec, params, check=False)]
+        # One float64 copy per parameter array (not per tensor: the copies
+        # of a unit in a duplicated network share their weights).
+        self._params = type(params)(*(
+            tuple(np.array(a, dtype=np.float64) for a in v) if isinstance(v, tuple)
+            else np.array(v, dtype=np.float64) for v in params))
         self._weights: dict = {}
 
     def _weights_of(self, plan) -> list:
+        """One array per weight slot of ``plan``, filled on first use."""
         key = plan.slot_tensors
         w = self._weights.get(key)
         if w is None:
-            w = self._weights[key] = [self._arrays[p] for p in plan.slot_tensors]
+            from .engines import _slot_arrays
+
+            arrays = _slot_arrays(self.net, self.spec, self._params, key)
+            w = self._weights[key] = [arrays[p] for p in key]
         return w
 
     def _run(self, plan, X):
