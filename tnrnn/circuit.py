@@ -5,7 +5,7 @@ A *spec* says what circuit: its sizes. *Parameters* are separate plain data
 (NamedTuples of numpy arrays, hence also JAX pytrees). This module imports
 numpy only.
 
-Notation (``../shared/THEORY.md`` section 1): input dimension ``M``, hidden
+Notation (``docs/theory.md`` section 1): input dimension ``M``, hidden
 width ``R``, depth ``L``, sequence length ``T``, outputs ``K``.
 
 Recurrent Arithmetic Circuit (RAC), for ``l = 1..L`` and ``t = 1..T``::

@@ -3,7 +3,7 @@
 * A TT-RNN, and a depth-1 RAC, compile to a matrix product state (MPS): one
   site per time step, bond dimension ``R``, physical dimension ``M``.
 * A RAC of depth ``L`` compiles to the multilayer network with duplicated
-  sub-networks (``../shared/THEORY.md`` section 4): a tensor network cannot
+  sub-networks (``docs/theory.md`` section 4): a tensor network cannot
   copy a value, and ``h[t, l]`` feeds both ``(t+1, l)`` and ``(t, l+1)``, so
   the sub-network computing it is repeated once per use. The result is a tree
   rooted at the output. For ``L = 1`` this tree *is* the MPS chain.

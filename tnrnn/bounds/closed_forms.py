@@ -1,4 +1,4 @@
-"""Closed-form separation-rank bounds (``../shared/THEORY.md`` sections 4-5).
+"""Closed-form separation-rank bounds (``docs/theory.md`` sections 4-5).
 
 Every function takes plain integers -- depth ``L``, hidden width ``R``,
 input dimension ``M``, length ``T`` -- and, where the bound is defined for

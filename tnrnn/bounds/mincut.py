@@ -6,7 +6,7 @@ legs into (A, B), the rank of the matricization is at most the product of
 the bond dimensions on any edge cut separating the A-legs from the B-legs,
 for all weights; the minimum cut gives the best such bound.
 
-Conventions (``../shared/THEORY.md`` section 4): every copy of input
+Conventions (``docs/theory.md`` section 4): every copy of input
 ``x_t`` is on the side of ``t``; output legs are dropped (the analysis is per
 output, i.e. with the output index fixed). Cutting an open input leg of size
 ``M`` is allowed and costs ``M``.

@@ -4,8 +4,8 @@ Every subcommand prints a readable table by default and plain JSON with
 ``--json``. Bad input prints ``error: ...`` (what was given, what is allowed)
 and exits with status 2, without a traceback.
 
-Commands live in ``_network`` (compile, draw), ``_analysis`` (bounds, rank,
-table, demo) and ``_outputs`` (figures, bench); importing them registers them
+Commands live in ``_network`` (compile, draw), ``_bounds`` (bounds),
+``_rank`` (rank, table), ``_demo`` (demo) and ``_outputs`` (figures, bench); importing them registers them
 on :data:`cli`.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import sys
 
-from . import _analysis, _network, _outputs  # noqa: F401  (register the commands)
-from ._analysis import _flag_contradictions  # noqa: F401  (tested directly)
+from . import _bounds, _demo, _dynamics, _memory, _network, _outputs, _rank, _train  # noqa: F401,E501  (register)
+from ._rank import _flag_contradictions  # noqa: F401  (tested directly)
 from ._app import cli
 
 __all__ = ["main", "cli"]

@@ -4,7 +4,7 @@ contracting the compiled network with its input legs left open.
 For one-hot inputs the function a circuit computes is the tensor
 ``A[s_1, ..., s_T, k] = y_k(e_{s_1}, ..., e_{s_T})`` (``M^T K`` numbers),
 and its matricization by a partition of the time steps is the matrix whose
-rank is the separation rank over one-hot inputs (``../shared/THEORY.md``).
+rank is the separation rank over one-hot inputs (``docs/theory.md``).
 :func:`contract_grid` computes ``A`` by one contraction of the *grid view*
 (:func:`grid_view`): every copy of input ``x_t`` in the duplicated network
 is joined into one open index ``s_t``. This is exact: the network is
@@ -305,7 +305,7 @@ def grid_matrix(A: np.ndarray, partition="start-end", *, output: int = 0) -> np.
     row-major), columns by those of side ``B``, for output ``k = output``.
 
     Its rank is the separation rank over one-hot inputs for that output
-    (``../shared/THEORY.md``); a float rank of it is approximate.
+    (``docs/theory.md``); a float rank of it is approximate.
 
     Parameters
     ----------

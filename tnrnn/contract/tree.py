@@ -1,6 +1,6 @@
 """A structure-aware contraction order for tree-shaped networks.
 
-Compiled RAC and TT-RNN networks are trees (``../shared/THEORY.md`` section
+Compiled RAC and TT-RNN networks are trees (``docs/theory.md`` section
 4): the duplicated multilayer network is a tree rooted at the output, and the
 shallow one is a chain. Attaching input vectors with a shared batch index
 keeps them trees once output indices are set aside (they never join two

@@ -1,6 +1,6 @@
 """Certified separation ranks by exact arithmetic over a prime field.
 
-The primary method of ``../shared/THEORY.md`` section 3: draw weights,
+The primary method of ``docs/theory.md`` section 3: draw weights,
 initial states and inputs uniformly from ``GF(p)``, evaluate the circuit
 with every operation mod ``p`` (vectorised int64/uint64 numpy, no overflow
 by construction), and take the rank mod ``p`` of a sample matrix

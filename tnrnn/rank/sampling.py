@@ -4,7 +4,7 @@
 one on side B; ``y(a, b)`` is the output with the two halves merged into one
 sequence. ``rank(Y)`` bounds the separation rank (A, B) from below.
 
-How the work is shared (``../shared/THEORY.md`` section 3): let P be the side
+How the work is shared (``docs/theory.md`` section 3): let P be the side
 that holds step 1 and ``{1..k}`` its longest run of leading steps. Every
 P-half is run *once* through steps ``1..k`` (all layers), keeping the states
 ``h[k, 1..L]``; then every pair is run from its boundary through steps

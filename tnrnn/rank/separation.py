@@ -1,6 +1,6 @@
 """Certified separation ranks: :func:`separation_rank` and :class:`RankResult`.
 
-The method (``../shared/THEORY.md`` section 3): draw the weights, initial
+The method (``docs/theory.md`` section 3): draw the weights, initial
 states and inputs of a circuit from ``GF(p)``, evaluate the sample matrix
 ``Y[i, j] = y(a_i ++ b_j) mod p`` exactly (:mod:`tnrnn.rank.sampling`) and
 take its rank mod ``p`` (:mod:`tnrnn.rank.routines`).

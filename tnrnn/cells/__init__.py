@@ -1,0 +1,3 @@
+"""tnrnn.cells (being built)."""
+
+__all__: list[str] = []

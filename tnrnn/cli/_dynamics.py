@@ -1,0 +1,3 @@
+"""tnrnn dynamics: Lyapunov spectra, fixed points, orbit diagrams, Lipschitz regions, loss slices."""
+
+from __future__ import annotations

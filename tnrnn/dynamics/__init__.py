@@ -1,0 +1,3 @@
+"""tnrnn.dynamics (being built)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""tnrnn.linear_rnn (being built)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""tnrnn.parallel (being built)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""tnrnn.tasks (being built)."""
+
+__all__: list[str] = []

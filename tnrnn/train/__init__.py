@@ -1,0 +1,3 @@
+"""tnrnn.train (being built)."""
+
+__all__: list[str] = []
