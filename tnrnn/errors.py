@@ -21,6 +21,8 @@ __all__ = [
     "TooLargeError",
     "MissingDependencyError",
     "CertificateError",
+    "OutputPathError",
+    "check_output_path",
 ]
 
 
@@ -56,6 +58,44 @@ class MissingDependencyError(TnrnnError, ImportError):
 
 class CertificateError(TnrnnError, ValueError):
     """A rank certificate is malformed or does not re-run to its stated rank."""
+
+
+class OutputPathError(TnrnnError, ValueError):
+    """A file tnrnn was asked to write cannot be written there."""
+
+
+def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = None):
+    """Return ``path`` as a :class:`~pathlib.Path` if a file can be written there.
+
+    Checked before any work starts, so that a long computation never ends in
+    an unwritable path. The folder must already exist (tnrnn never creates
+    folders the user did not ask for), must be writable, and ``path`` must
+    not be a folder; ``suffixes``, when given, lists the allowed endings.
+
+    Examples
+    --------
+    >>> check_output_path("/nonexistent/dir/A.npy", option="--save")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.OutputPathError: --save: cannot write '/nonexistent/dir/A.npy': the folder '/nonexistent/dir' does not exist
+    """
+    import os
+    from pathlib import Path
+
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise OutputPathError(f"{option}: cannot write {str(p)!r}: it is a folder; give a file name")
+    if not parent.is_dir():
+        raise OutputPathError(
+            f"{option}: cannot write {str(p)!r}: the folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise OutputPathError(f"{option}: cannot write {str(p)!r}: permission denied")
+    if suffixes is not None and p.suffix.lower() not in suffixes:
+        allowed = ", ".join(suffixes)
+        raise OutputPathError(
+            f"{option}: {str(p)!r} has the suffix {p.suffix or '(none)'!r}; allowed: {allowed}")
+    return p
 
 
 def check_positive_int(name: str, value: object, *, minimum: int = 1) -> int:

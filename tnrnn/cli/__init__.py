@@ -5,7 +5,7 @@ Every subcommand prints a readable table by default and plain JSON with
 and exits with status 2, without a traceback.
 
 Commands live in ``_network`` (compile, draw), ``_bounds`` (bounds),
-``_rank`` (rank, table), ``_demo`` (demo) and ``_outputs`` (figures, bench); importing them registers them
+``_rank`` (rank), ``_table`` (table), ``_demo`` (demo) and ``_outputs`` (figures, bench); importing them registers them
 on :data:`cli`.
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sys
 
-from . import _bounds, _demo, _dynamics, _memory, _network, _outputs, _rank, _train  # noqa: F401,E501  (register)
+from . import (_bounds, _demo, _dynamics, _memory, _network, _outputs, _rank,  # noqa: F401
+               _table, _train)
 from ._rank import _flag_contradictions  # noqa: F401  (tested directly)
 from ._app import cli
 

@@ -11,7 +11,7 @@ from ._app import CONTEXT, _console, cli
 
 
 from ._bounds import _bounds_payload
-from ._rank import _print_table, _sweep, _write_csv
+from ._table import _print_table, _sweep, _write_csv
 
 # ------------------------------------------------------------------------ demo
 @cli.command("demo", context_settings=CONTEXT)
