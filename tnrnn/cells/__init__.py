@@ -1,3 +1,69 @@
-"""tnrnn.cells (being built)."""
+"""Recurrent cells as pure JAX step functions, and stacks of them.
 
-__all__: list[str] = []
+Structure apart from weights: a cell kind is a name in a registry
+(:func:`get_cell`), its weights a plain dict of arrays with fixed key names,
+drawn from an explicit seed. Each :class:`Cell` has
+``step(params, state, x) -> state``; ``x`` and the state may be one vector
+or a batch (leading axis).
+
+Parameter dicts (``I`` input width, ``H`` hidden width; PyTorch layouts)::
+
+    rac     W_H (H, H), W_I (H, I), h0 (H,)        h' = (W_H h) * (W_I x)
+    mi-rnn  W_H (H, H), W_I (H, I), b (H,), h0     h' = tanh((W_H h) * (W_I x) + b)
+    tanh    W_ih (H, I), W_hh (H, H), b (H,)       h' = tanh(W_ih x + W_hh h + b)
+    relu    same keys as tanh                       h' = relu(W_ih x + W_hh h + b)
+    lstm    W_ih (4H, I), W_hh (4H, H), b (4H,)    gates in PyTorch order i, f, g, o;
+            state (h, c); b is PyTorch's b_ih + b_hh
+    gru     W_ih (3H, I), W_hh (3H, H), b_ih (3H,), b_hh (3H,)   order r, z, n:
+            r = sig(W_ir x + b_ir + W_hr h + b_hr), z likewise,
+            n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h
+    scornn  U (H, I), A (H, H) skew, D (H,) of +1/-1, W (H, H), b (H,)
+            h' = modReLU(U x + W h, b),  W = (I + A)^-1 (I - A) diag(D)
+    linear  A (H, H), B (H, I)                      h' = A h + B x
+
+``h0`` (RAC, MI-RNN initial states), ``D`` and ``W`` (scoRNN) are *frozen*:
+training does not move them by gradient; scoRNN's ``W`` is recomputed from
+``A`` after every update, outside ``jit`` (:func:`outside_grads`,
+:func:`outside_refresh`). The other cells start from the zero state.
+
+A stack (:func:`stack`) is ``{"layers": [dict, ...], "readout": {"W_O": (K, H),
+"b_O": (K,)}}`` (a RAC readout has no bias, so a trained RAC stack is exactly
+the circuit ``tnrnn.circuit.RAC`` with ``W_I``, ``W_H``, ``W_O``, ``h0``).
+
+This package needs jax (the ``train`` extra); ``import tnrnn`` does not load it.
+
+Examples
+--------
+>>> import numpy as np
+>>> from tnrnn.cells import get_cell, init_cell
+>>> lstm = get_cell("lstm")
+>>> p = init_cell("lstm", input_dim=3, hidden=4, seed=0)
+>>> h, c = lstm.step(p, lstm.initial_state(p, None), np.ones(3, np.float32))
+>>> h.shape, c.shape
+((4,), (4,))
+"""
+
+from ._cells import CELLS, Cell, cayley, cayley_grad, mod_relu
+from .stack import (cell_names, count_params, get_cell, init_cell, make_apply,
+                    needs_outside_update, outside_grads, outside_refresh, stack,
+                    stack_param_count, trainable_mask, width_for_budget)
+
+__all__ = [
+    "Cell",
+    "CELLS",
+    "get_cell",
+    "cell_names",
+    "init_cell",
+    "stack",
+    "make_apply",
+    "count_params",
+    "stack_param_count",
+    "width_for_budget",
+    "trainable_mask",
+    "needs_outside_update",
+    "outside_grads",
+    "outside_refresh",
+    "cayley",
+    "cayley_grad",
+    "mod_relu",
+]

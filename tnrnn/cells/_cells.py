@@ -1,0 +1,360 @@
+"""The recurrent cells: parameter layouts, initialisations and step functions.
+
+Every cell is split into an *input projection* ``u = project(params, x)``
+(a matrix product that a stack applies to all time steps at once, outside the
+scan) and a *recurrence* ``state = recur(params, state, u)``; the one-step map
+of the maths is ``step(params, state, x) = recur(params, state, project(params, x))``.
+Step functions are pure, work on a single state ``(H,)`` or a batch ``(B, H)``,
+and use ``jax.numpy`` (numpy arrays go in, jax arrays come out).
+
+Initialisations draw from ``numpy.random.default_rng(seed)``, so weights are
+plain numpy arrays, reproducible without jax.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from ..errors import SpecError
+
+try:  # the cells are JAX step functions; jax is the 'train' extra
+    import jax
+    import jax.numpy as jnp
+except ImportError as exc:  # pragma: no cover - exercised only without jax
+    from ..errors import MissingDependencyError
+
+    raise MissingDependencyError(
+        "tnrnn.cells needs jax; install it with pip install 'tnrnn[train]'") from exc
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """One recurrent cell kind: how to draw, project, recur and read it.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``"lstm"``, ``"rac"``, ...).
+    init : callable
+        ``init(rng, input_dim, hidden, dtype, **options) -> dict`` of numpy arrays.
+    project : callable
+        ``project(params, x) -> u``, linear in ``x`` (shape ``(..., input_dim)``).
+    recur : callable
+        ``recur(params, state, u) -> state``.
+    initial_state : callable
+        ``initial_state(params, batch) -> state`` (``batch=None``: one state).
+    output : callable
+        ``output(state) -> h``, what the next layer and the readout read.
+    frozen : tuple of str
+        Keys of the parameter dict that training does not change by gradient
+        (initial states, scoRNN's signs ``D`` and its derived ``W``).
+    count : callable
+        ``count(input_dim, hidden) -> int``, the exact number of trained scalars.
+    options : tuple of str
+        Keyword options that ``init`` accepts.
+    """
+
+    name: str
+    init: Callable
+    project: Callable
+    recur: Callable
+    initial_state: Callable
+    output: Callable
+    frozen: tuple
+    count: Callable
+    options: tuple = ()
+    description: str = ""
+
+    def step(self, params: dict, state, x):
+        """One time step: ``recur(params, state, project(params, x))``."""
+        return self.recur(params, state, self.project(params, x))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _uniform(rng, shape, bound, dtype):
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+def _zeros_state(params, batch, hidden):
+    shape = (hidden,) if batch is None else (batch, hidden)
+    dtype = next(iter(params.values())).dtype
+    return jnp.zeros(shape, dtype=dtype)
+
+
+def _h0_state(params, batch):
+    h0 = jnp.asarray(params["h0"])
+    return h0 if batch is None else jnp.broadcast_to(h0, (batch, h0.shape[0]))
+
+
+def _identity(state):
+    return state
+
+
+def _no_options(name, options, allowed):
+    bad = sorted(set(options) - set(allowed))
+    if bad:
+        raise SpecError(f"cell {name!r} has no option(s) {bad}; allowed: {sorted(allowed) or 'none'}")
+
+
+# ---------------------------------------------------------------- RAC and MI-RNN
+
+
+def _rac_init(rng, input_dim, hidden, dtype, *, sigma=0.1, **options):
+    """Near-identity start: ``W_H = I + sigma N/sqrt(H)``, ``W_I = 1 + sigma N``.
+
+    With one-hot inputs ``W_I x`` is then close to 1 and ``W_H h`` close to
+    ``h``, so the state stays O(1) over long sequences; any other scale makes
+    a product of T factors explode or vanish.
+    """
+    _no_options("rac", options, ())
+    H, I = hidden, input_dim
+    return {
+        "W_H": (np.eye(H) + sigma * rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype),
+        "W_I": (1.0 + sigma * rng.standard_normal((H, I))).astype(dtype),
+        "h0": np.ones(H, dtype=dtype),
+    }
+
+
+def _rac_project(params, x):
+    return x @ params["W_I"].T
+
+
+def _rac_recur(params, h, u):
+    return (h @ params["W_H"].T) * u
+
+
+def _mi_init(rng, input_dim, hidden, dtype, *, bias=True, **options):
+    _no_options("mi-rnn", options, ())
+    H, I = hidden, input_dim
+    p = {
+        "W_H": (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype),
+        "W_I": rng.standard_normal((H, I)).astype(dtype),
+        "h0": np.ones(H, dtype=dtype),
+    }
+    if bias:
+        p["b"] = np.zeros(H, dtype=dtype)
+    return p
+
+
+def _mi_recur(params, h, u):
+    z = (h @ params["W_H"].T) * u
+    if "b" in params:
+        z = z + params["b"]
+    return jnp.tanh(z)
+
+
+# ---------------------------------------------------------------- Elman, linear
+
+
+def _elman_init(rng, input_dim, hidden, dtype, **options):
+    _no_options("elman", options, ())
+    k = 1.0 / np.sqrt(hidden)
+    return {
+        "W_ih": _uniform(rng, (hidden, input_dim), k, dtype),
+        "W_hh": _uniform(rng, (hidden, hidden), k, dtype),
+        "b": _uniform(rng, (hidden,), k, dtype),
+    }
+
+
+def _affine_project(params, x):
+    return x @ params["W_ih"].T + params["b"]
+
+
+def _tanh_recur(params, h, u):
+    return jnp.tanh(u + h @ params["W_hh"].T)
+
+
+def _relu_recur(params, h, u):
+    return jax.nn.relu(u + h @ params["W_hh"].T)
+
+
+def _linear_init(rng, input_dim, hidden, dtype, *, radius=0.9, **options):
+    """``A`` orthogonal times ``radius`` (a stable start), ``B`` uniform."""
+    _no_options("linear", options, ())
+    Q, _ = np.linalg.qr(rng.standard_normal((hidden, hidden)))
+    return {"A": (radius * Q).astype(dtype),
+            "B": _uniform(rng, (hidden, input_dim), 1.0 / np.sqrt(hidden), dtype)}
+
+
+def _linear_project(params, x):
+    return x @ params["B"].T
+
+
+def _linear_recur(params, h, u):
+    return h @ params["A"].T + u
+
+
+# ---------------------------------------------------------------- LSTM, GRU
+
+
+def _lstm_init(rng, input_dim, hidden, dtype, *, forget_bias=1.0, **options):
+    """PyTorch's uniform(-1/sqrt(H), 1/sqrt(H)); forget-gate bias ``forget_bias``."""
+    _no_options("lstm", options, ())
+    k = 1.0 / np.sqrt(hidden)
+    b = _uniform(rng, (4 * hidden,), k, dtype)
+    b[hidden:2 * hidden] = forget_bias
+    return {"W_ih": _uniform(rng, (4 * hidden, input_dim), k, dtype),
+            "W_hh": _uniform(rng, (4 * hidden, hidden), k, dtype),
+            "b": b}
+
+
+def _lstm_recur(params, state, u):
+    h, c = state
+    g = u + h @ params["W_hh"].T
+    i, f, gg, o = jnp.split(g, 4, axis=-1)
+    c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(gg)
+    h = jax.nn.sigmoid(o) * jnp.tanh(c)
+    return (h, c)
+
+
+def _lstm_state(params, batch):
+    z = _zeros_state(params, batch, params["W_hh"].shape[1])
+    return (z, z)
+
+
+def _gru_init(rng, input_dim, hidden, dtype, **options):
+    _no_options("gru", options, ())
+    k = 1.0 / np.sqrt(hidden)
+    return {"W_ih": _uniform(rng, (3 * hidden, input_dim), k, dtype),
+            "W_hh": _uniform(rng, (3 * hidden, hidden), k, dtype),
+            "b_ih": _uniform(rng, (3 * hidden,), k, dtype),
+            "b_hh": _uniform(rng, (3 * hidden,), k, dtype)}
+
+
+def _gru_project(params, x):
+    return x @ params["W_ih"].T + params["b_ih"]
+
+
+def _gru_recur(params, h, u):
+    gh = h @ params["W_hh"].T + params["b_hh"]
+    ur, uz, un = jnp.split(u, 3, axis=-1)
+    hr, hz, hn = jnp.split(gh, 3, axis=-1)
+    r = jax.nn.sigmoid(ur + hr)
+    z = jax.nn.sigmoid(uz + hz)
+    n = jnp.tanh(un + r * hn)
+    return (1.0 - z) * n + z * h
+
+
+# ---------------------------------------------------------------- scoRNN
+
+
+def cayley(A, D):
+    """scoRNN's recurrent matrix ``W = (I + A)^-1 (I - A) diag(D)`` (numpy).
+
+    For skew-symmetric ``A`` and ``D`` a vector of +1/-1, ``W`` is orthogonal.
+
+    Examples
+    --------
+    >>> A = np.array([[0., 0.5], [-0.5, 0.]])
+    >>> W = cayley(A, np.array([1., -1.]))
+    >>> bool(np.allclose(W.T @ W, np.eye(2)))
+    True
+    """
+    A = np.asarray(A, dtype=np.float64)
+    eye = np.eye(A.shape[0])
+    return (np.linalg.solve(eye + A, eye - A) * np.asarray(D, dtype=np.float64)[None, :])
+
+
+def cayley_grad(A, D, W, grad_W):
+    """Gradient of the loss with respect to the skew matrix ``A`` (numpy).
+
+    Notes
+    -----
+    As stated in Helfrich, Willmott and Ye, "Orthogonal recurrent neural
+    networks with scaled Cayley transform" (ICML 2018): with
+    ``V = (I + A)^-T grad_W (D + W^T)`` the gradient is ``V^T - V``, which
+    is skew-symmetric, so a gradient step keeps ``A`` skew. (The test suite
+    checks it against finite differences of ``A -> cayley(A, D)``.)
+    """
+    A = np.asarray(A, dtype=np.float64)
+    eye = np.eye(A.shape[0])
+    V = np.linalg.solve((eye + A).T, np.asarray(grad_W, dtype=np.float64)
+                        @ (np.diag(np.asarray(D, dtype=np.float64)) + np.asarray(W).T))
+    return V.T - V
+
+
+def _scornn_init(rng, input_dim, hidden, dtype, *, negative=None, **options):
+    """``A`` from 2x2 rotation blocks with angles U(0, pi/2) (so that W's
+    eigenvalues spread over the circle), ``D`` with ``negative`` entries -1
+    (default ``hidden // 4``), ``U`` Glorot-uniform, modReLU bias U(-0.01, 0.01)."""
+    _no_options("scornn", options, ())
+    H = hidden
+    neg = H // 4 if negative is None else int(negative)
+    if not 0 <= neg <= H:
+        raise SpecError(f"scornn option negative must be in [0, {H}]; got {negative}")
+    A = np.zeros((H, H))
+    theta = rng.uniform(0, np.pi / 2, size=H // 2)
+    for k, th in enumerate(theta):
+        a = np.sqrt((1 - np.cos(th)) / (1 + np.cos(th)))
+        A[2 * k, 2 * k + 1] = a
+        A[2 * k + 1, 2 * k] = -a
+    D = np.concatenate([np.ones(H - neg), -np.ones(neg)])
+    bound = np.sqrt(6.0 / (input_dim + H))
+    return {"U": _uniform(rng, (H, input_dim), bound, dtype),
+            "A": A.astype(dtype), "D": D.astype(dtype),
+            "W": cayley(A, D).astype(dtype),
+            "b": _uniform(rng, (H,), 0.01, dtype)}
+
+
+def _scornn_project(params, x):
+    return x @ params["U"].T
+
+
+def mod_relu(z, b):
+    """modReLU: ``sign(z) * relu(|z| + b)`` (real case)."""
+    return jnp.sign(z) * jax.nn.relu(jnp.abs(z) + b)
+
+
+def _scornn_recur(params, h, u):
+    return mod_relu(u + h @ params["W"].T, params["b"])
+
+
+# ---------------------------------------------------------------- registry
+
+
+def _mk(name, init, project, recur, state, output, frozen, count, options, description):
+    return Cell(name=name, init=init, project=project, recur=recur, initial_state=state,
+                output=output, frozen=frozen, count=count, options=options,
+                description=description)
+
+
+def _elman_state(params, batch):
+    return _zeros_state(params, batch, params["W_hh"].shape[1])
+
+
+CELLS: dict[str, Cell] = {
+    "rac": _mk("rac", _rac_init, _rac_project, _rac_recur, _h0_state, _identity, ("h0",),
+               lambda I, H: H * H + H * I, ("sigma",),
+               "Recurrent Arithmetic Circuit: h = (W_H h) * (W_I x)"),
+    "mi-rnn": _mk("mi-rnn", _mi_init, _rac_project, _mi_recur, _h0_state, _identity, ("h0",),
+                  lambda I, H: H * H + H * I + H, ("bias",),
+                  "multiplicative integration: h = tanh((W_H h) * (W_I x) + b)"),
+    "tanh": _mk("tanh", _elman_init, _affine_project, _tanh_recur, _elman_state, _identity, (),
+                lambda I, H: H * I + H * H + H, (),
+                "Elman: h = tanh(W_ih x + W_hh h + b)"),
+    "relu": _mk("relu", _elman_init, _affine_project, _relu_recur, _elman_state, _identity, (),
+                lambda I, H: H * I + H * H + H, (),
+                "Elman: h = relu(W_ih x + W_hh h + b)"),
+    "lstm": _mk("lstm", _lstm_init, _affine_project, _lstm_recur, _lstm_state,
+                lambda s: s[0], (), lambda I, H: 4 * H * (I + H + 1), ("forget_bias",),
+                "LSTM, PyTorch gate order i, f, g, o; state (h, c)"),
+    "gru": _mk("gru", _gru_init, _gru_project, _gru_recur, _elman_state, _identity, (),
+               lambda I, H: 3 * H * (I + H + 2), (),
+               "GRU, PyTorch gate order r, z, n"),
+    "scornn": _mk("scornn", _scornn_init, _scornn_project, _scornn_recur,
+                  lambda p, b: _zeros_state(p, b, p["U"].shape[0]), _identity, ("W", "D"),
+                  lambda I, H: H * I + H * (H - 1) // 2 + H, ("negative",),
+                  "scoRNN: h = modReLU(U x + W h), W = (I + A)^-1 (I - A) D"),
+    "linear": _mk("linear", _linear_init, _linear_project, _linear_recur,
+                  lambda p, b: _zeros_state(p, b, p["A"].shape[0]), _identity, (),
+                  lambda I, H: H * H + H * I, ("radius",),
+                  "linear: h = A h + B x"),
+}
+
+#: Other accepted spellings of the registry names.
+ALIASES = {"elman": "tanh", "mi": "mi-rnn", "mirnn": "mi-rnn", "scorenn": "scornn"}

@@ -1,0 +1,345 @@
+"""Stacks of recurrent cells under ``lax.scan``, parameter counts and budgets.
+
+A stack of depth ``L`` feeds each layer's hidden sequence to the next and
+reads the top layer with a linear readout, at the last step or at every step.
+Each layer runs as one ``lax.scan`` over time, after its input projection has
+been applied to all ``T`` steps in one matrix product.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..errors import SpecError, check_positive_int
+from ._cells import ALIASES, CELLS, Cell, cayley, cayley_grad
+
+__all__ = [
+    "get_cell",
+    "cell_names",
+    "init_cell",
+    "stack",
+    "make_apply",
+    "count_params",
+    "stack_param_count",
+    "width_for_budget",
+    "trainable_mask",
+    "needs_outside_update",
+    "outside_grads",
+    "outside_refresh",
+]
+
+_DTYPES = ("float32", "float64")
+
+
+def cell_names() -> list[str]:
+    """The registry names, sorted.
+
+    Examples
+    --------
+    >>> cell_names()
+    ['gru', 'linear', 'lstm', 'mi-rnn', 'rac', 'relu', 'scornn', 'tanh']
+    """
+    return sorted(CELLS)
+
+
+def get_cell(kind: str) -> Cell:
+    """The :class:`~tnrnn.cells.Cell` registered under ``kind`` (or an alias).
+
+    Examples
+    --------
+    >>> get_cell("lstm").name
+    'lstm'
+    >>> get_cell("elman").name
+    'tanh'
+    >>> get_cell("transformer")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: unknown cell kind 'transformer'; valid kinds: gru, linear, lstm, mi-rnn, rac, relu, scornn, tanh (aliases: elman, mi, mirnn, scorenn)
+    """
+    if not isinstance(kind, str):
+        raise SpecError(f"cell kind must be a string; got {kind!r}")
+    key = ALIASES.get(kind.lower(), kind.lower())
+    if key not in CELLS:
+        raise SpecError(f"unknown cell kind {kind!r}; valid kinds: {', '.join(cell_names())} "
+                        f"(aliases: {', '.join(sorted(ALIASES))})")
+    return CELLS[key]
+
+
+def _check_dtype(dtype) -> str:
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if name not in _DTYPES:
+        raise SpecError(f"dtype must be one of {', '.join(_DTYPES)}; got {dtype!r}")
+    return name
+
+
+def init_cell(kind: str, *, input_dim: int, hidden: int, seed: int = 0,
+              dtype="float32", **options) -> dict:
+    """Seeded parameters of one cell (a plain dict of numpy arrays).
+
+    Examples
+    --------
+    >>> p = init_cell("lstm", input_dim=3, hidden=2)
+    >>> {k: v.shape for k, v in p.items()}
+    {'W_ih': (8, 3), 'W_hh': (8, 2), 'b': (8,)}
+    """
+    cell = get_cell(kind)
+    input_dim = check_positive_int("input_dim", input_dim)
+    hidden = check_positive_int("hidden", hidden)
+    dtype = _check_dtype(dtype)
+    rng = np.random.default_rng(check_positive_int("seed", seed, minimum=0))
+    return cell.init(rng, input_dim, hidden, dtype, **options)
+
+
+def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
+          seed: int = 0, every_step: bool = False, dtype="float32",
+          options: dict | None = None) -> tuple[dict, Callable]:
+    """A depth-``L`` stack of one cell kind with a linear readout.
+
+    Parameters
+    ----------
+    kind : str
+        A registry name (:func:`cell_names`).
+    depth, hidden, input_dim, outputs : int
+        Layers ``L``, width ``H`` of every layer, input width, readout width.
+    seed : int
+        Seed of the numpy generator that draws every weight.
+    every_step : bool
+        Read out every step (``(batch, T, outputs)``) instead of the last one.
+    dtype : "float32" or "float64"
+        Weight dtype (float64 needs ``jax.enable_x64``).
+    options : dict, optional
+        Cell options (e.g. ``{"forget_bias": 0.0}`` for an LSTM).
+
+    Returns
+    -------
+    params : dict
+        ``{"layers": [dict, ...], "readout": {"W_O": (K, H), "b_O": (K,)}}``
+        (a RAC's readout has no ``b_O``, so the stack stays a RAC).
+    apply : callable
+        ``apply(params, X)`` for ``X`` of shape ``(batch, T, input_dim)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params, apply = stack("gru", depth=2, hidden=4, input_dim=3, outputs=2)
+    >>> apply(params, np.zeros((5, 7, 3), np.float32)).shape
+    (5, 2)
+    >>> count_params(params)
+    238
+    """
+    cell = get_cell(kind)
+    depth = check_positive_int("depth", depth)
+    hidden = check_positive_int("hidden", hidden)
+    input_dim = check_positive_int("input_dim", input_dim)
+    outputs = check_positive_int("outputs", outputs)
+    seed = check_positive_int("seed", seed, minimum=0)
+    dtype = _check_dtype(dtype)
+    rng = np.random.default_rng(seed)
+    options = dict(options or {})
+    layers = [cell.init(rng, input_dim if l == 0 else hidden, hidden, dtype, **options)
+              for l in range(depth)]
+    if cell.name == "rac":
+        readout = {"W_O": (rng.standard_normal((outputs, hidden)) / np.sqrt(hidden)).astype(dtype)}
+    else:
+        k = 1.0 / np.sqrt(hidden)
+        readout = {"W_O": rng.uniform(-k, k, (outputs, hidden)).astype(dtype),
+                   "b_O": np.zeros(outputs, dtype=dtype)}
+    return {"layers": layers, "readout": readout}, make_apply(cell.name, every_step=every_step)
+
+
+def make_apply(kind: str, *, every_step: bool = False) -> Callable:
+    """The forward function of a stack of ``kind`` cells (any depth, from params).
+
+    Examples
+    --------
+    >>> params, _ = stack("tanh", depth=1, hidden=2, input_dim=1, outputs=1)
+    >>> make_apply("tanh", every_step=True)(params, np.ones((1, 4, 1), np.float32)).shape
+    (1, 4, 1)
+    """
+    import jax
+    import jax.numpy as jnp
+
+    cell = get_cell(kind)
+
+    def apply(params, X):
+        X = jnp.asarray(X)
+        seq = jnp.swapaxes(X, 0, 1)  # time-major (T, B, I)
+        batch = X.shape[0]
+        layers = params["layers"]
+        last = None
+        for l, p in enumerate(layers):
+            U = cell.project(p, seq)
+            s0 = cell.initial_state(p, batch)
+            top_last_only = (l == len(layers) - 1) and not every_step
+
+            def body(s, u, p=p, top=top_last_only):
+                s = cell.recur(p, s, u)
+                return s, (None if top else cell.output(s))
+
+            s, hs = jax.lax.scan(body, s0, U)
+            if top_last_only:
+                last = cell.output(s)
+            else:
+                seq = hs
+        r = params["readout"]
+        if every_step:
+            y = seq @ r["W_O"].T
+            if "b_O" in r:
+                y = y + r["b_O"]
+            return jnp.swapaxes(y, 0, 1)
+        y = last @ r["W_O"].T
+        return y + r["b_O"] if "b_O" in r else y
+
+    return apply
+
+
+# ------------------------------------------------------------- counting
+
+
+def _layer_count(layer: dict) -> int:
+    """Trained scalars of one layer: frozen keys (initial states ``h0``,
+    scoRNN's ``D`` and derived ``W``) excluded; scoRNN's skew ``A`` counts
+    ``H (H - 1) / 2`` free entries."""
+    is_scornn = "D" in layer and "A" in layer
+    n = 0
+    for key, value in layer.items():
+        size = int(np.size(value))
+        if key == "h0" or (is_scornn and key in ("D", "W")):
+            continue
+        if is_scornn and key == "A":
+            H = int(np.shape(value)[0])
+            size = H * (H - 1) // 2
+        n += size
+    return n
+
+
+def count_params(params: dict) -> int:
+    """Exact number of trained scalars of a stack (or of one cell's dict).
+
+    Initial states and derived matrices are not counted; scoRNN's skew
+    matrix counts its ``H (H - 1) / 2`` free entries.
+
+    Examples
+    --------
+    >>> p = init_cell("lstm", input_dim=3, hidden=2)
+    >>> count_params(p) == 4 * 2 * (3 + 2 + 1)
+    True
+    """
+    if isinstance(params, dict) and "layers" in params:
+        return (sum(_layer_count(l) for l in params["layers"])
+                + sum(int(np.size(v)) for v in params["readout"].values()))
+    if isinstance(params, dict):
+        return _layer_count(params)
+    raise SpecError(f"params must be a stack's or a cell's dict; got {type(params).__name__}")
+
+
+def stack_param_count(kind: str, *, depth: int, hidden: int, input_dim: int,
+                      outputs: int) -> int:
+    """Closed-form :func:`count_params` of :func:`stack` without drawing weights.
+
+    Examples
+    --------
+    >>> p, _ = stack("scornn", depth=3, hidden=5, input_dim=4, outputs=2)
+    >>> stack_param_count("scornn", depth=3, hidden=5, input_dim=4, outputs=2) == count_params(p)
+    True
+    """
+    cell = get_cell(kind)
+    n = cell.count(input_dim, hidden) + (depth - 1) * cell.count(hidden, hidden)
+    return n + outputs * hidden + (0 if cell.name == "rac" else outputs)
+
+
+def width_for_budget(kind: str, *, depth: int, budget: int, input_dim: int, outputs: int,
+                     tolerance: float = 0.05) -> int:
+    """The width whose stack has the parameter count closest to ``budget``.
+
+    Raises :class:`~tnrnn.errors.SpecError` when no width comes within
+    ``tolerance`` (relative) of the budget.
+
+    Examples
+    --------
+    >>> H = width_for_budget("lstm", depth=2, budget=10_000, input_dim=10, outputs=10)
+    >>> H, stack_param_count("lstm", depth=2, hidden=H, input_dim=10, outputs=10)
+    (27, 10324)
+    >>> width_for_budget("lstm", depth=3, budget=10, input_dim=10, outputs=10)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: no lstm width of depth 3 comes within 5% of the budget 10 parameters (the smallest, width 1, has 92); raise the budget
+    """
+    budget = check_positive_int("budget", budget)
+    depth = check_positive_int("depth", depth)
+
+    def n(h):
+        return stack_param_count(kind, depth=depth, hidden=h, input_dim=input_dim,
+                                 outputs=outputs)
+
+    h = 1
+    while n(h + 1) <= budget:
+        h += 1
+    best = min((h, h + 1), key=lambda w: abs(n(w) - budget))
+    if abs(n(best) - budget) > tolerance * budget:
+        raise SpecError(
+            f"no {get_cell(kind).name} width of depth {depth} comes within "
+            f"{tolerance:.0%} of the budget {budget} parameters (the smallest, width 1, "
+            f"has {n(1)}); raise the budget")
+    return best
+
+
+def trainable_mask(params: dict) -> dict:
+    """A pytree of booleans like ``params``: False on frozen entries.
+
+    Examples
+    --------
+    >>> p, _ = stack("rac", depth=1, hidden=2, input_dim=2, outputs=1)
+    >>> trainable_mask(p)["layers"][0]
+    {'W_H': True, 'W_I': True, 'h0': False}
+    """
+    def layer_mask(layer):
+        is_scornn = "D" in layer and "A" in layer
+        return {k: not (k == "h0" or (is_scornn and k in ("D", "W"))) for k in layer}
+
+    return {"layers": [layer_mask(l) for l in params["layers"]],
+            "readout": {k: True for k in params["readout"]}}
+
+
+# --------------------------------------------------- scoRNN outside the jit
+
+
+def needs_outside_update(kind: str) -> bool:
+    """Whether training must run :func:`outside_grads` / :func:`outside_refresh`
+    (scoRNN: its Cayley update runs in numpy, outside the jitted step)."""
+    return get_cell(kind).name == "scornn"
+
+
+def outside_grads(params: dict, grads: dict) -> dict:
+    """Turn the gradient in ``W`` into the gradient in ``A`` (Cayley), per layer.
+
+    numpy, outside ``jit``: on CPU, jax's triangular solves inside ``jit``
+    cost 20-40 ms at 64 x 64 against 0.06 ms in numpy.
+    """
+    layers = []
+    for p, g in zip(params["layers"], grads["layers"]):
+        g = dict(g)
+        gA = cayley_grad(np.asarray(p["A"]), np.asarray(p["D"]), np.asarray(p["W"]),
+                         np.asarray(g["W"]))
+        g["A"] = gA.astype(np.asarray(g["W"]).dtype)
+        g["W"] = np.zeros_like(np.asarray(g["W"]))
+        g["D"] = np.zeros_like(np.asarray(g["D"]))
+        layers.append(g)
+    return {"layers": layers, "readout": grads["readout"]}
+
+
+def outside_refresh(params: dict) -> dict:
+    """Recompute every scoRNN layer's ``W = cayley(A, D)`` after an update of ``A``
+    (``A`` is re-skewed first: ``(A - A^T) / 2`` removes rounding drift)."""
+    layers = []
+    for p in params["layers"]:
+        p = dict(p)
+        A = np.asarray(p["A"], dtype=np.float64)
+        A = (A - A.T) / 2
+        dtype = np.asarray(p["W"]).dtype
+        p["A"] = A.astype(dtype)
+        p["W"] = cayley(A, np.asarray(p["D"])).astype(dtype)
+        layers.append(p)
+    return {"layers": layers, "readout": params["readout"]}
