@@ -1,4 +1,11 @@
-"""The table command: a sweep of certified ranks beside their bounds."""
+"""The table command: a sweep of certified ranks beside their bounds.
+
+The ranks run through :mod:`tnrnn.parallel`: serially here, on local worker
+processes (``--workers``) or on a Dask cluster (``--scheduler``,
+``--scheduler-file``), most expensive first, with a results log that
+``--resume`` continues. The task each worker runs is
+:func:`tnrnn._sweep_tasks.rank_row`; whatever ran it, the rows are the same.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,10 @@ from pathlib import Path
 
 import click
 
-from ._app import CONTEXT, _console, _emit_json, _json_default, _progress_bar, cli
+from ._app import CONTEXT, _console, _console_err, _emit_json, _json_default, cli
 from ._bounds import _bounds_payload, _fmt_int, _inputs_option, _partition_option
 from ._rank import _flag_contradictions
+
 
 # ----------------------------------------------------------------------- table
 def _int_list(name):
@@ -25,6 +33,26 @@ def _int_list(name):
             raise click.BadParameter(f"give at least one value; got {value!r}")
         return items
     return parse
+
+
+def _executor_options(func):
+    """--workers / --scheduler / --scheduler-file / --connect-timeout."""
+    options = [
+        click.option("--workers", type=int, default=None,
+                     help="Run the rows on N local worker processes (spawned, one BLAS "
+                          "thread each)  [default: serial, in this process]."),
+        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                     help="Run the rows on the Dask cluster of this scheduler "
+                          "(needs tnrnn[distributed])."),
+        click.option("--scheduler-file", type=click.Path(dir_okay=False), default=None,
+                     help="Run on the Dask cluster named in this scheduler file "
+                          "(dask scheduler --scheduler-file FILE; HPC jobs)."),
+        click.option("--connect-timeout", type=float, default=10.0, show_default=True,
+                     help="Seconds to wait for the Dask scheduler (or its file)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @cli.command("table", context_settings=CONTEXT)
@@ -45,31 +73,72 @@ def _int_list(name):
               help="Also write the table as CSV.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the table as JSON ('-' for stdout, no table then).")
+@_executor_options
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
+              help="Write each row to this JSON-lines log as it finishes (replaced if it "
+                   "exists).")
+@click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
+              help="Continue the log FILE of an interrupted run of the same sweep: its "
+                   "finished rows are kept, the others computed and appended.")
+@click.option("--retries", type=int, default=2, show_default=True,
+              help="Reruns of a row whose worker died or failed.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Show a progress bar on stderr.")
+              help="Show a progress bar with ETA on stderr.")
 def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_samples,
-              csv_path, json_path, progress):
+              csv_path, json_path, workers, scheduler, scheduler_file, connect_timeout,
+              log_path, resume_path, retries, progress):
     """Sweep architectures: bounds and certified ranks side by side.
 
     One row per (L, R, M, T): the theorem lower bound, the tightest
     theorem/derived upper bound, U_sym, the min-cut bound and the certified
-    rank, with the rank checked against every bound.
+    rank, with the rank checked against every bound. The 'certified rank'
+    column shows the claim each rank makes ('= r' or '>= r').
+
+    Rows run most expensive first (estimated from the size of the sample
+    matrix), serially or in parallel; the table is the same either way (only
+    the measured seconds differ). With --log or --resume each row is written
+    to a JSON-lines log as it finishes; after an interruption, rerun the same
+    command with --resume LOG to compute only what is missing.
 
     \b
-    Example:
+    Examples:
       tnrnn table --depth 1,2,3 --hidden 2,3 --input-dim 2,3 --length 2,4,6,8
       tnrnn table --depth 2 --hidden 4 --input-dim 4 --length 4,8 --csv out.csv
+      tnrnn table --workers 4 --log sweep.jsonl
+      tnrnn table --workers 4 --resume sweep.jsonl          # after Ctrl-C
+      tnrnn table --scheduler tcp://head:8786 --json rows.json
+      tnrnn table --scheduler-file ~/scheduler.json         # dask-jobqueue / dask-mpi
     """
     import itertools
 
     from ..circuit import RAC
+    from ..errors import SpecError, check_output_path
 
     combos = list(itertools.product(depth, hidden, input_dim, length))
-    # Validate every combination before any rank is computed.
+    # Validate every combination and every output path before any rank is computed.
     specs = [RAC(L, R, M, T) for L, R, M, T in combos]
     payloads = [_bounds_payload(s, partition, inputs) for s in specs]
+    if max_samples is not None:
+        from ..errors import check_positive_int
+
+        check_positive_int("max_samples", max_samples)
+    if csv_path:
+        check_output_path(csv_path, option="--csv")
+    if json_path and json_path != "-":
+        check_output_path(json_path, option="--json")
+    if log_path and resume_path:
+        raise SpecError(f"give --log or --resume, not both; got --log {log_path} "
+                        f"--resume {resume_path}")
+    if log_path or resume_path:
+        check_output_path(log_path or resume_path,
+                          option="--log" if log_path else "--resume")
+    if isinstance(retries, int) and retries < 0:
+        raise SpecError(f"--retries must be an integer >= 0; got {retries}")
     rows = _sweep(specs, payloads, partition, inputs, seed, max_samples,
-                  progress and json_path != "-")
+                  progress and json_path != "-", workers=workers, scheduler=scheduler,
+                  scheduler_file=scheduler_file, connect_timeout=connect_timeout,
+                  log_path=log_path or resume_path, resume=bool(resume_path),
+                  retries=retries)
     data = {"partition": partition, "inputs": inputs, "seed": seed, "rows": rows}
     if csv_path:
         _write_csv(csv_path, rows)
@@ -86,28 +155,84 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
     else:
         con.print(f"every certified rank lies within every theorem/derived bound "
                   f"({len(rows)} rows)")
-    for path in (csv_path, json_path):
+    for path in (csv_path, json_path, log_path or resume_path):
         if path:
             con.print(f"wrote {path}")
 
 
-def _sweep(specs, payloads, partition, inputs, seed, max_samples, show) -> list:
-    """Certified rank of every spec, with a progress bar; one table row each."""
-    from ..rank import separation_rank
+def _row_key(spec) -> str:
+    return f"L={spec.depth} R={spec.hidden} M={spec.input_dim} T={spec.length}"
 
-    rows = []
-    with _progress_bar(show) as bar:
-        task = bar.add_task("sweep", total=len(specs))
-        for spec, payload in zip(specs, payloads):
-            bar.update(task, description=f"L={spec.depth} R={spec.hidden} "
-                                         f"M={spec.input_dim} T={spec.length}")
-            kwargs = {"seed": seed}
-            if max_samples is not None:
-                kwargs["max_samples"] = max_samples
-            res = separation_rank(spec, partition, inputs=inputs, **kwargs)
-            rows.append(_table_row(spec, payload, res))
-            bar.advance(task)
-    return rows
+
+def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, workers=None,
+           scheduler=None, scheduler_file=None, connect_timeout=10.0, log_path=None,
+           resume=False, retries=2) -> list:
+    """Certified rank of every spec (most expensive first, on the executor the
+    options ask for), with a progress bar; one table row each, in the order
+    of ``specs``."""
+    from .._sweep_tasks import rank_row, rank_row_cost
+    from ..parallel import ResultsLog, iter_tasks, make_executor
+
+    keys = [_row_key(s) for s in specs]
+    tasks = {k: (s.to_dict(), partition, inputs, seed, max_samples)
+             for k, s in zip(keys, specs)}
+    costs = {k: rank_row_cost(s, partition, inputs, max_samples,
+                              expected_rank=_best_upper(p))
+             for k, s, p in zip(keys, specs, payloads)}
+    meta = {"command": "table", "partition": partition, "inputs": inputs, "seed": seed,
+            "max_samples": max_samples}
+    executor = make_executor(workers, scheduler, scheduler_file, timeout=connect_timeout)
+    log = ResultsLog(log_path, meta, resume=resume) if log_path else None
+    results = {}
+    try:
+        with _SweepBar(show, len(tasks), executor.description) as bar:
+            for res in iter_tasks(rank_row, tasks, executor=executor, cost=costs,
+                                  retries=retries, progress=bar.update, log=log):
+                results[res.key] = res.value
+    except KeyboardInterrupt:
+        if hasattr(executor, "terminate"):
+            executor.terminate()
+        if log is not None:
+            _console_err().print(f"interrupted: {len(results)} of {len(tasks)} rows are in "
+                                 f"{log.path}; rerun with --resume {log.path}")
+        raise
+    finally:
+        if log is not None:
+            log.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+    return [_table_row(s, p, results[k]) for k, s, p in zip(keys, specs, payloads)]
+
+
+class _SweepBar:
+    """A rich progress bar over the estimated cost, with rows done and ETA."""
+
+    def __init__(self, show: bool, total: int, where: str):
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                 BarColumn(), TextColumn("{task.fields[rows]}"),
+                                 TextColumn("{task.fields[eta]}"), transient=True,
+                                 disable=not show, console=_console_err())
+        self.task = self.progress.add_task(f"sweep ({where})", total=None,
+                                           rows=f"0/{total} rows", eta="")
+
+    def update(self, p) -> None:
+        eta = "" if p.eta_s is None else f"ETA {_clock(p.eta_s)}"
+        last = "" if p.last is None else f", last {p.last.key}"
+        self.progress.update(self.task, total=p.cost_total or None, completed=p.cost_done,
+                             rows=f"{p.done}/{p.total} rows{last}", eta=eta)
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 def _value(payload, name):
@@ -117,26 +242,37 @@ def _value(payload, name):
     return None
 
 
-def _table_row(spec, payload, res) -> dict:
+def _best_upper(payload):
+    uppers = [b["value"] for b in payload["bounds"]
+              if b["status"] in ("theorem", "derived") and b["kind"] == "upper"]
+    return min(uppers) if uppers else None
+
+
+def _table_row(spec, payload, res: dict) -> dict:
+    """One table row from the bounds payload and a :func:`rank_row` result."""
     bounds = payload["bounds"]
     proved = [b for b in bounds if b["status"] in ("theorem", "derived")]
-    uppers = [b["value"] for b in proved if b["kind"] == "upper"]
     lowers = [b["value"] for b in proved if b["kind"] == "lower"]
-    contradicted = _flag_contradictions(res.rank, bounds, res.complete)
-    return {
+    contradicted = _flag_contradictions(res["rank"], bounds, res["complete"])
+    row = {
         "depth": spec.depth, "hidden": spec.hidden, "input_dim": spec.input_dim,
         "length": spec.length,
         "lower_theorem": max(lowers) if lowers else None,
         "conjecture": _value(payload, "depthL-conjecture"),
-        "rank": res.rank, "complete": res.complete,
-        "upper_best": min(uppers) if uppers else None,
+        "rank": res["rank"], "complete": res["complete"], "claim": res["claim"],
+    }
+    if "failure_probability" in res:
+        row["failure_probability"] = res["failure_probability"]
+    row.update({
+        "upper_best": _best_upper(payload),
         "u_sym": _value(payload, "u-sym"),
         "min_cut": _value(payload, "min-cut"),
         "poly_cap": _value(payload, "poly-cap"),
         "grid_cap": _value(payload, "grid-cap"),
         "contradicted": ",".join(contradicted),
-        "seconds": round(res.timings.get("total", 0.0), 3),
-    }
+        "seconds": round(res["total_s"], 3),
+    })
+    return row
 
 
 def _write_csv(path, rows) -> None:
@@ -154,7 +290,7 @@ def _print_table(rows, partition, inputs) -> None:
     tab = Table(title=f"separation rank, {partition}, {inputs} inputs", header_style="bold")
     cols = [("L", "depth"), ("R", "hidden"), ("M", "input_dim"), ("T", "length"),
             ("lower (thm)", "lower_theorem"), ("conj.", "conjecture"),
-            ("certified rank", "rank"), ("best upper", "upper_best"), ("U_sym", "u_sym"),
+            ("certified rank", "claim"), ("best upper", "upper_best"), ("U_sym", "u_sym"),
             ("min-cut", "min_cut"), ("s", "seconds")]
     for title, _ in cols:
         tab.add_column(title, justify="right")
@@ -162,12 +298,8 @@ def _print_table(rows, partition, inputs) -> None:
         cells = []
         for _, key in cols:
             v = r[key]
-            if key == "rank":
-                v = f"{v:,}" + ("" if r["complete"] else "+")
-                if r["contradicted"]:
-                    v = f"[bold red]{v}![/]"
-                else:
-                    v = f"[bold]{v}[/]"
+            if key == "claim":
+                v = f"[bold red]{v}![/]" if r["contradicted"] else f"[bold]{v}[/]"
             elif isinstance(v, int):
                 v = _fmt_int(v)
             elif v is None:
@@ -176,5 +308,6 @@ def _print_table(rows, partition, inputs) -> None:
         tab.add_row(*cells)
     con = _console()
     con.print(tab)
-    con.print("'+' = sample cap reached, rank is a lower bound only; '!' = contradicts a "
-              "theorem/derived bound; 'conj.' = conjectured lower bound (never asserted)")
+    con.print("'= r': the rank (with high probability); '>= r': sample cap reached, a lower "
+              "bound only; '!' = contradicts a theorem/derived bound; 'conj.' = conjectured "
+              "lower bound (never asserted)")

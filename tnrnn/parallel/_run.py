@@ -1,0 +1,258 @@
+"""Run independent tasks on any executor: longest first, results as they
+finish, failed tasks retried, progress with an ETA, a resumable log."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import os
+import socket
+import time
+from typing import Callable, Iterator, Mapping
+
+from ..errors import SpecError, TnrnnError
+
+__all__ = ["TaskResult", "TaskFailedError", "Progress", "iter_tasks", "run_tasks",
+           "timed_call"]
+
+
+class TaskFailedError(TnrnnError, RuntimeError):
+    """A task failed on every attempt it was allowed."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskResult:
+    """One finished task.
+
+    Attributes
+    ----------
+    key : str
+    value : object
+        What the task function returned (read back from the log when resumed).
+    cpu_s, wall_s : float or None
+        Process CPU time and wall time of the call, measured inside the
+        worker (``None`` for rows taken from a resumed log that lacks them).
+    attempts : int
+        1 unless the task was retried (0: taken from a resumed log).
+    worker : str or None
+        ``host:pid`` of the process that ran it.
+    """
+
+    key: str
+    value: object
+    cpu_s: float | None = None
+    wall_s: float | None = None
+    attempts: int = 1
+    worker: str | None = None
+
+    @property
+    def resumed(self) -> bool:
+        return self.attempts == 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """Handed to the ``progress`` callback after each finished task.
+
+    ``done``/``total`` count tasks (resumed ones included); ``cost_done``/
+    ``cost_total`` add up the caller's cost estimates; ``eta_s`` is the
+    remaining estimated cost divided by the cost finished per second so
+    far in this run (``None`` until a task has finished here).
+    """
+
+    done: int
+    total: int
+    cost_done: float
+    cost_total: float
+    elapsed_s: float
+    eta_s: float | None
+    last: TaskResult | None
+
+
+def timed_call(fn, args: tuple, kwargs: dict) -> tuple:
+    """Call ``fn(*args, **kwargs)`` in a worker; return ``(value, cpu_s,
+    wall_s, worker)`` with the process CPU time and wall time of the call."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    value = fn(*args, **kwargs)
+    return (value, time.process_time() - c0, time.perf_counter() - w0,
+            f"{socket.gethostname()}:{os.getpid()}")
+
+
+def _normalise_tasks(tasks) -> dict:
+    if not isinstance(tasks, Mapping):
+        raise SpecError(f"tasks must be a mapping key -> arguments; got {type(tasks).__name__}")
+    out = {}
+    for key, args in tasks.items():
+        if not isinstance(key, str):
+            raise SpecError(f"task keys must be strings (they are written to the log); "
+                            f"got {key!r}")
+        if isinstance(args, dict):
+            out[key] = ((), args)
+        elif isinstance(args, tuple):
+            out[key] = (args, {})
+        else:
+            raise SpecError(f"the arguments of task {key!r} must be a tuple (positional) or "
+                            f"a dict (keywords); got {type(args).__name__}")
+    return out
+
+
+def _costs(cost, tasks: dict) -> dict:
+    if cost is None:
+        return {k: 1.0 for k in tasks}
+    out = {}
+    for key, (args, kwargs) in tasks.items():
+        c = cost(key, *args, **kwargs) if callable(cost) else cost.get(key, None)
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not c >= 0:
+            raise SpecError(f"the cost estimate of task {key!r} must be a number >= 0; "
+                            f"got {c!r}")
+        out[key] = float(c)
+    return out
+
+
+def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retries: int = 2,
+               progress: Callable | None = None, log=None) -> Iterator[TaskResult]:
+    """Run ``fn`` on every task; yield a :class:`TaskResult` as each finishes.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (process pools and Dask pickle it by name):
+        ``fn(*args)`` or ``fn(**kwargs)``. It must return a JSON value when
+        a ``log`` is given; returning plain ints, strings and dicts keeps
+        results identical whatever ran them.
+    tasks : mapping
+        ``key -> args`` (a tuple) or ``key -> kwargs`` (a dict); keys are
+        strings.
+    executor : optional
+        From :func:`make_executor`; ``None`` runs serially here.
+    cost : mapping or callable, optional
+        Estimated cost of each task (``cost[key]`` or ``cost(key, *args,
+        **kwargs)``), in any unit: tasks are submitted most expensive first
+        (ties in the order given), and the ETA is cost-weighted.
+    retries : int
+        Attempts allowed after the first when a task raises anything but a
+        :class:`~tnrnn.errors.TnrnnError` (a refusal, which is deterministic),
+        e.g. when its worker died; a broken process pool is restarted.
+    progress : callable, optional
+        ``progress(Progress)`` after each finished task.
+    log : ResultsLog, optional
+        Finished tasks are appended as they finish; tasks already in
+        ``log.done`` (a resumed log) are not run again and come first.
+
+    Yields
+    ------
+    TaskResult
+        In the order the tasks finish.
+
+    Raises
+    ------
+    TaskFailedError
+        A task failed ``retries + 1`` times; what finished is in the log.
+    TnrnnError
+        Raised by a task: not retried.
+
+    Notes
+    -----
+    At most ``2 * executor.capacity()`` tasks are in flight, so the
+    longest-first order holds on any executor and the client holds few
+    futures however long the sweep.
+
+    Examples
+    --------
+    >>> from tnrnn.parallel import iter_tasks
+    >>> [r.value for r in iter_tasks(pow, {"a": (2, 3), "b": (2, 10)},
+    ...                              cost={"a": 1, "b": 5})]
+    [1024, 8]
+    """
+    from ._executors import SerialExecutor
+
+    tasks = _normalise_tasks(tasks)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise SpecError(f"retries must be an integer >= 0; got {retries!r}")
+    if progress is not None and not callable(progress):
+        raise SpecError(f"progress must be a callable progress(Progress); got "
+                        f"{type(progress).__name__}")
+    costs = _costs(cost, tasks)
+    executor = SerialExecutor() if executor is None else executor
+    total, cost_total = len(tasks), sum(costs.values())
+    done = cost_done = 0
+    start = time.perf_counter()
+    cost_here = 0.0
+
+    def report(last):
+        if progress is None:
+            return
+        elapsed = time.perf_counter() - start
+        eta = None
+        if cost_here > 0:
+            eta = (cost_total - cost_done) * elapsed / cost_here
+        elif done == total:
+            eta = 0.0
+        progress(Progress(done, total, cost_done, cost_total, elapsed, eta, last))
+
+    finished = dict(log.done) if log is not None else {}
+    for key in tasks:
+        if key in finished:
+            rec = log.records.get(key, {})
+            res = TaskResult(key, finished[key], rec.get("cpu_s"), rec.get("wall_s"), 0,
+                             rec.get("worker"))
+            done += 1
+            cost_done += costs[key]
+            report(res)
+            yield res
+    # most expensive first; Python's sort is stable, so ties keep their order
+    queue = sorted((k for k in tasks if k not in finished), key=lambda k: -costs[k])
+    queue.reverse()  # pop() from the end
+    attempts = {k: 0 for k in queue}
+    running: dict = {}
+
+    def submit(key):
+        args, kwargs = tasks[key]
+        attempts[key] += 1
+        running[executor.submit(timed_call, fn, args, kwargs)] = key
+
+    try:
+        while queue or running:
+            while queue and len(running) < 2 * executor.capacity():
+                submit(queue.pop())
+            finished_now, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
+            for fut in finished_now:
+                key = running.pop(fut)
+                exc = fut.exception()
+                if exc is not None:
+                    if isinstance(exc, TnrnnError):
+                        raise exc
+                    if attempts[key] > retries:
+                        raise TaskFailedError(
+                            f"task {key!r} failed {attempts[key]} times (retries={retries}); "
+                            f"last error: {type(exc).__name__}: {exc}") from exc
+                    executor.recover(exc)
+                    queue.append(key)  # next to run: it was among the longest
+                    continue
+                value, cpu_s, wall_s, worker = fut.result()
+                res = TaskResult(key, value, cpu_s, wall_s, attempts[key], worker)
+                if log is not None:
+                    log.write(key, value, cpu_s=cpu_s, wall_s=wall_s,
+                              attempts=attempts[key], worker=worker)
+                done += 1
+                cost_done += costs[key]
+                cost_here += costs[key]
+                report(res)
+                yield res
+    finally:
+        for fut in running:
+            fut.cancel()
+
+
+def run_tasks(fn: Callable, tasks: Mapping, **options) -> dict:
+    """:func:`iter_tasks` to completion: ``{key: value}`` in the order of
+    ``tasks``, whatever order they finished in.
+
+    Examples
+    --------
+    >>> from tnrnn.parallel import run_tasks
+    >>> run_tasks(divmod, {"x": (7, 2), "y": (9, 4)})
+    {'x': (3, 1), 'y': (2, 1)}
+    """
+    results = {r.key: r.value for r in iter_tasks(fn, tasks, **options)}
+    return {k: results[k] for k in tasks}
