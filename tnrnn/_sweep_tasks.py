@@ -20,12 +20,22 @@ __all__ = ["rank_row", "rank_row_cost", "rank_claim"]
 
 
 def rank_claim(res) -> str:
-    """The claim a :class:`~tnrnn.rank.RankResult` makes, as text: ``"= r"``
-    for a complete search, ``">= r"`` when the sample cap was reached."""
+    """The claim a :class:`~tnrnn.rank.RankResult` makes, as text (its
+    ``claim()``, with thousands separators): ``"= r (...)"`` or ``">= r"``."""
     claim = getattr(res, "claim", None)
     if callable(claim):
-        return str(claim())
+        try:
+            return str(claim(thousands=True))
+        except TypeError:
+            return str(claim())
     return (f"= {res.rank:,}" if res.complete else f">= {res.rank:,}")
+
+
+def _relation(res) -> str:
+    relation = getattr(res, "relation", None)
+    if isinstance(relation, str):
+        return relation
+    return "=" if res.complete else ">="
 
 
 def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | None) -> dict:
@@ -41,10 +51,11 @@ def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | N
     Returns
     -------
     dict
-        ``rank``, ``complete``, ``claim`` (text), ``samples``, ``prime``,
-        ``method``, ``rounds``, ``evaluate_s``, ``rank_s``, ``total_s`` and
-        the JSON ``certificate``; plus ``failure_probability`` and
-        ``certainty`` when the rank result carries them.
+        ``rank``, ``complete``, ``relation`` (``"="`` or ``">="``), ``claim``
+        (text), ``samples``, ``prime``, ``method``, ``rounds``,
+        ``evaluate_s``, ``rank_s``, ``total_s`` and the JSON ``certificate``;
+        plus ``certainty`` and ``failure_probability`` when the rank result
+        carries them.
     """
     from .rank import separation_rank, spec_from_dict
 
@@ -52,13 +63,13 @@ def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | N
     if max_samples is not None:
         kwargs["max_samples"] = max_samples
     res = separation_rank(spec_from_dict(spec), partition, **kwargs)
-    out = {"rank": int(res.rank), "complete": bool(res.complete), "claim": rank_claim(res),
-           "samples": [int(n) for n in res.samples], "prime": int(res.prime),
-           "method": res.method, "rounds": int(res.rounds)}
-    for name in ("failure_probability", "certainty"):
-        value = getattr(res, name, None)
-        if value is not None:
-            out[name] = value if isinstance(value, (int, str)) else float(value)
+    out = {"rank": int(res.rank), "complete": bool(res.complete), "relation": _relation(res),
+           "claim": rank_claim(res), "samples": [int(n) for n in res.samples],
+           "prime": int(res.prime), "method": res.method, "rounds": int(res.rounds)}
+    if hasattr(res, "certainty"):
+        p = getattr(res, "failure_probability", None)
+        out["certainty"] = str(res.certainty)
+        out["failure_probability"] = None if p is None else float(p)
     out.update({"evaluate_s": res.timings.get("evaluate", 0.0),
                 "rank_s": res.timings.get("rank", 0.0),
                 "total_s": res.timings.get("total", 0.0),

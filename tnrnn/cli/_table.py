@@ -193,8 +193,8 @@ def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, worke
         if hasattr(executor, "terminate"):
             executor.terminate()
         if log is not None:
-            _console_err().print(f"interrupted: {len(results)} of {len(tasks)} rows are in "
-                                 f"{log.path}; rerun with --resume {log.path}")
+            click.echo(f"interrupted: {len(results)} of {len(tasks)} rows are in "
+                       f"{log.path}; rerun with --resume {log.path}", err=True)
         raise
     finally:
         if log is not None:
@@ -253,7 +253,8 @@ def _table_row(spec, payload, res: dict) -> dict:
     bounds = payload["bounds"]
     proved = [b for b in bounds if b["status"] in ("theorem", "derived")]
     lowers = [b["value"] for b in proved if b["kind"] == "lower"]
-    contradicted = _flag_contradictions(res["rank"], bounds, res["complete"])
+    # a lower bound is contradicted only by a rank claimed equal ("="), never by ">="
+    contradicted = _flag_contradictions(res["rank"], bounds, res.get("relation") == "=")
     row = {
         "depth": spec.depth, "hidden": spec.hidden, "input_dim": spec.input_dim,
         "length": spec.length,
@@ -261,8 +262,9 @@ def _table_row(spec, payload, res: dict) -> dict:
         "conjecture": _value(payload, "depthL-conjecture"),
         "rank": res["rank"], "complete": res["complete"], "claim": res["claim"],
     }
-    if "failure_probability" in res:
-        row["failure_probability"] = res["failure_probability"]
+    for name in ("certainty", "failure_probability"):
+        if name in res:
+            row[name] = res[name]
     row.update({
         "upper_best": _best_upper(payload),
         "u_sym": _value(payload, "u-sym"),

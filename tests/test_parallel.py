@@ -1,0 +1,223 @@
+"""tnrnn.parallel: serial and local-process executors, retries, the results log.
+
+Ground truth: the probe tasks are deterministic (``spin`` against the
+closed form of its generator); a parallel run is compared with the serial
+one value for value.
+"""
+import json
+import os
+import sys
+
+import pytest
+
+from tnrnn.errors import MissingDependencyError, OutputPathError, SpecError
+from tnrnn.parallel import (THREAD_ENV, ProcessExecutor, ResultsLog, SerialExecutor,
+                            TaskFailedError, get_executor_kind, iter_tasks, make_executor,
+                            parse_scheduler_address, run_tasks)
+from tnrnn.parallel.probes import (crash_once, environment, fail_always, lcg_closed_form,
+                                   refuse, spin)
+
+SPIN_TASKS = {f"t{i}": (1000 * (i % 4), i) for i in range(10)}
+
+
+@pytest.fixture(scope="module")
+def pool():
+    ex = ProcessExecutor(2)
+    yield ex
+    ex.shutdown()
+
+
+# ---------------------------------------------------------------------- serial
+def test_serial_runs_longest_first_ties_in_given_order():
+    order = []
+    tasks = {"a": (1,), "b": (2,), "c": (3,), "d": (4,)}
+    cost = {"a": 1, "b": 5, "c": 1, "d": 5}
+    for r in iter_tasks(str, tasks, cost=cost, progress=lambda p: order.append(p.last.key)):
+        assert r.value == tasks[r.key][0].__str__()
+    assert order == ["b", "d", "a", "c"]
+
+
+def test_run_tasks_equals_closed_form_and_keeps_task_order():
+    out = run_tasks(spin, SPIN_TASKS, cost={k: a[0] for k, a in SPIN_TASKS.items()})
+    assert list(out) == list(SPIN_TASKS)
+    assert out == {k: lcg_closed_form(*a) for k, a in SPIN_TASKS.items()}
+
+
+def test_keyword_tasks_and_cost_callable():
+    tasks = {"x": {"steps": 5, "seed": 2}, "y": {"steps": 0, "seed": 9}}
+    out = run_tasks(spin, tasks, cost=lambda key, steps, seed: steps)
+    assert out == {"x": lcg_closed_form(5, 2), "y": 9}
+
+
+def test_progress_counts_costs_and_eta():
+    seen = []
+    run_tasks(spin, {"a": (10,), "b": (30,), "c": (60,)}, cost={"a": 1, "b": 3, "c": 6},
+              progress=seen.append)
+    assert [p.done for p in seen] == [1, 2, 3]
+    assert [p.cost_done for p in seen] == [6.0, 9.0, 10.0]  # c, b, a: longest first
+    assert all(p.total == 3 and p.cost_total == 10.0 for p in seen)
+    assert seen[-1].eta_s == 0.0 and all(p.eta_s >= 0 for p in seen)
+    assert all(p.last.cpu_s >= 0 and p.last.wall_s >= 0 for p in seen)
+
+
+def test_task_results_record_cpu_time_and_worker():
+    (r,) = iter_tasks(spin, {"a": (200_000,)})
+    assert r.cpu_s > 0 and r.wall_s > 0 and r.attempts == 1
+    assert r.worker.endswith(f":{os.getpid()}")  # serial: this process
+
+
+def test_refusal_is_raised_at_once_not_retried():
+    with pytest.raises(SpecError, match="no such thing"):
+        run_tasks(refuse, {"a": ("no such thing",)}, retries=5)
+
+
+def test_failing_task_gives_up_after_retries():
+    with pytest.raises(TaskFailedError, match=r"task 'a' failed 3 times \(retries=2\); "
+                                              r"last error: RuntimeError: boom"):
+        run_tasks(fail_always, {"a": ("boom",)}, retries=2)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"tasks": [1, 2]}, "tasks must be a mapping key -> arguments; got list"),
+    ({"tasks": {1: (2,)}}, "task keys must be strings"),
+    ({"tasks": {"a": 3}}, "the arguments of task 'a' must be a tuple"),
+    ({"cost": {"a": -1}}, "the cost estimate of task 'a' must be a number >= 0; got -1"),
+    ({"cost": {}}, "the cost estimate of task 'a' must be a number >= 0; got None"),
+    ({"retries": -1}, "retries must be an integer >= 0; got -1"),
+    ({"progress": 3}, "progress must be a callable"),
+])
+def test_bad_arguments(kwargs, message):
+    kwargs = {"tasks": {"a": (1,)}, **kwargs}
+    with pytest.raises(SpecError, match=message):
+        list(iter_tasks(str, **kwargs))
+
+
+# ------------------------------------------------------------------- executors
+def test_make_executor_kinds_and_conflicts():
+    assert isinstance(make_executor(), SerialExecutor)
+    assert isinstance(make_executor(workers=1), SerialExecutor)
+    assert get_executor_kind("processes") is ProcessExecutor
+    with pytest.raises(SpecError, match="give at most one of workers, scheduler"):
+        make_executor(workers=2, scheduler_file="x.json")
+    with pytest.raises(SpecError, match="workers must be an integer >= 1; got 0"):
+        make_executor(workers=0)
+    with pytest.raises(SpecError, match="executor must be one of 'serial', 'processes', "
+                                        "'dask'; got 'ray'"):
+        get_executor_kind("ray")
+
+
+@pytest.mark.parametrize("address", ["head", "http://head:8786", "tcp://head:0",
+                                     "tcp://head:70000", "tcp://:8786", 8786])
+def test_bad_scheduler_addresses(address):
+    with pytest.raises(SpecError, match="scheduler address must be tcp://HOST:PORT"):
+        parse_scheduler_address(address)
+
+
+def test_scheduler_addresses_normalised():
+    assert parse_scheduler_address(" 127.0.0.1:8786") == "tcp://127.0.0.1:8786"
+    assert parse_scheduler_address("tls://head.example:443") == "tls://head.example:443"
+    assert parse_scheduler_address("tcp://[::1]:8786") == "tcp://[::1]:8786"
+
+
+def test_missing_extra_names_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(MissingDependencyError, match=r"pip install 'tnrnn\[distributed\]'"):
+        make_executor(scheduler="tcp://127.0.0.1:8786")
+
+
+def test_process_pool_equals_serial(pool):
+    serial = run_tasks(spin, SPIN_TASKS)
+    assert run_tasks(spin, SPIN_TASKS, executor=pool,
+                     cost={k: a[0] for k, a in SPIN_TASKS.items()}) == serial
+
+
+def test_process_workers_start_with_one_thread_each(pool):
+    before = {k: os.environ.get(k) for k in THREAD_ENV}
+    out = run_tasks(environment, {"a": (sorted(THREAD_ENV),), "b": (sorted(THREAD_ENV),)},
+                    executor=pool)
+    for env in out.values():
+        assert env["start"] == THREAD_ENV  # in the environment at exec, before numpy
+        assert env["now"] == THREAD_ENV
+        assert env["pid"] != os.getpid()
+    assert {k: os.environ.get(k) for k in THREAD_ENV} == before  # parent unchanged
+
+
+def test_killed_process_worker_loses_nothing(tmp_path):
+    tasks = {f"c{i}": (str(tmp_path / f"m{i}"), i) for i in range(3)}
+    tasks.update({f"s{i}": (str(tmp_path / "never"), 100 + i) for i in range(3)})
+    (tmp_path / "never").write_text("")  # these never crash
+    with ProcessExecutor(2) as ex:
+        results = list(iter_tasks(crash_once, tasks, executor=ex, retries=3))
+        assert ex.restarts >= 1
+    assert {r.key: r.value for r in results} == {k: a[1] for k, a in tasks.items()}
+    assert all(r.attempts >= 2 for r in results if r.key.startswith("c"))
+    assert all((tmp_path / f"m{i}").exists() for i in range(3))
+
+
+# ------------------------------------------------------------------ results log
+def test_log_reads_back_exactly(tmp_path):
+    path = tmp_path / "log.jsonl"
+    values = {"big": 3 ** 200, "float": 0.1 + 0.2, "row": {"a": [1, 2], "b": None}}
+    with ResultsLog(path, {"seed": 0}) as log:
+        for k, v in values.items():
+            log.write(k, v, cpu_s=0.5, wall_s=0.25, worker="h:1")
+    assert ResultsLog(path, {"seed": 0}, resume=True).done == values
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0]) == {"tnrnn_results_log": 1, "meta": {"seed": 0}}
+    assert len(lines) == 4
+
+
+def test_log_resume_drops_a_cut_line_and_continues(tmp_path):
+    path = tmp_path / "log.jsonl"
+    with ResultsLog(path, {"n": 1}) as log:
+        log.write("a", 1)
+        log.write("b", 2)
+    with open(path, "ab") as fh:
+        fh.write(b'{"key":"c","res')  # the run died while writing c
+    with ResultsLog(path, {"n": 1}, resume=True) as log:
+        assert log.done == {"a": 1, "b": 2}
+        log.write("c", 3)
+    assert ResultsLog(path, {"n": 1}, resume=True).done == {"a": 1, "b": 2, "c": 3}
+    assert len(path.read_text().splitlines()) == 4
+
+
+def test_log_without_resume_replaces_and_resume_creates(tmp_path):
+    path = tmp_path / "log.jsonl"
+    with ResultsLog(path, {}) as log:
+        log.write("a", 1)
+    assert ResultsLog(path, {}).done == {}
+    assert len(path.read_text().splitlines()) == 1
+    fresh = tmp_path / "fresh.jsonl"
+    ResultsLog(fresh, {}, resume=True).close()
+    assert fresh.exists()
+
+
+def test_log_refuses_another_sweep_or_another_file(tmp_path):
+    path = tmp_path / "log.jsonl"
+    ResultsLog(path, {"seed": 0, "inputs": "continuous"}).close()
+    with pytest.raises(SpecError, match=r"written for another sweep \(seed: 0 in the log, "
+                                        r"1 now\)"):
+        ResultsLog(path, {"seed": 1, "inputs": "continuous"}, resume=True)
+    other = tmp_path / "notes.txt"
+    other.write_text("hello\n")
+    with pytest.raises(OutputPathError, match="is not a tnrnn results log"):
+        ResultsLog(other, {}, resume=True)
+    other.write_text('{"x": 1}\n')
+    with pytest.raises(OutputPathError, match="is not a tnrnn results log"):
+        ResultsLog(other, {}, resume=True)
+
+
+def test_interrupted_sweep_resumes_to_the_same_results(tmp_path):
+    path = tmp_path / "log.jsonl"
+    serial = run_tasks(spin, SPIN_TASKS)
+    with ResultsLog(path, {"sweep": "spin"}) as log:
+        it = iter_tasks(spin, SPIN_TASKS, log=log)
+        first = [next(it) for _ in range(4)]
+        it.close()  # interrupted after 4 rows
+    assert len(path.read_text().splitlines()) == 5
+    with ResultsLog(path, {"sweep": "spin"}, resume=True) as log:
+        results = list(iter_tasks(spin, SPIN_TASKS, log=log))
+    resumed = {r.key for r in results if r.resumed}
+    assert resumed == {r.key for r in first}
+    assert {r.key: r.value for r in results} == serial
+    assert ResultsLog(path, {"sweep": "spin"}, resume=True).done == serial

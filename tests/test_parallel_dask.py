@@ -1,0 +1,141 @@
+"""tnrnn.parallel on a real Dask cluster (two worker processes on 127.0.0.1).
+
+Nothing here reaches any address but 127.0.0.1. The tasks are the
+deterministic probes; the table rows are compared with a serial run.
+"""
+import json
+import os
+import signal
+import socket
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from click.testing import CliRunner  # noqa: E402
+
+from tnrnn.cli import cli  # noqa: E402
+from tnrnn.parallel import (DaskExecutor, SchedulerError, iter_tasks, make_executor,  # noqa: E402
+                            run_tasks)
+from tnrnn.parallel.probes import lcg_closed_form, nap, spin  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    from distributed import Client
+
+    with Client(cluster, set_as_default=False) as c:
+        yield c
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _table(*args):
+    res = CliRunner().invoke(cli, ["table", *args, "--no-progress"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def _rows(path):
+    rows = json.loads(path.read_text())["rows"]
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+
+def test_dask_equals_serial_by_address(cluster):
+    tasks = {f"t{i}": (5000 * i, i) for i in range(8)}
+    with make_executor(scheduler=cluster.scheduler_address) as ex:
+        assert isinstance(ex, DaskExecutor) and ex.capacity() == 2
+        out = run_tasks(spin, tasks, executor=ex, cost={k: a[0] for k, a in tasks.items()})
+    assert out == {k: lcg_closed_form(*a) for k, a in tasks.items()}
+
+
+def test_dask_by_scheduler_file(cluster, tmp_path):
+    path = tmp_path / "scheduler.json"
+    path.write_text(json.dumps({"address": cluster.scheduler_address, "type": "Scheduler"}))
+    with make_executor(scheduler_file=str(path)) as ex:
+        assert run_tasks(spin, {"a": (10, 3)}, executor=ex) == {"a": lcg_closed_form(10, 3)}
+
+
+def test_killed_dask_worker_loses_nothing(client):
+    pids = client.run(os.getpid)
+    assert len(pids) == 2
+    killed = []
+
+    def kill_one(p):
+        if not killed:  # both workers are busy: one of them dies mid-task
+            pid = next(iter(pids.values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    tasks = {f"n{i}": (0.4, i) for i in range(8)}
+    ex = DaskExecutor(client=client)
+    results = list(iter_tasks(nap, tasks, executor=ex, progress=kill_one))
+    assert killed
+    assert sorted(r.key for r in results) == sorted(tasks)
+    assert {r.key: r.value for r in results} == {k: a[1] for k, a in tasks.items()}
+    client.wait_for_workers(2, timeout=30)  # the nanny restarted the worker
+    assert killed[0] not in client.run(os.getpid).values()
+
+
+def test_unreachable_scheduler_fails_within_timeout():
+    port = _closed_port()
+    t0 = time.monotonic()
+    with pytest.raises(SchedulerError, match=rf"cannot reach a Dask scheduler at "
+                                             rf"tcp://127.0.0.1:{port} within 1 s"):
+        make_executor(scheduler=f"127.0.0.1:{port}", timeout=1.0)
+    assert time.monotonic() - t0 < 8
+
+
+def test_scheduler_file_missing_or_bad(tmp_path):
+    with pytest.raises(SchedulerError, match="did not appear within 0.3 s"):
+        make_executor(scheduler_file=str(tmp_path / "none.json"), timeout=0.3)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    with pytest.raises(SchedulerError, match="holds no scheduler address"):
+        make_executor(scheduler_file=str(bad), timeout=0.3)
+
+
+def test_bad_timeout():
+    from tnrnn.errors import SpecError
+
+    with pytest.raises(SpecError, match="timeout must be a number of seconds > 0; got 0"):
+        make_executor(scheduler="127.0.0.1:8786", timeout=0)
+
+
+# ------------------------------------------------------------------ the table
+TABLE = ["--depth", "1,2,3", "--hidden", "2,3", "--input-dim", "2", "--length", "2,4,6"]
+
+
+def test_table_on_dask_equals_serial(cluster, tmp_path):
+    _table(*TABLE, "--json", str(tmp_path / "serial.json"))
+    _table(*TABLE, "--json", str(tmp_path / "dask.json"),
+           "--scheduler", cluster.scheduler_address, "--log", str(tmp_path / "log.jsonl"))
+    assert _rows(tmp_path / "dask.json") == _rows(tmp_path / "serial.json")
+    lines = (tmp_path / "log.jsonl").read_text().splitlines()
+    assert len(lines) == 1 + 18
+
+
+def test_table_unreachable_scheduler_exits_2_quickly():
+    port = _closed_port()
+    t0 = time.monotonic()
+    res = CliRunner().invoke(cli, ["table", "--depth", "1", "--hidden", "2", "--input-dim",
+                                   "2", "--length", "2", "--scheduler",
+                                   f"tcp://127.0.0.1:{port}", "--connect-timeout", "1"])
+    assert res.exit_code == 2
+    assert f"error: cannot reach a Dask scheduler at tcp://127.0.0.1:{port} within 1 s" \
+        in res.stderr
+    assert time.monotonic() - t0 < 8
