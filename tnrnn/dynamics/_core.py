@@ -1,0 +1,194 @@
+"""Shared plumbing of tnrnn.dynamics: float64, states, inputs, validation.
+
+Every analysis takes a map ``f(x)`` (autonomous) or ``f(x, u)`` (driven).
+States are 1-D arrays of length ``d``; a scalar state (``x0`` of shape
+``()``) is handled as ``d = 1``. Inputs come in one of two forms:
+
+* ``u``: a constant input, passed to ``f`` at every step (attractors under
+  constant input, as in orbit diagrams);
+* ``inputs``: one input per step, an array whose leading axis is the number
+  of steps run (``burn + steps``); step ``k`` (from 0) computes
+  ``x[k+1] = f(x[k], inputs[k])``.
+
+With neither, ``f`` is called as ``f(x)``.
+
+Float64: JAX is float32 unless x64 is enabled. Every public entry point of
+tnrnn.dynamics runs its body (conversion, tracing, execution) inside
+``jax.enable_x64(True)`` through :func:`x64`, so results are float64 and
+the caller's process-wide ``jax_enable_x64`` setting is left as it was.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..errors import SpecError, check_positive_int
+
+
+def x64():
+    """The float64 context every JAX computation of tnrnn.dynamics runs in."""
+    return jax.enable_x64(True)
+
+
+class State(NamedTuple):
+    """An initial state brought to a batch of flat vectors.
+
+    ``batch`` is ``(n, d)`` float64; ``scalar`` says the caller's states were
+    scalars, ``single`` that one state (not a batch) was given.
+    """
+
+    batch: np.ndarray
+    scalar: bool
+    single: bool
+
+    def unbatch(self, arr):
+        """Undo the batching on an array with leading batch axis ``n`` and
+        (when the states are scalars) a trailing state axis of size 1."""
+        arr = np.asarray(arr)
+        if self.single:
+            arr = arr[0]
+        return arr
+
+
+def check_map(f, name: str = "f") -> Callable:
+    """``f`` must be callable."""
+    if not callable(f):
+        raise SpecError(f"{name} must be a callable map f(x) or f(x, u); got {type(f).__name__}")
+    return f
+
+
+def check_nonneg_int(name: str, value) -> int:
+    """An integer >= 0 (burn-in lengths)."""
+    return check_positive_int(name, value, minimum=0)
+
+
+def check_float(name: str, value, *, positive: bool = False) -> float:
+    """A finite real number (strictly positive if asked)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise SpecError(f"{name} must be a finite real number; got {value!r}")
+    if positive and value <= 0:
+        raise SpecError(f"{name} must be > 0; got {value!r}")
+    return float(value)
+
+
+def as_states(x0, *, name: str = "x0", allow_batch: bool = True) -> State:
+    """Bring ``x0`` to a float64 batch of flat states.
+
+    Shape ``()``: one scalar state; ``(d,)``: one state; ``(n, d)``: a batch
+    of ``n`` states (only where ``allow_batch``). A batch of scalar states is
+    given as ``(n, 1)``.
+    """
+    try:
+        arr = np.asarray(x0, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{name} must be a real array (a state or a batch of states); "
+                        f"could not convert it: {exc}") from None
+    if arr.ndim > (2 if allow_batch else 1):
+        allowed = "(), (d,) or (n, d)" if allow_batch else "() or (d,)"
+        raise SpecError(f"{name} must have shape {allowed}; got shape {arr.shape}")
+    if arr.size == 0:
+        raise SpecError(f"{name} is empty (shape {arr.shape}); give at least one state of size >= 1")
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} contains NaN or infinity")
+    if arr.ndim == 0:
+        return State(arr.reshape(1, 1), True, True)
+    if arr.ndim == 1:
+        return State(arr.reshape(1, -1), False, True)
+    return State(arr, False, False)
+
+
+def flat_map(f, scalar: bool, driven: bool):
+    """``f`` as a map of flat states: ``g(x, u)`` with ``x`` of shape ``(d,)``.
+
+    Scalar maps are called on ``x[0]`` and their result reshaped to ``(1,)``;
+    autonomous maps ignore ``u``.
+    """
+    if scalar:
+        if driven:
+            return lambda x, u: jnp.reshape(f(x[0], u), (1,))
+        return lambda x, u: jnp.reshape(f(x[0]), (1,))
+    if driven:
+        return lambda x, u: jnp.reshape(f(x, u), x.shape)
+    return lambda x, u: jnp.reshape(f(x), x.shape)
+
+
+class Inputs(NamedTuple):
+    """How inputs reach the map: ``kind`` is ``'none'``, ``'const'`` or ``'seq'``."""
+
+    kind: str
+    value: np.ndarray | None  # const: the input; seq: (burn + steps, ...)
+
+    @property
+    def driven(self) -> bool:
+        return self.kind != "none"
+
+    def split(self, burn: int):
+        """Per-step inputs for the burn-in and the kept part (``None`` if not a sequence)."""
+        if self.kind != "seq":
+            return None, None
+        return self.value[:burn], self.value[burn:]
+
+
+def as_inputs(u, inputs, total: int | None) -> Inputs:
+    """Validate the two ways of giving inputs (at most one)."""
+    if u is not None and inputs is not None:
+        raise SpecError("give either u (a constant input) or inputs (one per step), not both")
+    if u is not None:
+        try:
+            arr = np.asarray(u, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"u must be a real array (a constant input); could not convert it: "
+                            f"{exc}") from None
+        if not np.all(np.isfinite(arr)):
+            raise SpecError("u contains NaN or infinity")
+        return Inputs("const", arr)
+    if inputs is not None:
+        try:
+            arr = np.asarray(inputs, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"inputs must be a real array (one input per step); could not "
+                            f"convert it: {exc}") from None
+        if arr.ndim == 0:
+            raise SpecError("inputs must have a leading axis of one input per step; got a scalar "
+                            "(for a constant input use u=)")
+        if total is not None and arr.shape[0] != total:
+            raise SpecError(f"inputs must hold one input per step run (burn + steps = {total}); "
+                            f"got {arr.shape[0]}")
+        if not np.all(np.isfinite(arr)):
+            raise SpecError("inputs contains NaN or infinity")
+        return Inputs("seq", arr)
+    return Inputs("none", None)
+
+
+def scan_steps(g, x, us, length: int, inputs: Inputs, body):
+    """Run ``body(carry, u_k)`` for ``length`` steps with the right inputs.
+
+    ``us`` is the per-step input sequence (``'seq'``) or ``None``; for
+    ``'const'`` the constant input is passed at every step; for ``'none'``
+    ``u_k`` is ``None``.
+    """
+    if length == 0:
+        return x, None
+    if inputs.kind == "seq":
+        return jax.lax.scan(body, x, us)
+    const = None if inputs.kind == "none" else jnp.asarray(inputs.value)
+    return jax.lax.scan(lambda c, _: body(c, const), x, None, length=length)
+
+
+def probe(g, x, u):
+    """Call the flat map once (abstractly) to check it returns a state of the right shape."""
+    try:
+        out = jax.eval_shape(g, jax.ShapeDtypeStruct(x.shape, jnp.float64), u)
+    except SpecError:
+        raise
+    except Exception as exc:  # the user's map failed on a state of this shape
+        raise SpecError(f"the map could not be evaluated on a state of shape {x.shape}: "
+                        f"{type(exc).__name__}: {exc}") from None
+    if out.shape != x.shape:  # pragma: no cover - flat_map reshapes; a size mismatch raises above
+        raise SpecError(f"the map must return a state of shape {x.shape}; got {out.shape}")
+    return out

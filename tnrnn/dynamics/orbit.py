@@ -1,0 +1,158 @@
+"""Orbit (bifurcation) diagrams: steady states along a parameter path or
+across training checkpoints, from random initial states under constant inputs."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._core import check_float, check_map, check_nonneg_int, x64
+from ..errors import SpecError, TooLargeError, check_positive_int
+
+__all__ = ["orbit_diagram", "stack_params"]
+
+
+def stack_params(checkpoints) -> dict:
+    """Stack a list of parameter pytrees (e.g. training checkpoints) along a
+    new leading axis, for :func:`orbit_diagram`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.dynamics import stack_params
+    >>> stack_params([{"w": np.zeros(2)}, {"w": np.ones(2)}])["w"].shape
+    (2, 2)
+    """
+    checkpoints = list(checkpoints)
+    if not checkpoints:
+        raise SpecError("checkpoints is empty; give at least one parameter pytree")
+    try:
+        return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]),
+                                      *checkpoints)
+    except ValueError as exc:
+        raise SpecError(f"checkpoints must share one structure and shapes: {exc}") from None
+
+
+def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
+                  init_std: float = 100.0, steps: int = 400, burn: int = 1200,
+                  dim: int | None = None, x0=None, observe: Callable | None = None,
+                  seed: int = 0, max_bytes: float = 2 ** 30) -> np.ndarray:
+    """Steady states along a parameter path (or across checkpoints), vmapped.
+
+    Parameters
+    ----------
+    f_of_p : callable
+        ``f_of_p(p) -> f``: the map at parameter ``p``, ``f(x, u)`` (or
+        ``f(x)`` when ``u_values`` is None). JAX-traceable in ``p``.
+    ps : array_like or pytree
+        The parameters, stacked along a leading axis of length ``P``: an array
+        ``(P, ...)`` (e.g. a scale along a path) or a pytree of arrays
+        (checkpoints, see :func:`stack_params`).
+    u_values : array_like, optional
+        ``(n_u, ...)`` constant inputs; each run holds one of them fixed.
+    n_init : int
+        Random initial states per parameter and input.
+    init_std : float
+        Their standard deviation (``N(0, init_std^2)`` per coordinate, the
+        paper's 100: far outside the attractors, so that every basin is
+        reached).
+    steps, burn : int
+        Each run takes ``burn + steps`` steps and keeps the last ``steps``.
+        (The paper's code runs 1,600 steps and keeps the last 400: the
+        defaults.)
+    dim : int, optional
+        State dimension for the random initial states.
+    x0 : array_like, optional
+        ``(n_init, dim)`` initial states instead of random ones.
+    observe : callable, optional
+        ``observe(x)`` records a function of the state (e.g. ``h`` out of
+        ``[h, c]``); the state itself by default.
+    seed : int
+        Seed of the initial states (numpy ``default_rng``).
+    max_bytes : float
+        Refuse (``TooLargeError``) a result array larger than this.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(P, n_init, n_u, steps, m)``: parameter, initial state, input, kept
+        step, observed coordinate (``n_u = 1`` without inputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import jax.numpy as jnp
+    >>> from tnrnn.dynamics import orbit_diagram
+    >>> od = orbit_diagram(lambda w: (lambda x: jnp.tanh(w * x)), np.array([0.5, -2.0]),
+    ...                    n_init=2, init_std=1.0, dim=1, steps=2, burn=200)
+    >>> od.shape
+    (2, 2, 1, 2, 1)
+    >>> np.round(np.abs(od[1, 0, 0, :, 0]), 6)  # w = -2: the period-2 orbit +-x*
+    array([0.957504, 0.957504])
+    """
+    check_map(f_of_p, "f_of_p")
+    n_init = check_positive_int("n_init", n_init)
+    init_std = check_float("init_std", init_std, positive=True)
+    steps = check_positive_int("steps", steps)
+    burn = check_nonneg_int("burn", burn)
+    leaves = jax.tree_util.tree_leaves(ps)
+    if not leaves:
+        raise SpecError("ps is empty; give parameters stacked along a leading axis")
+    P = np.shape(leaves[0])[0] if np.ndim(leaves[0]) else None
+    if P is None or any(np.ndim(x) == 0 or np.shape(x)[0] != P for x in leaves):
+        raise SpecError("ps must be stacked along a leading axis (every leaf of the same length)")
+    if x0 is not None:
+        X0 = np.asarray(x0, dtype=np.float64)
+        if X0.ndim != 2 or X0.shape[0] != n_init:
+            raise SpecError(f"x0 must have shape (n_init, dim) = ({n_init}, dim); got {X0.shape}")
+    else:
+        if dim is None:
+            raise SpecError("give dim (the state dimension) or x0 (the initial states)")
+        dim = check_positive_int("dim", dim)
+        X0 = init_std * np.random.default_rng(seed).standard_normal((n_init, dim))
+    driven = u_values is not None
+    U = (np.asarray(u_values, dtype=np.float64) if driven else np.zeros((1, 1)))
+    if U.ndim == 0:
+        raise SpecError("u_values must have a leading axis (one constant input per row)")
+    obs = observe if observe is not None else (lambda x: x)
+    with x64():
+        p0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x)[0], ps)
+        u0 = jnp.asarray(U[0]) if driven else None
+        try:
+            f0 = f_of_p(p0)
+            m = int(np.prod(jax.eval_shape(
+                lambda x: obs(f0(x, u0) if driven else f0(x)), jnp.asarray(X0[0])).shape))
+        except Exception as exc:
+            raise SpecError(f"the map could not be evaluated on a state of shape "
+                            f"{X0[0].shape}: {type(exc).__name__}: {exc}") from None
+        nbytes = 8.0 * P * n_init * U.shape[0] * steps * m
+        if nbytes > max_bytes:
+            raise TooLargeError(f"orbit diagram of {P} x {n_init} x {U.shape[0]} x {steps} x {m} "
+                                f"values needs {nbytes / 2**20:.1f} MiB, over max_bytes = "
+                                f"{max_bytes / 2**20:.1f} MiB; raise max_bytes or keep fewer "
+                                "steps", estimate=nbytes, limit=max_bytes)
+
+        def run_one(p, x, u):
+            f = f_of_p(p)
+            step = (lambda s: f(s, u)) if driven else f
+
+            def burn_body(s, _):
+                return step(s), None
+
+            def keep_body(s, _):
+                s = step(s)
+                return s, jnp.ravel(obs(s))
+
+            s, _ = jax.lax.scan(burn_body, x, None, length=burn)
+            _, kept = jax.lax.scan(keep_body, s, None, length=steps)
+            return kept
+
+        over_u = jax.vmap(run_one, in_axes=(None, None, 0))
+        over_x = jax.vmap(over_u, in_axes=(None, 0, None))
+        over_p = jax.vmap(over_x, in_axes=(0, None, None))
+        ps64 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float64), ps)
+        out = jax.jit(over_p)(ps64, jnp.asarray(X0), jnp.asarray(U))
+        return np.asarray(out)

@@ -1,0 +1,221 @@
+"""Region maps: over a 2-D grid of parameter scales, the largest Lyapunov
+exponent, the Lipschitz bound, the empirical Jacobian norm along the orbit and
+the loss smoothness, all vmapped over grid points."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._core import as_inputs, as_states, check_map, check_nonneg_int, flat_map, scan_steps, x64
+from .landscape import sharpness_core
+from .lipschitz import region
+from .lyapunov import largest_lyapunov_core
+from ..errors import SpecError, TooLargeError, check_positive_int
+
+__all__ = ["RegionMap", "region_map", "region_map_work"]
+
+
+class RegionMap(NamedTuple):
+    """Results on the grid ``a_values x b_values`` (arrays of shape ``(na, nb)``).
+
+    ``lyapunov`` the largest exponent (nats/step); ``sup_norm`` the largest
+    ``||Df||_2`` seen along the orbit (``None`` unless asked); ``bound`` the
+    analytic Lipschitz bound (``None`` unless a ``bound`` function was
+    given); ``sharpness`` the top Hessian eigenvalue of the loss and
+    ``grad_norm`` its gradient norm (``None`` without a loss); ``seconds``
+    the wall time.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    lyapunov: np.ndarray
+    sup_norm: np.ndarray | None
+    bound: np.ndarray | None
+    sharpness: np.ndarray | None
+    grad_norm: np.ndarray | None
+    seconds: float
+
+    def regions(self, *, tol: float = 0.02, by: str = "lipschitz") -> np.ndarray:
+        """Region labels per grid point: by the empirical Lipschitz constant
+        (``by='lipschitz'``: ``sup_norm``, else ``bound``) or by
+        ``exp(lambda_max)`` (``by='lyapunov'``)."""
+        if by == "lyapunov":
+            return region(np.exp(self.lyapunov), tol=tol)
+        if by != "lipschitz":
+            raise SpecError(f"by must be 'lipschitz' or 'lyapunov'; got {by!r}")
+        L = self.sup_norm if self.sup_norm is not None else self.bound
+        if L is None:
+            raise SpecError("no Lipschitz values in this map: compute it with norm_every > 0 or "
+                            "a bound function, or use by='lyapunov'")
+        return region(L, tol=tol)
+
+
+def region_map_work(n_points: int, d: int, steps: int, burn: int, norm_every: int = 0) -> float:
+    """Multiply-adds a region map costs (dense state maps): two matrix-vector
+    products per step for the exponent, and an SVD (~10 d^3) per norm."""
+    work = n_points * (burn + steps) * 2.0 * d * d
+    if norm_every:
+        work += n_points * (steps // norm_every) * (10.0 * d ** 3 + (norm_every + 1) * d * d)
+    return work
+
+
+def _sup_norm_core(g, x0, us, burn, steps, every, inputs):
+    """Largest ``||Df(x)||_2`` at every ``every``-th state after the burn-in."""
+    us_burn = None if us is None else us[:burn]
+    nb = steps // every
+    us_keep = None if us is None else us[burn:burn + nb * every].reshape(
+        (nb, every) + us.shape[1:])
+
+    def body(x, u):
+        return g(x, u), None
+
+    x, _ = scan_steps(g, x0, us_burn, burn, inputs, body)
+
+    def block(carry, us_blk):
+        x, best = carry
+        x, _ = scan_steps(g, x, us_blk, every, inputs, body)
+        u0 = None if inputs.kind == "none" else (
+            jnp.asarray(inputs.value) if inputs.kind == "const" else us_blk[-1])
+        J = jax.jacfwd(lambda s: g(s, u0))(x)
+        return (x, jnp.maximum(best, jnp.linalg.norm(J, 2))), None
+
+    init = (x, jnp.zeros((), x0.dtype))
+    if inputs.kind == "seq":
+        (_, best), _ = jax.lax.scan(block, init, us_keep)
+    else:
+        (_, best), _ = jax.lax.scan(lambda c, _: block(c, None), init, None, length=nb)
+    return best
+
+
+def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, steps: int,
+               burn: int = 0, u=None, inputs=None, norm_every: int = 0,
+               bound: Callable | None = None, loss: Callable | None = None,
+               hessian_iters: int = 20, chunk: int = 500, progress: Callable | None = None,
+               max_work: float = 1e12, seed: int = 0) -> RegionMap:
+    """Dynamics and smoothness over a 2-D grid of parameters, vmapped.
+
+    Parameters
+    ----------
+    family : callable
+        ``family(p) -> f``: the map at parameters ``p`` (``f(x)``, or
+        ``f(x, u)`` with ``u`` or ``inputs``). JAX-traceable in ``p``.
+    point : callable
+        ``point(a, b) -> p``: the parameters at grid coordinates ``(a, b)``
+        (e.g. recurrent gain and input scale), JAX-traceable.
+    a_values, b_values : array_like
+        1-D grid coordinates.
+    x0 : array_like
+        The initial state (shared by all grid points).
+    steps, burn : int
+        Steps averaged over for the exponent, after ``burn`` discarded ones.
+    u, inputs : array_like, optional
+        A constant input or one input per step (``burn + steps``).
+    norm_every : int
+        If > 0, ``sup_norm``: the largest ``||Df||_2`` over every
+        ``norm_every``-th state of the orbit (one SVD each).
+    bound : callable, optional
+        ``bound(p) -> float`` (numpy, called per point), e.g. from
+        :func:`lipschitz_bound`.
+    loss : callable, optional
+        ``loss(p) -> scalar``, JAX-traceable: its sharpness (top Hessian
+        eigenvalue by ``hessian_iters`` Hessian-vector products) and gradient
+        norm at each grid point.
+    chunk : int
+        Grid points per vmapped batch (memory; progress granularity).
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk.
+    max_work : float
+        Refuse (``TooLargeError``) if :func:`region_map_work` exceeds it.
+    seed : int
+        Seed of the power iteration's start vectors.
+
+    Returns
+    -------
+    RegionMap
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import jax.numpy as jnp
+    >>> from tnrnn.dynamics import region_map
+    >>> rm = region_map(lambda p: (lambda x: jnp.tanh(p * x)), lambda a, b: a * b,
+    ...                 [0.5], [1.0], 0.1, steps=200, burn=100)
+    >>> round(float(rm.lyapunov[0, 0]), 6)  # ln 0.5: the orbit sits at 0
+    -0.693147
+    """
+    check_map(family, "family")
+    check_map(point, "point")
+    a = np.asarray(a_values, dtype=np.float64).ravel()
+    b = np.asarray(b_values, dtype=np.float64).ravel()
+    if a.size == 0 or b.size == 0 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise SpecError("a_values and b_values must be non-empty arrays of finite numbers")
+    steps = check_positive_int("steps", steps)
+    burn = check_nonneg_int("burn", burn)
+    norm_every = check_nonneg_int("norm_every", norm_every)
+    if norm_every > steps:
+        raise SpecError(f"norm_every must be <= steps ({steps}); got {norm_every}")
+    chunk = check_positive_int("chunk", chunk)
+    hessian_iters = check_positive_int("hessian_iters", hessian_iters)
+    st = as_states(x0, allow_batch=False)
+    d = st.batch.shape[1]
+    n = a.size * b.size
+    work = region_map_work(n, d, steps, burn, norm_every)
+    if work > max_work:
+        raise TooLargeError(
+            f"region map of {a.size} x {b.size} points, d = {d}, {burn} + {steps} steps"
+            f"{f', norms every {norm_every}' if norm_every else ''}: about {work:.3g} "
+            f"multiply-adds, over max_work = {max_work:.3g}; raise max_work or use fewer "
+            "points or steps", estimate=work, limit=max_work)
+    inp = as_inputs(u, inputs, burn + steps)
+    A, B = np.meshgrid(a, b, indexing="ij")
+    pairs = np.stack([A.ravel(), B.ravel()], axis=1)
+    t0 = time.perf_counter()
+    with x64():
+        g_of = lambda p: flat_map(family(p), st.scalar, inp.driven)  # noqa: E731
+        x = jnp.asarray(st.batch[0])
+        us = jnp.asarray(inp.value) if inp.kind == "seq" else None
+        from jax.flatten_util import ravel_pytree
+
+        def per_point(ab, key):
+            p = point(ab[0], ab[1])
+            g = g_of(p)
+            out = {"lyapunov": largest_lyapunov_core(g, x, us, burn, steps, inp)}
+            if norm_every:
+                out["sup_norm"] = _sup_norm_core(g, x, us, burn, steps, norm_every, inp)
+            if loss is not None:
+                flat, unravel = ravel_pytree(jax.tree_util.tree_map(
+                    lambda z: jnp.asarray(z, jnp.float64), p))
+                lam, gn = sharpness_core(lambda z: loss(unravel(z)), flat, hessian_iters, key)
+                out["sharpness"], out["grad_norm"] = lam, gn
+            return out
+
+        run = jax.jit(jax.vmap(per_point))
+        keys = jax.random.split(jax.random.PRNGKey(seed), n)
+        parts: dict[str, list] = {}
+        size = min(chunk, n)
+        for start in range(0, n, size):
+            sl = pairs[start:start + size]
+            ks = keys[start:start + size]
+            m = sl.shape[0]
+            if m < size:  # pad, so that every chunk reuses one compiled program
+                sl = np.concatenate([sl, np.repeat(sl[-1:], size - m, axis=0)])
+                ks = jnp.concatenate([ks, jnp.repeat(ks[-1:], size - m, axis=0)])
+            res = run(jnp.asarray(sl), ks)
+            for name, val in res.items():
+                parts.setdefault(name, []).append(np.asarray(val)[:m])
+            if progress is not None:
+                progress(min(start + size, n), n)
+        bnd = None
+        if bound is not None:
+            bnd = np.array([float(bound(jax.tree_util.tree_map(
+                np.asarray, point(jnp.float64(ai), jnp.float64(bi))))) for ai, bi in pairs])
+    shape = (a.size, b.size)
+    res = {k: np.concatenate(v).reshape(shape) for k, v in parts.items()}
+    return RegionMap(a, b, res["lyapunov"], res.get("sup_norm"),
+                     None if bnd is None else bnd.reshape(shape), res.get("sharpness"),
+                     res.get("grad_norm"), time.perf_counter() - t0)

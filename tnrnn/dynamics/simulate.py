@@ -1,0 +1,159 @@
+"""Trajectories of a map and the memory profile ``||d x_n / d x_0||``."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._core import (as_inputs, as_states, check_map, check_nonneg_int, flat_map, probe,
+                    scan_steps, x64)
+from ..errors import check_positive_int
+
+__all__ = ["simulate", "sensitivity"]
+
+
+def _simulate_core(g, x0, us_burn, us_keep, burn, steps, inputs):
+    """Trajectory ``x[burn], ..., x[burn + steps]`` of one flat state (pure, jittable)."""
+
+    def burn_body(x, u):
+        return g(x, u), None
+
+    def keep_body(x, u):
+        y = g(x, u)
+        return y, y
+
+    x, _ = scan_steps(g, x0, us_burn, burn, inputs, burn_body)
+    _, traj = scan_steps(g, x, us_keep, steps, inputs, keep_body)
+    if traj is None:
+        return x[None]
+    return jnp.concatenate([x[None], traj], axis=0)
+
+
+def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None) -> np.ndarray:
+    """Trajectories of ``x[k+1] = f(x[k])`` (or ``f(x[k], u)``) under ``lax.scan``.
+
+    Parameters
+    ----------
+    f : callable
+        A JAX-traceable map ``f(x)``, or ``f(x, u)`` when ``u`` or ``inputs``
+        is given.
+    x0 : array_like
+        One state (shape ``()`` or ``(d,)``) or a batch ``(n, d)``; a batch is
+        run under ``jax.vmap``.
+    steps : int
+        Number of steps recorded after the burn-in (>= 0).
+    burn : int
+        Steps run first and discarded.
+    u : array_like, optional
+        A constant input passed at every step.
+    inputs : array_like, optional
+        One input per step, leading axis ``burn + steps``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(steps + 1, d)`` for one state (``(steps + 1,)`` for a scalar
+        state), ``(n, steps + 1, d)`` for a batch: the states ``x[burn]``,
+        ..., ``x[burn + steps]``, float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.dynamics import simulate
+    >>> simulate(lambda x: 0.5 * x, 8.0, steps=3)
+    array([8., 4., 2., 1.])
+    >>> A = np.array([[1.0, 1.0], [0.0, 2.0]])
+    >>> simulate(lambda x: A @ x, [1.0, 1.0], steps=2)
+    array([[1., 1.],
+           [2., 2.],
+           [4., 4.]])
+    """
+    check_map(f)
+    steps = check_nonneg_int("steps", steps)
+    burn = check_nonneg_int("burn", burn)
+    st = as_states(x0)
+    inp = as_inputs(u, inputs, burn + steps)
+    with x64():
+        g = flat_map(f, st.scalar, inp.driven)
+        probe(g, st.batch[0], _probe_input(inp))
+        us_burn, us_keep = inp.split(burn)
+        run = jax.jit(jax.vmap(lambda x: _simulate_core(g, x, us_burn, us_keep, burn, steps, inp)))
+        out = np.asarray(run(jnp.asarray(st.batch)))
+    if st.scalar:
+        out = out[..., 0]
+    return st.unbatch(out)
+
+
+def _probe_input(inp):
+    if inp.kind == "seq":
+        return jnp.asarray(inp.value[0])
+    if inp.kind == "const":
+        return jnp.asarray(inp.value)
+    return None
+
+
+def _sensitivity_core(g, x0, us, n, inputs):
+    """Spectral norms of the Jacobian products ``d x_k / d x_0``, k = 1..n."""
+    d = x0.shape[0]
+
+    def body(carry, u):
+        x, P = carry
+        y, lin = jax.linearize(lambda z: g(z, u), x)
+        P = jax.vmap(lin, in_axes=1, out_axes=1)(P)
+        return (y, P), jnp.linalg.norm(P, ord=2)
+
+    _, norms = scan_steps(g, (x0, jnp.eye(d)), us, n, inputs, body)
+    return norms
+
+
+def sensitivity(f, x0, n: int, *, u=None, inputs=None) -> np.ndarray:
+    """The memory profile ``||d x_k / d x_0||_2`` for ``k = 0, ..., n``.
+
+    How strongly the state after ``k`` steps still depends on the initial
+    state: it decays like ``L^k`` for a contraction with Lipschitz constant
+    ``L < 1`` (fading memory) and grows like ``exp(lambda_max k)`` in a
+    chaotic regime.
+
+    Parameters
+    ----------
+    f : callable
+        A JAX-traceable map ``f(x)`` or ``f(x, u)``.
+    x0 : array_like
+        One state (shape ``()`` or ``(d,)``).
+    n : int
+        Number of steps (>= 1).
+    u, inputs : array_like, optional
+        A constant input, or one input per step (leading axis ``n``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n + 1,)`` float64, the spectral norm of the Jacobian of ``x[k]``
+        with respect to ``x[0]``; entry 0 is 1 (the identity).
+
+    Notes
+    -----
+    The Jacobian product is carried forward step by step,
+    ``P[k+1] = Df(x[k]) P[k]``, each factor from ``jax.linearize``; its
+    entries overflow to ``inf`` once they pass ~1e308 (chaotic maps, n of a
+    few hundred at lambda ~ 1).
+
+    Examples
+    --------
+    >>> from tnrnn.dynamics import sensitivity
+    >>> sensitivity(lambda x: 0.5 * x, 1.0, 3)
+    array([1.   , 0.5  , 0.25 , 0.125])
+    """
+    check_map(f)
+    n = check_positive_int("n", n)
+    st = as_states(x0, allow_batch=False)
+    inp = as_inputs(u, inputs, n)
+    with x64():
+        g = flat_map(f, st.scalar, inp.driven)
+        x = jnp.asarray(st.batch[0])
+        probe(g, x, _probe_input(inp))
+        us = None if inp.kind != "seq" else jnp.asarray(inp.value)
+        norms = jax.jit(lambda x: _sensitivity_core(g, x, us, n, inp))(x)
+        out = np.concatenate([[1.0], np.asarray(norms)])
+    return out
