@@ -1,3 +1,49 @@
-"""tnrnn.train (being built)."""
+"""Training recurrent stacks on memory tasks with optax.
 
-__all__: list[str] = []
+- :func:`run`: one training run as a plain function of a JSON-able config
+  (what sweeps and Dask workers call); writes metrics, checkpoints, weights.
+- :func:`fit`: the loop (the depth paper's protocol by default, every part
+  overridable; seeded; resumable ``.npz`` checkpoints; metrics as JSON
+  lines; a progress bar with ETA).
+- :func:`make_optimizer`: RMSProp / Adam / SGD after L-inf clipping.
+- :func:`sweep_configs`, :func:`run_sweep`, :func:`collect`: sweeps over
+  cells, depths, sizes and seeds, one folder per run, and their tables.
+
+jax and optax load when a function needs them (this package's import is light).
+
+Examples
+--------
+>>> from tnrnn.train import run
+>>> r = run({"task": "copying", "size": 3, "task_options": {"word_length": 2, "alphabet": 3},
+...          "cell": "lstm", "hidden": 8, "steps": 10, "eval_every": 10, "batch": 8,
+...          "val_size": 16, "test_size": 16})
+>>> r["task"]["baseline"]["memoryless_loss"] == 2 * __import__("math").log(3) / 7
+True
+"""
+
+from .checkpoint import load_checkpoint, load_params, save_checkpoint, save_params
+from .loop import PROTOCOL, FitResult, cross_entropy, fit, make_step
+from .optim import (OPTIMIZERS, clip_nonfinite, get_optimizer, make_optimizer,
+                    optimizer_names)
+from .run import DEFAULT_CONFIG, resolve_config, run, run_name
+
+__all__ = [
+    "run",
+    "resolve_config",
+    "run_name",
+    "DEFAULT_CONFIG",
+    "fit",
+    "FitResult",
+    "PROTOCOL",
+    "make_step",
+    "cross_entropy",
+    "make_optimizer",
+    "get_optimizer",
+    "optimizer_names",
+    "OPTIMIZERS",
+    "clip_nonfinite",
+    "save_checkpoint",
+    "load_checkpoint",
+    "save_params",
+    "load_params",
+]

@@ -1,0 +1,130 @@
+"""Checkpoints and weights as ``.npz`` files (numpy only, atomic writes).
+
+A checkpoint holds the leaves of ``(params, opt_state, best_params)`` in
+``jax.tree`` order and a JSON record of the loop's state; it is read back
+into trees of the same structure, built afresh from the same config.
+Weights alone (:func:`save_params`) are stored under dotted names
+(``layers.0.W_hh``, ``readout.W_O``) so that other tools can read them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SpecError
+
+__all__ = ["save_checkpoint", "load_checkpoint", "save_params", "load_params",
+           "flatten_params", "unflatten_params"]
+
+_FORMAT = "tnrnn-checkpoint-1"
+
+
+def _atomic_savez(path: Path, arrays: dict) -> None:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def save_checkpoint(path, params, opt_state, best, state: dict) -> None:
+    """Write the training state (atomically: a crash leaves the old file)."""
+    import jax
+
+    leaves = jax.tree.leaves((params, opt_state, best))
+    arrays = {f"leaf_{i:05d}": np.asarray(v) for i, v in enumerate(leaves)}
+    arrays["__meta__"] = np.array(json.dumps({"format": _FORMAT, "state": state,
+                                              "leaves": len(leaves)}))
+    _atomic_savez(Path(path), arrays)
+
+
+def load_checkpoint(path, params, opt_state):
+    """Read a checkpoint into trees shaped like ``(params, opt_state, params)``.
+
+    Returns ``(params, opt_state, best, state)``. Raises
+    :class:`~tnrnn.errors.SpecError` if the file was written for another
+    model (leaf count or shapes differ).
+    """
+    import jax
+
+    path = Path(path)
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["__meta__"]))
+        if meta.get("format") != _FORMAT:
+            raise SpecError(f"{path}: not a tnrnn checkpoint (format {meta.get('format')!r})")
+        leaves = [z[f"leaf_{i:05d}"] for i in range(meta["leaves"])]
+    ref, treedef = jax.tree.flatten((params, opt_state, params))
+    if len(ref) != len(leaves):
+        raise SpecError(f"checkpoint {path} holds {len(leaves)} arrays but this model and "
+                        f"optimiser have {len(ref)}: it was written by another config; "
+                        "delete it or use another output folder")
+    for i, (a, b) in enumerate(zip(ref, leaves)):
+        if np.shape(a) != np.shape(b):
+            raise SpecError(f"checkpoint {path}: array {i} has shape {np.shape(b)}, this model "
+                            f"needs {np.shape(a)}: it was written by another config")
+    p, o, best = jax.tree.unflatten(treedef, leaves)
+    return p, o, best, meta["state"]
+
+
+def flatten_params(params: dict, prefix: str = "") -> dict:
+    """Nested dicts/lists of arrays -> ``{"layers.0.W_hh": array, ...}``.
+
+    Examples
+    --------
+    >>> flatten_params({"layers": [{"W": np.ones(2)}], "readout": {"W_O": np.zeros(1)}})
+    {'layers.0.W': array([1., 1.]), 'readout.W_O': array([0.])}
+    """
+    out = {}
+    items = params.items() if isinstance(params, dict) else enumerate(params)
+    for key, value in items:
+        name = f"{prefix}{key}"
+        if isinstance(value, (dict, list, tuple)):
+            out.update(flatten_params(value, name + "."))
+        else:
+            out[name] = np.asarray(value)
+    return out
+
+
+def unflatten_params(flat: dict) -> dict:
+    """Inverse of :func:`flatten_params` (numeric keys become list positions).
+
+    Examples
+    --------
+    >>> p = unflatten_params({"layers.0.W": np.ones(2), "readout.W_O": np.zeros(1)})
+    >>> sorted(p), len(p["layers"])
+    (['layers', 'readout'], 1)
+    """
+    root: dict = {}
+    for name, value in flat.items():
+        parts = name.split(".")
+        node = root
+        for part, nxt in zip(parts[:-1], parts[1:]):
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+
+    def listify(node):
+        if not isinstance(node, dict):
+            return node
+        if node and all(k.isdigit() for k in node):
+            return [listify(node[str(i)]) for i in range(len(node))]
+        return {k: listify(v) for k, v in node.items()}
+
+    return listify(root)
+
+
+def save_params(path, params: dict, **meta) -> None:
+    """Save weights under dotted names, with JSON ``meta`` (e.g. the cell kind)."""
+    arrays = flatten_params(params)
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    _atomic_savez(Path(path), arrays)
+
+
+def load_params(path) -> tuple[dict, dict]:
+    """Read :func:`save_params`'s file: ``(params, meta)``."""
+    with np.load(Path(path), allow_pickle=False) as z:
+        meta = json.loads(str(z["__meta__"])) if "__meta__" in z.files else {}
+        flat = {k: z[k] for k in z.files if k != "__meta__"}
+    return unflatten_params(flat), meta
