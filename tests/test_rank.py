@@ -360,7 +360,9 @@ def test_depth_two_start_end_rank_660_at_T16():
     """The issue's value: depth 2, R = M = 4, T = 16 -> R * C(R + 7, 8) = 660."""
     res = separation_rank(RAC(2, 4, 4, 16))
     assert res.rank == 660 == 4 * math.comb(11, 8)
-    assert res.samples == (661, 661) and res.upper_bound == 660
+    # the rank equals the proven upper bound: a 660 x 660 matrix proves it
+    assert res.samples == (660, 660) and res.upper_bound == 660
+    assert res.certainty == "upper-bound" and res.failure_probability == 0.0
 
 
 def test_depth_two_matches_empirical_formula_when_M_at_least_R():
@@ -377,7 +379,8 @@ def test_result_fields_and_timings():
     assert res.partition == start_end(6) and res.output == 0
     assert set(res.timings) == {"evaluate", "rank", "total"}
     assert res.timings["total"] >= res.timings["evaluate"] + res.timings["rank"] > 0
-    assert "certifies generic rank >= 30" in res.describe()
+    assert "certain: rank >= 30" in res.describe()
+    assert res.claim() == "= 30 (certain: equals the proven upper bound)"
     json.dumps(res.to_dict())
     with pytest.raises(dataclasses_frozen_error()):
         res.rank = 3
@@ -393,23 +396,24 @@ def test_cap_reached_gives_a_lower_bound_only():
     res = separation_rank(RAC(2, 4, 4, 8), max_samples=50)
     assert res.rank == 50 and res.samples == (50, 50)
     assert not res.complete and res.lower_bound_only
-    assert "lower bound only" in res.describe()
+    assert res.certainty == "lower-bound" and res.failure_probability is None
+    assert res.claim() == ">= 50" and "has full rank" in res.describe()
     assert res.certificate["complete"] is False
     assert check_certificate(res.certificate).rank == 50
 
 
 def test_growth_path_does_not_matter(monkeypatch):
-    # Start small so that the search needs several rounds (8, 16, 32, 85);
+    # Start small so that the search needs several rounds (8, 16, 32, 84);
     # the sample matrix is fixed by (seed, n_A, n_B) alone, so the result is
     # the one-round result, and a certificate (one round) re-runs it.
     import tnrnn.rank.separation as sep
 
     direct = separation_rank(RAC(2, 3, 3, 12))
-    monkeypatch.setattr(sep, "_DIRECT_START", 0)
+    monkeypatch.setattr(sep, "_DIRECT_CAP", 0)
     monkeypatch.setattr(sep, "INITIAL_SAMPLES", 8)
     grown = separation_rank(RAC(2, 3, 3, 12))
     assert direct.rounds == 1 and grown.rounds == 4
-    assert grown.rank == direct.rank == 84 and grown.samples == direct.samples == (85, 85)
+    assert grown.rank == direct.rank == 84 and grown.samples == direct.samples == (84, 84)
     assert grown.certificate == direct.certificate
     assert check_certificate(grown.certificate).rank == 84
 
@@ -513,20 +517,24 @@ def _cert():
 def test_tampered_certificates_are_rejected():
     cert = _cert()
     assert cert["rank"] == 30
-    with pytest.raises(CertificateError, match=r"states rank 31 but re-running it gives rank 30 \(31 x 31 sample matrix mod 2147483647\)"):
+    with pytest.raises(CertificateError, match=r"certificate rank 31 exceeds min\(n_A, n_B\) = 30 or the upper bound 30"):
         check_certificate({**cert, "rank": 31})
-    # Fewer samples than the rank cannot reach it.
-    with pytest.raises(CertificateError, match="states rank 30 but re-running it gives rank 20"):
+    with pytest.raises(CertificateError, match=r"states rank 29 but re-running it gives rank 30 \(30 x 30 sample matrix mod 2147483647\)"):
+        check_certificate({**cert, "rank": 29})
+    # A size the search would never use: the probability bound would not apply.
+    with pytest.raises(CertificateError, match=r"sample size 40 x 30 is not a size of the search schedule \[30\]"):
+        check_certificate({**cert, "n_A": 40})
+    with pytest.raises(CertificateError, match=r"certificate rank 30 exceeds min\(n_A, n_B\) = 20"):
         check_certificate({**cert, "n_A": 20})
-    with pytest.raises(CertificateError, match="states rank 30 but re-running it gives rank"):
+    with pytest.raises(CertificateError, match="certificate upper_bound 30 is not the proven upper bound 8"):
         check_certificate({**cert, "spec": {**cert["spec"], "hidden": 2}})
-    with pytest.raises(CertificateError, match="certificate says complete=False but rank 30 of a 31 x 31 matrix means complete=True"):
+    with pytest.raises(CertificateError, match="certificate says complete=False but rank 30 of a 30 x 30 matrix .upper bound 30. means complete=True"):
         check_certificate({**cert, "complete": False})
 
 
 @pytest.mark.parametrize("change,match", [
     ({"format": "other"}, r"certificate format must be 'tnrnn-rank-certificate'; got 'other'"),
-    ({"version": 2}, r"certificate version 2 is not supported; this tnrnn reads version 1"),
+    ({"version": 1}, r"certificate version 1 is not supported; this tnrnn reads version 2"),
     ({"spec": {"kind": "lstm"}}, r"spec kind must be 'rac' or 'ttrnn'; got 'lstm'"),
     ({"spec": {"kind": "rac", "depth": 0, "hidden": 2, "input_dim": 2, "length": 6, "outputs": 1}},
      r"is not valid: depth must be an integer >= 1; got 0"),
@@ -534,7 +542,9 @@ def test_tampered_certificates_are_rejected():
     ({"spec": {"kind": "ttrnn", "depth": 2, "hidden": 2, "input_dim": 2, "length": 6, "outputs": 1}},
      r"a ttrnn spec has depth 1; got 2"),
     ({"spec": [1, 2]}, r"spec must be a dict; got list"),
-    ({"partition": {"A": [1, 2, 9]}}, r"certificate partition is not valid: time steps must be integers in 1..6; got \[9\]"),
+    ({"partition": {"A": [1, 2, 9], "B": [3, 4, 5, 6]}}, r"certificate partition is not valid: time steps must be integers in 1..6; got \[9\]"),
+    ({"partition": {"A": [1, 2, 3], "B": [4, 5, 6], "name": "odd-even"}},
+     r"certificate partition name 'odd-even' does not match its sides A=\[1, 2, 3\], B=\[4, 5, 6\] \(their name is 'A:1,2,3'\)"),
     ({"partition": {"A": [1, 2, 3], "B": [4, 5]}}, r"is not the complement of A"),
     ({"partition": "start-end"}, r"certificate partition must be a dict"),
     ({"inputs": "grid"}, r"certificate inputs must be one of \('continuous', 'one-hot'\); got 'grid'"),
@@ -545,7 +555,9 @@ def test_tampered_certificates_are_rejected():
     ({"rank": "30"}, r"certificate field 'rank' must be an integer >= 0; got '30'"),
     ({"output": 4}, r"certificate output 4 is out of range for K=1 outputs"),
     ({"method": "svd"}, r"certificate method must be one of \['flint', 'numpy'\]; got 'svd'"),
-    ({"inputs": "one-hot"}, r"a one-hot certificate enumerates all halves: n_A, n_B must be 27, 27; got 31, 31"),
+    ({"inputs": "one-hot"}, r"a one-hot certificate enumerates all halves: n_A, n_B must be 27, 27; got 30, 30"),
+    ({"max_failure": 0}, r"certificate max_failure must be in \(0, 1\]; got 0"),
+    ({"repetitions": {}}, r"certificate repetitions must be a list; got \{\}"),
 ])
 def test_malformed_certificates_are_rejected(change, match):
     with pytest.raises(CertificateError, match=match):

@@ -55,6 +55,9 @@ __all__ = [
     "random_inputs",
     "one_hot",
     "check_inputs",
+    "save_params",
+    "load_params",
+    "param_names",
 ]
 
 #: The largest prime below 2**31: products of two residues fit in int64.
@@ -185,6 +188,20 @@ class TTParams(NamedTuple):
 Params = Union[RACParams, TTParams]
 
 
+def _rng(seed) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)`` for a non-negative integer seed (or a
+    sequence of them), else SpecError naming the seed."""
+    import numbers
+
+    ok = (not isinstance(seed, bool) and isinstance(seed, numbers.Integral) and seed >= 0)
+    if not ok and isinstance(seed, (list, tuple)):
+        ok = bool(seed) and all(not isinstance(v, bool) and isinstance(v, numbers.Integral)
+                                and v >= 0 for v in seed)
+    if not ok:
+        raise SpecError(f"seed must be a non-negative integer; got {seed!r}")
+    return np.random.default_rng(seed)
+
+
 def _check_spec(spec: object) -> Spec:
     if not isinstance(spec, (RAC, TTRNN)):
         raise SpecError(f"spec must be a RAC or TTRNN; got {type(spec).__name__}")
@@ -237,6 +254,14 @@ def init_params(spec: Spec, seed: int = 0, *, h0=None,
         Initial hidden state(s); default all-ones. Must be non-zero: a zero
         state makes the output identically zero.
     dtype : numpy dtype, default float64
+        A floating dtype (float16/32/64); integer dtypes are refused, since
+        rounding Gaussian weights to integers would make most of them zero
+        (use :func:`init_params_modp` for exact integer weights).
+
+    Raises
+    ------
+    SpecError
+        For a non-float ``dtype`` or a seed numpy cannot use.
 
     Examples
     --------
@@ -245,9 +270,22 @@ def init_params(spec: Spec, seed: int = 0, *, h0=None,
     [(3, 4), (3, 3)]
     >>> p.h0[0]
     array([1., 1., 1.])
+    >>> init_params(RAC(1, 2, 2, 2), dtype=np.int64)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: dtype must be a floating dtype (float16, float32, float64); got int64 (integer Gaussian weights would round to mostly zeros; use init_params_modp for exact integer weights)
     """
     spec = _check_spec(spec)
-    rng = np.random.default_rng(seed)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise SpecError(f"dtype must be a floating dtype (float16, float32, float64); "
+                        f"got {dtype!r}") from None
+    if not np.issubdtype(dt, np.floating):
+        raise SpecError(f"dtype must be a floating dtype (float16, float32, float64); got "
+                        f"{dt} (integer Gaussian weights would round to mostly zeros; use "
+                        "init_params_modp for exact integer weights)")
+    rng = _rng(seed)
     shapes = _shapes(spec)
 
     def gauss(shape, fan_in):
@@ -288,7 +326,7 @@ def init_params_modp(spec: Spec, prime: int = DEFAULT_PRIME, seed: int = 0,
     if prime >= 2**31:
         raise SpecError(f"prime must be below 2**31 so that products fit in "
                         f"int64; got {prime}")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     shapes = _shapes(spec)
 
     def draw(shape):
@@ -390,8 +428,12 @@ def evaluate(spec: Spec, params: Params, X, *, modulus: int | None = None
     spec : RAC or TTRNN
     params : RACParams or TTParams
     X : array of shape (N, T, M) or (T, M)
-        Input feature vectors ``f(x_t)``. An ``object`` array of Python ints
-        gives exact integer arithmetic.
+        Input feature vectors ``f(x_t)``. When the inputs and every
+        parameter are integers (any integer dtype, or ``object`` arrays of
+        Python ints or Fractions), the evaluation is exact: it runs on Python
+        integers (object arrays) and never overflows, so integer weights of
+        :func:`init_params_modp` give the true (possibly hundreds of digits)
+        value. Otherwise it runs in floating point.
     modulus : int, optional
         Reduce every intermediate modulo this number. Parameters and inputs
         (integers) are then converted to Python ints, so nothing overflows:
@@ -400,6 +442,8 @@ def evaluate(spec: Spec, params: Params, X, *, modulus: int | None = None
     Returns
     -------
     array of shape (N, K)
+        Float for float input; an object array of exact Python numbers for
+        integer input or when ``modulus`` is given.
 
     Examples
     --------
@@ -410,10 +454,20 @@ def evaluate(spec: Spec, params: Params, X, *, modulus: int | None = None
     ...               W_O=np.array([[1., 1]]), h0=(np.ones(2),))
     >>> evaluate(spec, p, np.array([[[1., 0]]]))
     array([[4.]])
+
+    Integer weights and inputs are exact, however large the value:
+
+    >>> q = RACParams(W_H=(np.full((2, 2), 2**40),), W_I=(np.full((2, 2), 2**40),),
+    ...               W_O=np.array([[1, 1]]), h0=(np.ones(2, dtype=np.int64),))
+    >>> evaluate(spec, q, np.array([[[2**40, 0]]]))[0, 0] == 2 * (2 * 2**40) * 2**80
+    True
     """
     spec = _check_spec(spec)
     validate_params(spec, params)
     X = check_inputs(spec, X)
+    if modulus is None and _all_exact(params, X):
+        params = _as_object(params)
+        X = np.asarray(X).astype(object)
     if modulus is not None:
         # Python ints (object arrays): sums of products never overflow.
         modulus = check_positive_int("modulus", modulus, minimum=2)
@@ -437,6 +491,18 @@ def evaluate(spec: Spec, params: Params, X, *, modulus: int | None = None
     return red(seq[-1] @ params.W_O.T)
 
 
+def _is_exact(a) -> bool:
+    a = np.asarray(a)
+    return a.dtype == object or (np.issubdtype(a.dtype, np.integer) and a.dtype != bool)
+
+
+def _all_exact(params: Params, X) -> bool:
+    arrays = [X]
+    for f in params:
+        arrays.extend(f if isinstance(f, tuple) else [f])
+    return all(_is_exact(a) for a in arrays)
+
+
 def _as_object(params: Params) -> Params:
     """The same parameters as object arrays of Python ints."""
     def obj(a):
@@ -452,7 +518,7 @@ def random_inputs(spec: Spec, n: int, seed: int = 0, *, dtype=np.float64
                   ) -> np.ndarray:
     """``n`` random Gaussian input sequences, shape ``(n, T, M)``."""
     n = check_positive_int("n", n)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     return rng.standard_normal((n, spec.length, spec.input_dim)).astype(dtype)
 
 
@@ -472,3 +538,130 @@ def one_hot(symbols, input_dim: int, *, dtype=np.float64) -> np.ndarray:
         raise SpecError(f"symbols must be integers in [0, {input_dim}); got "
                         f"values from {s.min()} to {s.max()}")
     return np.eye(input_dim, dtype=dtype)[s]
+
+
+# ------------------------------------------------------------- weight files
+def param_names(spec: Spec) -> list:
+    """Array names of a weight file (:func:`save_params`), in order.
+
+    >>> param_names(RAC(2, 3, 3, 4))
+    ['W_H1', 'W_H2', 'W_I1', 'W_I2', 'W_O', 'h0_1', 'h0_2']
+    >>> param_names(TTRNN(2, 2, 4))
+    ['G', 'W_O', 'h0']
+    """
+    spec = _check_spec(spec)
+    if isinstance(spec, TTRNN):
+        return ["G", "W_O", "h0"]
+    L = spec.depth
+    return ([f"W_H{l}" for l in range(1, L + 1)] + [f"W_I{l}" for l in range(1, L + 1)]
+            + ["W_O"] + [f"h0_{l}" for l in range(1, L + 1)])
+
+
+def _named_arrays(spec: Spec, params: Params) -> dict:
+    if isinstance(spec, TTRNN):
+        return {"G": params.G, "W_O": params.W_O, "h0": params.h0}
+    L = spec.depth
+    out = {f"W_H{l + 1}": params.W_H[l] for l in range(L)}
+    out.update({f"W_I{l + 1}": params.W_I[l] for l in range(L)})
+    out["W_O"] = params.W_O
+    out.update({f"h0_{l + 1}": params.h0[l] for l in range(L)})
+    return out
+
+
+def save_params(path, spec: Spec, params: Params):
+    """Write parameters to a ``.npz`` file: arrays ``W_H1..W_HL``,
+    ``W_I1..W_IL``, ``W_O``, ``h0_1..h0_L`` for a RAC; ``G``, ``W_O``, ``h0``
+    for a TT-RNN (:func:`param_names`). Float and integer arrays are kept
+    exactly; ``object`` arrays (Fractions) cannot be stored (no pickles) and
+    are refused. The folder must exist (it is never created).
+
+    Returns the path written.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> spec = RAC(2, 2, 3, 4)
+    >>> p = init_params(spec, seed=1)
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.npz")
+    >>> q = load_params(save_params(path, spec, p), spec)
+    >>> all(np.array_equal(a, b) for a, b in zip(p.W_H, q.W_H))
+    True
+    """
+    from .errors import check_output_path
+
+    spec = _check_spec(spec)
+    validate_params(spec, params)
+    arrays = _named_arrays(spec, params)
+    for name, a in arrays.items():
+        a = np.asarray(a)
+        if a.dtype == object or not (np.issubdtype(a.dtype, np.floating)
+                                     or np.issubdtype(a.dtype, np.integer)):
+            raise SpecError(f"save_params stores float or integer arrays; {name} has "
+                            f"dtype {a.dtype} (convert Fractions to floats or integers)")
+    target = check_output_path(path, option="path", suffixes=(".npz",))
+    with open(target, "wb") as fh:
+        np.savez(fh, **{k: np.asarray(v) for k, v in arrays.items()})
+    return target
+
+
+def load_params(path, spec: Spec) -> Params:
+    """Read parameters written by :func:`save_params` (or by anyone using its
+    layout) and check them against ``spec``.
+
+    The ``h0`` arrays are optional (default all-ones); any other missing or
+    unexpected array, or a wrong shape, raises :class:`SpecError` naming it.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.npz")
+    >>> np.savez(path, G=np.ones((2, 2, 2)), W_O=np.ones((1, 2)))
+    >>> load_params(path, TTRNN(2, 2, 3)).h0
+    array([1., 1.])
+    >>> load_params(path, RAC(1, 2, 2, 3))
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: weights file ... lacks the arrays W_H1, W_I1 for RAC(depth=1, hidden=2, input_dim=2, length=3, outputs=1) (it has G, W_O)
+    """
+    import os
+
+    spec = _check_spec(spec)
+    if not os.path.isfile(path):
+        raise SpecError(f"weights file {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise SpecError(f"weights file {str(path)!r} is not a readable .npz file of "
+                        f"numeric arrays: {exc}") from None
+    names = param_names(spec)
+    required = [n for n in names if not n.startswith("h0")]
+    missing = [n for n in required if n not in arrays]
+    if missing:
+        raise SpecError(f"weights file {str(path)!r} lacks the arrays {', '.join(missing)} "
+                        f"for {spec} (it has {', '.join(sorted(arrays)) or 'nothing'})")
+    extra = sorted(set(arrays) - set(names))
+    if extra:
+        raise SpecError(f"weights file {str(path)!r} has arrays {', '.join(extra)} that "
+                        f"{spec} does not use (expected {', '.join(names)})")
+    for k, a in arrays.items():
+        if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
+            raise SpecError(f"weights file array {k} must be float or integer; got dtype "
+                            f"{a.dtype}")
+    R = spec.hidden
+
+    def h0(name):
+        if name in arrays:
+            return arrays[name]
+        like = arrays["W_O"].dtype
+        return np.ones(R, dtype=like)
+
+    if isinstance(spec, TTRNN):
+        params = TTParams(G=arrays["G"], W_O=arrays["W_O"], h0=h0("h0"))
+    else:
+        L = spec.depth
+        params = RACParams(W_H=tuple(arrays[f"W_H{l}"] for l in range(1, L + 1)),
+                           W_I=tuple(arrays[f"W_I{l}"] for l in range(1, L + 1)),
+                           W_O=arrays["W_O"],
+                           h0=tuple(h0(f"h0_{l}") for l in range(1, L + 1)))
+    return validate_params(spec, params)

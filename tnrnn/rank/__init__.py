@@ -9,6 +9,11 @@ over the rationals for those integer weights, hence **generic rank >= r**;
 each result carries a JSON certificate that :func:`check_certificate`
 re-runs.
 
+What a result proves: ``>= r`` always; ``= r`` with certainty when ``r``
+equals the proven upper bound, else with a Schwartz-Zippel
+failure-probability bound (:mod:`~tnrnn.rank.guarantee`). Given weights
+(``params=``) are mapped exactly into ``GF(p)`` (:mod:`~tnrnn.rank.weights`).
+
 Layers: :mod:`~tnrnn.rank.modp` (exact kernels, :func:`evaluate_modp`),
 :mod:`~tnrnn.rank.sampling` (sample matrices), :mod:`~tnrnn.rank.routines`
 (rank routines registry), :mod:`~tnrnn.rank.separation` (the public search)
@@ -20,8 +25,8 @@ Examples
 >>> from tnrnn.circuit import RAC
 >>> from tnrnn.rank import separation_rank, check_certificate
 >>> res = separation_rank(RAC(depth=2, hidden=3, input_dim=3, length=8))
->>> res.rank, res.complete
-(45, True)
+>>> res.claim()
+'= 45 (certain: equals the proven upper bound)'
 >>> check_certificate(res.certificate).rank
 45
 """
@@ -33,9 +38,15 @@ from .modp import (check_prime, evaluate_modp, is_prime, matmul_mod, mul_mod,
 from .routines import (RANK_ROUTINES, flint_available, get_rank_routine, rank_flint,
                        rank_modp, rank_numpy, resolve_rank_routine)
 from .sampling import merge_halves, one_hot_halves, random_halves, sample_matrix
-from .separation import (DEFAULT_MAX_SAMPLES, H0_KINDS, INPUT_KINDS, RankResult,
-                         certified_sample_rank, draw_halves, modp_params, sample_cap,
+from .guarantee import (DEFAULT_MAX_FAILURE, MAX_REPETITIONS, format_probability,
+                        minimum_prime, output_degree, repetition_bound,
+                        search_failure_bound)
+from .separation import (CERTAINTIES, DEFAULT_MAX_MEMORY, DEFAULT_MAX_SAMPLES,
+                         DEFAULT_MAX_SECONDS, H0_KINDS, INPUT_KINDS, RankResult,
+                         certified_sample_rank, check_round, draw_halves, estimate_round,
+                         modp_params, plan_guarantee, sample_cap, sample_schedule,
                          separation_rank)
+from .weights import params_to_field, to_field, weights_hash
 
 __all__ = [
     "separation_rank",
@@ -69,4 +80,21 @@ __all__ = [
     "INPUT_KINDS",
     "H0_KINDS",
     "DEFAULT_MAX_SAMPLES",
+    "DEFAULT_MAX_MEMORY",
+    "DEFAULT_MAX_SECONDS",
+    "DEFAULT_MAX_FAILURE",
+    "MAX_REPETITIONS",
+    "CERTAINTIES",
+    "output_degree",
+    "search_failure_bound",
+    "repetition_bound",
+    "minimum_prime",
+    "format_probability",
+    "plan_guarantee",
+    "sample_schedule",
+    "estimate_round",
+    "check_round",
+    "to_field",
+    "params_to_field",
+    "weights_hash",
 ]

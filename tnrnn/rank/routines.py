@@ -58,8 +58,74 @@ def _as_residues(Y, p: int) -> np.ndarray:
     return np.mod(Y.astype(np.int64), p)
 
 
-def rank_flint(Y, prime: int) -> int:
-    """Rank over ``GF(prime)`` with python-flint's ``nmod_mat``.
+_FLINT_LIB: list = []
+
+
+def _flint_lib():
+    """FLINT's shared library as shipped inside python-flint, with
+    ``nmod_mat_lu`` ready to call on a numpy buffer, or None.
+
+    The ``nmod_mat_struct`` layout of FLINT >= 3.3 (``entries, r, c,
+    stride, mod = {n, ninv, norm}``) is checked on a matrix FLINT itself
+    initialises; any mismatch disables this path (python-flint's list
+    constructor is used then)."""
+    if _FLINT_LIB:
+        return _FLINT_LIB[0]
+    lib = None
+    try:
+        import ctypes
+        import glob
+        import os
+
+        import flint
+
+        site = os.path.dirname(os.path.dirname(flint.__file__))
+        paths = sorted(glob.glob(os.path.join(site, "python_flint.libs", "libflint*.so*")))
+        if paths:
+            cand = ctypes.CDLL(paths[0])
+            probe = (ctypes.c_uint64 * 16)()
+            cand.nmod_mat_init(ctypes.byref(probe), ctypes.c_long(3), ctypes.c_long(5),
+                               ctypes.c_ulong(7))
+            ok = list(probe)[1:5] == [3, 5, 5, 7]
+            cand.nmod_mat_clear(ctypes.byref(probe))
+            if ok:
+                cand.nmod_mat_lu.restype = ctypes.c_long
+                lib = cand
+    except Exception:  # pragma: no cover - no usable shared library
+        lib = None
+    _FLINT_LIB.append(lib)
+    return lib
+
+
+def _lu_rank_inplace(lib, A: np.ndarray, p: int) -> int:
+    """FLINT's ``nmod_mat_lu`` on the uint64 C-contiguous buffer ``A`` (its
+    residues are overwritten by the factors): no copy, no Python list."""
+    import ctypes
+
+    class _Nmod(ctypes.Structure):
+        _fields_ = [("n", ctypes.c_ulong), ("ninv", ctypes.c_ulong),
+                    ("norm", ctypes.c_ulong)]
+
+    class _Mat(ctypes.Structure):
+        _fields_ = [("entries", ctypes.c_void_p), ("r", ctypes.c_long),
+                    ("c", ctypes.c_long), ("stride", ctypes.c_long), ("mod", _Nmod)]
+
+    n, m = A.shape
+    mat = _Mat()
+    mat.entries, mat.r, mat.c, mat.stride = A.ctypes.data, n, m, m
+    lib.nmod_init(ctypes.byref(mat.mod), ctypes.c_ulong(p))
+    perm = np.zeros(n, dtype=np.int64)
+    return int(lib.nmod_mat_lu(perm.ctypes.data_as(ctypes.c_void_p), ctypes.byref(mat), 0))
+
+
+def rank_flint(Y, prime: int, *, overwrite: bool = False) -> int:
+    """Rank over ``GF(prime)`` with FLINT (LU of ``nmod_mat``).
+
+    FLINT's ``nmod_mat_lu`` runs directly on a uint64 copy of ``Y`` (or on
+    ``Y`` itself with ``overwrite=True`` when it is a C-contiguous uint64
+    array of residues), through the library python-flint ships: no Python
+    list is built. Falls back to python-flint's ``nmod_mat(...).rank()``
+    when that library cannot be used.
 
     Examples
     --------
@@ -73,11 +139,20 @@ def rank_flint(Y, prime: int) -> int:
             "rank routine 'flint' needs python-flint (pip install 'tnrnn[exact]'); "
             "use rank_method='numpy' instead") from exc
     p = check_prime(prime)
-    A = _as_residues(Y, p)
+    if overwrite and isinstance(Y, np.ndarray) and Y.dtype == np.uint64 \
+            and Y.ndim == 2 and Y.flags.c_contiguous:
+        A = Y
+    else:
+        A = _as_residues(Y, p)
     n, m = A.shape
     if n == 0 or m == 0:
         return 0
-    return int(flint.nmod_mat(n, m, A.ravel().tolist(), p).rank())
+    lib = _flint_lib()
+    if lib is not None:
+        if A is not Y:
+            A = np.ascontiguousarray(A, dtype=np.uint64)
+        return _lu_rank_inplace(lib, A, p)
+    return int(flint.nmod_mat(n, m, A.ravel().tolist(), p).rank())  # pragma: no cover
 
 
 def rank_numpy(Y, prime: int) -> int:

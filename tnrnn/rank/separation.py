@@ -7,18 +7,16 @@ take its rank mod ``p`` (:mod:`tnrnn.rank.routines`).
 
 What a result certifies
 -----------------------
-The weights are integers and ``Y`` holds the integer values of ``y`` reduced
-mod ``p``. A rank ``r`` mod ``p`` means an ``r x r`` minor of ``Y`` is non-zero
-mod ``p``, hence non-zero over the integers: for *these integer weights* the
-separation rank (over the rationals) is at least ``r``. The separation rank
-at one weight setting never exceeds the generic one, so **the generic
-separation rank is at least r** as well. This holds whatever ``N`` was; it
-is the only claim made with certainty. When, in addition, ``r < min(N_A,
-N_B)`` (``complete``), ``r`` is the instance's rank with high probability
-(Schwartz-Zippel: every sample is uniform in ``GF(p)``, and a rank deficit
-needs a non-zero polynomial of bounded degree to vanish), hence the generic
-rank with high probability; if the sample cap is reached first, ``r`` is
-reported as a lower bound only.
+The weights are integers (or given weights mapped exactly into ``GF(p)``)
+and ``Y`` holds the values of ``y`` reduced mod ``p``. A rank ``r`` mod
+``p`` means an ``r x r`` minor of ``Y`` is non-zero mod ``p``, hence non-zero
+over the rationals: for *these weights* the separation rank is at least
+``r``, and so is the generic one. ``>= r`` is the claim made with certainty.
+``= r`` is claimed in two cases only: ``r`` equals the proven upper bound
+(:func:`sample_cap`; certain), or the search found a rank-deficient sample
+matrix and the Schwartz-Zippel bound on a wrong ``= r``
+(:mod:`tnrnn.rank.guarantee`), after independent repetitions if needed, is
+at most ``max_failure``. :meth:`RankResult.claim` says which.
 
 Inputs (``inputs=``):
 
@@ -36,8 +34,11 @@ Examples
 --------
 >>> from tnrnn.circuit import RAC
 >>> res = separation_rank(RAC(depth=2, hidden=2, input_dim=2, length=8))
->>> res.rank, res.complete, res.samples
-(10, True, (11, 11))
+>>> res.rank, res.certainty, res.samples
+(10, 'upper-bound', (10, 10))
+>>> res = separation_rank(RAC(depth=3, hidden=2, input_dim=2, length=6))
+>>> res.claim(), res.samples, len(res.repetitions)
+('= 52 (failure probability <= 5e-11)', (56, 56), 1)
 """
 
 from __future__ import annotations
@@ -50,19 +51,27 @@ from typing import Callable
 
 import numpy as np
 
-from ..circuit import DEFAULT_PRIME, RAC, TTRNN, Params, Spec, init_params_modp
+from ..circuit import (DEFAULT_PRIME, RAC, TTRNN, Params, Spec, init_params_modp,
+                       validate_params)
 from ..compile import input_copies
 from ..errors import SpecError, TooLargeError, check_positive_int
 from ..partition import Partition, parse_partition
 from .certificate import make_certificate
-from .modp import check_prime
-from .routines import get_rank_routine, resolve_rank_routine
+from .guarantee import (DEFAULT_MAX_FAILURE, MAX_REPETITIONS, format_probability,
+                        minimum_prime, output_degree, repetition_bound,
+                        search_failure_bound)
+from .modp import check_prime, is_prime
+from .routines import get_rank_routine, rank_flint, resolve_rank_routine
 from .sampling import one_hot_halves, prefix_length, random_halves, sample_matrix
+from .weights import params_to_field, weights_hash
 
-__all__ = ["RankResult", "separation_rank", "INPUT_KINDS", "H0_KINDS",
-           "DEFAULT_MAX_SAMPLES", "INITIAL_SAMPLES", "sample_cap", "modp_params",
+__all__ = ["RankResult", "separation_rank", "INPUT_KINDS", "H0_KINDS", "CERTAINTIES",
+           "DEFAULT_MAX_SAMPLES", "DEFAULT_MAX_MEMORY", "DEFAULT_MAX_SECONDS",
+           "INITIAL_SAMPLES", "sample_cap", "sample_schedule", "modp_params",
            "draw_halves", "certified_sample_rank", "check_rank_arguments",
-           "first_sample_size", "next_sample_size", "one_hot_sizes"]
+           "first_sample_size", "next_sample_size", "one_hot_sizes", "estimate_round",
+           "check_round", "plan_guarantee", "previous_prime", "next_prime",
+           "repetition_seed"]
 
 INPUT_KINDS = ("continuous", "one-hot")
 H0_KINDS = ("random", "ones")
@@ -72,13 +81,18 @@ DEFAULT_MAX_SAMPLES = 4096
 INITIAL_SAMPLES = 64
 #: When the known upper bound + 1 is at most this, start there directly.
 _DIRECT_START = 512
+#: Caps up to this are tried at once by :func:`sample_schedule`.
+_DIRECT_CAP = 1024
 #: Stream tag of the initial states in the seed sequence ``[seed, 3]``.
 _H0_TAG = 3
 
 
+CERTAINTIES = ("upper-bound", "probabilistic", "lower-bound")
+
+
 @dataclasses.dataclass(frozen=True)
 class RankResult:
-    """A separation rank computed exactly modulo a prime.
+    """A separation rank computed exactly modulo a prime, with what it proves.
 
     Attributes
     ----------
@@ -93,28 +107,46 @@ class RankResult:
     partition : Partition
     prime : int
     seed : int
-        Fixes the weights, initial states and halves (see
+        Fixes the weights (unless given), initial states and halves (see
         :func:`modp_params` and :func:`draw_halves`).
     samples : tuple of int
         ``(n_A, n_B)``, the shape of the final sample matrix.
     certificate : dict
         JSON-serialisable; :func:`tnrnn.rank.check_certificate` re-runs it.
     timings : dict
-        Seconds: ``"evaluate"`` (circuit evaluation, all rounds), ``"rank"``
-        (in the rank routine, all rounds), ``"total"``.
+        Seconds: ``"evaluate"`` (circuit evaluation, all rounds and
+        repetitions), ``"rank"`` (in the rank routine), ``"total"``.
     complete : bool
-        ``True`` when ``rank < min(n_A, n_B)`` or the one-hot grid was fully
-        enumerated: then ``rank`` is the instance's rank (with high
-        probability for continuous inputs). ``False`` when ``max_samples``
-        stopped the search: ``rank`` is then only a lower bound.
+        ``True`` when ``rank < min(n_A, n_B)``, the one-hot grid was fully
+        enumerated, or the rank reached the proven upper bound. ``False``
+        when ``max_samples`` stopped the search at full rank.
     output : int
         Which output of the circuit.
     spec : RAC or TTRNN
     upper_bound : int
-        The closed-form upper bound that capped the sample size
-        (:func:`sample_cap`), valid for all weights.
+        The proven upper bound (:func:`sample_cap`), valid for all weights.
     rounds : int
-        Sample matrices whose rank was taken.
+        Sample matrices whose rank was taken in the search (repetitions not
+        counted).
+    certainty : str
+        What ``rank`` proves: ``"upper-bound"`` (``= rank``, certain: it
+        equals the proven upper bound), ``"probabilistic"`` (``= rank`` with
+        failure probability at most ``failure_probability``, below
+        ``max_failure``) or ``"lower-bound"`` (``>= rank`` only).
+    failure_probability : float or None
+        Schwartz-Zippel bound on the probability that ``= rank`` is wrong
+        (:mod:`tnrnn.rank.guarantee`): 0.0 when certain; ``None`` when no
+        equality can be claimed (search stopped at full rank, or nothing
+        random). For ``"lower-bound"`` results with a value, the bound was
+        above ``max_failure``.
+    max_failure : float
+        The threshold asked for.
+    repetitions : tuple of dict
+        Independent repetitions run to reach ``max_failure``: ``prime``,
+        ``seed``, ``n``, ``rank`` each.
+    weights : str or None
+        SHA-256 of given weights (:func:`tnrnn.rank.weights.weights_hash`),
+        ``None`` for the seeded random weights.
     """
 
     rank: int
@@ -131,34 +163,90 @@ class RankResult:
     spec: Spec | None = None
     upper_bound: int | None = dataclasses.field(default=None, repr=False)
     rounds: int = dataclasses.field(default=1, repr=False, compare=False)
+    certainty: str = "lower-bound"
+    failure_probability: float | None = dataclasses.field(default=None, repr=False)
+    max_failure: float = dataclasses.field(default=DEFAULT_MAX_FAILURE, repr=False)
+    repetitions: tuple = dataclasses.field(default=(), repr=False, compare=False)
+    weights: str | None = dataclasses.field(default=None, repr=False)
 
     exact = True
 
     @property
+    def certain(self) -> bool:
+        """``True`` when the claim (``=`` or ``>=``) holds with certainty:
+        ``">= r"`` always does; ``"= r"`` only at the proven upper bound."""
+        return self.certainty != "probabilistic"
+
+    @property
+    def relation(self) -> str:
+        """``"="`` when the rank is claimed equal to the generic rank, else
+        ``">="``."""
+        return ">=" if self.certainty == "lower-bound" else "="
+
+    @property
     def lower_bound_only(self) -> bool:
-        """``True`` when the sample cap was reached (``not complete``)."""
-        return not self.complete
+        """``True`` when only ``>= rank`` is claimed."""
+        return self.certainty == "lower-bound"
+
+    def claim(self, *, thousands: bool = False) -> str:
+        """The claim as text: ``"= 3 (certain: equals the proven upper
+        bound)"``, ``"= 759 (failure probability <= 3e-12)"`` or ``">= 597"``.
+
+        >>> from tnrnn.circuit import RAC
+        >>> separation_rank(RAC(1, 3, 3, 6)).claim()
+        '= 3 (certain: equals the proven upper bound)'
+        """
+        r = f"{self.rank:,}" if thousands else str(self.rank)
+        if self.certainty == "upper-bound":
+            return f"= {r} (certain: equals the proven upper bound)"
+        if self.certainty == "probabilistic":
+            return (f"= {r} (failure probability <= "
+                    f"{format_probability(self.failure_probability)})")
+        return f">= {r}"
+
+    def why_lower_bound(self) -> str:
+        """Why only ``>= rank`` is claimed (empty for ``=`` claims)."""
+        n_a, n_b = self.samples
+        if self.certainty != "lower-bound":
+            return ""
+        if not self.complete:
+            return (f"the {n_a} x {n_b} sample matrix has full rank: raise max_samples "
+                    "to look further")
+        if self.failure_probability is None:
+            return ("nothing in this computation is random (given weights, one-hot "
+                    "inputs): the rank mod p only bounds the rational rank from below")
+        return (f"the failure-probability bound "
+                f"{format_probability(self.failure_probability)} is above max_failure="
+                f"{self.max_failure:g}: use a larger prime or a larger max_failure")
 
     def describe(self) -> str:
         """One sentence saying what was computed and what it certifies."""
         n_a, n_b = self.samples
         what = ("continuous separation rank" if self.inputs == "continuous"
                 else "one-hot grid rank")
-        head = (f"{what} ({self.partition.name}) = {self.rank}" if self.complete
-                else f"{what} ({self.partition.name}) >= {self.rank} (lower bound "
-                     f"only: the {n_a} x {n_b} sample matrix has full rank)")
-        return (f"{head}; exact mod p={self.prime}, seed={self.seed}, "
-                f"{n_a} x {n_b} samples; certifies generic rank >= {self.rank}")
+        whose = "the given weights" if self.weights else "generic weights"
+        why = self.why_lower_bound()
+        reps = (f", {len(self.repetitions)} independent repetition"
+                f"{'s' if len(self.repetitions) != 1 else ''}" if self.repetitions else "")
+        return (f"{what} ({self.partition.name}, {whose}) {self.claim(thousands=True)}"
+                f"{' (' + why + ')' if why else ''}; exact mod p={self.prime}, "
+                f"seed={self.seed}, {n_a} x {n_b} samples{reps}; certain: rank >= "
+                f"{self.rank:,}")
 
     def to_dict(self) -> dict:
         """Plain-data view (JSON-serialisable)."""
         return {
-            "rank": self.rank, "method": self.method, "exact": True,
+            "rank": self.rank, "relation": self.relation, "claim": self.claim(),
+            "certainty": self.certainty, "certain": self.certain,
+            "failure_probability": self.failure_probability,
+            "max_failure": self.max_failure,
+            "method": self.method, "exact": True,
             "complete": self.complete, "inputs": self.inputs,
             "partition": self.partition.to_dict(), "prime": self.prime,
-            "seed": self.seed, "output": self.output,
+            "seed": self.seed, "output": self.output, "weights": self.weights,
             "samples": list(self.samples), "upper_bound": self.upper_bound,
-            "rounds": self.rounds, "timings": dict(self.timings),
+            "rounds": self.rounds, "repetitions": [dict(r) for r in self.repetitions],
+            "timings": dict(self.timings),
             "spec": None if self.spec is None else self.spec.to_dict(),
             "certificate": self.certificate,
         }
@@ -300,38 +388,47 @@ def draw_halves(spec: Spec, partition: Partition, inputs: str, side: str,
 
 def _side_cap(spec: Spec, steps: tuple, inputs: str) -> int:
     M, T, L = spec.input_dim, spec.length, spec.depth
-    if inputs == "one-hot":
-        return M ** len(steps)
     # y is homogeneous of degree n_t = C(T-t+L-1, L-1) in x_t: for fixed
     # inputs on the other side it lies in the span of the monomials of those
-    # degrees, C(M + n_t - 1, n_t) of them per step.
-    return math.prod(math.comb(M + input_copies(T, L, t) - 1, input_copies(T, L, t))
+    # degrees, C(m + n_t - 1, n_t) of them per step, where m = min(M, R) for
+    # a RAC (x_t enters only through the R-vector W_I[1] x_t) and M otherwise.
+    m = min(M, spec.hidden) if isinstance(spec, RAC) else M
+    poly = math.prod(math.comb(m + input_copies(T, L, t) - 1, input_copies(T, L, t))
                      for t in steps)
+    if inputs == "one-hot":
+        return min(M ** len(steps), poly)
+    return poly
 
 
 def sample_cap(spec: Spec, partition: Partition, inputs: str = "continuous") -> int:
-    """An upper bound on the separation rank, valid for all weights, used to
-    stop sampling early (``N = bound + 1`` halves per side always suffice).
+    """An upper bound on the separation rank, valid for all weights: the
+    search never needs more than this many halves per side, and a rank equal
+    to it is exact with certainty.
 
     The least of:
 
     * per side, the number of monomials ``y`` can use in that side's inputs:
-      ``prod_t C(M + n_t - 1, n_t)`` with ``n_t = C(T-t+L-1, L-1)`` the degree
-      of ``y`` in ``x_t`` (``M^|side|`` for one-hot inputs) **[derived]**;
+      ``prod_t C(m + n_t - 1, n_t)`` with ``n_t = C(T-t+L-1, L-1)`` the degree
+      of ``y`` in ``x_t`` and ``m = min(M, R)`` for a RAC (``x_t`` enters
+      only through the ``R``-vector ``W_I[1] x_t``, so ``y`` is a polynomial
+      of that degree in ``R`` variables), ``m = M`` for a TT-RNN; for one-hot
+      inputs also ``M^|side|`` **[derived]**;
     * when one side is exactly the leading steps ``1..k`` (a prefix | suffix
       split such as Start-End): all its influence flows
       through the boundary states ``h[k, l]``, in which ``y`` is homogeneous
       of degree ``D_l = C(T-k+L-l-1, L-l)``, so the rank is at most
-      ``U_sym = prod_l C(R + D_l - 1, D_l)`` (``R`` at depth 1) **[derived]**,
-      THEORY.md section 4.
+      ``U_sym = prod_l C(R + D_l - 1, D_l)`` (``R`` at depth 1) **[derived]**
+      (``docs/theory.md``).
 
     Examples
     --------
-    >>> from tnrnn.partition import start_end
+    >>> from tnrnn.partition import start_end, odd_even
     >>> sample_cap(RAC(2, 4, 4, 16), start_end(16))      # 4 * C(11, 8)
     660
     >>> sample_cap(RAC(2, 4, 4, 4), start_end(4), "one-hot")
     16
+    >>> sample_cap(RAC(2, 4, 5, 5), odd_even(5))         # min(M, R) = 4 per step
+    350
     """
     cap = min(_side_cap(spec, partition.A, inputs), _side_cap(spec, partition.B, inputs))
     lead = partition.A if 1 in partition.A else partition.B
@@ -344,6 +441,102 @@ def sample_cap(spec: Spec, partition: Partition, inputs: str = "continuous") -> 
         D = math.comb(T - k + L - l - 1, L - l)
         u_sym *= math.comb(R + D - 1, D)
     return min(cap, u_sym)
+
+
+def sample_schedule(cap: int, max_samples: int) -> list:
+    """The sizes ``n_1 < n_2 < ...`` the continuous search may try, fixed in
+    advance: ``cap`` at once when it is at most 1,024 (one round settles it),
+    else 64, 128, ... doubling, jumping to ``cap`` once the next doubling
+    would pass half of it; never above ``max_samples``. The search stops at
+    the first size whose matrix is rank-deficient; a full-rank ``cap x cap``
+    matrix proves ``= cap`` outright.
+
+    >>> sample_schedule(140, 4096)
+    [140]
+    >>> sample_schedule(5005, 4096)
+    [64, 128, 256, 512, 1024, 2048, 4096]
+    >>> sample_schedule(2971, 10**6)
+    [64, 128, 256, 512, 1024, 2971]
+    """
+    top = min(cap, max_samples)
+    if top <= _DIRECT_CAP:
+        return [top]
+    sizes = [min(INITIAL_SAMPLES, top)]
+    while sizes[-1] < top:
+        sizes.append(next_sample_size(sizes[-1], cap, max_samples))
+    return sizes
+
+
+# ------------------------------------------------------------ size estimates
+#: Default memory limit of one rank computation (bytes): 8 GiB.
+DEFAULT_MAX_MEMORY = 8 * 2**30
+#: Default time limit (estimated seconds) of one rank computation.
+DEFAULT_MAX_SECONDS = 1800.0
+#: Calibration of the estimates on a 2-core x86 machine (single thread):
+#: FLINT LU of an n x n matrix mod a 31-bit prime ~ n^3 / _LU_RATE seconds;
+#: one circuit step of one pair ~ (_STEP_NS + _MAC_NS * L R^2) nanoseconds.
+_LU_RATE = 6e9
+_STEP_NS = 40.0
+_MAC_NS = 0.6
+
+
+def estimate_round(spec: Spec, partition: Partition, n_a: int, n_b: int) -> dict:
+    """Estimated peak bytes and seconds of one sample matrix of ``n_a x
+    n_b`` halves (evaluation and rank), before anything is allocated.
+
+    Memory: the int64 sample matrix and its uint64 copy for the LU, the
+    halves, the weights and the tile buffers. Time: see the calibration
+    constants above (order of magnitude; the machine may be shared).
+
+    >>> from tnrnn.partition import start_end
+    >>> est = estimate_round(RAC(2, 3, 3, 8), start_end(8), 1000, 1000)
+    >>> est["bytes"] > 16e6, est["seconds"] < 10
+    (True, True)
+    """
+    R, M, L, T = spec.hidden, spec.input_dim, spec.depth, spec.length
+    K = R * M if isinstance(spec, TTRNN) else R
+    weights = 8 * 4 * L * R * (R + M) + 8 * 4 * R * K
+    matrix = 16 * n_a * n_b
+    halves = 8 * (n_a + n_b) * T * M * 3
+    tile = 8 * 12 * L * R * 16384
+    k = prefix_length(partition.A if 1 in partition.A else partition.B)
+    pairs_steps = n_a * n_b * max(1, T - k) + (n_a + n_b) * T
+    seconds = (pairs_steps * (_STEP_NS + _MAC_NS * L * R * K) * 1e-9
+               + min(n_a, n_b) ** 2 * max(n_a, n_b) / _LU_RATE)
+    return {"bytes": weights + matrix + halves + tile, "seconds": seconds}
+
+
+def _gib(b: float) -> str:
+    return f"{b / 2**30:,.2f} GiB" if b >= 2**28 else f"{b / 2**20:,.1f} MiB"
+
+
+def check_round(spec, partition, n_a, n_b, max_memory, max_seconds, known=None) -> dict:
+    """Refuse a sample matrix whose estimate exceeds the limits
+    (:class:`~tnrnn.errors.TooLargeError` naming the estimate and the option
+    that raises the limit); return the estimate otherwise.
+
+    >>> from tnrnn.partition import start_end
+    >>> check_round(RAC(2, 3, 3, 8), start_end(8), 10**6, 10**6, 8 * 2**30, 1800)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.TooLargeError: a 1,000,000 x 1,000,000 sample matrix needs about 14,902.24 GiB of memory (estimate); the limit is max_memory=8.00 GiB (raise it with --max-memory GIB / max_memory=bytes, or lower --max-samples)
+    """
+    est = estimate_round(spec, partition, n_a, n_b)
+    found = ("" if known is None else
+             f"; so far the rank is certainly >= {known:,}")
+    if est["bytes"] > max_memory:
+        raise TooLargeError(
+            f"a {n_a:,} x {n_b:,} sample matrix needs about {_gib(est['bytes'])} of "
+            f"memory (estimate); the limit is max_memory={_gib(max_memory)} (raise it "
+            f"with --max-memory GIB / max_memory=bytes, or lower --max-samples){found}",
+            estimate=est["bytes"], limit=max_memory)
+    if est["seconds"] > max_seconds:
+        raise TooLargeError(
+            f"a {n_a:,} x {n_b:,} sample matrix takes about {est['seconds']:,.0f} s "
+            f"(estimate on a 2-core machine); the limit is max_seconds={max_seconds:,.0f} "
+            f"(raise it with --max-seconds / max_seconds=, or lower --max-samples){found}",
+            estimate=est["seconds"], limit=max_seconds)
+    return est
 
 
 # ------------------------------------------------------------------ the core
@@ -385,26 +578,42 @@ class _GrowingSamples:
         return Y
 
 
+def _weights_for(spec, params, prime, seed, h0):
+    """Residues of the weights used with ``prime``: the given ones (exact
+    images) or the seeded random ones."""
+    if params is None:
+        return modp_params(spec, prime, seed, h0)
+    return params_to_field(spec, params, prime)
+
+
+def _rank_of(routine_name: str, Y: np.ndarray, prime: int) -> int:
+    if routine_name == "flint":
+        return rank_flint(np.ascontiguousarray(Y, dtype=np.uint64), prime, overwrite=True)
+    return int(get_rank_routine(routine_name)(Y, prime))
+
+
 def certified_sample_rank(spec: Spec, partition: Partition, inputs: str, prime: int,
                           seed: int, output: int, h0: str, n_A: int, n_B: int,
-                          routine: str) -> tuple[int, float, float]:
+                          routine: str, params: Params | None = None
+                          ) -> tuple[int, float, float]:
     """Rank mod ``prime`` of the ``n_A x n_B`` sample matrix fixed by the
     arguments (no search, no validation): ``(rank, evaluate_s, rank_s)``.
-    This is what a certificate re-runs."""
+    This is what a certificate re-runs. ``params``: given weights (their
+    exact images mod ``prime`` are used) instead of the seeded ones."""
     t0 = time.perf_counter()
-    params = modp_params(spec, prime, seed, h0)
+    weights = _weights_for(spec, params, prime, seed, h0)
     XA = draw_halves(spec, partition, inputs, "A", 0, n_A, prime, seed)
     XB = draw_halves(spec, partition, inputs, "B", 0, n_B, prime, seed)
-    Y = sample_matrix(spec, params, partition, XA, XB, prime=prime, output=output)
+    Y = sample_matrix(spec, weights, partition, XA, XB, prime=prime, output=output)
     t1 = time.perf_counter()
-    r = get_rank_routine(routine)(Y, prime)
+    r = _rank_of(routine, Y, prime)
     return r, t1 - t0, time.perf_counter() - t1
 
 
 def next_sample_size(n: int, cap_plus: int, max_samples: int) -> int:
-    """The next sample count of the adaptive search: double ``n``, but jump
-    straight to ``cap_plus`` (upper bound + 1) once doubling again would
-    pass it; never above ``max_samples``.
+    """The next sample count of a doubling search: double ``n``, but jump
+    straight to ``cap_plus`` once doubling again would pass it; never above
+    ``max_samples``.
 
     >>> [next_sample_size(n, 661, 4096) for n in (64, 128, 256)]
     [128, 256, 661]
@@ -415,12 +624,95 @@ def next_sample_size(n: int, cap_plus: int, max_samples: int) -> int:
     return min(nxt, cap_plus, max_samples)
 
 
-def separation_rank(spec: Spec, partition="start-end", *, inputs: str = "continuous",
-                    prime: int = DEFAULT_PRIME, seed: int = 0, output: int = 0,
-                    max_samples: int = DEFAULT_MAX_SAMPLES, h0: str = "random",
-                    rank_method: str = "auto",
+def previous_prime(p: int) -> int:
+    """The largest prime below ``p`` (the primes of repetitions).
+
+    >>> previous_prime(2_147_483_647)
+    2147483629
+    """
+    q = p - 1
+    while q >= 2 and not is_prime(q):
+        q -= 1
+    return q
+
+
+def next_prime(n: int) -> int:
+    """The least prime above ``n``.
+
+    >>> next_prime(100)
+    101
+    """
+    q = n + 1
+    while not is_prime(q):
+        q += 1
+    return q
+
+
+def repetition_seed(seed: int, j: int) -> int:
+    """Seed of repetition ``j >= 1``: ``seed + j * 2**32`` (an independent
+    numpy seed sequence).
+
+    >>> repetition_seed(0, 1)
+    4294967296
+    """
+    return seed + j * 2**32
+
+
+def _check_max_failure(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not (0 < float(value) <= 1):
+        raise SpecError(f"max_failure must be a probability in (0, 1]; got {value!r}")
+    return float(value)
+
+
+def _check_limit(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise SpecError(f"{name} must be a positive number; got {value!r}")
+    return float(value)
+
+
+def plan_guarantee(spec: Spec, partition: Partition, inputs: str, prime: int,
+                   max_samples: int, *, given_weights: bool, h0: str,
+                   cap: int | None = None) -> dict:
+    """The degree, schedule and failure bound of a search, before it runs:
+    ``degree``, ``schedule`` (continuous) or ``sizes`` (one-hot), ``rho_max``
+    and ``bound`` (:func:`~tnrnn.rank.guarantee.search_failure_bound`, or
+    None when nothing is random)."""
+    if cap is None:
+        cap = sample_cap(spec, partition, inputs)
+    continuous = inputs == "continuous"
+    degree = output_degree(spec, weights=not given_weights,
+                           h0=(not given_weights and h0 == "random"), inputs=continuous)
+    if continuous:
+        schedule = sample_schedule(cap, max_samples)
+        rho_max = min(cap, schedule[-1])
+    else:
+        M = spec.input_dim
+        sizes = (M ** len(partition.A), M ** len(partition.B))
+        schedule = [min(sizes)]
+        rho_max = min(cap, *sizes)
+    bound = None if degree == 0 else search_failure_bound(degree, prime, schedule, rho_max)
+    return {"degree": degree, "schedule": schedule, "rho_max": rho_max, "bound": bound,
+            "cap": cap}
+
+
+def _certainty(rank, cap, complete, eps, max_failure) -> str:
+    if rank == cap:
+        return "upper-bound"
+    if complete and eps is not None and eps <= max_failure:
+        return "probabilistic"
+    return "lower-bound"
+
+
+def separation_rank(spec: Spec, partition="start-end", *, params: Params | None = None,
+                    inputs: str = "continuous", prime: int = DEFAULT_PRIME, seed: int = 0,
+                    output: int = 0, max_samples: int = DEFAULT_MAX_SAMPLES,
+                    h0: str = "random", max_failure: float = DEFAULT_MAX_FAILURE,
+                    max_memory: float = DEFAULT_MAX_MEMORY,
+                    max_seconds: float = DEFAULT_MAX_SECONDS, rank_method: str = "auto",
                     progress: Callable | None = None) -> RankResult:
-    """Separation rank of a circuit output, computed exactly mod a prime.
+    """Separation rank of a circuit output, computed exactly mod a prime,
+    with what it proves.
 
     Parameters
     ----------
@@ -428,115 +720,179 @@ def separation_rank(spec: Spec, partition="start-end", *, inputs: str = "continu
     partition : str or Partition, default "start-end"
         ``"start-end"``, ``"odd-even"``, ``"A:1,2,5"`` or a
         :class:`~tnrnn.partition.Partition` of ``1..T``.
+    params : RACParams or TTParams, optional
+        Your own weights (trained ones, say): float64 (exact dyadic
+        rationals), integer or :class:`fractions.Fraction` arrays, including
+        the initial states. Their exact images in ``GF(prime)`` are used, so
+        the result is the separation rank of *that* function; only the
+        inputs are random. Default: seeded random weights (generic rank).
     inputs : {"continuous", "one-hot"}
-        Continuous: separation rank of the polynomial, by sampling (``N``
-        grows until the rank is strictly below ``min(N_A, N_B)``). One-hot:
+        Continuous: separation rank of the polynomial, by sampling. One-hot:
         grid rank, by enumerating every one-hot half.
     prime : int
         A prime below ``2**31``; default :data:`tnrnn.circuit.DEFAULT_PRIME`.
+        Refused (``SpecError``, naming the minimum) when it is too small for
+        any ``= r`` claim.
     seed : int
-        Fixes the weights, initial states and halves (:func:`modp_params`,
-        :func:`draw_halves`).
+        Fixes the random weights, initial states and halves
+        (:func:`modp_params`, :func:`draw_halves`).
     output : int
         Which output (row of ``W_O``).
     max_samples : int
-        Most halves per side. Continuous: the search stops there and the
-        result says the rank is only a lower bound. One-hot: a side with
-        more halves is refused (``TooLargeError``).
+        Most halves per side. Continuous: the search stops there (``>= r``
+        only). One-hot: a side with more halves is refused.
     h0 : {"random", "ones"}
-        Initial states random non-zero in ``GF(p)`` (default) or all-ones.
+        Initial states (random weights only): random non-zero or all-ones.
+    max_failure : float, default 1e-6
+        ``= r`` is claimed only when its failure-probability bound is at most
+        this (independent repetitions are run to get there, at most
+        :data:`~tnrnn.rank.guarantee.MAX_REPETITIONS`) or when ``r`` equals
+        the proven upper bound; otherwise ``>= r``.
+    max_memory, max_seconds : float
+        Limits (bytes, estimated seconds) for each sample matrix; a matrix
+        estimated above them is refused before it is allocated
+        (``TooLargeError`` with the estimate).
     rank_method : {"auto", "flint", "numpy"}
         Rank routine (:func:`tnrnn.rank.get_rank_routine`).
     progress : callable, optional
         ``progress(stage, done, total)`` with ``stage`` ``"evaluate"``
-        (entries of the sample matrix filled in this round) or ``"rank"``
-        (``done`` of ``total`` = 0/1 before/after the routine), for a CLI
-        progress bar.
+        (entries of the sample matrix filled in this round) or ``"rank"``.
 
     Returns
     -------
     RankResult
+        ``rank``, ``certainty``, ``failure_probability`` and ``claim()``.
 
     Raises
     ------
     SpecError, PartitionError
-        For an argument that is not allowed (the message says what was given
-        and what is allowed); nothing is computed.
+        For an argument that is not allowed; nothing is computed.
     TooLargeError
-        One-hot inputs with more than ``max_samples`` halves on a side.
+        A sample matrix above ``max_memory`` / ``max_seconds``, or one-hot
+        inputs with more than ``max_samples`` halves on a side.
 
     Notes
     -----
-    A rank ``r`` mod ``p`` certifies rank ``>= r`` over the rationals for the
-    integer weights used, hence **generic rank >= r** (module docstring). The
-    result is exact and reproducible: ``check_certificate(res.certificate)``
-    recomputes it.
+    ``>= r`` is certain: a non-zero ``r x r`` minor mod ``p`` is a non-zero
+    rational. ``= r`` carries the Schwartz-Zippel bound of
+    :mod:`tnrnn.rank.guarantee` (proof there and in ``docs/ranks.md``).
 
     Examples
     --------
-    THEORY.md section 5: depth 2, M = R = 4, T = 4 has continuous rank 40 but
-    one-hot grid rank 16.
+    Depth 2, M = R = 4, T = 4 has continuous rank 40 but one-hot grid rank 16.
 
     >>> from tnrnn.circuit import RAC
     >>> spec = RAC(depth=2, hidden=4, input_dim=4, length=4)
-    >>> separation_rank(spec).rank, separation_rank(spec, inputs="one-hot").rank
-    (40, 16)
-    >>> separation_rank(spec, inputs="discrete")
+    >>> separation_rank(spec).claim(), separation_rank(spec, inputs="one-hot").rank
+    ('= 40 (certain: equals the proven upper bound)', 16)
+    >>> separation_rank(RAC(3, 3, 3, 6), prime=101)
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: inputs must be one of 'continuous', 'one-hot'; got 'discrete'
+    tnrnn.errors.SpecError: prime=101 is too small to certify a rank: the Schwartz-Zippel bound D * (rho_max + ...) / p with degree D=251 and rho_max=840 stays above 1 below 210,840; use a prime >= 210,853 (the default is 2147483647)
     """
     t_start = time.perf_counter()
     spec, part, inputs, seed, output, max_samples = check_rank_arguments(
         spec, partition, inputs=inputs, seed=seed, output=output, max_samples=max_samples)
     prime = check_prime(prime)
     h0 = _check_choice("h0", h0, H0_KINDS)
+    max_failure = _check_max_failure(max_failure)
+    max_memory = _check_limit("max_memory", max_memory)
+    max_seconds = _check_limit("max_seconds", max_seconds)
     routine_name = resolve_rank_routine(rank_method)
-    routine = get_rank_routine(routine_name)
     progress = _check_progress(progress)
+    # Weights first: their size is checked before anything is drawn.
+    R, M, L = spec.hidden, spec.input_dim, spec.depth
+    wbytes = 8 * 4 * L * R * (R + M) * (M if isinstance(spec, TTRNN) else 1)
+    if wbytes > max_memory:
+        raise TooLargeError(f"the weights of {spec} need about {_gib(wbytes)} "
+                            f"(estimate); the limit is max_memory={_gib(max_memory)} "
+                            "(raise it with --max-memory GIB / max_memory=bytes)",
+                            estimate=wbytes, limit=max_memory)
+    whash = None
+    if params is not None:
+        validate_params(spec, params)
+        whash = weights_hash(spec, params)
     cap = sample_cap(spec, part, inputs)
+    if inputs == "one-hot":
+        one_hot_sizes(spec, part, max_samples)
+    plan = plan_guarantee(spec, part, inputs, prime, max_samples,
+                          given_weights=params is not None, h0=h0, cap=cap)
+    if plan["bound"] is not None and plan["bound"] >= 1 and prime < DEFAULT_PRIME:
+        need = minimum_prime(plan["degree"], plan["rho_max"], plan["schedule"])
+        raise SpecError(
+            f"prime={prime} is too small to certify a rank: the Schwartz-Zippel bound "
+            f"D * (rho_max + ...) / p with degree D={plan['degree']} and "
+            f"rho_max={plan['rho_max']} stays above 1 below {need:,}; use a prime >= "
+            f"{next_prime(need):,} (the default is {DEFAULT_PRIME})")
 
     def report(stage, done, total):
         if progress is not None:
             progress(stage, done, total)
 
     if inputs == "one-hot":
-        sizes = one_hot_sizes(spec, part, max_samples)
-        schedule = [sizes]
+        schedule = [(M ** len(part.A), M ** len(part.B))]
     else:
-        n = first_sample_size(cap, max_samples)
-        schedule = None
-
+        schedule = [(n, n) for n in plan["schedule"]]
     samples = _GrowingSamples(spec, part, inputs, prime, seed, output,
-                              modp_params(spec, prime, seed, h0), report)
+                              _weights_for(spec, params, prime, seed, h0), report)
     t_eval = t_rank = 0.0
     rounds = 0
-    while True:
-        n_a, n_b = schedule[0] if schedule else (n, n)
+    r = 0
+    for n_a, n_b in schedule:
+        check_round(spec, part, n_a, n_b, max_memory, max_seconds,
+                    known=r if rounds else None)
         t0 = time.perf_counter()
         Y = samples.grow(n_a, n_b)
         t1 = time.perf_counter()
         report("rank", 0, 1)
-        r = int(routine(Y, prime))
+        r = _rank_of(routine_name, Y, prime)
         t2 = time.perf_counter()
         report("rank", 1, 1)
         t_eval += t1 - t0
         t_rank += t2 - t1
         rounds += 1
-        if schedule or r < min(n_a, n_b):
-            complete = True
+        if inputs == "one-hot" or r < min(n_a, n_b) or r == cap:
             break
-        if n >= min(cap + 1, max_samples):
-            complete = False           # full rank at the cap: a lower bound only
-            break
-        n = next_sample_size(n, cap + 1, max_samples)
-
+    del samples, Y
+    complete = inputs == "one-hot" or r < min(n_a, n_b) or r == cap
+    eps = plan["bound"]
+    reps = []
+    disproved = False
+    if complete and r < cap and eps is not None and max_failure < eps < 1:
+        n_rep = (n_a, n_b) if inputs == "one-hot" else (r + 1, r + 1)
+        p_j = prime
+        for j in range(1, MAX_REPETITIONS + 1):
+            p_j = previous_prime(p_j)
+            s_j = repetition_seed(seed, j)
+            check_round(spec, part, *n_rep, max_memory, max_seconds, known=r)
+            r_j, te, tr = certified_sample_rank(spec, part, inputs, p_j, s_j, output, h0,
+                                                n_rep[0], n_rep[1], routine_name, params)
+            t_eval += te
+            t_rank += tr
+            reps.append({"prime": p_j, "seed": s_j, "n_A": n_rep[0], "n_B": n_rep[1],
+                         "rank": r_j})
+            if r_j > r:        # ``= r`` disproved: r_j is a larger certain lower bound
+                r, eps, disproved = r_j, None, True
+                break
+            eps *= repetition_bound(plan["degree"], r + 1, p_j)
+            if eps <= max_failure:
+                break
+    if disproved:
+        complete = r == cap
+    certainty = _certainty(r, cap, complete, eps, max_failure)
+    fp = 0.0 if certainty == "upper-bound" else (eps if complete else None)
     cert = make_certificate(spec, part, inputs=inputs, prime=prime, seed=seed,
                             output=output, h0=h0, n_A=n_a, n_B=n_b, rank=r,
-                            routine=routine_name, complete=complete)
+                            routine=routine_name, complete=complete,
+                            max_samples=max_samples, max_failure=max_failure,
+                            certainty=certainty, failure_probability=fp,
+                            repetitions=reps, weights=whash, upper_bound=cap,
+                            degree=plan["degree"])
     return RankResult(
         rank=r, method=f"modp-{routine_name}", inputs=inputs, partition=part,
         prime=prime, seed=seed, samples=(n_a, n_b), certificate=cert,
         timings={"evaluate": t_eval, "rank": t_rank,
                  "total": time.perf_counter() - t_start},
-        complete=complete, output=output, spec=spec, upper_bound=cap, rounds=rounds)
+        complete=complete, output=output, spec=spec, upper_bound=cap, rounds=rounds,
+        certainty=certainty, failure_probability=fp, max_failure=max_failure,
+        repetitions=tuple(reps), weights=whash)
