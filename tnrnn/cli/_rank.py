@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._app import (CONTEXT, _console, _emit_json, _make_spec, _progress_bar, _RankProgress,
-                   _spec_options, cli)
+from ._app import CONTEXT, _console, _emit_json, _make_spec, _spec_options, cli
 from ._bounds import _bounds_payload, _bounds_table, _inputs_option, _partition_option, _spec_line
 
 
@@ -18,8 +17,8 @@ def _flag_contradictions(rank: int, bounds: list, complete: bool = True) -> list
 
     A certified rank r is at most the generic rank, so it contradicts an
     upper bound when r exceeds it. It contradicts a lower bound (which holds
-    for almost all weights) only when the search was complete, so that r is
-    the instance's rank."""
+    for almost all weights) only when r is claimed equal to the generic rank
+    (``complete``: an ``= r`` claim)."""
     bad = []
     for b in bounds:
         if b["status"] not in ("theorem", "derived"):
@@ -31,6 +30,44 @@ def _flag_contradictions(rank: int, bounds: list, complete: bool = True) -> list
     return bad
 
 
+class _EtaProgress:
+    """``progress(stage, done, total)`` on a rich bar with the time remaining."""
+
+    def __init__(self, bar, label: str):
+        self.bar, self.label = bar, label
+        self.task = bar.add_task(label, total=None)
+
+    def __call__(self, stage, done, total):
+        desc = f"{self.label}: {'evaluating' if stage == 'evaluate' else 'rank mod p'}"
+        self.bar.update(self.task, description=desc, completed=done, total=total or None)
+
+
+def _eta_bar(enabled: bool):
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                    TimeRemainingColumn(), transient=True, disable=not enabled,
+                    console=Console(stderr=True))
+
+
+def _limits(max_memory, max_seconds) -> dict:
+    from ..errors import SpecError
+
+    out = {}
+    if max_memory is not None:
+        if not max_memory > 0:
+            raise SpecError(f"--max-memory must be a positive number of GiB; got {max_memory}")
+        out["max_memory"] = max_memory * 2**30
+    if max_seconds is not None:
+        if not max_seconds > 0:
+            raise SpecError(f"--max-seconds must be a positive number; got {max_seconds}")
+        out["max_seconds"] = max_seconds
+    return out
+
+
 @cli.command("rank", context_settings=CONTEXT)
 @_spec_options
 @_partition_option
@@ -38,62 +75,101 @@ def _flag_contradictions(rank: int, bounds: list, complete: bool = True) -> list
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the weights, initial states and sampled inputs.")
 @click.option("--prime", type=int, default=None,
-              help="Prime modulus below 2^31  [default: 2147483647].")
+              help="Prime modulus below 2^31  [default: 2147483647]. Primes too small to "
+                   "certify anything are refused with the minimum.")
+@click.option("--output", "output", type=int, default=0, show_default=True,
+              help="Which output of a K > 1 circuit (0..K-1).")
+@click.option("--weights", "weights", type=click.Path(dir_okay=False), default=None,
+              help="Your own weights (.npz with W_H1..W_HL, W_I1..W_IL, W_O, optional "
+                   "h0_1..h0_L; G, W_O, h0 for --arch ttrnn), as tnrnn.save_params writes: "
+                   "the rank of that exact function (floats are exact dyadic rationals).")
 @click.option("--max-samples", type=int, default=None,
-              help="Most sampled halves per side (the search stops there and says the "
-                   "rank is only a lower bound)  [default: 4096].")
+              help="Most sampled halves per side (the search stops there and claims only "
+                   ">= r)  [default: 4096].")
+@click.option("--max-failure", type=float, default=None,
+              help="Claim '= r' only when the failure probability (Schwartz-Zippel bound, "
+                   "reached with independent repetitions) is at most this, or r equals a "
+                   "proven upper bound; else '>= r'  [default: 1e-6].")
+@click.option("--max-memory", type=float, default=None,
+              help="Refuse a sample matrix estimated above this many GiB  [default: 8].")
+@click.option("--max-seconds", type=float, default=None,
+              help="Refuse a sample matrix estimated above this many seconds  "
+                   "[default: 1800].")
 @click.option("--check", "check", type=click.Path(exists=True, dir_okay=False),
-              default=None, help="Re-run a certificate (JSON file) and confirm its rank; "
-                                 "the size options are then ignored.")
+              default=None, help="Re-run a certificate (JSON file) and confirm everything it "
+                                 "states; the size options are then ignored (give --weights "
+                                 "again if it was made with --weights).")
 @click.option("--save", type=click.Path(dir_okay=False), default=None,
-              help="Write the certificate to this JSON file.")
+              help="Write the certificate to this JSON file (checked before computing).")
 @click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Show a progress bar on stderr.")
+              help="Show a progress bar with the time remaining on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs, seed,
-             prime, max_samples, check, save, progress, as_json):
+             prime, output, weights, max_samples, max_failure, max_memory, max_seconds,
+             check, save, progress, as_json):
     """Certified separation rank, by exact arithmetic mod a prime.
 
-    Weights, initial states and inputs are drawn from GF(p); the rank of the
-    sample matrix Y[i,j] = y(a_i ++ b_j) mod p certifies that the generic rank
-    is at least that value (and equals it with high probability once the
-    samples outnumber it). The bounds are printed beside it, and any bound the
+    Weights (random, or yours with --weights), initial states and inputs are
+    mapped into GF(p); the rank r of the sample matrix Y[i,j] = y(a_i ++ b_j)
+    mod p proves rank >= r with certainty. The command prints '= r' only
+    when that is certain (r equals a proven upper bound) or its failure
+    probability (a Schwartz-Zippel bound) is at most --max-failure, and
+    '>= r' otherwise. The bounds are printed beside it, and any bound the
     rank contradicts is flagged.
 
     \b
-    Example:
+    Examples:
       tnrnn rank -L 2 -R 3 -M 3 -T 8
+      tnrnn rank -L 3 -R 3 -M 3 -T 6 --json
       tnrnn rank -L 2 -R 4 -M 4 -T 4 --inputs one-hot --save cert.json
       tnrnn rank --check cert.json
+      tnrnn rank -L 2 -R 4 -M 4 -T 8 --weights trained.npz --save mine.json
+      tnrnn rank --check mine.json --weights trained.npz
     """
+    from ..circuit import load_params
+    from ..errors import check_output_path
     from ..rank import check_certificate, separation_rank
 
+    if save:
+        check_output_path(save, option="--save")
+    limits = _limits(max_memory, max_seconds)
+    show = progress and not as_json
     if check:
         cert = _read_json(check)
-        with _progress_bar(progress and not as_json):
-            result = check_certificate(cert)
+        from ..rank import spec_from_dict
+
+        params = None
+        if weights:
+            params = load_params(weights, spec_from_dict(cert.get("spec")))
+        with _eta_bar(show):
+            result = check_certificate(cert, params=params, **limits)
         spec = result.spec
         payload = _bounds_payload(spec, result.partition, result.inputs)
     else:
         spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
-        kwargs = {"seed": seed}
+        params = load_params(weights, spec) if weights else None
+        kwargs = dict(limits, seed=seed, output=output, params=params)
         if prime is not None:
             kwargs["prime"] = prime
         if max_samples is not None:
             kwargs["max_samples"] = max_samples
+        if max_failure is not None:
+            kwargs["max_failure"] = max_failure
         # The bounds first: they validate the partition before the (longer) search.
         payload = _bounds_payload(spec, partition, inputs)
-        with _progress_bar(progress and not as_json) as bar:
-            cb = _RankProgress(bar, "certified rank") if (progress and not as_json) else None
+        with _eta_bar(show) as bar:
+            cb = _EtaProgress(bar, "certified rank") if show else None
             result = separation_rank(spec, partition, inputs=inputs, progress=cb, **kwargs)
-    payload["rank"] = result.rank
-    payload["complete"] = result.complete
+    info = result.to_dict()
+    for key in ("rank", "relation", "claim", "certainty", "certain", "failure_probability",
+                "max_failure", "complete", "output", "weights", "method", "prime", "seed",
+                "upper_bound", "rounds", "repetitions"):
+        payload[key] = info[key]
     payload["exact"] = True
-    payload["method"] = result.method
     payload["samples"] = list(result.samples)
     payload["timings"] = {k: round(v, 4) for k, v in result.timings.items()}
     payload["contradicted"] = _flag_contradictions(result.rank, payload["bounds"],
-                                                   result.complete)
+                                                   result.relation == "=")
     payload["certificate"] = result.certificate
     if check:
         payload["checked"] = True
@@ -112,9 +188,11 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
     con.print(f"  {verdict}; evaluation {result.timings.get('evaluate', 0):.2f} s, "
               f"rank routine {result.timings.get('rank', 0):.2f} s")
     if check:
-        con.print(f"  certificate {check}: re-ran to the same rank [green]OK[/]")
+        con.print(f"  certificate {check}: re-ran every sample matrix and re-derived every "
+                  "claim [green]OK[/]")
     if save:
-        con.print(f"  certificate written to {save} (re-run: tnrnn rank --check {save})")
+        con.print(f"  certificate written to {save} (re-run: tnrnn rank --check {save}"
+                  f"{' --weights ' + weights if weights else ''})")
 
 
 def _read_json(path):
