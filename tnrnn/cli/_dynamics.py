@@ -1,3 +1,621 @@
-"""tnrnn dynamics: Lyapunov spectra, fixed points, orbit diagrams, Lipschitz regions, loss slices."""
+"""tnrnn dynamics: Lyapunov spectra, fixed points, orbit diagrams, Lipschitz
+constants, region maps and loss slices of recurrent maps (tnrnn.dynamics)."""
 
 from __future__ import annotations
+
+import click
+
+from ._app import CONTEXT, _console, _console_err, _emit_json, cli
+
+
+def escape(text: str) -> str:
+    """Text shown through rich markup as it is."""
+    from rich.markup import escape as esc
+
+    return esc(text)
+from ..errors import SpecError, TooLargeError, check_output_path
+
+_FIG_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+@cli.group("dynamics", context_settings=CONTEXT)
+def dynamics():
+    """Dynamics of recurrent maps: exponents, attractors, Lipschitz regions.
+
+    Every command analyses a preset (--preset chaotic-lstm | tanh | logistic,
+    options with --param w=2.0) or a cell with weights (--cell lstm --weights
+    FILE.npz, or random weights from --hidden/--input-dim/--seed). Results
+    are float64; --json prints JSON; -o draws a figure (png, svg, pdf).
+
+    \b
+    Examples:
+      tnrnn dynamics lyapunov --preset chaotic-lstm
+      tnrnn dynamics fixed-points --preset tanh --param w=2
+      tnrnn dynamics orbit --preset tanh --scale 0.5:3:200 -o orbit.png
+      tnrnn dynamics lipschitz --cell tanh --hidden 16 --seed 1
+      tnrnn dynamics regions --hidden 32 --grid 40 -o regions.png
+      tnrnn dynamics slice --preset chaotic-lstm -o slice.png
+    """
+
+
+# ------------------------------------------------------------------ shared options
+def _system_options(func):
+    options = [
+        click.option("--preset", default=None,
+                     help="A preset map: chaotic-lstm, tanh (x -> tanh(w x + b)), logistic."),
+        click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                     help="Preset option, e.g. --param w=2.0 (repeatable)."),
+        click.option("--cell", default=None,
+                     help="A tnrnn cell kind (tanh, relu, lstm, gru, rac, mi-rnn, scornn, "
+                          "linear) with --weights or random weights."),
+        click.option("--weights", type=click.Path(dir_okay=False), default=None,
+                     help="Weights file (.npz from tnrnn's save_params, or one cell's arrays "
+                          "under tnrnn.cells' key names)."),
+        click.option("--hidden", type=int, default=8, show_default=True,
+                     help="Hidden width for random cell weights."),
+        click.option("--input-dim", type=int, default=1, show_default=True,
+                     help="Input width for random cell weights."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seed of random weights and random initial states."),
+        click.option("--input", "input_", default=None, metavar="U1,U2,...",
+                     help="Constant input of a cell (default zeros)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _out_options(func):
+    func = click.option("-o", "--output", "figure", type=click.Path(dir_okay=False),
+                        default=None, help="Draw a figure to this file (.png, .svg, .pdf).")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(func)
+
+
+def _parse_params(items) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise SpecError(f"--param must be NAME=VALUE; got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise SpecError(f"--param {k}: the value must be a number; got {v!r}") from None
+    return out
+
+
+def _floats(text, option) -> list[float]:
+    try:
+        return [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise SpecError(f"{option} must be numbers separated by commas; got {text!r}") from None
+
+
+def _range(text, option, *, count=True):
+    """'a:b:n' (or 'a:b' with count=False) -> (a, b, n)."""
+    parts = text.split(":")
+    try:
+        vals = [float(p) for p in parts]
+    except ValueError:
+        vals = []
+    want = 3 if count else 2
+    if len(vals) != want or (count and (vals[2] != int(vals[2]) or vals[2] < 1)):
+        form = "START:STOP:COUNT (COUNT an integer >= 1)" if count else "START:STOP"
+        raise SpecError(f"{option} must be {form}; got {text!r}")
+    return (vals[0], vals[1], int(vals[2])) if count else (vals[0], vals[1])
+
+
+def _system(preset, params, cell, weights, hidden, input_dim, seed):
+    from ..dynamics.systems import cell_system, preset_system
+
+    if (preset is None) == (cell is None):
+        raise SpecError("give exactly one of --preset NAME or --cell KIND")
+    if preset is not None:
+        if weights is not None:
+            raise SpecError("--weights goes with --cell, not with --preset")
+        return preset_system(preset, **_parse_params(params))
+    if params:
+        raise SpecError("--param goes with --preset; a cell takes --weights or random weights")
+    from ..cells import get_cell, init_cell
+
+    kind = get_cell(cell).name
+    if weights is not None:
+        p = _load_weights(weights)
+    else:
+        p = init_cell(kind, input_dim=input_dim, hidden=hidden, seed=seed)
+    return cell_system(kind, p)
+
+
+def _load_weights(path):
+    import numpy as np
+
+    from ..train import load_params
+
+    try:
+        p, _ = load_params(path)
+    except (OSError, ValueError) as exc:
+        raise SpecError(f"--weights: cannot read {path!r}: {exc}") from None
+    if not isinstance(p, dict):  # pragma: no cover - load_params returns dicts
+        raise SpecError(f"--weights: {path!r} holds no dict of weights")
+    return {k: (np.asarray(v) if not isinstance(v, (dict, list)) else v) for k, v in p.items()}
+
+
+def _const_input(system, input_):
+    if input_ is None:
+        return None
+    if system.input_dim is None:
+        raise SpecError(f"--input: the preset {system.name!r} takes no input")
+    u = _floats(input_, "--input")
+    if len(u) != system.input_dim:
+        raise SpecError(f"--input must have {system.input_dim} numbers; got {len(u)}")
+    return u
+
+
+def _check_fig(figure):
+    if figure is not None:
+        check_output_path(figure, option="-o/--output", suffixes=_FIG_SUFFIXES)
+
+
+def _pyplot():
+    from ..errors import MissingDependencyError
+
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover
+        raise MissingDependencyError("figures need matplotlib: pip install 'tnrnn[render]'") from exc
+    return plt
+
+
+def _save(fig, figure):
+    fig.tight_layout()
+    fig.savefig(figure, dpi=130)
+    click.echo(f"wrote {figure}", err=True)
+
+
+# ------------------------------------------------------------------ lyapunov
+@dynamics.command("lyapunov", context_settings=CONTEXT)
+@_system_options
+@click.option("--steps", type=int, default=10000, show_default=True, help="Steps averaged over.")
+@click.option("--burn", type=int, default=500, show_default=True, help="Steps discarded first.")
+@click.option("-k", "k", type=int, default=None, help="How many exponents (default all).")
+@click.option("--max-work", type=float, default=1e11, show_default=True,
+              help="Refuse runs above this many multiply-adds (steps x k x d^2).")
+@_out_options
+def lyapunov_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, steps, burn, k,
+                 max_work, as_json, figure):
+    """Lyapunov spectrum (QR method), nats per step, with standard errors.
+
+    \b
+    Examples:
+      tnrnn dynamics lyapunov --preset logistic --param r=4
+      tnrnn dynamics lyapunov --preset chaotic-lstm --steps 20000 -o conv.png
+      tnrnn dynamics lyapunov --cell gru --hidden 16 -k 3 --json
+    """
+    from ..dynamics import lyapunov_spectrum
+
+    _check_fig(figure)
+    sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
+    f = sysm.map(_const_input(sysm, input_))
+    d = sysm.dim
+    kk = d if k is None else k
+    work = (steps + burn) * (kk * d * d + 2 * d * kk * kk)
+    if work > max_work:
+        raise TooLargeError(f"about {work:.3g} multiply-adds for {steps + burn} steps, d = {d}, "
+                            f"k = {kk}: over --max-work {max_work:.3g}; raise --max-work or use "
+                            "fewer steps or a smaller k", estimate=work, limit=max_work)
+    res = lyapunov_spectrum(f, sysm.x0, steps=steps, burn=burn, k=k)
+    payload = {"system": sysm.description, "steps": res.steps, "burn": res.burn,
+               "exponents": res.exponents.tolist(), "stderr": res.stderr.tolist(),
+               "sum": float(res.exponents.sum())}
+    if as_json:
+        _emit_json(payload)
+    else:
+        from rich.table import Table
+
+        con = _console()
+        con.print(f"[bold]{escape(sysm.description)}[/]: {res.steps} steps after {res.burn} burn-in")
+        tab = Table(header_style="bold")
+        for col in ("i", "exponent (nats/step)", "stderr"):
+            tab.add_column(col, justify="right")
+        for i, (e, s) in enumerate(zip(res.exponents, res.stderr), 1):
+            tab.add_row(str(i), f"{e:+.6f}", f"{s:.1e}")
+        con.print(tab)
+        verdict = ("chaotic (largest > 0)" if res.max > 3 * res.stderr[0]
+                   else "not chaotic (largest <= 0 within error)")
+        con.print(f"largest {res.max:+.6f} +- {res.stderr[0]:.1e}: {verdict}")
+    if figure:
+        import numpy as np
+
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        x = res.steps / len(res.running) * np.arange(1, len(res.running) + 1)
+        ax.plot(x, res.running)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_xlabel("steps averaged")
+        ax.set_ylabel("running exponent (nats/step)")
+        ax.set_title(_wrap(sysm.description), fontsize=8)
+        _save(fig, figure)
+
+
+# ------------------------------------------------------------------ fixed points
+@dynamics.command("fixed-points", context_settings=CONTEXT)
+@_system_options
+@click.option("--starts", type=int, default=64, show_default=True, help="Random starts.")
+@click.option("--init-std", type=float, default=2.0, show_default=True,
+              help="Standard deviation of the random starts.")
+@click.option("--tol", type=float, default=1e-10, show_default=True,
+              help="Converged when ||f(x) - x|| <= tol.")
+@_out_options
+def fixed_points_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, starts,
+                     init_std, tol, as_json, figure):
+    """Fixed points (minimise ||f(x) - x||^2/2, then Newton) and their stability.
+
+    \b
+    Examples:
+      tnrnn dynamics fixed-points --preset tanh --param w=2
+      tnrnn dynamics fixed-points --cell tanh --hidden 4 --seed 3 --json
+    """
+    import numpy as np
+
+    from ..dynamics import fixed_points
+    from ..errors import check_positive_int
+
+    _check_fig(figure)
+    starts = check_positive_int("--starts", starts)
+    if not init_std > 0:
+        raise SpecError(f"--init-std must be > 0; got {init_std}")
+    sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
+    f = sysm.map(_const_input(sysm, input_))
+    X = np.asarray(sysm.x0).reshape(1, -1) + init_std * np.random.default_rng(seed).standard_normal(
+        (starts, sysm.dim))
+    fp = fixed_points(f, X, tol=tol)
+    pts = np.asarray(fp.points).reshape(len(fp.stability), -1)
+    rows = [{"point": pts[i].tolist(), "stability": fp.stability[i],
+             "spectral_radius": float(np.abs(fp.eigenvalues[i, 0])),
+             "eigenvalues": [[float(z.real), float(z.imag)] for z in fp.eigenvalues[i]],
+             "residual": float(fp.residuals[i]), "starts": int(fp.counts[i])}
+            for i in range(len(fp.stability))]
+    payload = {"system": sysm.description, "starts": starts, "failed": fp.n_failed,
+               "fixed_points": rows}
+    if as_json:
+        _emit_json(payload)
+    else:
+        from rich.table import Table
+
+        con = _console()
+        con.print(f"[bold]{escape(sysm.description)}[/]: {len(rows)} fixed point(s) from {starts} starts "
+                  f"({fp.n_failed} did not converge)")
+        tab = Table(header_style="bold")
+        for col in ("point", "stability", "max |eig|", "residual", "starts"):
+            tab.add_column(col)
+        for r in rows:
+            pt = ", ".join(f"{v:.6g}" for v in r["point"][:6]) + (" ..." if len(r["point"]) > 6
+                                                                    else "")
+            tab.add_row(f"[{pt}]", r["stability"], f"{r['spectral_radius']:.6g}",
+                        f"{r['residual']:.1e}", str(r["starts"]))
+        con.print(tab)
+    if figure:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(4.5, 4))
+        for r in rows:
+            ev = np.array(r["eigenvalues"])
+            ax.plot(ev[:, 0], ev[:, 1], "o", ms=4, label=f"{r['stability']} {r['point'][0]:.3g}")
+        t = np.linspace(0, 2 * np.pi, 200)
+        ax.plot(np.cos(t), np.sin(t), "k", lw=0.5)
+        ax.set_aspect("equal")
+        ax.set_xlabel("Re eig Df")
+        ax.set_ylabel("Im eig Df")
+        ax.legend(fontsize=6)
+        _save(fig, figure)
+
+
+# ------------------------------------------------------------------ orbit
+@dynamics.command("orbit", context_settings=CONTEXT)
+@_system_options
+@click.option("--scale", "scale", default="0.5:2:100", show_default=True, metavar="A:B:N",
+              help="The path theta(s) = s * theta for N values of s from A to B.")
+@click.option("--n-init", type=int, default=4, show_default=True,
+              help="Random initial states per s.")
+@click.option("--init-std", type=float, default=100.0, show_default=True,
+              help="Their standard deviation (the paper's 100).")
+@click.option("--steps", type=int, default=400, show_default=True, help="Steps kept.")
+@click.option("--burn", type=int, default=1200, show_default=True, help="Steps discarded first.")
+@_out_options
+def orbit_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, scale, n_init,
+              init_std, steps, burn, as_json, figure):
+    """Orbit diagram along theta(s) = s * theta: the steady states for each s.
+
+    Prints a summary per s (how many distinct values the first coordinate
+    takes: 1 a fixed point, 2 a period-2 orbit, many a cycle or chaos).
+
+    \b
+    Examples:
+      tnrnn dynamics orbit --preset tanh --param w=1 --scale -3:3:121 -o tanh_orbit.png
+      tnrnn dynamics orbit --preset chaotic-lstm --scale 0.5:2:200 -o lstm_orbit.png
+    """
+    import numpy as np
+
+    from ..dynamics import orbit_diagram
+    from ..dynamics.systems import scale_params
+
+    _check_fig(figure)
+    a, b, n = _range(scale, "--scale")
+    sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
+    u = _const_input(sysm, input_)
+    s = np.linspace(a, b, n)
+    driven = sysm.input_dim is not None
+    U = None if not driven else np.array([u if u is not None else np.zeros(sysm.input_dim)])
+    od = orbit_diagram(lambda si: sysm.family(scale_params(sysm.params, si)), s, u_values=U,
+                       n_init=n_init, init_std=init_std, steps=steps, burn=burn, dim=sysm.dim,
+                       seed=seed)
+    first = od[:, :, 0, :, 0]  # (n, n_init, steps)
+    r = np.round(first, 6)
+    period = [int(max(len(np.unique(r[i, j])) for j in range(r.shape[1]))) for i in range(n)]
+    attractors = [int(len({tuple(np.unique(r[i, j])) for j in range(r.shape[1])}))
+                  for i in range(n)]
+    payload = {"system": sysm.description, "s": s.tolist(), "values_per_run": period,
+               "distinct_attractors": attractors,
+               "min": first.min(axis=(1, 2)).tolist(), "max": first.max(axis=(1, 2)).tolist()}
+    if as_json:
+        _emit_json(payload)
+    else:
+        con = _console()
+        con.print(f"[bold]{escape(sysm.description)}[/]: orbit diagram, {n} values of s, {n_init} starts, "
+                  f"{steps} steps kept after {burn}")
+        for i in range(0, n, max(1, n // 20)):
+            kind = ("fixed point" if period[i] == 1 else "period 2" if period[i] == 2
+                    else f"{period[i]} values per run (a long cycle, chaos, or not settled)")
+            con.print(f"  s = {s[i]:+.4f}: x1 in [{payload['min'][i]:+.4f}, "
+                      f"{payload['max'][i]:+.4f}], {kind}; {attractors[i]} distinct attractor(s)")
+    if figure:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot(np.repeat(s, first.shape[1] * first.shape[2]), first.ravel(), ",k", alpha=0.5)
+        ax.set_xlabel("s (theta = s * theta0)")
+        ax.set_ylabel("first state coordinate")
+        ax.set_title(_wrap(sysm.description), fontsize=8)
+        _save(fig, figure)
+
+
+# ------------------------------------------------------------------ lipschitz
+@dynamics.command("lipschitz", context_settings=CONTEXT)
+@_system_options
+@click.option("--steps", type=int, default=2000, show_default=True,
+              help="Trajectory length for the empirical norms.")
+@click.option("--input-radius", type=float, default=1.0, show_default=True,
+              help="Bound inputs to ||u||_inf <= this where the bound depends on them.")
+@_out_options
+def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, steps,
+                  input_radius, as_json, figure):
+    """Lipschitz bound of a cell, empirical ||Df|| along a trajectory, region.
+
+    \b
+    Examples:
+      tnrnn dynamics lipschitz --cell tanh --hidden 16
+      tnrnn dynamics lipschitz --preset chaotic-lstm --json
+    """
+    import numpy as np
+
+    from ..dynamics import jacobian_norms, lipschitz_bound, region, simulate
+
+    _check_fig(figure)
+    sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
+    f = sysm.map(_const_input(sysm, input_))
+    bounds = []
+    if sysm.cell is not None:
+        layers = sysm.params["layers"] if "layers" in sysm.params else [sysm.params]
+        bounds = [lipschitz_bound(sysm.cell, lay, input_radius=input_radius)._asdict()
+                  for lay in layers]
+    rng = np.random.default_rng(seed)
+    x0 = np.asarray(sysm.x0, dtype=float).reshape(-1) + 0.1 * rng.standard_normal(sysm.dim)
+    traj = simulate(f, x0 if sysm.dim > 1 else x0[0], steps=steps)
+    norms = np.atleast_1d(jacobian_norms(f, np.asarray(traj).reshape(-1, sysm.dim)))
+    emp = float(norms.max())
+    payload = {"system": sysm.description, "bounds": bounds, "empirical_sup_norm": emp,
+               "empirical_mean_norm": float(norms.mean()), "steps": steps,
+               "region_empirical": region(emp),
+               "region_bound": region(bounds[0]["value"]) if len(bounds) == 1 else None}
+    if as_json:
+        _emit_json(payload)
+    else:
+        con = _console()
+        con.print(f"[bold]{escape(sysm.description)}[/]")
+        for i, bd in enumerate(bounds):
+            con.print(f"  layer {i}: bound L_x <= {bd['value']:.6g} ({region(bd['value'])}) over "
+                      f"{bd['domain']}{'; attained' if bd['attained'] else ''}")
+            con.print(f"    {bd['note']}")
+        if not bounds:
+            con.print("  no analytic bound for a preset map; empirical norms only")
+        con.print(f"  empirical max ||Df||_2 over {steps + 1} visited states: {emp:.6g} "
+                  f"({payload['region_empirical']}); mean {payload['empirical_mean_norm']:.6g}")
+    if figure:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(6, 3))
+        ax.plot(norms, lw=0.6)
+        for bd in bounds[:1]:
+            ax.axhline(bd["value"], color="r", ls="--", label="analytic bound")
+        ax.axhline(1.0, color="k", lw=0.5)
+        ax.set_xlabel("step")
+        ax.set_ylabel("||Df(x_k)||_2")
+        ax.set_yscale("log")
+        _save(fig, figure)
+
+
+# ------------------------------------------------------------------ regions
+@dynamics.command("regions", context_settings=CONTEXT)
+@click.option("--hidden", type=int, default=32, show_default=True, help="Width of the tanh RNN.")
+@click.option("--grid", type=int, default=40, show_default=True, help="Points per axis.")
+@click.option("--gain", "gain", default="0.2:3", show_default=True, metavar="A:B",
+              help="Recurrent gain g (||W_hh||_2 = g).")
+@click.option("--input-scale", "input_scale", default="0:3", show_default=True, metavar="A:B",
+              help="Input scale s (inputs N(0, 1) through W_ih with unit-norm rows).")
+@click.option("--steps", type=int, default=2000, show_default=True)
+@click.option("--burn", type=int, default=500, show_default=True)
+@click.option("--norms/--no-norms", default=False, show_default=True,
+              help="Also the empirical sup ||Df|| (every 50th state).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-work", type=float, default=1e12, show_default=True,
+              help="Refuse maps above this many multiply-adds.")
+@_out_options
+def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_work, as_json,
+                figure):
+    """Region map of a tanh RNN: largest exponent over gain x input scale.
+
+    x' = tanh(g W x + s U u), W with ||W||_2 = 1, u ~ N(0, 1) i.i.d. per
+    step; the Lipschitz bound is g.
+
+    \b
+    Examples:
+      tnrnn dynamics regions --grid 20 --steps 500
+      tnrnn dynamics regions --hidden 32 --grid 100 -o regions.png --json
+    """
+    import numpy as np
+
+    from ..dynamics.experiments import tanh_region_map
+    from ..errors import check_positive_int
+
+    _check_fig(figure)
+    grid = check_positive_int("--grid", grid)
+    g = _range(gain, "--gain", count=False)
+    s = _range(input_scale, "--input-scale", count=False)
+    with _bar() as bar:
+        task = bar.add_task("region map", total=grid * grid)
+        rm = tanh_region_map(hidden=hidden, gains=np.linspace(*g, grid),
+                             scales=np.linspace(*s, grid), steps=steps, burn=burn, seed=seed,
+                             norm_every=50 if norms else 0, max_work=max_work,
+                             progress=lambda d, t: bar.update(task, completed=d, total=t))
+    lam = rm.lyapunov
+    labels = rm.regions(by="lyapunov")
+    counts = {k: int(np.sum(labels == k)) for k in ("contracting", "boundary", "expanding")}
+    payload = {"hidden": hidden, "gain": rm.a.tolist(), "input_scale": rm.b.tolist(),
+               "steps": steps, "burn": burn, "seed": seed, "seconds": rm.seconds,
+               "lyapunov_max": lam.tolist(), "regions_by_lyapunov": counts}
+    if rm.sup_norm is not None:
+        payload["sup_norm"] = rm.sup_norm.tolist()
+    if as_json:
+        _emit_json(payload)
+    else:
+        con = _console()
+        con.print(f"[bold]tanh RNN, {hidden} units[/]: {grid} x {grid} grid, {steps} steps after "
+                  f"{burn}, {rm.seconds:.1f} s")
+        con.print(f"  largest exponent from {lam.min():+.3f} to {lam.max():+.3f}; "
+                  f"points with lambda_max > 0: {int(np.sum(lam > 0))} of {lam.size}")
+        con.print(f"  regions by exp(lambda_max) vs 1: {counts}")
+        for j in range(0, grid, max(1, grid // 5)):
+            pos = np.flatnonzero(lam[:, j] > 0)
+            edge = f"g > {rm.a[pos[0]]:.3f}" if pos.size else "none"
+            con.print(f"  input scale {rm.b[j]:.3f}: chaotic for {edge}")
+    if figure:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(5.5, 4.2))
+        _draw_region_panel(ax, rm.b, rm.a, lam, "largest Lyapunov exponent")
+        _save(fig, figure)
+
+
+def _draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour=None):
+    import numpy as np
+
+    vmax = np.nanmax(np.abs(Z - center))
+    m = ax.pcolormesh(x, y, Z, cmap=cmap, vmin=center - vmax, vmax=center + vmax, shading="auto")
+    ax.figure.colorbar(m, ax=ax)
+    ax.contour(x, y, Z if contour is None else contour, levels=[center if contour is None else 0.0],
+               colors="k", linewidths=1)
+    ax.set_xlabel("input scale s")
+    ax.set_ylabel("recurrent gain g")
+    ax.set_title(title, fontsize=9)
+
+
+def _bar():
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
+                    console=_console_err())
+
+
+# ------------------------------------------------------------------ slice
+@dynamics.command("slice", context_settings=CONTEXT)
+@_system_options
+@click.option("--scale", "scale", default="0.5:2:301", show_default=True, metavar="A:B:N",
+              help="The path theta(s) = s * theta (s = 1 is the system's weights).")
+@click.option("--horizon", type=int, default=200, show_default=True,
+              help="Simulated steps per loss evaluation.")
+@click.option("--loss-burn", type=int, default=100, show_default=True,
+              help="Leading steps left out of the loss.")
+@click.option("--lyap-steps", type=int, default=2000, show_default=True,
+              help="Steps for lambda_max at each s (0: skip).")
+@_out_options
+def slice_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, scale, horizon,
+              loss_burn, lyap_steps, as_json, figure):
+    """Loss along theta(s) = s * theta beside the largest exponent.
+
+    The loss is the paper's: the mean squared difference between the
+    trajectory at s * theta and at theta (s = 1), over steps loss-burn ..
+    horizon from the system's initial state (for a cell: its outputs h).
+
+    \b
+    Examples:
+      tnrnn dynamics slice --preset chaotic-lstm -o slice.png
+      tnrnn dynamics slice --preset tanh --param w=1.5 --scale 0:2:101 --json
+    """
+    from ..dynamics.experiments import scale_slice
+
+    _check_fig(figure)
+    a, b, n = _range(scale, "--scale")
+    if not 0 <= loss_burn < horizon:
+        raise SpecError(f"--loss-burn must be in [0, --horizon); got {loss_burn} with --horizon "
+                        f"{horizon}")
+    sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
+    res = scale_slice(sysm, a, b, n, horizon=horizon, burn=loss_burn, lyap_steps=lyap_steps,
+                      u=_const_input(sysm, input_))
+    if as_json:
+        _emit_json(res)
+    else:
+        import numpy as np
+
+        con = _console()
+        lam = np.array(res["lyapunov_max"]) if res["lyapunov_max"] else None
+        loss = np.array(res["loss"])
+        con.print(f"[bold]{escape(sysm.description)}[/]: loss along s * theta, s in [{a}, {b}] ({n} "
+                  f"points)")
+        con.print(f"  loss at s = 1: {res['loss_at_1']:.3g}; total variation "
+                  f"{res['total_variation']:.4g}")
+        if lam is not None:
+            pos = lam > 0
+            con.print(f"  lambda_max > 0 at {int(pos.sum())} of {n} points; mean |loss "
+                      f"increment| there {res['roughness_chaotic']:.4g}, elsewhere "
+                      f"{res['roughness_regular']:.4g}")
+    if figure:
+        plt = _pyplot()
+        _plot_slice(plt, res, figure)
+
+
+def _plot_slice(plt, res, figure):
+    import numpy as np
+
+    s = np.array(res["s"])
+    has_lam = bool(res["lyapunov_max"])
+    fig, axes = plt.subplots(2 if has_lam else 1, 1, figsize=(6, 5 if has_lam else 3),
+                             sharex=True, squeeze=False)
+    ax = axes[0, 0]
+    ax.plot(s, res["loss"], lw=0.7)
+    ax.set_ylabel("loss (MSE to s = 1)")
+    ax.set_title(_wrap(res["system"]), fontsize=8)
+    if has_lam:
+        ax2 = axes[1, 0]
+        lam = np.array(res["lyapunov_max"])
+        ax2.plot(s, lam, lw=0.7)
+        ax2.axhline(0, color="k", lw=0.5)
+        ax2.fill_between(s, lam.min(), lam.max(), where=lam > 0, color="r", alpha=0.1)
+        ax2.set_ylabel("lambda_max")
+    axes[-1, 0].set_xlabel("s (theta = s * theta0)")
+    _save(fig, figure)
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))

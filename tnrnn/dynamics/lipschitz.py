@@ -317,9 +317,12 @@ def cell_map(cell, params: dict):
     layers = params["layers"] if "layers" in params else [params]
 
     def f64(tree):
-        return jax.tree_util.tree_map(
-            lambda a: np.asarray(a, np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating)
-            else np.asarray(a), tree)
+        def conv(a):
+            if isinstance(a, jax.core.Tracer):  # inside vmap/jit over parameters
+                return a
+            a = np.asarray(a)
+            return a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a
+        return jax.tree_util.tree_map(conv, tree)
 
     layers = [f64(p) for p in layers]
     with x64():

@@ -1,0 +1,256 @@
+"""The experiments of Ribeiro et al. (AISTATS 2020), reduced to a small CPU.
+
+Each function computes data (plain dicts and arrays, JSON-able) from
+explicit seeds; ``tnrnn dynamics experiments`` writes them under a folder and
+``tnrnn dynamics figures`` draws them. Nothing here plots.
+
+1. :func:`chaotic_lstm_experiment`: the 2-unit chaotic LSTM's attractor,
+   ``lambda_max`` along ``theta(s) = s theta`` beside the paper's loss along
+   the same path, and the 2-D loss slice done right.
+2. :func:`tanh_region_map` / :func:`region_experiment`: a tanh RNN over
+   recurrent gain x input scale: ``lambda_max``, ``L_x`` (bound and
+   empirical) and the loss sharpness.
+3. Training (sine generator): :mod:`tnrnn.dynamics.training`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._core import flat_map, as_inputs, x64
+from .landscape import loss_slice, loss_slice_2d
+from .lyapunov import largest_lyapunov_core, lyapunov_spectrum
+from .presets import chaotic_lstm, lstm_map
+from .region_map import region_map
+from .simulate import simulate
+from .systems import System, scale_params
+
+__all__ = ["scale_slice", "chaotic_lstm_experiment", "tanh_rnn", "tanh_region_map",
+           "region_experiment"]
+
+
+def _observe(system: System):
+    """What the loss compares: h of an LSTM (first half of [h, c]), else the state."""
+    if system.cell == "lstm" and "layers" not in system.params:
+        H = system.dim // 2
+        return lambda x: x[:H]
+    return lambda x: x
+
+
+def _lyap_along(system: System, s, u, steps, burn):
+    """lambda_max at every s (vmapped), from the system's initial state."""
+    inp = as_inputs(None, None, None)
+    uu = None if system.input_dim is None else (
+        np.zeros(system.input_dim) if u is None else np.asarray(u, dtype=np.float64))
+
+    def one(si):
+        f = system.family(scale_params(system.params, si))
+        fx = f if system.input_dim is None else (lambda x: f(x, uu))
+        g = flat_map(fx, np.ndim(system.x0) == 0, False)
+        return largest_lyapunov_core(g, jnp.atleast_1d(jnp.asarray(system.x0, jnp.float64)),
+                                     None, burn, steps, inp)
+
+    with x64():
+        return np.asarray(jax.jit(jax.vmap(one))(jnp.asarray(s, jnp.float64)))
+
+
+def _trajectory_loss(system: System, u, horizon, burn):
+    """The paper's loss: ``theta -> mean ||obs x_k(theta) - obs x_k(theta_ref)||^2``
+    over steps ``burn .. horizon - 1`` from the system's initial state
+    (``x_k`` for ``k = 1 .. horizon``, as PyTorch's LSTM outputs)."""
+    obs = _observe(system)
+    uu = None if system.input_dim is None else (
+        np.zeros(system.input_dim) if u is None else np.asarray(u, dtype=np.float64))
+    x0 = np.atleast_1d(np.asarray(system.x0, dtype=np.float64))
+
+    def run(theta):
+        f = system.family(theta)
+        step = f if system.input_dim is None else (lambda x: f(x, uu))
+        scalar = np.ndim(system.x0) == 0
+
+        def body(x, _):
+            y = step(x[0]) if scalar else step(x)
+            y = jnp.reshape(y, x.shape)
+            return y, obs(y)
+
+        _, ys = jax.lax.scan(body, jnp.asarray(x0), None, length=horizon)
+        return ys[burn:]
+
+    with x64():
+        ref = np.asarray(jax.jit(run)(jax.tree_util.tree_map(
+            lambda a: jnp.asarray(a, jnp.float64), system.params)))
+
+    def loss(theta):
+        return jnp.mean((run(theta) - ref) ** 2)
+
+    return loss
+
+
+def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 200,
+                burn: int = 100, lyap_steps: int = 2000, lyap_burn: int = 500,
+                u=None) -> dict:
+    """The loss and ``lambda_max`` along ``theta(s) = s theta``, ``s`` in ``[a, b]``.
+
+    The loss is the paper's (``chaotic_lstm.py``): mean squared difference of
+    the outputs over steps ``burn .. horizon`` between ``s theta`` and
+    ``theta``; it is 0 at ``s = 1`` exactly (:func:`loss_slice` reproduces its
+    end points). ``roughness_*`` is the mean absolute loss increment between
+    neighbouring values of ``s``, where ``lambda_max > 0`` and elsewhere.
+    """
+    s = np.linspace(a, b, n)
+    s = np.union1d(s, [1.0]) if a <= 1.0 <= b else s
+    loss = _trajectory_loss(system, u, horizon, burn)
+    zero = jax.tree_util.tree_map(lambda x: np.zeros_like(np.asarray(x, np.float64)),
+                                  system.params)
+    vals = loss_slice(loss, zero, system.params, s)
+    lam = _lyap_along(system, s, u, lyap_steps, lyap_burn) if lyap_steps else None
+    dv = np.abs(np.diff(vals))
+    out = {"system": system.description, "s": s.tolist(), "loss": vals.tolist(),
+           "horizon": horizon, "burn": burn,
+           "loss_at_1": float(vals[np.argmin(np.abs(s - 1.0))]),
+           "total_variation": float(dv.sum()), "lyapunov_max": [],
+           "lyap_steps": lyap_steps, "lyap_burn": lyap_burn}
+    if lam is not None:
+        out["lyapunov_max"] = lam.tolist()
+        chaotic = (lam[1:] > 0) | (lam[:-1] > 0)
+        out["roughness_chaotic"] = float(dv[chaotic].mean()) if chaotic.any() else float("nan")
+        out["roughness_regular"] = float(dv[~chaotic].mean()) if (~chaotic).any() else float("nan")
+        out["fraction_chaotic"] = float(np.mean(lam > 0))
+    return out
+
+
+def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 100,
+                            lyap_steps: int = 5000, attractor_steps: int = 5000,
+                            grid_2d: int = 121, seed: int = 0) -> dict:
+    """Experiment 1: the chaotic 2-unit LSTM (Ribeiro et al. 2020, ``chaotic_lstm.py``).
+
+    * the attractor: ``h`` over ``attractor_steps`` steps after 100 (zero input);
+    * its Lyapunov spectrum (20,000 steps);
+    * ``lambda_max`` and the loss along ``s theta``, ``s`` in ``[0.5, 2]``;
+    * the loss on the plane through zero weights, the chaotic weights and
+      uniform(0, 1) random weights (``s1`` in ``[0, 2]``, ``s2`` in
+      ``[-0.5, 0.5]``), each point once.
+    """
+    from .systems import preset_system
+
+    t0 = time.perf_counter()
+    p = chaotic_lstm()
+    sysm = preset_system("chaotic-lstm")
+    traj = simulate(p.f, p.x0, steps=attractor_steps, burn=100)
+    spec = lyapunov_spectrum(p.f, p.x0, steps=20000, burn=500)
+    sl = scale_slice(sysm, 0.5, 2.0, n_s, horizon=horizon, burn=burn, lyap_steps=lyap_steps)
+    rng = np.random.default_rng(seed)
+    rand = {"W_hh": rng.uniform(0, 1, (8, 2)), "W_ih": rng.uniform(0, 1, (8, 1))}
+    zero = {"W_hh": np.zeros((8, 2)), "W_ih": np.zeros((8, 1))}
+    loss = _trajectory_loss(sysm, None, horizon, burn)
+    s1 = np.union1d(np.linspace(0, 2, grid_2d), [0.0, 1.0])
+    s2 = np.union1d(np.linspace(-0.5, 0.5, grid_2d), [0.0])
+    plane = loss_slice_2d(loss, zero, p.params, rand, s1, s2)
+    return {
+        "experiment": "chaotic-lstm",
+        "source": "Ribeiro, Tiels, Aguirre, Schon, AISTATS 2020; weights of their chaotic_lstm.py",
+        "attractor_h": traj[:, :2].tolist(),
+        "spectrum": spec.exponents.tolist(), "spectrum_stderr": spec.stderr.tolist(),
+        "spectrum_steps": spec.steps,
+        "slice": sl,
+        "plane": {"s1": s1.tolist(), "s2": s2.tolist(), "loss": plane.tolist(),
+                  "theta0": "zero weights", "theta1": "chaotic weights",
+                  "theta2": f"uniform(0, 1) weights, numpy default_rng({seed})"},
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def tanh_rnn(hidden: int, seed: int = 0):
+    """Random weights of the region-map RNN: ``W`` (H, H) Gaussian scaled to
+    ``||W||_2 = 1`` and ``U`` (H, 1) standard normal, from ``default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((hidden, hidden))
+    W /= np.linalg.norm(W, 2)
+    U = rng.standard_normal((hidden, 1))
+    return W, U
+
+
+def tanh_region_map(*, hidden: int = 32, gains, scales, steps: int = 2000, burn: int = 500,
+                    seed: int = 0, norm_every: int = 0, max_work: float = 1e12, progress=None,
+                    chunk: int = 500):
+    """``lambda_max`` (and optionally the sup ``||Df||``) of
+    ``x' = tanh(g W x + s U u)`` over ``gains x scales``, inputs ``u ~ N(0, 1)``
+    i.i.d. (``default_rng(seed + 1)``), from ``x0 = 0``. The Lipschitz bound is
+    ``g`` (``||W||_2 = 1``)."""
+    W, U = tanh_rnn(hidden, seed)
+    us = np.random.default_rng(seed + 1).standard_normal((burn + steps, 1))
+
+    def family(p):
+        Wj, Uj = jnp.asarray(W), jnp.asarray(U)
+        return lambda x, u: jnp.tanh(p[0] * (Wj @ x) + p[1] * (Uj @ u))
+
+    return region_map(family, lambda a, b: jnp.stack([a, b]), gains, scales, np.zeros(hidden),
+                      steps=steps, burn=burn, inputs=us, norm_every=norm_every,
+                      bound=lambda p: float(p[0]), progress=progress, max_work=max_work,
+                      chunk=chunk)
+
+
+def _recall_loss(W, U, us, T, delay, hidden):
+    """Delayed recall with a fixed readout: the loss whose sharpness the region
+    experiment maps, as a function of ``{"W_hh", "W_ih"}``."""
+    C = np.ones(hidden) / math.sqrt(hidden)
+    target = us[:T - delay, 0]
+
+    def loss(p):
+        def body(x, u):
+            x = jnp.tanh(p["W_hh"] @ x + p["W_ih"] @ u)
+            return x, jnp.dot(C, x)
+
+        _, ys = jax.lax.scan(body, jnp.zeros(hidden), jnp.asarray(us[:T]))
+        return jnp.mean((ys[delay:] - target) ** 2)
+
+    return loss
+
+
+def region_experiment(*, hidden: int = 32, grid: int = 60, steps: int = 2000, burn: int = 500,
+                      loss_grid: int = 25, loss_T: int = 100, delay: int = 5,
+                      hessian_iters: int = 20, gains=(0.2, 3.0), scales=(0.0, 3.0),
+                      seed: int = 0, progress=None) -> dict:
+    """Experiment 3: the region map of a tanh RNN.
+
+    On a ``grid x grid`` grid: ``lambda_max`` and the empirical sup
+    ``||Df||`` along the driven orbit (every 50th state), the bound ``g``. On
+    a coarser ``loss_grid x loss_grid`` grid: the sharpness (top Hessian
+    eigenvalue by power iteration, w.r.t. all of ``W_hh`` and ``W_ih``) and
+    the gradient norm of a delayed-recall loss (``y_k = C x_k`` should equal
+    ``u_{k - delay}``, ``C`` fixed at ``1/sqrt(H)``) over ``loss_T`` steps.
+    """
+    t0 = time.perf_counter()
+    g = np.linspace(*gains, grid)
+    s = np.linspace(*scales, grid)
+    rm = tanh_region_map(hidden=hidden, gains=g, scales=s, steps=steps, burn=burn, seed=seed,
+                         norm_every=50, progress=progress)
+    W, U = tanh_rnn(hidden, seed)
+    us = np.random.default_rng(seed + 1).standard_normal((burn + steps, 1))
+    loss = _recall_loss(W, U, us, loss_T, delay, hidden)
+    gl = np.linspace(*gains, loss_grid)
+    sl = np.linspace(*scales, loss_grid)
+    lm = region_map(lambda p: (lambda x: x), lambda a, b: {"W_hh": a * jnp.asarray(W),
+                                                           "W_ih": b * jnp.asarray(U)},
+                    gl, sl, np.zeros(1), steps=1, loss=loss, hessian_iters=hessian_iters,
+                    chunk=125)
+    lam_coarse = tanh_region_map(hidden=hidden, gains=gl, scales=sl, steps=steps, burn=burn,
+                                 seed=seed).lyapunov
+    return {
+        "experiment": "region-map",
+        "model": "x' = tanh(g W x + s U u), ||W||_2 = 1, u ~ N(0, 1) i.i.d., x0 = 0",
+        "hidden": hidden, "seed": seed, "steps": steps, "burn": burn,
+        "gain": g.tolist(), "input_scale": s.tolist(),
+        "lyapunov_max": rm.lyapunov.tolist(), "sup_norm": rm.sup_norm.tolist(),
+        "bound": rm.bound.tolist(), "map_seconds": rm.seconds,
+        "loss": {"task": f"delayed recall (delay {delay}), fixed readout 1/sqrt(H), T = {loss_T}",
+                 "gain": gl.tolist(), "input_scale": sl.tolist(),
+                 "sharpness": lm.sharpness.tolist(), "grad_norm": lm.grad_norm.tolist(),
+                 "lyapunov_max": lam_coarse.tolist(), "hessian_iters": hessian_iters},
+        "seconds": time.perf_counter() - t0,
+    }

@@ -1,0 +1,96 @@
+"""A system to analyse: a preset or a cell with weights, as one object that
+the command line and the experiments share.
+
+A :class:`System` holds a family ``params -> map`` and the parameters, so
+that paths through parameter space (``s * theta``) and checkpoints reuse the
+same code as a single map.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import jax
+import numpy as np
+
+from ..errors import SpecError
+from .lipschitz import cell_map
+from .presets import get_preset, lstm_map
+
+__all__ = ["System", "preset_system", "cell_system", "scale_params"]
+
+#: Parameter keys that a scaling of the weights leaves alone (initial states, signs).
+_FIXED_KEYS = ("h0", "D")
+
+
+class System(NamedTuple):
+    """``family(params) -> f``; ``f(x)`` if ``input_dim`` is None, else ``f(x, u)``."""
+
+    name: str
+    family: Callable
+    params: dict
+    x0: np.ndarray
+    input_dim: int | None
+    cell: str | None
+    description: str
+
+    def map(self, u=None, params=None) -> Callable:
+        """The map ``f(x)`` at ``params`` (default: the system's), with the
+        constant input ``u`` (default zeros) for driven systems."""
+        f = self.family(self.params if params is None else params)
+        if self.input_dim is None:
+            return f
+        uu = np.zeros(self.input_dim) if u is None else np.asarray(u, dtype=np.float64)
+        if uu.shape != (self.input_dim,):
+            raise SpecError(f"the input must have shape ({self.input_dim},); got {uu.shape}")
+        return lambda x: f(x, uu)
+
+    @property
+    def dim(self) -> int:
+        return int(np.asarray(self.x0).size)
+
+
+def scale_params(params, s):
+    """``s * params`` on every weight array (not on initial states ``h0`` or
+    scoRNN's signs ``D``); works under ``jax.vmap`` with a traced ``s``."""
+    def scale(path, a):
+        key = getattr(path[-1], "key", None) if path else None
+        return a if key in _FIXED_KEYS else s * a
+    return jax.tree_util.tree_map_with_path(scale, params)
+
+
+def preset_system(name: str, **options) -> System:
+    """A preset as a :class:`System` (``'chaotic-lstm'``, ``'tanh'``, ``'logistic'``).
+
+    Examples
+    --------
+    >>> from tnrnn.dynamics.systems import preset_system
+    >>> s = preset_system("tanh", w=2.0)
+    >>> s.dim, s.input_dim, float(s.map()(0.0))
+    (1, None, 0.0)
+    """
+    import jax.numpy as jnp
+
+    p = get_preset(name, **options)
+    if name == "chaotic-lstm":
+        return System(name, lambda q: lstm_map(q), p.params, p.x0, 1, "lstm", p.description)
+    if name == "tanh":
+        return System(name, lambda q: (lambda x: jnp.tanh(q["w"] * x + q["b"])), p.params,
+                      p.x0, None, None, p.description)
+    return System(name, lambda q: (lambda x: q["r"] * x * (1.0 - x)), p.params, p.x0, None,
+                  None, p.description)
+
+
+def cell_system(kind: str, params: dict) -> System:
+    """A tnrnn.cells cell (or stack) with its weights as a :class:`System`."""
+    f0, x0 = cell_map(kind, params)
+    layers = params["layers"] if "layers" in params else [params]
+    first = layers[0]
+    key = {"rac": "W_I", "mi-rnn": "W_I", "scornn": "U", "linear": "B"}.get(kind, "W_ih")
+    if key not in first:
+        raise SpecError(f"{kind} weights need {key!r} (the input weights); got keys "
+                        f"{sorted(first)}")
+    input_dim = int(np.shape(first[key])[1])
+    sub = {k: v for k, v in params.items() if k != "readout"}
+    return System(f"{kind} cell", lambda q: cell_map(kind, q)[0], sub, x0, input_dim, kind,
+                  f"{kind} cell, {len(layers)} layer(s), state dimension {x0.size}")
