@@ -70,7 +70,7 @@ __all__ = ["RankResult", "separation_rank", "INPUT_KINDS", "H0_KINDS", "CERTAINT
            "INITIAL_SAMPLES", "sample_cap", "sample_schedule", "modp_params",
            "draw_halves", "certified_sample_rank", "check_rank_arguments",
            "first_sample_size", "next_sample_size", "one_hot_sizes", "estimate_round",
-           "check_round", "plan_guarantee", "previous_prime", "next_prime",
+           "check_round", "check_search", "plan_guarantee", "previous_prime", "next_prime",
            "repetition_seed"]
 
 INPUT_KINDS = ("continuous", "one-hot")
@@ -539,6 +539,39 @@ def check_round(spec, partition, n_a, n_b, max_memory, max_seconds, known=None) 
     return est
 
 
+def check_search(spec, partition, schedule, max_memory, max_seconds) -> dict:
+    """Refuse a whole search up front when its worst case (every round of
+    ``schedule``, a list of ``(n_A, n_B)``, plus one repetition at the
+    largest size) is estimated above ``max_seconds``, or its largest matrix
+    above ``max_memory``; return ``{"bytes", "seconds"}`` otherwise.
+
+    >>> from tnrnn.partition import start_end
+    >>> check_search(RAC(3, 3, 3, 10), start_end(10),
+    ...              [(n, n) for n in sample_schedule(8568, 10**9)], 8 * 2**30, 5)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.TooLargeError: the rank search may take up to about 270 s (estimate on a 2-core machine: 8 rounds up to a 8,568 x 8,568 sample matrix, and one repetition); the limit is max_seconds=5 (raise it with --max-seconds / max_seconds=, or lower --max-samples)
+    """
+    ests = [estimate_round(spec, partition, a, b) for a, b in schedule]
+    worst = {"bytes": max(e["bytes"] for e in ests),
+             "seconds": sum(e["seconds"] for e in ests) + ests[-1]["seconds"]}
+    n_a, n_b = schedule[-1]
+    if worst["bytes"] > max_memory:
+        raise TooLargeError(
+            f"the rank search may need a {n_a:,} x {n_b:,} sample matrix, about "
+            f"{_gib(worst['bytes'])} of memory (estimate); the limit is max_memory="
+            f"{_gib(max_memory)} (raise it with --max-memory GIB / max_memory=bytes, or "
+            "lower --max-samples)", estimate=worst["bytes"], limit=max_memory)
+    if worst["seconds"] > max_seconds:
+        raise TooLargeError(
+            f"the rank search may take up to about {worst['seconds']:,.0f} s (estimate on "
+            f"a 2-core machine: {len(schedule)} round{'s' if len(schedule) > 1 else ''} up "
+            f"to a {n_a:,} x {n_b:,} sample matrix, and one repetition); the limit is "
+            f"max_seconds={max_seconds:,.0f} (raise it with --max-seconds / max_seconds=, "
+            "or lower --max-samples)", estimate=worst["seconds"], limit=max_seconds)
+    return worst
+
+
 # ------------------------------------------------------------------ the core
 class _GrowingSamples:
     """The sample matrix of one search, grown in place: only the new rows and
@@ -833,6 +866,7 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         schedule = [(M ** len(part.A), M ** len(part.B))]
     else:
         schedule = [(n, n) for n in plan["schedule"]]
+    check_search(spec, part, schedule, max_memory, max_seconds)
     samples = _GrowingSamples(spec, part, inputs, prime, seed, output,
                               _weights_for(spec, params, prime, seed, h0), report)
     t_eval = t_rank = 0.0
