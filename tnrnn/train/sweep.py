@@ -1,0 +1,188 @@
+"""Sweeps: one run per combination, one folder per run, and their tables.
+
+A sweep is a list of run configs (:func:`sweep_configs`); :func:`run_sweep`
+runs them one after another (or through any ``executor.map``-like callable),
+skipping finished ones (their folder holds ``result.json``), so an interrupted
+sweep keeps its finished runs and resumes the unfinished one from its
+checkpoint. :func:`collect` reads a sweep folder back; :func:`summarize`
+groups the runs by task, cell, depth and size (mean and spread over seeds)
+and :func:`largest_solved` gives the largest size solved per depth.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import SpecError
+from .run import resolve_config, run
+
+__all__ = ["sweep_configs", "run_sweep", "collect", "summarize", "largest_solved",
+           "primary_metric", "SOLVED_THRESHOLD"]
+
+#: Accuracy at or above which a size counts as solved.
+SOLVED_THRESHOLD = 0.9
+
+
+def primary_metric(task: str) -> str:
+    """The accuracy a sweep reports: ``data_accuracy`` for copying (blank
+    steps are trivial), ``accuracy`` otherwise.
+
+    Examples
+    --------
+    >>> primary_metric("copying"), primary_metric("ses")
+    ('data_accuracy', 'accuracy')
+    """
+    return "data_accuracy" if task == "copying" else "accuracy"
+
+
+def sweep_configs(*, task: str, cells: Iterable[str], depths: Iterable[int],
+                  sizes: Iterable[int | None], seeds: Iterable[int], out,
+                  budget: int | None = None, hidden: int | None = None, **common) -> list:
+    """Resolved configs for every (size, seed, cell, depth), each with its folder.
+
+    ``out`` is the sweep folder; each run writes ``out/<run_name>``. The
+    order runs the small sizes first, all depths of one seed together, so a
+    partial sweep already compares depths.
+
+    Examples
+    --------
+    >>> cs = sweep_configs(task="ses", cells=["gru"], depths=[1, 2], sizes=[20], seeds=[0],
+    ...                    out="/tmp/sw", budget=2000, steps=10,
+    ...                    task_options={"block": 5, "alphabet": 8})
+    >>> [c["name"] for c in cs]
+    ['ses-T20-gru-L1-H20-s0', 'ses-T20-gru-L2-H13-s0']
+    """
+    out = Path(out)
+    configs = []
+    for size, seed, cell, depth in itertools.product(list(sizes), list(seeds), list(cells),
+                                                     list(depths)):
+        c = resolve_config({"task": task, "size": size, "cell": cell, "depth": depth,
+                            "seed": seed, "budget": budget, "hidden": hidden, **common})
+        c["out"] = str(out / c["name"])
+        configs.append(c)
+    names = [c["name"] for c in configs]
+    if len(set(names)) != len(names):
+        raise SpecError("two runs of the sweep share a folder name; give distinct sizes, "
+                        "seeds, cells and depths")
+    return configs
+
+
+def _is_done(config: dict) -> bool:
+    return config.get("out") is not None and (Path(config["out"]) / "result.json").exists()
+
+
+def run_sweep(configs: list, *, mapper: Callable | None = None,
+              on_result: Callable | None = None, skip_finished: bool = True) -> list:
+    """Run every config (skipping finished ones); return their results in order.
+
+    ``mapper(run, configs)`` may run them elsewhere (e.g. a process pool's or
+    a Dask client's ``map``); by default they run here, one after another.
+    ``on_result(config, result, finished_before)`` is called as each arrives.
+    """
+    todo = [c for c in configs if not (skip_finished and _is_done(c))]
+    done_before = {c["name"] for c in configs if c not in todo}
+    results: dict = {}
+    for c in configs:
+        if c["name"] in done_before:
+            results[c["name"]] = json.loads((Path(c["out"]) / "result.json").read_text())
+            if on_result is not None:
+                on_result(c, results[c["name"]], True)
+    if mapper is None:
+        for c in todo:
+            results[c["name"]] = run(c)
+            if on_result is not None:
+                on_result(c, results[c["name"]], False)
+    else:
+        for c, r in zip(todo, mapper(run, todo)):
+            results[c["name"]] = r
+            if on_result is not None:
+                on_result(c, r, False)
+    return [results[c["name"]] for c in configs]
+
+
+def collect(folder) -> list:
+    """Every finished run (``*/result.json``) under a sweep folder, sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SpecError(f"{str(folder)!r} is not a folder of training runs")
+    rows = []
+    for f in sorted(folder.glob("*/result.json")):
+        r = json.loads(f.read_text())
+        r["run"] = f.parent.name
+        rows.append(r)
+    return rows
+
+
+def _mean_sd(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None, None
+    m = sum(xs) / len(xs)
+    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0
+    return m, sd
+
+
+def summarize(results: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
+    """One row per (task, cell, depth, size): mean, sample sd, min and max of the
+    primary test accuracy over seeds, seeds solved, widths and parameter counts.
+
+    Examples
+    --------
+    >>> r = lambda d, s, a: {"config": {"task": "ses", "cell": "gru", "depth": d, "size": 20,
+    ...     "seed": s, "hidden": 8, "params": 100}, "test": {"accuracy": a, "loss": 0.5},
+    ...     "task": {"length": 20, "baseline": {"chance_accuracy": 1 / 3}}}
+    >>> row = summarize([r(1, 0, 0.5), r(1, 1, 0.7)])[0]
+    >>> row["depth"], round(row["mean"], 3), round(row["sd"], 4), row["seeds"]
+    (1, 0.6, 0.1414, 2)
+    """
+    groups: dict = {}
+    for r in results:
+        c = r["config"]
+        key = (c["task"], c["cell"], c["depth"], c["size"])
+        groups.setdefault(key, []).append(r)
+    rows = []
+    for (task, cell, depth, size), rs in sorted(groups.items(),
+                                                key=lambda kv: tuple(str(x) for x in kv[0])):
+        metric = primary_metric(task)
+        accs = [r["test"].get(metric) for r in rs]
+        mean, sd = _mean_sd(accs)
+        rows.append({
+            "task": task, "cell": cell, "depth": depth, "size": size,
+            "length": rs[0]["task"]["length"], "metric": metric,
+            "mean": mean, "sd": sd, "min": min(accs), "max": max(accs),
+            "seeds": len(rs), "solved_seeds": sum(a >= threshold for a in accs),
+            "hidden": sorted({r["config"]["hidden"] for r in rs}),
+            "params": sorted({r["config"]["params"] for r in rs}),
+            "test_loss": _mean_sd([r["test"].get("loss") for r in rs])[0],
+            "chance": rs[0]["task"]["baseline"].get(
+                "chance_data_accuracy" if task == "copying" else "chance_accuracy"),
+            "memoryless_loss": rs[0]["task"]["baseline"].get("memoryless_loss"),
+        })
+    return sorted(rows, key=lambda r: (r["task"], r["cell"], r["depth"], r["size"] or 0))
+
+
+def largest_solved(rows: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
+    """Per (task, cell, depth): the largest size whose mean accuracy is at
+    least ``threshold`` (None if none), and the sizes tried.
+
+    Examples
+    --------
+    >>> rows = [{"task": "ses", "cell": "gru", "depth": 1, "size": s, "mean": a}
+    ...         for s, a in [(20, 0.95), (40, 0.92), (80, 0.5)]]
+    >>> largest_solved(rows)[0]["largest_solved"]
+    40
+    """
+    out: dict = {}
+    for r in rows:
+        key = (r["task"], r["cell"], r["depth"])
+        e = out.setdefault(key, {"task": key[0], "cell": key[1], "depth": key[2],
+                                 "largest_solved": None, "sizes": []})
+        e["sizes"].append(r["size"])
+        if r["mean"] is not None and r["mean"] >= threshold and r["size"] is not None:
+            if e["largest_solved"] is None or r["size"] > e["largest_solved"]:
+                e["largest_solved"] = r["size"]
+    return list(out.values())
