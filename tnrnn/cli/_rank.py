@@ -42,7 +42,25 @@ class _EtaProgress:
         self.bar.update(self.task, description=desc, completed=done, total=total or None)
 
 
+class _NoBar:
+    """What :func:`_eta_bar` returns when disabled (rich is not even imported)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def add_task(self, *args, **kwargs):
+        return 0
+
+    def update(self, *args, **kwargs):
+        pass
+
+
 def _eta_bar(enabled: bool):
+    if not enabled:
+        return _NoBar()
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
                                TextColumn, TimeElapsedColumn, TimeRemainingColumn)
