@@ -55,6 +55,9 @@ class Cell:
         ``count(input_dim, hidden) -> int``, the exact number of trained scalars.
     options : tuple of str
         Keyword options that ``init`` accepts.
+    description : str
+    layered : bool
+        ``init`` takes ``layer`` (0-based position in a stack).
     """
 
     name: str
@@ -67,6 +70,7 @@ class Cell:
     count: Callable
     options: tuple = ()
     description: str = ""
+    layered: bool = False
 
     def step(self, params: dict, state, x):
         """One time step: ``recur(params, state, project(params, x))``."""
@@ -104,18 +108,25 @@ def _no_options(name, options, allowed):
 # ---------------------------------------------------------------- RAC and MI-RNN
 
 
-def _rac_init(rng, input_dim, hidden, dtype, *, sigma=0.1, **options):
-    """Near-identity start: ``W_H = I + sigma N/sqrt(H)``, ``W_I = 1 + sigma N``.
+def _rac_init(rng, input_dim, hidden, dtype, *, sigma=0.1, layer=0, **options):
+    """Near-identity start: ``W_H = I + sigma N/sqrt(H)``; on the first layer
+    ``W_I = 1 + sigma N`` (one-hot inputs give ``W_I x`` close to 1), above it
+    ``W_I = I + sigma N/sqrt(H)`` (the state below passes through).
 
-    With one-hot inputs ``W_I x`` is then close to 1 and ``W_H h`` close to
-    ``h``, so the state stays O(1) over long sequences; any other scale makes
-    a product of T factors explode or vanish.
+    ``W_H h`` is then close to ``h`` and every factor close to 1, so the
+    state stays O(1) over long sequences; other scales make a product of
+    many factors explode or vanish. ``layer`` (0-based) is set by
+    :func:`~tnrnn.cells.stack`.
     """
     _no_options("rac", options, ())
     H, I = hidden, input_dim
+    if layer > 0 and I == H:
+        W_I = np.eye(H) + sigma * rng.standard_normal((H, I)) / np.sqrt(H)
+    else:
+        W_I = 1.0 + sigma * rng.standard_normal((H, I))
     return {
         "W_H": (np.eye(H) + sigma * rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype),
-        "W_I": (1.0 + sigma * rng.standard_normal((H, I))).astype(dtype),
+        "W_I": W_I.astype(dtype),
         "h0": np.ones(H, dtype=dtype),
     }
 
@@ -317,10 +328,11 @@ def _scornn_recur(params, h, u):
 # ---------------------------------------------------------------- registry
 
 
-def _mk(name, init, project, recur, state, output, frozen, count, options, description):
+def _mk(name, init, project, recur, state, output, frozen, count, options, description,
+        layered=False):
     return Cell(name=name, init=init, project=project, recur=recur, initial_state=state,
                 output=output, frozen=frozen, count=count, options=options,
-                description=description)
+                description=description, layered=layered)
 
 
 def _elman_state(params, batch):
@@ -330,7 +342,7 @@ def _elman_state(params, batch):
 CELLS: dict[str, Cell] = {
     "rac": _mk("rac", _rac_init, _rac_project, _rac_recur, _h0_state, _identity, ("h0",),
                lambda I, H: H * H + H * I, ("sigma",),
-               "Recurrent Arithmetic Circuit: h = (W_H h) * (W_I x)"),
+               "Recurrent Arithmetic Circuit: h = (W_H h) * (W_I x)", layered=True),
     "mi-rnn": _mk("mi-rnn", _mi_init, _rac_project, _mi_recur, _h0_state, _identity, ("h0",),
                   lambda I, H: H * H + H * I + H, ("bias",),
                   "multiplicative integration: h = tanh((W_H h) * (W_I x) + b)"),

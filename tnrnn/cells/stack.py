@@ -138,7 +138,8 @@ def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
     dtype = _check_dtype(dtype)
     rng = np.random.default_rng(seed)
     options = dict(options or {})
-    layers = [cell.init(rng, input_dim if l == 0 else hidden, hidden, dtype, **options)
+    layers = [cell.init(rng, input_dim if l == 0 else hidden, hidden, dtype, **options,
+                        **({"layer": l} if cell.layered else {}))
               for l in range(depth)]
     if cell.name == "rac":
         readout = {"W_O": (rng.standard_normal((outputs, hidden)) / np.sqrt(hidden)).astype(dtype)}

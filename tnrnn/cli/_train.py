@@ -31,6 +31,21 @@ def _str_list(text: str) -> list:
     return [v.strip() for v in str(text).split(",") if v.strip()]
 
 
+def _parse_options(pairs) -> dict:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SpecError(f"--cell-option must be NAME=VALUE; got {pair!r}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise SpecError(f"--cell-option {name}: the value must be a number; "
+                            f"got {value!r}") from None
+        out[name.strip()] = int(number) if number.is_integer() and "." not in value else number
+    return out
+
+
 def _memory_estimate(cfg: dict, task) -> int:
     """Bytes of activations kept for the backward pass, an upper estimate:
     batch x T x depth x (gate width + state) x 3 floats (forward values, gate
@@ -75,6 +90,9 @@ def _memory_estimate(cfg: dict, task) -> int:
 @click.option("--classes", type=int, default=None, help="ses: number of classes [default: 3].")
 @click.option("--word-length", type=int, default=None,
               help="copying: word length M [default: 30].")
+@click.option("--cell-option", "cell_option", multiple=True, metavar="NAME=VALUE",
+              help="Cell option, e.g. --cell-option sigma=0.01 for a RAC's initial spread "
+                   "(repeatable; values are numbers).")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32",
               show_default=True)
 @click.option("--max-memory-gb", type=float, default=8.0, show_default=True,
@@ -87,7 +105,7 @@ def _memory_estimate(cfg: dict, task) -> int:
 @click.pass_context
 def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_every, batch, lr,
           optimizer, patience, val_size, test_size, block, alphabet, classes, word_length,
-          dtype, max_memory_gb, out, as_json, progress):
+          cell_option, dtype, max_memory_gb, out, as_json, progress):
     """Train stacks of recurrent cells on memory tasks: a sweep, one run per combination.
 
     Every combination of cell, depth, size and seed is one run in its own
@@ -137,12 +155,14 @@ def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_ev
     from ..tasks import make_task
     from ..train import run_sweep, summarize, sweep_configs
 
+    cell_options = _parse_options(cell_option)
+
     configs = sweep_configs(task=task, cells=_str_list(cells), depths=_int_list("--depth", depths),
                             sizes=size_list, seeds=_int_list("--seeds", seeds), out=out,
                             budget=budget, hidden=hidden, steps=steps, eval_every=eval_every,
                             batch=batch, lr=lr, optimizer=optimizer, patience=patience,
                             val_size=val_size, test_size=test_size, dtype=dtype,
-                            task_options=task_options)
+                            task_options=task_options, cell_options=cell_options)
     for c in configs:  # refuse before any run starts
         t = make_task(c["task"], c["size"], **c["task_options"])
         need = _memory_estimate(c, t)

@@ -27,6 +27,8 @@ from .memory import (copying_baseline, copying_memory, copying_metrics, copying_
                      ses_input_dim, ses_label, start_end_similarity)
 from .pmnist import PERMUTATION_SEED, load_mnist, pmnist_permutation, pmnist_split
 from .registry import TASKS, Task, derive_seed, make_task, task_names
+from .demand import (copying_demand, krawtchouk, ses_demand, ses_label_matrix,
+                     ses_rank_closed_form)
 
 __all__ = [
     "start_end_similarity",
@@ -45,4 +47,9 @@ __all__ = [
     "task_names",
     "make_task",
     "derive_seed",
+    "ses_demand",
+    "ses_label_matrix",
+    "ses_rank_closed_form",
+    "krawtchouk",
+    "copying_demand",
 ]

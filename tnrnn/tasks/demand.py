@@ -1,0 +1,191 @@
+"""Demand: the Start-End separation rank of the tasks' own label functions.
+
+A network can only fit a task whose target it can express; the Start-End
+rank of the target, matricized on the one-hot grid (rows: first halves,
+columns: second halves), is what the task *demands*. These functions build
+the matrices and take their exact rank mod a prime with
+:func:`tnrnn.rank.rank_modp` (a rank mod ``p`` is a certified lower bound on
+the rational rank); for Start-End Similarity with ``m = T/2`` the rank also
+has a closed form (:func:`ses_rank_closed_form`), exact over the rationals.
+
+Conventions. SES with ``m = T/2`` has no pad and no offset: every sequence
+over the alphabet is an input, and the label is ``g(a) = round(C a / m)``
+with ``a`` the number of agreeing positions of the two halves. With ``m <
+T/2`` only sequences with a pad outside two aligned blocks occur; the label
+matrix on them is block-diagonal over the ``T/2 - m + 1`` offsets (pairs
+with different offsets never occur), each block the ``m = T/2`` matrix:
+any completion has at least that block's rank, the zero-filled matrix
+exactly ``T/2 - m + 1`` times it. Copying: each target symbol is a function
+of the first half only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ..errors import SpecError, TooLargeError, check_positive_int
+from .memory import ses_label
+
+__all__ = ["ses_label_matrix", "ses_demand", "ses_rank_closed_form", "krawtchouk",
+           "copying_demand", "MAX_HALVES"]
+
+#: Largest number of halves per side built by default (a MAX_HALVES^2 matrix).
+MAX_HALVES = 4096
+
+
+def _halves(alphabet: int, m: int, limit: int) -> np.ndarray:
+    count = alphabet ** m
+    if count > limit:
+        raise TooLargeError(f"alphabet**(T/2) = {alphabet}**{m} = {count} halves per side is "
+                            f"above max_halves={limit}; lower the alphabet or T, or raise "
+                            "max_halves", estimate=count, limit=limit)
+    return np.array(list(itertools.product(range(alphabet), repeat=m)), dtype=np.int64)
+
+
+def ses_label_matrix(*, length: int, alphabet: int, classes: int = 3,
+                     target: str = "label", max_halves: int = MAX_HALVES) -> np.ndarray:
+    """The SES target with ``m = T/2`` on the one-hot grid, as an integer matrix.
+
+    Rows and columns are the ``alphabet**(T/2)`` halves in lexicographic
+    order. ``target="label"``: the label ``round(C a / m)``; ``target=c``
+    (an int): the indicator of class ``c``.
+
+    Examples
+    --------
+    >>> ses_label_matrix(length=2, alphabet=2)   # m = 1, C = 2: label 2 iff equal
+    array([[2, 0],
+           [0, 2]])
+    """
+    length = check_positive_int("length", length, minimum=2)
+    if length % 2:
+        raise SpecError(f"length must be even; got {length}")
+    alphabet = check_positive_int("alphabet", alphabet, minimum=2)
+    classes = check_positive_int("classes", classes, minimum=2)
+    m = length // 2
+    H = _halves(alphabet, m, check_positive_int("max_halves", max_halves))
+    agree = (H[:, None, :] == H[None, :, :]).sum(axis=-1)
+    label = ses_label(agree, block=m, classes=classes)
+    if target == "label":
+        return label
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool) \
+            and 0 <= target < classes:
+        return (label == target).astype(np.int64)
+    raise SpecError(f"target must be 'label' or a class in 0..{classes - 1}; got {target!r}")
+
+
+def krawtchouk(k: int, x: int, *, n: int, q: int) -> int:
+    """The Krawtchouk polynomial ``K_k(x) = sum_j (-1)^j (q-1)^(k-j) C(x, j) C(n-x, k-j)``.
+
+    Examples
+    --------
+    >>> [krawtchouk(1, x, n=3, q=2) for x in range(4)]
+    [3, 1, -1, -3]
+    """
+    return sum((-1) ** j * (q - 1) ** (k - j) * math.comb(x, j) * math.comb(n - x, k - j)
+               for j in range(k + 1))
+
+
+def ses_rank_closed_form(*, length: int, alphabet: int, classes: int = 3,
+                         target="label") -> int:
+    """Exact rational rank of :func:`ses_label_matrix`, by the Hamming scheme.
+
+    Notes
+    -----
+    **[derived]** The matrix ``A[a, b] = f(d(a, b))`` (``d`` the Hamming
+    distance between halves of length ``m`` over ``q`` symbols) lies in the
+    Bose-Mesner algebra of the Hamming scheme ``H(m, q)``: its eigenvalues
+    are ``lambda_j = sum_d f(d) K_d(j)`` with multiplicity
+    ``C(m, j) (q - 1)^j`` (``K_d`` the Krawtchouk polynomials; the
+    characters of ``Z_q^m`` diagonalise every such matrix). Its rank is the
+    sum of the multiplicities of the non-zero ``lambda_j``, computed here in
+    integers, so exactly.
+
+    Examples
+    --------
+    >>> ses_rank_closed_form(length=2, alphabet=2)
+    2
+    >>> ses_rank_closed_form(length=8, alphabet=2), ses_rank_closed_form(length=12, alphabet=3)
+    (6, 505)
+    """
+    m, q = length // 2, alphabet
+    values = [int(v) for v in ses_label(np.arange(m + 1), block=m, classes=classes)]
+    if target != "label":
+        values = [int(v == target) for v in values]
+    f = [values[m - d] for d in range(m + 1)]  # as a function of the distance d = m - agree
+    rank = 0
+    for j in range(m + 1):
+        lam = sum(f[d] * krawtchouk(d, j, n=m, q=q) for d in range(m + 1))
+        if lam != 0:
+            rank += math.comb(m, j) * (q - 1) ** j
+    return rank
+
+
+def ses_demand(*, length: int, alphabet: int, block: int | None = None, classes: int = 3,
+               prime: int = 2_147_483_647, max_halves: int = MAX_HALVES) -> dict:
+    """Ranks mod ``prime`` of the SES label and class indicators, with the closed forms.
+
+    ``block=None`` means ``m = T/2``. For ``m < T/2`` the ranks of one offset's
+    block are returned (with ``offsets``): a lower bound for any label
+    function that agrees with the task on the inputs it produces; the
+    zero-filled matrix has ``offsets`` times that rank.
+
+    Examples
+    --------
+    >>> d = ses_demand(length=8, alphabet=3)
+    >>> d["label"]["rank_modp"], d["label"]["rank_exact"], d["halves"]
+    (81, 81, 81)
+    """
+    from ..rank import rank_modp
+
+    m = length // 2 if block is None else check_positive_int("block", block)
+    if m > length // 2:
+        raise SpecError(f"block must be at most length / 2 = {length // 2}; got block={m}")
+    offsets = length // 2 - m + 1
+    out = {"task": "ses", "length": length, "block": m, "alphabet": alphabet,
+           "classes": classes, "offsets": offsets, "halves": alphabet ** m, "prime": prime}
+    for target in ["label", *range(classes)]:
+        Y = ses_label_matrix(length=2 * m, alphabet=alphabet, classes=classes, target=target,
+                             max_halves=max_halves)
+        key = "label" if target == "label" else f"class_{target}"
+        r = int(rank_modp(Y, prime))
+        exact = ses_rank_closed_form(length=2 * m, alphabet=alphabet, classes=classes,
+                                     target=target)
+        out[key] = {"rank_modp": r, "rank_exact": exact, "zero_filled_rank": offsets * exact}
+    return out
+
+
+def copying_demand(*, delay: int, word_length: int, alphabet: int,
+                   prime: int = 2_147_483_647, max_halves: int = MAX_HALVES) -> dict:
+    """Start-End ranks of the copying task's targets on its own inputs.
+
+    Rows: the ``n**M`` words (the first half; ``T/2 >= M``); the second half
+    of every input is the same (blanks and the marker). Each scalar target
+    (``[symbol at step T - M + j == c]``) depends on the first half only:
+    rank 1. The joint target (all ``M`` steps, all ``n`` letters stacked on
+    the End side) has rank ``M (n - 1) + 1`` **[derived]**: the rows are
+    ``e_(1, w_1) + ... + e_(M, w_M)``, which span the vectors whose block sums
+    are all equal.
+
+    Examples
+    --------
+    >>> d = copying_demand(delay=2, word_length=2, alphabet=3)
+    >>> d["per_output_rank_max"], d["joint_rank_modp"], d["joint_rank_exact"]
+    (1, 5, 5)
+    """
+    from ..rank import rank_modp
+
+    n, M = alphabet, word_length
+    words = _halves(n, M, check_positive_int("max_halves", max_halves))
+    # joint: rows = words, columns = (step j, letter c): indicator word[j] == c
+    J = np.zeros((len(words), M * n), dtype=np.int64)
+    for j in range(M):
+        J[np.arange(len(words)), j * n + words[:, j]] = 1
+    per_output = [int(rank_modp(J[:, [k]], prime)) for k in range(M * n)]
+    return {"task": "copying", "delay": delay, "word_length": M, "alphabet": n,
+            "length": 2 * M + delay, "words": len(words), "prime": prime,
+            "per_output_rank_max": max(per_output),
+            "joint_rank_modp": int(rank_modp(J, prime)),
+            "joint_rank_exact": M * (n - 1) + 1}
