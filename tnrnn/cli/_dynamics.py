@@ -619,3 +619,249 @@ def _wrap(text: str, width: int = 70) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
+
+
+# ------------------------------------------------------------------ experiments
+_EXPERIMENTS = ("chaotic-lstm", "regions", "sine")
+
+
+@dynamics.command("experiments", context_settings=CONTEXT)
+@click.option("--only", default=",".join(_EXPERIMENTS), show_default=True,
+              help="Which experiments, comma-separated.")
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder for the data (dynamics_*.json).")
+@click.option("--quick", is_flag=True, help="Tiny sizes, to check the code path (seconds).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def experiments_cmd(only, out, quick, seed):
+    """Run the paper's experiments (reduced) and write their data as JSON.
+
+    \b
+    chaotic-lstm  the 2-unit LSTM: attractor, spectrum, lambda_max and loss
+                  along s * theta, 2-D loss slice
+    regions       tanh RNN (32 units): lambda_max, L_x, loss sharpness over
+                  gain x input scale
+    sine          LSTM sine generator trained from scratch: orbit diagrams,
+                  lambda_max, L_x and sharpness at every checkpoint
+
+    Draw them with `tnrnn dynamics figures`.
+
+    \b
+    Example:
+      tnrnn dynamics experiments --only regions --out figures
+    """
+    import os
+    import platform
+
+    from ..dynamics import experiments as ex
+    from ..dynamics import training
+
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    bad = [n for n in names if n not in _EXPERIMENTS]
+    if bad or not names:
+        raise SpecError(f"--only: unknown experiment(s) {bad or only!r}; valid names: "
+                        f"{', '.join(_EXPERIMENTS)}")
+    paths = {n: check_output_path(os.path.join(out, f"dynamics_{n.replace('-', '_')}.json"),
+                                  option="--out") for n in names}
+    import jax
+
+    machine = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                          f"{platform.python_version()}, jax {jax.__version__} (CPU)",
+               "quick": quick}
+    for name in names:
+        with _bar() as bar:
+            task = bar.add_task(name, total=None)
+            prog = (lambda d, t, task=task: bar.update(task, completed=d, total=t))
+            if name == "chaotic-lstm":
+                data = (ex.chaotic_lstm_experiment(n_s=101, lyap_steps=500, attractor_steps=500,
+                                                   grid_2d=11, seed=seed) if quick
+                        else ex.chaotic_lstm_experiment(seed=seed))
+            elif name == "regions":
+                data = (ex.region_experiment(grid=6, steps=200, burn=50, loss_grid=3, loss_T=30,
+                                             hessian_iters=3, seed=seed, progress=prog) if quick
+                        else ex.region_experiment(seed=seed, progress=prog))
+            else:
+                data = training.sine_experiment(quick=quick, seed=seed + 2, progress=prog)
+        data.update(machine)
+        _write_json(paths[name], data)
+        click.echo(f"wrote {paths[name]}")
+
+
+def _write_json(path, data) -> None:
+    import json
+
+    import numpy as np
+
+    def rnd(obj):
+        if isinstance(obj, float):
+            return float(f"{obj:.7g}") if np.isfinite(obj) else None
+        if isinstance(obj, dict):
+            return {k: rnd(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [rnd(v) for v in obj]
+        if isinstance(obj, np.ndarray):
+            return rnd(obj.tolist())
+        if isinstance(obj, (np.floating, np.integer)):
+            return rnd(obj.item())
+        return obj
+
+    with open(path, "w") as fh:
+        json.dump(rnd(data), fh, separators=(",", ":"))
+        fh.write("\n")
+
+
+@dynamics.command("figures", context_settings=CONTEXT)
+@click.option("--data", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder holding dynamics_*.json from `tnrnn dynamics experiments`.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for the figures (PNG and SVG) [default: --data].")
+def figures_cmd(data, out):
+    """Draw the experiments' figures from their data.
+
+    \b
+    Example:
+      tnrnn dynamics figures --data figures
+    """
+    import json
+    import os
+
+    out = data if out is None else out
+    found = 0
+    for name, draw in (("chaotic_lstm", _fig_chaotic), ("regions", _fig_regions),
+                       ("sine", _fig_sine)):
+        src = os.path.join(data, f"dynamics_{name}.json")
+        if not os.path.exists(src):
+            continue
+        found += 1
+        for ext in (".png", ".svg"):
+            check_output_path(os.path.join(out, f"dynamics_{name}{ext}"), option="--out")
+        with open(src) as fh:
+            payload = json.load(fh)
+        plt = _pyplot()
+        fig = draw(plt, payload)
+        for ext in (".png", ".svg"):
+            path = os.path.join(out, f"dynamics_{name}{ext}")
+            fig.savefig(path, dpi=130)
+            click.echo(f"wrote {path}")
+        plt.close(fig)
+    if not found:
+        raise SpecError(f"--data: no dynamics_*.json in {data!r}; run `tnrnn dynamics "
+                        "experiments` first")
+
+
+def _fig_chaotic(plt, d):
+    import numpy as np
+
+    fig = plt.figure(figsize=(11, 6.5))
+    gs = fig.add_gridspec(2, 3)
+    ax = fig.add_subplot(gs[:, 0])
+    h = np.array(d["attractor_h"])
+    ax.plot(h[:, 0], h[:, 1], ".", ms=0.6)
+    ax.set_xlabel("h1")
+    ax.set_ylabel("h2")
+    spec = ", ".join(f"{v:+.3f}" for v in d["spectrum"])
+    ax.set_title(_wrap(f"chaotic 2-unit LSTM attractor; Lyapunov spectrum {spec} nats/step", 45),
+                 fontsize=8)
+    sl = d["slice"]
+    s = np.array(sl["s"])
+    lam = np.array(sl["lyapunov_max"])
+    a1 = fig.add_subplot(gs[0, 1])
+    a1.plot(s, sl["loss"], lw=0.6)
+    a1.set_ylabel("loss (MSE to s = 1)")
+    a1.set_title("loss along theta(s) = s theta_chaotic", fontsize=8)
+    a2 = fig.add_subplot(gs[1, 1], sharex=a1)
+    a2.plot(s, lam, lw=0.6)
+    a2.axhline(0, color="k", lw=0.5)
+    a2.fill_between(s, np.nanmin(lam), np.nanmax(lam), where=lam > 0, color="r", alpha=0.12,
+                    lw=0)
+    a2.set_ylabel("lambda_max (nats/step)")
+    a2.set_xlabel("s")
+    pl = d["plane"]
+    a3 = fig.add_subplot(gs[:, 2])
+    L = np.array(pl["loss"]).T
+    m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", cmap="viridis")
+    fig.colorbar(m, ax=a3, label="log10 loss")
+    a3.plot([0, 1, 0], [0, 0, 1], "r+")
+    a3.set_xlabel("s1 (zero -> chaotic weights)")
+    a3.set_ylabel("s2 (zero -> random weights)")
+    a3.set_title("loss on the plane, each point once", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _fig_regions(plt, d):
+    import numpy as np
+
+    g, s = np.array(d["gain"]), np.array(d["input_scale"])
+    lam, sup = np.array(d["lyapunov_max"]), np.array(d["sup_norm"])
+    lo = d["loss"]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    _draw_region_panel(axes[0, 0], s, g, lam, "largest Lyapunov exponent (0: black)")
+    _draw_region_panel(axes[0, 1], s, g, sup, "empirical sup ||Df|| along the orbit (1: black)",
+                       center=1.0)
+    axes[0, 1].contour(s, g, lam, levels=[0.0], colors="m", linewidths=1, linestyles="--")
+    regions = np.where(sup < 0.98, 0, np.where(sup > 1.02, 2, 1))
+    ax = axes[1, 0]
+    ax.pcolormesh(s, g, regions, cmap=plt.get_cmap("coolwarm", 3), vmin=-0.5, vmax=2.5,
+                  shading="auto")
+    ax.contour(s, g, lam, levels=[0.0], colors="k", linewidths=1.2)
+    ax.axhline(1.0, color="gray", ls=":", lw=1)
+    ax.set_title(_wrap("regions by sup ||Df||: contracting (blue), boundary, expanding (red); "
+                       "black: lambda_max = 0; dotted: bound g = 1", 60), fontsize=8)
+    ax.set_xlabel("input scale s")
+    ax.set_ylabel("recurrent gain g")
+    ax = axes[1, 1]
+    sh = np.array(lo["sharpness"])
+    m = ax.pcolormesh(lo["input_scale"], lo["gain"], np.log10(np.abs(sh) + 1e-12),
+                      shading="auto", cmap="magma")
+    plt.colorbar(m, ax=ax, label="log10 |top Hessian eigenvalue|")
+    ax.contour(lo["input_scale"], lo["gain"], np.array(lo["lyapunov_max"]), levels=[0.0],
+               colors="c", linewidths=1.2)
+    ax.set_title(_wrap(f"loss sharpness: {lo['task']}; cyan: lambda_max = 0", 60), fontsize=8)
+    ax.set_xlabel("input scale s")
+    ax.set_ylabel("recurrent gain g")
+    fig.suptitle(_wrap(d["model"], 100), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _fig_sine(plt, d):
+    import numpy as np
+
+    c = d["checkpoints"]
+    steps = np.array(c["steps"])
+    y = np.array(c["orbit_y"])  # (P, n_init, n_u, kept)
+    om = np.array(c["omegas"])
+    P = len(steps)
+    picks = sorted({0, P // 4, P // 2, P - 1})
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    for ax, i in zip(list(axes[0]) + [axes[1, 0]], picks):
+        for j, w in enumerate(om):
+            v = y[i, :, j, :].ravel()
+            ax.plot(np.full(v.size, w), v, ".k", ms=1.5, alpha=0.5)
+        ax.set_title(f"orbit diagram, step {steps[i]}", fontsize=8)
+        ax.set_xlabel("constant input omega")
+        ax.set_ylabel("output y")
+    ax = axes[1, 1]
+    lam = np.array(c["lyapunov_max"])  # (P, n_u)
+    ax.plot(steps, lam.max(axis=1), label="max over inputs")
+    ax.plot(steps, lam.min(axis=1), label="min over inputs")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("lambda_max (from the zero state)")
+    ax.legend(fontsize=7)
+    ax2 = ax.twinx()
+    ax2.semilogy(steps, c["loss"], "g:", lw=1)
+    ax2.set_ylabel("training loss (green)")
+    ax = axes[1, 2]
+    ax.plot(steps, np.array(c["sup_norm"]).max(axis=1), label="empirical sup ||Df||")
+    ax.plot(steps, c["bound"], label="analytic bound")
+    ax.axhline(1, color="k", lw=0.5)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.legend(fontsize=7, loc="upper left")
+    ax3 = ax.twinx()
+    ax3.semilogy(steps, np.abs(c["sharpness"]), "r:", lw=1)
+    ax3.set_ylabel("loss sharpness (red)")
+    fig.suptitle(_wrap(f"sine generator: {d['model']}", 100), fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -180,16 +180,19 @@ def tanh_region_map(*, hidden: int = 32, gains, scales, steps: int = 2000, burn:
                     chunk: int = 500):
     """``lambda_max`` (and optionally the sup ``||Df||``) of
     ``x' = tanh(g W x + s U u)`` over ``gains x scales``, inputs ``u ~ N(0, 1)``
-    i.i.d. (``default_rng(seed + 1)``), from ``x0 = 0``. The Lipschitz bound is
-    ``g`` (``||W||_2 = 1``)."""
+    i.i.d. (``default_rng(seed + 1)``), from ``x0 ~ N(0, 0.1^2)``
+    (``default_rng(seed + 2)``; not 0, which is a fixed point of the
+    autonomous map at ``s = 0``). The Lipschitz bound is ``g``
+    (``||W||_2 = 1``)."""
     W, U = tanh_rnn(hidden, seed)
     us = np.random.default_rng(seed + 1).standard_normal((burn + steps, 1))
+    x0 = 0.1 * np.random.default_rng(seed + 2).standard_normal(hidden)
 
     def family(p):
         Wj, Uj = jnp.asarray(W), jnp.asarray(U)
         return lambda x, u: jnp.tanh(p[0] * (Wj @ x) + p[1] * (Uj @ u))
 
-    return region_map(family, lambda a, b: jnp.stack([a, b]), gains, scales, np.zeros(hidden),
+    return region_map(family, lambda a, b: jnp.stack([a, b]), gains, scales, x0,
                       steps=steps, burn=burn, inputs=us, norm_every=norm_every,
                       bound=lambda p: float(p[0]), progress=progress, max_work=max_work,
                       chunk=chunk)

@@ -294,7 +294,8 @@ def cell_map(cell, params: dict):
     Returns ``(f, x0)``: ``f(x, u)`` with ``x`` the cell's state flattened
     (LSTM: ``[h, c]``; a stack: the layers' states one after the other, layer
     ``l`` reading layer ``l - 1``'s new output) and the cell's own initial
-    state, flat. Weights are used in float64.
+    state, flat (``None`` when called on traced weights that hold the initial
+    state, as a RAC's ``h0`` under ``jax.vmap``). Weights are used in float64.
 
     Examples
     --------
@@ -325,10 +326,13 @@ def cell_map(cell, params: dict):
         return jax.tree_util.tree_map(conv, tree)
 
     layers = [f64(p) for p in layers]
-    with x64():
+    with x64(), jax.ensure_compile_time_eval():
         states = [c.initial_state(p, None) for p in layers]
         flat0, unravel = ravel_pytree(states)
-        x0 = np.asarray(flat0, dtype=np.float64)
+        try:
+            x0 = np.asarray(flat0, dtype=np.float64)
+        except jax.errors.TracerArrayConversionError:  # initial state from traced weights
+            x0 = None
 
     def f(x, u):
         sts = unravel(x)
