@@ -63,6 +63,7 @@ def test_progress_counts_costs_and_eta():
 def test_task_results_record_cpu_time_and_worker():
     (r,) = iter_tasks(spin, {"a": (200_000,)})
     assert r.cpu_s > 0 and r.wall_s > 0 and r.attempts == 1
+    assert 0 < r.thread_cpu_s <= r.cpu_s + 1e-3
     assert r.worker.endswith(f":{os.getpid()}")  # serial: this process
 
 
@@ -221,3 +222,13 @@ def test_interrupted_sweep_resumes_to_the_same_results(tmp_path):
     assert resumed == {r.key for r in first}
     assert {r.key: r.value for r in results} == serial
     assert ResultsLog(path, {"sweep": "spin"}, resume=True).done == serial
+
+
+def test_any_concurrent_futures_executor_works():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as ex:
+        assert run_tasks(spin, SPIN_TASKS, executor=ex) == \
+            {k: lcg_closed_form(*a) for k, a in SPIN_TASKS.items()}
+    with pytest.raises(SpecError, match="executor must be a concurrent.futures.Executor"):
+        run_tasks(spin, SPIN_TASKS, executor=object())

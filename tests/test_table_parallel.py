@@ -104,6 +104,8 @@ def test_resume_of_another_sweep_is_refused(tmp_path):
     (["--scheduler", "127.0.0.1"], "scheduler address must be tcp://HOST:PORT"),
     (["--retries", "-1"], "--retries must be an integer >= 0; got -1"),
     (["--max-samples", "0"], "max_samples must be an integer >= 1; got 0"),
+    (["--max-seconds", "0"], "--max-seconds must be a positive number; got 0.0"),
+    (["--max-memory", "-1"], "--max-memory must be a positive number of GiB; got -1.0"),
 ])
 def test_bad_options_exit_2_before_any_work(args, message, monkeypatch):
     import tnrnn._sweep_tasks as tasks
@@ -119,6 +121,20 @@ def test_bad_options_exit_2_before_any_work(args, message, monkeypatch):
     assert message in res.stderr
     assert "Traceback" not in res.output
     assert time.monotonic() - t0 < 5
+
+
+def test_too_large_row_refused_before_the_sweep(monkeypatch):
+    import tnrnn._sweep_tasks as tasks
+
+    def never(*a, **k):
+        raise AssertionError("a rank was computed before the sweep was checked")
+
+    monkeypatch.setattr(tasks, "rank_row", never)
+    res = CliRunner().invoke(cli, ["table", "--depth", "1,3", "--hidden", "3", "--input-dim",
+                                   "3", "--length", "8", "--max-seconds", "0.01"])
+    assert res.exit_code == 2, res.output
+    assert "error: row L=3 R=3 M=3 T=8: the rank search may take up to about" in res.stderr
+    assert "--max-seconds" in res.stderr
 
 
 @pytest.mark.slow

@@ -10,8 +10,8 @@ Examples
 --------
 >>> from tnrnn.circuit import RAC
 >>> row = rank_row(RAC(2, 2, 2, 8).to_dict(), "start-end", "continuous", 0, None)
->>> row["rank"], row["complete"], row["samples"]
-(10, True, [11, 11])
+>>> row["rank"], row["relation"]
+(10, '=')
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def _relation(res) -> str:
     return "=" if res.complete else ">="
 
 
-def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | None) -> dict:
+def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | None,
+             limits: dict | None = None) -> dict:
     """One certified rank of a sweep, as plain data.
 
     Parameters
@@ -47,6 +48,9 @@ def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | N
         ``spec.to_dict()`` of a RAC or TT-RNN.
     partition, inputs, seed, max_samples
         As for :func:`tnrnn.separation_rank` (``max_samples=None``: its default).
+    limits : dict, optional
+        ``max_memory`` (bytes) and/or ``max_seconds`` for
+        :func:`tnrnn.separation_rank`.
 
     Returns
     -------
@@ -59,7 +63,7 @@ def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | N
     """
     from .rank import separation_rank, spec_from_dict
 
-    kwargs = {"seed": seed, "inputs": inputs}
+    kwargs = {"seed": seed, "inputs": inputs, **(limits or {})}
     if max_samples is not None:
         kwargs["max_samples"] = max_samples
     res = separation_rank(spec_from_dict(spec), partition, **kwargs)
@@ -78,40 +82,51 @@ def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | N
 
 
 def rank_row_cost(spec, partition, inputs: str, max_samples: int | None,
-                  expected_rank: int | None = None) -> float:
-    """Estimated cost of :func:`rank_row`, for longest-first scheduling.
+                  expected_rank: int | None = None, limits: dict | None = None) -> float:
+    """Estimated seconds of :func:`rank_row`, checked against the limits
+    before anything runs.
 
-    Replays the sample sizes of the adaptive search (continuous inputs: from
-    :func:`tnrnn.rank.separation.first_sample_size`, doubling until the
-    rank, assumed to be ``expected_rank`` (default: the sample cap), falls
-    below the sample count; one-hot: one full grid) and adds, per round,
-    ``n^3`` for the elimination and ``n^2 * L * T * R^2`` for the
-    evaluation. The unit is arbitrary: only ratios between tasks matter.
+    The rounds the search will run are replayed from the schedule that
+    :func:`tnrnn.separation_rank` fixes in advance
+    (:func:`tnrnn.rank.sample_schedule`; one-hot: the full grid), stopping
+    at the first size above ``expected_rank`` (default: the sample cap), and
+    each round is priced by :func:`tnrnn.rank.estimate_round` (an order of
+    magnitude; only ratios between rows matter for longest-first order).
+
+    Raises
+    ------
+    TooLargeError
+        When the whole search would exceed ``limits`` (``max_memory`` bytes,
+        ``max_seconds``; the defaults of :func:`tnrnn.separation_rank`
+        otherwise), as :func:`tnrnn.separation_rank` would refuse it: so a
+        sweep is refused before its first row runs.
 
     Examples
     --------
     >>> from tnrnn.circuit import RAC
     >>> big = rank_row_cost(RAC(3, 3, 3, 8), "start-end", "continuous", None)
     >>> small = rank_row_cost(RAC(3, 3, 3, 6), "start-end", "continuous", None)
-    >>> big > 20 * small
+    >>> big > 10 * small
     True
     """
     from .partition import parse_partition
-    from .rank import DEFAULT_MAX_SAMPLES, sample_cap
-    from .rank.separation import first_sample_size, next_sample_size, one_hot_sizes
+    from .rank import (DEFAULT_MAX_MEMORY, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_SECONDS,
+                       estimate_round, sample_cap, sample_schedule)
+    from .rank.separation import check_search, one_hot_sizes
 
+    limits = limits or {}
     max_samples = DEFAULT_MAX_SAMPLES if max_samples is None else max_samples
     part = parse_partition(partition, spec.length)
-    per_entry = spec.depth * spec.length * spec.hidden ** 2
     if inputs == "one-hot":
-        n_a, n_b = one_hot_sizes(spec, part, max_samples)
-        return float(n_a * n_b * (min(n_a, n_b) + per_entry))
-    cap = sample_cap(spec, part, inputs)
-    rank = cap if expected_rank is None else min(expected_rank, cap)
-    n = first_sample_size(cap, max_samples)
+        schedule = [one_hot_sizes(spec, part, max_samples)]
+    else:
+        schedule = [(n, n) for n in sample_schedule(sample_cap(spec, part, inputs),
+                                                    max_samples)]
+    check_search(spec, part, schedule, limits.get("max_memory", DEFAULT_MAX_MEMORY),
+                 limits.get("max_seconds", DEFAULT_MAX_SECONDS))
     cost = 0.0
-    while True:
-        cost += float(n) ** 3 + float(n) ** 2 * per_entry
-        if rank < n or n >= min(cap + 1, max_samples):
-            return cost
-        n = next_sample_size(n, cap + 1, max_samples)
+    for n_a, n_b in schedule:
+        cost += estimate_round(spec, part, n_a, n_b)["seconds"]
+        if expected_rank is not None and expected_rank < min(n_a, n_b):
+            break
+    return cost

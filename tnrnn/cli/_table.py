@@ -80,13 +80,19 @@ def _executor_options(func):
 @click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
               help="Continue the log FILE of an interrupted run of the same sweep: its "
                    "finished rows are kept, the others computed and appended.")
+@click.option("--max-memory", type=float, default=None,
+              help="Memory limit of each rank in GiB  [default: 8]; a row whose estimate "
+                   "exceeds it is refused before the sweep starts.")
+@click.option("--max-seconds", type=float, default=None,
+              help="Time limit (estimated seconds) of each rank  [default: 1800]; checked "
+                   "before the sweep starts.")
 @click.option("--retries", type=int, default=2, show_default=True,
               help="Reruns of a row whose worker died or failed.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar with ETA on stderr.")
 def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_samples,
               csv_path, json_path, workers, scheduler, scheduler_file, connect_timeout,
-              log_path, resume_path, retries, progress):
+              log_path, resume_path, max_memory, max_seconds, retries, progress):
     """Sweep architectures: bounds and certified ranks side by side.
 
     One row per (L, R, M, T): the theorem lower bound, the tightest
@@ -134,11 +140,20 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
                           option="--log" if log_path else "--resume")
     if isinstance(retries, int) and retries < 0:
         raise SpecError(f"--retries must be an integer >= 0; got {retries}")
+    limits = {}
+    if max_memory is not None:
+        if not max_memory > 0:
+            raise SpecError(f"--max-memory must be a positive number of GiB; got {max_memory}")
+        limits["max_memory"] = max_memory * 2**30
+    if max_seconds is not None:
+        if not max_seconds > 0:
+            raise SpecError(f"--max-seconds must be a positive number; got {max_seconds}")
+        limits["max_seconds"] = max_seconds
     rows = _sweep(specs, payloads, partition, inputs, seed, max_samples,
                   progress and json_path != "-", workers=workers, scheduler=scheduler,
                   scheduler_file=scheduler_file, connect_timeout=connect_timeout,
                   log_path=log_path or resume_path, resume=bool(resume_path),
-                  retries=retries)
+                  retries=retries, limits=limits)
     data = {"partition": partition, "inputs": inputs, "seed": seed, "rows": rows}
     if csv_path:
         _write_csv(csv_path, rows)
@@ -166,19 +181,26 @@ def _row_key(spec) -> str:
 
 def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, workers=None,
            scheduler=None, scheduler_file=None, connect_timeout=10.0, log_path=None,
-           resume=False, retries=2) -> list:
+           resume=False, retries=2, limits=None) -> list:
     """Certified rank of every spec (most expensive first, on the executor the
     options ask for), with a progress bar; one table row each, in the order
-    of ``specs``."""
+    of ``specs``. Every row is checked against the limits first."""
     from .._sweep_tasks import rank_row, rank_row_cost
+    from ..errors import TooLargeError
     from ..parallel import ResultsLog, iter_tasks, make_executor
 
+    limits = dict(limits or {})
     keys = [_row_key(s) for s in specs]
-    tasks = {k: (s.to_dict(), partition, inputs, seed, max_samples)
+    tasks = {k: (s.to_dict(), partition, inputs, seed, max_samples, limits)
              for k, s in zip(keys, specs)}
-    costs = {k: rank_row_cost(s, partition, inputs, max_samples,
-                              expected_rank=_best_upper(p))
-             for k, s, p in zip(keys, specs, payloads)}
+    costs = {}
+    for k, s, p in zip(keys, specs, payloads):
+        try:
+            costs[k] = rank_row_cost(s, partition, inputs, max_samples,
+                                     expected_rank=_best_upper(p), limits=limits)
+        except TooLargeError as exc:
+            raise TooLargeError(f"row {k}: {exc}", estimate=exc.estimate,
+                                limit=exc.limit) from None
     meta = {"command": "table", "partition": partition, "inputs": inputs, "seed": seed,
             "max_samples": max_samples}
     executor = make_executor(workers, scheduler, scheduler_file, timeout=connect_timeout)
@@ -310,6 +332,7 @@ def _print_table(rows, partition, inputs) -> None:
         tab.add_row(*cells)
     con = _console()
     con.print(tab)
-    con.print("'= r': the rank (with high probability); '>= r': sample cap reached, a lower "
-              "bound only; '!' = contradicts a theorem/derived bound; 'conj.' = conjectured "
-              "lower bound (never asserted)")
+    con.print("'= r (certain ...)': equals a proven upper bound; '= r (failure probability "
+              "<= e)': the generic rank unless an event of probability <= e occurred; '>= r': "
+              "a lower bound only; '!' = contradicts a theorem/derived bound; 'conj.' = "
+              "conjectured lower bound (never asserted)")

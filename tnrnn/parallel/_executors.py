@@ -7,7 +7,10 @@ running ``dask.distributed`` scheduler. All three hand back
 :class:`concurrent.futures.Future` objects, so :func:`concurrent.futures.wait`
 and :func:`~concurrent.futures.as_completed` work on any of them; on top of
 the standard ``submit``/``shutdown`` each has ``capacity()`` (tasks it runs at
-once), ``recover(exc)`` (restart after a broken pool) and ``description``.
+once), ``pending_limit()`` (tasks worth submitting ahead), ``recover(exc)``
+(restart after a broken pool) and ``description``; ``submit`` takes a
+``priority`` keyword (higher first), which Dask honours and the others, run
+in submission order, ignore.
 """
 
 from __future__ import annotations
@@ -53,7 +56,8 @@ class SerialExecutor(cf.Executor):
 
     description = "serial (this process)"
 
-    def submit(self, fn, /, *args, **kwargs):
+    def submit(self, fn, /, *args, priority: int = 0, **kwargs):
+        """Run ``fn(*args, **kwargs)`` now; ``priority`` is ignored."""
         fut = cf.Future()
         fut.set_running_or_notify_cancel()
         try:
@@ -65,6 +69,9 @@ class SerialExecutor(cf.Executor):
         return fut
 
     def capacity(self) -> int:
+        return 1
+
+    def pending_limit(self) -> int:
         return 1
 
     def recover(self, exc: BaseException) -> bool:
@@ -136,12 +143,25 @@ class ProcessExecutor(cf.Executor):
         return cf.ProcessPoolExecutor(self.workers, mp_context=_OneThreadSpawnContext(),
                                       initializer=_init_worker)
 
-    def submit(self, fn, /, *args, **kwargs):
-        kwargs.pop("priority", None)
-        return self._pool.submit(fn, *args, **kwargs)
+    def submit(self, fn, /, *args, priority: int = 0, **kwargs):
+        """``fn(*args, **kwargs)`` in a worker (``priority`` is ignored: the
+        queue is first in, first out). A pool found broken (a worker died
+        since the last call) is replaced first."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:
+            self._restart()
+            return self._pool.submit(fn, *args, **kwargs)
 
     def capacity(self) -> int:
         return self.workers
+
+    def pending_limit(self) -> int:
+        """Tasks submitted ahead: the pool runs its queue first in, first out,
+        so a short queue keeps the caller's order."""
+        return 2 * self.workers
 
     def recover(self, exc: BaseException) -> bool:
         """Start a fresh pool if ``exc`` says this one broke (a worker died)."""
@@ -149,13 +169,15 @@ class ProcessExecutor(cf.Executor):
 
         if not isinstance(exc, BrokenProcessPool):
             return False
-        if not getattr(self._pool, "_broken", True):
-            return True  # already replaced after an earlier failure of the same pool
+        if getattr(self._pool, "_broken", True):  # not yet replaced (no public flag)
+            self._restart()
+        return True
+
+    def _restart(self) -> None:
         old = self._pool
         self._pool = self._new_pool()
         self.restarts += 1
         old.shutdown(wait=False, cancel_futures=True)
-        return True
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -267,8 +289,9 @@ class DaskExecutor(cf.Executor):
         self.description = f"Dask scheduler {client.scheduler.address}"
         self._nthreads, self._checked = 1, 0.0
 
-    def submit(self, fn, /, *args, **kwargs):
-        return self._executor.submit(fn, *args, **kwargs)
+    def submit(self, fn, /, *args, priority: int = 0, **kwargs):
+        """``fn(*args, **kwargs)`` on the cluster; higher ``priority`` runs first."""
+        return self._executor.submit(fn, *args, priority=priority, **kwargs)
 
     def capacity(self) -> int:
         """Threads on the cluster's workers now (re-read at most once a second,
@@ -281,6 +304,12 @@ class DaskExecutor(cf.Executor):
                 pass
             self._checked = now
         return self._nthreads
+
+    def pending_limit(self) -> int:
+        """Tasks submitted ahead: many, since the scheduler orders them by the
+        ``priority`` given to :meth:`submit` (a round trip per task would
+        cost more than the scheduling itself)."""
+        return 2 * self.capacity() + 512
 
     def recover(self, exc: BaseException) -> bool:
         return False

@@ -2,7 +2,7 @@
 
 The first line is a header ``{"tnrnn_results_log": 1, "meta": {...}}``; each
 further line is ``{"key": ..., "result": ..., "cpu_s": ..., "wall_s": ...,
-"attempts": ..., "worker": ...}``, written and flushed as soon as the task
+"thread_cpu_s": ..., "attempts": ..., "worker": ...}``, written and flushed as soon as the task
 finishes, so that an interrupted sweep loses at most the tasks that were
 running. Results must be JSON values; Python's ``json`` writes integers of
 any size exactly and floats by their shortest round-tripping repr, so a
@@ -111,10 +111,11 @@ class ResultsLog:
         os.fsync(self._fh.fileno())
 
     def write(self, key, result, *, cpu_s: float | None = None, wall_s: float | None = None,
-              attempts: int = 1, worker: str | None = None) -> None:
+              thread_cpu_s: float | None = None, attempts: int = 1,
+              worker: str | None = None) -> None:
         """Append one finished task (flushed to disk before returning)."""
         rec = {"key": key, "result": result, "cpu_s": cpu_s, "wall_s": wall_s,
-               "attempts": attempts, "worker": worker}
+               "thread_cpu_s": thread_cpu_s, "attempts": attempts, "worker": worker}
         self._append(rec)
         self.done[key] = json.loads(json.dumps(result))
         self.records[key] = rec

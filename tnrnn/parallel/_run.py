@@ -3,9 +3,9 @@ finish, failed tasks retried, progress with an ETA, a resumable log."""
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import os
+import queue as queue_mod
 import socket
 import time
 from typing import Callable, Iterator, Mapping
@@ -32,10 +32,15 @@ class TaskResult:
     cpu_s, wall_s : float or None
         Process CPU time and wall time of the call, measured inside the
         worker (``None`` for rows taken from a resumed log that lacks them).
+        The process time includes whatever other threads the worker runs
+        meanwhile (a Dask worker's event loop and profiler).
     attempts : int
         1 unless the task was retried (0: taken from a resumed log).
     worker : str or None
         ``host:pid`` of the process that ran it.
+    thread_cpu_s : float or None
+        CPU time of the thread that ran the call (the task's own share of
+        ``cpu_s``).
     """
 
     key: str
@@ -44,6 +49,7 @@ class TaskResult:
     wall_s: float | None = None
     attempts: int = 1
     worker: str | None = None
+    thread_cpu_s: float | None = None
 
     @property
     def resumed(self) -> bool:
@@ -71,11 +77,22 @@ class Progress:
 
 def timed_call(fn, args: tuple, kwargs: dict) -> tuple:
     """Call ``fn(*args, **kwargs)`` in a worker; return ``(value, cpu_s,
-    wall_s, worker)`` with the process CPU time and wall time of the call."""
-    c0, w0 = time.process_time(), time.perf_counter()
+    wall_s, worker, thread_cpu_s)``: the process CPU time, wall time and
+    calling thread's CPU time of the call, and ``host:pid``."""
+    c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
     value = fn(*args, **kwargs)
-    return (value, time.process_time() - c0, time.perf_counter() - w0,
-            f"{socket.gethostname()}:{os.getpid()}")
+    c1, t1, w1 = time.process_time(), time.thread_time(), time.perf_counter()
+    return value, c1 - c0, w1 - w0, _worker_name(), t1 - t0
+
+
+_WORKER: list = []
+
+
+def _worker_name() -> str:
+    """``host:pid`` of this process (computed once per process)."""
+    if not _WORKER or _WORKER[0][0] != os.getpid():
+        _WORKER[:] = [(os.getpid(), f"{socket.gethostname()}:{os.getpid()}")]
+    return _WORKER[0][1]
 
 
 def _normalise_tasks(tasks) -> dict:
@@ -109,6 +126,34 @@ def _costs(cost, tasks: dict) -> dict:
     return out
 
 
+class _Plain:
+    """Any :class:`concurrent.futures.Executor` (a ThreadPoolExecutor, say)
+    seen through the interface of this package's executors."""
+
+    def __init__(self, executor):
+        if not callable(getattr(executor, "submit", None)):
+            raise SpecError("executor must be a concurrent.futures.Executor or come from "
+                            f"make_executor; got {type(executor).__name__}")
+        self.executor = executor
+        self.limit = 2 * int(getattr(executor, "_max_workers", 1) or 1)
+
+    def submit(self, fn, /, *args, priority: int = 0, **kwargs):
+        return self.executor.submit(fn, *args, **kwargs)
+
+    def pending_limit(self) -> int:
+        return self.limit
+
+    def recover(self, exc) -> bool:
+        return False
+
+
+def _adapt(executor):
+    if all(callable(getattr(executor, name, None))
+           for name in ("submit", "pending_limit", "recover")):
+        return executor
+    return _Plain(executor)
+
+
 def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retries: int = 2,
                progress: Callable | None = None, log=None) -> Iterator[TaskResult]:
     """Run ``fn`` on every task; yield a :class:`TaskResult` as each finishes.
@@ -124,7 +169,9 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
         ``key -> args`` (a tuple) or ``key -> kwargs`` (a dict); keys are
         strings.
     executor : optional
-        From :func:`make_executor`; ``None`` runs serially here.
+        From :func:`make_executor` (``None`` runs serially here), or any
+        :class:`concurrent.futures.Executor` (run in submission order, at
+        most twice its workers ahead).
     cost : mapping or callable, optional
         Estimated cost of each task (``cost[key]`` or ``cost(key, *args,
         **kwargs)``), in any unit: tasks are submitted most expensive first
@@ -153,9 +200,12 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
 
     Notes
     -----
-    At most ``2 * executor.capacity()`` tasks are in flight, so the
-    longest-first order holds on any executor and the client holds few
-    futures however long the sweep.
+    At most ``executor.pending_limit()`` tasks are in flight (twice the
+    workers for a process pool, whose queue is first in, first out; a few
+    hundred for Dask, whose scheduler orders them by the ``priority`` each
+    is submitted with), so the longest-first order holds on any executor
+    and the client holds a bounded number of futures however long the
+    sweep.
 
     Examples
     --------
@@ -173,7 +223,7 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
         raise SpecError(f"progress must be a callable progress(Progress); got "
                         f"{type(progress).__name__}")
     costs = _costs(cost, tasks)
-    executor = SerialExecutor() if executor is None else executor
+    executor = SerialExecutor() if executor is None else _adapt(executor)
     total, cost_total = len(tasks), sum(costs.values())
     done = cost_done = 0
     start = time.perf_counter()
@@ -195,7 +245,7 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
         if key in finished:
             rec = log.records.get(key, {})
             res = TaskResult(key, finished[key], rec.get("cpu_s"), rec.get("wall_s"), 0,
-                             rec.get("worker"))
+                             rec.get("worker"), rec.get("thread_cpu_s"))
             done += 1
             cost_done += costs[key]
             report(res)
@@ -204,41 +254,44 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
     queue = sorted((k for k in tasks if k not in finished), key=lambda k: -costs[k])
     queue.reverse()  # pop() from the end
     attempts = {k: 0 for k in queue}
+    priority = {k: len(queue) - i for i, k in enumerate(reversed(queue))}
     running: dict = {}
+    finished_q: queue_mod.SimpleQueue = queue_mod.SimpleQueue()
 
     def submit(key):
         args, kwargs = tasks[key]
         attempts[key] += 1
-        running[executor.submit(timed_call, fn, args, kwargs)] = key
+        fut = executor.submit(timed_call, fn, args, kwargs, priority=priority[key])
+        running[fut] = key
+        fut.add_done_callback(finished_q.put)  # O(1) per task, unlike cf.wait
 
     try:
         while queue or running:
-            while queue and len(running) < 2 * executor.capacity():
+            while queue and len(running) < executor.pending_limit():
                 submit(queue.pop())
-            finished_now, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
-            for fut in finished_now:
-                key = running.pop(fut)
-                exc = fut.exception()
-                if exc is not None:
-                    if isinstance(exc, TnrnnError):
-                        raise exc
-                    if attempts[key] > retries:
-                        raise TaskFailedError(
-                            f"task {key!r} failed {attempts[key]} times (retries={retries}); "
-                            f"last error: {type(exc).__name__}: {exc}") from exc
-                    executor.recover(exc)
-                    queue.append(key)  # next to run: it was among the longest
-                    continue
-                value, cpu_s, wall_s, worker = fut.result()
-                res = TaskResult(key, value, cpu_s, wall_s, attempts[key], worker)
-                if log is not None:
-                    log.write(key, value, cpu_s=cpu_s, wall_s=wall_s,
-                              attempts=attempts[key], worker=worker)
-                done += 1
-                cost_done += costs[key]
-                cost_here += costs[key]
-                report(res)
-                yield res
+            fut = finished_q.get()
+            key = running.pop(fut)
+            exc = fut.exception()
+            if exc is not None:
+                if isinstance(exc, TnrnnError):
+                    raise exc
+                if attempts[key] > retries:
+                    raise TaskFailedError(
+                        f"task {key!r} failed {attempts[key]} times (retries={retries}); "
+                        f"last error: {type(exc).__name__}: {exc}") from exc
+                executor.recover(exc)
+                queue.append(key)  # next to run: it was among the longest
+                continue
+            value, cpu_s, wall_s, worker, thread_s = fut.result()
+            res = TaskResult(key, value, cpu_s, wall_s, attempts[key], worker, thread_s)
+            if log is not None:
+                log.write(key, value, cpu_s=cpu_s, wall_s=wall_s, thread_cpu_s=thread_s,
+                          attempts=attempts[key], worker=worker)
+            done += 1
+            cost_done += costs[key]
+            cost_here += costs[key]
+            report(res)
+            yield res
     finally:
         for fut in running:
             fut.cancel()
