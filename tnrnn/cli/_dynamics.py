@@ -517,8 +517,11 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
 def _draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour=None):
     import numpy as np
 
-    vmax = np.nanmax(np.abs(Z - center))
-    m = ax.pcolormesh(x, y, Z, cmap=cmap, vmin=center - vmax, vmax=center + vmax, shading="auto")
+    from matplotlib.colors import TwoSlopeNorm
+
+    lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
+    lo, hi = min(lo, center - 1e-9), max(hi, center + 1e-9)
+    m = ax.pcolormesh(x, y, Z, cmap=cmap, norm=TwoSlopeNorm(center, lo, hi), shading="auto")
     ax.figure.colorbar(m, ax=ax)
     ax.contour(x, y, Z if contour is None else contour, levels=[center if contour is None else 0.0],
                colors="k", linewidths=1)
@@ -780,7 +783,7 @@ def _fig_chaotic(plt, d):
     L = np.array(pl["loss"]).T
     m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", cmap="viridis")
     fig.colorbar(m, ax=a3, label="log10 loss")
-    a3.plot([0, 1, 0], [0, 0, 1], "r+")
+    a3.plot([0, 1], [0, 0], "r+")
     a3.set_xlabel("s1 (zero -> chaotic weights)")
     a3.set_ylabel("s2 (zero -> random weights)")
     a3.set_title("loss on the plane, each point once", fontsize=8)
@@ -811,9 +814,10 @@ def _fig_regions(plt, d):
     ax.set_ylabel("recurrent gain g")
     ax = axes[1, 1]
     sh = np.array(lo["sharpness"])
-    m = ax.pcolormesh(lo["input_scale"], lo["gain"], np.log10(np.abs(sh) + 1e-12),
-                      shading="auto", cmap="magma")
-    plt.colorbar(m, ax=ax, label="log10 |top Hessian eigenvalue|")
+    lsh = np.log10(np.abs(sh) + 1e-12)
+    m = ax.pcolormesh(lo["input_scale"], lo["gain"], lsh, shading="auto", cmap="magma",
+                      vmin=float(np.nanmin(lsh)), vmax=min(float(np.nanmax(lsh)), 6.0))
+    plt.colorbar(m, ax=ax, label="log10 |top Hessian eigenvalue| (capped at 6)", extend="max")
     ax.contour(lo["input_scale"], lo["gain"], np.array(lo["lyapunov_max"]), levels=[0.0],
                colors="c", linewidths=1.2)
     ax.set_title(_wrap(f"loss sharpness: {lo['task']}; cyan: lambda_max = 0", 60), fontsize=8)

@@ -246,7 +246,7 @@ def region_experiment(*, hidden: int = 32, grid: int = 60, steps: int = 2000, bu
                                  seed=seed).lyapunov
     return {
         "experiment": "region-map",
-        "model": "x' = tanh(g W x + s U u), ||W||_2 = 1, u ~ N(0, 1) i.i.d., x0 = 0",
+        "model": "x' = tanh(g W x + s U u), ||W||_2 = 1, u ~ N(0, 1) i.i.d., x0 ~ N(0, 0.01 I)",
         "hidden": hidden, "seed": seed, "steps": steps, "burn": burn,
         "gain": g.tolist(), "input_scale": s.tolist(),
         "lyapunov_max": rm.lyapunov.tolist(), "sup_norm": rm.sup_norm.tolist(),
