@@ -139,3 +139,43 @@ def test_table_unreachable_scheduler_exits_2_quickly():
     assert f"error: cannot reach a Dask scheduler at tcp://127.0.0.1:{port} within 1 s" \
         in res.stderr
     assert time.monotonic() - t0 < 8
+
+
+@pytest.mark.slow
+def test_table_on_a_cluster_started_from_the_command_line(tmp_path):
+    """`dask scheduler` and `dask worker` as the docs start them (on 127.0.0.1),
+    joined through a scheduler file: the real scheduler and workers import
+    the task function from tnrnn; nothing listens beyond 127.0.0.1."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psutil
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    sched_file = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
+                               str(sched_file)], **quiet)]
+    try:
+        procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(sched_file),
+                                       "--nworkers", "2", "--nthreads", "1", "--host",
+                                       "127.0.0.1", "--dashboard-address", "127.0.0.1:0"],
+                                      **quiet))
+        with make_executor(scheduler_file=str(sched_file), timeout=60) as ex:
+            ex.client.wait_for_workers(2, timeout=60)
+            listening = set()
+            for p in procs:
+                for q in [psutil.Process(p.pid), *psutil.Process(p.pid).children(True)]:
+                    listening |= {c.laddr.ip for c in q.net_connections("inet")
+                                  if c.status == psutil.CONN_LISTEN}
+            assert listening == {"127.0.0.1"}
+        _table(*TABLE, "--json", str(tmp_path / "serial.json"))
+        _table(*TABLE, "--json", str(tmp_path / "cluster.json"), "--scheduler-file",
+               str(sched_file))
+        assert _rows(tmp_path / "cluster.json") == _rows(tmp_path / "serial.json")
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            p.wait(timeout=30)
