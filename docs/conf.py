@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from importlib.metadata import PackageNotFoundError, version as _version
 
@@ -179,8 +180,51 @@ def _readme_sections(path):
     return [tuple(s) for s in sections]
 
 
+# -- command-line help is terminal text, not reST ------------------------------
+_RST_SPECIAL = re.compile(r"([\\*`|_])")
+
+
+def _literal(text: str) -> str:
+    """``text`` with reST inline markup characters escaped: shown as typed."""
+    return _RST_SPECIAL.sub(r"\\\1", text)
+
+
+def _click_description(app, ctx, lines):
+    """Show a command's help as ``tnrnn COMMAND --help`` does.
+
+    Click help is written for the terminal, where ``dynamics_*.json`` or
+    ``||f(x) - x||`` are plain characters; in reST they would start emphasis
+    or a substitution. Escape them; keep sphinx-click's line blocks (``| ``,
+    from click's no-rewrap marker) as line blocks.
+    """
+    for i, line in enumerate(lines):
+        if line.startswith("| "):
+            lines[i] = "| " + _literal(line[2:])
+        else:
+            lines[i] = _literal(line)
+
+
+def _click_options(app, ctx, lines):
+    """Escape the help text of each option, not the ``.. option::`` lines
+    nor the ``:default:`` / ``:options:`` fields sphinx-click writes."""
+    for i, line in enumerate(lines):
+        if not line.startswith("    "):
+            continue
+        body = line[4:]
+        if body.startswith((":default:", ":options:")):
+            continue
+        prefix = ""
+        if body.startswith("**Required** "):
+            prefix, body = "**Required** ", body[len("**Required** "):]
+        if body.startswith("| "):
+            prefix, body = prefix + "| ", body[2:]
+        lines[i] = "    " + prefix + _literal(body)
+
+
 def setup(app):
     app.add_domain(_PythonDomain, override=True)
     app.add_directive("tnrnn-submodules", SubmodulesDirective)
     app.add_directive("tnrnn-other-figures", OtherFiguresDirective)
+    app.connect("sphinx-click-process-description", _click_description)
+    app.connect("sphinx-click-process-options", _click_options)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
