@@ -225,7 +225,7 @@ def lipschitz_bound(cell, params: dict, *, input_radius: float = 1.0,
     return fn(params, input_radius, name)
 
 
-def jacobian_norms(f, states, *, u=None) -> np.ndarray:
+def jacobian_norms(f, states, *, u=None, inputs=None) -> np.ndarray:
     """``||Df(x)||_2`` at each given state (``f(x)`` or ``f(x, u)``).
 
     Parameters
@@ -236,6 +236,8 @@ def jacobian_norms(f, states, *, u=None) -> np.ndarray:
         ``(n, d)`` states (e.g. from :func:`simulate`), or one state.
     u : array_like, optional
         A constant input.
+    inputs : array_like, optional
+        One input per state, ``(n, ...)``: ``||D_x f(x_i, u_i)||``.
 
     Returns
     -------
@@ -255,13 +257,22 @@ def jacobian_norms(f, states, *, u=None) -> np.ndarray:
     """
     check_map(f)
     st = as_states(states, name="states")
-    inp = as_inputs(u, None, None)
+    inp = as_inputs(u, inputs, st.batch.shape[0] if inputs is not None else None)
     with x64():
         g = flat_map(f, st.scalar, inp.driven)
-        uu = None if inp.kind == "none" else jnp.asarray(inp.value)
-        probe(g, jnp.asarray(st.batch[0]), uu)
-        run = jax.jit(jax.vmap(lambda x: jnp.linalg.norm(jax.jacfwd(lambda s: g(s, uu))(x), 2)))
-        out = np.asarray(run(jnp.asarray(st.batch)))
+
+        def norm(x, uu):
+            return jnp.linalg.norm(jax.jacfwd(lambda s: g(s, uu))(x), 2)
+
+        X = jnp.asarray(st.batch)
+        if inp.kind == "seq":
+            U = jnp.asarray(inp.value)
+            probe(g, X[0], U[0])
+            out = np.asarray(jax.jit(jax.vmap(norm))(X, U))
+        else:
+            uu = None if inp.kind == "none" else jnp.asarray(inp.value)
+            probe(g, X[0], uu)
+            out = np.asarray(jax.jit(jax.vmap(lambda x: norm(x, uu)))(X))
     return float(out[0]) if st.single else out
 
 
