@@ -13,7 +13,7 @@ import pytest
 from tnrnn.errors import MissingDependencyError, OutputPathError, SpecError
 from tnrnn.parallel import (THREAD_ENV, ProcessExecutor, ResultsLog, SerialExecutor,
                             TaskFailedError, get_executor_kind, iter_tasks, make_executor,
-                            parse_scheduler_address, run_tasks)
+                            ordered_map, parse_scheduler_address, run_tasks)
 from tnrnn.parallel.probes import (crash_once, environment, fail_always, lcg_closed_form,
                                    refuse, spin)
 
@@ -41,6 +41,12 @@ def test_run_tasks_equals_closed_form_and_keeps_task_order():
     out = run_tasks(spin, SPIN_TASKS, cost={k: a[0] for k, a in SPIN_TASKS.items()})
     assert list(out) == list(SPIN_TASKS)
     assert out == {k: lcg_closed_form(*a) for k, a in SPIN_TASKS.items()}
+
+
+def test_ordered_map_keeps_input_order(pool):
+    items = [1000 * (i % 3) + i for i in range(7)]
+    out = list(ordered_map(spin, items, executor=pool, cost=lambda n: n))
+    assert out == [lcg_closed_form(n) for n in items]
 
 
 def test_keyword_tasks_and_cost_callable():

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("jax")
 pytest.importorskip("optax")
 
-from tnrnn.parallel import DaskExecutor, ProcessExecutor, run_tasks  # noqa: E402
+from tnrnn.parallel import DaskExecutor, ProcessExecutor, ordered_map, run_tasks  # noqa: E402
 
 CONFIG = {"task": "copying", "size": 3, "task_options": {"word_length": 2, "alphabet": 3},
           "cell": "lstm", "hidden": 8, "steps": 10, "eval_every": 10, "batch": 8,
@@ -33,13 +33,17 @@ def serial():
 
 @pytest.mark.slow
 def test_training_sweep_on_processes_equals_serial(serial):
-    from tnrnn.train import run
+    """Through the training package's own sweep runner, with a parallel mapper."""
+    from functools import partial
+
+    from tnrnn.train import run_sweep
 
     tasks, ref = serial
     assert ref["seed0"]["test"] != ref["seed1"]["test"]  # the seeds matter
+    configs = [{**cfg, "name": key} for key, (cfg,) in tasks.items()]
     with ProcessExecutor(2) as ex:
-        out = run_tasks(run, tasks, executor=ex)
-    assert {k: _untimed(v) for k, v in out.items()} == ref
+        out = run_sweep(configs, mapper=partial(ordered_map, executor=ex))
+    assert [_untimed(r) for r in out] == [ref[key] for key in tasks]
 
 
 @pytest.mark.slow

@@ -27,12 +27,14 @@ from ._executors import (DEFAULT_CONNECT_TIMEOUT, EXECUTORS, THREAD_ENV, DaskExe
                          ProcessExecutor, SchedulerError, SerialExecutor, get_executor_kind,
                          make_executor, parse_scheduler_address)
 from ._log import LOG_FORMAT, ResultsLog
-from ._run import Progress, TaskFailedError, TaskResult, iter_tasks, run_tasks, timed_call
+from ._run import (Progress, TaskFailedError, TaskResult, iter_tasks, ordered_map, run_tasks,
+                   timed_call)
 
 __all__ = [
     "make_executor",
     "iter_tasks",
     "run_tasks",
+    "ordered_map",
     "TaskResult",
     "Progress",
     "ResultsLog",

@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Mapping
 from ..errors import SpecError, TnrnnError
 
 __all__ = ["TaskResult", "TaskFailedError", "Progress", "iter_tasks", "run_tasks",
-           "timed_call"]
+           "ordered_map", "timed_call"]
 
 
 class TaskFailedError(TnrnnError, RuntimeError):
@@ -309,3 +309,29 @@ def run_tasks(fn: Callable, tasks: Mapping, **options) -> dict:
     """
     results = {r.key: r.value for r in iter_tasks(fn, tasks, **options)}
     return {k: results[k] for k in tasks}
+
+
+def ordered_map(fn: Callable, items, *, executor=None, cost: Callable | None = None,
+                **options) -> Iterator:
+    """``fn(item)`` for every item, computed through :func:`iter_tasks`
+    (most expensive first by ``cost(item)``, retries, ...) and yielded in the
+    order of ``items``: a drop-in for ``map`` where a caller wants one, e.g.
+    the ``mapper`` of :func:`tnrnn.train.run_sweep`
+    (``mapper=functools.partial(ordered_map, executor=ex)``).
+
+    Examples
+    --------
+    >>> from tnrnn.parallel import ordered_map
+    >>> list(ordered_map(abs, [-3, 1, -2], cost=abs))
+    [3, 1, 2]
+    """
+    items = list(items)
+    tasks = {str(i): (item,) for i, item in enumerate(items)}
+    costs = None if cost is None else {str(i): cost(item) for i, item in enumerate(items)}
+    pending: dict = {}
+    nxt = 0
+    for res in iter_tasks(fn, tasks, executor=executor, cost=costs, **options):
+        pending[int(res.key)] = res.value
+        while nxt in pending:
+            yield pending.pop(nxt)
+            nxt += 1
