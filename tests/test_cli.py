@@ -70,7 +70,7 @@ def test_bounds_json_schema_matches_api():
 
 def test_bounds_symbolic_and_partitions():
     d = run_json("bounds", "-L", "2", "-T", "8", "--symbolic", "--json")
-    assert "R*binomial(R + T/2 - 1, T/2)" in d["symbolic"].values()
+    assert "R*binomial(R + T/2 - 1, T/2)" in d["symbolic"]["forms"].values()
     d = run_json("bounds", "-L", "2", "-T", "7", "--partition", "A:1,2,5", "--json")
     assert d["partition"]["A"] == [1, 2, 5]
     d = run_json("bounds", "-L", "2", "-T", "6", "--partition", "odd-even", "--json",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .errors import PartitionError, check_positive_int
+from .errors import PartitionError, TooLargeError, check_positive_int
 
 __all__ = ["Partition", "start_end", "odd_even", "explicit", "parse_partition",
            "PARTITION_NAMES"]
@@ -72,8 +72,25 @@ class Partition:
         return {"name": self.name, "A": list(self.A), "B": list(self.B)}
 
 
+#: Longest sequence a partition is built for (it lists every step).
+MAX_LENGTH = 10_000_000
+
+
 def _check_length(T: int) -> int:
-    return check_positive_int("length", T, minimum=2)
+    """``T`` as an int in ``2..MAX_LENGTH``.
+
+    >>> _check_length(10 ** 9)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.TooLargeError: a partition of T=1,000,000,000 time steps lists every step (about 36 GB here); the limit is T <= 10,000,000
+    """
+    T = check_positive_int("length", T, minimum=2)
+    if T > MAX_LENGTH:
+        raise TooLargeError(
+            f"a partition of T={T:,} time steps lists every step (about "
+            f"{T * 36 / 1e9:,.0f} GB here); the limit is T <= {MAX_LENGTH:,}",
+            estimate=T, limit=MAX_LENGTH)
+    return T
 
 
 def start_end(T: int) -> Partition:
@@ -104,7 +121,8 @@ def explicit(A, T: int) -> Partition:
         raise PartitionError(f"time steps must be integers in 1..{T}; got {bad}")
     if len(set(steps)) != len(steps):
         raise PartitionError(f"time steps of A must be distinct; got {steps}")
-    B = tuple(t for t in range(1, T + 1) if t not in steps)
+    in_a = set(steps)
+    B = tuple(t for t in range(1, T + 1) if t not in in_a)
     return Partition(tuple(steps), B, name="A:" + ",".join(map(str, sorted(steps))))
 
 

@@ -14,7 +14,10 @@ both).
 * :func:`tree_min_cut` -- the exact min-cut of the duplicated RAC network by
   an ``O(T L)`` tree programme, without building it;
   :func:`explicit_tree_cut` gives its edges on a built network.
-* :func:`all_bounds` -- every bound that applies, labelled.
+* :func:`all_bounds` -- every bound that applies, labelled; refused up front
+  (with the estimate) when a value or the work would be too large.
+* :func:`symbolic_for` -- the closed forms of those bounds, each checked by
+  substitution; :func:`format_int` prints integers of any size.
 
 Examples
 --------
@@ -25,7 +28,7 @@ Examples
 (35, 140)
 """
 
-from ._records import Bound, Cut, TreeCut
+from ._records import Bound, Cut, TreeCut, format_int
 from .closed_forms import (
     boundary_degrees,
     conjecture_degree,
@@ -41,11 +44,15 @@ from .closed_forms import (
     multiset,
     poly_cap,
     poly_cap_sides,
+    input_cap,
+    input_cap_sides,
+    input_width,
     prefix_length,
     symbolic_bounds,
     u_sym,
 )
 from .collect import INPUT_SPACES, SCOPES, all_bounds, tightest
+from .symbolic import symbolic_for
 from .mincut import CAPACITY_SCALE, min_cut, validate_cut
 from .treecut import DEFAULT_MAX_LOG2, explicit_tree_cut, tree_min_cut
 
@@ -79,5 +86,10 @@ __all__ = [
     "grid_cap",
     "poly_cap",
     "poly_cap_sides",
+    "input_width",
+    "input_cap",
+    "input_cap_sides",
     "symbolic_bounds",
+    "symbolic_for",
+    "format_int",
 ]

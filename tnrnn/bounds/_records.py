@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import SpecError
 
 __all__ = ["Bound", "Cut", "TreeCut", "KINDS", "STATUSES", "HOLDS_FOR", "INPUTS",
-           "log2_int"]
+           "log2_int", "format_int", "EXACT_DIGITS"]
 
 #: Allowed values of the labelled fields of :class:`Bound`.
 KINDS = ("upper", "lower")
@@ -30,6 +30,34 @@ def log2_int(value: int) -> float:
     5000.0
     """
     return math.log2(value)
+
+
+#: Integers with at most this many decimal digits are printed exactly by
+#: :func:`format_int`; larger ones as ``2^<log2>``.
+EXACT_DIGITS = 40
+
+
+def format_int(value: int, *, commas: bool = False, max_digits: int = EXACT_DIGITS) -> str:
+    """A readable rendering of a non-negative integer of any size.
+
+    Exact (optionally with thousands separators) up to ``max_digits``
+    decimal digits; beyond that ``2^x`` with ``x = log2(value)`` to one
+    decimal, which never converts the integer to a decimal string (Python
+    refuses that above 4,300 digits, and it takes quadratic time).
+
+    Examples
+    --------
+    >>> format_int(12345), format_int(12345, commas=True)
+    ('12345', '12,345')
+    >>> format_int(3 ** 600)
+    '2^951.0'
+    >>> format_int(2 ** 100000)
+    '2^100000.0'
+    """
+    value = int(value)
+    if value < 10 ** max_digits:
+        return f"{value:,}" if commas else str(value)
+    return f"2^{math.log2(value):.1f}"
 
 
 @dataclasses.dataclass(frozen=True)

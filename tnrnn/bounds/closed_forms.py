@@ -17,6 +17,7 @@ function               partitions                 status
 ``u_sym``              prefix ``A = {1..k}``      derived
 ``grid_cap``           any                        derived
 ``poly_cap``           any                        derived
+``input_cap``          any                        derived
 =====================  =========================  ===================
 
 Start-End functions need an even ``T``; a partition and its swap have the
@@ -55,6 +56,9 @@ __all__ = [
     "grid_cap",
     "poly_cap",
     "poly_cap_sides",
+    "input_width",
+    "input_cap",
+    "input_cap_sides",
     "multiset",
     "symbolic_bounds",
 ]
@@ -343,8 +347,22 @@ def poly_cap_sides(L: int, M: int, T: int, partition="start-end") -> tuple:
     M = check_positive_int("input_dim M", M)
     p = _partition(partition, T)
     n = input_degrees(L, p.length)
-    return tuple(math.prod(multiset(M, n[t - 1]) for t in side)
+    return tuple(_product([multiset(M, n[t - 1]) for t in side])
                  for side in (p.A, p.B))
+
+
+def _product(values: list) -> int:
+    """Product of many big integers by a balanced tree (fast multiplication
+    of equal-sized halves, instead of ``math.prod``'s growing left operand).
+
+    >>> _product([2, 3, 5, 7]), _product([])
+    (210, 1)
+    """
+    values = list(values)
+    while len(values) > 1:
+        values = [values[i] * values[i + 1] if i + 1 < len(values) else values[i]
+                  for i in range(0, len(values), 2)]
+    return values[0] if values else 1
 
 
 def poly_cap(L: int, M: int, T: int, partition="start-end") -> int:
@@ -371,6 +389,79 @@ def poly_cap(L: int, M: int, T: int, partition="start-end") -> int:
     (40, 27)
     """
     return min(poly_cap_sides(L, M, T, partition))
+
+
+def input_width(R: int, M: int, arch: str = "rac") -> int:
+    """How many numbers an input ``x_t`` reaches the circuit through:
+    ``min(M, R)`` for a RAC (the ``R``-vector ``W_I[1] x_t``), ``min(M, R^2)``
+    for a tensor-train RNN (the ``R x R`` matrix ``sum_d G[:, d, :] x_t[d]``).
+
+    >>> input_width(4, 5), input_width(4, 3), input_width(2, 5, "ttrnn")
+    (4, 3, 4)
+    >>> input_width(2, 5, "lstm")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: arch must be 'rac' or 'ttrnn'; got 'lstm'
+    """
+    from ..errors import SpecError
+
+    R = check_positive_int("hidden R", R)
+    M = check_positive_int("input_dim M", M)
+    if arch not in ("rac", "ttrnn"):
+        raise SpecError(f"arch must be 'rac' or 'ttrnn'; got {arch!r}")
+    return min(M, R) if arch == "rac" else min(M, R * R)
+
+
+def input_cap_sides(L: int, R: int, M: int, T: int, partition="start-end", *,
+                    arch: str = "rac") -> tuple:
+    """``(cap_A, cap_B)`` of :func:`input_cap`: :func:`poly_cap_sides` with
+    ``M`` replaced by :func:`input_width`.
+
+    >>> input_cap_sides(2, 4, 5, 5, "odd-even")
+    (4480, 350)
+    """
+    m = input_width(R, M, arch)
+    return poly_cap_sides(L, m, T, partition)
+
+
+def input_cap(L: int, R: int, M: int, T: int, partition="start-end", *,
+              arch: str = "rac") -> int:
+    """**[derived]** The input-side cap with ``M`` replaced by the width
+    ``m`` through which an input reaches the circuit (:func:`input_width`):
+    ``sep <= min over the sides of prod_(t in side) C(m + n_t - 1, n_t)``,
+    ``m = min(M, R)`` for a RAC, ``min(M, R^2)`` for a TT-RNN. Any
+    partition, all weights; it bounds the one-hot grid rank too.
+
+    Notes
+    -----
+    Proof. In a RAC, ``x_t`` enters only through ``u_t = W_I[1] x_t`` in
+    ``R^R`` (the input factor of unit ``(t, 1)``); every unit is bilinear in
+    its two children, so ``y`` is a polynomial ``P`` in ``u_1..u_T``,
+    homogeneous of degree ``n_t = C(T-t+L-1, L-1)`` in ``u_t`` (the same
+    lattice-path count as for ``x_t``). Expanding ``P`` in the monomials of
+    the ``u_t``, ``t in A``, gives ``y = sum_mu mu(u_A) c_mu(x_B)`` with one
+    term per product of a degree-``n_t`` monomial in the ``R`` entries of
+    each ``u_t``: ``prod_(t in A) C(R + n_t - 1, n_t)`` terms, each a
+    function of ``x_A`` times one of ``x_B``. Expanding instead in the
+    entries of ``x_t`` gives :func:`poly_cap`; for each ``t`` one may use
+    whichever of ``x_t`` (``M`` entries) and ``u_t`` (``R`` entries) is
+    shorter, and ``C(m + n - 1, n)`` grows with ``m``, hence ``min(M, R)``.
+    The same holds with ``A`` and ``B`` swapped. In a TT-RNN ``y`` is linear
+    in the ``R x R`` matrix ``G(x_t) = sum_d G[:, d, :] x_t[d]`` (``n_t = 1``),
+    a linear image of ``x_t`` of dimension at most ``min(M, R^2)``. Grid
+    (one-hot) ranks are at most continuous ones, so the cap bounds both.
+
+    Examples
+    --------
+    Depth 2, ``R = 4``, ``M = 5``, ``T = 5``, odd-even: side
+    ``B = {2, 4}`` has ``n_2 = 4``, ``n_4 = 2``, so
+    ``C(4+4-1, 4) * C(4+2-1, 2) = 35 * 10 = 350`` (with ``M = 5``:
+    ``70 * 15 = 1050``).
+
+    >>> input_cap(2, 4, 5, 5, "odd-even"), poly_cap(2, 5, 5, "odd-even")
+    (350, 1050)
+    """
+    return min(input_cap_sides(L, R, M, T, partition, arch=arch))
 
 
 # ---------------------------------------------------------------- symbolic

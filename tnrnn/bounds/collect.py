@@ -28,10 +28,11 @@ min-cut            upper    243  theorem
 from __future__ import annotations
 
 from ..circuit import RAC, TTRNN
-from ..errors import SpecError
+from ..errors import SpecError, TooLargeError
 from ..partition import Partition, parse_partition
 from . import closed_forms as cf
-from ._records import Bound
+from ._records import Bound, format_int as _f
+from ._sizes import DEFAULT_MAX_SECONDS, check_work, estimate_log2
 from .treecut import DEFAULT_MAX_LOG2, tree_min_cut
 
 __all__ = ["all_bounds", "tightest", "SCOPES", "INPUT_SPACES"]
@@ -50,6 +51,7 @@ SCOPES = {
     "u-sym": "prefix",
     "grid-cap": "any",
     "poly-cap": "any",
+    "input-cap": "any",
     "min-cut": "any",
 }
 
@@ -77,8 +79,8 @@ def _check(spec, partition, inputs, form) -> tuple:
 
 
 def all_bounds(spec, partition="start-end", inputs: str = "continuous", *,
-               form: str | None = None, max_log2: float = DEFAULT_MAX_LOG2
-               ) -> list:
+               form: str | None = None, max_log2: float = DEFAULT_MAX_LOG2,
+               max_seconds: float = DEFAULT_MAX_SECONDS) -> list:
     """Every bound on the separation rank of ``spec`` for ``partition`` and
     the input space ``inputs``, each labelled (:class:`Bound`).
 
@@ -93,7 +95,13 @@ def all_bounds(spec, partition="start-end", inputs: str = "continuous", *,
         Compile form for the min-cut (default ``"cp"`` for a RAC, whose cuts
         include every cut of ``"core"``; a TTRNN is ``"core"``).
     max_log2 : float
-        Passed to :func:`tree_min_cut`.
+        Refuse when a bound is estimated above ``2**max_log2`` (default
+        ``2**20`` bits, about 315,000 decimal digits: larger exact integers
+        take seconds to minutes to print). Also passed to
+        :func:`tree_min_cut`.
+    max_seconds : float
+        Refuse when the min-cut programme (``O(T L)`` steps) is estimated
+        to take longer.
 
     Returns
     -------
@@ -108,7 +116,9 @@ def all_bounds(spec, partition="start-end", inputs: str = "continuous", *,
     SpecError, PartitionError
         On a bad argument, naming what was given and what is allowed.
     TooLargeError
-        When the exact min-cut value would exceed ``2**max_log2``.
+        Before any exact work, when a bound is estimated above
+        ``2**max_log2`` or the work above ``max_seconds``; the message gives
+        the estimate and the argument that raises the limit.
 
     Examples
     --------
@@ -122,11 +132,26 @@ def all_bounds(spec, partition="start-end", inputs: str = "continuous", *,
     ...
     tnrnn.errors.SpecError: inputs must be one of ('continuous', 'one-hot'); got 'grid'
     """
+    if not isinstance(spec, (RAC, TTRNN)):
+        raise SpecError(f"spec must be a RAC or TTRNN; got {type(spec).__name__}")
+    for name, value in (("max_log2", max_log2), ("max_seconds", max_seconds)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise SpecError(f"{name} must be a positive number; got {value!r}")
+    # Before the partition is built (it lists all T steps).
+    check_work(spec.depth, spec.length, max_seconds=max_seconds, what="the bounds")
     p, form = _check(spec, partition, inputs, form)
     L, R, M, T = spec.depth, spec.hidden, spec.input_dim, spec.length
     is_rac = isinstance(spec, RAC)
     start_end = cf.is_start_end(p)
     k = cf.prefix_length(p)
+    width = cf.input_width(R, M, "rac" if is_rac else "ttrnn")
+    est = estimate_log2(L, R, M, T, p, k=k, m=width)
+    name, big = max(est.items(), key=lambda kv: kv[1])
+    if big > max_log2:
+        raise TooLargeError(
+            f"the {name} bound of the depth-{L}, R={R}, M={M}, T={T:,} circuit is about "
+            f"2^{big:,.0f}; the limit is max_log2={max_log2:,.0f} bits (exact integers "
+            f"of b bits take time ~b^2 to print)", estimate=big, limit=max_log2)
     out: list = []
 
     def add(name, kind, value, status, holds_for, space, formula, certificate=None):
@@ -139,62 +164,71 @@ def all_bounds(spec, partition="start-end", inputs: str = "continuous", *,
         v = cf.depth1_generic(R, M, T)
         if is_rac:
             add("depth1-generic", "lower", v, "theorem", "almost all weights", "both",
-                f"sep = min(R, M^(T/2)) = min({R}, {M}^{h}) = {v} for almost all weights "
+                f"sep = min(R, M^(T/2)) = min({R}, {M}^{h}) = {_f(v)} for almost all weights "
                 f"(depth-1 RAC, Start-End; one-hot grid rank equal), {_LEVINE}")
             add("depth1-upper", "upper", R, "theorem", "all weights", "both",
                 f"sep <= R = {R} for all weights (depth-1 RAC, Start-End), {_LEVINE}")
         else:
             add("depth1-generic", "lower", v, "derived", "almost all weights", "both",
-                f"sep = min(R, M^(T/2)) = {v} for almost all TT cores: the RAC cores "
+                f"sep = min(R, M^(T/2)) = {_f(v)} for almost all TT cores: the RAC cores "
                 f"are TT cores reaching it (theorem for depth-1 RACs, {_LEVINE}), and "
                 f"R, M^(T/2) bound it")
     if is_rac and start_end and L == 2:
         v = cf.depth2_lower(R, M, T)
         add("depth2-lower", "lower", v, "theorem", "almost all weights", "continuous",
-            f"sep >= C(min(M,R) + T/2 - 1, T/2) = C({min(M, R)}+{h}-1, {h}) = {v} for "
+            f"sep >= C(min(M,R) + T/2 - 1, T/2) = C({min(M, R)}+{h}-1, {h}) = {_f(v)} for "
             f"almost all weights (depth-2 RAC, Start-End), {_LEVINE}")
         if M >= R:
             v = cf.depth2_empirical(R, M, T)
             add("depth2-empirical", "lower", v, "empirical", "almost all weights",
                 "continuous",
-                f"sep = min(R*C(R+T/2-1, T/2), poly-cap, min-cut) = {v} (the least "
+                f"sep = min(R*C(R+T/2-1, T/2), poly-cap, min-cut) = {_f(v)} (the least "
                 f"proved upper bound) observed with exact arithmetic for depth 2, "
                 f"M >= R (here M={M}, R={R}), Start-End, continuous inputs; "
                 f"not proven")
         v = cf.depth2_upper(R, T)
         add("depth2-upper", "upper", v, "derived", "all weights", "both",
-            f"sep <= R*C(R + T/2 - 1, T/2) = {R}*C({R}+{h}-1, {h}) = {v} "
+            f"sep <= R*C(R + T/2 - 1, T/2) = {R}*C({R}+{h}-1, {h}) = {_f(v)} "
             f"(U_sym at depth 2)")
     if is_rac and start_end and L >= 3:
         D = cf.conjecture_degree(L, T)
         v = cf.conjectured_lower(L, R, M, T)
         add("depthL-conjecture", "lower", v, "conjecture", "almost all weights",
             "continuous",
-            f"conjectured sep >= C(min(M,R) + D - 1, D), D = C(T/2+L-2, L-1) = {D}: "
-            f"{v} (published conjecture, exact form unverified; not asserted)")
+            f"conjectured sep >= C(min(M,R) + D - 1, D), D = C(T/2+L-2, L-1) = {_f(D)}: "
+            f"{_f(v)} (published conjecture, exact form unverified; not asserted)")
     if k is not None:
         D = cf.boundary_degrees(L, T, k)
         v = cf.u_sym(L, R, T, p)
         add("u-sym", "upper", v, "derived", "all weights", "both",
-            f"sep <= U_sym = prod_l C(R + D_l - 1, D_l) = {v}, boundary states "
-            f"h[{k}, 1..{L}] of degrees D_l = C(T-k+L-l-1, L-l) = {list(D)} "
+            f"sep <= U_sym = prod_l C(R + D_l - 1, D_l) = {_f(v)}, boundary states "
+            f"h[{k}, 1..{L}] of degrees D_l = C(T-k+L-l-1, L-l) = [{', '.join(_f(d) for d in D)}] "
             f"(prefix split at k={k})")
     v = cf.grid_cap(M, T, p)
     add("grid-cap", "upper", v, "derived", "all weights", "one-hot",
-        f"grid rank <= M^min(|A|,|B|) = {M}^{min(len(p.A), len(p.B))} = {v}")
+        f"grid rank <= M^min(|A|,|B|) = {M}^{min(len(p.A), len(p.B))} = {_f(v)}")
     caps = cf.poly_cap_sides(L, M, T, p)
     v = min(caps)
     side = "A" if caps[0] <= caps[1] else "B"
     add("poly-cap", "upper", v, "derived", "all weights", "both",
-        f"sep <= prod_(t in {side}) C(M + n_t - 1, n_t) = {v}, y of degree "
+        f"sep <= prod_(t in {side}) C(M + n_t - 1, n_t) = {_f(v)}, y of degree "
         f"n_t = C(T-t+L-1, L-1) in x_t (side {side} gives the smaller product)")
     cut = tree_min_cut(L, R, M, T, p, form=form, max_log2=max_log2)
     add("min-cut", "upper", cut.value, "theorem", "all weights", "both",
         f"rank <= product of the sizes on a minimum cut of the duplicated "
         f"{'MPS' if L == 1 else 'network'} (form {form!r}): R^{cut.cut_bonds} * "
-        f"M^{cut.cut_legs} = {cut.value}; min-cut bound as stated in Levine et al. "
+        f"M^{cut.cut_legs} = {_f(cut.value)}; min-cut bound as stated in Levine et al. "
         f"(arXiv 1704.01552), applied to the network that is multilinear in the "
         f"input copies (copies set equal give the circuit)", certificate=cut)
+    if width < M:
+        caps = cf.input_cap_sides(L, R, M, T, p, arch="rac" if is_rac else "ttrnn")
+        v = min(caps)
+        side = "A" if caps[0] <= caps[1] else "B"
+        via = "W_I x_t in R^R" if is_rac else "the R x R matrix G(x_t)"
+        add("input-cap", "upper", v, "derived", "all weights", "both",
+            f"sep <= prod_(t in {side}) C(m + n_t - 1, n_t) = {_f(v)} with "
+            f"m = {'min(M, R)' if is_rac else 'min(M, R^2)'} = {width}: x_t enters only "
+            f"through {via} (side {side} gives the smaller product)")
     out.sort(key=lambda b: b.kind != "lower")  # stable: lower bounds first
     return out
 

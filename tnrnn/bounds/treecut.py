@@ -151,8 +151,8 @@ def tree_min_cut(L: int, R: int, M: int, T: int, partition="start-end", *,
     if estimate > max_log2:
         raise TooLargeError(
             f"the min-cut bound of the depth-{L}, T={T} network is about "
-            f"2^{estimate:,.0f}; exact values are computed up to "
-            f"max_log2={max_log2:,} bits", estimate=estimate, limit=max_log2)
+            f"2^{estimate:,.0f}; the limit is max_log2={max_log2:,.0f} bits",
+            estimate=estimate, limit=max_log2)
     F, P, Q = _tables(L, T, in_a, R, M, 1, operator.mul, form)
     value = min(F[T, L])
     mul = operator.mul

@@ -11,12 +11,48 @@ from ..errors import TnrnnError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class _OneLineError(click.ClickException):
+    """A usage error shown as one ``error: ...`` line (exit status 2), with
+    no "Usage:" block: the same shape as tnrnn's own errors."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    msg = exc.format_message().rstrip(".")
+    ctx = exc.ctx
+    if ctx is not None:
+        path = ctx.command_path
+        return f"{path}: {msg}; see '{path} --help'"
+    return msg
+
+
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Group(click.Group):
-    """Turns tnrnn's own errors into ``error: ...`` and exit status 2."""
+    """Turns tnrnn's own errors and click's usage errors (a bad number, an
+    unknown option, a missing argument) into one ``error: ...`` line and exit
+    status 2."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _NO_ARGS:  # bare `tnrnn`: the help text, as click shows it
+            raise
+        except click.UsageError as exc:
+            raise _OneLineError(_usage_message(exc)) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except _NO_ARGS:
+            raise
+        except click.UsageError as exc:
+            raise _OneLineError(_usage_message(exc)) from None
         except TnrnnError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
@@ -68,7 +104,18 @@ def _console():
 
 
 def _emit_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=_json_default))
+    """Print ``data`` as JSON; integers of any size are written exactly
+    (Python refuses to convert integers above 4,300 digits to text unless
+    asked: the bounds' size limits keep them to about 315,000 digits)."""
+    import sys
+
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        text = json.dumps(data, indent=2, sort_keys=False, default=_json_default)
+    finally:
+        sys.set_int_max_str_digits(old)
+    click.echo(text)
 
 
 def _json_default(obj):

@@ -24,12 +24,60 @@ def _inputs_option(func):
              "one-hot grid tensor.")(func)
 
 
-def _bounds_payload(spec, partition, inputs) -> dict:
+def _bounds_limit_options(func):
+    """--max-bits and --max-seconds: the limits of :func:`_bounds_payload`."""
+    func = click.option(
+        "--max-seconds", "max_bound_seconds", type=float, default=None,
+        help="Refuse bounds whose min-cut programme is estimated to take longer  "
+             "[default: 30].")(func)
+    return click.option(
+        "--max-bits", type=float, default=None,
+        help="Refuse bounds estimated above 2^max-bits (exact integers that large "
+             "take long to print)  [default: 1048576].")(func)
+
+
+def _output_option(func):
+    return click.option(
+        "--output", "output", type=int, default=0, show_default=True,
+        help="Which output of a K > 1 circuit (0..K-1); every output has the same "
+             "bounds.")(func)
+
+
+def _check_output_index(spec, output, option="--output") -> int:
+    from ..errors import SpecError
+
+    if output is None:
+        return 0
+    if not 0 <= output < spec.outputs:
+        raise SpecError(f"{option} must be an output index in 0..{spec.outputs - 1} "
+                        f"(-K {spec.outputs}); got {output}")
+    return output
+
+
+def _bounds_payload(spec, partition, inputs, *, max_bits=None, max_seconds=None) -> dict:
+    """JSON-ready bounds; a size or time refusal names the CLI options."""
     from ..bounds import all_bounds
+    from ..bounds._sizes import DEFAULT_MAX_SECONDS, check_work
+    from ..bounds.treecut import DEFAULT_MAX_LOG2
+    from ..errors import SpecError, TooLargeError
     from ..partition import parse_partition
 
-    part = parse_partition(partition, spec.length)
-    bounds = all_bounds(spec, part, inputs)
+    for opt, value in (("--max-bits", max_bits), ("--max-seconds", max_seconds)):
+        if value is not None and not value > 0:
+            raise SpecError(f"{opt} must be a positive number; got {value:g}")
+    try:
+        check_work(spec.depth, spec.length, what="the bounds",
+                   max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds)
+        part = parse_partition(partition, spec.length)
+        bounds = all_bounds(spec, part, inputs,
+                            max_log2=DEFAULT_MAX_LOG2 if max_bits is None else max_bits,
+                            max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None
+                            else max_seconds)
+    except TooLargeError as exc:
+        text = (str(exc).replace("max_log2=", "--max-bits ")
+                .replace("max_seconds=", "--max-seconds "))
+        raise TooLargeError(f"{text}; `tnrnn bounds` raises the limit with that option",
+                            estimate=exc.estimate, limit=exc.limit) from None
     return {
         "spec": spec.to_dict(),
         "partition": part.to_dict(),
@@ -65,11 +113,11 @@ def _bounds_table(payload, *, contradicted=()):
 
 
 def _fmt_int(v: int) -> str:
-    s = f"{v:,}"
-    if len(s) > 22:
-        import math
-        return f"~10^{math.log10(v):.1f}"
-    return s
+    """``12,345`` up to 16 digits, then ``2^952.3`` (never converts a huge
+    integer to decimal text)."""
+    from ..bounds._records import format_int
+
+    return format_int(v, commas=True, max_digits=16)
 
 
 def _spec_line(spec, payload) -> str:
@@ -88,11 +136,14 @@ def _steps(steps) -> str:
 @_spec_options
 @_partition_option
 @_inputs_option
+@_output_option
 @click.option("--symbolic", is_flag=True,
-              help="Also print the closed forms as sympy expressions in T, R, M, L.")
+              help="Also print the closed forms (sympy, in T, R, M, L) of the bounds "
+                   "listed, each checked against its exact value.")
+@_bounds_limit_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
-               symbolic, as_json):
+               output, symbolic, max_bits, max_bound_seconds, as_json):
     """Bounds on the separation rank, each labelled with its status.
 
     Lists every bound that applies to the partition: the published theorems
@@ -101,28 +152,47 @@ def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, input
     building it), empirical values and conjectures. Upper bounds of status
     theorem/derived hold for all weights; lower bounds for almost all weights.
 
+    Values above 16 digits print as 2^x in the table; --json keeps every
+    value exact (integers of any size).
+
     \b
     Example:
       tnrnn bounds -L 2 -R 3 -M 3 -T 8
       tnrnn bounds -L 3 -R 2 -M 2 -T 10 --partition odd-even --json
+      tnrnn bounds -L 3 -R 2 -M 3 -T 6 --partition A:3,4,5,6 --symbolic
     """
     spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
-    payload = _bounds_payload(spec, partition, inputs)
+    output = _check_output_index(spec, output)
+    payload = _bounds_payload(spec, partition, inputs, max_bits=max_bits,
+                              max_seconds=max_bound_seconds)
+    payload["output"] = output
     if symbolic:
-        from ..bounds import symbolic_bounds
+        from ..bounds import all_bounds
+        from ..bounds.symbolic import symbolic_for
         from ..partition import parse_partition
 
-        if parse_partition(partition, spec.length).is_start_end:
-            payload["symbolic"] = {k: str(v) for k, v in symbolic_bounds().items()}
-        else:
-            payload["symbolic"] = {k: str(v) for k, v in symbolic_bounds(prefix=True).items()}
+        part = parse_partition(partition, spec.length)
+        names = {b["name"] for b in payload["bounds"]}
+        bs = [b for b in all_bounds(spec, part, inputs, max_log2=max_bits or 2 ** 20,
+                                    max_seconds=max_bound_seconds or 30.0)
+              if b.name in names]
+        payload["symbolic"] = symbolic_for(spec, part, bs)
     if as_json:
         _emit_json(payload)
         return
     con = _console()
-    con.print(_spec_line(spec, payload))
+    con.print(_spec_line(spec, payload)
+              + (f"; output {output} of K={spec.outputs}" if spec.outputs > 1 else ""))
     con.print(_bounds_table(payload))
     if symbolic:
-        con.print("[bold]closed forms[/] (Start-End: T/2; prefix partitions: k = |A|)")
-        for k, v in payload["symbolic"].items():
+        sym = payload["symbolic"]
+        where = ", ".join(f"{k} = {sym['substitution'][k]} ({v})"
+                          for k, v in sym["symbols"].items())
+        con.print("[bold]closed forms[/] of the bounds above"
+                  + (f", with {where}" if where else "")
+                  + ("; each reproduces the value in the table" if sym["verified"]
+                     else "; not checked by substitution at this T"))
+        for k, v in sym["forms"].items():
             con.print(f"  {k} = {v}")
+        if sym["no_closed_form"]:
+            con.print("  no closed form here: " + ", ".join(sym["no_closed_form"]))
