@@ -57,6 +57,13 @@ def test_workers_2_equals_serial(serial, tmp_path):
     assert (tmp_path / "p.csv").read_text().startswith("depth,hidden,input_dim,length")
 
 
+def test_progress_bar_path_runs(tmp_path):
+    res = CliRunner().invoke(cli, ["table", "--depth", "1,2", "--hidden", "2", "--input-dim",
+                                   "2", "--length", "2,4", "--progress"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0 and "every certified rank" in res.stdout
+
+
 def test_printed_table_shows_claims(tmp_path):
     res = _table("--depth", "2", "--hidden", "2", "--input-dim", "2", "--length", "4,6",
                  "--max-samples", "4")
