@@ -36,7 +36,9 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
-    "sphinx.ext.viewcode",
+    # No sphinx.ext.viewcode: its highlighted copy of every module, each with
+    # the theme's navigation, took about a quarter of the build time; the
+    # source is in the repository.
     "numpydoc",
     "myst_parser",
     "sphinx_click",
