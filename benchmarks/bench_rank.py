@@ -23,6 +23,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_rank.py [--quick] [--out DIR]
     .venv/bin/python benchmarks/bench_rank.py --five-minutes   # largest rank in 300 s
+    .venv/bin/python benchmarks/bench_rank.py --startup        # CLI start-up
 
 Wall-clock seconds depend on the machine and on whatever else runs on it
 (the results committed here come from a 2-core machine shared with other
@@ -216,13 +217,46 @@ def five_minutes(out: Path) -> dict:
     return {"largest_in_5_minutes": best, "shared_machine": True}
 
 
+def startup(repeat: int = 7) -> dict:
+    """Median wall seconds of ``python -c "import numpy"`` and of the CLI's
+    ``tnrnn rank -L 2 -R 2 -M 2 -T 4`` (table and --json), interleaved."""
+    import statistics
+
+    exe = Path(sys.executable)
+    tnrnn = exe.parent / "tnrnn"
+    cmds = {"import numpy": [str(exe), "-c", "import numpy"],
+            "tnrnn rank (table)": [str(tnrnn), "rank", "-L", "2", "-R", "2", "-M", "2",
+                                   "-T", "4", "--no-progress"],
+            "tnrnn rank --json": [str(tnrnn), "rank", "-L", "2", "-R", "2", "-M", "2",
+                                  "-T", "4", "--json"]}
+    times = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for k, c in cmds.items():
+            t0 = time.perf_counter()
+            subprocess.run(c, check=True, capture_output=True)
+            times[k].append(time.perf_counter() - t0)
+    med = {k: round(statistics.median(v), 3) for k, v in times.items()}
+    base = med["import numpy"]
+    return {"median_s": med, "ratio_to_import_numpy": {k: round(v / base, 2)
+                                                      for k, v in med.items()},
+            "repeat": repeat, "load_average": list(os.getloadavg())}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="only the small points")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--point", nargs=4, type=int, help=argparse.SUPPRESS)
     ap.add_argument("--five-minutes", action="store_true")
+    ap.add_argument("--startup", action="store_true",
+                    help="CLI start-up against python -c 'import numpy'")
     args = ap.parse_args(argv)
+    if args.startup:
+        data = startup()
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "rank-startup.json").write_text(json.dumps(data, indent=2) + "\n")
+        print(json.dumps(data))
+        return 0
     if args.point:
         print(json.dumps(point(*args.point, with_list=True)))
         return 0

@@ -22,7 +22,7 @@ def _sym(name, shape):
     return np.array(sp.symbols(f"{name}0:{n}"), dtype=object).reshape(shape)
 
 
-@pytest.mark.parametrize("L,R,M,T", [(1, 2, 2, 3), (2, 2, 1, 3), (3, 1, 2, 3), (2, 1, 1, 4)])
+@pytest.mark.parametrize("L,R,M,T", [(1, 2, 2, 3), (2, 1, 2, 3), (3, 1, 2, 3), (2, 1, 1, 4)])
 def test_output_degree_is_sympys_total_degree(L, R, M, T):
     spec = RAC(L, R, M, T)
     p = RACParams(W_H=tuple(_sym(f"h{l}_", (R, R)) for l in range(L)),
