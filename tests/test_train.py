@@ -29,7 +29,7 @@ def _leaves_equal(a, b):
 
 
 def test_tiny_ses_beats_chance():
-    r = run({"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
+    r = run({"task": "ses", "size": 8, "task_options": {"block": 4, "alphabet": 3},
              "cell": "rac", "hidden": 16, "steps": 200, "eval_every": 100, "lr": 1e-2, **TINY})
     chance = r["task"]["baseline"]["chance_accuracy"]
     assert chance == pytest.approx(1 / 3)

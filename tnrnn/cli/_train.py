@@ -243,6 +243,8 @@ def report(folder, figure, no_figure, csv_path, as_json):
     """
     from ..train import collect, largest_solved, summarize
 
+    if not Path(folder).is_dir():
+        raise SpecError(f"{folder!r} is not a folder of training runs")
     fig_path = None
     if not no_figure:
         fig_path = check_output_path(figure or Path(folder) / "accuracy_vs_size.png",

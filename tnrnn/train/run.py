@@ -68,7 +68,12 @@ def resolve_config(config: dict) -> dict:
     c = {**DEFAULT_CONFIG, **config}
     c["task_options"] = dict(c["task_options"] or {})
     c["cell_options"] = dict(c["cell_options"] or {})
-    c["cell"] = get_cell(c["cell"]).name
+    cell = get_cell(c["cell"])
+    c["cell"] = cell.name
+    bad = sorted(set(c["cell_options"]) - set(cell.options))
+    if bad:
+        raise SpecError(f"cell {cell.name!r} has no option(s) {bad}; allowed: "
+                        f"{sorted(cell.options) or 'none'}")
     task = make_task(c["task"], c["size"], **c["task_options"])
     c["depth"] = check_positive_int("depth", c["depth"])
     if c["hidden"] is None and c["budget"] is None:
