@@ -625,7 +625,7 @@ def _wrap(text: str, width: int = 70) -> str:
 
 
 # ------------------------------------------------------------------ experiments
-_EXPERIMENTS = ("chaotic-lstm", "regions", "sine")
+_EXPERIMENTS = ("chaotic-lstm", "regions", "sine", "seqclass")
 
 
 @dynamics.command("experiments", context_settings=CONTEXT)
@@ -645,6 +645,8 @@ def experiments_cmd(only, out, quick, seed):
                   gain x input scale
     sine          LSTM sine generator trained from scratch: orbit diagrams,
                   lambda_max, L_x and sharpness at every checkpoint
+    seqclass      LSTM on the sequence-classification task (length 200),
+                  the same analyses
 
     Draw them with `tnrnn dynamics figures`.
 
@@ -682,8 +684,10 @@ def experiments_cmd(only, out, quick, seed):
                 data = (ex.region_experiment(grid=6, steps=200, burn=50, loss_grid=3, loss_T=30,
                                              hessian_iters=3, seed=seed, progress=prog) if quick
                         else ex.region_experiment(seed=seed, progress=prog))
-            else:
+            elif name == "sine":
                 data = training.sine_experiment(quick=quick, seed=seed + 2, progress=prog)
+            else:
+                data = training.seqclass_experiment(quick=quick, seed=seed + 2, progress=prog)
         data.update(machine)
         _write_json(paths[name], data)
         click.echo(f"wrote {paths[name]}")
@@ -730,7 +734,7 @@ def figures_cmd(data, out):
     out = data if out is None else out
     found = 0
     for name, draw in (("chaotic_lstm", _fig_chaotic), ("regions", _fig_regions),
-                       ("sine", _fig_sine)):
+                       ("sine", _fig_training), ("seqclass", _fig_training)):
         src = os.path.join(data, f"dynamics_{name}.json")
         if not os.path.exists(src):
             continue
@@ -828,23 +832,25 @@ def _fig_regions(plt, d):
     return fig
 
 
-def _fig_sine(plt, d):
+def _fig_training(plt, d):
     import numpy as np
 
     c = d["checkpoints"]
     steps = np.array(c["steps"])
-    y = np.array(c["orbit_y"])  # (P, n_init, n_u, kept)
-    om = np.array(c["omegas"])
+    y = np.array(c["orbit_y"])  # (P, n_init, n_u, kept, K)
+    U = np.array(c["u_values"])
     P = len(steps)
+    sine = d["experiment"] == "sine-generator"
+    xs = U[:, 0] if sine else np.arange(U.shape[0])
     picks = sorted({0, P // 4, P // 2, P - 1})
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
     for ax, i in zip(list(axes[0]) + [axes[1, 0]], picks):
-        for j, w in enumerate(om):
-            v = y[i, :, j, :].ravel()
+        for j, w in enumerate(xs):
+            v = y[i, :, j, :, 0].ravel()
             ax.plot(np.full(v.size, w), v, ".k", ms=1.5, alpha=0.5)
-        ax.set_title(f"orbit diagram, step {steps[i]}", fontsize=8)
-        ax.set_xlabel("constant input omega")
-        ax.set_ylabel("output y")
+        ax.set_title(f"orbit diagram, step {steps[i]} (loss {c['loss'][i]:.3g})", fontsize=8)
+        ax.set_xlabel("constant input omega" if sine else "constant one-hot input (index)")
+        ax.set_ylabel("output y" if sine else "first logit")
     ax = axes[1, 1]
     lam = np.array(c["lyapunov_max"])  # (P, n_u)
     ax.plot(steps, lam.max(axis=1), label="max over inputs")
@@ -866,6 +872,6 @@ def _fig_sine(plt, d):
     ax3 = ax.twinx()
     ax3.semilogy(steps, np.abs(c["sharpness"]), "r:", lw=1)
     ax3.set_ylabel("loss sharpness (red)")
-    fig.suptitle(_wrap(f"sine generator: {d['model']}", 100), fontsize=9)
+    fig.suptitle(_wrap(f"{d['experiment']}: {d['model']}; {d['task']}", 130), fontsize=8)
     fig.tight_layout()
     return fig
