@@ -190,3 +190,63 @@ def test_tasks_import_no_jax():
             "print(any(m == 'jax' or m.startswith('jax.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ demand
+
+
+def test_krawtchouk_orthogonality():
+    """sum_x C(n,x)(q-1)^x K_i(x) K_j(x) = q^n C(n,i)(q-1)^i [i == j]."""
+    from tnrnn.tasks import krawtchouk
+    n, q = 4, 3
+    for i in range(n + 1):
+        for j in range(n + 1):
+            s = sum(math.comb(n, x) * (q - 1) ** x * krawtchouk(i, x, n=n, q=q)
+                    * krawtchouk(j, x, n=n, q=q) for x in range(n + 1))
+            assert s == (q ** n * math.comb(n, i) * (q - 1) ** i if i == j else 0)
+
+
+@pytest.mark.parametrize("T,n", [(2, 2), (4, 2), (6, 2), (4, 3), (6, 3), (8, 3)])
+def test_ses_demand_mod_p_equals_closed_form_and_float_rank(T, n):
+    from tnrnn.rank import rank_modp
+    from tnrnn.tasks import ses_label_matrix, ses_rank_closed_form
+    for target in ["label", 0, 1, 2]:
+        Y = ses_label_matrix(length=T, alphabet=n, target=target)
+        exact = ses_rank_closed_form(length=T, alphabet=n, target=target)
+        assert rank_modp(Y, 2_147_483_647) == exact
+        # small integer matrices: the float rank (SVD) agrees as an independent check
+        assert np.linalg.matrix_rank(Y.astype(float)) == exact
+
+
+def test_ses_label_matrix_entries_by_definition():
+    from tnrnn.tasks import ses_label_matrix
+    Y = ses_label_matrix(length=6, alphabet=2)
+    halves = [(a, b, c) for a in range(2) for b in range(2) for c in range(2)]
+    for i, u in enumerate(halves):
+        for j, v in enumerate(halves):
+            agree = sum(x == y for x, y in zip(u, v))
+            assert Y[i, j] == math.floor(2 * agree / 3 + 0.5)
+
+
+def test_ses_demand_padded_blocks_and_copying_demand():
+    from tnrnn.tasks import copying_demand, ses_demand
+    d = ses_demand(length=8, alphabet=2, block=2)
+    assert d["offsets"] == 3 and d["halves"] == 4
+    assert d["label"]["zero_filled_rank"] == 3 * d["label"]["rank_exact"]
+    c = copying_demand(delay=3, word_length=3, alphabet=3)
+    assert c["per_output_rank_max"] == 1
+    assert c["joint_rank_modp"] == c["joint_rank_exact"] == 3 * 2 + 1
+
+
+def test_demand_errors():
+    from tnrnn.errors import TooLargeError
+    from tnrnn.tasks import ses_demand, ses_label_matrix
+    with pytest.raises(TooLargeError, match=r"3\*\*10 = 59049 halves per side is above "
+                                            r"max_halves=4096"):
+        ses_label_matrix(length=20, alphabet=3)
+    with pytest.raises(SpecError, match="target must be 'label' or a class in 0..2; got 5"):
+        ses_label_matrix(length=4, alphabet=2, target=5)
+    with pytest.raises(SpecError, match="length must be even; got 5"):
+        ses_label_matrix(length=5, alphabet=2)
+    with pytest.raises(SpecError, match="block must be at most length / 2 = 4; got block=5"):
+        ses_demand(length=8, alphabet=2, block=5)

@@ -187,3 +187,39 @@ def test_checkpoint_of_another_model_refused(tmp_path):
     p, a = stack("gru", depth=2, hidden=4, input_dim=task.input_dim, outputs=3)
     with pytest.raises(SpecError, match="written by another config"):
         fit(p, a, task, steps=4, eval_every=1, batch=4, val_size=8, checkpoint_path=ck)
+
+
+# ------------------------------------------------------------------ capacity against use
+
+
+def test_capacity_use_matches_grid_rank_by_evaluation():
+    """Certified one-hot rank of given RAC weights == float rank of the grid
+    matrix built by tnrnn.evaluate on every one-hot sequence (small sizes)."""
+    import itertools
+
+    from tnrnn import evaluate, one_hot
+    from tnrnn.train.capacity import capacity_use, rac_circuit
+
+    T, M = 4, 2
+    params, _ = stack("rac", depth=2, hidden=2, input_dim=M, outputs=2, seed=3)
+    rng = np.random.default_rng(1)
+    for layer in params["layers"]:  # away from the near-identity start
+        layer["W_H"] = rng.standard_normal(layer["W_H"].shape).astype(np.float32)
+        layer["W_I"] = rng.standard_normal(layer["W_I"].shape).astype(np.float32)
+    spec, rp = rac_circuit(params, length=T)
+    halves = list(itertools.product(range(M), repeat=T // 2))
+    seqs = [a + b for a in halves for b in halves]
+    Y = evaluate(spec, rp, one_hot(np.array(seqs), M))
+    cap = capacity_use(params, length=T)
+    for k in range(2):
+        grid = Y[:, k].reshape(len(halves), len(halves))
+        assert cap["trained"][k]["rank"] == np.linalg.matrix_rank(grid)
+    assert cap["bounds"]["grid-cap"] == M ** (T // 2)
+    assert all(t["rank"] <= cap["bounds"]["grid-cap"] for t in cap["trained"])
+
+
+def test_rac_circuit_refuses_other_cells():
+    from tnrnn.train.capacity import rac_circuit
+    p, _ = stack("gru", depth=1, hidden=2, input_dim=2, outputs=1)
+    with pytest.raises(SpecError, match="params must be a RAC stack's weights"):
+        rac_circuit(p, length=4)

@@ -48,7 +48,7 @@ def main(folder, out):
         print(f"{r['run']}: acc {r['test']['accuracy']:.3f} trained ranks "
               f"{rows[-1]['trained_ranks']} generic {cap['generic']['rank']} "
               f"grid cap {cap['bounds'].get('grid-cap')}", flush=True)
-    copying = [copying_demand(delay=B, word_length=M, alphabet=n)
+    copying = [copying_demand(delay=B, word_length=M, alphabet=n, max_halves=40_000)
                for B, M, n in [(10, 5, 8), (20, 5, 8), (40, 5, 8)]]
     data = {"experiment": "capacity against use (2) and demand (3)",
             "inputs": "one-hot grid, Start-End partition",
