@@ -377,7 +377,7 @@ def test_result_fields_and_timings():
     assert isinstance(res, RankResult)
     assert res.method == "modp-flint" and res.exact and res.prime == P and res.seed == 7
     assert res.partition == start_end(6) and res.output == 0
-    assert set(res.timings) == {"evaluate", "rank", "total"}
+    assert set(res.timings) == {"evaluate", "rank", "repetitions", "total"}
     assert res.timings["total"] >= res.timings["evaluate"] + res.timings["rank"] > 0
     assert "certain: rank >= 30" in res.describe()
     assert res.claim() == "= 30 (certain: equals the proven upper bound)"

@@ -115,7 +115,9 @@ class RankResult:
         JSON-serialisable; :func:`tnrnn.rank.check_certificate` re-runs it.
     timings : dict
         Seconds: ``"evaluate"`` (circuit evaluation, all rounds and
-        repetitions), ``"rank"`` (in the rank routine), ``"total"``.
+        repetitions), ``"rank"`` (in the rank routine), ``"repetitions"``
+        (evaluation and rank of the repetitions alone: the cost of the
+        guarantee), ``"total"``.
     complete : bool
         ``True`` when ``rank < min(n_A, n_B)``, the one-hot grid was fully
         enumerated, or the rank reached the proven upper bound. ``False``
@@ -896,6 +898,7 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
     complete = inputs == "one-hot" or r < min(n_a, n_b) or r == cap
     eps = plan["bound"]
     reps = []
+    t_reps = 0.0
     disproved = False
     if complete and r < cap and eps is not None and max_failure < eps < 1:
         n_rep = (n_a, n_b) if inputs == "one-hot" else (r + 1, r + 1)
@@ -908,6 +911,7 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
                                                 n_rep[0], n_rep[1], routine_name, params)
             t_eval += te
             t_rank += tr
+            t_reps += te + tr
             reps.append({"prime": p_j, "seed": s_j, "n_A": n_rep[0], "n_B": n_rep[1],
                          "rank": r_j})
             if r_j > r:        # ``= r`` disproved: r_j is a larger certain lower bound
@@ -930,7 +934,7 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
     return RankResult(
         rank=r, method=f"modp-{routine_name}", inputs=inputs, partition=part,
         prime=prime, seed=seed, samples=(n_a, n_b), certificate=cert,
-        timings={"evaluate": t_eval, "rank": t_rank,
+        timings={"evaluate": t_eval, "rank": t_rank, "repetitions": t_reps,
                  "total": time.perf_counter() - t_start},
         complete=complete, output=output, spec=spec, upper_bound=cap, rounds=rounds,
         certainty=certainty, failure_probability=fp, max_failure=max_failure,
