@@ -844,7 +844,10 @@ def _fig_training(plt, d):
     xs = U[:, 0] if sine else np.arange(U.shape[0])
     picks = sorted({0, P // 4, P // 2, P - 1})
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
-    for ax, i in zip(list(axes[0]) + [axes[1, 0]], picks):
+    slots = list(axes[0]) + [axes[1, 0]]
+    for ax in slots[len(picks):]:
+        ax.set_visible(False)
+    for ax, i in zip(slots, picks):
         for j, w in enumerate(xs):
             v = y[i, :, j, :, 0].ravel()
             ax.plot(np.full(v.size, w), v, ".k", ms=1.5, alpha=0.5)
