@@ -202,8 +202,9 @@ def test_grid_json_matches_the_api_and_saves_the_grid(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (("-T", "7"), "start-end partition needs an even length"),
-    (("-M", "2", "-T", "40"), "one-hot grid of this network holds 1,099,511,627,776 entries"),
-    (("--save", "A.txt"), "--save writes a .npy file"),
+    (("-M", "2", "-T", "40"), "the one-hot grid M^T K would hold 1,099,511,627,776 "
+                              "float64 entries (8.0 TiB); the limit is --max-entries"),
+    (("--save", "A.txt"), "--save: 'A.txt' has the suffix '.txt'; allowed: .npy"),
 ])
 def test_grid_refusals_exit_2(args, message):
     res = run("grid", *args, ok=False)

@@ -172,6 +172,87 @@ def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
 
 
 # ------------------------------------------------------------------------ grid
+#: Rough costs on the 2-core reference machine (docs: estimates, not promises).
+_PLAN_SECONDS_PER_TENSOR = 4e-3   # path search (auto and refine) per tensor
+_FIRST_CALL_SECONDS = 5.0         # tracing and compiling the jitted plan
+_SVD_SECONDS_PER_FLOP = 6e-9      # singular values of an m x n matrix: m n^2 flops
+_FLOP_SECONDS = 1e-9              # executed contraction FLOPs
+
+
+def _grid_estimate(spec, form, part, max_entries: int) -> dict:
+    """Memory and time of `tnrnn grid`, estimated before anything is built;
+    a grid or a weight array above --max-entries is refused here."""
+    from ..compile import estimate_size
+    from ..errors import TooLargeError
+
+    R, M, K = spec.hidden, spec.input_dim, spec.outputs
+    weights = K * R + sum(R * R + R * spec.layer_input_dim(l) + R
+                          for l in range(1, spec.depth + 1))
+    if spec.kind == "ttrnn":
+        weights = R * M * R + R + K * R
+    grid = M ** spec.length * K
+    for what, n in (("the random weights", weights), ("the one-hot grid M^T K", grid)):
+        if n > max_entries:
+            raise TooLargeError(
+                f"{what} would hold {n:,} float64 entries ({_bytes(8 * n)}); the limit is "
+                f"--max-entries {max_entries:,} ({_bytes(8 * max_entries)})",
+                estimate=n, limit=max_entries)
+    tensors = estimate_size(spec, form).tensors
+    rows = M ** len(part.A)
+    cols = M ** len(part.B)
+    big, small = max(rows, cols), min(rows, cols)
+    est = {"entries": grid, "weights": weights, "tensors": tensors,
+           "bytes": 8 * (2 * grid + weights),
+           "plan_seconds": tensors * _PLAN_SECONDS_PER_TENSOR,
+           "first_call_seconds": _FIRST_CALL_SECONDS,
+           "svd_seconds": big * small * small * _SVD_SECONDS_PER_FLOP,
+           "matrix": [rows, cols]}
+    est["seconds"] = est["plan_seconds"] + est["first_call_seconds"] + est["svd_seconds"]
+    return est
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,.0f} B"
+
+
+def _seconds(s: float) -> str:
+    from ..bounds._sizes import _human_seconds
+
+    return _human_seconds(s)
+
+
+def _check_seconds(est: dict, max_seconds: float, extra: str = "") -> None:
+    from ..errors import TooLargeError
+
+    if est["seconds"] > max_seconds:
+        rows, cols = est["matrix"]
+        raise TooLargeError(
+            f"this grid is estimated to take about {_seconds(est['seconds'])} (path search "
+            f"over {est['tensors']:,} tensors ~{_seconds(est['plan_seconds'])}, float SVD of "
+            f"the {rows:,} x {cols:,} matrix ~{_seconds(est['svd_seconds'])}{extra}); the "
+            f"limit is --max-seconds {max_seconds:g}",
+            estimate=est["seconds"], limit=max_seconds)
+
+
+def _exact_grid_rank(spec, part, params, output, max_seconds):
+    """The exact one-hot rank of the same grid (these float weights, mapped
+    exactly into GF(p)), or the reason it was skipped."""
+    from ..errors import TnrnnError
+    from ..rank import separation_rank
+
+    try:
+        r = separation_rank(spec, part, inputs="one-hot", params=params, output=output,
+                            max_seconds=max_seconds)
+    except TnrnnError as exc:
+        return {"rank": None, "skipped": str(exc)}
+    return {"rank": r.rank, "claim": r.claim(), "certainty": r.certainty,
+            "failure_probability": r.failure_probability, "prime": r.prime,
+            "method": r.method, "weights": "these float weights, exactly in GF(p)"}
+
+
 @cli.command("grid", context_settings=CONTEXT)
 @_spec_options
 @click.option("--form", type=click.Choice(["cp", "core"]), default=None,
@@ -180,27 +261,41 @@ def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
               show_default=True, help="Run the plan jitted (JAX) or eagerly (numpy).")
 @click.option("--partition", default="start-end", show_default=True,
               help="Matricize the grid by this partition: start-end, odd-even, or A:1,2,5.")
+@click.option("--output", "output", type=int, default=0, show_default=True,
+              help="Which output of a K > 1 circuit (0..K-1) to matricize.")
 @click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the random (Gaussian) weights.")
+              help="Seed of the random (Gaussian) weights (an integer >= 0).")
+@click.option("--exact/--no-exact", default=True, show_default=True,
+              help="Also certify the exact one-hot rank of the same grid (the same float "
+                   "weights, exactly mod p) and flag a float rank that disagrees.")
 @click.option("--max-entries", type=int, default=2**27, show_default=True,
-              help="Refuse a grid (or an intermediate) with more entries.")
+              help="Refuse a grid, a weight array or an intermediate with more entries.")
+@click.option("--max-seconds", type=float, default=120, show_default=True,
+              help="Refuse a grid whose estimated time (path search, float SVD) is longer.")
 @click.option("--save", type=click.Path(dir_okay=False), default=None,
-              help="Write the grid A[s_1..s_T, k] to this .npy file.")
+              help="Write the grid A[s_1..s_T, k] to this .npy file (checked first).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show progress with an ETA on stderr for runs estimated over 3 s.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, partition,
-             seed, max_entries, save, as_json):
+             output, seed, exact, max_entries, max_seconds, save, progress, as_json):
     """The outputs on every one-hot sequence, by one contraction.
 
     Contracts the compiled network with its input legs left open (all copies
     of x_t joined into one index s_t), giving the grid A[s_1..s_T, k] of
     M^T K numbers, and reports its cost and the singular values of its
-    matricization by the partition. The float rank printed is approximate
-    (SVD); `tnrnn rank --inputs one-hot` certifies the exact one.
+    matricization by the partition. The float rank (SVD) is approximate and
+    under-counts deep circuits badly; beside it tnrnn prints the exact rank
+    of the same matrix (the same weights, mod p) and flags any disagreement.
+    Time and memory are estimated first; runs above --max-seconds or
+    --max-entries are refused with the estimate.
 
     \b
     Example:
       tnrnn grid -L 2 -R 4 -M 2 -T 12
+        float rank 45, exact rank = 64 (the float rank disagrees)
       tnrnn grid -L 3 -R 2 -M 2 -T 10 --partition odd-even --save A.npy --json
+        float rank 4, exact rank = 32
     """
     import numpy as np
 
@@ -208,29 +303,48 @@ def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, part
     from ..compile import compile_network
     from ..contract import contract_grid, grid_matrix, plan_grid
     from ..contract.approx import svd_rank
-    from ..errors import SpecError
+    from ..errors import SpecError, check_output_path, check_positive_int
     from ..partition import parse_partition
+    from ._bounds import _check_output_index
 
     spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
-    if save is not None and not str(save).endswith(".npy"):
-        raise SpecError(f"--save writes a .npy file; got {save!r}")
+    output = _check_output_index(spec, output)
+    if seed < 0:
+        raise SpecError(f"--seed must be an integer >= 0; got {seed}")
+    check_positive_int("--max-entries", max_entries)
+    if not max_seconds > 0:
+        raise SpecError(f"--max-seconds must be a positive number; got {max_seconds:g}")
+    if save is not None:
+        check_output_path(save, option="--save", suffixes=(".npy",))
     part = parse_partition(partition, spec.length)
-    net = compile_network(spec, form=form)
-    t0 = time.perf_counter()
-    plan = plan_grid(net, max_intermediate=max_entries)
-    path_s = time.perf_counter() - t0
-    params = init_params(spec, seed=seed)
-    t0 = time.perf_counter()
-    A = contract_grid(net, spec, params, engine=engine, max_intermediate=max_entries)
-    first_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    contract_grid(net, spec, params, engine=engine, max_intermediate=max_entries)
-    again_s = time.perf_counter() - t0
-    Y = grid_matrix(A, part)
-    rank, tol, s = svd_rank(Y)
+    est = _grid_estimate(spec, form, part, max_entries)
+    _check_seconds(est, max_seconds)
+    show = progress and est["seconds"] > 3 and not as_json
+    with _eta_bar(show, est) as bar:
+        bar("compile and plan", est["plan_seconds"])
+        net = compile_network(spec, form=form)
+        t0 = time.perf_counter()
+        plan = plan_grid(net, max_intermediate=max_entries)
+        path_s = time.perf_counter() - t0
+        est["contract_seconds"] = plan.executed_flops * _FLOP_SECONDS
+        params = init_params(spec, seed=seed)
+        bar("contract", est["first_call_seconds"] + est["contract_seconds"])
+        t0 = time.perf_counter()
+        A = contract_grid(net, spec, params, engine=engine, max_intermediate=max_entries)
+        first_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        contract_grid(net, spec, params, engine=engine, max_intermediate=max_entries)
+        again_s = time.perf_counter() - t0
+        Y = grid_matrix(A, part, output=output)
+        bar("float SVD", est["svd_seconds"])
+        rank, tol, sv = svd_rank(Y)
+        bar("exact rank mod p", 1.0)
+        exact_rank = (_exact_grid_rank(spec, part, params, output, max_seconds)
+                      if exact else {"rank": None, "skipped": "--no-exact"})
+    agree = None if exact_rank["rank"] is None else rank == exact_rank["rank"]
     data = {
         "spec": spec.to_dict(), "form": net.meta["form"], "engine": engine,
-        "partition": part.to_dict(), "seed": seed,
+        "partition": part.to_dict(), "seed": seed, "output": output,
         "shape": list(A.shape), "entries": int(A.size),
         "max_abs": float(np.abs(A).max()),
         "path_finder": plan.cost.optimize, "path_flops": plan.cost.flops,
@@ -238,10 +352,13 @@ def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, part
         "executed_steps": len(plan.steps), "max_intermediate": plan.cost.max_intermediate,
         "path_seconds": round(path_s, 4), "first_call_seconds": round(first_s, 4),
         "call_seconds": round(again_s, 6),
+        "estimate": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in est.items()},
         "matrix_shape": list(Y.shape),
         "float_rank": {"rank": rank, "tol": tol, "approximate": True,
                        "method": "float64 SVD, tol = s_max * max(shape) * eps"},
-        "singular_values": [float(v) for v in s[:min(len(s), 64)]],
+        "exact_rank": exact_rank,
+        "agree": agree,
+        "singular_values": [float(v) for v in sv[:min(len(sv), 64)]],
         "saved": None,
     }
     if save is not None:
@@ -261,12 +378,59 @@ def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, part
               f"intermediate {plan.cost.max_intermediate:,} entries")
     con.print(f"  time ({engine}): path {path_s:.3f} s, first call {first_s:.3f} s, "
               f"then {again_s * 1e3:.2f} ms")
-    con.print(f"  {part.name} matricization {Y.shape[0]:,} x {Y.shape[1]:,}: float rank "
-              f"{rank} (approximate; tol {tol:.2g}); top singular values "
-              + ", ".join(f"{v:.3g}" for v in s[:6]))
+    out_txt = f" (output {output})" if spec.outputs > 1 else ""
+    con.print(f"  {part.name} matricization{out_txt} {Y.shape[0]:,} x {Y.shape[1]:,}: float "
+              f"rank {rank} (approximate; tol {tol:.2g}); top singular values "
+              + ", ".join(f"{v:.3g}" for v in sv[:6]))
+    if exact_rank["rank"] is not None:
+        con.print(f"  exact rank of the same matrix (these weights, mod p="
+                  f"{exact_rank['prime']}): {exact_rank['claim']}")
+        if not agree:
+            con.print(f"  [bold red]float rank {rank} disagrees with the exact rank[/]: "
+                      f"the SVD {'under' if rank < exact_rank['rank'] else 'over'}-counts; "
+                      f"trust the exact one")
+    else:
+        con.print(f"  exact rank not computed: {exact_rank['skipped']}")
     if not 1e-150 < data["max_abs"] < 1e150:
         con.print("  [yellow]warning[/yellow]: the values are near the ends of the float64 "
                   "range (generic Gaussian weights on a long or deep circuit); the float "
                   "rank is unreliable")
     if save is not None:
         con.print(f"  wrote {save}")
+
+
+class _eta_bar:
+    """Stages of a run on a rich progress bar whose total is the estimated
+    time, so that it shows an ETA; a no-op when disabled."""
+
+    def __init__(self, enabled: bool, est: dict):
+        self.enabled = enabled
+        self.total = est["seconds"] + 1.0
+        self.done = 0.0
+        self.last = 0.0
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            from ._app import _console_err
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                     TimeElapsedColumn(), TextColumn("ETA"),
+                                     TimeRemainingColumn(), transient=True,
+                                     console=_console_err())
+            self.progress.__enter__()
+            self.task = self.progress.add_task("grid", total=self.total)
+        return self
+
+    def __call__(self, stage: str, seconds: float) -> None:
+        self.done += self.last
+        self.last = seconds
+        if self.enabled:
+            self.progress.update(self.task, completed=self.done, description=f"grid: {stage}")
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.progress.__exit__(*exc)
+        return False

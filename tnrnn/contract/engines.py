@@ -27,10 +27,11 @@ from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
-from ..circuit import TTRNN, check_inputs, validate_params
+from ..circuit import TTRNN, check_inputs
 from ..compile import check_network_spec, tensor_arrays
 from ..errors import MissingDependencyError, SpecError, check_positive_int
 from ..network import Network
+from ._checks import check_float_inputs, check_float_params
 from .cost import DEFAULT_MAX_INTERMEDIATE
 from .plan import plan_contraction, run_plan
 
@@ -212,8 +213,10 @@ def contract_network(net: Network, spec, params, X, *, engine: str = "jax",
     Raises
     ------
     SpecError
-        Unknown engine or path finder, wrong shapes, or a network compiled
-        from another spec.
+        Unknown engine or path finder, wrong shapes, a network compiled
+        from another spec, integer weights (``init_params_modp``: the float
+        contraction would overflow to inf/nan), or inputs that are not finite
+        numbers.
     TooLargeError
         When the largest intermediate exceeds ``max_intermediate`` (with the
         estimate and the limit).
@@ -231,11 +234,11 @@ def contract_network(net: Network, spec, params, X, *, engine: str = "jax",
     """
     run = get_engine(engine)
     max_intermediate = check_positive_int("max_intermediate", max_intermediate)
-    validate_params(spec, params)
+    check_float_params(spec, params, where="contract_network")
     if not isinstance(net, Network):
         raise SpecError(f"net must be a Network; got {type(net).__name__}")
     check_network_spec(net, spec)
-    X = check_inputs(spec, X)
+    X = check_inputs(spec, check_float_inputs(X, where="contract_network"))
     if run in (jax_engine, numpy_engine) and not callable(optimize):
         # The plan (cached per network for a name or an explicit path) reads
         # one tensor per weight slot: build only those arrays. Building all
@@ -296,8 +299,8 @@ def evaluate_jax(spec, params, X) -> np.ndarray:
     >>> y.shape, y.dtype, bool(np.allclose(y, evaluate(spec, p, X), rtol=1e-12))
     ((5, 2), dtype('float64'), True)
     """
-    validate_params(spec, params)
-    X = check_inputs(spec, X)
+    check_float_params(spec, params, where="evaluate_jax")
+    X = check_inputs(spec, check_float_inputs(X, where="evaluate_jax"))
     from . import _jax
 
     return _jax.evaluate(params, X, tt=isinstance(spec, TTRNN))

@@ -57,7 +57,6 @@ import weakref
 
 import numpy as np
 
-from ..circuit import validate_params
 from ..compile import check_network_spec
 from ..errors import SpecError, TooLargeError, check_positive_int
 from ..network import Network
@@ -289,7 +288,9 @@ def contract_grid(net: Network, spec, params, *, engine: str = "jax", optimize=N
         raise SpecError(f"contract_grid's engine must be one of "
                         f"{', '.join(repr(e) for e in GRID_ENGINES)}; got {engine!r}")
     max_intermediate = check_positive_int("max_intermediate", max_intermediate)
-    validate_params(spec, params)
+    from ._checks import check_float_params
+
+    check_float_params(spec, params, where="contract_grid")
     plan = plan_grid(net, optimize=optimize, max_intermediate=max_intermediate)
     check_network_spec(net, spec)
     from .engines import _slot_arrays, run_on

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..circuit import check_inputs, validate_params
+from ..circuit import check_inputs
 from ..compile import check_network_spec
 from ..errors import SpecError, check_positive_int
 from ..network import Network
@@ -147,6 +147,8 @@ def prepare(net: Network, spec, params, *, engine: str = "jax", optimize="auto",
     max_intermediate = check_positive_int("max_intermediate", max_intermediate)
     if not isinstance(net, Network):
         raise SpecError(f"net must be a Network; got {type(net).__name__}")
-    validate_params(spec, params)
+    from ._checks import check_float_params
+
+    check_float_params(spec, params, where="prepare")
     check_network_spec(net, spec)
     return Prepared(net, spec, params, engine, optimize, grid_optimize, max_intermediate)
