@@ -41,7 +41,6 @@ from __future__ import annotations
 import itertools
 import numbers
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import numpy as np
@@ -292,6 +291,8 @@ def _fill(Y, circ, P_steps, Q_steps, XP, XQ, T, progress, workers) -> None:
 
     workers = _workers(workers, len(tiles))
     done, total = 0, NP * NQ
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
         for n in (pool.map(work, tiles) if pool else map(work, tiles)):
             done += n

@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import numbers
 from fractions import Fraction
 
@@ -142,6 +141,8 @@ def weights_hash(spec: Spec, params: Params) -> str:
     >>> weights_hash(spec, p) == weights_hash(spec, q)
     True
     """
+    import hashlib
+
     validate_params(spec, params)
     h = hashlib.sha256()
     for name, a in param_arrays(spec, params):
