@@ -13,7 +13,8 @@ much. Three measurements:
    (``spin``), each recording its own process time in the worker. Task
    efficiency = serial task CPU / parallel task CPU; total efficiency =
    serial CPU / (client + scheduler + worker CPU of the parallel run).
-   Each executor runs alone (started for its measurements, stopped after).
+   The executors are measured in interleaved rounds (a batch on each in
+   turn), so that the load of other sessions falls on each alike.
 3. **The default `tnrnn table` sweep** (48 rows): per-row CPU time of the
    serial run, the same rows on 2 local processes and on Dask (results
    checked identical), and the speed-up predicted for 1-16 workers by
@@ -45,26 +46,24 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-#: pid of a Dask scheduler started by this benchmark (its CPU is reported apart).
-SCHEDULER_PID: list = []
-
-
-def _children_cpu() -> tuple:
-    """User + system CPU seconds of the live descendants of this process:
-    ``(scheduler, all others)``."""
+def _tree_cpu(roots) -> float:
+    """User + system CPU seconds of the processes ``roots`` (psutil.Process)
+    and all their live descendants."""
     import psutil
 
-    sched = other = 0.0
-    for p in psutil.Process().children(recursive=True):
+    total = 0.0
+    for root in roots:
         try:
-            t = p.cpu_times()
+            procs = [root, *root.children(recursive=True)]
         except psutil.Error:
             continue
-        if p.pid in SCHEDULER_PID:
-            sched += t.user + t.system
-        else:
-            other += t.user + t.system
-    return sched, other
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+    return total
 
 
 def _machine() -> dict:
@@ -92,19 +91,19 @@ def _machine() -> dict:
             "platform": platform.platform(), "versions": versions, "loadavg_at_start": load}
 
 
-def _measure(executor, fn, tasks, cost=None) -> dict:
-    """Run ``tasks``; the client's and the workers' CPU seconds, per-task CPU."""
+def _measure(phase, fn, tasks, cost=None) -> dict:
+    """Run ``tasks`` on ``phase``'s executor; the CPU seconds of the client
+    (this process), of the phase's scheduler and of its workers, and each
+    task's own CPU time."""
     from tnrnn.parallel import iter_tasks
 
-    c0, (s0, k0), w0 = time.process_time(), _children_cpu(), time.perf_counter()
-    results = list(iter_tasks(fn, tasks, executor=executor, cost=cost))
-    c1, (s1, k1), w1 = time.process_time(), _children_cpu(), time.perf_counter()
+    c0, (s0, k0), w0 = time.process_time(), phase.cpu(), time.perf_counter()
+    results = list(iter_tasks(fn, tasks, executor=phase.executor, cost=cost))
+    c1, (s1, k1), w1 = time.process_time(), phase.cpu(), time.perf_counter()
     return {"client_cpu_s": c1 - c0, "scheduler_cpu_s": s1 - s0,
             "workers_cpu_s": max(0.0, k1 - k0),
             "wall_s": w1 - w0, "task_cpu_s": sum(r.cpu_s for r in results),
             "task_thread_cpu_s": sum(r.thread_cpu_s for r in results),
-            "task_cpu_median_s": statistics.median(r.cpu_s for r in results),
-            "task_thread_cpu_median_s": statistics.median(r.thread_cpu_s for r in results),
             "values": {r.key: r.value for r in results},
             "per_task": {r.key: r.cpu_s for r in results},
             "per_task_thread": {r.key: r.thread_cpu_s for r in results},
@@ -112,33 +111,54 @@ def _measure(executor, fn, tasks, cost=None) -> dict:
 
 
 class _Phase:
-    """One executor, started for its measurements and stopped after them, so
-    that no other executor's threads or processes run meanwhile (a Dask
-    LocalCluster's scheduler threads would otherwise count in the serial
-    tasks' process time)."""
+    """One executor and the processes it owns (for CPU accounting).
+
+    All executors stay up together and are measured in interleaved rounds,
+    so that the load other sessions put on the shared machine falls on each
+    alike. The Dask clusters run as ``dask scheduler`` / ``dask worker``
+    subprocesses, so their CPU is told apart from this process's (which
+    holds only a Dask client: about 0.2 % of a core while idle).
+    """
 
     def __init__(self, name: str, workers: int):
         self.name, self.workers = name, workers
-        self._cluster = self._client = None
+        self._procs = []
 
     def __enter__(self):
+        import psutil
+
         from tnrnn.parallel import DaskExecutor, ProcessExecutor, SerialExecutor
 
         if self.name == "serial":
             self.executor = SerialExecutor()
+            self._sched, self._workers = [], []
         elif self.name == "processes":
+            before = {p.pid for p in psutil.Process().children(recursive=True)}
             self.executor = ProcessExecutor(self.workers)
+            from tnrnn.parallel import run_tasks
+            from tnrnn.parallel.probes import spin
+
+            run_tasks(spin, {f"w{i}": (0,) for i in range(4 * self.workers)},
+                      executor=self.executor)  # start the workers
+            self._sched = []
+            self._workers = [p for p in psutil.Process().children(recursive=True)
+                             if p.pid not in before]
         else:
             self._procs, sched_file = start_dask_cluster(
                 self.workers, profile=self.name != "dask-noprofile")
-            SCHEDULER_PID[:] = [self._procs[0].pid]
             self.executor = DaskExecutor(scheduler_file=sched_file, timeout=60)
             self.executor.client.wait_for_workers(self.workers, timeout=120)
-        return self.executor
+            self._sched = [psutil.Process(self._procs[0].pid)]
+            self._workers = [psutil.Process(self._procs[1].pid)]
+        return self
+
+    def cpu(self) -> tuple:
+        """``(scheduler, workers)`` CPU seconds so far."""
+        return _tree_cpu(self._sched), _tree_cpu(self._workers)
 
     def __exit__(self, *exc):
         self.executor.shutdown()
-        if self.name.startswith("dask"):
+        if self._procs:
             stop_dask_cluster(self._procs)
 
 
@@ -176,23 +196,23 @@ def stop_dask_cluster(procs) -> None:
             p.kill()
 
 
-def overhead(ex, k: int, idle_s: float = 3.0) -> dict:
+def overhead(phase, k: int, idle_s: float = 3.0) -> dict:
     from tnrnn.parallel.probes import spin
 
-    _measure(ex, spin, {f"w{i}": (0,) for i in range(4 * ex.capacity())})  # warm up
-    m = _measure(ex, spin, {f"t{i}": (0, i) for i in range(k)})
+    _measure(phase, spin, {f"w{i}": (0,) for i in range(4 * phase.executor.capacity())})
+    m = _measure(phase, spin, {f"t{i}": (0, i) for i in range(k)})
     assert m["values"] == {f"t{i}": i for i in range(k)}
     # background CPU (heartbeats, profilers) that runs whether tasks run or not
-    c0, (s0, k0) = time.process_time(), _children_cpu()
+    c0, (s0, k0) = time.process_time(), phase.cpu()
     time.sleep(idle_s)
-    c1, (s1, k1) = time.process_time(), _children_cpu()
+    c1, (s1, k1) = time.process_time(), phase.cpu()
     idle = {"client": (c1 - c0) / idle_s, "scheduler": (s1 - s0) / idle_s,
             "workers": (k1 - k0) / idle_s}
-    per = lambda cpu, who: 1e3 * cpu / k  # noqa: E731
+    per = lambda cpu: 1e3 * cpu / k  # noqa: E731
     net = lambda cpu, who: 1e3 * max(0.0, cpu - idle[who] * m["wall_s"]) / k  # noqa: E731
-    return {"tasks": k, "client_ms_per_task": per(m["client_cpu_s"], "client"),
-            "scheduler_ms_per_task": per(m["scheduler_cpu_s"], "scheduler"),
-            "workers_ms_per_task": per(m["workers_cpu_s"], "workers"),
+    return {"tasks": k, "client_ms_per_task": per(m["client_cpu_s"]),
+            "scheduler_ms_per_task": per(m["scheduler_cpu_s"]),
+            "workers_ms_per_task": per(m["workers_cpu_s"]),
             "client_net_ms_per_task": net(m["client_cpu_s"], "client"),
             "scheduler_net_ms_per_task": net(m["scheduler_cpu_s"], "scheduler"),
             "workers_net_ms_per_task": net(m["workers_cpu_s"], "workers"),
@@ -207,22 +227,33 @@ def spin_rate() -> float:
     return (time.process_time() - t0) / 1_000_000
 
 
-def efficiency(ex, sizes_ms, n_tasks: int, per_step: float) -> dict:
+def efficiency(phases: dict, sizes_ms, n_tasks: int, rounds: int, per_step: float) -> dict:
+    """Per size, ``rounds`` rounds; in each, a batch of ``n_tasks`` on every
+    executor in turn. Per executor: all task CPU times, and the CPU totals."""
     from tnrnn.parallel.probes import lcg_closed_form, spin
 
-    out = {}
+    out = {f"{ms} ms": {name: {"cpu": [], "thread": [], "total": 0.0, "tasks": 0}
+                        for name in phases} for ms in sizes_ms}
+    for r in range(rounds):
+        for ms in sizes_ms:
+            steps = int(ms / 1e3 / per_step)
+            tasks = {f"r{r}t{i}": (steps, 1000 * r + i) for i in range(n_tasks)}
+            truth = {k: lcg_closed_form(*a) for k, a in tasks.items()}
+            for name, phase in phases.items():
+                m = _measure(phase, spin, tasks)
+                assert m["values"] == truth, f"{name}: results differ from the closed form"
+                acc = out[f"{ms} ms"][name]
+                acc["cpu"] += list(m["per_task"].values())
+                acc["thread"] += list(m["per_task_thread"].values())
+                acc["total"] += m["client_cpu_s"] + m["scheduler_cpu_s"] + m["workers_cpu_s"]
+                acc["tasks"] += n_tasks
     for ms in sizes_ms:
-        steps = int(ms / 1e3 / per_step)
-        tasks = {f"t{i}": (steps, i) for i in range(n_tasks)}
-        m = _measure(ex, spin, tasks)
-        assert m["values"] == {k: lcg_closed_form(*a) for k, a in tasks.items()}, \
-            "results differ from the closed form"
-        out[f"{ms} ms"] = {"tasks": n_tasks, "steps": steps,
-                           "task_cpu_s": m["task_cpu_s"],
-                           "median_s": m["task_cpu_median_s"],
-                           "thread_median_s": m["task_thread_cpu_median_s"],
-                           "total_cpu_s": m["client_cpu_s"] + m["scheduler_cpu_s"]
-                           + m["workers_cpu_s"]}
+        for name, acc in out[f"{ms} ms"].items():
+            acc["steps"] = int(ms / 1e3 / per_step)
+            acc["median_s"] = statistics.median(acc["cpu"])
+            acc["thread_median_s"] = statistics.median(acc["thread"])
+            acc["task_cpu_s"] = sum(acc["cpu"])
+            acc["total_cpu_s"] = acc["total"]
     return out
 
 
@@ -252,25 +283,33 @@ def _makespan(cpu: list, workers: int, overhead_s: float) -> float:
     return max(free)
 
 
-def sweep_run(ex, repeats: int) -> dict:
-    """The default sweep ``repeats`` times; per row the least CPU time seen."""
+def sweep_runs(phases: dict, repeats: int) -> dict:
+    """The default sweep ``repeats`` times on every executor in turn; per
+    row the least CPU time seen on each."""
     from tnrnn._sweep_tasks import rank_row
 
     tasks, cost = _default_sweep()
-    runs = [_measure(ex, rank_row, tasks, cost) for _ in range(repeats)]
-    values = {k: _strip(v) for k, v in runs[0]["values"].items()}
-    for m in runs[1:]:
-        assert {k: _strip(v) for k, v in m["values"].items()} == values
-    per_row = {k: min(m["per_task"][k] for m in runs) for k in tasks}
-    per_row_thread = {k: min(m["per_task_thread"][k] for m in runs) for k in tasks}
-    return {"values": values, "per_row": per_row, "per_row_thread": per_row_thread,
-            "client_cpu_s": min(m["client_cpu_s"] for m in runs),
-            "scheduler_cpu_s": min(m["scheduler_cpu_s"] for m in runs),
-            "workers_cpu_s": min(m["workers_cpu_s"] for m in runs)}
+    runs = {name: [] for name in phases}
+    for _ in range(repeats):
+        for name, phase in phases.items():
+            runs[name].append(_measure(phase, rank_row, tasks, cost))
+    out = {}
+    for name, ms in runs.items():
+        values = {k: _strip(v) for k, v in ms[0]["values"].items()}
+        for m in ms[1:]:
+            assert {k: _strip(v) for k, v in m["values"].items()} == values
+        out[name] = {
+            "values": values,
+            "per_row": {k: min(m["per_task"][k] for m in ms) for k in tasks},
+            "per_row_thread": {k: min(m["per_task_thread"][k] for m in ms) for k in tasks},
+            "client_cpu_s": min(m["client_cpu_s"] for m in ms),
+            "scheduler_cpu_s": min(m["scheduler_cpu_s"] for m in ms),
+            "workers_cpu_s": min(m["workers_cpu_s"] for m in ms)}
+    return out
 
 
 def summarise(phases: dict) -> dict:
-    """Efficiencies against the serial phase, and the predicted speed-ups."""
+    """Efficiencies against the serial executor, and the predicted speed-ups."""
     serial = phases["serial"]
     eff = {}
     for size, s in serial["efficiency"].items():
@@ -332,7 +371,8 @@ def _markdown(data: dict) -> str:
         "# tnrnn.parallel: overhead and CPU efficiency",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, shared with other sessions (load "
-        f"average at start {', '.join(f'{x:.1f}' for x in m['loadavg_at_start'])}); "
+        f"average at start {', '.join(f'{x:.1f}' for x in m['loadavg_at_start'])}, "
+        f"at end {', '.join(f'{x:.1f}' for x in m['loadavg_at_end'])}); "
         f"{m['platform']}; Python {m['versions']['python']}, numpy "
         f"{m['versions']['numpy']}, dask/distributed {m['versions']['distributed']}. "
         f"`processes`: {st['workers']} spawned worker processes. `dask`: `dask scheduler` "
@@ -357,8 +397,9 @@ def _markdown(data: dict) -> str:
     lines += ["", "'Net of idle' subtracts the CPU the same processes burn per second with no "
               "task at all (heartbeats, profilers), measured for 3 s just after, times the "
               "run's wall time.", "",
-              f"## CPU efficiency ({st['efficiency_tasks']} pure-Python tasks per size, each "
-              "timing its own process CPU)", "",
+              f"## CPU efficiency ({st['efficiency_tasks']} pure-Python tasks per size and "
+              f"executor, in {st['efficiency_rounds']} interleaved rounds; each task times "
+              "its own CPU)", "",
               "| task size | executor | median task CPU (process) | task efficiency (process) "
               "| task efficiency (thread) | total efficiency |",
               "|---|---|---|---|---|---|"]
@@ -380,7 +421,7 @@ def _markdown(data: dict) -> str:
         "## The default `tnrnn table` sweep",
         "",
         f"{s['rows']} rows, {s['serial_task_cpu_s']:.2f} s of task CPU serially (least of "
-        f"{st['sweep_repeats']} runs per row); the row {s['longest_row']} alone takes "
+        f"{st['sweep_repeats']} interleaved runs per row and executor); the row {s['longest_row']} alone takes "
         f"{s['longest_row_cpu_s']:.2f} s ({100 * s['longest_row_share']:.0f} %). The rows "
         "of every executor are identical to the serial run (timings aside). Most "
         f"expensive rows by the cost estimate: {', '.join(s['cost_order_top5'])}; by "
@@ -410,31 +451,40 @@ def _markdown(data: dict) -> str:
     return "\n".join(lines)
 
 
+NAMES = ("serial", "processes", "dask", "dask-noprofile")
+
+
 def main(argv=None) -> None:
+    import contextlib
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer tasks (about 1 min)")
+    ap.add_argument("--quick", action="store_true", help="fewer tasks (a few minutes)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=str(HERE / "results"))
     args = ap.parse_args(argv)
-    k, n_eff, repeats = (200, 4, 1) if args.quick else (2000, 12, 2)
+    k, n_eff, rounds, repeats = (200, 2, 2, 1) if args.quick else (2000, 4, 5, 2)
     data = {"machine": _machine(),
             "settings": {"workers": args.workers, "quick": args.quick, "overhead_tasks": k,
-                         "efficiency_tasks": n_eff, "sizes_ms": [50, 200],
-                         "sweep_repeats": repeats,
+                         "efficiency_tasks": n_eff * rounds, "efficiency_rounds": rounds,
+                         "sizes_ms": [50, 200], "sweep_repeats": repeats,
                          "command": "python benchmarks/bench_parallel.py"
                                     + (" --quick" if args.quick else "")}}
     per_step = spin_rate()
     data["settings"]["seconds_per_spin_step"] = per_step
-    phases = {}
-    for name in ("serial", "processes", "dask", "dask-noprofile"):
-        with _Phase(name, args.workers) as ex:
-            ph = {"overhead": overhead(ex, k)}
-            ph["efficiency"] = efficiency(ex, data["settings"]["sizes_ms"], n_eff, per_step)
-            ph["sweep"] = sweep_run(ex, repeats)
-        phases[name] = ph
-        print(name, json.dumps(ph["overhead"]), flush=True)
-    data["overhead"] = {name: ph["overhead"] for name, ph in phases.items()}
-    data.update(summarise(phases))
+    with contextlib.ExitStack() as stack:
+        phases = {name: stack.enter_context(_Phase(name, args.workers)) for name in NAMES}
+        data["overhead"] = {}
+        for name, phase in phases.items():
+            data["overhead"][name] = overhead(phase, k)
+            print(name, json.dumps(data["overhead"][name]), flush=True)
+        eff = efficiency(phases, data["settings"]["sizes_ms"], n_eff, rounds, per_step)
+        print("efficiency done", flush=True)
+        sweeps = sweep_runs(phases, repeats)
+    summary = {name: {"overhead": data["overhead"][name],
+                      "efficiency": {size: eff[size][name] for size in eff},
+                      "sweep": sweeps[name]} for name in NAMES}
+    data.update(summarise(summary))
+    data["machine"]["loadavg_at_end"] = os.getloadavg()
     out = Path(args.out)
     stem = "parallel-quick" if args.quick else "parallel"
     (out / f"{stem}.json").write_text(json.dumps(data, indent=1) + "\n")
