@@ -24,7 +24,7 @@ import pytest
 
 from tnrnn.circuit import RAC, TTRNN
 from tnrnn.compile import compile_network, unit_copies
-from tnrnn.errors import MissingDependencyError, PartitionError, SpecError
+from tnrnn.errors import OutputPathError, MissingDependencyError, PartitionError, SpecError
 from tnrnn.network import Leg, Network, Tensor
 from tnrnn.partition import start_end
 from tnrnn.render import DEFAULT_MAX_NODES, FORMATS, draw, drawn_nodes, render, to_dot
@@ -261,8 +261,13 @@ def test_to_dot_errors():
 
 
 def test_render_format_errors(tmp_path):
-    with pytest.raises(SpecError, match=r"format must be one of \('svg', 'png', 'pdf', 'dot'\); got 'gif'"):
+    with pytest.raises(SpecError, match=r"x.gif': the suffix '.gif' is not a format tnrnn "
+                                        r"writes; allowed: .svg, .png, .pdf, .dot"):
         render("graph g {}", tmp_path / "x.gif")
+    with pytest.raises(OutputPathError, match=r"has the suffix '.svg' but format is 'png': "
+                                              r"they must agree"):
+        render("graph g {}", tmp_path / "x.svg", format="png")
+    assert not (tmp_path / "x.svg").exists()
     with pytest.raises(SpecError, match="format must be one of .*got 'jpeg'"):
         render("graph g {}", tmp_path / "x.png", format="jpeg")
     with pytest.raises(SpecError, match="cannot tell the format of"):
@@ -347,8 +352,11 @@ def test_png_has_plausible_size(tmp_path, name, low, high):
 def test_pdf_and_explicit_format(tmp_path):
     p = render(_dot("ttrnn_T3"), tmp_path / "chain.out", format="pdf")
     assert p.read_bytes()[:5] == b"%PDF-"
-    p = render(_dot("ttrnn_T3"), tmp_path / "sub" / "chain.SVG")
+    p = render(_dot("ttrnn_T3"), tmp_path / "chain.SVG")
     assert ET.parse(p).getroot().tag == f"{SVG}svg"
+    with pytest.raises(OutputPathError, match=r"the folder '.*sub' does not exist"):
+        render(_dot("ttrnn_T3"), tmp_path / "sub" / "chain.svg")
+    assert not (tmp_path / "sub").exists()  # no folder the user did not ask for
 
 
 @needs_dot

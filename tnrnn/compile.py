@@ -54,6 +54,8 @@ __all__ = [
     "compile_network",
     "tensor_arrays",
     "check_network_spec",
+    "export_network",
+    "EXPORT_FORMAT",
 ]
 
 FORMS = ("cp", "core")
@@ -115,6 +117,11 @@ def input_copies(T: int, L: int, t: int) -> int:
 
 
 def _check_form(spec: Spec, form: str | None) -> str:
+    from .circuit import RAC
+
+    if not isinstance(spec, (RAC, TTRNN)):
+        raise SpecError(f"spec must be a RAC or TTRNN (tnrnn.RAC(depth, hidden, input_dim, "
+                        f"length)); got {type(spec).__name__} {spec!r:.60}")
     if form is None:
         return "core" if isinstance(spec, TTRNN) else "cp"
     if form not in FORMS:
@@ -349,3 +356,123 @@ def tensor_arrays(net: Network, spec: Spec, params: Params, *, xp=np,
         else:
             arrays.append(xp.asarray(table[t.param]))
     return arrays
+
+
+#: Version tag of the JSON written by :func:`export_network`.
+EXPORT_FORMAT = "tnrnn-einsum/1"
+
+
+def export_network(net: Network, spec: Spec, params: Params, prefix, *,
+                   output: int | None = None, max_entries: int = 2 ** 27) -> tuple:
+    """Write a compiled network for other tools: ``PREFIX.json`` (the einsum
+    expression, operand shapes and what each operand is) and ``PREFIX.npz``
+    (the weight tensors, copy tensors included).
+
+    The expression has one operand per tensor of ``net`` (in network order;
+    arrays ``npz["t<i>"]``) followed by one operand per open input leg (a
+    copy of ``x_t``: the caller supplies the input vector of step ``t``
+    there, the same vector for every copy). Its output is ``y`` (size
+    ``K``), or a scalar when ``output`` picks one row of ``W_O``. Index
+    symbols are :func:`opt_einsum.get_symbol` characters (beyond 52 they
+    are non-ASCII letters, which ``opt_einsum.contract`` accepts).
+
+    Parameters
+    ----------
+    net : Network
+        From :func:`compile_network` applied to ``spec``.
+    spec : RAC or TTRNN
+    params : RACParams or TTParams
+    prefix : str or os.PathLike
+        Files ``PREFIX.json`` and ``PREFIX.npz``; their folder must exist.
+    output : int, optional
+        Keep only output ``output`` (``0..K-1``).
+    max_entries : int
+        Refuse (before writing) when the tensors hold more entries.
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+        The JSON and the ``.npz`` file.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib, numpy as np, opt_einsum
+    >>> from tnrnn.circuit import RAC, init_params, random_inputs, evaluate
+    >>> spec = RAC(2, 2, 3, 3)
+    >>> p, X = init_params(spec, seed=1), random_inputs(spec, 1, seed=2)[0]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     j, z = export_network(compile_network(spec), spec, p, pathlib.Path(d) / "net")
+    ...     meta, arrays = json.loads(j.read_text()), np.load(z)
+    ...     ops = [arrays[o["array"]] if o["kind"] != "input" else X[o["time"] - 1]
+    ...            for o in meta["operands"]]
+    ...     y = opt_einsum.contract(meta["einsum"], *ops)
+    >>> bool(np.allclose(y, evaluate(spec, p, X[None])[0]))
+    True
+    """
+    import json
+    import pathlib
+
+    from .errors import check_output_path
+
+    if not isinstance(net, Network):
+        raise SpecError(f"net must be a Network; got {type(net).__name__}")
+    validate = check_network_spec
+    validate(net, spec)
+    if output is not None and (isinstance(output, bool) or not isinstance(output, int)
+                               or not 0 <= output < spec.outputs):
+        raise SpecError(f"output must be an integer in 0..{spec.outputs - 1} (K = "
+                        f"{spec.outputs}); got {output!r}")
+    max_entries = check_positive_int("max_entries", max_entries)
+    entries = sum(math.prod(net.sizes[i] for i in t.indices) for t in net.tensors)
+    if entries > max_entries:
+        raise TooLargeError(
+            f"the exported tensors would hold {entries:,} entries ({entries * 8 / 2**20:,.1f} "
+            f"MiB as float64); the limit is max_entries={max_entries:,}",
+            estimate=entries, limit=max_entries)
+    base = pathlib.Path(prefix)
+    jpath = check_output_path(base.with_name(base.name + ".json"), option="prefix")
+    zpath = check_output_path(base.with_name(base.name + ".npz"), option="prefix")
+    import opt_einsum
+
+    arrays = [np.asarray(a) for a in tensor_arrays(net, spec, params)]
+    symbols: dict = {}
+
+    def sym(ix):
+        if ix not in symbols:
+            symbols[ix] = opt_einsum.get_symbol(len(symbols))
+        return symbols[ix]
+
+    operands, terms, store = [], [], {}
+    for i, (t, a) in enumerate(zip(net.tensors, arrays)):
+        idx = list(t.indices)
+        if output is not None and t.kind == "W_O":
+            a = a[output]
+            idx = [ix for ix in idx if ix != "y"]
+        key = f"t{i}"
+        store[key] = a
+        terms.append("".join(sym(ix) for ix in idx))
+        operands.append({"name": t.name, "kind": t.kind, "indices": idx,
+                         "shape": list(a.shape), "array": key})
+    for leg in net.legs:
+        if leg.role == "input":
+            terms.append(sym(leg.index))
+            operands.append({"name": leg.index, "kind": "input", "time": leg.time,
+                             "copy": leg.copy, "indices": [leg.index],
+                             "shape": [net.sizes[leg.index]]})
+    out = "" if output is not None else sym("y")
+    meta = {
+        "format": EXPORT_FORMAT,
+        "spec": spec.to_dict(),
+        "form": net.meta.get("form"),
+        "output": output,
+        "einsum": ",".join(terms) + "->" + out,
+        "output_indices": [] if output is not None else ["y"],
+        "symbols": {v: k for k, v in symbols.items()},
+        "size_dict": {k: int(net.sizes[k]) for k in symbols},
+        "operands": operands,
+        "inputs": "operands of kind 'input' take x_t (time 'time', 1-based); every copy "
+                  "of x_t gets the same vector",
+    }
+    jpath.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    np.savez(zpath, **store)
+    return jpath, zpath

@@ -23,6 +23,8 @@ __all__ = [
     "CertificateError",
     "OutputPathError",
     "check_output_path",
+    "check_output_dir",
+    "check_positive_int",
 ]
 
 
@@ -95,6 +97,43 @@ def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = N
         allowed = ", ".join(suffixes)
         raise OutputPathError(
             f"{option}: {str(p)!r} has the suffix {p.suffix or '(none)'!r}; allowed: {allowed}")
+    return p
+
+
+def check_output_dir(path, *, option: str):
+    """Return ``path`` as a :class:`~pathlib.Path` if files can be written
+    into that folder.
+
+    The folder may exist (then it must be a writable folder) or be new; a
+    new folder is one the user named, so it may be created, but only inside
+    a folder that exists and is writable (its parents are never created).
+    Checked before any work starts.
+
+    Examples
+    --------
+    >>> check_output_dir("/nonexistent/figures", option="--out")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.OutputPathError: --out: cannot write into '/nonexistent/figures': its parent folder '/nonexistent' does not exist (tnrnn creates only the last folder of the path)
+    """
+    import os
+    from pathlib import Path
+
+    p = Path(path)
+    if p.exists():
+        if not p.is_dir():
+            raise OutputPathError(f"{option}: {str(p)!r} is a file, not a folder")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise OutputPathError(f"{option}: cannot write into {str(p)!r}: permission denied")
+        return p
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputPathError(
+            f"{option}: cannot write into {str(p)!r}: its parent folder {str(parent)!r} does "
+            f"not exist (tnrnn creates only the last folder of the path)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{option}: cannot create the folder {str(p)!r}: permission "
+                              f"denied in {str(parent)!r}")
     return p
 
 

@@ -203,8 +203,10 @@ def plot_cost_vs_T(results: dict, stem) -> pathlib.Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from ..errors import check_output_dir
+
     stem = pathlib.Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    check_output_dir(stem.parent, option="stem").mkdir(exist_ok=True)
     ws = [w for w in results["workloads"] if w["kind"] == "output"]
     fig = Figure(figsize=(4.0 * max(1, len(ws)) + 2.4, 7.6), dpi=150)
     FigureCanvasAgg(fig)

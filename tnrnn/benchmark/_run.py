@@ -7,7 +7,6 @@ import dataclasses
 import datetime
 import json
 import math
-import pathlib
 import time
 from typing import Callable
 
@@ -98,6 +97,8 @@ def run_benchmarks(out_dir, *, quick: bool = False, smoke: bool = False,
     Parameters
     ----------
     out_dir : path
+        An existing folder, or a new one inside an existing folder (checked
+        before any measurement; parents are never created).
     quick : bool
         The quick subset (< 3 minutes on 2 cores).
     smoke : bool
@@ -121,6 +122,12 @@ def run_benchmarks(out_dir, *, quick: bool = False, smoke: bool = False,
         settings = settings_for(mode)
     elif not isinstance(settings, Settings):
         raise SpecError(f"settings must be a Settings; got {type(settings).__name__}")
+    # Before any measurement: both folders must be writable (only their last
+    # component may be new; parents are never created).
+    from ..errors import check_output_dir
+
+    out = check_output_dir(out_dir, option="out_dir")
+    fig_dir = None if figure_dir is None else check_output_dir(figure_dir, option="figure_dir")
     started = time.perf_counter()
     configs = [("output", c) for c in settings.output] + [("grid", c) for c in settings.grid]
     total = 1 + sum(len(c[4]) for _, c in configs)
@@ -151,11 +158,11 @@ def run_benchmarks(out_dir, *, quick: bool = False, smoke: bool = False,
         "summary": _summarize(workloads),
     }
     results["elapsed_s"] = time.perf_counter() - started
-    out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(exist_ok=True)
     figure = None
-    if figure_dir is not None:
-        figure = plot_cost_vs_T(results, pathlib.Path(figure_dir) / f"bench_cost_vs_T{suffix}")
+    if fig_dir is not None:
+        fig_dir.mkdir(exist_ok=True)
+        figure = plot_cost_vs_T(results, fig_dir / f"bench_cost_vs_T{suffix}")
         results["figure"] = str(figure)
     jpath, mpath = out / f"contract{suffix}.json", out / f"contract{suffix}.md"
     jpath.write_text(json.dumps(results, indent=1, default=_json_default) + "\n")

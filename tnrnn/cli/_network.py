@@ -7,6 +7,7 @@ import time
 import click
 
 from ._app import CONTEXT, _console, _emit_json, _make_spec, _spec_options, cli
+from ._bounds import _fmt_int
 
 
 
@@ -20,23 +21,60 @@ from ._app import CONTEXT, _console, _emit_json, _make_spec, _spec_options, cli
               help="Refuse (with the size estimate) networks with more tensors.")
 @click.option("--cost/--no-cost", default=True, show_default=True,
               help="Estimate the contraction cost (FLOPs, largest intermediate).")
+@click.option("--export", "export", default=None, metavar="PREFIX",
+              help="Also write PREFIX.json (einsum expression, operand shapes) and "
+                   "PREFIX.npz (the tensors) for other tools; checked before compiling.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random (Gaussian) weights written by --export.")
+@click.option("--max-entries", type=int, default=2**27, show_default=True,
+              help="With --export: refuse tensors holding more entries in all.")
+@click.option("--output", "output", type=int, default=None,
+              help="With --export: keep only this output of a K > 1 circuit (0..K-1); "
+                   "default: all K outputs.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def compile_cmd(depth, hidden, input_dim, length, outputs, arch, form, max_tensors,
-                cost, as_json):
+                cost, export, seed, max_entries, output, as_json):
     """Compile a circuit into its tensor network and summarise it.
 
     A depth-1 RAC or a TT-RNN becomes a matrix product state; a deep RAC
     becomes a tree in which the sub-network computing each hidden state is
     duplicated once per use (unit (t,l) appears C(T-t+L-l, L-l) times).
 
+    --export writes the network with seeded random weights for other tools:
+    contract PREFIX.json's "einsum" with opt_einsum.contract, passing
+    npz[operand["array"]] for each tensor and x_t for each operand of kind
+    "input" (time t).
+
     \b
     Example:
       tnrnn compile -L 2 -R 3 -M 3 -T 6
       tnrnn compile -L 3 -T 10 --json
+      tnrnn compile -L 2 -T 4 --export net     # net.json + net.npz
     """
     from ..compile import compile_network, estimate_size
+    from ..errors import SpecError, check_output_path
 
     spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
+    if output is not None:
+        from ._bounds import _check_output_index
+
+        _check_output_index(spec, output)
+        if export is None:
+            raise SpecError("--output picks the output that --export writes; give --export "
+                            "PREFIX too")
+    if seed < 0:
+        raise SpecError(f"--seed must be an integer >= 0; got {seed}")
+    if export is not None:
+        from ..errors import TooLargeError, check_positive_int
+
+        check_positive_int("--max-entries", max_entries)
+        for ext in (".json", ".npz"):
+            check_output_path(f"{export}{ext}", option="--export")
+        n = estimate_size(spec, form).entries
+        if n > max_entries:
+            raise TooLargeError(
+                f"--export: the tensors would hold {n:,} entries ({_bytes(8 * n)} as float64); "
+                f"the limit is --max-entries {max_entries:,}", estimate=n, limit=max_entries)
     t0 = time.perf_counter()
     net = compile_network(spec, form=form, max_tensors=max_tensors)
     seconds = time.perf_counter() - t0
@@ -57,10 +95,20 @@ def compile_cmd(depth, hidden, input_dim, length, outputs, arch, form, max_tenso
     }
     if cost:
         data["contraction_cost"] = _cost_summary(net)
+    if export is not None:
+        from ..circuit import init_params
+        from ..compile import export_network
+
+        paths = export_network(net, spec, init_params(spec, seed=seed), export, output=output,
+                               max_entries=max_entries)
+        data["export"] = {"json": str(paths[0]), "npz": str(paths[1]), "seed": seed,
+                          "output": output}
     if as_json:
         _emit_json(data)
         return
     _print_compile(spec, data)
+    if export is not None:
+        click.echo(f"wrote {data['export']['json']} and {data['export']['npz']}")
 
 
 def _cost_summary(net) -> dict | None:
@@ -138,13 +186,18 @@ def _print_compile(spec, data) -> None:
                    "auto above the size threshold.")
 @click.option("--max-tensors", type=int, default=20_000, show_default=True,
               help="Refuse networks with more tensors than this.")
+@click.option("--output-index", type=int, default=0, show_default=True,
+              help="Which output of a K > 1 circuit (0..K-1) to draw (its row of W_O).")
 def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
-             partition, cut, collapse, max_tensors):
+             partition, cut, collapse, max_tensors, output_index):
     """Draw the compiled network: time left to right, layers bottom to top.
 
     Duplicated sub-networks are shaded by copy number; bonds are labelled with
     their dimension; input legs are coloured by the side of the partition.
     Large networks collapse to one box per unit type.
+
+    The suffix of -o picks the format; --format, when given, must agree
+    with it. The folder of -o must exist.
 
     \b
     Example:
@@ -153,10 +206,14 @@ def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
     from ..compile import compile_network
     from ..partition import parse_partition
     from ..render import draw
+    from ..render.output import check_image_path
+    from ._bounds import _check_output_index
 
     spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
-    net = compile_network(spec, form=form, max_tensors=max_tensors)
+    output_index = _check_output_index(spec, output_index, option="--output-index")
+    check_image_path(output, fmt, option="-o/--output", format_option="--format")
     part = parse_partition(partition, spec.length)
+    net = compile_network(spec, form=form, max_tensors=max_tensors)
     highlight, caption = (), None
     if cut:
         from ..bounds import min_cut
@@ -165,7 +222,11 @@ def draw_cmd(depth, hidden, input_dim, length, outputs, arch, output, fmt, form,
         highlight = tuple(ix for ix, _ in c.edges)
         sizes = sorted({s for _, s in c.edges})
         factors = " * ".join(f"{s}^{sum(1 for _, z in c.edges if z == s)}" for s in sizes)
-        caption = f"min-cut bound ({part.name}): {factors} = {c.value:,}"
+        caption = f"min-cut bound ({part.name}): {factors} = {_fmt_int(c.value)}"
+    if spec.outputs > 1:
+        caption = (caption + "; " if caption else "") + (
+            f"output {output_index} of K={spec.outputs}: its row of W_O; every output "
+            f"has the same network")
     path = draw(net, output, format=fmt, partition=part, highlight=highlight,
                 caption=caption, collapse={"yes": True, "no": False}.get(collapse, "auto"))
     click.echo(f"wrote {path}" + (f"  ({caption})" if caption else ""))

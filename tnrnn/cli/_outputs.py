@@ -12,7 +12,8 @@ from ._app import CONTEXT, _progress_bar, cli
 # --------------------------------------------------------------------- figures
 @cli.command("figures", context_settings=CONTEXT)
 @click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
-              help="Folder to write the figures (PNG, SVG, CSV and a README) into.")
+              help="Folder to write the figures (PNG, SVG, CSV and a README) into; it "
+                   "may be new, its parent must exist.")
 @click.option("--quick", is_flag=True, help="Fewer points (for a fast check).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of every certified rank.")
@@ -31,8 +32,12 @@ def figures_cmd(out, quick, seed, progress):
     Example:
       tnrnn figures --out figures/
     """
+    from ..errors import SpecError, check_output_dir
     from ..render import make_figures
 
+    if seed < 0:
+        raise SpecError(f"--seed must be an integer >= 0; got {seed}")
+    check_output_dir(out, option="--out")
     with _progress_bar(progress) as bar:
         task = bar.add_task("figures", total=None)
 
@@ -47,7 +52,8 @@ def figures_cmd(out, quick, seed, progress):
 # ----------------------------------------------------------------------- bench
 @cli.command("bench", context_settings=CONTEXT)
 @click.option("--out", type=click.Path(file_okay=False), default="benchmarks/results",
-              show_default=True, help="Folder for the results (JSON and a Markdown table).")
+              show_default=True, help="Folder for the results (JSON and a Markdown table); it "
+                                      "may be new, its parent must exist.")
 @click.option("--figure-dir", type=click.Path(file_okay=False), default="figures",
               show_default=True, help="Folder for the plot of cost against T.")
 @click.option("--quick", is_flag=True, help="A smaller suite (under 3 minutes on 2 cores).")
@@ -67,7 +73,10 @@ def bench_cmd(out, figure_dir, quick, smoke, progress):
       tnrnn bench --quick
     """
     from ..benchmark import run_benchmarks
+    from ..errors import check_output_dir
 
+    check_output_dir(out, option="--out")
+    check_output_dir(figure_dir, option="--figure-dir")
     with _progress_bar(progress) as bar:
         task = bar.add_task("bench", total=None)
 

@@ -628,8 +628,10 @@ def _check_call(out_dir, quick, progress, seed) -> pathlib.Path:
         raise SpecError(f"seed must be a non-negative integer; got {seed!r}")
     if not isinstance(quick, bool):
         raise SpecError(f"quick must be True or False; got {quick!r}")
-    out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..errors import check_output_dir
+
+    out = check_output_dir(out_dir, option="out_dir")
+    out.mkdir(exist_ok=True)
     return out
 
 
@@ -733,7 +735,8 @@ def make_figures(out_dir, *, quick: bool = False, progress: Progress | None = No
     Parameters
     ----------
     out_dir : str or os.PathLike
-        Folder for the files (created).
+        Folder for the files: an existing folder, or a new one inside an
+        existing folder (its parents are never created).
     quick : bool
         Fewer and smaller points (for tests; about ten seconds).
     progress : callable, optional

@@ -20,11 +20,11 @@ from __future__ import annotations
 import pathlib
 import shutil
 
-from ..errors import MissingDependencyError, SpecError
+from ..errors import MissingDependencyError, OutputPathError, SpecError, check_output_path
 from ..network import Network
 from .dot import DEFAULT_MAX_NODES, to_dot
 
-__all__ = ["FORMATS", "render", "draw"]
+__all__ = ["FORMATS", "render", "draw", "check_image_path"]
 
 #: Output formats :func:`render` writes; ``"dot"`` is the text itself.
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -34,17 +34,47 @@ _INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; mac
                  "the DOT text itself with format='dot'")
 
 
-def _format(path: pathlib.Path, format: str | None) -> str:
+def _format(path: pathlib.Path, format: str | None, *, option: str = "path",
+            format_option: str = "format") -> str:
+    suffix = path.suffix[1:].lower()
     if format is None:
-        fmt = path.suffix[1:].lower()
+        fmt = suffix
         if not fmt:
             raise SpecError(f"cannot tell the format of {str(path)!r}: give a suffix "
-                            f"or format=, one of {FORMATS}")
+                            f"or {format_option}, one of {FORMATS}")
+        if fmt not in FORMATS:
+            raise SpecError(f"{option} {str(path)!r}: the suffix '.{fmt}' is not a format "
+                            f"tnrnn writes; allowed: {', '.join('.' + f for f in FORMATS)}")
     else:
         fmt = str(format).lower().lstrip(".")
     if fmt not in FORMATS:
-        raise SpecError(f"format must be one of {FORMATS}; got {fmt!r}")
+        raise SpecError(f"{format_option} must be one of {FORMATS}; got {fmt!r}")
+    if suffix in FORMATS and suffix != fmt:
+        raise OutputPathError(
+            f"{option} {str(path)!r} has the suffix '.{suffix}' but {format_option} is "
+            f"{fmt!r}: they must agree (name the file '{path.stem}.{fmt}', or drop "
+            f"{format_option})")
     return fmt
+
+
+def check_image_path(path, format: str | None = None, *, option: str = "path",
+                     format_option: str = "format") -> tuple:
+    """``(Path, format)`` for a diagram file, checked before any work: the
+    folder exists and is writable (none is created), and the suffix and
+    ``format`` agree.
+
+    Examples
+    --------
+    >>> check_image_path("a.svg", "png", option="-o", format_option="--format")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.OutputPathError: -o 'a.svg' has the suffix '.svg' but --format is 'png': they must agree (name the file 'a.png', or drop --format)
+    >>> check_image_path("net.dot")
+    (PosixPath('net.dot'), 'dot')
+    """
+    p = pathlib.Path(path)
+    fmt = _format(p, format, option=option, format_option=format_option)
+    return check_output_path(p, option=option), fmt
 
 
 def render(dot_text: str, path, *, format: str | None = None) -> pathlib.Path:
@@ -56,9 +86,10 @@ def render(dot_text: str, path, *, format: str | None = None) -> pathlib.Path:
         DOT text, e.g. from :func:`tnrnn.render.to_dot`. Its ``layout``
         attribute picks the Graphviz engine.
     path : str or os.PathLike
-        Where to write; missing parent folders are created.
+        Where to write. Its folder must exist (none is created).
     format : {"svg", "png", "pdf", "dot"}, optional
-        Default: from the suffix of ``path``.
+        Default: from the suffix of ``path``; when both are given they must
+        agree.
 
     Returns
     -------
@@ -69,6 +100,9 @@ def render(dot_text: str, path, *, format: str | None = None) -> pathlib.Path:
     ------
     SpecError
         Unknown format, or Graphviz rejected the DOT text.
+    OutputPathError
+        The folder does not exist or is not writable, or the suffix and
+        ``format`` disagree (checked before Graphviz runs).
     MissingDependencyError
         An image format was asked for and the Graphviz ``dot`` binary (or
         the ``graphviz`` Python package) is missing.
@@ -78,14 +112,12 @@ def render(dot_text: str, path, *, format: str | None = None) -> pathlib.Path:
     >>> render("graph g {}", "out.gif")
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: format must be one of ('svg', 'png', 'pdf', 'dot'); got 'gif'
+    tnrnn.errors.SpecError: path 'out.gif': the suffix '.gif' is not a format tnrnn writes; allowed: .svg, .png, .pdf, .dot
     """
     if not isinstance(dot_text, str):
         raise SpecError(f"dot_text must be a str of DOT text; got {type(dot_text).__name__}")
-    path = pathlib.Path(path)
-    fmt = _format(path, format)
+    path, fmt = check_image_path(path, format)
     if fmt == "dot":
-        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dot_text, encoding="utf-8")
         return path
     if shutil.which("dot") is None:
@@ -104,7 +136,6 @@ def render(dot_text: str, path, *, format: str | None = None) -> pathlib.Path:
         err = exc.stderr.decode(errors="replace").strip() if isinstance(
             exc.stderr, bytes) else str(exc.stderr or "").strip()
         raise SpecError(f"Graphviz could not render the DOT text: {err}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
 
