@@ -137,7 +137,7 @@ def test_draw_writes_files(tmp_path):
     (["rank", "-L", "2", "-M", "9", "-T", "12", "--inputs", "one-hot", "--max-samples", "10"],
      "halves"),
     (["table", "--depth", "1,0"], "depth must be an integer >= 1; got 0"),
-    (["draw", "-T", "4", "-o", "x.bmp"], "format must be one of"),
+    (["draw", "-T", "4", "-o", "x.bmp"], "the suffix '.bmp' is not a format tnrnn writes"),
 ])
 def test_bad_input_exits_2_with_clear_message(args, message):
     res = CliRunner().invoke(cli, args)
