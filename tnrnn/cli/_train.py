@@ -220,7 +220,7 @@ def _print_table(rows: list) -> None:
     for e in largest_solved(rows):
         con.print(f"{e['task']} {e['cell']} depth {e['depth']}: largest size solved "
                   f"(mean accuracy >= 0.9): {e['largest_solved'] or 'none'} "
-                  f"(sizes {', '.join(map(str, e['sizes']))})", highlight=False)
+                  f"(sizes {', '.join('-' if s is None else str(s) for s in e['sizes'])})", highlight=False)
 
 
 @train.command("report", context_settings=CONTEXT)

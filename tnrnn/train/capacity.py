@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import SpecError
 
-__all__ = ["rac_circuit", "capacity_use"]
+__all__ = ["rac_circuit", "capacity_use", "effective_ranks", "spectrum_ranks"]
 
 
 def rac_circuit(params: dict, *, length: int):
@@ -76,3 +76,56 @@ def capacity_use(params: dict, *, length: int, inputs: str = "one-hot",
     bounds = {b.name: int(b.value) for b in all_bounds(spec, inputs=inputs)}
     return {"spec": spec.to_dict(), "inputs": inputs, "trained": trained,
             "generic": {"rank": int(g.rank), "claim": g.claim()}, "bounds": bounds}
+
+
+def spectrum_ranks(matrix, *, rel=(1e-2, 1e-4), energy: float = 0.99) -> dict:
+    """Approximate (float SVD) ranks of a matrix: singular values above
+    ``r * sigma_max`` for each ``r`` in ``rel``, and the fewest singular
+    values holding ``energy`` of the squared Frobenius norm. Not certified.
+
+    Examples
+    --------
+    >>> spectrum_ranks(np.diag([1.0, 0.1, 1e-3, 0.0]))
+    {'sigma_max': 1.0, 'above_1e-02': 2, 'above_1e-04': 3, 'energy_0.99': 1}
+    """
+    sv = np.linalg.svd(np.asarray(matrix, dtype=np.float64), compute_uv=False)
+    out = {"sigma_max": float(sv[0]) if sv.size else 0.0}
+    for r in rel:
+        out[f"above_{r:.0e}"] = int((sv > r * sv[0]).sum()) if sv.size else 0
+    cum = np.cumsum(sv ** 2)
+    out[f"energy_{energy:g}"] = int(np.searchsorted(cum, energy * cum[-1]) + 1) if sv.size else 0
+    return out
+
+
+def effective_ranks(params: dict, *, length: int, rel=(1e-2, 1e-4),
+                    max_sequences: int = 2_000_000) -> list:
+    """:func:`spectrum_ranks` of each output's one-hot grid matrix of RAC
+    weights, evaluated in float64 with :func:`tnrnn.evaluate` on every
+    one-hot sequence (approximate, a complement to the certified rank).
+
+    Examples
+    --------
+    >>> from tnrnn.cells import stack
+    >>> p, _ = stack("rac", depth=1, hidden=2, input_dim=2, outputs=1)
+    >>> effective_ranks(p, length=4)[0]["above_1e-04"] <= 2
+    True
+    """
+    import itertools
+
+    from ..circuit import evaluate, one_hot
+    from ..errors import TooLargeError
+
+    spec, rp = rac_circuit(params, length=length)
+    M, half = spec.input_dim, length // 2
+    n = M ** length
+    if n > max_sequences:
+        raise TooLargeError(f"{M}**{length} = {n} one-hot sequences is above "
+                            f"max_sequences={max_sequences}; lower T or raise max_sequences",
+                            estimate=n, limit=max_sequences)
+    halves = np.array(list(itertools.product(range(M), repeat=half)), dtype=np.int64)
+    k = len(halves)
+    seqs = np.concatenate([np.repeat(halves, k, axis=0), np.tile(halves, (k, 1))], axis=1)
+    Y = np.concatenate([evaluate(spec, rp, one_hot(seqs[i:i + 65536], M))
+                        for i in range(0, len(seqs), 65536)])
+    return [{"output": j, **spectrum_ranks(Y[:, j].reshape(k, k), rel=rel)}
+            for j in range(spec.outputs)]

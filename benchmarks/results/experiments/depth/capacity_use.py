@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from tnrnn.tasks import copying_demand, ses_demand
+from tnrnn.tasks import copying_demand, ses_demand, ses_label_matrix
 from tnrnn.train import collect, load_params
-from tnrnn.train.capacity import capacity_use
+from tnrnn.train.capacity import capacity_use, effective_ranks, spectrum_ranks
 
 
 def main(folder, out):
@@ -31,23 +31,29 @@ def main(folder, out):
         T = r["task"]["length"]
         params, _ = load_params(Path(folder) / r["run"] / "params.npz")
         cap = capacity_use(params, length=T, inputs="one-hot")
+        eff = effective_ranks(params, length=T)
         key = f"T{T}-n{c['task_options']['alphabet']}"
         if key not in demands:
-            demands[key] = ses_demand(length=T, alphabet=c["task_options"]["alphabet"],
-                                      block=c["task_options"]["block"])
-        rows.append({"run": r["run"], "T": T, "depth": c["depth"], "hidden": c["hidden"],
+            n = c["task_options"]["alphabet"]
+            demands[key] = ses_demand(length=T, alphabet=n, block=c["task_options"]["block"])
+            demands[key]["label_spectrum"] = spectrum_ranks(
+                ses_label_matrix(length=T, alphabet=n))
+        rows.append({"run": r["run"], "demand_key": key, "T": T, "depth": c["depth"],
+                     "hidden": c["hidden"],
                      "seed": c["seed"], "params": c["params"],
                      "test_accuracy": r["test"]["accuracy"], "test_loss": r["test"]["loss"],
                      "trained_ranks": [t["rank"] for t in cap["trained"]],
                      "trained_claims": [t["claim"] for t in cap["trained"]],
                      "generic_rank": cap["generic"]["rank"],
                      "generic_claim": cap["generic"]["claim"], "bounds": cap["bounds"],
+                     "effective": eff,
                      "demand_label_rank": demands[key]["label"]["rank_exact"],
                      "demand_class_ranks": [demands[key][f"class_{k}"]["rank_exact"]
                                             for k in range(3)]})
         print(f"{r['run']}: acc {r['test']['accuracy']:.3f} trained ranks "
               f"{rows[-1]['trained_ranks']} generic {cap['generic']['rank']} "
-              f"grid cap {cap['bounds'].get('grid-cap')}", flush=True)
+              f"grid cap {cap['bounds'].get('grid-cap')} effective "
+              f"{[(e['above_1e-02'], e['energy_0.99']) for e in eff]}", flush=True)
     copying = [copying_demand(delay=B, word_length=M, alphabet=n, max_halves=40_000)
                for B, M, n in [(10, 5, 8), (20, 5, 8), (40, 5, 8)]]
     data = {"experiment": "capacity against use (2) and demand (3)",
@@ -57,14 +63,20 @@ def main(folder, out):
             "copying_demand": copying}
     Path(out).write_text(json.dumps(data, indent=1) + "\n")
     lines = ["| T | depth | width | params | seed | test acc | trained ranks (per output) | "
-             "generic rank | grid cap | demand (label; classes) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "generic rank | grid cap | demand (label; classes) | "
+             "trained: sv > 1e-2 max (per output) | trained: 99% energy | "
+             "label: sv > 1e-2 max; 99% energy |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for x in sorted(rows, key=lambda x: (x["T"], x["depth"], x["seed"])):
         lines.append(f"| {x['T']} | {x['depth']} | {x['hidden']} | {x['params']} | {x['seed']} | "
                      f"{x['test_accuracy']:.3f} | {', '.join(map(str, x['trained_ranks']))} | "
                      f"{x['generic_rank']} | {x['bounds'].get('grid-cap')} | "
                      f"{x['demand_label_rank']}; "
-                     f"{', '.join(map(str, x['demand_class_ranks']))} |")
+                     f"{', '.join(map(str, x['demand_class_ranks']))} | "
+                     f"{', '.join(str(e['above_1e-02']) for e in x['effective'])} | "
+                     f"{', '.join(str(e['energy_0.99']) for e in x['effective'])} | "
+                     f"{demands[x['demand_key']]['label_spectrum']['above_1e-02']}; "
+                     f"{demands[x['demand_key']]['label_spectrum']['energy_0.99']} |")
     Path(out).with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
