@@ -521,7 +521,7 @@ def _draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour
 
     lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
     lo, hi = min(lo, center - 1e-9), max(hi, center + 1e-9)
-    m = ax.pcolormesh(x, y, Z, cmap=cmap, norm=TwoSlopeNorm(center, lo, hi), shading="auto")
+    m = ax.pcolormesh(x, y, Z, cmap=cmap, norm=TwoSlopeNorm(center, lo, hi), shading="auto", rasterized=True)
     ax.figure.colorbar(m, ax=ax)
     ax.contour(x, y, Z if contour is None else contour, levels=[center if contour is None else 0.0],
                colors="k", linewidths=1)
@@ -762,7 +762,7 @@ def _fig_chaotic(plt, d):
     gs = fig.add_gridspec(2, 3)
     ax = fig.add_subplot(gs[:, 0])
     h = np.array(d["attractor_h"])
-    ax.plot(h[:, 0], h[:, 1], ".", ms=0.6)
+    ax.plot(h[:, 0], h[:, 1], ".", ms=0.6, rasterized=True)
     ax.set_xlabel("h1")
     ax.set_ylabel("h2")
     spec = ", ".join(f"{v:+.3f}" for v in d["spectrum"])
@@ -785,7 +785,7 @@ def _fig_chaotic(plt, d):
     pl = d["plane"]
     a3 = fig.add_subplot(gs[:, 2])
     L = np.array(pl["loss"]).T
-    m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", cmap="viridis")
+    m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", rasterized=True, cmap="viridis")
     fig.colorbar(m, ax=a3, label="log10 loss")
     a3.plot([0, 1], [0, 0], "r+")
     a3.set_xlabel("s1 (zero -> chaotic weights)")
@@ -809,7 +809,7 @@ def _fig_regions(plt, d):
     regions = np.where(sup < 0.98, 0, np.where(sup > 1.02, 2, 1))
     ax = axes[1, 0]
     ax.pcolormesh(s, g, regions, cmap=plt.get_cmap("coolwarm", 3), vmin=-0.5, vmax=2.5,
-                  shading="auto")
+                  shading="auto", rasterized=True)
     ax.contour(s, g, lam, levels=[0.0], colors="k", linewidths=1.2)
     ax.axhline(1.0, color="gray", ls=":", lw=1)
     ax.set_title(_wrap("regions by sup ||Df||: contracting (blue), boundary, expanding (red); "
@@ -819,7 +819,7 @@ def _fig_regions(plt, d):
     ax = axes[1, 1]
     sh = np.array(lo["sharpness"])
     lsh = np.log10(np.abs(sh) + 1e-12)
-    m = ax.pcolormesh(lo["input_scale"], lo["gain"], lsh, shading="auto", cmap="magma",
+    m = ax.pcolormesh(lo["input_scale"], lo["gain"], lsh, shading="auto", rasterized=True, cmap="magma",
                       vmin=float(np.nanmin(lsh)), vmax=min(float(np.nanmax(lsh)), 6.0))
     plt.colorbar(m, ax=ax, label="log10 |top Hessian eigenvalue| (capped at 6)", extend="max")
     ax.contour(lo["input_scale"], lo["gain"], np.array(lo["lyapunov_max"]), levels=[0.0],
@@ -850,7 +850,7 @@ def _fig_training(plt, d):
     for ax, i in zip(slots, picks):
         for j, w in enumerate(xs):
             v = y[i, :, j, :, 0].ravel()
-            ax.plot(np.full(v.size, w), v, ".k", ms=1.5, alpha=0.5)
+            ax.plot(np.full(v.size, w), v, ".k", ms=1.5, alpha=0.5, rasterized=True)
         ax.set_title(f"orbit diagram, step {steps[i]} (loss {c['loss'][i]:.3g})", fontsize=8)
         ax.set_xlabel("constant input omega" if sine else "constant one-hot input (index)")
         ax.set_ylabel("output y" if sine else "first logit")
