@@ -450,12 +450,14 @@ def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_
 @click.option("--gain", "gain", default="0.2:3", show_default=True, metavar="A:B",
               help="Recurrent gain g (||W_hh||_2 = g).")
 @click.option("--input-scale", "input_scale", default="0:3", show_default=True, metavar="A:B",
-              help="Input scale s (inputs N(0, 1) through W_ih with unit-norm rows).")
-@click.option("--steps", type=int, default=2000, show_default=True)
-@click.option("--burn", type=int, default=500, show_default=True)
+              help="Input scale s (scalar inputs N(0, 1) through a W_ih of N(0, 1) entries).")
+@click.option("--steps", type=int, default=2000, show_default=True,
+              help="Steps averaged over for the exponent.")
+@click.option("--burn", type=int, default=500, show_default=True, help="Steps discarded first.")
 @click.option("--norms/--no-norms", default=False, show_default=True,
               help="Also the empirical sup ||Df|| (every 50th state).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the weights, inputs and initial state.")
 @click.option("--max-work", type=float, default=1e12, show_default=True,
               help="Refuse maps above this many multiply-adds.")
 @_out_options
@@ -463,8 +465,10 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
                 figure):
     """Region map of a tanh RNN: largest exponent over gain x input scale.
 
-    x' = tanh(g W x + s U u), W with ||W||_2 = 1, u ~ N(0, 1) i.i.d. per
-    step; the Lipschitz bound is g.
+    x' = tanh(g W x + s U u), W Gaussian scaled to ||W||_2 = 1, U with
+    N(0, 1) entries, u ~ N(0, 1) i.i.d. per step, x0 ~ N(0, 0.01 I); the
+    Lipschitz bound is g. Regions by exp(lambda_max) against 1 (tolerance
+    0.02); with --norms also by the empirical sup ||Df||.
 
     \b
     Examples:
@@ -494,6 +498,9 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
                "lyapunov_max": lam.tolist(), "regions_by_lyapunov": counts}
     if rm.sup_norm is not None:
         payload["sup_norm"] = rm.sup_norm.tolist()
+        lip = rm.regions(by="lipschitz")
+        payload["regions_by_sup_norm"] = {k: int(np.sum(lip == k))
+                                          for k in ("contracting", "boundary", "expanding")}
     if as_json:
         _emit_json(payload)
     else:
@@ -503,6 +510,9 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
         con.print(f"  largest exponent from {lam.min():+.3f} to {lam.max():+.3f}; "
                   f"points with lambda_max > 0: {int(np.sum(lam > 0))} of {lam.size}")
         con.print(f"  regions by exp(lambda_max) vs 1: {counts}")
+        if rm.sup_norm is not None:
+            con.print(f"  regions by the empirical sup ||Df|| vs 1: "
+                      f"{payload['regions_by_sup_norm']}")
         for j in range(0, grid, max(1, grid // 5)):
             pos = np.flatnonzero(lam[:, j] > 0)
             edge = f"g > {rm.a[pos[0]]:.3f}" if pos.size else "none"
