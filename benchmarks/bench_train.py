@@ -14,8 +14,9 @@ Per cell kind and depth (T = 80, width 64, batch 128, SES inputs of width 9,
 Both hand-written steps use the same optimiser object and the same loss; the
 first step's loss of every implementation is checked equal (rel. 1e-5) before
 anything is timed. First calls (compile) are timed apart. Steady state: the
-three implementations are timed in interleaved rounds (A, B, C, A, B, C, ...)
-so that the machine's load hits all of them alike; the median ms per step and
+three implementations are timed in interleaved rounds of one step each, the
+order rotating every round (A, B, C, B, C, A, ...), so that the machine's
+load hits all of them alike; the median ms per step and
 the ratio tnrnn / hand are reported (ratios measured inside one process).
 
 Usage::
@@ -211,8 +212,10 @@ def bench_one(kind, depth, *, rounds, steps_per_round):
         if not abs(v - ref) <= 1e-5 * max(1.0, abs(ref)):
             raise AssertionError(f"{kind} depth {depth}: {name} loss {v} != tnrnn {ref}")
     times = {name: [] for name in impls}
-    for _ in range(rounds):
-        for name, step in impls.items():
+    names = list(impls)
+    for i in range(rounds):
+        for name in names[i % len(names):] + names[:i % len(names)]:  # rotate the order
+            step = impls[name]
             t, p, st = _time_steps(step, *state[name], X, y, steps_per_round)
             state[name] = (p, st)
             times[name].extend(t)
