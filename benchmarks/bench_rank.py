@@ -192,6 +192,26 @@ def markdown(rows, info) -> str:
             f"{r['ratio_evaluate_to_rank']:.2f} | {100 * r['extra_rank_work']:.0f} % | "
             f"{100 * r['guarantee_cost']:.0f} % | {r['peak_rss_mib']:.0f} "
             f"({r['peak_over_matrix']:.1f}) | {r['bare_flint_61bit_s']:.2f} |")
+    extra = HERE / "results"
+    five = extra / "rank-five-minutes.json"
+    if five.is_file():
+        d = json.loads(five.read_text())["largest_in_5_minutes"]
+        if d:
+            s = d["spec"]
+            lines += ["", f"Largest rank certified within 5 minutes of wall time "
+                      f"(`--five-minutes`, depth {s['depth']}, R = M = {s['hidden']}, "
+                      f"T = {s['length']}): {d['claim']} in {d['wall_s']} s "
+                      f"(evaluation {d['evaluate_s']} s, rank routine {d['rank_routine_s']} s), "
+                      "on the shared machine."]
+    start = extra / "rank-startup.json"
+    if start.is_file():
+        d = json.loads(start.read_text())
+        r = d["ratio_to_import_numpy"]
+        lines += ["", f"Start-up (`--startup`, medians of {d['repeat']}): `tnrnn rank -L 2 -R 2 "
+                  f"-M 2 -T 4` takes {r['tnrnn rank (table)']}x (table) and "
+                  f"{r['tnrnn rank --json']}x (`--json`) the wall time of "
+                  f"`python -c \"import numpy\"` ({d['median_s']['import numpy']} s; load "
+                  f"average {d['load_average'][0]:.1f})."]
     return "\n".join(lines) + "\n"
 
 
