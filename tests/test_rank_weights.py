@@ -165,11 +165,15 @@ def test_ttrnn_weights_and_certificate_with_weights():
         check_certificate(plain, params=p)
 
 
-def test_given_weights_shapes_are_checked():
+def test_given_weights_shapes_and_values_are_checked():
     spec = RAC(2, 3, 3, 6)
     p = init_params(spec)
     with pytest.raises(SpecError, match=r"W_O must have shape \(1, 3\); got shape \(1, 4\)"):
         separation_rank(spec, params=p._replace(W_O=np.ones((1, 4))))
+    with pytest.raises(SpecError, match=r"W_O must be a real numeric array .* got dtype <U1"):
+        separation_rank(spec, params=p._replace(W_O=np.array([["a", "b", "c"]])))
+    with pytest.raises(SpecError, match=r"W_O has non-finite entries \(nan or inf\)"):
+        separation_rank(spec, params=p._replace(W_O=np.array([[np.nan, 1.0, 2.0]])))
 
 
 # ------------------------------------------------------------ weight files

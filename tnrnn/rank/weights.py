@@ -146,6 +146,7 @@ def weights_hash(spec: Spec, params: Params) -> str:
     validate_params(spec, params)
     h = hashlib.sha256()
     for name, a in param_arrays(spec, params):
+        to_field(a, 2_147_483_647, name)      # numeric and finite, or SpecError
         h.update(f"{name}{tuple(np.shape(a))}:".encode())
         h.update(",".join(_exact_strings(a)).encode())
         h.update(b";")
