@@ -110,7 +110,7 @@ def test_deterministic_and_resume_equals_uninterrupted(tmp_path):
     task = make_task("copying", 3, word_length=2, alphabet=3)
 
     def fresh():
-        return stack("lstm", depth=2, hidden=6, input_dim=task.input_dim, outputs=task.outputs,
+        return stack("tanh", depth=2, hidden=6, input_dim=task.input_dim, outputs=task.outputs,
                      seed=4, every_step=True)
 
     kw = dict(steps=20, eval_every=5, batch=8, val_size=16, seed=3)
