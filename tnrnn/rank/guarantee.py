@@ -14,14 +14,19 @@ Sample matrices are nested: the ``n x n`` matrix is the leading block of
 every larger one (halves are prefix-stable), so let ``Delta_m`` be its
 leading ``m x m`` minor, a polynomial in ``z``.
 
-1. *Generic sample matrices have full rank* ``min(n, rho)``. Write
-   ``y = sum_{k <= rho} g_k(a) h_k(b)`` with the ``g_k`` (and the ``h_k``)
-   linearly independent; ``Y = G H^T`` with ``G[i, k] = g_k(a_i)``. Adding
-   rows one at a time, a new row ``g(a_i)`` lies in the span of fewer than
-   ``rho`` previous ones only if ``lambda . g(a_i) = 0`` for some fixed
-   non-zero functional ``lambda``, a non-zero polynomial in the fresh
-   ``a_i``; so for generic ``a_i`` the rank grows. Hence ``Delta_m`` is a
-   non-zero polynomial for every ``m <= rho``.
+1. *Generic sample matrices have full rank* ``min(n, rho)``. At weights
+   where the rank is ``rho`` (they exist over the algebraic closure), write
+   ``y = sum_{k <= rho} g_k(a) h_k(b)`` with the ``g_k`` and the ``h_k``
+   linearly independent polynomials; ``Y = G H^T`` with ``G[i, k] =
+   g_k(a_i)``, ``H[j, k] = h_k(b_j)``. Fix ``m <= rho``. Adding A-halves one
+   at a time, a new row ``g(a_i)`` lies in the span of the previous ones only
+   if ``lambda . g(a_i) = 0`` for some non-zero functional ``lambda``, which
+   is a non-zero polynomial in the fresh ``a_i``; so halves exist with
+   ``rank G_m = m``. Then ``b -> G_m h(b)`` spans ``F^m`` (a functional
+   vanishing on it would make the ``h_k`` dependent, ``G_m`` being onto), so
+   B-halves chosen one at a time keep the columns of ``G_m H_m^T``
+   independent. Hence ``Delta_m`` is a non-zero polynomial for every
+   ``m <= rho``.
 2. *Degree.* Each entry of ``Y`` has degree at most ``D``, so ``Delta_m``
    has degree at most ``m D``.
 3. *Schwartz-Zippel.* A non-zero polynomial of degree ``d`` vanishes at a
