@@ -54,6 +54,13 @@ leading ``m x m`` minor, a polynomial in ``z``.
    (:func:`repetition_bound`). A repetition that finds a larger rank
    disproves ``= r`` outright.
 
+One-hot inputs enumerate every half, so only the weights and states are
+random: the grid matrix has a non-zero ``rho x rho`` minor polynomial of
+degree at most ``rho D`` (``D`` then counts no inputs), and one sample
+matrix is taken, so ``P(wrong) <= rho_max D / p``; a repetition (the whole
+grid again, fresh weights, another prime) fails given ``rho > r`` only if a
+fixed non-zero ``(r + 1)``-minor vanishes: at most ``(r + 1) D / p_j``.
+
 With given (not random) weights only the inputs are random: ``D`` is then
 the degree of ``y`` in the inputs alone. With nothing random (given weights,
 one-hot inputs) no probability applies and only ``>= r`` is claimed.
