@@ -768,8 +768,8 @@ def figures_cmd(data, out):
 def _fig_chaotic(plt, d):
     import numpy as np
 
-    fig = plt.figure(figsize=(11, 6.5))
-    gs = fig.add_gridspec(2, 3)
+    fig = plt.figure(figsize=(11, 8.5))
+    gs = fig.add_gridspec(3, 3)
     ax = fig.add_subplot(gs[:, 0])
     h = np.array(d["attractor_h"])
     ax.plot(h[:, 0], h[:, 1], ".", ms=0.6, rasterized=True)
@@ -781,11 +781,16 @@ def _fig_chaotic(plt, d):
     sl = d["slice"]
     s = np.array(sl["s"])
     lam = np.array(sl["lyapunov_max"])
-    a1 = fig.add_subplot(gs[0, 1])
+    if "orbit_h1" in d:
+        a0 = fig.add_subplot(gs[0, 1])
+        o = np.array(d["orbit_h1"])
+        a0.plot(np.repeat(s, o.shape[1]), o.ravel(), ",k", alpha=0.5, rasterized=True)
+        a0.set_ylabel("h1, steps %d-%d" % tuple(d["orbit_steps"]))
+        a0.set_title("orbit diagram along theta(s) = s theta_chaotic", fontsize=8)
+    a1 = fig.add_subplot(gs[1, 1])
     a1.plot(s, sl["loss"], lw=0.6)
     a1.set_ylabel("loss (MSE to s = 1)")
-    a1.set_title("loss along theta(s) = s theta_chaotic", fontsize=8)
-    a2 = fig.add_subplot(gs[1, 1], sharex=a1)
+    a2 = fig.add_subplot(gs[2, 1], sharex=a1)
     a2.plot(s, lam, lw=0.6)
     a2.axhline(0, color="k", lw=0.5)
     a2.fill_between(s, np.nanmin(lam), np.nanmax(lam), where=lam > 0, color="r", alpha=0.12,

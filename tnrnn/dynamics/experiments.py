@@ -131,7 +131,9 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
 
     * the attractor: ``h`` over ``attractor_steps`` steps after 100 (zero input);
     * its Lyapunov spectrum (20,000 steps);
-    * ``lambda_max`` and the loss along ``s theta``, ``s`` in ``[0.5, 2]``;
+    * ``lambda_max`` and the loss along ``s theta``, ``s`` in ``[0.5, 2]``,
+      and the orbit diagram along the same path (``h1`` at steps 101-150 from
+      ``h0 = c0 = 0.5``, as the paper's "bifurcation diagram");
     * the loss on the plane through zero weights, the chaotic weights and
       uniform(0, 1) random weights (``s1`` in ``[0, 2]``, ``s2`` in
       ``[-0.5, 0.5]``), each point once.
@@ -144,6 +146,11 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
     traj = simulate(p.f, p.x0, steps=attractor_steps, burn=100)
     spec = lyapunov_spectrum(p.f, p.x0, steps=20000, burn=500)
     sl = scale_slice(sysm, 0.5, 2.0, n_s, horizon=horizon, burn=burn, lyap_steps=lyap_steps)
+    from .orbit import orbit_diagram
+
+    od = orbit_diagram(lambda si: (lambda x: sysm.family(scale_params(sysm.params, si))(
+        x, np.zeros(1))), np.asarray(sl["s"]), x0=p.x0[None, :], n_init=1, steps=50,
+        burn=burn, observe=lambda x: x[:1])[:, 0, 0, :, 0]
     rng = np.random.default_rng(seed)
     rand = {"W_hh": rng.uniform(0, 1, (8, 2)), "W_ih": rng.uniform(0, 1, (8, 1))}
     zero = {"W_hh": np.zeros((8, 2)), "W_ih": np.zeros((8, 1))}
@@ -158,6 +165,7 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
         "spectrum": spec.exponents.tolist(), "spectrum_stderr": spec.stderr.tolist(),
         "spectrum_steps": spec.steps,
         "slice": sl,
+        "orbit_h1": od.tolist(), "orbit_steps": [burn + 1, burn + 50],
         "plane": {"s1": s1.tolist(), "s2": s2.tolist(), "loss": plane.tolist(),
                   "theta0": "zero weights", "theta1": "chaotic weights",
                   "theta2": f"uniform(0, 1) weights, numpy default_rng({seed})"},
