@@ -1,3 +1,351 @@
 """tnrnn memory: the curse of memory in linear RNNs (kernels, approximation, plateaus)."""
 
 from __future__ import annotations
+
+import math
+
+import click
+
+from ..errors import SpecError
+from ._app import CONTEXT, _console, _emit_json, _progress_bar, cli
+
+KERNEL_HELP = ("Target kernel: exponential:BETA, polynomial:OMEGA, delayed:T0[:BETA], airy:T0, "
+               "sums with '+', scalings 'C*...' (e.g. 'exp:1+delayed:2').")
+
+
+def _parse_ms(text: str) -> list[int]:
+    try:
+        ms = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise SpecError(f"--m must be a comma-separated list of integers >= 1; got {text!r}") from None
+    if not ms or min(ms) < 1:
+        raise SpecError(f"--m must be a comma-separated list of integers >= 1; got {text!r}")
+    return sorted(set(ms))
+
+
+def _parse_norms(text: str) -> list[str]:
+    norms = [x.strip() for x in text.split(",") if x.strip()]
+    bad = [n for n in norms if n not in ("l2", "l1")]
+    if bad or not norms:
+        raise SpecError(f"--norm must list l2 and/or l1 (comma-separated); got {text!r}")
+    return norms
+
+
+@cli.group("memory", context_settings=CONTEXT)
+def memory():
+    """The curse of memory in linear RNNs (Li, Han, E, Li, arXiv 2009.07799).
+
+    A linear RNN's kernel is a sum of exponentials; a target with long memory
+    (slowly decaying kernel) needs many of them, and gradient descent on the
+    white-noise loss stalls on plateaus that lengthen with the memory.
+
+    \b
+    Examples:
+      tnrnn memory approx --kernel polynomial:0.5 --m 1,2,4,8,16 --norm l2,l1
+      tnrnn memory flow --kernel exp:1+delayed:4 --m 3 --steps 100000
+      tnrnn memory dataset --kernel delayed:2 --n 64 --T 200 --out data.npz
+    """
+
+
+# ----------------------------------------------------------------------- approx
+@memory.command("approx", context_settings=CONTEXT)
+@click.option("--kernel", "kernel_text", required=True, help=KERNEL_HELP)
+@click.option("--m", "ms", default="1,2,4,8,16", show_default=True,
+              help="Numbers of exponentials (comma-separated).")
+@click.option("--norm", "norms", default="l2,l1", show_default=True,
+              help="Errors to report: l2 (white-noise loss), l1 (uniform functional error).")
+@click.option("--rates", type=click.Choice(["sinc", "geometric", "free"]), default="sinc",
+              show_default=True,
+              help="Fixed rates exp(pi (k-(m-1)/2)/sqrt(m)) (sinc), geometric on [1e-2, 1e2], "
+                   "or free rates optimised by variable projection (an upper bound; m <= 40).")
+@click.option("--route", type=click.Choice(["exact", "qr"]), default="exact", show_default=True,
+              help="Projection route for fixed rates: exact (mpmath Cauchy solve) or qr "
+                   "(float64, accurate to 1e-12 only for small m).")
+@click.option("--figure", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the error against m (PNG or SVG).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
+    """Best error of m exponentials against the kernel, for each m.
+
+    Fixed rates are projected exactly (best coefficients, squared L2 error);
+    free rates give an upper bound on the best error. The L1 error is that of
+    the L2-best coefficients.
+
+    \b
+    Examples:
+      tnrnn memory approx --kernel polynomial:0.5 --m 1,2,4,8,16
+      tnrnn memory approx --kernel delayed:2 --m 1,2,4,8 --rates free --json
+    """
+    from ..errors import TooLargeError, check_output_path
+    from ..linear_rnn import (best_exponential_sum, l1_error, parse_kernel, project,
+                              rate_grid)
+    from ..linear_rnn.approx import _cond_digits
+
+    kernel = parse_kernel(kernel_text)
+    ms = _parse_ms(ms)
+    norms = _parse_norms(norms)
+    if figure:
+        check_output_path(figure, option="--figure", suffixes=(".png", ".svg", ".pdf"))
+    if rates == "free" and ms[-1] > 40:
+        raise TooLargeError(f"--rates free optimises every m up to max(--m) = {ms[-1]}; "
+                            f"at most 40 are allowed", estimate=ms[-1], limit=40)
+    if ms[-1] > 256:
+        raise TooLargeError(f"--m {ms[-1]} exceeds 256 exponentials", estimate=ms[-1], limit=256)
+    rows = []
+    if rates == "free":
+        with _progress_bar(not as_json) as bar:
+            task = bar.add_task("free rates", total=ms[-1])
+            res = best_exponential_sum(kernel, ms[-1], l1="l1" in norms,
+                                       progress=lambda i, n: bar.update(task, completed=i))
+        for m in ms:
+            i = m - 1
+            rows.append({"m": m, "l2_sq_error": res.l2_sq_error[i], "l1_error": res.l1[i],
+                         "min_rate": min(res.rates[i]), "log10_cond": _cond_digits(res.rates[i]),
+                         "rates": res.rates[i], "coefs": res.coefs[i],
+                         "seconds": res.seconds[i]})
+    else:
+        for m in ms:
+            w = rate_grid(m, rates)
+            p = project(kernel, w, route)
+            row = {"m": m, "l2_sq_error": p.l2_sq_error, "min_rate": float(w.min()),
+                   "log10_cond": _cond_digits(w), "rates": w.tolist(), "coefs": p.coefs.tolist()}
+            row["l1_error"] = l1_error(kernel, p.coefs, w).value if "l1" in norms else None
+            rows.append(row)
+    rho2 = kernel.l2_sq()
+    for r in rows:
+        r["relative_l2_error"] = math.sqrt(max(r["l2_sq_error"], 0.0) / rho2)
+    payload = {"kernel": kernel.spec, "rates": rates,
+               "route": route if rates != "free" else "free (upper bound)",
+               "rho_l2_sq": rho2, "rho_l1": kernel.l1_norm(), "rows": rows}
+    if figure:
+        from ..linear_rnn.figures import draw_approx_rows
+
+        draw_approx_rows(payload, figure)
+        payload["figure"] = figure
+    if as_json:
+        _emit_json(payload)
+        return
+    from rich.table import Table
+
+    tab = Table(title=f"{kernel.spec}: {rates} rates"
+                      + (" (upper bounds)" if rates == "free" else f", {route} projection"))
+    tab.add_column("m", justify="right")
+    if "l2" in norms:
+        tab.add_column("||rho - rho_hat||_2^2", justify="right")
+        tab.add_column("relative L2", justify="right")
+    if "l1" in norms:
+        tab.add_column("||rho - rho_hat||_1", justify="right")
+    tab.add_column("min rate", justify="right")
+    tab.add_column("log10 cond(G)", justify="right")
+    for r in rows:
+        cells = [str(r["m"])]
+        if "l2" in norms:
+            cells += [f"{r['l2_sq_error']:.4e}", f"{r['relative_l2_error']:.3e}"]
+        if "l1" in norms:
+            cells.append(f"{r['l1_error']:.4e}")
+        cells += [f"{r['min_rate']:.3g}", f"{r['log10_cond']:.1f}"]
+        tab.add_row(*cells)
+    con = _console()
+    con.print(tab)
+    con.print(f"||rho||_2^2 = {rho2:.6g}, ||rho||_1 = {payload['rho_l1']:.6g}")
+    if figure:
+        con.print(f"wrote {figure}")
+
+
+# ------------------------------------------------------------------------- flow
+@memory.command("flow", context_settings=CONTEXT)
+@click.option("--kernel", "kernel_text", required=True, help=KERNEL_HELP)
+@click.option("--m", "m", type=int, default=3, show_default=True, help="Number of exponentials.")
+@click.option("--steps", type=int, default=100000, show_default=True,
+              help="GD/Adam steps (ODE: flow time steps * lr).")
+@click.option("--method", type=click.Choice(["gd", "adam", "ode"]), default="gd",
+              show_default=True, help="Gradient descent, Adam, or the ODE gradient flow.")
+@click.option("--lr", type=float, default=0.1, show_default=True, help="Step size.")
+@click.option("--param", type=click.Choice(["rate", "log"]), default="rate", show_default=True,
+              help="Descend on the rates or on their logarithms.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the start: a = 0, rates 1 + 0.1 U(-1, 1).")
+@click.option("--max-steps", type=int, default=100_000_000, show_default=True,
+              help="Refuse --steps beyond this.")
+@click.option("--figure", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the loss curve with its plateaus (PNG or SVG).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
+def flow_cmd(kernel_text, m, steps, method, lr, param, seed, max_steps, figure, as_json):
+    """Gradient descent on the white-noise loss and the plateaus of its curve.
+
+    Starts from coefficients 0 and rates near 1 (the paper's setting) and
+    reports when the loss leaves each plateau (a plateau: the loss stays
+    within 1% for at least a doubling of time; left: 10% below its level).
+
+    \b
+    Examples:
+      tnrnn memory flow --kernel exp:1+delayed:6 --m 3 --steps 100000
+      tnrnn memory flow --kernel polynomial:0.5 --method ode --steps 20000 --json
+    """
+    from ..errors import TooLargeError, check_output_path, check_positive_int
+    from ..linear_rnn import gradient_flow, initial_point, parse_kernel, plateau_times
+
+    kernel = parse_kernel(kernel_text)
+    m = check_positive_int("--m", m)
+    steps = check_positive_int("--steps", steps)
+    if steps > max_steps:
+        raise TooLargeError(f"--steps {steps} exceeds --max-steps {max_steps}; raise --max-steps",
+                            estimate=steps, limit=max_steps)
+    if figure:
+        check_output_path(figure, option="--figure", suffixes=(".png", ".svg", ".pdf"))
+    a0, w0 = initial_point(m, seed=seed)
+    with _progress_bar(not as_json and method != "ode") as bar:
+        task = bar.add_task(f"{method} on {kernel.spec}", total=steps)
+        res = gradient_flow(kernel, a0, w0, method=method, lr=lr, steps=steps, param=param,
+                            chunk=min(steps, 10000) if method != "ode" else 200_000,
+                            max_steps=max_steps,
+                            progress=lambda d, n: bar.update(task, completed=d))
+    times = res.times / lr if method == "ode" else res.times
+    pls = plateau_times(times, res.loss)
+    payload = {"kernel": kernel.spec, "m": m, "method": method, "lr": lr, "param": param,
+               "seed": seed, "steps": steps, "final_loss": float(res.loss[-1]),
+               "initial_loss": float(res.loss[0]), "diverged": res.diverged,
+               "rates": res.w.tolist(), "coefs": res.a.tolist(),
+               "plateaus": [{"start": p.start, "level": p.level, "exit": p.exit} for p in pls],
+               "time_unit": "steps" if method != "ode" else "flow time / lr"}
+    if figure:
+        from ..linear_rnn.figures import draw_flow
+
+        draw_flow(times, res.loss, pls, figure, title=f"{method} on {kernel.spec}, m = {m}")
+        payload["figure"] = figure
+    if as_json:
+        payload["curve"] = {"t": times.tolist(), "loss": res.loss.tolist()}
+        _emit_json(payload)
+        return
+    con = _console()
+    con.print(f"[bold]{method}[/] on {kernel.spec}, m = {m}, lr = {lr}, param = {param}, "
+              f"seed = {seed}: loss {payload['initial_loss']:.5g} -> {payload['final_loss']:.5g}"
+              + (" [red](diverged)[/]" if res.diverged else ""))
+    for p in pls:
+        ex = "still on it at the end" if p.exit is None else f"left at {p.exit:g}"
+        con.print(f"  plateau from {p.start:g} at loss {p.level:.5g}: {ex}")
+    if not pls:
+        con.print("  no plateau found")
+    con.print(f"  rates {[round(x, 5) for x in res.w.tolist()]}, "
+              f"coefficients {[round(x, 5) for x in res.a.tolist()]}")
+    if figure:
+        con.print(f"wrote {figure}")
+
+
+# ---------------------------------------------------------------------- dataset
+@memory.command("dataset", context_settings=CONTEXT)
+@click.option("--kernel", "kernel_text", required=True, help=KERNEL_HELP)
+@click.option("--n", "n", type=int, default=128, show_default=True, help="Number of sequences.")
+@click.option("--T", "T", type=int, default=200, show_default=True, help="Sequence length.")
+@click.option("--dt", type=float, default=0.1, show_default=True, help="Time step.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the inputs.")
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Output file (.npz with x, y, weights, dt).")
+@click.option("--max-entries", type=int, default=50_000_000, show_default=True,
+              help="Refuse n * T beyond this.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def dataset_cmd(kernel_text, n, T, dt, seed, out, max_entries, as_json):
+    """White-noise inputs and their outputs under a kernel (FFT convolution).
+
+    x_k = xi_k / sqrt(dt) with xi standard normal; y_k = sum_j dt rho(j dt) x_{k-j}.
+
+    \b
+    Example:
+      tnrnn memory dataset --kernel exp:1+delayed:3 --n 256 --T 400 --dt 0.05 --out d.npz
+    """
+    import numpy as np
+
+    from ..errors import check_output_path
+    from ..linear_rnn import linear_functional_dataset, parse_kernel
+
+    kernel = parse_kernel(kernel_text)
+    path = check_output_path(out, option="--out", suffixes=(".npz",))
+    d = linear_functional_dataset(kernel, n, T, dt, seed, max_entries=max_entries)
+    np.savez(path, x=d.x, y=d.y, weights=d.weights, dt=d.dt, kernel=d.kernel, seed=d.seed)
+    payload = {"kernel": d.kernel, "n": n, "T": T, "dt": dt, "seed": seed, "out": str(path),
+               "y_variance_last_step": float(d.y[:, -1].var()),
+               "discrete_l2_sq": float(np.sum(d.weights ** 2) / dt),
+               "rho_l2_sq": kernel.l2_sq()}
+    if as_json:
+        _emit_json(payload)
+        return
+    _console().print(f"wrote {path}: {n} sequences of length {T} (dt = {dt}) for {d.kernel}; "
+                     f"Var y_T = {payload['y_variance_last_step']:.4g} "
+                     f"(||rho||_2^2 = {payload['rho_l2_sq']:.4g})")
+
+
+# ------------------------------------------------------------------ experiments
+@memory.command("experiment", context_settings=CONTEXT)
+@click.argument("name", type=click.Choice(["approx", "plateau-delayed", "plateau-omega",
+                                           "train"]))
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="JSON results file; an existing one is resumed (finished records kept).")
+@click.option("--quick", is_flag=True, help="A small version (seconds to a minute).")
+def experiment_cmd(name, out, quick):
+    """Run one of the paper's experiments, writing data as it goes (resumable).
+
+    \b
+    approx           error against m: fixed sinc grids (exact) and free rates, L2 and L1
+    plateau-delayed  plateau exits against t0 for e^{-t} + e^{-(t-t0)} 1[t > t0]
+    plateau-omega    plateau exits against omega for (1 + t)^{-(1 + omega)}
+    train            trained diagonal/dense linear and tanh RNNs on linear-functional data
+
+    \b
+    Example:
+      tnrnn memory experiment plateau-delayed --out benchmarks/results/memory-plateau-delayed.json
+      tnrnn memory figures --results benchmarks/results --out figures
+    """
+    from ..errors import check_output_path
+    from ..linear_rnn import experiments as ex
+
+    check_output_path(out, option="--out", suffixes=(".json",))
+    with _progress_bar(True) as bar:
+        task = bar.add_task(name, total=None)
+
+        def pr(i, n, label=""):
+            bar.update(task, completed=i, total=n, description=f"{name}: {label}"[:80])
+
+        if name == "approx":
+            kw = {"kernels": ["exponential:1", "polynomial:0.5"], "max_m": 8, "free_m": 3} \
+                if quick else {}
+            ex.approximation_experiment(out, progress=pr, **kw)
+        elif name == "plateau-delayed":
+            kw = {"values": (1, 4), "seeds": (0,), "methods": ("gd-rate",),
+                  "max_steps": 20000} if quick else {}
+            ex.plateau_experiment(out, progress=pr, **kw)
+        elif name == "plateau-omega":
+            kw = {"values": (0.5,), "seeds": (0,), "methods": ("gd-rate",),
+                  "max_steps": 20000} if quick else \
+                {"values": (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)}
+            ex.plateau_experiment(out, family="polynomial", progress=pr, **kw)
+        else:
+            from ..linear_rnn import training
+
+            kw = {"kernels": ("exponential:1",), "models": ("diagonal",), "seeds": (0,),
+                  "steps": 200} if quick else {}
+            training.training_experiment(out, progress=pr, **kw)
+    click.echo(f"wrote {out}")
+
+
+@memory.command("figures", context_settings=CONTEXT)
+@click.option("--results", type=click.Path(file_okay=False, exists=True),
+              default="benchmarks/results", show_default=True,
+              help="Folder with memory-*.json from `tnrnn memory experiment`.")
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder to draw the figures (PNG and SVG) into.")
+def figures_cmd(results, out):
+    """Draw the memory figures from the experiments' JSON files (those present).
+
+    \b
+    Example:
+      tnrnn memory figures --results benchmarks/results --out figures
+    """
+    from pathlib import Path
+
+    from ..errors import OutputPathError
+    from ..linear_rnn.figures import draw_all
+
+    if not Path(out).is_dir():
+        raise OutputPathError(f"--out: the folder {out!r} does not exist")
+    for p in draw_all(results, out):
+        click.echo(f"wrote {p}")
