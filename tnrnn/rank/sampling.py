@@ -149,7 +149,7 @@ def prefix_length(steps: tuple) -> int:
 
 def sample_matrix(spec: Spec, params: Params, partition: Partition, XA, XB, *,
                   prime: int = DEFAULT_PRIME, output: int = 0, progress=None,
-                  workers: int = 1) -> np.ndarray:
+                  workers: int = 1, fused: bool | None = None) -> np.ndarray:
     """``Y[i, j] = y_output(XA[i] on the A-steps, XB[j] on the B-steps) mod prime``.
 
     Parameters
@@ -167,6 +167,11 @@ def sample_matrix(spec: Spec, params: Params, partition: Partition, XA, XB, *,
     progress : callable, optional
         Called as ``progress("evaluate", done, total)`` (entries of ``Y``
         filled so far) after each tile.
+    fused : bool or None, default None
+        For a prefix | suffix split of a RAC of depth >= 2: ``True`` uses the
+        compiled kernel of :mod:`tnrnn.rank._fused` (numba), ``False`` the
+        numpy engine, ``None`` the kernel from ``FUSED_MIN_PAIRS`` pairs on
+        when numba imports. The result does not depend on it.
     workers : int, default 1
         Threads filling tiles of ``Y`` (numpy and BLAS release the GIL, but
         the kernels are memory-bound: on a 2-core machine a second thread
@@ -223,11 +228,11 @@ def sample_matrix(spec: Spec, params: Params, partition: Partition, XA, XB, *,
     Y = np.zeros((NP, NQ), dtype=np.int64)
     if NP and NQ:
         _fill(Y, Circuit(params, p, isinstance(spec, TTRNN), int(output)),
-              P_steps, Q_steps, XP, XQ, spec.length, progress, workers)
+              P_steps, Q_steps, XP, XQ, spec.length, progress, workers, fused)
     return Y.T if transpose else Y
 
 
-def _fill(Y, circ, P_steps, Q_steps, XP, XQ, T, progress, workers) -> None:
+def _fill(Y, circ, P_steps, Q_steps, XP, XQ, T, progress, workers, fused=None) -> None:
     """Fill ``Y`` (N_P x N_Q) tile by tile; see the module docstring."""
     NP, NQ = Y.shape
     eng = Engine(circ.p)
@@ -259,6 +264,9 @@ def _fill(Y, circ, P_steps, Q_steps, XP, XQ, T, progress, workers) -> None:
                               V.reshape(circ.R, NQ).astype(np.int64), circ.p)
             if progress is not None:
                 progress("evaluate", NP * NQ, NP * NQ)
+            return
+        if _use_fused(circ, NP, NQ, fused):
+            _fill_fused(Y, circ, eng, bounds, transfers, progress)
             return
         feeds2 = circ.layer2_feeds(eng, transfers)
         del transfers
@@ -298,6 +306,47 @@ def _fill(Y, circ, P_steps, Q_steps, XP, XQ, T, progress, workers) -> None:
             done += n
             if progress is not None:
                 progress("evaluate", done, total)
+
+
+#: Pairs from which the fused kernel (numba) fills a prefix | suffix matrix;
+#: below it the numpy engine runs (no compilation on small problems).
+FUSED_MIN_PAIRS = 1 << 18
+
+
+def _use_fused(circ, NP, NQ, fused) -> bool:
+    if fused is False or circ.tt or circ.L < 2:
+        return False
+    from . import _fused
+
+    if circ.p < _fused.MIN_PRIME or not _fused.available():
+        return False
+    return bool(fused) or NP * NQ >= FUSED_MIN_PAIRS
+
+
+def _fill_fused(Y, circ, eng, bounds, transfers, progress) -> None:
+    """The prefix | suffix matrix by :func:`tnrnn.rank._fused.linear_rows`."""
+    from ._fused import linear_rows
+
+    R, L = circ.R, circ.L
+    NP, NQ = Y.shape
+    C = np.stack([eng.product(circ.WI[1], P.reshape(R, -1)).reshape(R, R, NQ)
+                  for P in transfers])
+    del transfers
+    uint = lambda W: np.ascontiguousarray(W.cat[:, :W.K], dtype=np.uint64)  # noqa: E731
+    WH = np.stack([uint(circ.WH[l]) for l in range(1, L)])
+    WI = np.stack([uint(circ.WI[l]) for l in range(1, L)])
+    wo = uint(circ.wo)[0]
+    b1 = np.ascontiguousarray(bounds[0].T)
+    init = np.ascontiguousarray(np.stack(bounds[1:]))
+    out = np.empty((NP, NQ), dtype=np.uint64)
+    step = max(1, (1 << 16) // max(1, NQ))
+    for r0 in range(0, NP, step):
+        r1 = min(NP, r0 + step)
+        linear_rows(b1[r0:r1], np.ascontiguousarray(init[:, :, r0:r1]), C, WH, WI, wo,
+                    circ.p, out[r0:r1])
+        if progress is not None:
+            progress("evaluate", r1 * NQ, NP * NQ)
+    Y[:] = out.view(np.int64)
 
 
 def _workers(workers: int, ntiles: int) -> int:
