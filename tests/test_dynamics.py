@@ -96,7 +96,7 @@ def test_lyapunov_logistic_map_ln2():
 
 
 # ---------------------------------------------------------------- tanh map
-@pytest.mark.parametrize("w", [0.5, -0.7, 0.95])
+@pytest.mark.parametrize("w", [-0.7, 0.95])
 def test_tanh_map_contracting(w):
     p = tanh_map(w)
     fp = fixed_points(p.f, np.linspace(-3, 3, 7)[:, None])
@@ -106,7 +106,7 @@ def test_tanh_map_contracting(w):
     assert abs(res.max - math.log(abs(w))) < 1e-6
 
 
-@pytest.mark.parametrize("w", [1.5, 2.0, 3.0])
+@pytest.mark.parametrize("w", [1.5, 3.0])
 def test_tanh_map_pitchfork_branch(w):
     xs = tanh_root(w)
     fp = fixed_points(tanh_map(w).f, np.linspace(-3, 3, 13)[:, None])
@@ -126,7 +126,7 @@ def test_tanh_map_pitchfork_at_one():
     assert abs(above.points[2, 0] - tanh_root(1.01)) < 1e-10
 
 
-@pytest.mark.parametrize("w", [-1.5, -2.0])
+@pytest.mark.parametrize("w", [-1.5])
 def test_tanh_map_flip_period_two(w):
     xs = tanh_root(-w)  # x -> tanh(w x) maps x* to -x* and back
     fp = fixed_points(tanh_map(w).f, np.linspace(-3, 3, 7)[:, None])
