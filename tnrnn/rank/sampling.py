@@ -170,8 +170,8 @@ def sample_matrix(spec: Spec, params: Params, partition: Partition, XA, XB, *,
     fused : bool or None, default None
         For a prefix | suffix split of a RAC of depth >= 2: ``True`` uses the
         compiled kernel of :mod:`tnrnn.rank._fused` (numba), ``False`` the
-        numpy engine, ``None`` the kernel from ``FUSED_MIN_PAIRS`` pairs on
-        when numba imports. The result does not depend on it.
+        numpy engine, ``None`` the kernel from ``FUSED_MIN_WORK`` on (pairs x
+        suffix steps x (L - 1) x R^2) when numba imports. The result does not depend on it.
     workers : int, default 1
         Threads filling tiles of ``Y`` (numpy and BLAS release the GIL, but
         the kernels are memory-bound: on a 2-core machine a second thread
@@ -265,7 +265,7 @@ def _fill(Y, circ, P_steps, Q_steps, XP, XQ, T, progress, workers, fused=None) -
             if progress is not None:
                 progress("evaluate", NP * NQ, NP * NQ)
             return
-        if _use_fused(circ, NP, NQ, fused):
+        if _use_fused(circ, NP, NQ, fused, len(transfers)):
             _fill_fused(Y, circ, eng, bounds, transfers, progress)
             return
         feeds2 = circ.layer2_feeds(eng, transfers)
@@ -308,19 +308,21 @@ def _fill(Y, circ, P_steps, Q_steps, XP, XQ, T, progress, workers, fused=None) -
                 progress("evaluate", done, total)
 
 
-#: Pairs from which the fused kernel (numba) fills a prefix | suffix matrix;
-#: below it the numpy engine runs (no compilation on small problems).
-FUSED_MIN_PAIRS = 1 << 18
+#: Work (pairs x suffix steps x (L - 1) x R^2) from which the fused kernel
+#: (numba) fills a prefix | suffix matrix: below it the numpy engine takes a
+#: few seconds at most, less than importing numba and loading the compiled
+#: kernel (about 1.5 s; the first compilation, cached afterwards, ~5 s).
+FUSED_MIN_WORK = 1 << 28
 
 
-def _use_fused(circ, NP, NQ, fused) -> bool:
+def _use_fused(circ, NP, NQ, fused, steps: int = 1) -> bool:
     if fused is False or circ.tt or circ.L < 2:
         return False
+    if fused is None and NP * NQ * steps * (circ.L - 1) * circ.R ** 2 < FUSED_MIN_WORK:
+        return False              # small: numba is not even imported
     from . import _fused
 
-    if circ.p < _fused.MIN_PRIME or not _fused.available():
-        return False
-    return bool(fused) or NP * NQ >= FUSED_MIN_PAIRS
+    return circ.p >= _fused.MIN_PRIME and _fused.available()
 
 
 def _fill_fused(Y, circ, eng, bounds, transfers, progress) -> None:
