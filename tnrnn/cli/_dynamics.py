@@ -757,7 +757,7 @@ def figures_cmd(data, out):
         fig = draw(plt, payload)
         for ext in (".png", ".svg"):
             path = os.path.join(out, f"dynamics_{name}{ext}")
-            fig.savefig(path, dpi=130)
+            fig.savefig(path, dpi=130, metadata={"Date": None} if ext == ".svg" else None)
             click.echo(f"wrote {path}")
         plt.close(fig)
     if not found:
