@@ -102,7 +102,8 @@ def _identity(state):
 def _no_options(name, options, allowed):
     bad = sorted(set(options) - set(allowed))
     if bad:
-        raise SpecError(f"cell {name!r} has no option(s) {bad}; allowed: {sorted(allowed) or 'none'}")
+        raise SpecError(f"cell {name!r} has no option(s) {bad}; "
+                        f"allowed: {sorted(allowed) or 'none'}")
 
 
 # ---------------------------------------------------------------- RAC and MI-RNN

@@ -66,7 +66,8 @@ def _memory_estimate(cfg: dict, task) -> int:
 @click.option("--params-budget", "budget", type=int, default=None,
               help="Parameter budget: each depth gets the width whose count is closest "
                    "(within 5%).")
-@click.option("--hidden", type=int, default=None, help="Width of every layer (instead of a budget).")
+@click.option("--hidden", type=int, default=None,
+              help="Width of every layer (instead of a budget).")
 @click.option("-T", "--size", "sizes", default=None, metavar="T1,T2,...",
               help="Sizes: the length T for ses, the delay B for copying (T = 2M + B); "
                    "none for pmnist (T = 784).")
@@ -149,8 +150,9 @@ def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_ev
             continue
         if name not in _TASK_OPTIONS[task]:
             flag = "--" + name.replace("_", "-")
+            own = ", ".join("--" + o.replace("_", "-") for o in _TASK_OPTIONS[task])
             raise SpecError(f"{flag} does not apply to the {task} task; its options: "
-                            f"{', '.join('--' + o.replace('_', '-') for o in _TASK_OPTIONS[task]) or 'none'}")
+                            f"{own or 'none'}")
         task_options[name] = value
     from ..tasks import make_task
     from ..train import run_sweep, summarize, sweep_configs
@@ -220,7 +222,8 @@ def _print_table(rows: list) -> None:
     for e in largest_solved(rows):
         con.print(f"{e['task']} {e['cell']} depth {e['depth']}: largest size solved "
                   f"(mean accuracy >= 0.9): {e['largest_solved'] or 'none'} "
-                  f"(sizes {', '.join('-' if s is None else str(s) for s in e['sizes'])})", highlight=False)
+                  f"(sizes {', '.join('-' if s is None else str(s) for s in e['sizes'])})",
+                  highlight=False)
 
 
 @train.command("report", context_settings=CONTEXT)
