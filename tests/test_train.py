@@ -223,3 +223,23 @@ def test_rac_circuit_refuses_other_cells():
     p, _ = stack("gru", depth=1, hidden=2, input_dim=2, outputs=1)
     with pytest.raises(SpecError, match="params must be a RAC stack's weights"):
         rac_circuit(p, length=4)
+
+
+def test_train_and_cli_import_no_jax():
+    import subprocess
+    import sys
+    code = ("import sys, tnrnn, tnrnn.train, tnrnn.tasks, tnrnn.cli; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'jax', 'optax', 'matplotlib'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_scornn_depth2_learns_ses_T20():
+    """The experiment-1 setting at T = 20 (seed 0): well above chance in 2,000 steps."""
+    r = run({"task": "ses", "size": 20, "task_options": {"block": 5, "alphabet": 8},
+             "cell": "scornn", "depth": 2, "budget": 5000, "steps": 2000, "eval_every": 250,
+             "val_size": 500, "test_size": 1000})
+    assert r["config"]["hidden"] == 47
+    assert r["test"]["accuracy"] > 0.7
