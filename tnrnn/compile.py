@@ -103,6 +103,11 @@ def unit_copies(T: int, L: int, t: int, l: int) -> int:
     >>> [unit_copies(4, 2, t, 1) for t in range(1, 5)]
     [4, 3, 2, 1]
     """
+    T, L = check_positive_int("T", T), check_positive_int("L", L)
+    t, l = check_positive_int("t", t), check_positive_int("l", l)
+    if t > T or l > L:
+        raise SpecError(f"unit (t, l) must have 1 <= t <= T = {T}, 1 <= l <= L = {L}; "
+                        f"got ({t}, {l})")
     return math.comb(T - t + L - l, L - l)
 
 
@@ -113,6 +118,9 @@ def input_copies(T: int, L: int, t: int) -> int:
     >>> [input_copies(4, 3, t) for t in range(1, 5)]
     [10, 6, 3, 1]
     """
+    T, L, t = check_positive_int("T", T), check_positive_int("L", L), check_positive_int("t", t)
+    if t > T:
+        raise SpecError(f"time step t must be in 1..T = {T}; got {t}")
     return math.comb(T - t + L - 1, L - 1)
 
 

@@ -75,6 +75,8 @@ def multiset(n: int, k: int) -> int:
     """
     # comb(n+k-1, k) == comb(n+k-1, n-1); math.comb works on the smaller one,
     # so huge degrees k with a small n stay cheap.
+    n = check_positive_int("n", n, minimum=0)
+    k = check_positive_int("k", k, minimum=0)
     return math.comb(n + k - 1, n - 1) if n >= 1 else int(k == 0)
 
 

@@ -91,6 +91,11 @@ def _check_args(L, R, M, T, partition, form):
     T = check_positive_int("length T", T, minimum=2)
     if form not in TREE_FORMS:
         raise SpecError(f"form must be one of {TREE_FORMS}; got {form!r}")
+    from ._sizes import DEFAULT_MAX_SECONDS, check_work
+
+    # O(T L) Python steps: refuse what would run for minutes, before the
+    # partition (a list of all T steps) is built.
+    check_work(L, T, max_seconds=DEFAULT_MAX_SECONDS, what="the min-cut")
     return L, R, M, T, parse_partition(partition, T)
 
 
@@ -111,7 +116,8 @@ def tree_min_cut(L: int, R: int, M: int, T: int, partition="start-end", *,
         unit). A TT-RNN is ``L = 1``, ``"core"``.
     max_log2 : float
         Refuse (:class:`~tnrnn.errors.TooLargeError`) when a float pass
-        estimates the bound above ``2**max_log2``.
+        estimates the bound above ``2**max_log2``; ``T L`` steps estimated
+        above :data:`tnrnn.bounds._sizes.DEFAULT_MAX_SECONDS` are refused too.
 
     Returns
     -------

@@ -174,6 +174,9 @@ def plan_contraction(net: Network, *, batch: int, optimize="auto",
     ...
     tnrnn.errors.TooLargeError: the contraction's largest intermediate would hold 16 entries (2^4.0); the limit is max_intermediate=10 entries
     """
+    from ..errors import check_positive_int
+
+    batch = check_positive_int("batch", batch)
     cache_key = None
     if isinstance(optimize, str):
         cache_key = (batch, optimize, fold_copies)

@@ -72,6 +72,11 @@ def check_image_path(path, format: str | None = None, *, option: str = "path",
     >>> check_image_path("net.dot")
     (PosixPath('net.dot'), 'dot')
     """
+    import os
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpecError(f"{option} must be a file name (str or os.PathLike); got "
+                        f"{type(path).__name__} {path!r:.40}")
     p = pathlib.Path(path)
     fmt = _format(p, format, option=option, format_option=format_option)
     return check_output_path(p, option=option), fmt
