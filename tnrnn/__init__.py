@@ -21,8 +21,6 @@ Examples
 [30]
 """
 
-from importlib.metadata import PackageNotFoundError, version as _version
-
 from .circuit import (
     DEFAULT_PRIME,
     RAC,
@@ -32,8 +30,10 @@ from .circuit import (
     evaluate,
     init_params,
     init_params_modp,
+    load_params,
     one_hot,
     random_inputs,
+    save_params,
     validate_params,
 )
 from .bounds import Bound, all_bounds, min_cut, tree_min_cut
@@ -43,6 +43,7 @@ from .rank import RankResult, check_certificate, separation_rank
 from .errors import (
     CertificateError,
     MissingDependencyError,
+    OutputPathError,
     PartitionError,
     SpecError,
     TnrnnError,
@@ -50,10 +51,24 @@ from .errors import (
 )
 from .network import Leg, Network, Tensor
 
-try:
-    __version__ = _version("tnrnn")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+
+
+def __getattr__(name: str):
+    """``tnrnn.__version__``, read from the installed metadata on first use.
+
+    Reading package metadata costs about a tenth of a second, so the command
+    line does not pay for it at start-up.
+    """
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("tnrnn")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module 'tnrnn' has no attribute {name!r}")
 
 __all__ = [
     "__version__",
@@ -68,6 +83,8 @@ __all__ = [
     "evaluate",
     "random_inputs",
     "one_hot",
+    "save_params",
+    "load_params",
     "Network",
     "Tensor",
     "Leg",
@@ -91,4 +108,5 @@ __all__ = [
     "TooLargeError",
     "MissingDependencyError",
     "CertificateError",
+    "OutputPathError",
 ]
