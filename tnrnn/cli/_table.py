@@ -16,6 +16,8 @@ import click
 
 from ._app import CONTEXT, _console, _console_err, _emit_json, _json_default, cli
 from ._bounds import _bounds_payload, _fmt_int, _inputs_option, _partition_option
+from ._executors import (check_retries, executor_options, open_executor, retries_option,
+                         run_executor_tasks)
 from ._rank import _flag_contradictions
 
 
@@ -33,26 +35,6 @@ def _int_list(name):
             raise click.BadParameter(f"give at least one value; got {value!r}")
         return items
     return parse
-
-
-def _executor_options(func):
-    """--workers / --scheduler / --scheduler-file / --connect-timeout."""
-    options = [
-        click.option("--workers", type=int, default=None,
-                     help="Run the rows on N local worker processes (spawned, one BLAS "
-                          "thread each)  [default: serial, in this process]."),
-        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                     help="Run the rows on the Dask cluster of this scheduler "
-                          "(needs tnrnn[distributed])."),
-        click.option("--scheduler-file", type=click.Path(dir_okay=False), default=None,
-                     help="Run on the Dask cluster named in this scheduler file "
-                          "(dask scheduler --scheduler-file FILE; HPC jobs)."),
-        click.option("--connect-timeout", type=float, default=10.0, show_default=True,
-                     help="Seconds to wait for the Dask scheduler (or its file)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 @cli.command("table", context_settings=CONTEXT)
@@ -73,7 +55,7 @@ def _executor_options(func):
               help="Also write the table as CSV.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the table as JSON ('-' for stdout, no table then).")
-@_executor_options
+@executor_options("rows")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
               help="Write each row to this JSON-lines log as it finishes (replaced if it "
                    "exists).")
@@ -86,8 +68,7 @@ def _executor_options(func):
 @click.option("--max-seconds", type=float, default=None,
               help="Time limit (estimated seconds) of each rank  [default: 1800]; checked "
                    "before the sweep starts.")
-@click.option("--retries", type=int, default=2, show_default=True,
-              help="Reruns of a row whose worker died or failed.")
+@retries_option("row")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar with ETA on stderr.")
 def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_samples,
@@ -138,8 +119,7 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
     if log_path or resume_path:
         check_output_path(log_path or resume_path,
                           option="--log" if log_path else "--resume")
-    if isinstance(retries, int) and retries < 0:
-        raise SpecError(f"--retries must be an integer >= 0; got {retries}")
+    check_retries(retries)
     limits = {}
     if max_memory is not None:
         if not max_memory > 0:
@@ -187,7 +167,7 @@ def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, worke
     of ``specs``. Every row is checked against the limits first."""
     from .._sweep_tasks import rank_row, rank_row_cost
     from ..errors import TooLargeError
-    from ..parallel import ResultsLog, iter_tasks, make_executor
+    from ..parallel import ResultsLog
 
     limits = dict(limits or {})
     keys = [_row_key(s) for s in specs]
@@ -203,58 +183,19 @@ def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, worke
                                 limit=exc.limit) from None
     meta = {"command": "table", "partition": partition, "inputs": inputs, "seed": seed,
             "max_samples": max_samples}
-    executor = make_executor(workers, scheduler, scheduler_file, timeout=connect_timeout)
+    executor = open_executor(workers, scheduler, scheduler_file, connect_timeout)
     log = ResultsLog(log_path, meta, resume=resume) if log_path else None
-    results = {}
-    try:
-        with _SweepBar(show, len(tasks), executor.description) as bar:
-            for res in iter_tasks(rank_row, tasks, executor=executor, cost=costs,
-                                  retries=retries, progress=bar.update, log=log):
-                results[res.key] = res.value
-    except KeyboardInterrupt:
-        if hasattr(executor, "terminate"):
-            executor.terminate()
-        if log is not None:
-            click.echo(f"interrupted: {len(results)} of {len(tasks)} rows are in "
-                       f"{log.path}; rerun with --resume {log.path}", err=True)
-        raise
-    finally:
-        if log is not None:
-            log.close()
-        executor.shutdown(wait=False, cancel_futures=True)
+
+    def interrupted(results):
+        if log is None:
+            return None
+        return (f"interrupted: {len(results)} of {len(tasks)} rows are in {log.path}; "
+                f"rerun with --resume {log.path}")
+
+    results = run_executor_tasks(rank_row, tasks, executor=executor, costs=costs,
+                                 retries=retries, show=show, unit="rows", log=log,
+                                 interrupted=interrupted)
     return [_table_row(s, p, results[k]) for k, s, p in zip(keys, specs, payloads)]
-
-
-class _SweepBar:
-    """A rich progress bar over the estimated cost, with rows done and ETA."""
-
-    def __init__(self, show: bool, total: int, where: str):
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
-
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                 BarColumn(), TextColumn("{task.fields[rows]}"),
-                                 TextColumn("{task.fields[eta]}"), transient=True,
-                                 disable=not show, console=_console_err())
-        self.task = self.progress.add_task(f"sweep ({where})", total=None,
-                                           rows=f"0/{total} rows", eta="")
-
-    def update(self, p) -> None:
-        eta = "" if p.eta_s is None else f"ETA {_clock(p.eta_s)}"
-        last = "" if p.last is None else f", last {p.last.key}"
-        self.progress.update(self.task, total=p.cost_total or None, completed=p.cost_done,
-                             rows=f"{p.done}/{p.total} rows{last}", eta=eta)
-
-    def __enter__(self):
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.progress.__exit__(*exc)
-
-
-def _clock(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 def _value(payload, name):
