@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from ._app import CONTEXT, _console, _console_err, _emit_json, cli
+from ._executors import (check_retries, executor_options, open_executor, retries_option,
+                         run_executor_tasks, wants_parallel)
 from ..errors import OutputPathError, SpecError, TooLargeError, check_output_path
 
 _FIG_SUFFIXES = (".png", ".svg", ".pdf")
@@ -101,12 +103,15 @@ def _memory_estimate(cfg: dict, task) -> int:
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Sweep folder (created if its parent exists); one sub-folder per run.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with each task's baseline).")
+@executor_options("runs")
+@retries_option("run")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress bar with ETA on stderr.")
 @click.pass_context
 def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_every, batch, lr,
           optimizer, patience, val_size, test_size, block, alphabet, classes, word_length,
-          cell_option, dtype, max_memory_gb, out, as_json, progress):
+          cell_option, dtype, max_memory_gb, out, as_json, workers, scheduler, scheduler_file,
+          connect_timeout, retries, progress):
     """Train stacks of recurrent cells on memory tasks: a sweep, one run per combination.
 
     Every combination of cell, depth, size and seed is one run in its own
@@ -117,11 +122,22 @@ def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_ev
     128, clipping at 10, learning rate x0.1 at the first plateau, stop at
     the second, best weights restored).
 
+    With --workers N (local processes) or --scheduler / --scheduler-file (a
+    Dask cluster) the runs are tasks, most expensive first (estimated from
+    T x parameters x steps x batch), under one progress bar with ETA; the
+    results are those of the serial sweep. A run whose worker dies is
+    started again (--retries) and resumes from the checkpoint in its
+    folder: on a cluster, --out must be on a file system every worker sees.
+
     \b
     Examples:
       tnrnn train --task ses --cell scornn --depth 1,2,3 --params-budget 5000 \\
           -T 20,40,80 --block 5 --alphabet 8 --seeds 0,1,2 --steps 2000 --out runs/ses
       tnrnn train --task copying --cell lstm --hidden 64 -T 10,20 --out runs/copy --json
+      tnrnn train --task ses --cell lstm --depth 1,2,3 --hidden 32 -T 20,40 \\
+          --seeds 0,1,2 --out runs/ses --workers 4
+      tnrnn train --task ses --cell lstm --depth 1,2,3 --hidden 32 -T 20,40 \\
+          --out /shared/runs/ses --scheduler tcp://head:8786
       tnrnn train report runs/ses --figure ses.png
     """
     if ctx.invoked_subcommand is not None:
@@ -165,8 +181,10 @@ def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_ev
                             batch=batch, lr=lr, optimizer=optimizer, patience=patience,
                             val_size=val_size, test_size=test_size, dtype=dtype,
                             task_options=task_options, cell_options=cell_options)
+    lengths = {}
     for c in configs:  # refuse before any run starts
         t = make_task(c["task"], c["size"], **c["task_options"])
+        lengths[c["name"]] = t.length
         need = _memory_estimate(c, t)
         if need > max_memory_gb * 2**30:
             raise TooLargeError(
@@ -174,22 +192,36 @@ def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_ev
                 f"(batch {c['batch']} x T {t.length} x depth {c['depth']} x width "
                 f"{c['hidden']}); the limit is {max_memory_gb:g} GiB: lower --batch or raise "
                 "--max-memory-gb", estimate=need, limit=max_memory_gb * 2**30)
-    out.mkdir(exist_ok=True)
+    check_retries(retries)
+    executor = None
+    if wants_parallel(workers, scheduler, scheduler_file):  # reach the scheduler first
+        executor = open_executor(workers, scheduler, scheduler_file, connect_timeout)
+    try:
+        out.mkdir(exist_ok=True)
+    except BaseException:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
     total = len(configs)
     err = _console_err()
     counter = {"i": 0}
 
-    def on_result(c, r, before):
+    def on_result(c, r, before, console=err):
         counter["i"] += 1
         if not as_json:
             metric = "data_accuracy" if c["task"] == "copying" else "accuracy"
             state = "done before" if before else f"{r['fit']['steps']} steps"
-            err.print(f"[{counter['i']}/{total}] {c['name']}: test {metric} "
-                      f"{r['test'][metric]:.3f} ({state})", highlight=False)
+            console.print(f"[{counter['i']}/{total}] {c['name']}: test {metric} "
+                          f"{r['test'][metric]:.3f} ({state})", highlight=False)
 
-    for c in configs:
-        c["progress"] = bool(progress)
-    results = run_sweep(configs, on_result=on_result)
+    if executor is None:
+        for c in configs:
+            c["progress"] = bool(progress)
+        results = run_sweep(configs, on_result=on_result)
+    else:
+        results = _parallel_sweep(configs, executor, lengths=lengths, retries=retries,
+                                  show=bool(progress) and not as_json, on_result=on_result,
+                                  out=out)
     rows = summarize(results)
     if as_json:
         _emit_json({"out": str(out), "runs": [{"name": c["name"], "config": r["config"],
@@ -199,6 +231,62 @@ def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_ev
                     "summary": rows})
         return
     _print_table(rows)
+
+
+def run_cost(config: dict, length: int) -> float:
+    """Estimated cost of one run, in multiply-adds up to a constant factor.
+
+    Each step's forward and backward passes touch every parameter once per
+    time step and sequence (3 x batch x T x params); validations and the
+    test evaluation add a forward pass over their sets. Early stopping can
+    only make a run cheaper, so this is an upper estimate; only the order
+    of the runs and the ETA depend on it.
+
+    Examples
+    --------
+    >>> run_cost({"params": 100, "steps": 10, "batch": 4, "eval_every": 5,
+    ...           "val_size": 8, "test_size": 8}, 20)
+    288000.0
+    """
+    evals = config["steps"] // config["eval_every"]
+    per_seq = float(length) * config["params"]
+    return per_seq * (3 * config["steps"] * config["batch"] + evals * config["val_size"]
+                      + config["test_size"])
+
+
+def _parallel_sweep(configs: list, executor, *, lengths: dict, retries: int, show: bool,
+                    on_result, out) -> list:
+    """The runs of a sweep as tasks on ``executor`` (most expensive first,
+    finished runs skipped); their results in the order of ``configs``."""
+    import json
+
+    from ..train import run
+
+    results = {}
+    todo = {}
+    for c in configs:
+        done = Path(c["out"]) / "result.json"
+        if done.exists():
+            results[c["name"]] = json.loads(done.read_text())
+            on_result(c, results[c["name"]], True)
+        else:
+            todo[c["name"]] = ({**c, "progress": False},)
+    by_name = {c["name"]: c for c in configs}
+    costs = {name: run_cost(cfg, lengths[name]) for name, (cfg,) in todo.items()}
+
+    def finished(res, console):
+        results[res.key] = res.value
+        on_result(by_name[res.key], res.value, False, console)
+
+    def interrupted(new):
+        done = len(configs) - len(todo) + len(new)
+        return (f"interrupted: {done} of {len(configs)} runs are finished in {out}; rerun "
+                "the same command to continue (unfinished runs resume from their "
+                "checkpoints)")
+
+    run_executor_tasks(run, todo, executor=executor, costs=costs, retries=retries, show=show,
+                       unit="runs", on_result=finished, interrupted=interrupted)
+    return [results[c["name"]] for c in configs]
 
 
 def _print_table(rows: list) -> None:
