@@ -1,4 +1,10 @@
-"""The rank command: certified separation ranks and their certificates."""
+"""The rank command: certified separation ranks and their certificates.
+
+With ``--workers N``, ``--scheduler ADDR`` or ``--scheduler-file FILE`` the
+sample matrices are evaluated in blocks of rows on the workers
+(:class:`tnrnn._sweep_tasks.RowBlocks`); the rank is taken here, and the
+result and certificate equal the serial run's.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import click
 
 from ._app import CONTEXT, _console, _emit_json, _make_spec, _spec_options, cli
 from ._bounds import _bounds_payload, _bounds_table, _inputs_option, _partition_option, _spec_line
+from ._executors import (check_retries, executor_options, open_executor, retries_option,
+                         wants_parallel)
 
 
 # ------------------------------------------------------------------------ rank
@@ -119,12 +127,18 @@ def _limits(max_memory, max_seconds) -> dict:
                                  "again if it was made with --weights).")
 @click.option("--save", type=click.Path(dir_okay=False), default=None,
               help="Write the certificate to this JSON file (checked before computing).")
+@executor_options("sample-matrix row blocks")
+@click.option("--block-rows", type=int, default=None,
+              help="Rows of the sample matrix per block on the workers  [default: 4 blocks "
+                   "per worker, 32 rows at least].")
+@retries_option("block")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar with the time remaining on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs, seed,
              prime, output, weights, max_samples, max_failure, max_memory, max_seconds,
-             check, save, progress, as_json):
+             check, save, workers, scheduler, scheduler_file, connect_timeout, block_rows,
+             retries, progress, as_json):
     """Certified separation rank, by exact arithmetic mod a prime.
 
     Weights (random, or yours with --weights), initial states and inputs are
@@ -135,6 +149,11 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
     '>= r' otherwise. The bounds are printed beside it, and any bound the
     rank contradicts is flagged.
 
+    One big rank on many cores: with --workers N (local processes),
+    --scheduler tcp://HOST:PORT or --scheduler-file FILE (a Dask cluster)
+    the sample matrix is evaluated in blocks of rows on the workers and
+    ranked here; rank, claim and certificate are those of the serial run.
+
     \b
     Examples:
       tnrnn rank -L 2 -R 3 -M 3 -T 8
@@ -143,15 +162,29 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
       tnrnn rank --check cert.json
       tnrnn rank -L 2 -R 4 -M 4 -T 8 --weights trained.npz --save mine.json
       tnrnn rank --check mine.json --weights trained.npz
+      tnrnn rank -L 2 -R 5 -M 5 -T 20 --workers 8
+      tnrnn rank -L 3 -R 3 -M 3 -T 8 --scheduler tcp://head:8786
     """
     from ..circuit import load_params
     from ..errors import check_output_path
     from ..rank import check_certificate, separation_rank
 
+    from ..errors import SpecError
+
     if save:
         check_output_path(save, option="--save")
     limits = _limits(max_memory, max_seconds)
     show = progress and not as_json
+    parallel = wants_parallel(workers, scheduler, scheduler_file)
+    check_retries(retries)
+    if block_rows is not None:
+        from ..errors import check_positive_int
+
+        check_positive_int("--block-rows", block_rows)
+    if check and parallel:
+        raise SpecError("--check re-runs a certificate in this process; give it without "
+                        "--workers/--scheduler/--scheduler-file")
+    executor = None
     if check:
         cert = _read_json(check)
         from ..rank import spec_from_dict
@@ -175,9 +208,25 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
             kwargs["max_failure"] = max_failure
         # The bounds first: they validate the partition before the (longer) search.
         payload = _bounds_payload(spec, partition, inputs)
-        with _eta_bar(show) as bar:
-            cb = _EtaProgress(bar, "certified rank") if show else None
-            result = separation_rank(spec, partition, inputs=inputs, progress=cb, **kwargs)
+        executor = open_executor(workers, scheduler, scheduler_file, connect_timeout) \
+            if parallel else None
+        if executor is not None:
+            from .._sweep_tasks import RowBlocks
+
+            kwargs["evaluate"] = RowBlocks(executor, block_rows=block_rows, retries=retries)
+        try:
+            with _eta_bar(show) as bar:
+                label = "certified rank" + (f" ({executor.description})" if executor else "")
+                cb = _EtaProgress(bar, label) if show else None
+                result = separation_rank(spec, partition, inputs=inputs, progress=cb,
+                                         **kwargs)
+        except KeyboardInterrupt:
+            if hasattr(executor, "terminate"):
+                executor.terminate()
+            raise
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
     info = result.to_dict()
     for key in ("rank", "relation", "claim", "certainty", "certain", "failure_probability",
                 "max_failure", "complete", "output", "weights", "method", "prime", "seed",
@@ -189,6 +238,10 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
     payload["contradicted"] = _flag_contradictions(result.rank, payload["bounds"],
                                                    result.relation == "=")
     payload["certificate"] = result.certificate
+    if executor is not None:
+        blocks = kwargs["evaluate"].records
+        payload["executor"] = {"description": executor.description, "blocks": len(blocks),
+                               "block_cpu_s": round(sum(b["cpu_s"] or 0 for b in blocks), 4)}
     if check:
         payload["checked"] = True
     if save:
@@ -203,7 +256,8 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
         if not payload["contradicted"] else \
         f"[bold red]contradicts {', '.join(payload['contradicted'])}[/]"
     con.print(f"[bold]certified rank:[/] {result.describe()}")
-    con.print(f"  {verdict}; evaluation {result.timings.get('evaluate', 0):.2f} s, "
+    con.print(f"  {verdict}; evaluation {result.timings.get('evaluate', 0):.2f} s"
+              f"{' on ' + executor.description if executor is not None else ''}, "
               f"rank routine {result.timings.get('rank', 0):.2f} s")
     if check:
         con.print(f"  certificate {check}: re-ran every sample matrix and re-derived every "

@@ -579,8 +579,10 @@ class _GrowingSamples:
     """The sample matrix of one search, grown in place: only the new rows and
     columns are evaluated when ``n_A, n_B`` grow (halves are prefix-stable)."""
 
-    def __init__(self, spec, part, inputs, prime, seed, output, params, report):
+    def __init__(self, spec, part, inputs, prime, seed, output, params, report,
+                 evaluate=sample_matrix):
         self.spec, self.part, self.inputs = spec, part, inputs
+        self.evaluate = evaluate
         self.prime, self.seed, self.output, self.params = prime, seed, output, params
         self.report = report
         M = spec.input_dim
@@ -592,7 +594,7 @@ class _GrowingSamples:
         def progress(stage, done, _total):
             self.report(stage, offset + done, total)
 
-        return sample_matrix(self.spec, self.params, self.part, XA, XB, prime=self.prime,
+        return self.evaluate(self.spec, self.params, self.part, XA, XB, prime=self.prime,
                              output=self.output, progress=progress)
 
     def grow(self, n_a: int, n_b: int) -> np.ndarray:
@@ -629,17 +631,20 @@ def _rank_of(routine_name: str, Y: np.ndarray, prime: int) -> int:
 
 def certified_sample_rank(spec: Spec, partition: Partition, inputs: str, prime: int,
                           seed: int, output: int, h0: str, n_A: int, n_B: int,
-                          routine: str, params: Params | None = None
-                          ) -> tuple[int, float, float]:
+                          routine: str, params: Params | None = None,
+                          evaluate: Callable | None = None) -> tuple[int, float, float]:
     """Rank mod ``prime`` of the ``n_A x n_B`` sample matrix fixed by the
     arguments (no search, no validation): ``(rank, evaluate_s, rank_s)``.
     This is what a certificate re-runs. ``params``: given weights (their
-    exact images mod ``prime`` are used) instead of the seeded ones."""
+    exact images mod ``prime`` are used) instead of the seeded ones.
+    ``evaluate``: replaces :func:`~tnrnn.rank.sampling.sample_matrix` (see
+    :func:`separation_rank`)."""
     t0 = time.perf_counter()
     weights = _weights_for(spec, params, prime, seed, h0)
     XA = draw_halves(spec, partition, inputs, "A", 0, n_A, prime, seed)
     XB = draw_halves(spec, partition, inputs, "B", 0, n_B, prime, seed)
-    Y = sample_matrix(spec, weights, partition, XA, XB, prime=prime, output=output)
+    Y = (evaluate or sample_matrix)(spec, weights, partition, XA, XB, prime=prime,
+                                    output=output)
     t1 = time.perf_counter()
     r = _rank_of(routine, Y, prime)
     return r, t1 - t0, time.perf_counter() - t1
@@ -745,7 +750,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
                     h0: str = "random", max_failure: float = DEFAULT_MAX_FAILURE,
                     max_memory: float = DEFAULT_MAX_MEMORY,
                     max_seconds: float = DEFAULT_MAX_SECONDS, rank_method: str = "auto",
-                    progress: Callable | None = None) -> RankResult:
+                    progress: Callable | None = None,
+                    evaluate: Callable | None = None) -> RankResult:
     """Separation rank of a circuit output, computed exactly mod a prime,
     with what it proves.
 
@@ -792,6 +798,15 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
     progress : callable, optional
         ``progress(stage, done, total)`` with ``stage`` ``"evaluate"``
         (entries of the sample matrix filled in this round) or ``"rank"``.
+    evaluate : callable, optional
+        Computes the sample matrices instead of
+        :func:`~tnrnn.rank.sampling.sample_matrix`, with its signature
+        ``evaluate(spec, params, partition, XA, XB, *, prime, output,
+        progress=None)`` and its result (int64 residues): e.g.
+        ``tnrnn._sweep_tasks.RowBlocks(executor)``, which evaluates row
+        blocks on the workers of a process pool or Dask cluster. The rank
+        itself is always taken here. A hook that returns what
+        ``sample_matrix`` returns gives the same result and certificate.
 
     Returns
     -------
@@ -835,6 +850,10 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
     max_seconds = _check_limit("max_seconds", max_seconds)
     routine_name = resolve_rank_routine(rank_method)
     progress = _check_progress(progress)
+    if evaluate is not None and not callable(evaluate):
+        raise SpecError("evaluate must be None or a callable evaluate(spec, params, "
+                        "partition, XA, XB, *, prime, output, progress) returning the sample "
+                        f"matrix; got {type(evaluate).__name__}")
     # Weights first: their size is checked before anything is drawn.
     R, M, L = spec.hidden, spec.input_dim, spec.depth
     wbytes = 8 * 4 * L * R * (R + M) * (M if isinstance(spec, TTRNN) else 1)
@@ -870,7 +889,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         schedule = [(n, n) for n in plan["schedule"]]
     check_search(spec, part, schedule, max_memory, max_seconds)
     samples = _GrowingSamples(spec, part, inputs, prime, seed, output,
-                              _weights_for(spec, params, prime, seed, h0), report)
+                              _weights_for(spec, params, prime, seed, h0), report,
+                              evaluate or sample_matrix)
     t_eval = t_rank = 0.0
     rounds = 0
     r = 0
@@ -908,7 +928,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
             s_j = repetition_seed(seed, j)
             check_round(spec, part, *n_rep, max_memory, max_seconds, known=r)
             r_j, te, tr = certified_sample_rank(spec, part, inputs, p_j, s_j, output, h0,
-                                                n_rep[0], n_rep[1], routine_name, params)
+                                                n_rep[0], n_rep[1], routine_name, params,
+                                                evaluate)
             t_eval += te
             t_rank += tr
             t_reps += te + tr
