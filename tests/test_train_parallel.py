@@ -184,24 +184,60 @@ LONG = ["--task", "ses", "-T", "8", "--block", "2", "--alphabet", "3", "--cell",
         "--depth", "1,2"]
 
 
+LONG_NAMES = ["ses-T8-tanh-L1-H4-s0", "ses-T8-tanh-L2-H4-s0"]
+
+
+@pytest.fixture(scope="module")
+def long_serial(tmp_path_factory):
+    out = tmp_path_factory.mktemp("long") / "ser"
+    _train(*LONG, "--out", str(out))
+    return _untimed(_results(out, LONG_NAMES))
+
+
+def _start(out: Path, *extra) -> subprocess.Popen:
+    """`tnrnn train LONG --workers 2` in a subprocess; returns once a run has
+    written a checkpoint."""
+    proc = subprocess.Popen([sys.executable, "-m", "tnrnn.cli", "train", *LONG, "--out",
+                             str(out), "--workers", "2", "--no-progress", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any((out / n / "checkpoint.npz").exists() for n in LONG_NAMES):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no checkpoint appeared: {proc.communicate()}")
+        time.sleep(0.02)
+    return proc
+
+
 @pytest.mark.slow
-def test_killed_workers_runs_resume_from_their_checkpoints(tmp_path):
+def test_ctrl_c_then_the_same_command_continues(long_serial, tmp_path):
+    """SIGINT to a running `tnrnn train --workers 2`: it stops with a message,
+    keeps the checkpoints, and the same command finishes the sweep equal to
+    the serial one."""
+    out = tmp_path / "par"
+    proc = _start(out)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "rerun the same command to continue" in err
+    assert not all((out / n / "result.json").exists() for n in LONG_NAMES)
+    _train(*LONG, "--out", str(out), "--workers", "2")
+    got = _results(out, LONG_NAMES)
+    assert _untimed(got) == long_serial
+    assert any(got[n]["fit"]["resumed_from"] for n in LONG_NAMES)
+
+
+@pytest.mark.slow
+def test_killed_workers_runs_resume_from_their_checkpoints(long_serial, tmp_path):
     """Both local workers are killed (SIGKILL) once a run has written a
     checkpoint; the pool restarts and the runs resume from their folders,
     ending equal to the serial sweep."""
     psutil = pytest.importorskip("psutil")
 
-    names = ["ses-T8-tanh-L1-H4-s0", "ses-T8-tanh-L2-H4-s0"]
+    names = LONG_NAMES
     out = tmp_path / "par"
-    proc = subprocess.Popen([sys.executable, "-m", "tnrnn.cli", "train", *LONG, "--out", str(out),
-                             "--workers", "2", "--retries", "3", "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _start(out, "--retries", "3")
     try:
-        deadline = time.monotonic() + 120
-        while not any((out / n / "checkpoint.npz").exists() for n in names):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
         workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
                    if "spawn_main" in " ".join(p.cmdline())]
         assert workers
@@ -219,9 +255,7 @@ def test_killed_workers_runs_resume_from_their_checkpoints(tmp_path):
     assert resumed  # at least one run was resumed, not started over
     for n in resumed:
         assert got[n]["fit"]["resumed_from"] >= (killed_at[n] or 0)
-    ref = tmp_path / "ser"
-    _train(*LONG, "--out", str(ref))
-    assert _untimed(got) == _untimed(_results(ref, names))
+    assert _untimed(got) == long_serial
     assert all(got[n]["fit"]["steps"] == 300 for n in names)
 
 
