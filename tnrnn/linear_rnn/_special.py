@@ -41,6 +41,32 @@ def _gamma_upper_negative(a: float, x: np.ndarray) -> np.ndarray:
     return g
 
 
+def _expint_near_integer(p: float, x: np.ndarray) -> np.ndarray:
+    """``E_p(x)`` for ``x < 1`` and ``p = n - eps`` near an integer ``n >= 1``.
+
+    ``E_p(x) = x^{p-1} Gamma(1-p) - sum_k (-x)^k / (k! (1 - p + k))``; the pole of
+    ``Gamma(1-p)`` and the ``k = n-1`` term cancel. Their sum is
+    ``(-1)^{n-1} x^{n-1} / (n-1)! * expm1(g) / eps`` with
+    ``g = -eps ln x + ln Gamma(1 + eps) - sum_{l<n} ln(1 - eps/l)``, computed without
+    cancellation.
+    """
+    from scipy.special import zeta
+
+    n = int(round(p))
+    eps = n - p
+    # ln Gamma(1 + eps) = -gamma eps + sum_{k>=2} zeta(k) (-eps)^k / k, |eps| < 0.1
+    lgam = -np.euler_gamma * eps + sum(zeta(k) * (-eps) ** k / k for k in range(2, 30))
+    g = -eps * np.log(x) + lgam - sum(math.log1p(-eps / l) for l in range(1, n))
+    sing = (-1) ** (n - 1) * x ** (n - 1) / math.factorial(n - 1) * np.expm1(g) / eps
+    rest = np.zeros_like(x)
+    term = np.ones_like(x)  # (-x)^k / k!
+    for k in range(0, 60):
+        if k != n - 1:
+            rest = rest + term / (1.0 - p + k)
+        term = term * (-x) / (k + 1)
+    return sing - rest
+
+
 def _cf_scaled_expint(p: float, x: np.ndarray, iters: int = 400) -> np.ndarray:
     """``e^x E_p(x)`` by the continued fraction (modified Lentz), for ``x >= 1``.
 
@@ -111,6 +137,8 @@ def scaled_expint(p: float, x) -> np.ndarray:
         xs = x[small]
         if float(p).is_integer():
             out[small] = np.exp(xs) * expn(int(p), xs)
+        elif p > 0.5 and abs(p - round(p)) < 0.1:
+            out[small] = np.exp(xs) * _expint_near_integer(p, xs)
         else:
             out[small] = np.exp(xs) * xs ** (p - 1.0) * _gamma_upper_negative(1.0 - p, xs)
     return out.reshape(shape)

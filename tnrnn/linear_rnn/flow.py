@@ -66,8 +66,8 @@ def white_noise_grad(kernel, a, w) -> tuple[float, np.ndarray, np.ndarray]:
     --------
     >>> from tnrnn.linear_rnn import white_noise_grad
     >>> L, ga, gw = white_noise_grad("exponential:1", [0.0], [1.0])
-    >>> L, ga.tolist(), gw.tolist()   # at a = 0: L = 1/2, dL/da = -2/(1+1)
-    (0.5, [-1.0], [-0.0])
+    >>> L, ga.tolist(), (gw + 0.0).tolist()   # at a = 0: L = 1/2, dL/da = -2/(1+1)
+    (0.5, [-1.0], [0.0])
     """
     kernel = parse_kernel(kernel)
     a, w = _check_aw(a, w)
@@ -364,8 +364,8 @@ def plateau_times(times, loss, *, flat: float = 0.01, min_span: float = 2.0,
     >>> from tnrnn.linear_rnn import plateau_times
     >>> t = np.arange(1.0, 1001.0)
     >>> loss = np.where(t < 100, 1.0, 0.01)  # flat until 99, then a drop
-    >>> [(p.start, p.exit) for p in plateau_times(t, loss)]
-    [(1.0, 100.0)]
+    >>> [(p.start, p.exit) for p in plateau_times(t, loss)]  # the last one never ends
+    [(1.0, 100.0), (100.0, None)]
     """
     t = np.asarray(times, float)
     L = np.asarray(loss, float)

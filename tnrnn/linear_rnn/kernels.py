@@ -10,8 +10,8 @@ name           rho(t)                          forms
 exponential    ``e^{-beta t}``                 all closed forms
 polynomial     ``(1 + t)^{-(1 + omega)}``      closed forms (``inner_exp`` via ``E_p``)
 delayed        ``e^{-beta (t - t0)} 1[t > t0]`` all closed forms
-airy           ``Ai(t - t0)``                  value, L1, L2, tail closed (Airy functions);
-                                               ``inner_exp`` by Gauss-Legendre quadrature
+airy           ``Ai(t - t0)``                  value, L2 closed (Airy functions); L1, tails
+                                               and ``inner_exp`` by Gauss-Legendre quadrature
 ============== ============================== ============================================
 
 Closed forms (``p = 1 + omega``, ``S_p(x) = e^x E_p(x)``, see
@@ -26,8 +26,9 @@ Closed forms (``p = 1 + omega``, ``S_p(x) = e^x E_p(x)``, see
   ``<rho, e^{-w t}> = e^{-w t0}/(beta + w)``.
 * airy: ``||rho||_2^2 = int_{-t0}^inf Ai^2 = t0 Ai(-t0)^2 + Ai'(-t0)^2`` (the
   antiderivative of ``Ai^2`` is ``x Ai(x)^2 - Ai'(x)^2``, by ``Ai'' = x Ai``);
-  ``int_a^b Ai`` from scipy's ``itairy``; ``||rho||_1`` sums ``|int Ai|``
-  between the zeros of ``Ai`` in ``(-t0, 0)`` (scipy's ``ai_zeros``).
+  ``int_s^inf Ai`` by 20-point Gauss-Legendre on unit panels up to 40 (absolute
+  error ~1e-16; scipy's ``itairy`` is only good to ~1e-7); ``||rho||_1`` sums
+  ``|int Ai|`` between the zeros of ``Ai`` in ``(-t0, 0)`` (scipy's ``ai_zeros``).
   ``<rho, e^{-w t}>`` has no closed form here: composite 24-point
   Gauss-Legendre on ``[0, t0 + 25]`` (``Ai(25) < 1e-36``), geometric panels
   near 0; absolute error below 1e-15 for ``w`` in [0, 1e4] (tested at 30 digits).
@@ -185,13 +186,21 @@ class _Delayed:
         return np.exp(-self.beta * np.maximum(T - self.t0, 0.0)) / self.beta
 
 
-def _int_ai(x):
-    """int_0^x Ai(s) ds for real x (scipy's itairy covers x >= 0 for Ai(t) and Ai(-t))."""
-    from scipy.special import itairy
+def _ai_tail(s):
+    """``int_s^inf Ai(u) du`` by composite 20-point Gauss-Legendre on unit panels up to
+    ``u = 40`` (``Ai(40) < 1e-73``); absolute error ~1e-16 (scipy's ``itairy`` is
+    only good to ~1e-7 and is not used)."""
+    from scipy.special import airy
 
-    x = np.asarray(x, float)
-    apt, _, ant, _ = itairy(np.abs(x))
-    return np.where(x >= 0, apt, -ant)
+    s = np.atleast_1d(np.asarray(s, float))
+    out = np.zeros_like(s)
+    for i, lo in enumerate(s.ravel()):
+        if lo >= 40.0:
+            continue
+        edges = np.append(np.arange(lo, 40.0, 1.0), 40.0)
+        t, q = gauss_panels(edges, order=20)
+        out.ravel()[i] = q @ airy(t)[0]
+    return out
 
 
 @dataclass(frozen=True)
@@ -245,9 +254,9 @@ class _Airy:
             if zeros[-1] < -self.t0 or n > 100000:
                 break
             n *= 2
-        cuts = np.concatenate([[-self.t0], np.sort(zeros[zeros > -self.t0]), [np.inf]])
-        ints = np.diff(np.concatenate([_int_ai(cuts[:-1]), [1.0 / 3.0]]))
-        return float(np.sum(np.abs(ints)))
+        cuts = np.concatenate([[-self.t0], np.sort(zeros[zeros > -self.t0])])
+        tails = np.append(_ai_tail(cuts), 0.0)
+        return float(np.sum(np.abs(tails[:-1] - tails[1:])))
 
     def l2sq(self):
         from scipy.special import airy
@@ -256,7 +265,8 @@ class _Airy:
         return float(self.t0 * ai ** 2 + aip ** 2)
 
     def tail(self, T):
-        return 1.0 / 3.0 - _int_ai(np.asarray(T, float) - self.t0)
+        T = np.asarray(T, float)
+        return _ai_tail(T - self.t0).reshape(T.shape)
 
 
 _AIRY_MP_CACHE: dict = {}

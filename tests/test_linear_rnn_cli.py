@@ -1,0 +1,112 @@
+"""tnrnn memory: JSON contracts, help, figures, bad input (exit 2, clear message)."""
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tnrnn.cli import cli
+
+
+def run(*args, ok=True):
+    res = CliRunner().invoke(cli, ["memory", *args], catch_exceptions=False)
+    if ok:
+        assert res.exit_code == 0, res.output
+    return res
+
+
+def run_json(*args):
+    return json.loads(run(*args, "--json").stdout)
+
+
+def test_help():
+    top = run("--help").output
+    for cmd in ("approx", "flow", "dataset", "experiment", "figures"):
+        assert cmd in top
+        assert "Example" in run(cmd, "--help").output
+
+
+def test_approx_json_matches_closed_form():
+    # one rate w = 2 against e^{-t}: error (v-w)^2 / (2 v (v+w)^2) = 1/18
+    d = json.loads(run("approx", "--kernel", "exponential:1", "--m", "1", "--json").stdout)
+    assert d["rows"][0]["rates"] == [1.0] and abs(d["rows"][0]["l2_sq_error"]) < 1e-30
+    d = run_json("approx", "--kernel", "polynomial:0.5", "--m", "1,2,4", "--norm", "l2,l1",
+                 "--rates", "geometric")
+    assert [r["m"] for r in d["rows"]] == [1, 2, 4]
+    assert d["rho_l2_sq"] == pytest.approx(0.5) and d["rho_l1"] == pytest.approx(2.0)
+    errs = [r["l2_sq_error"] for r in d["rows"]]
+    assert errs[0] > errs[2] > 0  # geometric grids on [1e-2, 1e2] are not nested
+    assert all(r["l1_error"] > 0 for r in d["rows"])
+    r0 = d["rows"][0]
+    assert r0["relative_l2_error"] == pytest.approx(math.sqrt(r0["l2_sq_error"] / 0.5))
+
+
+def test_approx_free_and_table(tmp_path):
+    d = run_json("approx", "--kernel", "exp:1+exp:5", "--m", "1,2", "--rates", "free",
+                 "--norm", "l2")
+    assert d["rows"][1]["l2_sq_error"] < 1e-20 and d["route"].startswith("free")
+    fig = tmp_path / "a.png"
+    out = run("approx", "--kernel", "delayed:1", "--m", "1,2", "--figure", str(fig)).output
+    assert "delayed:1" in out and "log10 cond" in out and fig.exists()
+
+
+def test_flow_json_and_figure(tmp_path):
+    fig = tmp_path / "f.png"
+    d = run_json("flow", "--kernel", "exponential:2", "--m", "1", "--steps", "3000",
+                 "--lr", "0.5", "--figure", str(fig))
+    assert d["rates"][0] == pytest.approx(2.0, abs=1e-6) and d["final_loss"] < 1e-12
+    assert fig.exists() and d["time_unit"] == "steps"
+    assert len(d["curve"]["t"]) == len(d["curve"]["loss"])
+    text = run("flow", "--kernel", "exp:1+delayed:4", "--m", "3", "--steps", "2000").output
+    assert "plateau from" in text
+
+
+def test_dataset(tmp_path):
+    out = tmp_path / "d.npz"
+    d = run_json("dataset", "--kernel", "delayed:1", "--n", "8", "--T", "50", "--out", str(out))
+    z = np.load(out)
+    assert z["x"].shape == (8, 50) and d["rho_l2_sq"] == pytest.approx(0.5)
+    assert np.allclose(z["y"][:, 0], 0.0)  # delayed kernel: rho(0) = 0
+
+
+def test_experiment_and_figures_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    p = tmp_path / "memory-plateau-delayed.json"
+    res = CliRunner().invoke(cli, ["memory", "experiment", "plateau-delayed", "--out", str(p),
+                                   "--quick"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    d = json.loads(p.read_text())
+    assert {r["value"] for r in d["records"]} == {1, 4}
+    figs = tmp_path / "figs"
+    figs.mkdir()
+    out = run("figures", "--results", str(tmp_path), "--out", str(figs)).output
+    assert "memory_plateau_t0.png" in out and (figs / "memory_plateau_t0.png").exists()
+
+
+@pytest.mark.parametrize("args, match", [
+    (["approx", "--kernel", "gauss:1"], "unknown family 'gauss'"),
+    (["approx", "--kernel", "exp:1", "--m", "1,x"], "--m must be a comma-separated list"),
+    (["approx", "--kernel", "exp:1", "--m", "0"], "--m must be a comma-separated list"),
+    (["approx", "--kernel", "exp:1", "--norm", "l3"], "--norm must list l2 and/or l1"),
+    (["approx", "--kernel", "exp:1", "--m", "41", "--rates", "free"], "at most 40"),
+    (["approx", "--kernel", "exp:1", "--m", "300"], "exceeds 256"),
+    (["approx", "--kernel", "exp:1", "--figure", "/nonexistent/x.png"], "does not exist"),
+    (["approx", "--kernel", "exp:1", "--figure", "x.txt"], "allowed: .png, .svg, .pdf"),
+    (["flow", "--kernel", "exp:1", "--steps", "10", "--max-steps", "5"],
+     "--steps 10 exceeds --max-steps 5"),
+    (["flow", "--kernel", "exp:1", "--m", "0"], "--m must be an integer >= 1; got 0"),
+    (["flow", "--kernel", "exp:1", "--lr", "-1"], "lr must be a finite number > 0"),
+    (["dataset", "--kernel", "exp:1", "--out", "/nonexistent/d.npz"], "does not exist"),
+    (["dataset", "--kernel", "exp:1", "--out", "d.txt"], "allowed: .npz"),
+    (["dataset", "--kernel", "exp:1", "--out", "d.npz", "--n", "100", "--T", "100",
+      "--max-entries", "10"], "exceeds max_entries=10"),
+    (["experiment", "approx", "--out", "/nonexistent/a.json"], "does not exist"),
+    (["figures", "--results", ".", "--out", "/nonexistent"], "does not exist"),
+])
+def test_bad_input_exits_2(args, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = run(*args, ok=False)
+    assert res.exit_code == 2, res.output
+    assert match in res.output
+    assert "Traceback" not in res.output
