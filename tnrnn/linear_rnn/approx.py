@@ -352,8 +352,9 @@ class L1Error:
     ----------
     value : float
     bound : float
-        Estimated absolute error: the part of the exponentials' tail not
-        resolved beyond ``horizon`` plus the root-location error.
+        Estimated absolute error: the exponentials' tail beyond ``horizon``,
+        float64 cancellation (``1e-15 (pieces) sum |a_i|/w_i``: large when nearly
+        equal rates carry huge opposite coefficients) and rounding.
     horizon : float
     sign_changes : int
     """
@@ -426,8 +427,11 @@ def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:
 
     total = sum(abs(integral(x0, x1)) for x0, x1 in zip(cuts[:-1], cuts[1:]))
     tail_hat = float(np.sum(np.abs(a) * np.exp(-w * T) / w)) if w.size else 0.0
-    bound = 2 * tail_hat + 1e-15 * (kernel.l1_norm() if kernel.nonnegative else total) * \
-        (len(roots) + 1)
+    # float64 cancellation: each piece's integral of the exponentials is a sum of terms
+    # up to sum |a_i| / w_i in size (huge when rates nearly coincide)
+    cancel = 1e-15 * (len(roots) + 1) * (float(np.sum(np.abs(a) / w)) if w.size else 0.0)
+    bound = 2 * tail_hat + cancel + 1e-15 * (kernel.l1_norm() if kernel.nonnegative else
+                                             total) * (len(roots) + 1)
     return L1Error(float(total), float(bound), T, len(roots))
 
 
