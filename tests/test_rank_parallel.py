@@ -142,16 +142,17 @@ def test_fused_path_blocks_equal_serial(monkeypatch):
 @pytest.mark.parametrize("case", ["rounds", "rounds-transposed", "repetition"])
 def test_process_pool_equals_serial(pool, case):
     spec, partition, kw = CASES[case]
-    blocks = RowBlocks(pool)
+    blocks = RowBlocks(pool, block_rows=50)
     assert _plain(separation_rank(spec, partition, evaluate=blocks, **kw)) == \
         _plain(separation_rank(spec, partition, **kw))
-    assert len({b["worker"] for b in blocks.records}) >= 1
+    assert len(blocks.records) >= 4
 
 
 def test_default_blocks_per_worker(pool):
     blocks = RowBlocks(pool)
     assert blocks.rows_per_block(4096, 4096) == 512        # 4 blocks per worker
-    assert blocks.rows_per_block(100, 100) == 32            # at least 32 rows
+    assert blocks.rows_per_block(1000, 1024) == 256        # at least 2^18 entries
+    assert blocks.rows_per_block(100, 100) == 100          # a small matrix: one block
     assert blocks.rows_per_block(8192, 2**20) == 4         # at most 32 MiB a block
 
 
@@ -258,7 +259,7 @@ def test_dask_equals_serial(cluster):
 
     spec, partition, kw = CASES["rounds-transposed"]
     with make_executor(scheduler=cluster.scheduler_address) as ex:
-        blocks = RowBlocks(ex)
+        blocks = RowBlocks(ex, block_rows=50)
         res = separation_rank(spec, partition, evaluate=blocks, **kw)
     assert _plain(res) == _plain(separation_rank(spec, partition, **kw))
     assert len({b["worker"] for b in blocks.records}) == 2

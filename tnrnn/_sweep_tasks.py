@@ -17,11 +17,12 @@ Examples
 from __future__ import annotations
 
 __all__ = ["rank_row", "rank_row_cost", "rank_claim", "sample_block", "RowBlocks",
-           "BLOCK_MIN_ROWS", "BLOCK_MAX_BYTES", "BLOCKS_PER_WORKER"]
+           "BLOCK_MIN_ENTRIES", "BLOCK_MAX_BYTES", "BLOCKS_PER_WORKER"]
 
-#: Fewest rows of the sample matrix per block (each block re-derives the
-#: column side: the suffix transfer matrices, or the prefix runs).
-BLOCK_MIN_ROWS = 32
+#: Fewest entries of the sample matrix per block (about 15-70 ms of CPU at
+#: 60-260 ns an entry): a block costs some milliseconds of pickling and
+#: scheduling, and re-derives the column side (suffix transfer matrices).
+BLOCK_MIN_ENTRIES = 2**18
 #: Most bytes of one block's result (int64 rows x columns).
 BLOCK_MAX_BYTES = 32 * 2**20
 #: Blocks per worker thread in one call (load balance against stragglers).
@@ -207,8 +208,8 @@ class RowBlocks:
     block_rows : int, optional
         Rows per block. Default: the rows split into
         :data:`BLOCKS_PER_WORKER` blocks per worker thread, at least
-        :data:`BLOCK_MIN_ROWS` rows and at most :data:`BLOCK_MAX_BYTES` of
-        result per block.
+        :data:`BLOCK_MIN_ENTRIES` entries (so a small matrix is one block)
+        and at most :data:`BLOCK_MAX_BYTES` of result per block.
     retries : int
         Reruns of a block whose worker died (:func:`tnrnn.parallel.iter_tasks`).
 
@@ -254,9 +255,11 @@ class RowBlocks:
         """Rows of each block of an ``n_rows x n_cols`` matrix (see ``block_rows``)."""
         if self.block_rows is not None:
             return self.block_rows
+        cols = max(1, n_cols)
         per = -(-n_rows // (BLOCKS_PER_WORKER * self._capacity()))
-        most = max(1, BLOCK_MAX_BYTES // (8 * max(1, n_cols)))
-        return max(1, min(max(per, BLOCK_MIN_ROWS), most))
+        least = -(-BLOCK_MIN_ENTRIES // cols)
+        most = max(1, BLOCK_MAX_BYTES // (8 * cols))
+        return max(1, min(max(per, least), most, max(1, n_rows)))
 
     def __call__(self, spec, params, partition, XA, XB, *, prime, output=0, progress=None):
         import time

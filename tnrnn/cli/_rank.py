@@ -130,7 +130,7 @@ def _limits(max_memory, max_seconds) -> dict:
 @executor_options("sample-matrix row blocks")
 @click.option("--block-rows", type=int, default=None,
               help="Rows of the sample matrix per block on the workers  [default: 4 blocks "
-                   "per worker, 32 rows at least].")
+                   "per worker, 2^18 entries at least].")
 @retries_option("block")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar with the time remaining on stderr.")
