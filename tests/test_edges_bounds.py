@@ -9,9 +9,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from tnrnn.bounds import all_bounds, input_cap, poly_cap
-from tnrnn.bounds._records import format_int
-from tnrnn.bounds._sizes import log2_multiset
+from tnrnn.bounds import all_bounds, poly_cap
 from tnrnn.circuit import RAC, TTRNN
 from tnrnn.cli import cli
 from tnrnn.errors import SpecError, TooLargeError
@@ -71,12 +69,16 @@ def test_bounds_json_keeps_huge_values_exact():
 
 
 def test_format_int_never_converts_huge_integers():
+    from tnrnn.bounds import format_int
+
     assert format_int(3 ** 600) == f"2^{600 * math.log2(3):.1f}"
     assert format_int(10 ** 39, commas=True).count(",") == 13
     assert format_int(7 ** 100000).startswith("2^")
 
 
 def test_log2_multiset_matches_exact():
+    from tnrnn.bounds._sizes import log2_multiset
+
     for n, k in [(3, 4), (5, 100), (1, 7), (40, 40), (2, 10 ** 6)]:
         assert log2_multiset(n, k) == pytest.approx(math.log2(multiset(n, k)), rel=1e-9)
 
@@ -129,6 +131,7 @@ def test_input_cap_gives_the_certified_rank_350():
                                           (2, 2, 4, 6, "start-end"), (3, 2, 3, 4, "A:1,4")])
 def test_input_cap_is_never_below_a_certified_rank(L, R, M, T, part):
     from tnrnn import separation_rank
+    from tnrnn.bounds import input_cap
 
     cap = input_cap(L, R, M, T, part)
     assert cap < poly_cap(L, M, T, part) or M <= R
