@@ -48,7 +48,7 @@ def test_approx_free_and_table(tmp_path):
     assert d["rows"][1]["l2_sq_error"] < 1e-20 and d["route"].startswith("free")
     fig = tmp_path / "a.png"
     out = run("approx", "--kernel", "delayed:1", "--m", "1,2", "--figure", str(fig)).output
-    assert "delayed:1" in out and "log10 cond" in out and fig.exists()
+    assert "delayed:1" in out and "log10 1/pivot" in out and fig.exists()
 
 
 def test_flow_json_and_figure(tmp_path):

@@ -136,7 +136,7 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
     if "l1" in norms:
         tab.add_column("||rho - rho_hat||_1", justify="right")
     tab.add_column("min rate", justify="right")
-    tab.add_column("log10 cond(G)", justify="right")
+    tab.add_column("log10 1/pivot", justify="right")
     for r in rows:
         cells = [str(r["m"])]
         if "l2" in norms:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["draw_all", "draw_approx", "draw_plateaus", "draw_training", "draw_flow",
-           "draw_approx_rows"]
+           "draw_approx_rows", "exit_growth_rate"]
 
 
 FLOOR = 1e-16
@@ -100,7 +100,7 @@ def draw_approx(data: dict, out_dir) -> list[str]:
     axes[0].set_xlabel("m")
     axes[0].set_ylabel("smallest free rate found")
     axes[1].set_xlabel("m")
-    axes[1].set_ylabel("log10 cond(Gram) (Schur pivot estimate)")
+    axes[1].set_ylabel("log10 1/(smallest pivot) of the scaled Gram matrix")
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)
     for ax in axes:
@@ -146,6 +146,16 @@ def _exit_summary(recs, method):
     return np.array(vals, float), np.array(med), np.array(lo), np.array(hi), none_at
 
 
+def exit_growth_rate(x, med, last: int = 5):
+    """Least-squares slope of ``ln(median exit)`` against ``x`` over the last ``last``
+    points with an exit (None if fewer than 3)."""
+    ok = np.isfinite(med)
+    x, y = np.asarray(x)[ok][-last:], np.log(np.asarray(med)[ok][-last:])
+    if len(x) < 3:
+        return None
+    return float(np.polyfit(x, y, 1)[0])
+
+
 def draw_plateaus(data: dict, path, xlabel: str) -> list[str]:
     plt = _plt()
     recs = data["records"]
@@ -153,8 +163,10 @@ def draw_plateaus(data: dict, path, xlabel: str) -> list[str]:
     fig, ax = plt.subplots(figsize=(7, 4.8))
     for j, meth in enumerate(methods):
         x, med, lo, hi, none_at = _exit_summary(recs, meth)
+        rate = exit_growth_rate(x, med)
+        lab = meth if rate is None else f"{meth}: ~ e^({rate:.2f} x) over the last 5 points"
         ax.errorbar(x + 0.03 * j * (x.max() - x.min() + 1) / 10, med,
-                    yerr=[med - lo, hi - med], fmt="o-", capsize=3, label=meth, ms=4)
+                    yerr=[med - lo, hi - med], fmt="o-", capsize=3, label=lab, ms=4)
         for xi, n in zip(x, none_at):
             if n:
                 ran = max(r["ran_to"] for r in recs if r["method"] == meth and r["value"] == xi)
