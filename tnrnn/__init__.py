@@ -37,7 +37,7 @@ from .circuit import (
     validate_params,
 )
 from .bounds import Bound, all_bounds, min_cut, tree_min_cut
-from .compile import compile_network, estimate_size, tensor_arrays
+from .compile import compile_network, estimate_size, export_network, tensor_arrays
 from .partition import Partition, odd_even, parse_partition, start_end
 from .rank import RankResult, check_certificate, separation_rank
 from .errors import (
@@ -90,6 +90,7 @@ __all__ = [
     "Leg",
     "compile_network",
     "estimate_size",
+    "export_network",
     "tensor_arrays",
     "Partition",
     "start_end",
