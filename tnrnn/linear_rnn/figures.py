@@ -128,11 +128,11 @@ def draw_approx_rows(payload: dict, path) -> list[str]:
     return _save(fig, path)
 
 
-def _exit_summary(recs, method):
+def _exit_summary(recs, method, key="exit"):
     vals = sorted({r["value"] for r in recs if r["method"] == method})
     med, lo, hi, none_at = [], [], [], []
     for v in vals:
-        ex = [r["exit"] for r in recs if r["method"] == method and r["value"] == v]
+        ex = [r[key] for r in recs if r["method"] == method and r["value"] == v]
         got = [e for e in ex if e is not None]
         if got:
             med.append(np.median(got))
@@ -156,13 +156,15 @@ def exit_growth_rate(x, med, last: int = 5):
     return float(np.polyfit(x, y, 1)[0])
 
 
-def draw_plateaus(data: dict, path, xlabel: str) -> list[str]:
+def draw_plateaus(data: dict, path, xlabel: str, key: str = "exit",
+                  ylabel: str = "steps to leave the first plateau (median, min-max over starts)"
+                  ) -> list[str]:
     plt = _plt()
     recs = data["records"]
     methods = sorted({r["method"] for r in recs})
     fig, ax = plt.subplots(figsize=(7, 4.8))
     for j, meth in enumerate(methods):
-        x, med, lo, hi, none_at = _exit_summary(recs, meth)
+        x, med, lo, hi, none_at = _exit_summary(recs, meth, key)
         rate = exit_growth_rate(x, med)
         lab = meth if rate is None else f"{meth}: ~ e^({rate:.2f} x) over the last 5 points"
         ax.errorbar(x + 0.03 * j * (x.max() - x.min() + 1) / 10, med,
@@ -174,8 +176,8 @@ def draw_plateaus(data: dict, path, xlabel: str) -> list[str]:
                             va="top")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("steps to leave the first plateau (median, min-max over starts)")
-    ax.set_title("Plateau length against memory (m = 3, a = 0, rates near 1)", fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_title("Against memory (m = 3, a = 0, rates near 1)", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     return _save(fig, path)
@@ -274,7 +276,9 @@ def draw_all(results_dir, out_dir) -> list[str]:
     f = results_dir / "memory-plateau-omega.json"
     if f.exists():
         paths += draw_plateaus(json.loads(f.read_text()), out_dir / "memory_plateau_omega.png",
-                               "omega (kernel (1 + t)^-(1 + omega))")
+                               "omega (kernel (1 + t)^-(1 + omega))", key="exit_L1",
+                               ylabel="steps until loss < L1* - (L1* - L3*)/4 (no plateau "
+                                      "is found here)")
     f = results_dir / "memory-train.json"
     if f.exists():
         paths += draw_training(json.loads(f.read_text()), out_dir)
