@@ -90,7 +90,7 @@ def test_sample_block_returns_rows_of_the_step_one_side():
     full = merge_halves(part, XA[:, None], XB[None, :]).reshape(35, 6, 2)
     Y = evaluate_modp(spec, params, full)[:, 0].reshape(5, 7)
     block = sample_block(spec.to_dict(), params, part, XB[2:6], XA, 2**31 - 1, 0, False, True)
-    assert np.array_equal(block, Y[:, 2:6].T)
+    assert block.dtype == np.uint32 and np.array_equal(block, Y[:, 2:6].T)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -146,7 +146,8 @@ def rank_row_cost(spec, partition, inputs: str, max_samples: int | None,
 def sample_block(spec: dict, params, partition, XP, XQ, prime: int, output: int,
                  fused: bool, transpose: bool):
     """One block of a sample matrix, on a worker: plain data in, a plain
-    int64 array out (python-flint objects never leave the worker).
+    array of residues out (python-flint objects never leave the worker):
+    uint32, half the bytes of int64, since every prime is below ``2**31``.
 
     ``XP`` are halves of the side that holds step 1 (its leading run is what
     :func:`tnrnn.rank.sampling.sample_matrix` shares), ``XQ`` all halves of
@@ -170,7 +171,7 @@ def sample_block(spec: dict, params, partition, XP, XQ, prime: int, output: int,
     >>> block = sample_block(spec.to_dict(), params, part, XA[3:6], XB, 2**31 - 1, 0,
     ...                      False, False)
     >>> block.dtype, bool((block == Y[3:6]).all())
-    (dtype('int64'), True)
+    (dtype('uint32'), True)
     """
     import numpy as np
 
@@ -183,7 +184,7 @@ def sample_block(spec: dict, params, partition, XP, XQ, prime: int, output: int,
     else:
         Y = sample_matrix(s, params, partition, XP, XQ, prime=prime, output=output,
                           fused=fused)
-    return np.ascontiguousarray(Y, dtype=np.int64)
+    return np.ascontiguousarray(Y, dtype=np.uint32 if prime < 2**32 else np.int64)
 
 
 class RowBlocks:
