@@ -199,3 +199,27 @@ def test_dataset():
         causal_convolve(np.ones(4), np.ones(3))
     with pytest.raises(SpecError, match="method must be 'fft' or 'direct'"):
         causal_convolve(np.ones(4), np.ones(4), "ola")
+
+
+def test_wiener_kernel_recovers_a_linear_filter():
+    from tnrnn.linear_rnn.training import _wiener_kernel
+
+    rng = np.random.default_rng(0)
+    dt = 0.1
+    X = rng.standard_normal((2000, 60)) / math.sqrt(dt)
+    w = discrete_kernel("exponential:1", 60, dt)
+    est = _wiener_kernel(X, causal_convolve(X, w), dt)
+    assert np.allclose(est[:20], w[:20], atol=0.01)
+
+
+def test_training_a_diagonal_rnn_learns_an_exponential_kernel():
+    pytest.importorskip("optax")
+    from tnrnn.linear_rnn.training import train_linear_rnn
+
+    r = train_linear_rnn("exponential:1", "diagonal", hidden=1, T=50, steps=300, lr=0.05,
+                         record_every=100, test_size=64)
+    assert r["test_loss"] < 1e-3 * r["target_l2_sq"]
+    assert r["rates"][0] == pytest.approx(1.0, rel=0.05)
+    assert np.allclose(r["learned"], r["target"], atol=0.02)
+    with pytest.raises(SpecError, match="unknown model 'gru'; valid: diagonal, linear, tanh"):
+        train_linear_rnn("exponential:1", "gru")

@@ -16,7 +16,6 @@ file as they finish and skips records already there.
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import time
