@@ -169,8 +169,11 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
               help="Refuse --steps beyond this.")
 @click.option("--figure", type=click.Path(dir_okay=False), default=None,
               help="Also draw the loss curve with its plateaus (PNG or SVG).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr (GD and Adam).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
-def flow_cmd(kernel_text, m, steps, method, lr, param, seed, max_steps, figure, as_json):
+def flow_cmd(kernel_text, m, steps, method, lr, param, seed, max_steps, figure, progress,
+             as_json):
     """Gradient descent on the white-noise loss and the plateaus of its curve.
 
     Starts from coefficients 0 and rates near 1 (the paper's setting) and
@@ -194,7 +197,7 @@ def flow_cmd(kernel_text, m, steps, method, lr, param, seed, max_steps, figure, 
     if figure:
         check_output_path(figure, option="--figure", suffixes=(".png", ".svg", ".pdf"))
     a0, w0 = initial_point(m, seed=seed)
-    with _progress_bar(not as_json and method != "ode") as bar:
+    with _progress_bar(progress and not as_json and method != "ode") as bar:
         task = bar.add_task(f"{method} on {kernel.spec}", total=steps)
         res = gradient_flow(kernel, a0, w0, method=method, lr=lr, steps=steps, param=param,
                             chunk=min(steps, 10000) if method != "ode" else 200_000,
