@@ -129,7 +129,8 @@ def _limits(max_memory, max_seconds) -> dict:
               help="Write the certificate to this JSON file (checked before computing).")
 @executor_options("sample-matrix row blocks")
 @click.option("--block-rows", type=int, default=None,
-              help="Rows of the sample matrix per block on the workers  [default: 4 blocks "
+              help="Rows of the sample matrix per block on the workers (with --workers, "
+                   "--scheduler or --scheduler-file)  [default: 4 blocks "
                    "per worker, 2^18 entries at least].")
 @retries_option("block")
 @click.option("--progress/--no-progress", default=True, show_default=True,
