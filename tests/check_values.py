@@ -1,4 +1,4 @@
-"""THEORY.md section 5: public check values (continuous or one-hot inputs,
+"""docs/theory.md section 5: public check values (continuous or one-hot inputs,
 generic weights), shared by the bounds and rank tests."""
 
 #: (L, R, M, T, inputs, separation rank)

@@ -1,6 +1,6 @@
 """The float path (tnrnn.contract.approx): JAX float64 sample matrices and
 SVD ranks, always labelled approximate, and a computed case where float SVD
-disagrees with the certified exact rank (THEORY.md section 3)."""
+disagrees with the certified exact rank (docs/theory.md section 3)."""
 import json
 
 import numpy as np

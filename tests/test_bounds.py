@@ -171,7 +171,7 @@ def test_depth2_forms_hand_values():
     assert depth2_upper(2, 8) == 10
     # min(M, R) = 2 when R = 5, M = 2, T = 6: C(2+3-1, 3) = 4
     assert depth2_lower(5, 2, 6) == 4
-    # the public check values of THEORY.md: continuous 45, 140, 10, and 40 at T=4
+    # the public check values of docs/theory.md: continuous 45, 140, 10, and 40 at T=4
     assert depth2_empirical(3, 3, 8) == 45
     assert depth2_empirical(4, 4, 8) == 140
     assert depth2_empirical(2, 2, 8) == 10
@@ -369,7 +369,7 @@ def test_min_cut_depth1_is_one_bond_or_legs():
 
 
 def test_min_cut_depth2_bonds_vs_legs():
-    # THEORY: at depth 2 a cut through bonds costs R^(T/2+1) = 3^5 = 243 ...
+    # docs/theory.md: at depth 2 a cut through bonds costs R^(T/2+1) = 3^5 = 243 ...
     net = compile_network(RAC(2, 3, 3, 8))
     cut = min_cut(net, start_end(8))
     validate_cut(net, start_end(8), cut)
@@ -575,7 +575,7 @@ def test_explicit_tree_cut_errors():
 # --------------------------------------------------------- U_sym vs min-cut
 @pytest.mark.parametrize("L,R,T", [(2, 3, 8), (2, 4, 12), (3, 3, 8), (3, 2, 10), (4, 3, 8)])
 def test_u_sym_sharper_than_min_cut_when_deep(L, R, T):
-    """THEORY section 4: U_sym counts the symmetric powers of the duplicated
+    """docs/theory.md section 4: U_sym counts the symmetric powers of the duplicated
     bonds, the min-cut their full tensor powers; with M >= R (so cutting
     input legs does not help) U_sym is strictly smaller from depth 2 on."""
     M = R

@@ -82,7 +82,7 @@ def test_rank_json_and_certificate_round_trip(tmp_path):
     cert = tmp_path / "cert.json"
     d = run_json("rank", "-L", "2", "-R", "2", "-M", "2", "-T", "8", "--json",
                  "--save", str(cert), "--no-progress")
-    assert d["rank"] == 10  # THEORY.md section 5 check value
+    assert d["rank"] == 10  # docs/theory.md section 5 check value
     assert d["method"].startswith("modp")
     assert d["certificate"]["rank"] == 10
     assert d["contradicted"] == []

@@ -138,13 +138,13 @@ def test_gap_columns_are_min_cut_over_u_sym(made):
             float(row["log2_min_cut"]) - float(row["log2_u_sym"]), abs=1e-5)
         assert cut == int(row["R"]) ** (int(row["cut_bonds"]) + int(row["cut_legs"]))
         assert us >= 1
-    # THEORY.md: at depth 2 with M >= R the cheapest cut crosses T/2 + 1 bonds.
+    # docs/theory.md: at depth 2 with M >= R the cheapest cut crosses T/2 + 1 bonds.
     d2 = [r for r in rows if r["depth"] == "2" and int(r["T"]) >= 4]
     assert all(int(r["min_cut"]) == int(r["R"]) ** (int(r["T"]) // 2 + 1) for r in d2)
 
 
 def test_known_values_appear(made):
-    """THEORY.md section 5 check values."""
+    """docs/theory.md section 5 check values."""
     out, _, _ = made
     fig1 = {(r["depth"], r["T"]): int(r["rank"]) for r in _rows(out, "rank_vs_length")}
     assert fig1["2", "8"] == 10 and fig1["1", "8"] == 2

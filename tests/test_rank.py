@@ -4,7 +4,7 @@ matrices, rank routines, the adaptive search, certificates.
 Ground truths used here are independent of the code under test:
 ``tnrnn.circuit.evaluate`` on object arrays of Python ints (step-by-step,
 arbitrary precision), sympy polynomial expansion for coefficient matrices,
-and the published check values of THEORY.md section 5.
+and the published check values of docs/theory.md section 5.
 """
 import itertools
 import json
@@ -348,7 +348,7 @@ def test_depth_one_rank_is_min_R_and_M_to_the_half(R, M, T):
     assert separation_rank(spec, inputs="one-hot").rank == want
 
 
-# ------------------------------------------ THEORY.md section 5 check values
+# ------------------------------------------ docs/theory.md section 5 check values
 @pytest.mark.parametrize("L,R,M,T,inputs,want", CHECK_VALUES)
 def test_public_check_values(L, R, M, T, inputs, want):
     res = separation_rank(RAC(L, R, M, T), inputs=inputs)

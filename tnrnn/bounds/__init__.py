@@ -1,7 +1,7 @@
 """Separation-rank bounds: closed forms, min-cuts, the duplication-aware bound.
 
 Everything returns exact integers; logarithms are base 2 and named so. Each
-:class:`Bound` says what it is (upper/lower), its status as ``THEORY.md``
+:class:`Bound` says what it is (upper/lower), its status as ``docs/theory.md``
 labels it (theorem / derived / empirical / conjecture), for which weights it
 holds (all / almost all) and for which input space (continuous / one-hot /
 both).

@@ -74,7 +74,7 @@ class Bound:
     log2 : float
         ``log2(value)``, always computed from ``value``.
     status : {"theorem", "derived", "empirical", "conjecture"}
-        As ``THEORY.md`` labels the statement. Theorems are quoted "as stated
+        As ``docs/theory.md`` labels the statement. Theorems are quoted "as stated
         in Levine et al." (their wording could not be checked against the
         papers); a conjecture is reported, never asserted.
     holds_for : {"all weights", "almost all weights"}

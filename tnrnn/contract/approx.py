@@ -5,7 +5,7 @@ The same kind of sample matrix as :func:`tnrnn.rank.separation_rank`,
 evaluated in float64 with JAX, and its rank read off the singular values with
 a stated tolerance. Fast to write and handy for plots of the spectrum, but
 **approximate**: for deep RACs (L >= 2) the singular values span many orders
-of magnitude with no clean gap (THEORY.md section 3), so the count depends on
+of magnitude with no clean gap (docs/theory.md section 3), so the count depends on
 the tolerance and can be wrong either way. Results say so: ``approximate``
 is ``True`` and ``method`` is :data:`APPROX_METHOD`. For a certified value
 use :func:`tnrnn.rank.separation_rank`.

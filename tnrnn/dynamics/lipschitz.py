@@ -278,7 +278,7 @@ def jacobian_norms(f, states, *, u=None, inputs=None) -> np.ndarray:
 
 def region(L, *, tol: float = 0.02):
     """Classify Lipschitz constants: ``'contracting'`` (L < 1 - tol),
-    ``'boundary'`` (|L - 1| <= tol) or ``'expanding'`` (L > 1 + tol).
+    ``'boundary'`` (``|L - 1| <= tol``) or ``'expanding'`` (L > 1 + tol).
 
     ``L`` may be a number (a str is returned) or an array (an array of str).
     With ``L`` replaced by ``exp(lambda_max)`` the same labels classify

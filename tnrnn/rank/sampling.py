@@ -158,9 +158,9 @@ def sample_matrix(spec: Spec, params: Params, partition: Partition, XA, XB, *,
     params : integer parameters (reduced modulo ``prime``)
     partition : Partition
         ``partition.length`` must equal ``spec.length``.
-    XA : integer array (N_A, |A|, M)
+    XA : integer array of shape ``(N_A, |A|, M)``
         A-halves: inputs of the A-steps, in increasing step order.
-    XB : integer array (N_B, |B|, M)
+    XB : integer array of shape ``(N_B, |B|, M)``
     prime : int
     output : int
         Which output (row of ``W_O``).

@@ -1,7 +1,7 @@
 """Positions for a compiled network drawn like its circuit.
 
 The duplicated network of a RAC is a tree rooted at the output
-(``THEORY.md`` section 4). A unit copy ``(t, l)#k`` has a *time child* (a copy
+(``docs/theory.md`` section 4). A unit copy ``(t, l)#k`` has a *time child* (a copy
 of ``(t-1, l)``, or an initial-state leaf when ``t = 1``) and a *depth child*
 (a copy of ``(t, l-1)``, or an input leg when ``l = 1``). Following time
 children from any unit gives a *chain* of one layer, running left from ``t``

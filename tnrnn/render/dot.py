@@ -119,7 +119,7 @@ def to_dot(net: Network, *, partition=None, highlight: Iterable[str] = (),
     -----
     Colours: each layer has a hue; the ``k``-th copy of a unit ``(t, l)``
     (tensor names ending ``t.l#k``) is shaded lighter as ``k`` grows, so the
-    repeated sub-networks of a deep RAC (``THEORY.md`` section 4) show up as
+    repeated sub-networks of a deep RAC (``docs/theory.md`` section 4) show up as
     rows of the same hue fading out. Copy tensors (deltas) are black dots.
 
     Examples

@@ -188,7 +188,7 @@ def rank_row(L: int, R: int, M: int, T: int, inputs: str = "continuous", *,
 
     Examples
     --------
-    THEORY.md section 5: depth 2, ``M = R = 4``, ``T = 4``.
+    docs/theory.md section 5: depth 2, ``M = R = 4``, ``T = 4``.
 
     >>> rank_row(2, 4, 4, 4)["rank"], rank_row(2, 4, 4, 4, "one-hot")["rank"]
     (40, 16)
