@@ -157,15 +157,9 @@ def _check_fig(figure):
 
 
 def _pyplot():
-    from ..errors import MissingDependencyError
+    from ..render.dynamics_figures import pyplot
 
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover
-        raise MissingDependencyError("figures need matplotlib: pip install 'tnrnn[render]'") from exc
-    return plt
+    return pyplot()
 
 
 def _save(fig, figure):
@@ -226,17 +220,9 @@ def lyapunov_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_,
                    else "not chaotic (largest <= 0 within error)")
         con.print(f"largest {res.max:+.6f} +- {res.stderr[0]:.1e}: {verdict}")
     if figure:
-        import numpy as np
+        from ..render.dynamics_figures import lyapunov_figure
 
-        plt = _pyplot()
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        x = res.steps / len(res.running) * np.arange(1, len(res.running) + 1)
-        ax.plot(x, res.running)
-        ax.axhline(0, color="k", lw=0.5)
-        ax.set_xlabel("steps averaged")
-        ax.set_ylabel("running exponent (nats/step)")
-        ax.set_title(_wrap(sysm.description), fontsize=8)
-        _save(fig, figure)
+        _save(lyapunov_figure(_pyplot(), res, sysm.description), figure)
 
 
 # ------------------------------------------------------------------ fixed points
@@ -297,18 +283,9 @@ def fixed_points_cmd(preset, params, cell, weights, hidden, input_dim, seed, inp
                         f"{r['residual']:.1e}", str(r["starts"]))
         con.print(tab)
     if figure:
-        plt = _pyplot()
-        fig, ax = plt.subplots(figsize=(4.5, 4))
-        for r in rows:
-            ev = np.array(r["eigenvalues"])
-            ax.plot(ev[:, 0], ev[:, 1], "o", ms=4, label=f"{r['stability']} {r['point'][0]:.3g}")
-        t = np.linspace(0, 2 * np.pi, 200)
-        ax.plot(np.cos(t), np.sin(t), "k", lw=0.5)
-        ax.set_aspect("equal")
-        ax.set_xlabel("Re eig Df")
-        ax.set_ylabel("Im eig Df")
-        ax.legend(fontsize=6)
-        _save(fig, figure)
+        from ..render.dynamics_figures import fixed_points_figure
+
+        _save(fixed_points_figure(_pyplot(), rows), figure)
 
 
 # ------------------------------------------------------------------ orbit
@@ -370,13 +347,9 @@ def orbit_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
             con.print(f"  s = {s[i]:+.4f}: x1 in [{payload['min'][i]:+.4f}, "
                       f"{payload['max'][i]:+.4f}], {kind}; {attractors[i]} distinct attractor(s)")
     if figure:
-        plt = _pyplot()
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        ax.plot(np.repeat(s, first.shape[1] * first.shape[2]), first.ravel(), ",k", alpha=0.5)
-        ax.set_xlabel("s (theta = s * theta0)")
-        ax.set_ylabel("first state coordinate")
-        ax.set_title(_wrap(sysm.description), fontsize=8)
-        _save(fig, figure)
+        from ..render.dynamics_figures import orbit_figure
+
+        _save(orbit_figure(_pyplot(), s, first, sysm.description), figure)
 
 
 # ------------------------------------------------------------------ lipschitz
@@ -431,16 +404,9 @@ def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_
         con.print(f"  empirical max ||Df||_2 over {steps + 1} visited states: {emp:.6g} "
                   f"({payload['region_empirical']}); mean {payload['empirical_mean_norm']:.6g}")
     if figure:
-        plt = _pyplot()
-        fig, ax = plt.subplots(figsize=(6, 3))
-        ax.plot(norms, lw=0.6)
-        for bd in bounds[:1]:
-            ax.axhline(bd["value"], color="r", ls="--", label="analytic bound")
-        ax.axhline(1.0, color="k", lw=0.5)
-        ax.set_xlabel("step")
-        ax.set_ylabel("||Df(x_k)||_2")
-        ax.set_yscale("log")
-        _save(fig, figure)
+        from ..render.dynamics_figures import lipschitz_figure
+
+        _save(lipschitz_figure(_pyplot(), norms, bounds), figure)
 
 
 # ------------------------------------------------------------------ regions
@@ -518,26 +484,9 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
             edge = f"g > {rm.a[pos[0]]:.3f}" if pos.size else "none"
             con.print(f"  input scale {rm.b[j]:.3f}: chaotic for {edge}")
     if figure:
-        plt = _pyplot()
-        fig, ax = plt.subplots(figsize=(5.5, 4.2))
-        _draw_region_panel(ax, rm.b, rm.a, lam, "largest Lyapunov exponent")
-        _save(fig, figure)
+        from ..render.dynamics_figures import region_map_figure
 
-
-def _draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour=None):
-    import numpy as np
-
-    from matplotlib.colors import TwoSlopeNorm
-
-    lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
-    lo, hi = min(lo, center - 1e-9), max(hi, center + 1e-9)
-    m = ax.pcolormesh(x, y, Z, cmap=cmap, norm=TwoSlopeNorm(center, lo, hi), shading="auto", rasterized=True)
-    ax.figure.colorbar(m, ax=ax)
-    ax.contour(x, y, Z if contour is None else contour, levels=[center if contour is None else 0.0],
-               colors="k", linewidths=1)
-    ax.set_xlabel("input scale s")
-    ax.set_ylabel("recurrent gain g")
-    ax.set_title(title, fontsize=9)
+        _save(region_map_figure(_pyplot(), rm), figure)
 
 
 def _bar():
@@ -602,36 +551,9 @@ def slice_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
                       f"increment| there {res['roughness_chaotic']:.4g}, elsewhere "
                       f"{res['roughness_regular']:.4g}")
     if figure:
-        plt = _pyplot()
-        _plot_slice(plt, res, figure)
+        from ..render.dynamics_figures import slice_figure
 
-
-def _plot_slice(plt, res, figure):
-    import numpy as np
-
-    s = np.array(res["s"])
-    has_lam = bool(res["lyapunov_max"])
-    fig, axes = plt.subplots(2 if has_lam else 1, 1, figsize=(6, 5 if has_lam else 3),
-                             sharex=True, squeeze=False)
-    ax = axes[0, 0]
-    ax.plot(s, res["loss"], lw=0.7)
-    ax.set_ylabel("loss (MSE to s = 1)")
-    ax.set_title(_wrap(res["system"]), fontsize=8)
-    if has_lam:
-        ax2 = axes[1, 0]
-        lam = np.array(res["lyapunov_max"])
-        ax2.plot(s, lam, lw=0.7)
-        ax2.axhline(0, color="k", lw=0.5)
-        ax2.fill_between(s, lam.min(), lam.max(), where=lam > 0, color="r", alpha=0.1)
-        ax2.set_ylabel("lambda_max")
-    axes[-1, 0].set_xlabel("s (theta = s * theta0)")
-    _save(fig, figure)
-
-
-def _wrap(text: str, width: int = 70) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
+        _save(slice_figure(_pyplot(), res), figure)
 
 
 # ------------------------------------------------------------------ experiments
@@ -741,10 +663,11 @@ def figures_cmd(data, out):
     import json
     import os
 
+    from ..render.dynamics_figures import EXPERIMENT_FIGURES
+
     out = data if out is None else out
     found = 0
-    for name, draw in (("chaotic_lstm", _fig_chaotic), ("regions", _fig_regions),
-                       ("sine", _fig_training), ("seqclass", _fig_training)):
+    for name, draw in EXPERIMENT_FIGURES.items():
         src = os.path.join(data, f"dynamics_{name}.json")
         if not os.path.exists(src):
             continue
@@ -764,132 +687,3 @@ def figures_cmd(data, out):
         raise SpecError(f"--data: no dynamics_*.json in {data!r}; run `tnrnn dynamics "
                         "experiments` first")
 
-
-def _fig_chaotic(plt, d):
-    import numpy as np
-
-    fig = plt.figure(figsize=(11, 8.5))
-    gs = fig.add_gridspec(3, 3)
-    ax = fig.add_subplot(gs[:, 0])
-    h = np.array(d["attractor_h"])
-    ax.plot(h[:, 0], h[:, 1], ".", ms=0.6, rasterized=True)
-    ax.set_xlabel("h1")
-    ax.set_ylabel("h2")
-    spec = ", ".join(f"{v:+.3f}" for v in d["spectrum"])
-    ax.set_title(_wrap(f"chaotic 2-unit LSTM attractor; Lyapunov spectrum {spec} nats/step", 45),
-                 fontsize=8)
-    sl = d["slice"]
-    s = np.array(sl["s"])
-    lam = np.array(sl["lyapunov_max"])
-    if "orbit_h1" in d:
-        a0 = fig.add_subplot(gs[0, 1])
-        o = np.array(d["orbit_h1"])
-        a0.plot(np.repeat(s, o.shape[1]), o.ravel(), ",k", alpha=0.5, rasterized=True)
-        a0.set_ylabel("h1, steps %d-%d" % tuple(d["orbit_steps"]))
-        a0.set_title("orbit diagram along theta(s) = s theta_chaotic", fontsize=8)
-    a1 = fig.add_subplot(gs[1, 1])
-    a1.plot(s, sl["loss"], lw=0.6)
-    a1.set_ylabel("loss (MSE to s = 1)")
-    a2 = fig.add_subplot(gs[2, 1], sharex=a1)
-    a2.plot(s, lam, lw=0.6)
-    a2.axhline(0, color="k", lw=0.5)
-    a2.fill_between(s, np.nanmin(lam), np.nanmax(lam), where=lam > 0, color="r", alpha=0.12,
-                    lw=0)
-    a2.set_ylabel("lambda_max (nats/step)")
-    a2.set_xlabel("s")
-    pl = d["plane"]
-    a3 = fig.add_subplot(gs[:, 2])
-    L = np.array(pl["loss"]).T
-    m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", rasterized=True, cmap="viridis")
-    fig.colorbar(m, ax=a3, label="log10 loss")
-    a3.plot([0, 1], [0, 0], "r+")
-    a3.set_xlabel("s1 (zero -> chaotic weights)")
-    a3.set_ylabel("s2 (zero -> random weights)")
-    a3.set_title("loss on the plane, each point once", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def _fig_regions(plt, d):
-    import numpy as np
-
-    g, s = np.array(d["gain"]), np.array(d["input_scale"])
-    lam, sup = np.array(d["lyapunov_max"]), np.array(d["sup_norm"])
-    lo = d["loss"]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
-    _draw_region_panel(axes[0, 0], s, g, lam, "largest Lyapunov exponent (0: black)")
-    _draw_region_panel(axes[0, 1], s, g, sup, "empirical sup ||Df|| along the orbit (1: black)",
-                       center=1.0)
-    axes[0, 1].contour(s, g, lam, levels=[0.0], colors="m", linewidths=1, linestyles="--")
-    regions = np.where(sup < 0.98, 0, np.where(sup > 1.02, 2, 1))
-    ax = axes[1, 0]
-    ax.pcolormesh(s, g, regions, cmap=plt.get_cmap("coolwarm", 3), vmin=-0.5, vmax=2.5,
-                  shading="auto", rasterized=True)
-    ax.contour(s, g, lam, levels=[0.0], colors="k", linewidths=1.2)
-    ax.axhline(1.0, color="gray", ls=":", lw=1)
-    ax.set_title(_wrap("regions by sup ||Df||: contracting (blue), boundary, expanding (red); "
-                       "black: lambda_max = 0; dotted: bound g = 1", 60), fontsize=8)
-    ax.set_xlabel("input scale s")
-    ax.set_ylabel("recurrent gain g")
-    ax = axes[1, 1]
-    sh = np.array(lo["sharpness"])
-    lsh = np.log10(np.abs(sh) + 1e-12)
-    m = ax.pcolormesh(lo["input_scale"], lo["gain"], lsh, shading="auto", rasterized=True, cmap="magma",
-                      vmin=float(np.nanmin(lsh)), vmax=min(float(np.nanmax(lsh)), 6.0))
-    plt.colorbar(m, ax=ax, label="log10 |top Hessian eigenvalue| (capped at 6)", extend="max")
-    ax.contour(lo["input_scale"], lo["gain"], np.array(lo["lyapunov_max"]), levels=[0.0],
-               colors="c", linewidths=1.2)
-    ax.set_title(_wrap(f"loss sharpness: {lo['task']}; cyan: lambda_max = 0", 60), fontsize=8)
-    ax.set_xlabel("input scale s")
-    ax.set_ylabel("recurrent gain g")
-    fig.suptitle(_wrap(d["model"], 100), fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def _fig_training(plt, d):
-    import numpy as np
-
-    c = d["checkpoints"]
-    steps = np.array(c["steps"])
-    y = np.array(c["orbit_y"])  # (P, n_init, n_u, kept, K)
-    U = np.array(c["u_values"])
-    P = len(steps)
-    sine = d["experiment"] == "sine-generator"
-    xs = U[:, 0] if sine else np.arange(U.shape[0])
-    picks = sorted({0, P // 4, P // 2, P - 1})
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
-    slots = list(axes[0]) + [axes[1, 0]]
-    for ax in slots[len(picks):]:
-        ax.set_visible(False)
-    for ax, i in zip(slots, picks):
-        for j, w in enumerate(xs):
-            v = y[i, :, j, :, 0].ravel()
-            ax.plot(np.full(v.size, w), v, ".k", ms=1.5, alpha=0.5, rasterized=True)
-        ax.set_title(f"orbit diagram, step {steps[i]} (loss {c['loss'][i]:.3g})", fontsize=8)
-        ax.set_xlabel("constant input omega" if sine else "constant one-hot input (index)")
-        ax.set_ylabel("output y" if sine else "first logit")
-    ax = axes[1, 1]
-    lam = np.array(c["lyapunov_max"])  # (P, n_u)
-    ax.plot(steps, lam.max(axis=1), label="max over inputs")
-    ax.plot(steps, lam.min(axis=1), label="min over inputs")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.set_xlabel("training step")
-    ax.set_ylabel("lambda_max (from the zero state)")
-    ax.legend(fontsize=7)
-    ax2 = ax.twinx()
-    ax2.semilogy(steps, c["loss"], "g:", lw=1)
-    ax2.set_ylabel("training loss (green)")
-    ax = axes[1, 2]
-    ax.plot(steps, np.array(c["sup_norm"]).max(axis=1), label="empirical sup ||Df||")
-    ax.plot(steps, c["bound"], label="analytic bound")
-    ax.axhline(1, color="k", lw=0.5)
-    ax.set_yscale("log")
-    ax.set_xlabel("training step")
-    ax.legend(fontsize=7, loc="upper left")
-    ax3 = ax.twinx()
-    ax3.semilogy(steps, np.abs(c["sharpness"]), "r:", lw=1)
-    ax3.set_ylabel("loss sharpness (red)")
-    fig.suptitle(_wrap(f"{d['experiment']}: {d['model']}; {d['task']}", 130), fontsize=8)
-    fig.tight_layout()
-    return fig

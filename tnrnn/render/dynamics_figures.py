@@ -1,0 +1,296 @@
+"""Figures of the dynamics commands (``tnrnn dynamics ...``), from their results.
+
+Every function takes the pyplot module (from :func:`pyplot`, which imports
+matplotlib with the Agg backend only when called) and the command's result or
+the experiment's JSON data, and returns the matplotlib figure; the caller
+saves it. Nothing here computes dynamics: the numbers come from
+:mod:`tnrnn.dynamics`.
+
+:data:`EXPERIMENT_FIGURES` maps each experiment's data name
+(``dynamics_<name>.json``) to the function that draws it.
+
+Examples
+--------
+>>> wrap("a b c", width=3)
+'a b\\nc'
+>>> sorted(EXPERIMENT_FIGURES)
+['chaotic_lstm', 'regions', 'seqclass', 'sine']
+"""
+
+from __future__ import annotations
+
+__all__ = ["pyplot", "wrap", "lyapunov_figure", "fixed_points_figure", "orbit_figure",
+           "lipschitz_figure", "region_map_figure", "draw_region_panel", "slice_figure",
+           "fig_chaotic", "fig_regions", "fig_training", "EXPERIMENT_FIGURES"]
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend; MissingDependencyError without matplotlib."""
+    from ..errors import MissingDependencyError
+
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover
+        raise MissingDependencyError("figures need matplotlib: pip install 'tnrnn[render]'") from exc
+    return plt
+
+
+def wrap(text: str, width: int = 70) -> str:
+    """``text`` broken into lines of at most ``width`` characters (for titles)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _trace_figure(plt, description, x, y, xlabel, ylabel, style="-", **kwargs):
+    """One wide panel of ``y`` against ``x`` titled by the system's description."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(x, y, style, **kwargs)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(wrap(description), fontsize=8)
+    return fig, ax
+
+
+def lyapunov_figure(plt, res, description):
+    """Running estimate of the largest exponent (``lyapunov_spectrum``'s result)."""
+    import numpy as np
+
+    x = res.steps / len(res.running) * np.arange(1, len(res.running) + 1)
+    fig, ax = _trace_figure(plt, description, x, res.running, "steps averaged",
+                            "running exponent (nats/step)")
+    ax.axhline(0, color="k", lw=0.5)
+    return fig
+
+
+def fixed_points_figure(plt, rows):
+    """Eigenvalues of Df at each fixed point (rows of ``fixed-points --json``)
+    against the unit circle."""
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    for r in rows:
+        ev = np.array(r["eigenvalues"])
+        ax.plot(ev[:, 0], ev[:, 1], "o", ms=4, label=f"{r['stability']} {r['point'][0]:.3g}")
+    t = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(np.cos(t), np.sin(t), "k", lw=0.5)
+    ax.set_aspect("equal")
+    ax.set_xlabel("Re eig Df")
+    ax.set_ylabel("Im eig Df")
+    ax.legend(fontsize=6)
+    return fig
+
+
+def orbit_figure(plt, s, first, description):
+    """Orbit diagram: ``first[i]`` (runs x steps) of the first coordinate at each ``s[i]``."""
+    import numpy as np
+
+    fig, _ = _trace_figure(plt, description, np.repeat(s, first.shape[1] * first.shape[2]),
+                           first.ravel(), "s (theta = s * theta0)", "first state coordinate",
+                           ",k", alpha=0.5)
+    return fig
+
+
+def lipschitz_figure(plt, norms, bounds):
+    """||Df|| along a trajectory, with the first analytic bound (dashed) and 1."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(norms, lw=0.6)
+    for bd in bounds[:1]:
+        ax.axhline(bd["value"], color="r", ls="--", label="analytic bound")
+    ax.axhline(1.0, color="k", lw=0.5)
+    ax.set_xlabel("step")
+    ax.set_ylabel("||Df(x_k)||_2")
+    ax.set_yscale("log")
+    return fig
+
+
+def region_map_figure(plt, rm):
+    """The largest exponent over gain x input scale (``tanh_region_map``'s result)."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    draw_region_panel(ax, rm.b, rm.a, rm.lyapunov, "largest Lyapunov exponent")
+    return fig
+
+
+def draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour=None):
+    """One gain x input-scale map on ``ax``, diverging around ``center``, with
+    the ``center`` contour (of ``contour`` at 0 when given) in black."""
+    import numpy as np
+
+    from matplotlib.colors import TwoSlopeNorm
+
+    lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
+    lo, hi = min(lo, center - 1e-9), max(hi, center + 1e-9)
+    m = ax.pcolormesh(x, y, Z, cmap=cmap, norm=TwoSlopeNorm(center, lo, hi), shading="auto", rasterized=True)
+    ax.figure.colorbar(m, ax=ax)
+    ax.contour(x, y, Z if contour is None else contour, levels=[center if contour is None else 0.0],
+               colors="k", linewidths=1)
+    ax.set_xlabel("input scale s")
+    ax.set_ylabel("recurrent gain g")
+    ax.set_title(title, fontsize=9)
+
+
+def slice_figure(plt, res):
+    """Loss along s * theta (and lambda_max below it) from ``scale_slice``'s result."""
+    import numpy as np
+
+    s = np.array(res["s"])
+    has_lam = bool(res["lyapunov_max"])
+    fig, axes = plt.subplots(2 if has_lam else 1, 1, figsize=(6, 5 if has_lam else 3),
+                             sharex=True, squeeze=False)
+    ax = axes[0, 0]
+    ax.plot(s, res["loss"], lw=0.7)
+    ax.set_ylabel("loss (MSE to s = 1)")
+    ax.set_title(wrap(res["system"]), fontsize=8)
+    if has_lam:
+        ax2 = axes[1, 0]
+        lam = np.array(res["lyapunov_max"])
+        ax2.plot(s, lam, lw=0.7)
+        ax2.axhline(0, color="k", lw=0.5)
+        ax2.fill_between(s, lam.min(), lam.max(), where=lam > 0, color="r", alpha=0.1)
+        ax2.set_ylabel("lambda_max")
+    axes[-1, 0].set_xlabel("s (theta = s * theta0)")
+    return fig
+
+
+
+def fig_chaotic(plt, d):
+    """The chaotic 2-unit LSTM: attractor, orbit diagram, loss and lambda_max
+    along s * theta, loss on a plane (``dynamics_chaotic_lstm.json``)."""
+    import numpy as np
+
+    fig = plt.figure(figsize=(11, 8.5))
+    gs = fig.add_gridspec(3, 3)
+    ax = fig.add_subplot(gs[:, 0])
+    h = np.array(d["attractor_h"])
+    ax.plot(h[:, 0], h[:, 1], ".", ms=0.6, rasterized=True)
+    ax.set_xlabel("h1")
+    ax.set_ylabel("h2")
+    spec = ", ".join(f"{v:+.3f}" for v in d["spectrum"])
+    ax.set_title(wrap(f"chaotic 2-unit LSTM attractor; Lyapunov spectrum {spec} nats/step", 45),
+                 fontsize=8)
+    sl = d["slice"]
+    s = np.array(sl["s"])
+    lam = np.array(sl["lyapunov_max"])
+    if "orbit_h1" in d:
+        a0 = fig.add_subplot(gs[0, 1])
+        o = np.array(d["orbit_h1"])
+        a0.plot(np.repeat(s, o.shape[1]), o.ravel(), ",k", alpha=0.5, rasterized=True)
+        a0.set_ylabel("h1, steps %d-%d" % tuple(d["orbit_steps"]))
+        a0.set_title("orbit diagram along theta(s) = s theta_chaotic", fontsize=8)
+    a1 = fig.add_subplot(gs[1, 1])
+    a1.plot(s, sl["loss"], lw=0.6)
+    a1.set_ylabel("loss (MSE to s = 1)")
+    a2 = fig.add_subplot(gs[2, 1], sharex=a1)
+    a2.plot(s, lam, lw=0.6)
+    a2.axhline(0, color="k", lw=0.5)
+    a2.fill_between(s, np.nanmin(lam), np.nanmax(lam), where=lam > 0, color="r", alpha=0.12,
+                    lw=0)
+    a2.set_ylabel("lambda_max (nats/step)")
+    a2.set_xlabel("s")
+    pl = d["plane"]
+    a3 = fig.add_subplot(gs[:, 2])
+    L = np.array(pl["loss"]).T
+    m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", rasterized=True, cmap="viridis")
+    fig.colorbar(m, ax=a3, label="log10 loss")
+    a3.plot([0, 1], [0, 0], "r+")
+    a3.set_xlabel("s1 (zero -> chaotic weights)")
+    a3.set_ylabel("s2 (zero -> random weights)")
+    a3.set_title("loss on the plane, each point once", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fig_regions(plt, d):
+    """The tanh RNN region maps: lambda_max, sup ||Df||, regions, loss
+    sharpness over gain x input scale (``dynamics_regions.json``)."""
+    import numpy as np
+
+    g, s = np.array(d["gain"]), np.array(d["input_scale"])
+    lam, sup = np.array(d["lyapunov_max"]), np.array(d["sup_norm"])
+    lo = d["loss"]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    draw_region_panel(axes[0, 0], s, g, lam, "largest Lyapunov exponent (0: black)")
+    draw_region_panel(axes[0, 1], s, g, sup, "empirical sup ||Df|| along the orbit (1: black)",
+                       center=1.0)
+    axes[0, 1].contour(s, g, lam, levels=[0.0], colors="m", linewidths=1, linestyles="--")
+    regions = np.where(sup < 0.98, 0, np.where(sup > 1.02, 2, 1))
+    ax = axes[1, 0]
+    ax.pcolormesh(s, g, regions, cmap=plt.get_cmap("coolwarm", 3), vmin=-0.5, vmax=2.5,
+                  shading="auto", rasterized=True)
+    ax.contour(s, g, lam, levels=[0.0], colors="k", linewidths=1.2)
+    ax.axhline(1.0, color="gray", ls=":", lw=1)
+    ax.set_title(wrap("regions by sup ||Df||: contracting (blue), boundary, expanding (red); "
+                       "black: lambda_max = 0; dotted: bound g = 1", 60), fontsize=8)
+    ax.set_xlabel("input scale s")
+    ax.set_ylabel("recurrent gain g")
+    ax = axes[1, 1]
+    sh = np.array(lo["sharpness"])
+    lsh = np.log10(np.abs(sh) + 1e-12)
+    m = ax.pcolormesh(lo["input_scale"], lo["gain"], lsh, shading="auto", rasterized=True, cmap="magma",
+                      vmin=float(np.nanmin(lsh)), vmax=min(float(np.nanmax(lsh)), 6.0))
+    plt.colorbar(m, ax=ax, label="log10 |top Hessian eigenvalue| (capped at 6)", extend="max")
+    ax.contour(lo["input_scale"], lo["gain"], np.array(lo["lyapunov_max"]), levels=[0.0],
+               colors="c", linewidths=1.2)
+    ax.set_title(wrap(f"loss sharpness: {lo['task']}; cyan: lambda_max = 0", 60), fontsize=8)
+    ax.set_xlabel("input scale s")
+    ax.set_ylabel("recurrent gain g")
+    fig.suptitle(wrap(d["model"], 100), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def fig_training(plt, d):
+    """Orbit diagrams, lambda_max, ||Df|| and sharpness along training
+    (``dynamics_sine.json``, ``dynamics_seqclass.json``)."""
+    import numpy as np
+
+    c = d["checkpoints"]
+    steps = np.array(c["steps"])
+    y = np.array(c["orbit_y"])  # (P, n_init, n_u, kept, K)
+    U = np.array(c["u_values"])
+    P = len(steps)
+    sine = d["experiment"] == "sine-generator"
+    xs = U[:, 0] if sine else np.arange(U.shape[0])
+    picks = sorted({0, P // 4, P // 2, P - 1})
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    slots = list(axes[0]) + [axes[1, 0]]
+    for ax in slots[len(picks):]:
+        ax.set_visible(False)
+    for ax, i in zip(slots, picks):
+        for j, w in enumerate(xs):
+            v = y[i, :, j, :, 0].ravel()
+            ax.plot(np.full(v.size, w), v, ".k", ms=1.5, alpha=0.5, rasterized=True)
+        ax.set_title(f"orbit diagram, step {steps[i]} (loss {c['loss'][i]:.3g})", fontsize=8)
+        ax.set_xlabel("constant input omega" if sine else "constant one-hot input (index)")
+        ax.set_ylabel("output y" if sine else "first logit")
+    ax = axes[1, 1]
+    lam = np.array(c["lyapunov_max"])  # (P, n_u)
+    ax.plot(steps, lam.max(axis=1), label="max over inputs")
+    ax.plot(steps, lam.min(axis=1), label="min over inputs")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("lambda_max (from the zero state)")
+    ax.legend(fontsize=7)
+    ax2 = ax.twinx()
+    ax2.semilogy(steps, c["loss"], "g:", lw=1)
+    ax2.set_ylabel("training loss (green)")
+    ax = axes[1, 2]
+    ax.plot(steps, np.array(c["sup_norm"]).max(axis=1), label="empirical sup ||Df||")
+    ax.plot(steps, c["bound"], label="analytic bound")
+    ax.axhline(1, color="k", lw=0.5)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.legend(fontsize=7, loc="upper left")
+    ax3 = ax.twinx()
+    ax3.semilogy(steps, np.abs(c["sharpness"]), "r:", lw=1)
+    ax3.set_ylabel("loss sharpness (red)")
+    fig.suptitle(wrap(f"{d['experiment']}: {d['model']}; {d['task']}", 130), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+#: Experiment data name (``dynamics_<name>.json``) -> the function drawing it.
+EXPERIMENT_FIGURES = {"chaotic_lstm": fig_chaotic, "regions": fig_regions, "sine": fig_training,
+                      "seqclass": fig_training}
