@@ -213,3 +213,22 @@ def test_library_bounds_bad_input_raises_tnrnn_errors():
     ]:
         with pytest.raises(TnrnnError, match=message):
             call()
+
+
+@pytest.mark.parametrize("args", [
+    ["table", "--depth", "1", "--hidden", "2", "--input-dim", "2", "--length", "2", "--json", "--nope"],
+    ["table", "--depth", "1", "--hidden", "2", "--input-dim", "2", "--length", "2", "--csv", "-x.csv"],
+    ["grid", "-L", "1", "-R", "2", "-M", "2", "-T", "2", "--save", "--json"],
+])
+def test_an_option_is_never_taken_for_a_file_name(in_tmp, args):
+    """``--json --nope`` once wrote a file named '--nope' after the whole sweep."""
+    line = one_error_line(invoke(*args))
+    assert "looks like an option" in line
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_a_file_named_with_a_dash_is_written_when_given_as_a_path(in_tmp):
+    res = invoke("table", "--depth", "1", "--hidden", "2", "--input-dim", "2", "--length", "2",
+                 "--no-progress", "--json", "./-rows.json")
+    assert res.exit_code == 0, res.output
+    assert json.loads((in_tmp / "-rows.json").read_text())

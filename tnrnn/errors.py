@@ -84,6 +84,10 @@ def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = N
     import os
     from pathlib import Path
 
+    if str(path).startswith("-") and str(path) != "-":
+        raise OutputPathError(
+            f"{option}: {str(path)!r} looks like an option, not a file name; to write a file "
+            f"whose name starts with '-', give it as './{path}'")
     p = Path(path)
     parent = p.parent if str(p.parent) else Path(".")
     if p.is_dir():

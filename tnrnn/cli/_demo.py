@@ -39,9 +39,10 @@ def _conclusion(rows) -> str:
     for a, b in zip(rows, rows[1:]):
         # A proven increase needs b's certain lower bound above a's exact value.
         if a["relation"] == "=" and b["rank"] > a["rank"]:
+            at_least = ">= " if b["relation"] == ">=" else ""
             parts.append(f"depth {b['depth']} expresses more than depth {a['depth']} "
-                         f"({_fmt_int(b['rank'])} vs {_fmt_int(a['rank'])}, "
-                         f"x{b['rank'] / max(a['rank'], 1):.1f})")
+                         f"({at_least}{_fmt_int(b['rank'])} vs {_fmt_int(a['rank'])}, "
+                         f"x {at_least}{b['rank'] / max(a['rank'], 1):.1f})")
         elif a["relation"] == "=" and b["relation"] == "=" and b["rank"] == a["rank"]:
             parts.append(f"depth {b['depth']} adds nothing over depth {a['depth']} here "
                          f"(both {_fmt_int(a['rank'])})")
