@@ -349,6 +349,8 @@ def report(folder, figure, no_figure, csv_path, as_json):
     if csv_path is not None:
         _write_csv(rows, csv_path)
     if fig_path is not None:
+        from ..render.training_figures import draw_report
+
         draw_report(rows, fig_path)
     if as_json:
         _emit_json({"summary": rows, "largest_solved": largest_solved(rows),
@@ -371,35 +373,3 @@ def _write_csv(rows: list, path) -> None:
         for r in rows:
             w.writerow([";".join(map(str, r[c])) if isinstance(r[c], list) else r[c]
                         for c in cols])
-
-
-def draw_report(rows: list, path) -> None:
-    """Accuracy (mean ± sd over seeds) against sequence length, one line per
-    depth, one panel per (task, cell); chance as a dotted line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = sorted({(r["task"], r["cell"]) for r in rows})
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
-    for ax, (task, cell) in zip(axes[0], panels):
-        sub = [r for r in rows if r["task"] == task and r["cell"] == cell]
-        for depth in sorted({r["depth"] for r in sub}):
-            pts = sorted((r["length"], r["mean"], r["sd"], r["params"][0]) for r in sub
-                         if r["depth"] == depth and r["mean"] is not None)
-            if not pts:
-                continue
-            xs, ms, sds, ps = zip(*pts)
-            ax.errorbar(xs, ms, yerr=sds, marker="o", capsize=3,
-                        label=f"depth {depth} (~{ps[0]:,} params)")
-        ax.axhline(sub[0]["chance"], color="grey", ls=":", label="chance")
-        ax.axhline(0.9, color="grey", ls="--", lw=0.8, label="solved (0.9)")
-        ax.set_xlabel("sequence length T")
-        ax.set_ylabel("test " + sub[0]["metric"].replace("_", " "))
-        ax.set_title(f"{task}, {cell}")
-        ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)

@@ -19,22 +19,11 @@ Examples
 
 from __future__ import annotations
 
+from ._pyplot import pyplot
+
 __all__ = ["pyplot", "wrap", "lyapunov_figure", "fixed_points_figure", "orbit_figure",
            "lipschitz_figure", "region_map_figure", "draw_region_panel", "slice_figure",
            "fig_chaotic", "fig_regions", "fig_training", "EXPERIMENT_FIGURES"]
-
-
-def pyplot():
-    """matplotlib.pyplot on the Agg backend; MissingDependencyError without matplotlib."""
-    from ..errors import MissingDependencyError
-
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover
-        raise MissingDependencyError("figures need matplotlib: pip install 'tnrnn[render]'") from exc
-    return plt
 
 
 def wrap(text: str, width: int = 70) -> str:
