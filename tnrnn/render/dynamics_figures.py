@@ -111,7 +111,8 @@ def draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour=
 
     lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
     lo, hi = min(lo, center - 1e-9), max(hi, center + 1e-9)
-    m = ax.pcolormesh(x, y, Z, cmap=cmap, norm=TwoSlopeNorm(center, lo, hi), shading="auto", rasterized=True)
+    m = ax.pcolormesh(x, y, Z, cmap=cmap, norm=TwoSlopeNorm(center, lo, hi), shading="auto",
+                      rasterized=True)
     ax.figure.colorbar(m, ax=ax)
     ax.contour(x, y, Z if contour is None else contour, levels=[center if contour is None else 0.0],
                colors="k", linewidths=1)
@@ -181,7 +182,8 @@ def fig_chaotic(plt, d):
     pl = d["plane"]
     a3 = fig.add_subplot(gs[:, 2])
     L = np.array(pl["loss"]).T
-    m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", rasterized=True, cmap="viridis")
+    m = a3.pcolormesh(pl["s1"], pl["s2"], np.log10(L + 1e-6), shading="auto", rasterized=True,
+                      cmap="viridis")
     fig.colorbar(m, ax=a3, label="log10 loss")
     a3.plot([0, 1], [0, 0], "r+")
     a3.set_xlabel("s1 (zero -> chaotic weights)")
@@ -217,7 +219,8 @@ def fig_regions(plt, d):
     ax = axes[1, 1]
     sh = np.array(lo["sharpness"])
     lsh = np.log10(np.abs(sh) + 1e-12)
-    m = ax.pcolormesh(lo["input_scale"], lo["gain"], lsh, shading="auto", rasterized=True, cmap="magma",
+    m = ax.pcolormesh(lo["input_scale"], lo["gain"], lsh, shading="auto", rasterized=True,
+                      cmap="magma",
                       vmin=float(np.nanmin(lsh)), vmax=min(float(np.nanmax(lsh)), 6.0))
     plt.colorbar(m, ax=ax, label="log10 |top Hessian eigenvalue| (capped at 6)", extend="max")
     ax.contour(lo["input_scale"], lo["gain"], np.array(lo["lyapunov_max"]), levels=[0.0],
