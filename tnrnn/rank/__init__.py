@@ -16,8 +16,11 @@ failure-probability bound (:mod:`~tnrnn.rank.guarantee`). Given weights
 
 Layers: :mod:`~tnrnn.rank.modp` (exact kernels, :func:`evaluate_modp`),
 :mod:`~tnrnn.rank.sampling` (sample matrices), :mod:`~tnrnn.rank.routines`
-(rank routines registry), :mod:`~tnrnn.rank.separation` (the public search)
-and :mod:`~tnrnn.rank.certificate`. This package imports numpy (and
+(rank routines registry), :mod:`~tnrnn.rank.separation` (the public search,
+with its argument checks and size estimates in :mod:`~tnrnn.rank.checks`,
+one sample matrix and its rank in :mod:`~tnrnn.rank.rounds` and
+:class:`RankResult` in :mod:`~tnrnn.rank.result`) and
+:mod:`~tnrnn.rank.certificate`. This package imports numpy (and
 python-flint when the ``"flint"`` routine runs), never jax.
 
 Examples

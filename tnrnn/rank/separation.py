@@ -30,6 +30,16 @@ Inputs (``inputs=``):
     :class:`~tnrnn.errors.TooLargeError` when a side has more than
     ``max_samples`` halves.
 
+This module holds the search itself: the proven upper bound
+(:func:`sample_cap`), the growth schedule (:func:`sample_schedule`,
+:func:`first_sample_size`, :func:`next_sample_size`), the failure bound
+planned before it runs (:func:`plan_guarantee`) and :func:`separation_rank`.
+Its parts live in :mod:`tnrnn.rank.checks` (argument checks, size and time
+estimates), :mod:`tnrnn.rank.rounds` (one sample matrix and its rank; the
+primes and seeds of repetitions) and :mod:`tnrnn.rank.result`
+(:class:`~tnrnn.rank.result.RankResult`); every name is importable from here
+too.
+
 Examples
 --------
 >>> from tnrnn.circuit import RAC
@@ -43,27 +53,31 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import numbers
 import time
 from typing import Callable
 
 import numpy as np
 
-from ..circuit import (DEFAULT_PRIME, RAC, TTRNN, Params, Spec, init_params_modp,
-                       validate_params)
+from ..circuit import DEFAULT_PRIME, RAC, TTRNN, Params, Spec, validate_params
 from ..compile import input_copies
-from ..errors import SpecError, TooLargeError, check_positive_int
-from ..partition import Partition, parse_partition
+from ..errors import SpecError, TooLargeError
+from ..partition import Partition
 from .certificate import make_certificate
-from .guarantee import (DEFAULT_MAX_FAILURE, MAX_REPETITIONS, format_probability,
-                        minimum_prime, output_degree, repetition_bound,
-                        search_failure_bound)
-from .modp import check_prime, is_prime
-from .routines import get_rank_routine, rank_flint, resolve_rank_routine
-from .sampling import one_hot_halves, prefix_length, random_halves, sample_matrix
-from .weights import params_to_field, weights_hash
+from .checks import (DEFAULT_MAX_MEMORY, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_SECONDS,
+                     H0_KINDS, INPUT_KINDS, _check_choice, _check_limit,
+                     _check_max_failure, _check_progress, _gib, check_rank_arguments,
+                     check_round, check_search, estimate_round, one_hot_sizes)
+from .guarantee import (DEFAULT_MAX_FAILURE, MAX_REPETITIONS, minimum_prime,
+                        output_degree, repetition_bound, search_failure_bound)
+from .modp import check_prime
+from .result import CERTAINTIES, RankResult, _certainty
+from .rounds import (_GrowingSamples, _rank_of, _weights_for, certified_sample_rank,
+                     draw_halves, modp_params, next_prime, previous_prime,
+                     repetition_seed)
+from .routines import rank_flint, resolve_rank_routine
+from .sampling import prefix_length, sample_matrix
+from .weights import weights_hash
 
 __all__ = ["RankResult", "separation_rank", "INPUT_KINDS", "H0_KINDS", "CERTAINTIES",
            "DEFAULT_MAX_SAMPLES", "DEFAULT_MAX_MEMORY", "DEFAULT_MAX_SECONDS",
@@ -73,265 +87,12 @@ __all__ = ["RankResult", "separation_rank", "INPUT_KINDS", "H0_KINDS", "CERTAINT
            "check_round", "check_search", "plan_guarantee", "previous_prime", "next_prime",
            "repetition_seed"]
 
-INPUT_KINDS = ("continuous", "one-hot")
-H0_KINDS = ("random", "ones")
-#: Default cap on the halves drawn (or enumerated) per side.
-DEFAULT_MAX_SAMPLES = 4096
 #: Halves per side in the first round of the adaptive search.
 INITIAL_SAMPLES = 64
 #: When the known upper bound + 1 is at most this, start there directly.
 _DIRECT_START = 512
 #: Caps up to this are tried at once by :func:`sample_schedule`.
 _DIRECT_CAP = 1024
-#: Stream tag of the initial states in the seed sequence ``[seed, 3]``.
-_H0_TAG = 3
-
-
-CERTAINTIES = ("upper-bound", "probabilistic", "lower-bound")
-
-
-@dataclasses.dataclass(frozen=True)
-class RankResult:
-    """A separation rank computed exactly modulo a prime, with what it proves.
-
-    Attributes
-    ----------
-    rank : int
-        Rank of the sample matrix mod ``prime``: certifies generic
-        separation rank ``>= rank`` (see the module docstring).
-    method : str
-        ``"modp-flint"`` or ``"modp-numpy"``: exact arithmetic mod ``prime``,
-        then the named rank routine.
-    inputs : str
-        ``"continuous"`` or ``"one-hot"``.
-    partition : Partition
-    prime : int
-    seed : int
-        Fixes the weights (unless given), initial states and halves (see
-        :func:`modp_params` and :func:`draw_halves`).
-    samples : tuple of int
-        ``(n_A, n_B)``, the shape of the final sample matrix.
-    certificate : dict
-        JSON-serialisable; :func:`tnrnn.rank.check_certificate` re-runs it.
-    timings : dict
-        Seconds: ``"evaluate"`` (circuit evaluation, all rounds and
-        repetitions), ``"rank"`` (in the rank routine), ``"repetitions"``
-        (evaluation and rank of the repetitions alone: the cost of the
-        guarantee), ``"total"``.
-    complete : bool
-        ``True`` when ``rank < min(n_A, n_B)``, the one-hot grid was fully
-        enumerated, or the rank reached the proven upper bound. ``False``
-        when ``max_samples`` stopped the search at full rank.
-    output : int
-        Which output of the circuit.
-    spec : RAC or TTRNN
-    upper_bound : int
-        The proven upper bound (:func:`sample_cap`), valid for all weights.
-    rounds : int
-        Sample matrices whose rank was taken in the search (repetitions not
-        counted).
-    certainty : str
-        What ``rank`` proves: ``"upper-bound"`` (``= rank``, certain: it
-        equals the proven upper bound), ``"probabilistic"`` (``= rank`` with
-        failure probability at most ``failure_probability``, below
-        ``max_failure``) or ``"lower-bound"`` (``>= rank`` only).
-    failure_probability : float or None
-        Schwartz-Zippel bound on the probability that ``= rank`` is wrong
-        (:mod:`tnrnn.rank.guarantee`): 0.0 when certain; ``None`` when no
-        equality can be claimed (search stopped at full rank, or nothing
-        random). For ``"lower-bound"`` results with a value, the bound was
-        above ``max_failure``.
-    max_failure : float
-        The threshold asked for.
-    repetitions : tuple of dict
-        Independent repetitions run to reach ``max_failure``: ``prime``,
-        ``seed``, ``n``, ``rank`` each.
-    weights : str or None
-        SHA-256 of given weights (:func:`tnrnn.rank.weights.weights_hash`),
-        ``None`` for the seeded random weights.
-    """
-
-    rank: int
-    method: str
-    inputs: str
-    partition: Partition
-    prime: int
-    seed: int
-    samples: tuple
-    certificate: dict = dataclasses.field(repr=False, compare=False)
-    timings: dict = dataclasses.field(repr=False, compare=False)
-    complete: bool = True
-    output: int = 0
-    spec: Spec | None = None
-    upper_bound: int | None = dataclasses.field(default=None, repr=False)
-    rounds: int = dataclasses.field(default=1, repr=False, compare=False)
-    certainty: str = "lower-bound"
-    failure_probability: float | None = dataclasses.field(default=None, repr=False)
-    max_failure: float = dataclasses.field(default=DEFAULT_MAX_FAILURE, repr=False)
-    repetitions: tuple = dataclasses.field(default=(), repr=False, compare=False)
-    weights: str | None = dataclasses.field(default=None, repr=False)
-
-    exact = True
-
-    @property
-    def certain(self) -> bool:
-        """``True`` when the claim (``=`` or ``>=``) holds with certainty:
-        ``">= r"`` always does; ``"= r"`` only at the proven upper bound."""
-        return self.certainty != "probabilistic"
-
-    @property
-    def relation(self) -> str:
-        """``"="`` when the rank is claimed equal to the generic rank, else
-        ``">="``."""
-        return ">=" if self.certainty == "lower-bound" else "="
-
-    @property
-    def lower_bound_only(self) -> bool:
-        """``True`` when only ``>= rank`` is claimed."""
-        return self.certainty == "lower-bound"
-
-    def claim(self, *, thousands: bool = False) -> str:
-        """The claim as text: ``"= 3 (certain: equals the proven upper
-        bound)"``, ``"= 759 (failure probability <= 3e-12)"`` or ``">= 597"``.
-
-        >>> from tnrnn.circuit import RAC
-        >>> separation_rank(RAC(1, 3, 3, 6)).claim()
-        '= 3 (certain: equals the proven upper bound)'
-        """
-        r = f"{self.rank:,}" if thousands else str(self.rank)
-        if self.certainty == "upper-bound":
-            return f"= {r} (certain: equals the proven upper bound)"
-        if self.certainty == "probabilistic":
-            return (f"= {r} (failure probability <= "
-                    f"{format_probability(self.failure_probability)})")
-        return f">= {r}"
-
-    def why_lower_bound(self) -> str:
-        """Why only ``>= rank`` is claimed (empty for ``=`` claims)."""
-        n_a, n_b = self.samples
-        if self.certainty != "lower-bound":
-            return ""
-        if not self.complete:
-            return (f"the {n_a} x {n_b} sample matrix has full rank: raise max_samples "
-                    "to look further")
-        if self.failure_probability is None:
-            return ("nothing in this computation is random (given weights, one-hot "
-                    "inputs): the rank mod p only bounds the rational rank from below")
-        return (f"the failure-probability bound "
-                f"{format_probability(self.failure_probability)} is above max_failure="
-                f"{self.max_failure:g}: use a larger prime or a larger max_failure")
-
-    def describe(self) -> str:
-        """One sentence saying what was computed and what it certifies."""
-        n_a, n_b = self.samples
-        what = ("continuous separation rank" if self.inputs == "continuous"
-                else "one-hot grid rank")
-        whose = "the given weights" if self.weights else "generic weights"
-        why = self.why_lower_bound()
-        reps = (f", {len(self.repetitions)} independent repetition"
-                f"{'s' if len(self.repetitions) != 1 else ''}" if self.repetitions else "")
-        return (f"{what} ({self.partition.name}, {whose}) {self.claim(thousands=True)}"
-                f"{' (' + why + ')' if why else ''}; exact mod p={self.prime}, "
-                f"seed={self.seed}, {n_a} x {n_b} samples{reps}; certain: rank >= "
-                f"{self.rank:,}")
-
-    def to_dict(self) -> dict:
-        """Plain-data view (JSON-serialisable)."""
-        return {
-            "rank": self.rank, "relation": self.relation, "claim": self.claim(),
-            "certainty": self.certainty, "certain": self.certain,
-            "failure_probability": self.failure_probability,
-            "max_failure": self.max_failure,
-            "method": self.method, "exact": True,
-            "complete": self.complete, "inputs": self.inputs,
-            "partition": self.partition.to_dict(), "prime": self.prime,
-            "seed": self.seed, "output": self.output, "weights": self.weights,
-            "samples": list(self.samples), "upper_bound": self.upper_bound,
-            "rounds": self.rounds, "repetitions": [dict(r) for r in self.repetitions],
-            "timings": dict(self.timings),
-            "spec": None if self.spec is None else self.spec.to_dict(),
-            "certificate": self.certificate,
-        }
-
-
-# ------------------------------------------------------------------ validation
-def _check_spec(spec) -> Spec:
-    if not isinstance(spec, (RAC, TTRNN)):
-        raise SpecError(f"spec must be a tnrnn RAC or TTRNN; got {type(spec).__name__}")
-    return spec
-
-
-def _check_choice(name: str, value, allowed: tuple) -> str:
-    if value not in allowed:
-        raise SpecError(f"{name} must be one of {', '.join(map(repr, allowed))}; "
-                        f"got {value!r}")
-    return value
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise SpecError(f"seed must be a non-negative integer; got {seed!r}")
-    return int(seed)
-
-
-def _check_output(spec: Spec, output) -> int:
-    if (isinstance(output, bool) or not isinstance(output, numbers.Integral)
-            or not 0 <= output < spec.outputs):
-        raise SpecError(f"output must be an integer in [0, {spec.outputs}) (the spec "
-                        f"has K={spec.outputs} outputs); got {output!r}")
-    return int(output)
-
-
-def _check_progress(progress):
-    if progress is not None and not callable(progress):
-        raise SpecError("progress must be None or a callable progress(stage, done, "
-                        f"total); got {type(progress).__name__}")
-    return progress
-
-
-def check_rank_arguments(spec, partition, *, inputs, seed, output, max_samples
-                         ) -> tuple:
-    """Validate the arguments shared by the exact and the approximate rank
-    searches; return them normalised as ``(spec, partition, inputs, seed,
-    output, max_samples)``. Raises SpecError / PartitionError naming the
-    argument, what was given and what is allowed.
-
-    >>> check_rank_arguments(RAC(1, 2, 2, 4), "odd-even", inputs="one-hot", seed=0,
-    ...                      output=0, max_samples=10)[1]
-    Partition(A=(1, 3), B=(2, 4), name='odd-even')
-    """
-    spec = _check_spec(spec)
-    part = parse_partition(partition, spec.length)
-    inputs = _check_choice("inputs", inputs, INPUT_KINDS)
-    seed = _check_seed(seed)
-    output = _check_output(spec, output)
-    max_samples = check_positive_int("max_samples", max_samples)
-    return spec, part, inputs, seed, output, max_samples
-
-
-def one_hot_sizes(spec: Spec, partition: Partition, max_samples: int) -> tuple:
-    """``(M^|A|, M^|B|)``, the one-hot halves per side, or
-    :class:`~tnrnn.errors.TooLargeError` when a side has more than
-    ``max_samples``.
-
-    >>> from tnrnn.partition import start_end
-    >>> one_hot_sizes(RAC(2, 4, 4, 16), start_end(16), 4096)
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.TooLargeError: the one-hot (grid) rank enumerates every half: side A has M^8 = 4^8 = 65,536 halves (65,536 x 65,536 matrix); the limit is max_samples=4,096 per side
-    """
-    M = spec.input_dim
-    sizes = (M ** len(partition.A), M ** len(partition.B))
-    if max(sizes) > max_samples:
-        side = "A" if sizes[0] >= sizes[1] else "B"
-        steps = len(partition.A if side == "A" else partition.B)
-        raise TooLargeError(
-            f"the one-hot (grid) rank enumerates every half: side {side} has "
-            f"M^{steps} = {M}^{steps} = {max(sizes):,} halves "
-            f"({sizes[0]:,} x {sizes[1]:,} matrix); the limit is "
-            f"max_samples={max_samples:,} per side", estimate=max(sizes),
-            limit=max_samples)
-    return sizes
 
 
 def first_sample_size(cap: int, max_samples: int) -> int:
@@ -343,49 +104,6 @@ def first_sample_size(cap: int, max_samples: int) -> int:
     """
     first = cap + 1 if cap + 1 <= _DIRECT_START else INITIAL_SAMPLES
     return min(first, cap + 1, max_samples)
-
-
-# ---------------------------------------------------------------- ingredients
-def modp_params(spec: Spec, prime: int = DEFAULT_PRIME, seed: int = 0,
-                h0: str = "random") -> Params:
-    """The weights a rank computation uses, derived from ``seed``.
-
-    Weights: :func:`tnrnn.circuit.init_params_modp` ``(spec, prime, seed)``,
-    i.e. ``numpy.random.default_rng(seed)`` drawing uniform integers in
-    ``[0, prime)`` for ``W_H`` (every layer), then ``W_I`` (every layer), then
-    ``W_O`` (for a TT-RNN: ``G`` then ``W_O``). Initial states: ``h0="random"`` draws them
-    from ``numpy.random.default_rng([seed, 3]).integers(1, prime, (L, R))``
-    (non-zero entries); ``h0="ones"`` uses all-ones.
-
-    Examples
-    --------
-    >>> p = modp_params(RAC(2, 2, 2, 4), prime=101, seed=5)
-    >>> bool((p.W_H[0] == init_params_modp(RAC(2, 2, 2, 4), 101, 5).W_H[0]).all())
-    True
-    >>> [h.shape for h in p.h0], bool(all((h > 0).all() for h in p.h0))
-    ([(2,), (2,)], True)
-    """
-    _check_choice("h0", h0, H0_KINDS)
-    if h0 == "ones":
-        return init_params_modp(spec, prime, seed)
-    L, R = spec.depth, spec.hidden
-    vecs = np.random.default_rng([seed, _H0_TAG]).integers(1, prime, size=(L, R),
-                                                           dtype=np.int64)
-    return init_params_modp(spec, prime, seed, h0=vecs[0] if isinstance(spec, TTRNN) else vecs)
-
-
-def draw_halves(spec: Spec, partition: Partition, inputs: str, side: str,
-                start: int, stop: int, prime: int, seed: int) -> np.ndarray:
-    """Halves ``start..stop-1`` of side ``"A"`` or ``"B"``.
-
-    Continuous: :func:`tnrnn.rank.sampling.random_halves` (seeded per block
-    of 64 from ``[seed, 1 or 2, block]``). One-hot: row ``i`` of
-    :func:`tnrnn.rank.sampling.one_hot_halves` (lexicographic order).
-    """
-    steps = len(partition.A if side == "A" else partition.B)
-    if inputs == "one-hot":
-        return one_hot_halves(steps, spec.input_dim)[start:stop]
-    return random_halves(seed, side, start, stop, steps, spec.input_dim, prime)
 
 
 def _side_cap(spec: Spec, steps: tuple, inputs: str) -> int:
@@ -469,187 +187,6 @@ def sample_schedule(cap: int, max_samples: int) -> list:
     return sizes
 
 
-# ------------------------------------------------------------ size estimates
-#: Default memory limit of one rank computation (bytes): 8 GiB.
-DEFAULT_MAX_MEMORY = 8 * 2**30
-#: Default time limit (estimated seconds) of one rank computation.
-DEFAULT_MAX_SECONDS = 1800.0
-#: Calibration of the estimates on a 2-core x86 machine (single thread):
-#: FLINT LU of an n x n matrix mod a 31-bit prime ~ n^3 / _LU_RATE seconds;
-#: one circuit step of one pair ~ (_STEP_NS + _MAC_NS * L R^2) nanoseconds.
-_LU_RATE = 6e9
-_STEP_NS = 40.0
-_MAC_NS = 0.6
-
-
-def estimate_round(spec: Spec, partition: Partition, n_a: int, n_b: int) -> dict:
-    """Estimated peak bytes and seconds of one sample matrix of ``n_a x
-    n_b`` halves (evaluation and rank), before anything is allocated.
-
-    Memory: the int64 sample matrix and its uint64 copy for the LU, the
-    halves, the weights and the tile buffers. Time: see the calibration
-    constants above (order of magnitude; the machine may be shared).
-
-    >>> from tnrnn.partition import start_end
-    >>> est = estimate_round(RAC(2, 3, 3, 8), start_end(8), 1000, 1000)
-    >>> est["bytes"] > 16e6, est["seconds"] < 10
-    (True, True)
-    """
-    R, M, L, T = spec.hidden, spec.input_dim, spec.depth, spec.length
-    K = R * M if isinstance(spec, TTRNN) else R
-    weights = 8 * 4 * L * R * (R + M) + 8 * 4 * R * K
-    matrix = 16 * n_a * n_b
-    halves = 8 * (n_a + n_b) * T * M * 3
-    tile = 8 * 12 * L * R * 16384
-    k = prefix_length(partition.A if 1 in partition.A else partition.B)
-    pairs_steps = n_a * n_b * max(1, T - k) + (n_a + n_b) * T
-    seconds = (pairs_steps * (_STEP_NS + _MAC_NS * L * R * K) * 1e-9
-               + min(n_a, n_b) ** 2 * max(n_a, n_b) / _LU_RATE)
-    return {"bytes": weights + matrix + halves + tile, "seconds": seconds}
-
-
-def _gib(b: float) -> str:
-    return f"{b / 2**30:,.2f} GiB" if b >= 2**28 else f"{b / 2**20:,.1f} MiB"
-
-
-def check_round(spec, partition, n_a, n_b, max_memory, max_seconds, known=None) -> dict:
-    """Refuse a sample matrix whose estimate exceeds the limits
-    (:class:`~tnrnn.errors.TooLargeError` naming the estimate and the option
-    that raises the limit); return the estimate otherwise.
-
-    >>> from tnrnn.partition import start_end
-    >>> check_round(RAC(2, 3, 3, 8), start_end(8), 10**6, 10**6, 8 * 2**30, 1800)
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.TooLargeError: a 1,000,000 x 1,000,000 sample matrix needs about 14,902.24 GiB of memory (estimate); the limit is max_memory=8.00 GiB (raise it with --max-memory GIB / max_memory=bytes, or lower --max-samples)
-    """
-    est = estimate_round(spec, partition, n_a, n_b)
-    found = ("" if known is None else
-             f"; so far the rank is certainly >= {known:,}")
-    if est["bytes"] > max_memory:
-        raise TooLargeError(
-            f"a {n_a:,} x {n_b:,} sample matrix needs about {_gib(est['bytes'])} of "
-            f"memory (estimate); the limit is max_memory={_gib(max_memory)} (raise it "
-            f"with --max-memory GIB / max_memory=bytes, or lower --max-samples){found}",
-            estimate=est["bytes"], limit=max_memory)
-    if est["seconds"] > max_seconds:
-        raise TooLargeError(
-            f"a {n_a:,} x {n_b:,} sample matrix takes about {est['seconds']:,.0f} s "
-            f"(estimate on a 2-core machine); the limit is max_seconds={max_seconds:,.0f} "
-            f"(raise it with --max-seconds / max_seconds=, or lower --max-samples){found}",
-            estimate=est["seconds"], limit=max_seconds)
-    return est
-
-
-def check_search(spec, partition, schedule, max_memory, max_seconds) -> dict:
-    """Refuse a whole search up front when its worst case (every round of
-    ``schedule``, a list of ``(n_A, n_B)``, plus one repetition at the
-    largest size) is estimated above ``max_seconds``, or its largest matrix
-    above ``max_memory``; return ``{"bytes", "seconds"}`` otherwise.
-
-    >>> from tnrnn.partition import start_end
-    >>> check_search(RAC(3, 3, 3, 10), start_end(10),
-    ...              [(n, n) for n in sample_schedule(8568, 10**9)], 8 * 2**30, 5)
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.TooLargeError: the rank search may take up to about 270 s (estimate on a 2-core machine: 8 rounds up to a 8,568 x 8,568 sample matrix, and one repetition); the limit is max_seconds=5 (raise it with --max-seconds / max_seconds=, or lower --max-samples)
-    """
-    ests = [estimate_round(spec, partition, a, b) for a, b in schedule]
-    worst = {"bytes": max(e["bytes"] for e in ests),
-             "seconds": sum(e["seconds"] for e in ests) + ests[-1]["seconds"]}
-    n_a, n_b = schedule[-1]
-    if worst["bytes"] > max_memory:
-        raise TooLargeError(
-            f"the rank search may need a {n_a:,} x {n_b:,} sample matrix, about "
-            f"{_gib(worst['bytes'])} of memory (estimate); the limit is max_memory="
-            f"{_gib(max_memory)} (raise it with --max-memory GIB / max_memory=bytes, or "
-            "lower --max-samples)", estimate=worst["bytes"], limit=max_memory)
-    if worst["seconds"] > max_seconds:
-        raise TooLargeError(
-            f"the rank search may take up to about {worst['seconds']:,.0f} s (estimate on "
-            f"a 2-core machine: {len(schedule)} round{'s' if len(schedule) > 1 else ''} up "
-            f"to a {n_a:,} x {n_b:,} sample matrix, and one repetition); the limit is "
-            f"max_seconds={max_seconds:,.0f} (raise it with --max-seconds / max_seconds=, "
-            "or lower --max-samples)", estimate=worst["seconds"], limit=max_seconds)
-    return worst
-
-
-# ------------------------------------------------------------------ the core
-class _GrowingSamples:
-    """The sample matrix of one search, grown in place: only the new rows and
-    columns are evaluated when ``n_A, n_B`` grow (halves are prefix-stable)."""
-
-    def __init__(self, spec, part, inputs, prime, seed, output, params, report,
-                 evaluate=sample_matrix):
-        self.spec, self.part, self.inputs = spec, part, inputs
-        self.evaluate = evaluate
-        self.prime, self.seed, self.output, self.params = prime, seed, output, params
-        self.report = report
-        M = spec.input_dim
-        self.XA = np.zeros((0, len(part.A), M), dtype=np.int64)
-        self.XB = np.zeros((0, len(part.B), M), dtype=np.int64)
-        self.Y = np.zeros((0, 0), dtype=np.int64)
-
-    def _block(self, XA, XB, offset: int, total: int) -> np.ndarray:
-        def progress(stage, done, _total):
-            self.report(stage, offset + done, total)
-
-        return self.evaluate(self.spec, self.params, self.part, XA, XB, prime=self.prime,
-                             output=self.output, progress=progress)
-
-    def grow(self, n_a: int, n_b: int) -> np.ndarray:
-        old_a, old_b = self.Y.shape
-        draw = lambda side, a, b: draw_halves(  # noqa: E731
-            self.spec, self.part, self.inputs, side, a, b, self.prime, self.seed)
-        self.XA = np.concatenate([self.XA, draw("A", old_a, n_a)])
-        self.XB = np.concatenate([self.XB, draw("B", old_b, n_b)])
-        Y = np.empty((n_a, n_b), dtype=np.int64)
-        Y[:old_a, :old_b] = self.Y
-        total = n_a * n_b - old_a * old_b
-        if n_a > old_a:
-            Y[old_a:, :] = self._block(self.XA[old_a:], self.XB, 0, total)
-        if n_b > old_b and old_a:
-            Y[:old_a, old_b:] = self._block(self.XA[:old_a], self.XB[old_b:],
-                                            (n_a - old_a) * n_b, total)
-        self.Y = Y
-        return Y
-
-
-def _weights_for(spec, params, prime, seed, h0):
-    """Residues of the weights used with ``prime``: the given ones (exact
-    images) or the seeded random ones."""
-    if params is None:
-        return modp_params(spec, prime, seed, h0)
-    return params_to_field(spec, params, prime)
-
-
-def _rank_of(routine_name: str, Y: np.ndarray, prime: int) -> int:
-    if routine_name == "flint":
-        return rank_flint(np.ascontiguousarray(Y, dtype=np.uint64), prime, overwrite=True)
-    return int(get_rank_routine(routine_name)(Y, prime))
-
-
-def certified_sample_rank(spec: Spec, partition: Partition, inputs: str, prime: int,
-                          seed: int, output: int, h0: str, n_A: int, n_B: int,
-                          routine: str, params: Params | None = None,
-                          evaluate: Callable | None = None) -> tuple[int, float, float]:
-    """Rank mod ``prime`` of the ``n_A x n_B`` sample matrix fixed by the
-    arguments (no search, no validation): ``(rank, evaluate_s, rank_s)``.
-    This is what a certificate re-runs. ``params``: given weights (their
-    exact images mod ``prime`` are used) instead of the seeded ones.
-    ``evaluate``: replaces :func:`~tnrnn.rank.sampling.sample_matrix` (see
-    :func:`separation_rank`)."""
-    t0 = time.perf_counter()
-    weights = _weights_for(spec, params, prime, seed, h0)
-    XA = draw_halves(spec, partition, inputs, "A", 0, n_A, prime, seed)
-    XB = draw_halves(spec, partition, inputs, "B", 0, n_B, prime, seed)
-    Y = (evaluate or sample_matrix)(spec, weights, partition, XA, XB, prime=prime,
-                                    output=output)
-    t1 = time.perf_counter()
-    r = _rank_of(routine, Y, prime)
-    return r, t1 - t0, time.perf_counter() - t1
-
-
 def next_sample_size(n: int, cap_plus: int, max_samples: int) -> int:
     """The next sample count of a doubling search: double ``n``, but jump
     straight to ``cap_plus`` once doubling again would pass it; never above
@@ -663,52 +200,6 @@ def next_sample_size(n: int, cap_plus: int, max_samples: int) -> int:
         nxt = cap_plus
     return min(nxt, cap_plus, max_samples)
 
-
-def previous_prime(p: int) -> int:
-    """The largest prime below ``p`` (the primes of repetitions).
-
-    >>> previous_prime(2_147_483_647)
-    2147483629
-    """
-    q = p - 1
-    while q >= 2 and not is_prime(q):
-        q -= 1
-    return q
-
-
-def next_prime(n: int) -> int:
-    """The least prime above ``n``.
-
-    >>> next_prime(100)
-    101
-    """
-    q = n + 1
-    while not is_prime(q):
-        q += 1
-    return q
-
-
-def repetition_seed(seed: int, j: int) -> int:
-    """Seed of repetition ``j >= 1``: ``seed + j * 2**32`` (an independent
-    numpy seed sequence).
-
-    >>> repetition_seed(0, 1)
-    4294967296
-    """
-    return seed + j * 2**32
-
-
-def _check_max_failure(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not (0 < float(value) <= 1):
-        raise SpecError(f"max_failure must be a probability in (0, 1]; got {value!r}")
-    return float(value)
-
-
-def _check_limit(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise SpecError(f"{name} must be a positive number; got {value!r}")
-    return float(value)
 
 
 def plan_guarantee(spec: Spec, partition: Partition, inputs: str, prime: int,
@@ -734,14 +225,6 @@ def plan_guarantee(spec: Spec, partition: Partition, inputs: str, prime: int,
     bound = None if degree == 0 else search_failure_bound(degree, prime, schedule, rho_max)
     return {"degree": degree, "schedule": schedule, "rho_max": rho_max, "bound": bound,
             "cap": cap}
-
-
-def _certainty(rank, cap, complete, eps, max_failure) -> str:
-    if rank == cap:
-        return "upper-bound"
-    if complete and eps is not None and eps <= max_failure:
-        return "probabilistic"
-    return "lower-bound"
 
 
 def separation_rank(spec: Spec, partition="start-end", *, params: Params | None = None,
