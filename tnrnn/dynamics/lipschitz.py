@@ -154,14 +154,15 @@ BOUNDS = {
     "lstm": _bound_lstm,
     "gru": _bound_gru,
 }
-_ALIASES = {"elman": "tanh", "mi": "mi-rnn", "mirnn": "mi-rnn"}
 
 
 def _cell_name(cell) -> str:
+    from ..cells._cells import ALIASES  # the cell registry's aliases, one table for both
+
     name = getattr(cell, "name", cell)
     if not isinstance(name, str):
         raise SpecError(f"cell must be a cell name or a tnrnn.cells.Cell; got {type(cell).__name__}")
-    name = _ALIASES.get(name.lower(), name.lower())
+    name = ALIASES.get(name.lower(), name.lower())
     if name not in BOUNDS:
         raise SpecError(f"no Lipschitz bound for cell {name!r}; valid names: "
                         f"{', '.join(sorted(BOUNDS))}")
