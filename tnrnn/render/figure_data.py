@@ -8,8 +8,6 @@ Examples
 --------
 >>> FIGURES
 ('rank_vs_length', 'networks', 'continuous_vs_onehot', 'mincut_gap')
->>> pixel_size("rank_vs_length")
-(1300, 960)
 >>> row = rank_row(2, 3, 3, 8)
 >>> row["rank"], row["depth2_lower"], row["u_sym"], row["consistent"]
 (45, 15, 45, True)
