@@ -76,6 +76,15 @@ def check_float(name: str, value, *, positive: bool = False) -> float:
     return float(value)
 
 
+def _real_array(value, name: str, role: str) -> np.ndarray:
+    """``value`` as a float64 array; a SpecError naming ``name`` and its ``role`` if not."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{name} must be a real array ({role}); could not convert it: "
+                        f"{exc}") from None
+
+
 def as_states(x0, *, name: str = "x0", allow_batch: bool = True) -> State:
     """Bring ``x0`` to a float64 batch of flat states.
 
@@ -83,11 +92,7 @@ def as_states(x0, *, name: str = "x0", allow_batch: bool = True) -> State:
     of ``n`` states (only where ``allow_batch``). A batch of scalar states is
     given as ``(n, 1)``.
     """
-    try:
-        arr = np.asarray(x0, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"{name} must be a real array (a state or a batch of states); "
-                        f"could not convert it: {exc}") from None
+    arr = _real_array(x0, name, "a state or a batch of states")
     if arr.ndim > (2 if allow_batch else 1):
         allowed = "(), (d,) or (n, d)" if allow_batch else "() or (d,)"
         raise SpecError(f"{name} must have shape {allowed}; got shape {arr.shape}")
@@ -139,20 +144,12 @@ def as_inputs(u, inputs, total: int | None) -> Inputs:
     if u is not None and inputs is not None:
         raise SpecError("give either u (a constant input) or inputs (one per step), not both")
     if u is not None:
-        try:
-            arr = np.asarray(u, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise SpecError(f"u must be a real array (a constant input); could not convert it: "
-                            f"{exc}") from None
+        arr = _real_array(u, "u", "a constant input")
         if not np.all(np.isfinite(arr)):
             raise SpecError("u contains NaN or infinity")
         return Inputs("const", arr)
     if inputs is not None:
-        try:
-            arr = np.asarray(inputs, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise SpecError(f"inputs must be a real array (one input per step); could not "
-                            f"convert it: {exc}") from None
+        arr = _real_array(inputs, "inputs", "one input per step")
         if arr.ndim == 0:
             raise SpecError("inputs must have a leading axis of one input per step; got a scalar "
                             "(for a constant input use u=)")
