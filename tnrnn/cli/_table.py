@@ -18,7 +18,7 @@ from ._app import CONTEXT, _console, _console_err, _emit_json, _json_default, cl
 from ._bounds import _bounds_payload, _fmt_int, _inputs_option, _partition_option
 from ._executors import (check_retries, executor_options, open_executor, retries_option,
                          run_executor_tasks)
-from ._rank import _flag_contradictions
+from ._rank import _flag_contradictions, _limits
 
 
 # ----------------------------------------------------------------------- table
@@ -120,15 +120,7 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
         check_output_path(log_path or resume_path,
                           option="--log" if log_path else "--resume")
     check_retries(retries)
-    limits = {}
-    if max_memory is not None:
-        if not max_memory > 0:
-            raise SpecError(f"--max-memory must be a positive number of GiB; got {max_memory}")
-        limits["max_memory"] = max_memory * 2**30
-    if max_seconds is not None:
-        if not max_seconds > 0:
-            raise SpecError(f"--max-seconds must be a positive number; got {max_seconds}")
-        limits["max_seconds"] = max_seconds
+    limits = _limits(max_memory, max_seconds)
     rows = _sweep(specs, payloads, partition, inputs, seed, max_samples,
                   progress and json_path != "-", workers=workers, scheduler=scheduler,
                   scheduler_file=scheduler_file, connect_timeout=connect_timeout,
