@@ -43,23 +43,26 @@ def test_output_degree_ttrnn():
 
 
 def test_bounds_formulas():
-    assert search_failure_bound(3, 100, [2, 4, 8, 16], 6) == pytest.approx(3 * (6 + 2 + 4) / 100)
+    # the initial states are drawn non-zero, so the sets have p - 1 elements
+    assert search_failure_bound(3, 101, [2, 4, 8, 16], 6) == pytest.approx(3 * (6 + 2 + 4) / 100)
     assert search_failure_bound(0, 100, [4], 4) == 0.0
     assert search_failure_bound(10**9, 101, [4], 4) == 1.0
-    assert repetition_bound(7, 11, 1000) == pytest.approx(0.077)
-    assert minimum_prime(3, 6, [2, 4, 8]) == 36
+    assert repetition_bound(7, 11, 1001) == pytest.approx(0.077)
+    assert minimum_prime(3, 6, [2, 4, 8]) == 37   # p - 1 must exceed 3 * (6 + 2 + 4)
     assert format_probability(9.1e-9) == "1e-8" and format_probability(1e-7) == "1e-7"
 
 
 def test_schwartz_zippel_bound_dominates_the_observed_failure_rate():
     """Depth 1, R = M = 3, T = 4: generic rank 3 (= the proven bound R). With
     p = 101 a rank deficit happens now and then; its frequency over 300
-    independent seeds stays below the bound D * 3 / p."""
+    independent seeds stays below the bound D * 3 / (p - 1). A sanity check
+    only: the bound is about 15 times the observed rate; the degree D itself
+    is checked against sympy above."""
     spec, part, p = RAC(1, 3, 3, 4), start_end(4), 101
     plan = plan_guarantee(spec, part, "continuous", p, 4096, given_weights=False, h0="random")
     assert plan["schedule"] == [3] and plan["rho_max"] == 3
     bound = plan["bound"]
-    assert bound == pytest.approx(output_degree(spec) * 3 / p)
+    assert bound == pytest.approx(output_degree(spec) * 3 / (p - 1))
     fails = sum(certified_sample_rank(spec, part, "continuous", p, s, 0, "random", 3, 3,
                                       "flint")[0] < 3 for s in range(300))
     assert 0 < fails / 300 <= bound
@@ -68,18 +71,21 @@ def test_schwartz_zippel_bound_dominates_the_observed_failure_rate():
 def test_repetitions_reach_the_threshold_and_are_recorded():
     res = separation_rank(RAC(3, 2, 2, 6))
     assert res.rank == 52 and res.certainty == "probabilistic"
-    plan = plan_guarantee(res.spec, res.partition, "continuous", res.prime, 4096,
-                          given_weights=False, h0="random")
-    eps = plan["bound"]
+    # independent of the code: D = output_degree (checked against sympy above),
+    # the search stops at the 56 x 56 matrix (upper bound 56), each repetition
+    # ranks a 53 x 53 matrix: eps = D*56/(p-1) * prod D*53/(p_j-1)
+    D = output_degree(res.spec)
+    assert res.upper_bound == 56 and res.prime == 2**31 - 1
+    eps = D * 56 / (2**31 - 2)
     for rep in res.repetitions:
         assert rep["n_A"] == rep["n_B"] == 53 and rep["rank"] <= 52
-        eps *= repetition_bound(plan["degree"], 53, rep["prime"])
+        eps *= D * 53 / (rep["prime"] - 1)
     assert res.failure_probability == pytest.approx(eps) and eps <= 1e-6
     primes = [res.prime] + [r["prime"] for r in res.repetitions]
     assert len(set(primes)) == len(primes)
     # no repetition needed with a loose threshold
     loose = separation_rank(RAC(3, 2, 2, 6), max_failure=0.5)
-    assert loose.repetitions == () and loose.failure_probability == pytest.approx(plan["bound"])
+    assert loose.repetitions == () and loose.failure_probability == pytest.approx(D * 56 / (2**31 - 2))
 
 
 def test_library_refusals_are_tnrnn_errors():

@@ -29,8 +29,12 @@ leading ``m x m`` minor, a polynomial in ``z``.
    ``m <= rho``.
 2. *Degree.* Each entry of ``Y`` has degree at most ``D``, so ``Delta_m``
    has degree at most ``m D``.
-3. *Schwartz-Zippel.* A non-zero polynomial of degree ``d`` vanishes at a
-   uniform point of ``GF(p)^N`` with probability at most ``d / p``.
+3. *Schwartz-Zippel.* A non-zero polynomial of degree ``d`` vanishes, at a
+   point whose coordinates are drawn independently and uniformly from sets
+   of size at least ``S``, with probability at most ``d / S``. tnrnn draws
+   weights and inputs from all of ``GF(p)`` and the initial states from its
+   ``p - 1`` non-zero elements (a zero state makes the output vanish), so
+   ``S = p - 1`` below.
 4. *The search.* It tries the sizes ``n_1 < n_2 < ...`` of a schedule fixed
    in advance (it depends on the spec and the options only) and claims
    ``= r`` at the first size with ``r = rank(Y_{n_k}) < n_k``. The claim is
@@ -39,7 +43,7 @@ leading ``m x m`` minor, a polynomial in ``z``.
    share the one polynomial ``Delta_rho``. A union bound over the distinct
    polynomials gives::
 
-       P(wrong)  <=  D / p * ( rho + sum_{k : n_k < rho} n_k ).
+       P(wrong)  <=  D / (p - 1) * ( rho + sum_{k : n_k < rho} n_k ).
 
    The right side grows with ``rho``; since ``rho`` is unknown it is taken
    at ``rho_max = min(upper bound, largest size of the schedule)``
@@ -49,17 +53,17 @@ leading ``m x m`` minor, a polynomial in ``z``.
    seed and a different prime ``p_j``) and takes the rank of one matrix of
    the fixed size ``r + 1``. Given that the first claim is wrong (``rho >
    r``), the repetition also comes back singular with probability at most
-   ``(r + 1) D / p_j`` (steps 1-3 with ``m = r + 1 <= rho``). Independent
-   runs multiply: ``P(all wrong) <= eps_1 * prod_j (r + 1) D / p_j``
+   ``(r + 1) D / (p_j - 1)`` (steps 1-3 with ``m = r + 1 <= rho``). Independent
+   runs multiply: ``P(all wrong) <= eps_1 * prod_j (r + 1) D / (p_j - 1)``
    (:func:`repetition_bound`). A repetition that finds a larger rank
    disproves ``= r`` outright.
 
 One-hot inputs enumerate every half, so only the weights and states are
 random: the grid matrix has a non-zero ``rho x rho`` minor polynomial of
 degree at most ``rho D`` (``D`` then counts no inputs), and one sample
-matrix is taken, so ``P(wrong) <= rho_max D / p``; a repetition (the whole
+matrix is taken, so ``P(wrong) <= rho_max D / (p - 1)``; a repetition (the whole
 grid again, fresh weights, another prime) fails given ``rho > r`` only if a
-fixed non-zero ``(r + 1)``-minor vanishes: at most ``(r + 1) D / p_j``.
+fixed non-zero ``(r + 1)``-minor vanishes: at most ``(r + 1) D / (p_j - 1)``.
 
 With given (not random) weights only the inputs are random: ``D`` is then
 the degree of ``y`` in the inputs alone. With nothing random (given weights,
@@ -78,7 +82,7 @@ Examples
 >>> from tnrnn.circuit import RAC
 >>> output_degree(RAC(1, 3, 3, 6))          # 2 + 3 T
 20
->>> search_failure_bound(20, 2**31 - 1, [4], 3) < 3e-8   # 3 * 20 / p
+>>> search_failure_bound(20, 2**31 - 1, [4], 3) < 3e-8   # 3 * 20 / (p - 1)
 True
 """
 
@@ -143,37 +147,37 @@ def output_degree(spec: Spec, *, weights: bool = True, h0: bool = True,
 
 def search_failure_bound(degree: int, prime: int, schedule, rho_max: int) -> float:
     """Bound on the probability that the adaptive search claims ``= r``
-    wrongly (theorem, step 4): ``D / p * (rho_max + sum of n_k < rho_max)``,
-    capped at 1.
+    wrongly (theorem, step 4): ``D / (p - 1) * (rho_max + sum of n_k < rho_max)``,
+    capped at 1 (``p - 1``: the initial states are drawn non-zero).
 
-    >>> search_failure_bound(10, 1000, [2, 4, 8], 5)    # 10/1000 * (5 + 2 + 4)
+    >>> search_failure_bound(10, 1001, [2, 4, 8], 5)    # 10/1000 * (5 + 2 + 4)
     0.11
     """
     if degree <= 0:
         return 0.0
     total = rho_max + sum(n for n in schedule if n < rho_max)
-    return min(1.0, degree * total / prime)
+    return min(1.0, degree * total / (prime - 1))
 
 
 def repetition_bound(degree: int, size: int, prime: int) -> float:
     """Bound for one repetition of fixed size ``size = r + 1`` (step 5):
-    ``size * D / p``, capped at 1.
+    ``size * D / (p - 1)``, capped at 1.
 
-    >>> repetition_bound(10, 5, 1000)
+    >>> repetition_bound(10, 5, 1001)
     0.05
     """
-    return min(1.0, degree * size / prime)
+    return min(1.0, degree * size / (prime - 1))
 
 
 def minimum_prime(degree: int, rho_max: int, schedule=()) -> int:
     """The least size a prime must exceed for the search bound to be below 1,
     i.e. for a claim ``= r`` to be possible at all:
-    ``D * (rho_max + sum of n_k < rho_max)``.
+    ``D * (rho_max + sum of n_k < rho_max) + 1`` (the bound divides by ``p - 1``).
 
     >>> minimum_prime(10, 5, [2, 4, 8])
-    110
+    111
     """
-    return degree * (rho_max + sum(n for n in schedule if n < rho_max))
+    return degree * (rho_max + sum(n for n in schedule if n < rho_max)) + 1
 
 
 def format_probability(eps: float) -> str:

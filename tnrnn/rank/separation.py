@@ -321,7 +321,7 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
     >>> separation_rank(RAC(3, 3, 3, 6), prime=101)
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: prime=101 is too small to certify a rank: the Schwartz-Zippel bound D * (rho_max + ...) / p with degree D=251 and rho_max=840 stays above 1 below 210,840; use a prime >= 210,853 (the default is 2147483647)
+    tnrnn.errors.SpecError: prime=101 is too small to certify a rank: the Schwartz-Zippel bound D * (rho_max + ...) / (p - 1) with degree D=251 and rho_max=840 stays above 1 below 210,841; use a prime >= 210,853 (the default is 2147483647)
     """
     t_start = time.perf_counter()
     spec, part, inputs, seed, output, max_samples = check_rank_arguments(
@@ -358,7 +358,7 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         need = minimum_prime(plan["degree"], plan["rho_max"], plan["schedule"])
         raise SpecError(
             f"prime={prime} is too small to certify a rank: the Schwartz-Zippel bound "
-            f"D * (rho_max + ...) / p with degree D={plan['degree']} and "
+            f"D * (rho_max + ...) / (p - 1) with degree D={plan['degree']} and "
             f"rho_max={plan['rho_max']} stays above 1 below {need:,}; use a prime >= "
             f"{next_prime(need):,} (the default is {DEFAULT_PRIME})")
 
