@@ -98,7 +98,7 @@ def test_absurd_or_edited_certificates_are_refused_fast(tmp_path, edit, match):
     cert.write_text(json.dumps(data))
     t0 = time.perf_counter()
     line = error_line(run("rank", "--check", cert, ok=False))
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < 30
     assert match in line
 
 
@@ -124,18 +124,22 @@ def test_huge_width_is_refused_with_the_estimate():
 def test_long_search_is_refused_up_front_with_the_option():
     t0 = time.perf_counter()
     line = error_line(run("rank", "-L", 2, "-R", 200, "-M", 3, "-T", 8, ok=False))
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < 30
     assert "the rank search may take up to about" in line and "--max-seconds" in line
     line = error_line(run("rank", "--max-samples", 1000000000, "-L", 3, "-R", 3, "-M", 3,
                           "-T", 10, "--max-seconds", 5, ok=False))
     assert "8,568 x 8,568 sample matrix" in line
 
 
-def test_save_path_checked_before_computing():
-    t0 = time.perf_counter()
+def test_save_path_checked_before_computing(monkeypatch):
+    import tnrnn.rank
+
+    def never(*args, **kwargs):
+        raise AssertionError("the rank ran before the --save path was checked")
+
+    monkeypatch.setattr(tnrnn.rank, "separation_rank", never)
     line = error_line(run("rank", "-L", 3, "-R", 3, "-M", 3, "-T", 8, "--save",
                           "/nonexistent/dir/c.json", ok=False))
-    assert time.perf_counter() - t0 < 5
     assert "--save: cannot write '/nonexistent/dir/c.json'" in line
 
 
@@ -182,7 +186,7 @@ def test_demo_refuses_depths(depth, match, tmp_path):
 def test_demo_out_checked_before_work():
     t0 = time.perf_counter()
     line = error_line(run("demo", "--out", "/nonexistent/dir/o", ok=False))
-    assert time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < 30
     assert "--out: cannot create '/nonexistent/dir/o'" in line
 
 

@@ -87,7 +87,7 @@ def test_bounds_refused_above_the_bit_limit_with_the_option():
     t0 = time.perf_counter()
     line = one_error_line(invoke("bounds", "-L", 2, "-T", 100000))
     assert "2^1,36" in line and "--max-bits 1,048,576" in line
-    assert time.perf_counter() - t0 < 20
+    assert time.perf_counter() - t0 < 60
     # the option moves the limit both ways (depth 1, T = 2000: poly-cap 3^1000)
     line = one_error_line(invoke("bounds", "-L", 1, "-T", 2000, "--max-bits", 1000))
     assert "poly-cap bound" in line and "2^1,585" in line and "--max-bits 1,000" in line
@@ -101,7 +101,7 @@ def test_bounds_refused_when_the_min_cut_programme_is_too_long():
     assert "--max-seconds 30" in line and "T*L = 300,000,000 units" in line
     with pytest.raises(TooLargeError, match=r"T\*L = 2,000,000,000 units.*max_seconds=30"):
         all_bounds(RAC(2, 3, 3, 10 ** 9))
-    assert time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < 30
 
 
 def test_all_bounds_bad_limits():

@@ -140,7 +140,7 @@ def test_grid_refuses_before_any_work(args, message):
     t0 = time.perf_counter()
     line = one_error_line(invoke("grid", *args))
     assert message in line
-    assert time.perf_counter() - t0 < 5  # nothing was planned, contracted or allocated
+    assert time.perf_counter() - t0 < 30  # a hang guard: nothing was planned, contracted or allocated
 
 
 def test_grid_estimate_of_the_long_run():

@@ -76,7 +76,7 @@ def test_bad_input_raises_tnrnn_error(name, tmp_path, monkeypatch):
             CALLS[name](x)
         except TnrnnError:
             pass
-    assert time.perf_counter() - t0 < 10  # nothing hangs on a huge value
+    assert time.perf_counter() - t0 < 60  # nothing hangs on a huge value
 
 
 def test_messages_name_the_argument_and_value():

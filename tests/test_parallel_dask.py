@@ -96,7 +96,7 @@ def test_unreachable_scheduler_fails_within_timeout():
     with pytest.raises(SchedulerError, match=rf"cannot reach a Dask scheduler at "
                                              rf"tcp://127.0.0.1:{port} within 1 s"):
         make_executor(scheduler=f"127.0.0.1:{port}", timeout=1.0)
-    assert time.monotonic() - t0 < 8
+    assert time.monotonic() - t0 < 20
 
 
 def test_scheduler_file_missing_or_bad(tmp_path):
@@ -137,7 +137,7 @@ def test_table_unreachable_scheduler_exits_2_quickly():
     assert res.exit_code == 2
     assert f"error: cannot reach a Dask scheduler at tcp://127.0.0.1:{port} within 1 s" \
         in res.stderr
-    assert time.monotonic() - t0 < 8
+    assert time.monotonic() - t0 < 20
 
 
 @pytest.mark.slow

@@ -209,7 +209,7 @@ def test_cli_unreachable_scheduler_exits_2_quickly():
     assert res.exit_code == 2
     assert f"error: cannot reach a Dask scheduler at tcp://127.0.0.1:{port} within 1 s" \
         in res.stderr
-    assert time.monotonic() - t0 < 8
+    assert time.monotonic() - t0 < 20
 
 
 def test_cli_missing_scheduler_file_exits_2(tmp_path):

@@ -127,7 +127,7 @@ def test_bad_options_exit_2_before_any_work(args, message, monkeypatch):
     assert res.exit_code == 2, res.output
     assert message in res.stderr
     assert "Traceback" not in res.output
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 30
 
 
 def test_too_large_row_refused_before_the_sweep(monkeypatch):

@@ -132,7 +132,7 @@ def test_unreachable_scheduler_exits_2_quickly_and_trains_nothing(tmp_path):
     assert res.exit_code == 2
     assert f"error: cannot reach a Dask scheduler at tcp://127.0.0.1:{port} within 1 s" \
         in res.stderr
-    assert time.monotonic() - t0 < 8
+    assert time.monotonic() - t0 < 20
     assert not out.exists()
 
 
