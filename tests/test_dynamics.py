@@ -23,8 +23,8 @@ from tnrnn.errors import SpecError, TooLargeError  # noqa: E402
 
 def tanh_root(w):
     """The positive root of x = tanh(w x) for w > 1 (mpmath, 30 digits)."""
-    mpmath.mp.dps = 30
-    return float(mpmath.findroot(lambda x: x - mpmath.tanh(w * x), 1.0))
+    with mpmath.workdps(30):
+        return float(mpmath.findroot(lambda x: x - mpmath.tanh(w * x), 1.0))
 
 
 # ----------------------------------------------------------------- linear maps

@@ -47,8 +47,8 @@ def test_lyapunov_logistic_ln2_and_table():
 
 
 def test_fixed_points_tanh_pitchfork():
-    mpmath.mp.dps = 30
-    xs = float(mpmath.findroot(lambda x: x - mpmath.tanh(2 * x), 1.0))
+    with mpmath.workdps(30):
+        xs = float(mpmath.findroot(lambda x: x - mpmath.tanh(2 * x), 1.0))
     d = run_json("fixed-points", "--preset", "tanh", "--param", "w=2", "--starts", "16")
     pts = sorted(p["point"][0] for p in d["fixed_points"])
     assert np.allclose(pts, [-xs, 0.0, xs], atol=1e-12)
@@ -62,8 +62,8 @@ def test_orbit_flip_of_the_tanh_map():
     d = run_json("orbit", "--preset", "tanh", "--scale", "-4:1:3", "--steps", "6", "--burn",
                  "400", "--n-init", "3", "--init-std", "2")
     assert d["values_per_run"] == [2, 1, 1]
-    mpmath.mp.dps = 30
-    xs = float(mpmath.findroot(lambda x: x - mpmath.tanh(2 * x), 1.0))
+    with mpmath.workdps(30):
+        xs = float(mpmath.findroot(lambda x: x - mpmath.tanh(2 * x), 1.0))
     assert abs(d["max"][0] - xs) < 1e-9 and abs(d["min"][0] + xs) < 1e-9
 
 

@@ -16,7 +16,7 @@ KERNELS = ["exponential:1", "exponential:0.3", "polynomial:0.2", "polynomial:1",
            pytest.param("airy:0", marks=_slow),
            "exponential:1+delayed:2", "0.5*polynomial:0.5+exponential:2",
            pytest.param("airy:2+delayed:1", marks=_slow), "polynomial:0.3+polynomial:1.7",
-           "delayed:1+delayed:3:2"]
+           "delayed:1+delayed:3:2", "polynomial:0.5+delayed:2", "polynomial:1.3+delayed:0.7:3"]
 
 
 def _ex(z):
