@@ -128,11 +128,26 @@ def test_deterministic_and_resume_equals_uninterrupted(tmp_path):
     assert [r["val_loss"] for r in lines] == [r["val_loss"] for r in a.history]
 
 
-def test_scornn_trains_with_orthogonal_W():
+def test_scornn_trains_with_orthogonal_W(tmp_path):
+    """After training, W is the Cayley transform of the trained A (and so
+    orthogonal), and A has moved from its start: the update outside jit ran."""
+    from tnrnn.cells import stack
+    from tnrnn.cells._cells import cayley
+    from tnrnn.train.checkpoint import load_params
+
     r = run({"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
              "cell": "scornn", "hidden": 8, "steps": 30, "eval_every": 10,
-             "dtype": "float64", **TINY})
+             "dtype": "float64", **TINY, "out": str(tmp_path / "r")})
     assert r["fit"]["steps"] == 30
+    p, _ = load_params(tmp_path / "r" / "params.npz")
+    layer = p["layers"][0]
+    A, D, W = (np.asarray(layer[k], dtype=np.float64) for k in ("A", "D", "W"))
+    assert np.allclose(A, -A.T, atol=1e-12)
+    assert np.allclose(W, cayley(A, D), rtol=1e-12, atol=1e-12)
+    assert np.abs(W.T @ W - np.eye(8)).max() < 1e-12
+    start, _ = stack("scornn", depth=1, hidden=8, input_dim=4, outputs=3, seed=0,
+                     dtype="float64")
+    assert not np.allclose(A, np.asarray(start["layers"][0]["A"]))
 
 
 def test_run_writes_files_and_skips_finished(tmp_path):

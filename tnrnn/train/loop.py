@@ -235,7 +235,12 @@ def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
     opt_state = opt.init(params)
     apply_jit = jax.jit(apply)
     if outside:
-        grads_fn, update_fn = make_step(apply, opt, mask, fused=False)
+        # scoRNN: W's gradient must reach outside_grads, which turns it into A's
+        # (and zeroes W's and D's itself); masking it first would freeze A.
+        gmask = None if mask is None else {
+            "layers": [{k: v or k == "W" for k, v in m.items()} for m in mask["layers"]],
+            "readout": mask["readout"]}
+        grads_fn, update_fn = make_step(apply, opt, gmask, fused=False)
     else:
         step_fn = make_step(apply, opt, mask)
 
