@@ -151,7 +151,10 @@ def test_ctrl_c_then_resume(serial, tmp_path):
     big = ["--depth", "1,2,3", "--hidden", "2,3", "--input-dim", "2,3", "--length", "2,4,6,8"]
     cmd = [sys.executable, "-m", "tnrnn.cli", "table", *big, "--workers", "2", "--log",
            str(log), "--no-progress"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a shell without job control starts background jobs with SIGINT ignored,
+    # and Python then installs no KeyboardInterrupt handler: restore the default
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait for some rows, not all
         if log.exists() and len(log.read_text().splitlines()) >= 6:

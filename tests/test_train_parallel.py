@@ -199,7 +199,10 @@ def _start(out: Path, *extra) -> subprocess.Popen:
     written a checkpoint."""
     proc = subprocess.Popen([sys.executable, "-m", "tnrnn.cli", "train", *LONG, "--out",
                              str(out), "--workers", "2", "--no-progress", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # SIGINT may be ignored when the suite runs as a background
+                            # job; Python then installs no KeyboardInterrupt handler
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not any((out / n / "checkpoint.npz").exists() for n in LONG_NAMES):
         if proc.poll() is not None or time.monotonic() > deadline:
