@@ -97,3 +97,26 @@ def test_messages_name_the_argument_and_value():
         check_image_path(3.0)
     with pytest.raises(TnrnnError, match=r"the min-cut of a depth-1000000000000000000000000"):
         B.tree_min_cut(10 ** 24, 2, 2, 4)
+
+
+# Values that no size can be: each must be refused, not merely "not crash".
+REFUSED = [
+    ("multiset(None, 2)", lambda: B.multiset(None, 2)),
+    ("multiset('3', 2)", lambda: B.multiset("3", 2)),
+    ("start_end(-1)", lambda: P.start_end(-1)),
+    ("start_end(3)", lambda: P.start_end(3)),  # Start-End needs an even T
+    ("odd_even(0)", lambda: P.odd_even(0)),
+    ("u_sym(2, nan, 4)", lambda: B.u_sym(2, float("nan"), 4)),
+    ("poly_cap(2, True, 4)", lambda: B.poly_cap(2, True, 4)),
+    ("tree_min_cut(2, 2, 2, -4)", lambda: B.tree_min_cut(2, 2, 2, -4)),
+    ("compile_network('RAC')", lambda: C.compile_network("RAC")),
+    ("estimate_size(None)", lambda: C.estimate_size(None)),
+    ("grid_matrix(output=5)", lambda: K.grid_matrix(np.ones((2, 2, 2, 2, 1)), "start-end",
+                                                   output=5)),
+]
+
+
+@pytest.mark.parametrize("name,call", REFUSED, ids=[n for n, _ in REFUSED])
+def test_impossible_values_are_refused(name, call):
+    with pytest.raises(TnrnnError):
+        call()
