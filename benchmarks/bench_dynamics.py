@@ -41,14 +41,9 @@ import numpy as np  # noqa: E402
 def machine() -> dict:
     import jax
 
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:  # pragma: no cover
-        pass
+    from tnrnn.benchmark import cpu_model
+
+    cpu = cpu_model()
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "jax": jax.__version__,
             "devices": [str(d) for d in jax.devices()],
@@ -90,7 +85,7 @@ def bench_region_map(grid: int, steps: int, loop_points: int) -> dict:
         pick = rng.choice(len(pairs), size=min(loop_points, len(pairs)), replace=False)
         sub = jnp.asarray(pairs[pick])
         t1 = time.perf_counter()
-        first = float(one_jit(jnp.asarray(pairs[pick[0]])))
+        float(one_jit(jnp.asarray(pairs[pick[0]])))  # the first call compiles
         compile_s = time.perf_counter() - t1
         jax.block_until_ready(batch_jit(sub))  # compile
         loop_t, batch_t = [], []

@@ -69,14 +69,9 @@ def _tree_cpu(roots) -> float:
 def _machine() -> dict:
     import numpy
 
-    cpu = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from tnrnn.benchmark import cpu_model
+
+    cpu = cpu_model()
     versions = {"python": platform.python_version(), "numpy": numpy.__version__}
     for mod in ("dask", "distributed", "flint"):
         try:
@@ -87,7 +82,7 @@ def _machine() -> dict:
         load = os.getloadavg()
     except OSError:
         load = None
-    return {"cpu": cpu or platform.processor(), "cores": os.cpu_count(),
+    return {"cpu": cpu, "cores": os.cpu_count(),
             "platform": platform.platform(), "versions": versions, "loadavg_at_start": load}
 
 

@@ -60,18 +60,13 @@ MAX_SAMPLES = 16384
 
 
 def machine() -> dict:
-    cpu = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from tnrnn.benchmark import cpu_model
+
+    cpu = cpu_model()
     import flint
     import numpy as np
 
-    return {"cpu": cpu or platform.processor() or "unknown", "cores": os.cpu_count(),
+    return {"cpu": cpu, "cores": os.cpu_count(),
             "platform": platform.platform(), "python": platform.python_version(),
             "numpy": np.__version__, "python-flint": flint.__version__,
             "flint": getattr(flint, "__FLINT_VERSION__", None),

@@ -188,14 +188,9 @@ def _summarise(runs) -> dict:
 def _machine() -> dict:
     import numpy
 
-    cpu = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from tnrnn.benchmark import cpu_model
+
+    cpu = cpu_model()
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "numpy": numpy.__version__, "load_avg_start": os.getloadavg()}
 

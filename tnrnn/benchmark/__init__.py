@@ -53,7 +53,7 @@ Examples
 from ._common import ENGINES, MODES, RATE_NOTE, Settings, settings_for
 from ._costs import (benchmark_problem, log_abs_outputs, one_hot_sequences,
                      recurrence_flops, unit_order_flops, unit_order_path)
-from ._measure import machine_info, matmul_rates
+from ._measure import cpu_model, machine_info, matmul_rates
 from ._report import markdown_report, plot_cost_vs_T
 from ._run import run_benchmarks
 
@@ -64,6 +64,7 @@ __all__ = [
     "Settings",
     "settings_for",
     "run_benchmarks",
+    "cpu_model",
     "machine_info",
     "matmul_rates",
     "recurrence_flops",

@@ -22,16 +22,28 @@ from ._costs import benchmark_problem, log_abs_outputs, recurrence_flops, unit_o
 # --------------------------------------------------------------------------
 # Machine and reference rate
 # --------------------------------------------------------------------------
+def cpu_model() -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` (else ``platform.processor()``,
+    else ``'unknown'``); every benchmark records it with its results.
+
+    >>> isinstance(cpu_model(), str)
+    True
+    """
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def machine_info() -> dict:
     """CPU model (``/proc/cpuinfo``), cores, memory, versions, and the
     platforms JAX sees (``gpu`` says whether JAX ran on one; numpy, cotengra
     and quimb always run on the CPU)."""
-    cpu, mem = None, None
+    cpu, mem = cpu_model(), None
     try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
         for line in pathlib.Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
                 mem = int(line.split()[1]) * 1024
@@ -50,8 +62,7 @@ def machine_info() -> dict:
         devices = sorted({d.platform for d in jax.devices()})
     except Exception:  # noqa: BLE001
         devices = []
-    return {"cpu": cpu or platform.processor() or "unknown",
-            "cores": os.cpu_count(), "memory_bytes": mem,
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": mem,
             "platform": platform.platform(), "versions": versions,
             "jax_devices": devices,
             "gpu": ("JAX engines on " + ", ".join(d for d in devices if d != "cpu")
