@@ -157,13 +157,17 @@ class _RankProgress:
         self.progress.update(self.task, description=desc, completed=done, total=total or None)
 
 
-def _progress_bar(enabled: bool):
+def _progress_bar(enabled: bool, *, count: bool = True):
+    """The one progress bar of the command line (stderr, transient): done of
+    total (``count``), time elapsed and the ETA."""
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                               TextColumn, TimeElapsedColumn)
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
 
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
-                    disable=not enabled, console=_console_err())
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+    if count:
+        columns.append(MofNCompleteColumn())
+    columns += [TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn()]
+    return Progress(*columns, transient=True, disable=not enabled, console=_console_err())
 
 
 def _console_err():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ._app import CONTEXT, _console, _console_err, _emit_json, cli
+from ._app import CONTEXT, _console, _emit_json, _progress_bar, cli
 
 
 def escape(text: str) -> str:
@@ -490,12 +490,7 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
 
 
 def _bar():
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
-                    console=_console_err())
+    return _progress_bar(True)
 
 
 # ------------------------------------------------------------------ slice
@@ -540,7 +535,6 @@ def slice_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
 
         con = _console()
         lam = np.array(res["lyapunov_max"]) if res["lyapunov_max"] else None
-        loss = np.array(res["loss"])
         con.print(f"[bold]{escape(sysm.description)}[/]: loss along s * theta, s in [{a}, {b}] ({n} "
                   f"points)")
         con.print(f"  loss at s = 1: {res['loss_at_1']:.3g}; total variation "

@@ -472,15 +472,9 @@ class _eta_bar:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from ._app import _progress_bar
 
-            from ._app import _console_err
-
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                     TimeElapsedColumn(), TextColumn("ETA"),
-                                     TimeRemainingColumn(), transient=True,
-                                     console=_console_err())
+            self.progress = _progress_bar(True, count=False)
             self.progress.__enter__()
             self.task = self.progress.add_task("grid", total=self.total)
         return self

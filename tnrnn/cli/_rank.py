@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ._app import CONTEXT, _console, _emit_json, _make_spec, _spec_options, cli
+from ._app import CONTEXT, _console, _emit_json, _make_spec, _progress_bar, _spec_options, cli
 from ._bounds import _bounds_payload, _bounds_table, _inputs_option, _partition_option, _spec_line
 from ._executors import (check_retries, executor_options, open_executor, retries_option,
                          wants_parallel)
@@ -67,16 +67,7 @@ class _NoBar:
 
 
 def _eta_bar(enabled: bool):
-    if not enabled:
-        return _NoBar()
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
-
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
-                    TimeRemainingColumn(), transient=True, disable=not enabled,
-                    console=Console(stderr=True))
+    return _progress_bar(True) if enabled else _NoBar()
 
 
 def _limits(max_memory, max_seconds) -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from ._app import CONTEXT, _console, _console_err, _emit_json, _json_default, cli
+from ._app import CONTEXT, _console, _emit_json, _json_default, cli
 from ._bounds import _bounds_payload, _fmt_int, _inputs_option, _partition_option
 from ._executors import (check_retries, executor_options, open_executor, retries_option,
                          run_executor_tasks)
