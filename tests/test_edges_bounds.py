@@ -7,26 +7,14 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from tnrnn.bounds import all_bounds, poly_cap
 from tnrnn.circuit import RAC, TTRNN
-from tnrnn.cli import cli
 from tnrnn.errors import SpecError, TooLargeError
-from tnrnn.partition import parse_partition
+from cli_helpers import invoke, one_error_line
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
-
-def one_error_line(res):
-    assert res.exit_code == 2, res.output
-    assert res.exception is None or isinstance(res.exception, SystemExit)
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert "Traceback" not in res.output and "Usage:" not in res.output
-    return lines[0]
 
 
 def big_json(text):

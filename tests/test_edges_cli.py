@@ -9,16 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from tnrnn.cli import cli
+from cli_helpers import one_error_line
 
 COMMANDS = ["bounds", "compile", "draw", "grid", "rank", "table", "demo", "figures", "bench"]
 
 
-def one_error_line(res):
-    assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert "Usage:" not in res.output and "Traceback" not in res.output
-    return lines[0]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)

@@ -8,25 +8,15 @@ from itertools import product
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import tnrnn
 from tnrnn.circuit import RAC, evaluate, init_params, init_params_modp, one_hot, random_inputs
-from tnrnn.cli import cli
 from tnrnn.compile import compile_network
 from tnrnn.errors import SpecError
+from cli_helpers import invoke, one_error_line
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
-
-def one_error_line(res):
-    assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert "Traceback" not in res.output and "Usage:" not in res.output
-    return lines[0]
 
 
 def grid_json(*args):

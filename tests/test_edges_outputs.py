@@ -8,14 +8,13 @@ import time
 import numpy as np
 import opt_einsum
 import pytest
-from click.testing import CliRunner
 
 from tnrnn.circuit import RAC, TTRNN, evaluate, init_params, random_inputs
-from tnrnn.cli import cli
 from tnrnn import compile as _compile
 from tnrnn import errors as _errors
 from tnrnn.compile import compile_network
 from tnrnn.errors import OutputPathError, SpecError, TnrnnError, TooLargeError
+from cli_helpers import invoke, one_error_line
 
 
 def export_network(*args, **kwargs):
@@ -26,16 +25,7 @@ def check_output_dir(*args, **kwargs):
     return _errors.check_output_dir(*args, **kwargs)
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
-
-def one_error_line(res):
-    assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert "Traceback" not in res.output and "Usage:" not in res.output
-    return lines[0]
 
 
 @pytest.fixture
