@@ -144,19 +144,6 @@ def cli():
     """
 
 
-class _RankProgress:
-    """Adapts ``progress(stage, done, total)`` to a rich progress bar."""
-
-    def __init__(self, progress, label: str):
-        self.progress = progress
-        self.task = progress.add_task(label, total=None)
-        self.label = label
-
-    def __call__(self, stage, done, total):
-        desc = f"{self.label}: {'evaluating' if stage == 'evaluate' else 'rank mod p'}"
-        self.progress.update(self.task, description=desc, completed=done, total=total or None)
-
-
 def _progress_bar(enabled: bool, *, count: bool = True):
     """The one progress bar of the command line (stderr, transient): done of
     total (``count``), time elapsed and the ETA."""
