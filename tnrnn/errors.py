@@ -95,7 +95,13 @@ def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = N
     if not parent.is_dir():
         raise OutputPathError(
             f"{option}: cannot write {str(p)!r}: the folder {str(parent)!r} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+    from ._io import probe_folder
+
+    reason = probe_folder(parent)
+    if reason is not None:
+        raise OutputPathError(f"{option}: cannot write {str(p)!r}: no file can be created in "
+                              f"{str(parent)!r} ({reason.lower()})")
+    if p.exists() and not os.access(p, os.W_OK):
         raise OutputPathError(f"{option}: cannot write {str(p)!r}: permission denied")
     if suffixes is not None and p.suffix.lower() not in suffixes:
         allowed = ", ".join(suffixes)
@@ -127,17 +133,24 @@ def check_output_dir(path, *, option: str):
     if p.exists():
         if not p.is_dir():
             raise OutputPathError(f"{option}: {str(p)!r} is a file, not a folder")
-        if not os.access(p, os.W_OK | os.X_OK):
-            raise OutputPathError(f"{option}: cannot write into {str(p)!r}: permission denied")
+        from ._io import probe_folder
+
+        reason = probe_folder(p)
+        if reason is not None:
+            raise OutputPathError(f"{option}: cannot write into {str(p)!r}: no file can be "
+                                  f"created there ({reason.lower()})")
         return p
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputPathError(
             f"{option}: cannot write into {str(p)!r}: its parent folder {str(parent)!r} does "
             f"not exist (tnrnn creates only the last folder of the path)")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputPathError(f"{option}: cannot create the folder {str(p)!r}: permission "
-                              f"denied in {str(parent)!r}")
+    from ._io import probe_folder
+
+    reason = probe_folder(parent)
+    if reason is not None:
+        raise OutputPathError(f"{option}: cannot create the folder {str(p)!r}: "
+                              f"{reason.lower()} in {str(parent)!r}")
     return p
 
 
