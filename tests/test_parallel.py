@@ -7,6 +7,7 @@ one value for value.
 import json
 import os
 import sys
+import time
 
 import pytest
 
@@ -14,10 +15,22 @@ from tnrnn.errors import MissingDependencyError, OutputPathError, SpecError
 from tnrnn.parallel import (THREAD_ENV, ProcessExecutor, ResultsLog, SerialExecutor,
                             TaskFailedError, get_executor_kind, iter_tasks, make_executor,
                             ordered_map, parse_scheduler_address, run_tasks)
-from tnrnn.parallel.probes import (crash_once, environment, fail_always, lcg_closed_form,
-                                   refuse, spin)
+from tnrnn.parallel import WorkerDiedError, WorkerStartError
+from tnrnn.parallel.probes import (crash_always, crash_once, environment, fail_always,
+                                   lcg_closed_form, nap, nap_or_crash, refuse, spin)
 
 SPIN_TASKS = {f"t{i}": (1000 * (i % 4), i) for i in range(10)}
+
+
+class _DyingContext:
+    """A multiprocessing context whose processes exit at once (as a script
+    without the ``__main__`` guard does in a spawned child)."""
+
+    def Process(self, target, args, daemon):
+        import multiprocessing
+
+        return multiprocessing.get_context("spawn").Process(target=crash_always, args=(1,),
+                                                            daemon=daemon)
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +172,67 @@ def test_killed_process_worker_loses_nothing(tmp_path):
     assert {r.key: r.value for r in results} == {k: a[1] for k, a in tasks.items()}
     assert all(r.attempts >= 2 for r in results if r.key.startswith("c"))
     assert (tmp_path / "m0").exists()
+
+
+def test_a_dead_worker_costs_only_its_own_task(tmp_path):
+    """Two workers: one runs a healthy task, the other dies. Only the task
+    that killed its worker is charged an attempt; the healthy one is not
+    restarted (attempts == 1) and the pool keeps its healthy worker."""
+    with ProcessExecutor(2) as ex:
+        run_tasks(nap, {"warm": (0.0,), "warm2": (0.0,)}, executor=ex)  # both workers up
+        results = {}
+        futs = {"slow": ex.submit(nap, 1.5, "slow-done")}
+        time.sleep(0.3)  # the slow task is running
+        futs["crash"] = ex.submit(crash_once, str(tmp_path / "m"), "crash-done")
+        with pytest.raises(WorkerDiedError, match=r"its worker process \d+ died while "
+                                                  r"running it \(exit code 13\)"):
+            futs["crash"].result(timeout=60)
+        results["slow"] = futs["slow"].result(timeout=60)
+        assert ex.restarts == 1
+    assert results == {"slow": "slow-done"}
+
+
+def test_retries_0_blames_the_task_that_killed_its_worker():
+    tasks = {f"h{i}": (0.6, i) for i in range(3)}
+    tasks["bad"] = (13,)
+    with ProcessExecutor(2) as ex:
+        with pytest.raises(TaskFailedError, match=r"task 'bad' failed 1 times \(retries=0\); "
+                                                  r"last error: WorkerDiedError: its worker "
+                                                  r"process \d+ died while running it "
+                                                  r"\(exit code 13\)"):
+            list(iter_tasks(nap_or_crash, tasks, executor=ex, retries=0,
+                            cost={"h0": 3, "h1": 2, "bad": 1, "h2": 0}))
+
+
+def test_retries_1_reruns_only_the_dead_workers_task(tmp_path):
+    (tmp_path / "never").write_text("")
+    tasks = {f"h{i}": (str(tmp_path / "never"), i) for i in range(4)}
+    tasks["c"] = (str(tmp_path / "m"), "c")
+    with ProcessExecutor(2) as ex:
+        results = {r.key: r for r in iter_tasks(crash_once, tasks, executor=ex, retries=1)}
+    assert {k: r.value for k, r in results.items()} == {k: a[1] for k, a in tasks.items()}
+    assert {k: r.attempts for k, r in results.items()} == {"h0": 1, "h1": 1, "h2": 1,
+                                                           "h3": 1, "c": 2}
+
+
+def test_workers_that_die_while_starting_stop_the_pool(monkeypatch):
+    import tnrnn.parallel._pool as pool_mod
+
+    ex = ProcessExecutor(2)
+    monkeypatch.setattr(ex._pool, "_context", _DyingContext())
+    with pytest.raises(WorkerStartError, match=r"3 worker processes died while starting .*"
+                                               r"if __name__ == \"__main__\":"):
+        run_tasks(spin, {"a": (1,)}, executor=ex)
+    ex.shutdown()
+    assert pool_mod.MAX_START_FAILURES == 3
+
+
+def test_too_many_local_workers_refused():
+    from tnrnn.parallel import max_local_workers
+
+    with pytest.raises(SpecError, match=r"workers must be an integer in 1\.\.\d+ \(4 per "
+                                        r"core on the \d+ cores here"):
+        ProcessExecutor(max_local_workers() + 1)
 
 
 # ------------------------------------------------------------------ results log

@@ -111,8 +111,10 @@ def test_scheduler_file_missing_or_bad(tmp_path):
 def test_bad_timeout():
     from tnrnn.errors import SpecError
 
-    with pytest.raises(SpecError, match="timeout must be a number of seconds > 0; got 0"):
-        make_executor(scheduler="127.0.0.1:8786", timeout=0)
+    for bad in (0, -1, float("nan"), float("inf"), 1e300, "10", True):
+        with pytest.raises(SpecError, match=r"timeout must be a number of seconds > 0 and "
+                                            r"<= 86400 \(one day\); got "):
+            make_executor(scheduler="127.0.0.1:8786", timeout=bad)
 
 
 # ------------------------------------------------------------------ the table

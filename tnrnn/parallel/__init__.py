@@ -7,7 +7,8 @@ workers, one BLAS/OpenMP thread each) and ``dask`` (a running
 ``dask.distributed`` scheduler; the optional extra ``tnrnn[distributed]``).
 :func:`iter_tasks` runs a mapping of tasks on any of them: most expensive
 first by a cost the caller estimates, results as they finish, failed tasks
-retried (a worker that dies loses nothing), a progress callback with an ETA,
+retried (a worker that dies costs one attempt of the task it was running,
+and nothing else), a progress callback with an ETA,
 and a :class:`ResultsLog` (JSON lines) that a resumed run continues.
 
 This package knows nothing of what the tasks compute and imports nothing
@@ -23,10 +24,12 @@ Examples
 {'small': 8, 'big': 1267650600228229401496703205376}
 """
 
-from ._executors import (DEFAULT_CONNECT_TIMEOUT, EXECUTORS, THREAD_ENV, DaskExecutor,
-                         ProcessExecutor, SchedulerError, SerialExecutor, get_executor_kind,
-                         make_executor, parse_scheduler_address)
+from ._executors import (DEFAULT_CONNECT_TIMEOUT, EXECUTORS, MAX_CONNECT_TIMEOUT,
+                         MAX_WORKERS_PER_CORE, THREAD_ENV, DaskExecutor, ProcessExecutor,
+                         SchedulerError, SerialExecutor, check_timeout, get_executor_kind,
+                         make_executor, max_local_workers, parse_scheduler_address)
 from ._log import LOG_FORMAT, ResultsLog
+from ._pool import WorkerDiedError, WorkerStartError
 from ._run import (Progress, TaskFailedError, TaskResult, iter_tasks, ordered_map, run_tasks,
                    timed_call)
 
@@ -46,8 +49,14 @@ __all__ = [
     "parse_scheduler_address",
     "SchedulerError",
     "TaskFailedError",
+    "WorkerDiedError",
+    "WorkerStartError",
+    "check_timeout",
+    "max_local_workers",
     "timed_call",
     "THREAD_ENV",
     "DEFAULT_CONNECT_TIMEOUT",
+    "MAX_CONNECT_TIMEOUT",
+    "MAX_WORKERS_PER_CORE",
     "LOG_FORMAT",
 ]

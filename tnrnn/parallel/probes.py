@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import time
 
-__all__ = ["spin", "lcg_closed_form", "LCG", "nap", "crash_once", "fail_always",
-           "refuse", "environment"]
+__all__ = ["spin", "lcg_closed_form", "LCG", "nap", "crash_once", "crash_always",
+           "crash_when", "nap_or_crash", "fail_always", "refuse", "environment"]
 
 #: The linear congruential generator ``x -> (a x + c) mod m`` that :func:`spin` iterates.
 LCG = (6364136223846793005, 1442695040888963407, 2 ** 64)
@@ -55,6 +55,29 @@ def crash_once(marker: str, value):
             fh.write(str(os.getpid()))
         os._exit(13)
     return value
+
+
+def crash_always(code: int = 13):
+    """Kill the worker process on every attempt (``os._exit(code)``)."""
+    os._exit(code)
+
+
+def crash_when(marker: str, seconds: float, value):
+    """Sleep ``seconds``; then kill the worker process if ``marker`` exists
+    (a test creates it to kill whichever worker is running this task at
+    that moment); else return ``value``. The marker is removed first, so
+    only one worker dies."""
+    time.sleep(seconds)
+    try:
+        os.unlink(marker)
+    except FileNotFoundError:
+        return value
+    os._exit(13)
+
+
+def nap_or_crash(*args):
+    """``nap(seconds, value)`` for two arguments, ``crash_always(code)`` for one."""
+    return crash_always(*args) if len(args) == 1 else nap(*args)
 
 
 def fail_always(message: str):
