@@ -178,13 +178,13 @@ def test_config_errors(tmp_path):
         resolve_config({**base, "hidden": None})
     with pytest.raises(SpecError, match="unknown optimizer 'lbfgs'"):
         run({**base, "optimizer": "lbfgs"})
-    with pytest.raises(SpecError, match="lr must be a positive number; got -1"):
+    with pytest.raises(SpecError, match=r"lr must be a positive number \(finite\); got -1"):
         make_optimizer(lr=-1)
-    with pytest.raises(SpecError, match="clip must be a positive number or None; got 0"):
+    with pytest.raises(SpecError, match=r"clip must be a positive number \(finite\) or None; got 0"):
         make_optimizer(clip=0)
     with pytest.raises(SpecError, match="bad options for optimizer 'adam'"):
         make_optimizer("adam", options={"decay": 0.9})
-    with pytest.raises(SpecError, match="lr_factor must be in"):
+    with pytest.raises(SpecError, match="lr_factor must be a finite number > 0 and <= 1"):
         task = make_task("ses", 8, block=2, alphabet=3)
         p, a = stack("gru", depth=1, hidden=2, input_dim=task.input_dim, outputs=3)
         fit(p, a, task, steps=2, lr_factor=2.0)

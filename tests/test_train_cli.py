@@ -81,7 +81,7 @@ def test_interrupted_sweep_keeps_finished_runs(tmp_path):
     (["train", "--task", "ses", "--hidden", "4", "-T", "8", "--block", "2", "--cell", "lstm",
       "--cell-option", "sigma=0.1", "--out", "X"], r"cell 'lstm' has no option\(s\) \['sigma'\]"),
     (["train", "--task", "ses", "--hidden", "512", "-T", "4000", "--block", "3", "--cell",
-      "lstm", "--out", "X"], "GiB of activations"),
+      "lstm", "--out", "X"], "GiB \\(parameters, optimiser state, activations"),
     (["train", "--task", "ses", "--hidden", "4", "-T", "8", "--out", "/no/such/dir/x"],
      "does not exist"),
     (["train", "report", "/no/such/dir"], "is not a folder of training runs"),

@@ -19,6 +19,9 @@ Parameter dicts (``I`` input width, ``H`` hidden width; PyTorch layouts)::
             n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h
     scornn  U (H, I), A (H, H) skew, D (H,) of +1/-1, W (H, H), b (H,)
             h' = modReLU(U x + W h, b),  W = (I + A)^-1 (I - A) diag(D)
+            variant "paper": h' = modReLU(U x + W^T h, b) (the paper's code's
+            row-vector matmul(state, W)), plus s0 () the bound of a random
+            initial state drawn on every forward pass
     linear  A (H, H), B (H, I)                      h' = A h + B x
 
 ``h0`` (RAC, MI-RNN initial states), ``D`` and ``W`` (scoRNN) are *frozen*:
@@ -44,9 +47,9 @@ Examples
 """
 
 from ._cells import CELLS, Cell, cayley, cayley_grad, mod_relu
-from .stack import (cell_names, count_params, get_cell, init_cell, make_apply,
-                    needs_outside_update, outside_grads, outside_refresh, stack,
-                    stack_param_count, trainable_mask, width_for_budget)
+from .stack import (COUNTS, cell_names, count_params, get_cell, init_cell, make_apply,
+                    needs_key, needs_outside_update, outside_grads, outside_refresh,
+                    rescale_linf, stack, stack_param_count, trainable_mask, width_for_budget)
 
 __all__ = [
     "Cell",
@@ -63,6 +66,9 @@ __all__ = [
     "needs_outside_update",
     "outside_grads",
     "outside_refresh",
+    "needs_key",
+    "rescale_linf",
+    "COUNTS",
     "cayley",
     "cayley_grad",
     "mod_relu",

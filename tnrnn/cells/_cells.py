@@ -290,27 +290,60 @@ def cayley_grad(A, D, W, grad_W):
     return V.T - V
 
 
-def _scornn_init(rng, input_dim, hidden, dtype, *, negative=None, **options):
-    """``A`` from 2x2 rotation blocks with angles U(0, pi/2) (so that W's
-    eigenvalues spread over the circle), ``D`` with ``negative`` entries -1
-    (default ``hidden // 4``), ``U`` Glorot-uniform, modReLU bias U(-0.01, 0.01)."""
+def _scornn_init(rng, input_dim, hidden, dtype, *, negative=None, variant="tnrnn",
+                 **options):
+    """scoRNN's weights, in one of two variants.
+
+    ``variant="tnrnn"``: ``A`` from 2x2 rotation blocks with angles
+    U(0, pi/2) (so that W's eigenvalues spread over the circle), ``D`` with
+    ``negative`` entries -1 (default ``hidden // 4``), ``U`` Glorot-uniform,
+    modReLU bias U(-0.01, 0.01), zero initial state, ``h' = modReLU(U x + W h)``.
+
+    ``variant="paper"``: the depth paper's public code (its ``scoRNNCell``
+    and ``RNN`` wrapper), value by value: the same rotation angles with the
+    code's sign (``A[2k, 2k+1] = -a``), ``D`` with ``H // 2`` entries +1 then
+    ``H - H // 2`` entries -1 (``negative`` must be left unset), ``U`` from
+    U(-0.01, 0.01), bias 0, the row-vector recurrence ``h' = modReLU(x U^T + h W)``
+    (TensorFlow's ``matmul(state, W)``), and an initial state drawn from
+    U(-sqrt(3/H), sqrt(3/H)) anew on every forward pass. The bound is kept
+    in the frozen entry ``s0`` (its presence marks the variant), so a stack
+    of this variant needs a ``key`` (:func:`~tnrnn.cells.make_apply`).
+    """
     _no_options("scornn", options, ())
+    if variant not in ("tnrnn", "paper"):
+        raise SpecError(f"scornn option variant must be 'tnrnn' or 'paper'; got {variant!r}")
     H = hidden
-    neg = H // 4 if negative is None else int(negative)
+    if variant == "paper" and negative is not None:
+        raise SpecError("scornn option negative cannot be set with variant='paper' (the "
+                        f"paper's code fixes H - H//2 = {H - H // 2} signs to -1)")
+    neg = (H - H // 2 if variant == "paper" else H // 4) if negative is None else int(negative)
     if not 0 <= neg <= H:
         raise SpecError(f"scornn option negative must be in [0, {H}]; got {negative}")
     A = np.zeros((H, H))
     theta = rng.uniform(0, np.pi / 2, size=H // 2)
+    sign = -1.0 if variant == "paper" else 1.0
     for k, th in enumerate(theta):
-        a = np.sqrt((1 - np.cos(th)) / (1 + np.cos(th)))
+        a = sign * np.sqrt((1 - np.cos(th)) / (1 + np.cos(th)))
         A[2 * k, 2 * k + 1] = a
         A[2 * k + 1, 2 * k] = -a
     D = np.concatenate([np.ones(H - neg), -np.ones(neg)])
+    if variant == "paper":
+        return {"U": _uniform(rng, (H, input_dim), 0.01, dtype),
+                "A": A.astype(dtype), "D": D.astype(dtype),
+                "W": cayley(A, D).astype(dtype),
+                "b": np.zeros(H, dtype=dtype),
+                "s0": np.asarray(np.sqrt(3.0 / H), dtype=dtype)}
     bound = np.sqrt(6.0 / (input_dim + H))
     return {"U": _uniform(rng, (H, input_dim), bound, dtype),
             "A": A.astype(dtype), "D": D.astype(dtype),
             "W": cayley(A, D).astype(dtype),
             "b": _uniform(rng, (H,), 0.01, dtype)}
+
+
+def random_state_bound(params: dict):
+    """The bound ``b`` of a layer whose initial state is drawn from U(-b, b)
+    on every forward pass (scoRNN's paper variant), else ``None``."""
+    return params.get("s0") if isinstance(params, dict) else None
 
 
 def _scornn_project(params, x):
@@ -323,6 +356,8 @@ def mod_relu(z, b):
 
 
 def _scornn_recur(params, h, u):
+    if "s0" in params:  # the paper's code: TensorFlow's row-vector matmul(state, W)
+        return mod_relu(u + h @ params["W"], params["b"])
     return mod_relu(u + h @ params["W"].T, params["b"])
 
 
@@ -360,8 +395,8 @@ CELLS: dict[str, Cell] = {
                lambda I, H: 3 * H * (I + H + 2), (),
                "GRU, PyTorch gate order r, z, n"),
     "scornn": _mk("scornn", _scornn_init, _scornn_project, _scornn_recur,
-                  lambda p, b: _zeros_state(p, b, p["U"].shape[0]), _identity, ("W", "D"),
-                  lambda I, H: H * I + H * (H - 1) // 2 + H, ("negative",),
+                  lambda p, b: _zeros_state(p, b, p["U"].shape[0]), _identity, ("W", "D", "s0"),
+                  lambda I, H: H * I + H * (H - 1) // 2 + H, ("negative", "variant"),
                   "scoRNN: h = modReLU(U x + W h), W = (I + A)^-1 (I - A) D"),
     "linear": _mk("linear", _linear_init, _linear_project, _linear_recur,
                   lambda p, b: _zeros_state(p, b, p["A"].shape[0]), _identity, (),

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import SpecError, check_positive_int
-from ._cells import ALIASES, CELLS, Cell, cayley, cayley_grad
+from ._cells import ALIASES, CELLS, Cell, cayley, cayley_grad, random_state_bound
 
 __all__ = [
     "get_cell",
@@ -30,7 +30,16 @@ __all__ = [
     "needs_outside_update",
     "outside_grads",
     "outside_refresh",
+    "needs_key",
+    "rescale_linf",
+    "COUNTS",
 ]
+
+#: Parameter-count conventions: ``"free"`` counts the scalars training moves
+#: (scoRNN's skew ``A`` as ``H (H - 1) / 2``); ``"paper"`` counts as the depth
+#: paper's code does (its TensorFlow trainable variables: scoRNN's ``W`` as
+#: ``H x H``, ``A`` not at all). The two differ only for scoRNN.
+COUNTS = ("free", "paper")
 
 _DTYPES = ("float32", "float64")
 
@@ -145,6 +154,10 @@ def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
               for l in range(depth)]
     if cell.name == "rac":
         readout = {"W_O": (rng.standard_normal((outputs, hidden)) / np.sqrt(hidden)).astype(dtype)}
+    elif options.get("variant") == "paper":  # the paper's code: Xavier readout, zero bias
+        k = np.sqrt(6.0 / (hidden + outputs))
+        readout = {"W_O": rng.uniform(-k, k, (outputs, hidden)).astype(dtype),
+                   "b_O": np.zeros(outputs, dtype=dtype)}
     else:
         k = 1.0 / np.sqrt(hidden)
         readout = {"W_O": rng.uniform(-k, k, (outputs, hidden)).astype(dtype),
@@ -153,7 +166,12 @@ def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
 
 
 def make_apply(kind: str, *, every_step: bool = False) -> Callable:
-    """The forward function of a stack of ``kind`` cells (any depth, from params).
+    """The forward function ``apply(params, X, key=None)`` of a stack of ``kind`` cells.
+
+    ``key`` (a ``jax.random`` key) is needed only by layers whose initial
+    state is random (scoRNN's ``variant="paper"``, see :func:`needs_key`):
+    layer ``l`` draws its state from ``fold_in(key, l)``. Other stacks
+    ignore it.
 
     Examples
     --------
@@ -166,7 +184,7 @@ def make_apply(kind: str, *, every_step: bool = False) -> Callable:
 
     cell = get_cell(kind)
 
-    def apply(params, X):
+    def apply(params, X, key=None):
         X = jnp.asarray(X)
         layers = params["layers"]
         batch = X.shape[0]
@@ -179,8 +197,19 @@ def make_apply(kind: str, *, every_step: bool = False) -> Callable:
                 inp = cell.output(s)
             return tuple(new), (inp if every_step else None)
 
-        s0 = tuple(cell.initial_state(p, batch) for p in layers)
-        states, top = jax.lax.scan(body, s0, jnp.swapaxes(X, 0, 1))  # time-major
+        s0 = []
+        for l, p in enumerate(layers):
+            bound = random_state_bound(p)
+            if bound is None:
+                s0.append(cell.initial_state(p, batch))
+                continue
+            if key is None:
+                raise SpecError("this stack draws a random initial state on every forward "
+                                "pass (scoRNN variant 'paper'); pass key=jax.random.key(...)")
+            H = p["W"].shape[0]
+            s0.append(jax.random.uniform(jax.random.fold_in(key, l), (batch, H),
+                                         dtype=p["W"].dtype, minval=-bound, maxval=bound))
+        states, top = jax.lax.scan(body, tuple(s0), jnp.swapaxes(X, 0, 1))  # time-major
         r = params["readout"]
         if every_step:
             y = top @ r["W_O"].T
@@ -193,18 +222,45 @@ def make_apply(kind: str, *, every_step: bool = False) -> Callable:
     return apply
 
 
+def needs_key(params) -> bool:
+    """Whether :func:`make_apply`'s forward pass of ``params`` needs a ``key``.
+
+    Examples
+    --------
+    >>> p, _ = stack("scornn", depth=2, hidden=4, input_dim=3, outputs=2)
+    >>> needs_key(p)
+    False
+    >>> p, _ = stack("scornn", depth=2, hidden=4, input_dim=3, outputs=2,
+    ...              options={"variant": "paper"})
+    >>> needs_key(p)
+    True
+    """
+    return (isinstance(params, dict) and "layers" in params
+            and any(random_state_bound(l) is not None for l in params["layers"]))
+
+
 # ------------------------------------------------------------- counting
 
 
-def _layer_count(layer: dict) -> int:
+def _check_count(convention: str) -> str:
+    if convention not in COUNTS:
+        raise SpecError(f"count convention must be one of {', '.join(COUNTS)}; "
+                        f"got {convention!r}")
+    return convention
+
+
+def _layer_count(layer: dict, convention: str = "free") -> int:
     """Trained scalars of one layer: frozen keys (initial states ``h0``,
-    scoRNN's ``D`` and derived ``W``) excluded; scoRNN's skew ``A`` counts
-    ``H (H - 1) / 2`` free entries."""
+    scoRNN's ``D``, derived ``W`` and state bound ``s0``) excluded; scoRNN's
+    skew ``A`` counts ``H (H - 1) / 2`` free entries. ``convention="paper"``
+    counts scoRNN's ``W`` as ``H x H`` and ``A`` not at all."""
     is_scornn = "D" in layer and "A" in layer
     n = 0
     for key, value in layer.items():
         size = int(np.size(value))
-        if key == "h0" or (is_scornn and key in ("D", "W")):
+        if key in ("h0", "s0") or (is_scornn and key == "D"):
+            continue
+        if is_scornn and key == ("A" if convention == "paper" else "W"):
             continue
         if is_scornn and key == "A":
             H = int(np.shape(value)[0])
@@ -213,28 +269,34 @@ def _layer_count(layer: dict) -> int:
     return n
 
 
-def count_params(params: dict) -> int:
+def count_params(params: dict, *, convention: str = "free") -> int:
     """Exact number of trained scalars of a stack (or of one cell's dict).
 
     Initial states and derived matrices are not counted; scoRNN's skew
-    matrix counts its ``H (H - 1) / 2`` free entries.
+    matrix counts its ``H (H - 1) / 2`` free entries. With
+    ``convention="paper"`` scoRNN's ``W`` counts ``H x H`` instead, as the
+    depth paper's code counts it (:data:`COUNTS`).
 
     Examples
     --------
     >>> p = init_cell("lstm", input_dim=3, hidden=2)
     >>> count_params(p) == 4 * 2 * (3 + 2 + 1)
     True
+    >>> p, _ = stack("scornn", depth=1, hidden=4, input_dim=3, outputs=2)
+    >>> count_params(p), count_params(p, convention="paper")
+    (32, 42)
     """
+    _check_count(convention)
     if isinstance(params, dict) and "layers" in params:
-        return (sum(_layer_count(l) for l in params["layers"])
+        return (sum(_layer_count(l, convention) for l in params["layers"])
                 + sum(int(np.size(v)) for v in params["readout"].values()))
     if isinstance(params, dict):
-        return _layer_count(params)
+        return _layer_count(params, convention)
     raise SpecError(f"params must be a stack's or a cell's dict; got {type(params).__name__}")
 
 
 def stack_param_count(kind: str, *, depth: int, hidden: int, input_dim: int,
-                      outputs: int) -> int:
+                      outputs: int, convention: str = "free") -> int:
     """Closed-form :func:`count_params` of :func:`stack` without drawing weights.
 
     Examples
@@ -242,14 +304,20 @@ def stack_param_count(kind: str, *, depth: int, hidden: int, input_dim: int,
     >>> p, _ = stack("scornn", depth=3, hidden=5, input_dim=4, outputs=2)
     >>> stack_param_count("scornn", depth=3, hidden=5, input_dim=4, outputs=2) == count_params(p)
     True
+    >>> (stack_param_count("scornn", depth=3, hidden=5, input_dim=4, outputs=2, convention="paper")
+    ...  == count_params(p, convention="paper"))
+    True
     """
     cell = get_cell(kind)
+    _check_count(convention)
     n = cell.count(input_dim, hidden) + (depth - 1) * cell.count(hidden, hidden)
+    if convention == "paper" and cell.name == "scornn":  # W as H x H, not A's H(H-1)/2
+        n += depth * (hidden * hidden - hidden * (hidden - 1) // 2)
     return n + outputs * hidden + (0 if cell.name == "rac" else outputs)
 
 
 def width_for_budget(kind: str, *, depth: int, budget: int, input_dim: int, outputs: int,
-                     tolerance: float = 0.05) -> int:
+                     tolerance: float = 0.05, convention: str = "free") -> int:
     """The width whose stack has the parameter count closest to ``budget``.
 
     Raises :class:`~tnrnn.errors.SpecError` when no width comes within
@@ -270,11 +338,17 @@ def width_for_budget(kind: str, *, depth: int, budget: int, input_dim: int, outp
 
     def n(h):
         return stack_param_count(kind, depth=depth, hidden=h, input_dim=input_dim,
-                                 outputs=outputs)
+                                 outputs=outputs, convention=convention)
 
-    h = 1
-    while n(h + 1) <= budget:
-        h += 1
+    # n(h) increases with h: the largest h with n(h) <= budget by doubling then bisection
+    # (a budget of 1e18 takes ~60 evaluations, not 1e9)
+    lo, hi = 1, 2
+    while n(hi) <= budget:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if n(mid) <= budget else (lo, mid)
+    h = lo
     best = min((h, h + 1), key=lambda w: abs(n(w) - budget))
     if abs(n(best) - budget) > tolerance * budget:
         raise SpecError(
@@ -295,7 +369,7 @@ def trainable_mask(params: dict) -> dict:
     """
     def layer_mask(layer):
         is_scornn = "D" in layer and "A" in layer
-        return {k: not (k == "h0" or (is_scornn and k in ("D", "W"))) for k in layer}
+        return {k: not (k in ("h0", "s0") or (is_scornn and k in ("D", "W"))) for k in layer}
 
     return {"layers": [layer_mask(l) for l in params["layers"]],
             "readout": {k: True for k in params["readout"]}}
@@ -341,3 +415,25 @@ def outside_refresh(params: dict) -> dict:
         p["W"] = cayley(A, np.asarray(p["D"])).astype(dtype)
         layers.append(p)
     return {"layers": layers, "readout": params["readout"]}
+
+
+def rescale_linf(grad, limit: float) -> np.ndarray:
+    """A gradient rescaled to L-inf norm ``limit`` when above it, zeroed whole
+    if any entry is not finite (the depth paper's code, for scoRNN's ``dL/dW``).
+
+    Unlike entry-wise clipping, the direction is kept.
+
+    Examples
+    --------
+    >>> rescale_linf(np.array([20.0, -5.0]), 10.0).tolist()
+    [10.0, -2.5]
+    >>> rescale_linf(np.array([3.0, -5.0]), 10.0).tolist()
+    [3.0, -5.0]
+    >>> rescale_linf(np.array([1.0, np.nan]), 10.0).tolist()
+    [0.0, 0.0]
+    """
+    g = np.asarray(grad)
+    if not np.all(np.isfinite(g)):
+        return np.zeros_like(g)
+    norm = float(np.max(np.abs(g))) if g.size else 0.0
+    return g * (limit / norm) if norm > limit else g

@@ -48,18 +48,16 @@ def _parse_options(pairs) -> dict:
     return out
 
 
-def _memory_estimate(cfg: dict, task) -> int:
-    """Bytes of activations kept for the backward pass, an upper estimate:
-    batch x T x depth x (gate width + state) x 3 floats (forward values, gate
-    residuals, cotangents)."""
-    gates = {"lstm": 5, "gru": 4}.get(cfg["cell"], 2)
-    item = 8 if cfg["dtype"] == "float64" else 4
-    return (3 * item * cfg["batch"] * task.length * cfg["depth"] * (gates + 1) * cfg["hidden"])
-
-
 @cli.group("train", context_settings=CONTEXT, invoke_without_command=True)
 @click.option("--task", type=click.Choice(["ses", "copying", "pmnist"]), default=None,
               help="Memory task: Start-End Similarity, Copying Memory, permuted MNIST.")
+@click.option("--protocol", type=click.Choice(["tnrnn", "paper"]), default="tnrnn",
+              show_default=True,
+              help="Training protocol: 'paper' is the depth paper's code value by value "
+                   "(scoRNN variant, RMSProp 1e-3 unclipped + 1e-4 on the recurrence with L-inf "
+                   "rescaling, validation every 1,000 steps with min_delta, cap 50,000, "
+                   "validation/test 4,992/9,984); 'tnrnn' the earlier defaults. Options given "
+                   "below override it and are recorded as overrides.")
 @click.option("--cell", "cells", default="scornn", show_default=True,
               help="Cell kind(s), comma-separated: scornn, lstm, gru, tanh, relu, rac, mi-rnn, "
                    "linear.")
@@ -75,19 +73,25 @@ def _memory_estimate(cfg: dict, task) -> int:
                    "none for pmnist (T = 784).")
 @click.option("--seeds", default="0", show_default=True, metavar="S1,S2,...",
               help="Seeds (weights, batches and the validation set).")
-@click.option("--steps", type=int, default=2000, show_default=True,
-              help="Largest number of optimiser steps per run.")
-@click.option("--eval-every", type=int, default=1000, show_default=True,
-              help="Validate every this many steps (the paper's protocol: 1,000).")
-@click.option("--batch", type=int, default=128, show_default=True)
-@click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate.")
-@click.option("--optimizer", default="rmsprop", show_default=True,
-              help="rmsprop (the paper's, decay 0.9), adam or sgd.")
-@click.option("--patience", type=int, default=10, show_default=True,
+@click.option("--steps", type=int, default=None,
+              help="Largest number of optimiser steps per run (the cap) [default: 2,000; "
+                   "paper: 50,000].")
+@click.option("--eval-every", type=int, default=None,
+              help="Validate every this many steps [default: 1,000].")
+@click.option("--batch", type=int, default=None, help="Batch size [default: 128].")
+@click.option("--lr", type=float, default=None, help="Learning rate [default: 1e-3].")
+@click.option("--lr-recurrent", type=float, default=None,
+              help="scoRNN: learning rate of the recurrence's own RMSProp [paper: 1e-4; "
+                   "tnrnn: none, the recurrence trains with --lr].")
+@click.option("--optimizer", default=None,
+              help="rmsprop (the paper's, decay 0.9), adam or sgd [default: rmsprop].")
+@click.option("--patience", type=int, default=None,
               help="Validations without a new best before the learning rate drops 10x "
-                   "(second time: stop).")
-@click.option("--val-size", type=int, default=1000, show_default=True)
-@click.option("--test-size", type=int, default=1000, show_default=True)
+                   "(second time: stop) [default: 10; paper: more than 10].")
+@click.option("--val-size", type=int, default=None,
+              help="Validation sequences [default: 1,000; paper: 4,992].")
+@click.option("--test-size", type=int, default=None,
+              help="Test sequences [default: 1,000; paper: 9,984].")
 @click.option("--block", type=int, default=None, help="ses: block length m [default: 30].")
 @click.option("--alphabet", type=int, default=None, help="ses/copying: alphabet n [default: 32].")
 @click.option("--classes", type=int, default=None, help="ses: number of classes [default: 3].")
@@ -108,8 +112,9 @@ def _memory_estimate(cfg: dict, task) -> int:
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress bar with ETA on stderr.")
 @click.pass_context
-def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_every, batch, lr,
-          optimizer, patience, val_size, test_size, block, alphabet, classes, word_length,
+def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, seeds, steps, eval_every,
+          batch, lr, lr_recurrent, optimizer, patience, val_size, test_size, block, alphabet,
+          classes, word_length,
           cell_option, dtype, max_memory_gb, out, as_json, workers, scheduler, scheduler_file,
           connect_timeout, retries, progress):
     """Train stacks of recurrent cells on memory tasks: a sweep, one run per combination.
@@ -173,25 +178,35 @@ def train(ctx, task, cells, depths, budget, hidden, sizes, seeds, steps, eval_ev
     from ..tasks import make_task
     from ..train import run_sweep, summarize, sweep_configs
 
-    cell_options = _parse_options(cell_option)
+    from ..train import memory_estimate
 
+    cell_options = _parse_options(cell_option)
+    if not (max_memory_gb > 0 and max_memory_gb < float("inf")):
+        raise SpecError(f"--max-memory-gb must be a finite number > 0; got {max_memory_gb!r}")
+    given = dict(steps=steps, eval_every=eval_every, batch=batch, lr=lr,
+                 lr_recurrent=lr_recurrent, optimizer=optimizer, patience=patience,
+                 val_size=val_size, test_size=test_size)
+    common = {k: v for k, v in given.items() if v is not None}
+    if protocol == "tnrnn":
+        common.setdefault("steps", 2000)
+    if cell_options:
+        common["cell_options"] = cell_options
     configs = sweep_configs(task=task, cells=_str_list(cells), depths=_int_list("--depth", depths),
                             sizes=size_list, seeds=_int_list("--seeds", seeds), out=out,
-                            budget=budget, hidden=hidden, steps=steps, eval_every=eval_every,
-                            batch=batch, lr=lr, optimizer=optimizer, patience=patience,
-                            val_size=val_size, test_size=test_size, dtype=dtype,
-                            task_options=task_options, cell_options=cell_options)
+                            budget=budget, hidden=hidden, dtype=dtype, protocol=protocol,
+                            task_options=task_options, **common)
     lengths = {}
     for c in configs:  # refuse before any run starts
         t = make_task(c["task"], c["size"], **c["task_options"])
         lengths[c["name"]] = t.length
-        need = _memory_estimate(c, t)
+        need = memory_estimate(c, t)
         if need > max_memory_gb * 2**30:
             raise TooLargeError(
-                f"run {c['name']} would keep about {need / 2**30:.1f} GiB of activations "
-                f"(batch {c['batch']} x T {t.length} x depth {c['depth']} x width "
-                f"{c['hidden']}); the limit is {max_memory_gb:g} GiB: lower --batch or raise "
-                "--max-memory-gb", estimate=need, limit=max_memory_gb * 2**30)
+                f"run {c['name']} would need about {need / 2**30:.1f} GiB (parameters, "
+                f"optimiser state, activations of batch {c['batch']} x T {t.length} x depth "
+                f"{c['depth']} x width {c['hidden']}, evaluation sets); the limit is "
+                f"{max_memory_gb:g} GiB: lower --batch or the width, or raise --max-memory-gb",
+                estimate=need, limit=max_memory_gb * 2**30)
     check_retries(retries)
     executor = None
     if wants_parallel(workers, scheduler, scheduler_file):  # reach the scheduler first

@@ -21,6 +21,7 @@ __all__ = [
     "copying_baseline",
     "copying_symbols",
     "copying_metrics",
+    "MARKERS",
 ]
 
 
@@ -41,6 +42,10 @@ def _ses_sizes(length, block, alphabet, classes):
         raise SpecError(f"length must be even (the copy sits T/2 after the block); got {length}")
     if block > length // 2:
         raise SpecError(f"block must be at most length / 2 = {length // 2}; got block={block}")
+    if classes - 1 > block:
+        raise SpecError(f"classes must be at most block + 1 = {block + 1} (the label "
+                        f"round((classes - 1) * matches / block) takes at most block + 1 "
+                        f"values); got classes={classes} with block={block}")
     return length, block, alphabet, classes
 
 
@@ -167,8 +172,14 @@ def copying_symbols(*, alphabet: int = 32) -> dict:
             "symbols": alphabet + 2}
 
 
+#: Where the recall marker sits: ``"before"`` the first recall step (index
+#: ``T - M - 1``), or ``"at-recall"``, on it (index ``T - M``: the depth paper's
+#: code, ``x[:, T - M] = START_RECALL``).
+MARKERS = ("before", "at-recall")
+
+
 def copying_memory(batch: int, *, delay: int, word_length: int = 30, alphabet: int = 32,
-                   seed: int = 0, symbols: bool = False):
+                   seed: int = 0, symbols: bool = False, marker: str = "before"):
     """Copying Memory: read a word, wait, write it back after the marker.
 
     Parameters
@@ -184,6 +195,10 @@ def copying_memory(batch: int, *, delay: int, word_length: int = 30, alphabet: i
     seed : int
     symbols : bool
         Return integer symbols instead of one-hot vectors.
+    marker : "before" or "at-recall"
+        The marker at index ``T - M - 1`` (the step before the first recall
+        output) or at ``T - M`` (the first recall step itself, as in the depth
+        paper's code), see :data:`MARKERS`.
 
     Returns
     -------
@@ -208,12 +223,14 @@ def copying_memory(batch: int, *, delay: int, word_length: int = 30, alphabet: i
     """
     batch = check_positive_int("batch", batch)
     B, M, n = _copy_sizes(delay, word_length, alphabet)
+    if marker not in MARKERS:
+        raise SpecError(f"marker must be one of {', '.join(MARKERS)}; got {marker!r}")
     rng = np.random.default_rng(_check_seed(seed))
     T = 2 * M + B
     word = rng.integers(0, n, size=(batch, M))
     S = np.full((batch, T), n, dtype=np.int64)
     S[:, :M] = word
-    S[:, T - M - 1] = n + 1
+    S[:, T - M - (1 if marker == "before" else 0)] = n + 1
     y = np.full((batch, T), n, dtype=np.int64)
     y[:, T - M:] = word
     if symbols:

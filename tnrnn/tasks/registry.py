@@ -103,9 +103,11 @@ def _ses(*, length: int, block: int = 30, alphabet: int = 32, classes: int = 3) 
                 {"chance_accuracy": 1.0 / classes, "memoryless_loss": math.log(classes)})
 
 
-def _copying(*, delay: int, word_length: int = 30, alphabet: int = 32) -> Task:
-    opts = {"delay": delay, "word_length": word_length, "alphabet": alphabet}
-    base = copying_baseline(**opts)
+def _copying(*, delay: int, word_length: int = 30, alphabet: int = 32,
+             marker: str = "before") -> Task:
+    opts = {"delay": delay, "word_length": word_length, "alphabet": alphabet, "marker": marker}
+    copying_memory(1, **opts)  # validate now
+    base = copying_baseline(delay=delay, word_length=word_length, alphabet=alphabet)
     T = 2 * word_length + delay
 
     def batch(size, *, seed, index):

@@ -2,9 +2,10 @@
 
 - :func:`run`: one training run as a plain function of a JSON-able config
   (what sweeps and Dask workers call); writes metrics, checkpoints, weights.
-- :func:`fit`: the loop (the depth paper's protocol by default, every part
-  overridable; seeded; resumable ``.npz`` checkpoints; metrics as JSON
-  lines; a progress bar with ETA).
+- :func:`fit`: the loop under a named protocol (:mod:`tnrnn.train.protocols`:
+  ``"paper"``, the depth paper's code value by value, or ``"tnrnn"``, the
+  earlier defaults), every part overridable; seeded; resumable ``.npz``
+  checkpoints; metrics as JSON lines; a progress bar with ETA.
 - :func:`make_optimizer`: RMSProp / Adam / SGD after L-inf clipping.
 - :func:`sweep_configs`, :func:`run_sweep`, :func:`collect`: sweeps over
   cells, depths, sizes and seeds, one folder per run, and their tables.
@@ -25,7 +26,8 @@ from .checkpoint import load_checkpoint, load_params, save_checkpoint, save_para
 from .loop import PROTOCOL, FitResult, cross_entropy, fit, make_step
 from .optim import (OPTIMIZERS, clip_nonfinite, get_optimizer, make_optimizer,
                     optimizer_names)
-from .run import DEFAULT_CONFIG, resolve_config, run, run_name
+from .protocols import PROTOCOLS, get_protocol, paper_min_delta, protocol_names
+from .run import DEFAULT_CONFIG, MAX_MEMORY_BYTES, memory_estimate, resolve_config, run, run_name
 from .sweep import (SOLVED_THRESHOLD, collect, largest_solved, primary_metric, run_sweep,
                     summarize, sweep_configs)
 
@@ -34,6 +36,12 @@ __all__ = [
     "resolve_config",
     "run_name",
     "DEFAULT_CONFIG",
+    "memory_estimate",
+    "MAX_MEMORY_BYTES",
+    "PROTOCOLS",
+    "get_protocol",
+    "protocol_names",
+    "paper_min_delta",
     "sweep_configs",
     "run_sweep",
     "collect",

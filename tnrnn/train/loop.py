@@ -19,24 +19,17 @@ import numpy as np
 from ..errors import SpecError, check_positive_int
 from .checkpoint import load_checkpoint, save_checkpoint
 from .optim import get_learning_rate, make_optimizer, set_learning_rate
+from .protocols import check_values, get_protocol, resolve_min_delta
 
 __all__ = ["PROTOCOL", "FitResult", "fit", "make_loss", "make_step", "evaluate_logits",
            "cross_entropy"]
 
-#: The depth paper's protocol (Levine et al., arXiv 2003.10163, public code):
-#: every key can be overridden in :func:`fit` and in a run config.
-PROTOCOL = {
-    "optimizer": "rmsprop",
-    "lr": 1e-3,
-    "decay": 0.9,
-    "batch": 128,
-    "clip": 10.0,
-    "eval_every": 1000,
-    "patience": 10,
-    "lr_factor": 0.1,
-    "max_plateaus": 2,
-    "val_size": 1000,
-}
+#: The default protocol's values (``tnrnn``; see :mod:`tnrnn.train.protocols` for
+#: ``paper``, the depth paper's code value by value): every key can be
+#: overridden in :func:`fit` and in a run config.
+PROTOCOL = get_protocol("tnrnn")
+
+_UNSET = object()
 
 
 @dataclasses.dataclass
@@ -83,11 +76,12 @@ def jax_logsumexp(logits):
     return jax.nn.logsumexp(logits, axis=-1)
 
 
-def make_loss(apply: Callable) -> Callable:
-    """``loss(params, X, y)``: mean cross-entropy of ``apply(params, X)``
-    (last-step labels ``(batch,)`` or every-step labels ``(batch, T)``)."""
-    def loss(params, X, y):
-        return cross_entropy(apply(params, X), y)
+def make_loss(apply: Callable, *, keyed: bool = False) -> Callable:
+    """``loss(params, X, y, key=None)``: mean cross-entropy of ``apply(params, X)``
+    (last-step labels ``(batch,)`` or every-step labels ``(batch, T)``);
+    ``keyed`` passes ``key`` on to ``apply`` (random initial states)."""
+    def loss(params, X, y, key=None):
+        return cross_entropy(apply(params, X, key) if keyed else apply(params, X), y)
     return loss
 
 
@@ -98,23 +92,25 @@ def _mask_tree(tree, mask):
     return jax.tree.map(lambda g, m: g if m else jnp.zeros_like(g), tree, mask)
 
 
-def make_step(apply: Callable, optimizer, mask=None, *, fused: bool = True):
+def make_step(apply: Callable, optimizer, mask=None, *, fused: bool = True,
+              keyed: bool = False):
     """The jitted training step(s).
 
-    ``fused=True``: ``step(params, opt_state, X, y) -> (params, opt_state, loss)``.
+    ``fused=True``: ``step(params, opt_state, X, y, key=None) -> (params, opt_state, loss)``.
     ``fused=False`` (scoRNN, whose Cayley update runs in numpy between the two):
-    ``(grads_fn, update_fn)`` with ``grads_fn(params, X, y) -> (loss, grads)`` and
-    ``update_fn(params, opt_state, grads) -> (params, opt_state)``.
-    Frozen entries (``mask`` False) get zero gradients.
+    ``(grads_fn, update_fn)`` with ``grads_fn(params, X, y, key=None) -> (loss, grads)``
+    and ``update_fn(params, opt_state, grads) -> (params, opt_state)``.
+    Frozen entries (``mask`` False) get zero gradients; ``keyed`` passes the
+    key to ``apply`` (stacks with random initial states).
     """
     import jax
     import optax
 
-    loss = make_loss(apply)
+    loss = make_loss(apply, keyed=keyed)
     vg = jax.value_and_grad(loss)
 
-    def grads_fn(params, X, y):
-        value, grads = vg(params, X, y)
+    def grads_fn(params, X, y, key=None):
+        value, grads = vg(params, X, y, key)
         return value, (grads if mask is None else _mask_tree(grads, mask))
 
     def update_fn(params, opt_state, grads):
@@ -124,17 +120,25 @@ def make_step(apply: Callable, optimizer, mask=None, *, fused: bool = True):
     if not fused:
         return jax.jit(grads_fn), jax.jit(update_fn)
 
-    def step(params, opt_state, X, y):
-        value, grads = grads_fn(params, X, y)
+    def step(params, opt_state, X, y, key=None):
+        value, grads = grads_fn(params, X, y, key)
         params, opt_state = update_fn(params, opt_state, grads)
         return params, opt_state, value
 
     return jax.jit(step, donate_argnums=())
 
 
-def evaluate_logits(apply_jit: Callable, params, X, *, chunk: int = 512) -> np.ndarray:
-    """Logits of ``X`` in chunks (numpy)."""
-    outs = [np.asarray(apply_jit(params, X[i:i + chunk])) for i in range(0, len(X), chunk)]
+def evaluate_logits(apply_jit: Callable, params, X, *, chunk: int = 512,
+                    key=None) -> np.ndarray:
+    """Logits of ``X`` in chunks (numpy); with ``key``, chunk ``i`` runs with
+    ``fold_in(key, i)`` (stacks with random initial states)."""
+    if key is None:
+        outs = [np.asarray(apply_jit(params, X[i:i + chunk])) for i in range(0, len(X), chunk)]
+    else:
+        import jax
+
+        outs = [np.asarray(apply_jit(params, X[i:i + chunk], jax.random.fold_in(key, i)))
+                for i in range(0, len(X), chunk)]
     return np.concatenate(outs, axis=0)
 
 
@@ -151,41 +155,76 @@ def _to_numpy_tree(tree):
     return jax.tree.map(np.asarray, tree)
 
 
-def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
-        optimizer=None, lr: float | None = None, decay: float | None = None,
-        batch: int | None = None, clip: float | None = None, eval_every: int | None = None,
-        patience: int | None = None, lr_factor: float | None = None,
-        max_plateaus: int | None = None, val_size: int | None = None, seed: int = 0,
-        metrics_path=None, checkpoint_path=None, progress: bool = False,
+def _is_scornn_stack(params) -> bool:
+    return (isinstance(params, dict) and "layers" in params
+            and any(isinstance(l, dict) and "A" in l and "D" in l for l in params["layers"]))
+
+
+def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | None = None,
+        protocol: str = "tnrnn", optimizer=None, lr: float | None = None,
+        decay: float | None = None, batch: int | None = None, clip=_UNSET,
+        lr_recurrent=_UNSET, recurrent_clip=_UNSET, eval_every: int | None = None,
+        eval_at_start: bool | None = None, patience: int | None = None,
+        patience_rule: str | None = None, min_delta=None, lr_factor: float | None = None,
+        max_plateaus: int | None = None, val_size: int | None = None, eval_seed=_UNSET,
+        seed: int = 0, metrics_path=None, checkpoint_path=None, progress: bool = False,
         label: str = "train", callback: Callable | None = None) -> FitResult:
-    """Train ``apply``'s parameters on ``task`` with the paper's protocol.
+    """Train ``apply``'s parameters on ``task`` under a named protocol.
 
     Parameters
     ----------
     params : dict
         A stack's parameters (:func:`tnrnn.cells.stack`).
     apply : callable
-        ``apply(params, X) -> logits``.
+        ``apply(params, X) -> logits`` (``apply(params, X, key)`` for stacks
+        with random initial states, :func:`tnrnn.cells.needs_key`).
     task : tnrnn.tasks.Task
-    steps : int
-        Largest number of optimiser steps.
+    steps : int, optional
+        Largest number of optimiser steps (the cap). Default: the protocol's
+        (``paper``: 50,000); the ``tnrnn`` protocol has none, so it is required there.
     kind : str, optional
-        The cell kind; needed for scoRNN (Cayley update outside ``jit``) and
-        for frozen entries (initial states).
+        The cell kind. Required for scoRNN stacks (their recurrence trains
+        through ``A`` by a Cayley update outside ``jit``): a scoRNN stack
+        without it is refused, never trained with ``A`` frozen.
+    protocol : {"tnrnn", "paper"}
+        The named protocol (:mod:`tnrnn.train.protocols`) whose values fill
+        every argument left unset.
     optimizer : str or optax transformation, optional
         Default ``"rmsprop"`` via :func:`tnrnn.train.make_optimizer` (with
         ``lr``, ``decay`` and ``clip``). A given optax transformation is used
         as it is; the plateau schedule then changes the learning rate only if
         the state carries ``hyperparams["learning_rate"]``.
-    lr, decay, batch, clip, eval_every, patience, lr_factor, max_plateaus, val_size
-        Override :data:`PROTOCOL`. Every ``eval_every`` steps the validation
-        loss is measured; after ``patience`` evaluations without a new best,
-        the learning rate is multiplied by ``lr_factor``; at the
+    lr, decay, batch : optional
+        Learning rate, RMSProp decay and batch size.
+    clip : float or None, optional
+        L-inf clipping of every gradient entry of the main optimiser (``None``:
+        unclipped, the ``paper`` protocol).
+    lr_recurrent : float or None, optional
+        scoRNN only: learning rate of a separate RMSProp on the skew matrices
+        ``A`` (``paper``: 1e-4); ``None`` trains ``A`` with the main optimiser.
+    recurrent_clip : float or None, optional
+        scoRNN only: ``dL/dW`` rescaled to this L-inf norm when above it
+        (direction kept) and zeroed whole if any entry is not finite, before
+        the Cayley transform (:func:`tnrnn.cells.rescale_linf`).
+    eval_every, eval_at_start, patience, patience_rule, min_delta, lr_factor, max_plateaus
+        The plateau schedule: the validation loss is measured every
+        ``eval_every`` steps (and at step 0 with ``eval_at_start``); it
+        improves when it falls by more than ``min_delta`` (a number, or
+        ``"task"``: :func:`tnrnn.train.protocols.paper_min_delta`); after
+        ``patience`` checks without improvement (``patience_rule="at-least"``)
+        or more than ``patience`` (``"more-than"``, the paper's code), every
+        learning rate is multiplied by ``lr_factor``; at the
         ``max_plateaus``-th plateau training stops. The best weights are
         restored at the end.
+    val_size : int, optional
+        Validation sequences.
+    eval_seed : int or None, optional
+        Seed of the validation set (``None``: ``seed``; the ``paper``
+        protocol shares one set across runs, as its code does).
     seed : int
-        Seeds the training batches (batch ``s`` depends on ``(seed, s)`` only)
-        and the validation set.
+        Seeds the training batches (batch ``s`` depends on ``(seed, s)`` only),
+        the random initial states and, unless ``eval_seed`` is set, the
+        validation set.
     metrics_path : path, optional
         JSON-lines file, one record per validation.
     checkpoint_path : path, optional
@@ -196,6 +235,13 @@ def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
     callback : callable, optional
         Called with each validation record.
 
+    Returns
+    -------
+    FitResult
+        ``summary["stopped"]`` is ``"plateau"`` (the schedule's rule),
+        ``"steps"`` (the cap) or ``"diverged"`` (a non-finite training loss:
+        training stops there and the best finite weights are kept).
+
     Examples
     --------
     >>> from tnrnn.cells import stack
@@ -205,23 +251,45 @@ def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
     >>> res = fit(params, apply, task, steps=20, eval_every=10, batch=16, val_size=64)
     >>> res.summary["steps"], len(res.history)
     (20, 2)
+    >>> p, ap = stack("scornn", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
+    >>> fit(p, ap, task, steps=2)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: these parameters hold scoRNN layers (keys A, D, W), whose recurrence trains through A outside jit; pass kind='scornn' (without it A and W would never move)
     """
     import jax
 
-    from ..cells import needs_outside_update, outside_grads, outside_refresh, trainable_mask
+    from ..cells import (needs_key, needs_outside_update, outside_grads, outside_refresh,
+                         rescale_linf, trainable_mask)
 
-    cfg = dict(PROTOCOL)
-    for key, value in dict(optimizer=optimizer, lr=lr, decay=decay, batch=batch, clip=clip,
-                           eval_every=eval_every, patience=patience, lr_factor=lr_factor,
-                           max_plateaus=max_plateaus, val_size=val_size).items():
-        if value is not None:
-            cfg[key] = value
-    steps = check_positive_int("steps", steps)
-    for key in ("batch", "eval_every", "patience", "max_plateaus", "val_size"):
-        cfg[key] = check_positive_int(key, cfg[key])
-    if not 0 < float(cfg["lr_factor"]) <= 1:
-        raise SpecError(f"lr_factor must be in (0, 1]; got {cfg['lr_factor']!r}")
+    cfg = get_protocol(protocol)
+    given = dict(optimizer=optimizer, lr=lr, decay=decay, batch=batch, eval_every=eval_every,
+                 eval_at_start=eval_at_start, patience=patience, patience_rule=patience_rule,
+                 min_delta=min_delta, lr_factor=lr_factor, max_plateaus=max_plateaus,
+                 val_size=val_size, steps=steps)
+    cfg.update({k: v for k, v in given.items() if v is not None})
+    cfg.update({k: v for k, v in dict(clip=clip, lr_recurrent=lr_recurrent,
+                                      recurrent_clip=recurrent_clip,
+                                      eval_seed=eval_seed).items() if v is not _UNSET})
+    if cfg.get("steps") is None:
+        raise SpecError(f"steps (the cap) is required under the {protocol!r} protocol")
+    steps = check_positive_int("steps", cfg["steps"])
+    check_values(cfg)
+    md = resolve_min_delta(cfg["min_delta"], task)
     seed = check_positive_int("seed", seed, minimum=0)
+    data_seed = seed if cfg["eval_seed"] is None else check_positive_int(
+        "eval_seed", cfg["eval_seed"], minimum=0)
+
+    if kind is None and _is_scornn_stack(params):
+        raise SpecError("these parameters hold scoRNN layers (keys A, D, W), whose recurrence "
+                        "trains through A outside jit; pass kind='scornn' (without it A and W "
+                        "would never move)")
+    outside = kind is not None and needs_outside_update(kind)
+    if not outside and (cfg["lr_recurrent"] is not None or cfg["recurrent_clip"] is not None) \
+            and (lr_recurrent is not _UNSET or recurrent_clip is not _UNSET):
+        raise SpecError("lr_recurrent and recurrent_clip apply to scoRNN stacks only; "
+                        f"got kind={kind!r}")
+    keyed = needs_key(params)
 
     if isinstance(cfg["optimizer"], str):
         opt = make_optimizer(cfg["optimizer"], lr=cfg["lr"], clip=cfg["clip"],
@@ -229,10 +297,16 @@ def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
                              else None)
     else:
         opt = cfg["optimizer"]
-    outside = kind is not None and needs_outside_update(kind)
+    rec_opt = None
+    if outside and cfg["lr_recurrent"] is not None:
+        rec_opt = make_optimizer("rmsprop", lr=cfg["lr_recurrent"], clip=None,
+                                 options={"decay": 0.9})
     mask = trainable_mask(params) if isinstance(params, dict) and "layers" in params else None
     params = _to_numpy_tree(params)
-    opt_state = opt.init(params)
+    opt_state = {"main": opt.init(params)}
+    if rec_opt is not None:
+        opt_state["recurrent"] = rec_opt.init([l["A"] for l in params["layers"]])
+        rec_update = jax.jit(lambda a, st, g: _apply_opt(rec_opt, a, st, g))
     apply_jit = jax.jit(apply)
     if outside:
         # scoRNN: W's gradient must reach outside_grads, which turns it into A's
@@ -240,19 +314,22 @@ def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
         gmask = None if mask is None else {
             "layers": [{k: v or k == "W" for k, v in m.items()} for m in mask["layers"]],
             "readout": mask["readout"]}
-        grads_fn, update_fn = make_step(apply, opt, gmask, fused=False)
+        grads_fn, update_fn = make_step(apply, opt, gmask, fused=False, keyed=keyed)
     else:
-        step_fn = make_step(apply, opt, mask)
+        step_fn = make_step(apply, opt, mask, keyed=keyed)
 
-    Xv, yv = task.eval_set("validation", cfg["val_size"], seed=seed)
+    train_key = jax.random.key(_derive(seed, 3)) if keyed else None
+    val_key = jax.random.key(_derive(seed, 4)) if keyed else None
+    Xv, yv = task.eval_set("validation", cfg["val_size"], seed=data_seed)
     state = {"step": 0, "best_loss": float("inf"), "best_step": 0, "bad": 0, "plateaus": 0,
-             "stopped": None, "train_time_s": 0.0, "compile_time_s": None}
+             "stopped": None, "train_time_s": 0.0, "compile_time_s": None, "evaluated": -1}
     best = params
     history: list = []
     resumed_from = None
     ckpt = Path(checkpoint_path) if checkpoint_path is not None else None
     if ckpt is not None and ckpt.exists():
-        params, opt_state, best, state = load_checkpoint(ckpt, params, opt_state)
+        params, opt_state, best, loaded = load_checkpoint(ckpt, params, opt_state)
+        state.update(loaded)
         resumed_from = state["step"]
     if metrics_path is not None:
         history = _sync_metrics(Path(metrics_path), state["step"])
@@ -260,22 +337,83 @@ def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
     def has_lr(s):
         return hasattr(s, "hyperparams") and "learning_rate" in s.hyperparams
 
+    def validate(losses):
+        nonlocal best, opt_state
+        key = None if val_key is None else jax.random.fold_in(val_key, state["step"])
+        logits = evaluate_logits(apply_jit, params, Xv, key=key)
+        val_loss = _np_ce(logits, yv)
+        record = {"step": state["step"],
+                  "train_loss": float(np.mean([float(v) for v in losses])) if losses else None,
+                  "val_loss": val_loss if np.isfinite(val_loss) else None,
+                  **{f"val_{k}": v for k, v in task.metrics(logits, yv).items()},
+                  "lr": float(get_learning_rate(opt_state["main"]))
+                  if has_lr(opt_state["main"]) else None}
+        if rec_opt is not None:
+            record["lr_recurrent"] = float(get_learning_rate(opt_state["recurrent"]))
+        if np.isfinite(val_loss) and state["best_loss"] - val_loss > md:
+            state.update(best_loss=val_loss, best_step=state["step"], bad=0)
+            best = _to_numpy_tree(params)
+        else:
+            state["bad"] += 1
+            over = (state["bad"] > cfg["patience"] if cfg["patience_rule"] == "more-than"
+                    else state["bad"] >= cfg["patience"])
+            if over:
+                state["plateaus"] += 1
+                state["bad"] = 0
+                record["plateau"] = state["plateaus"]
+                if state["plateaus"] >= cfg["max_plateaus"]:
+                    state["stopped"] = "plateau"
+                else:
+                    for name, st in opt_state.items():
+                        if has_lr(st):
+                            opt_state[name] = set_learning_rate(
+                                st, float(get_learning_rate(st)) * cfg["lr_factor"])
+        state["evaluated"] = state["step"]
+        record["elapsed_s"] = state["train_time_s"] + (time.perf_counter() - t_start)
+        history.append(record)
+        if ckpt is not None:
+            st = dict(state, train_time_s=record["elapsed_s"])
+            save_checkpoint(ckpt, _to_numpy_tree(params), _to_numpy_tree(opt_state), best, st)
+        if metrics_path is not None:
+            with open(metrics_path, "a") as fh:
+                fh.write(json.dumps(record) + "\n")
+        bar.note(record)
+        if callback is not None:
+            callback(record)
+
     bar = _Bar(progress, label, steps, state["step"])
     losses: list = []
     t_start = time.perf_counter()
     t_loop = 0.0
     try:
+        if cfg["eval_at_start"] and state["step"] == 0 and state["evaluated"] < 0:
+            validate([])
         while state["step"] < steps and state["stopped"] is None:
             s = state["step"]
             X, y = task.batch(cfg["batch"], seed=seed, index=s)
+            k = None if train_key is None else jax.random.fold_in(train_key, s)
             t0 = time.perf_counter()
             if outside:
-                loss, grads = grads_fn(params, X, y)
-                grads = outside_grads(params, _to_numpy_tree(grads))
-                params, opt_state = update_fn(params, opt_state, grads)
+                loss, grads = grads_fn(params, X, y, k)
+                grads = _to_numpy_tree(grads)
+                if cfg["recurrent_clip"] is not None:
+                    grads = {"layers": [dict(g, W=rescale_linf(g["W"], cfg["recurrent_clip"]))
+                                        for g in grads["layers"]],
+                             "readout": grads["readout"]}
+                grads = outside_grads(params, grads)
+                if rec_opt is not None:
+                    g_rec = [g["A"] for g in grads["layers"]]
+                    grads = {"layers": [dict(g, A=np.zeros_like(g["A"])) for g in grads["layers"]],
+                             "readout": grads["readout"]}
+                    new_a, opt_state["recurrent"] = rec_update(
+                        [l["A"] for l in params["layers"]], opt_state["recurrent"], g_rec)
+                params, opt_state["main"] = update_fn(params, opt_state["main"], grads)
+                if rec_opt is not None:
+                    params = {"layers": [dict(l, A=a) for l, a in zip(params["layers"], new_a)],
+                              "readout": params["readout"]}
                 params = outside_refresh(_to_numpy_tree(params))
             else:
-                params, opt_state, loss = step_fn(params, opt_state, X, y)
+                params, opt_state["main"], loss = step_fn(params, opt_state["main"], X, y, k)
             jax.block_until_ready(loss)  # honest per-step times
             losses.append(loss)
             if state["compile_time_s"] is None:
@@ -284,59 +422,50 @@ def fit(params, apply: Callable, task, *, steps: int, kind: str | None = None,
                 t_loop += time.perf_counter() - t0
             state["step"] = s + 1
             bar.advance()
+            if not np.isfinite(float(loss)):
+                state["stopped"] = "diverged"
+                validate(losses)
+                state["stopped"] = "diverged"
+                break
             if state["step"] % cfg["eval_every"] == 0 or state["step"] == steps:
-                logits = evaluate_logits(apply_jit, params, Xv)
-                val_loss = _np_ce(logits, yv)
-                record = {"step": state["step"],
-                          "train_loss": float(np.mean([float(v) for v in losses])),
-                          "val_loss": val_loss, **{f"val_{k}": v for k, v in
-                                                   task.metrics(logits, yv).items()},
-                          "lr": float(get_learning_rate(opt_state)) if has_lr(opt_state)
-                          else None}
+                validate(losses)
                 losses = []
-                if np.isfinite(val_loss) and val_loss < state["best_loss"]:
-                    state.update(best_loss=val_loss, best_step=state["step"], bad=0)
-                    best = _to_numpy_tree(params)
-                else:
-                    state["bad"] += 1
-                    if state["bad"] >= cfg["patience"]:
-                        state["plateaus"] += 1
-                        state["bad"] = 0
-                        if state["plateaus"] >= cfg["max_plateaus"]:
-                            state["stopped"] = "plateau"
-                        elif has_lr(opt_state):
-                            lr_now = float(get_learning_rate(opt_state))
-                            opt_state = set_learning_rate(opt_state, lr_now * cfg["lr_factor"])
-                record["elapsed_s"] = state["train_time_s"] + (time.perf_counter() - t_start)
-                history.append(record)
-                if ckpt is not None:
-                    st = dict(state, train_time_s=record["elapsed_s"])
-                    save_checkpoint(ckpt, _to_numpy_tree(params), _to_numpy_tree(opt_state),
-                                    best, st)
-                if metrics_path is not None:
-                    with open(metrics_path, "a") as fh:
-                        fh.write(json.dumps(record) + "\n")
-                bar.note(record)
-                if callback is not None:
-                    callback(record)
     finally:
         bar.close()
     done_now = state["step"] - (resumed_from or 0)
     timed = max(done_now - 1, 1)
+    main_state = opt_state["main"]
     summary = {
+        "protocol": protocol,
         "steps": state["step"],
         "stopped": state["stopped"] or "steps",
         "best_step": state["best_step"],
         "best_val_loss": state["best_loss"] if np.isfinite(state["best_loss"]) else None,
         "best_val": next((r for r in history if r["step"] == state["best_step"]), None),
         "plateaus": state["plateaus"],
-        "lr": float(get_learning_rate(opt_state)) if has_lr(opt_state) else None,
+        "min_delta": md,
+        "lr": float(get_learning_rate(main_state)) if has_lr(main_state) else None,
+        "lr_recurrent": (float(get_learning_rate(opt_state["recurrent"]))
+                         if rec_opt is not None else None),
         "train_time_s": state["train_time_s"] + (time.perf_counter() - t_start),
         "compile_time_s": state["compile_time_s"],
         "ms_per_step": 1000.0 * t_loop / timed if done_now > 1 else None,
         "resumed_from": resumed_from,
     }
     return FitResult(params=best, summary=summary, history=history)
+
+
+def _apply_opt(opt, params, state, grads):
+    import optax
+
+    updates, state = opt.update(grads, state, params)
+    return optax.apply_updates(params, updates), state
+
+
+def _derive(seed: int, stream: int) -> int:
+    from ..tasks import derive_seed
+
+    return derive_seed(seed, stream) % (2**31)
 
 
 def _sync_metrics(path: Path, step: int) -> list:

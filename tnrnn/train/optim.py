@@ -110,10 +110,16 @@ def make_optimizer(name: str = "rmsprop", *, lr: float = 1e-3, clip: float | Non
 
     factory = get_optimizer(name)
     options = dict(options or {})
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise SpecError(f"lr must be a positive number; got {lr!r}")
-    if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
-        raise SpecError(f"clip must be a positive number or None; got {clip!r}")
+    import math
+
+    def finite_positive(v):
+        return (not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+                and v > 0)
+
+    if not finite_positive(lr):
+        raise SpecError(f"lr must be a positive number (finite); got {lr!r}")
+    if clip is not None and not finite_positive(clip):
+        raise SpecError(f"clip must be a positive number (finite) or None; got {clip!r}")
 
     def build(learning_rate):
         try:

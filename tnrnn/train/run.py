@@ -14,15 +14,16 @@ import math
 import time
 from pathlib import Path
 
-from ..errors import SpecError, check_positive_int
+from .._io import atomic_write_text
+from ..errors import SpecError, TooLargeError, check_positive_int
 from .loop import PROTOCOL
+from .protocols import PROTOCOL_KEYS, check_values, get_protocol, resolve_min_delta
 
-__all__ = ["DEFAULT_CONFIG", "resolve_config", "run", "run_name"]
+__all__ = ["DEFAULT_CONFIG", "resolve_config", "run", "run_name", "memory_estimate",
+           "MAX_MEMORY_BYTES"]
 
-#: Every key a run config may hold, with its default. ``hidden`` or
-#: ``budget`` (a parameter count; the width then comes from
-#: :func:`tnrnn.cells.width_for_budget`) must be given.
-DEFAULT_CONFIG = {
+_RUN_DEFAULTS = {
+    "protocol": "tnrnn",
     "task": "ses",
     "size": None,
     "task_options": {},
@@ -35,62 +36,142 @@ DEFAULT_CONFIG = {
     "test_size": 1000,
     "seed": 0,
     "dtype": "float32",
-    **PROTOCOL,
     "optimizer_options": {},
     "out": None,
     "progress": False,
 }
 
+#: Every key a run config may hold, with its default (the ``tnrnn`` protocol's
+#: values; ``protocol="paper"`` changes the protocol keys, ``steps``,
+#: ``test_size`` and the scoRNN and copying options, see
+#: :mod:`tnrnn.train.protocols`). ``hidden`` or ``budget`` (a parameter count;
+#: the width then comes from :func:`tnrnn.cells.width_for_budget`) must be given.
+DEFAULT_CONFIG = {**_RUN_DEFAULTS, **{k: PROTOCOL[k] for k in PROTOCOL_KEYS}}
+
+#: Keys a resolved config adds (refused as input, except when equal: a stored
+#: config can be passed back).
+_DERIVED = ("params", "free_params", "name", "overrides", "count")
+
+#: Largest estimated memory of one run (parameters, optimiser state,
+#: activations kept for the backward pass, validation and test sets).
+MAX_MEMORY_BYTES = 8 * 2**30
+
+
+def _protocol_defaults(name: str) -> dict:
+    proto = get_protocol(name)
+    base = {**_RUN_DEFAULTS, **{k: proto[k] for k in PROTOCOL_KEYS}, "protocol": name}
+    for key in ("steps", "test_size"):
+        if key in proto:
+            base[key] = proto[key]
+    return base
+
 
 def resolve_config(config: dict) -> dict:
-    """Defaults filled in, unknown keys refused, the width resolved.
+    """Defaults filled in from the protocol, unknown keys refused, the width resolved.
+
+    A value given for a protocol key that differs from the protocol's is kept
+    and listed under ``overrides``. ``params`` is the parameter count in the
+    protocol's convention (``paper``: scoRNN's ``W`` counted ``H x H``, as the
+    paper's code counts), ``free_params`` the number of scalars training moves;
+    ``min_delta`` is resolved to a number for the task.
 
     Examples
     --------
     >>> c = resolve_config({"task": "ses", "size": 20, "task_options": {"block": 5, "alphabet": 8},
     ...                     "cell": "gru", "depth": 2, "budget": 2000})
-    >>> c["hidden"], c["params"]
-    (13, 2070)
+    >>> c["hidden"], c["params"], c["protocol"]
+    (13, 2070, 'tnrnn')
+    >>> c = resolve_config({"protocol": "paper", "task": "ses", "size": 80, "cell": "scornn",
+    ...                     "depth": 1, "hidden": 40})
+    >>> c["params"], c["free_params"], c["cell_options"], c["min_delta"], c["steps"]
+    (3083, 2263, {'variant': 'paper'}, 0.001, 50000)
     >>> resolve_config({"cell": "gru", "hidden": 4, "size": 20, "lr": 1e-3, "colour": "red"})
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: unknown config key(s) ['colour']; allowed: batch, budget, cell, cell_options, clip, decay, depth, dtype, eval_every, hidden, lr, lr_factor, max_plateaus, optimizer, optimizer_options, out, patience, progress, seed, size, steps, task, task_options, test_size, val_size
+    tnrnn.errors.SpecError: unknown config key(s) ['colour']; allowed: batch, budget, cell, cell_options, clip, decay, depth, dtype, eval_at_start, eval_every, eval_seed, hidden, lr, lr_factor, lr_recurrent, max_plateaus, min_delta, optimizer, optimizer_options, out, patience, patience_rule, progress, protocol, recurrent_clip, seed, size, steps, task, task_options, test_size, val_size
     """
     from ..cells import get_cell, stack_param_count, width_for_budget
     from ..tasks import make_task
 
     if not isinstance(config, dict):
         raise SpecError(f"config must be a dict; got {type(config).__name__}")
-    unknown = sorted(set(config) - set(DEFAULT_CONFIG) - {"params", "name"})
+    unknown = sorted(set(config) - set(DEFAULT_CONFIG) - set(_DERIVED))
     if unknown:
         raise SpecError(f"unknown config key(s) {unknown}; allowed: "
                         f"{', '.join(sorted(DEFAULT_CONFIG))}")
-    c = {**DEFAULT_CONFIG, **config}
-    c["task_options"] = dict(c["task_options"] or {})
-    c["cell_options"] = dict(c["cell_options"] or {})
+    proto_name = config.get("protocol", "tnrnn")
+    base = _protocol_defaults(proto_name)
+    proto = get_protocol(proto_name)
+    given = {k: v for k, v in config.items() if k not in _DERIVED}
+    c = {**base, **given}
+    for key in ("task_options", "cell_options"):
+        if c[key] is not None and not isinstance(c[key], dict):
+            raise SpecError(f"{key} must be a dict; got {c[key]!r}")
     cell = get_cell(c["cell"])
     c["cell"] = cell.name
+    c["cell_options"] = {**proto.get("cell_options", {}).get(cell.name, {}),
+                         **dict(c["cell_options"] or {})}
+    c["task_options"] = {**proto.get("task_options", {}).get(c["task"], {}),
+                         **dict(c["task_options"] or {})}
     bad = sorted(set(c["cell_options"]) - set(cell.options))
     if bad:
         raise SpecError(f"cell {cell.name!r} has no option(s) {bad}; allowed: "
                         f"{sorted(cell.options) or 'none'}")
     task = make_task(c["task"], c["size"], **c["task_options"])
     c["depth"] = check_positive_int("depth", c["depth"])
+    c["steps"] = check_positive_int("steps", c["steps"])
+    c["test_size"] = check_positive_int("test_size", c["test_size"])
+    c["seed"] = check_positive_int("seed", c["seed"], minimum=0)
+    check_values(c)
+    c["min_delta"] = resolve_min_delta(c["min_delta"], task)
+    c["overrides"] = sorted(k for k in (*PROTOCOL_KEYS, "steps", "test_size")
+                            if k in given and given[k] != base[k]
+                            and not (k == "min_delta" and given[k] == c["min_delta"]))
+    count = proto.get("count", "free")
+    c["count"] = count
     if c["hidden"] is None and c["budget"] is None:
         raise SpecError("give one of hidden (a width) and budget (a parameter count); got neither")
     if c["budget"] is not None:
         width = width_for_budget(c["cell"], depth=c["depth"], budget=c["budget"],
-                                 input_dim=task.input_dim, outputs=task.outputs)
+                                 input_dim=task.input_dim, outputs=task.outputs,
+                                 convention=count)
         if c["hidden"] is not None and c["hidden"] != width:
             raise SpecError(f"give one of hidden (a width) and budget (a parameter count); got "
                             f"hidden={c['hidden']!r} and budget={c['budget']!r}, whose width "
                             f"is {width}")
         c["hidden"] = width
     c["hidden"] = check_positive_int("hidden", c["hidden"])
-    c["params"] = stack_param_count(c["cell"], depth=c["depth"], hidden=c["hidden"],
-                                    input_dim=task.input_dim, outputs=task.outputs)
+    sizes = dict(depth=c["depth"], hidden=c["hidden"], input_dim=task.input_dim,
+                 outputs=task.outputs)
+    c["params"] = stack_param_count(c["cell"], **sizes, convention=count)
+    c["free_params"] = stack_param_count(c["cell"], **sizes)
     c["name"] = run_name(c)
     return c
+
+
+def memory_estimate(config: dict, task) -> int:
+    """Bytes one run needs, an upper estimate: parameters x 5 (weights, best
+    weights, gradients, two optimiser slots), activations kept for the
+    backward pass (batch x T x depth x (gate width + state) x 3: forward
+    values, gate residuals, cotangents), and the one-hot validation and test
+    sets.
+
+    Examples
+    --------
+    >>> from tnrnn.tasks import make_task
+    >>> c = resolve_config({"task": "ses", "size": 80, "cell": "lstm", "hidden": 100000})
+    >>> memory_estimate(c, make_task("ses", 80)) > 100 * 2**30
+    True
+    """
+    gates = {"lstm": 5, "gru": 4}.get(config["cell"], 2)
+    item = 8 if config["dtype"] == "float64" else 4
+    params = 5 * item * config["free_params"]
+    if config["cell"] == "scornn":  # A, W and D beside the free entries
+        params += 3 * item * config["depth"] * config["hidden"] ** 2
+    acts = 3 * item * config["batch"] * task.length * config["depth"] * (gates + 1) * \
+        config["hidden"]
+    data = 4 * (config["val_size"] + config["test_size"]) * task.length * task.input_dim
+    return params + acts + data
 
 
 def run_name(config: dict) -> str:
@@ -133,12 +214,22 @@ def run(config: dict) -> dict:
     >>> r["fit"]["steps"], sorted(r["test"])
     (10, ['accuracy', 'loss'])
     """
-    from ..cells import stack
-    from ..tasks import make_task
+    from ..cells import needs_key, stack
+    from ..tasks import derive_seed, make_task
     from .checkpoint import save_params
     from .loop import _np_ce, evaluate_logits, fit
 
     c = resolve_config(config)
+    task = make_task(c["task"], c["size"], **c["task_options"])
+    need = memory_estimate(c, task)
+    if need > MAX_MEMORY_BYTES:
+        raise TooLargeError(
+            f"run {c['name']} would need about {need / 2**30:.1f} GiB (parameters, optimiser "
+            f"state, activations of batch {c['batch']} x T {task.length} x depth {c['depth']} x "
+            f"width {c['hidden']}, {c['val_size']:,} + {c['test_size']:,} evaluation "
+            f"sequences); the limit is {MAX_MEMORY_BYTES / 2**30:g} GiB: lower the width, the "
+            "batch or the evaluation sets", estimate=need, limit=MAX_MEMORY_BYTES)
+    stored = json.loads(json.dumps({k: v for k, v in c.items() if k not in ("progress", "out")}))
     out = None
     if c["out"] is not None:
         out = Path(c["out"])
@@ -148,24 +239,30 @@ def run(config: dict) -> dict:
             raise SpecError(f"out: the folder {str(out.parent)!r} does not exist")
         done = out / "result.json"
         if done.exists():
-            return json.loads(done.read_text())
+            old = _read_json(done, "result")
+            if not isinstance(old, dict) or old.get("config") != stored:
+                diff = _config_diff(old.get("config") if isinstance(old, dict) else None, stored)
+                raise SpecError(f"out: {str(out)!r} holds a finished run with another config "
+                                f"(differs in {diff}); use another folder, or delete that "
+                                "folder to train this config there")
+            return old
         out.mkdir(exist_ok=True)
         cfg_file = out / "config.json"
-        stored = {k: v for k, v in c.items() if k not in ("progress", "out")}
         if cfg_file.exists():
-            old = json.loads(cfg_file.read_text())
-            if old != json.loads(json.dumps(stored)):
-                diff = sorted(k for k in set(old) | set(stored) if old.get(k) != stored.get(k))
+            old = _read_json(cfg_file, "config")
+            if old != stored:
                 raise SpecError(f"out: {str(out)!r} holds a run with another config "
-                                f"(differs in {diff}); use another folder")
+                                f"(differs in {_config_diff(old, stored)}); use another "
+                                "folder, or delete that folder to train this config there")
         else:
-            cfg_file.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+            atomic_write_text(cfg_file, json.dumps(stored, indent=1, sort_keys=True) + "\n",
+                              what="the run's config")
+
+    import contextlib
 
     import jax
 
-    task = make_task(c["task"], c["size"], **c["task_options"])
-    ctx = jax.enable_x64(True) if c["dtype"] == "float64" else _null()
-    with ctx:
+    with jax.enable_x64(True) if c["dtype"] == "float64" else contextlib.nullcontext():
         params, apply = stack(c["cell"], depth=c["depth"], hidden=c["hidden"],
                               input_dim=task.input_dim, outputs=task.outputs, seed=c["seed"],
                               every_step=task.every_step, dtype=c["dtype"],
@@ -179,22 +276,29 @@ def run(config: dict) -> dict:
                 opts.setdefault("decay", c["decay"])
             optimizer = make_optimizer(optimizer, lr=c["lr"], clip=c["clip"], options=opts)
         t0 = time.perf_counter()
-        res = fit(params, apply, task, steps=c["steps"], kind=c["cell"], optimizer=optimizer,
-                  lr=c["lr"], decay=c["decay"], batch=c["batch"], clip=c["clip"],
-                  eval_every=c["eval_every"], patience=c["patience"],
+        res = fit(params, apply, task, steps=c["steps"], kind=c["cell"], protocol=c["protocol"],
+                  optimizer=optimizer, lr=c["lr"], decay=c["decay"], batch=c["batch"],
+                  clip=c["clip"], lr_recurrent=c["lr_recurrent"],
+                  recurrent_clip=c["recurrent_clip"], eval_every=c["eval_every"],
+                  eval_at_start=c["eval_at_start"], patience=c["patience"],
+                  patience_rule=c["patience_rule"], min_delta=c["min_delta"],
                   lr_factor=c["lr_factor"], max_plateaus=c["max_plateaus"],
-                  val_size=c["val_size"], seed=c["seed"],
+                  val_size=c["val_size"], eval_seed=c["eval_seed"], seed=c["seed"],
                   metrics_path=None if out is None else out / "metrics.jsonl",
                   checkpoint_path=None if out is None else out / "checkpoint.npz",
                   progress=bool(c["progress"]), label=c["name"])
-        Xt, yt = task.eval_set("test", c["test_size"], seed=c["seed"])
-        logits = evaluate_logits(jax.jit(apply), res.params, Xt)
+        data_seed = c["seed"] if c["eval_seed"] is None else c["eval_seed"]
+        Xt, yt = task.eval_set("test", c["test_size"], seed=data_seed)
+        key = None
+        if needs_key(res.params):
+            key = jax.random.key(derive_seed(c["seed"], 5) % 2**31)
+        logits = evaluate_logits(jax.jit(apply), res.params, Xt, key=key)
     test = {"loss": _np_ce(logits, yt), **task.metrics(logits, yt)}
     best = res.summary.get("best_val") or {}
     val = {"loss": best.get("val_loss")}
     val.update({k[4:]: v for k, v in best.items() if k.startswith("val_") and k != "val_loss"})
     result = {
-        "config": {k: v for k, v in c.items() if k not in ("progress", "out")},
+        "config": stored,
         "task": task.describe(),
         "fit": {k: v for k, v in res.summary.items() if k != "best_val"},
         "val": val,
@@ -206,16 +310,26 @@ def run(config: dict) -> dict:
     if out is not None:
         save_params(out / "params.npz", res.params, cell=c["cell"], depth=c["depth"],
                     hidden=c["hidden"], task=c["task"], size=c["size"])
-        (out / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+        atomic_write_text(out / "result.json", json.dumps(result, indent=1) + "\n",
+                          what="the run's result")
     return result
 
 
-class _null:
-    def __enter__(self):
-        return self
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = "it is empty" if Path(path).exists() and Path(path).stat().st_size == 0 \
+            else f"it is not valid JSON ({exc})"
+        raise SpecError(f"cannot read the run's {what} {str(path)!r}: {reason}; delete the "
+                        f"folder {str(Path(path).parent)!r} to train this run again from "
+                        "scratch") from None
 
-    def __exit__(self, *exc):
-        return False
+
+def _config_diff(old, new: dict) -> list:
+    if not isinstance(old, dict):
+        return ["(unreadable)"]
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
 def _json_default(obj):
