@@ -9,12 +9,12 @@
 # Rerunning this script resumes: finished runs are skipped, unfinished ones continue from
 # their checkpoints. Two worker processes with single-threaded XLA (one core each: on a
 # 2-core machine this trains about twice as fast as one process with two threads).
-# Results: benchmarks/results/experiments/depth-paper/{ses,copying}/<run>/.
+# Results: benchmarks/results/experiments/depth-paper/{ses,copying}/<run>/ (or $DEPTH_PAPER_OUT).
 set -e
 cd "$(dirname "$0")/../.."
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-D=benchmarks/results/experiments/depth-paper
+D=${DEPTH_PAPER_OUT:-benchmarks/results/experiments/depth-paper}
 mkdir -p "$D"
 WORKERS=${WORKERS:-2}
 BUDGET=${BUDGET:-5000}
