@@ -17,14 +17,15 @@ export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thread
 D=${DEPTH_PAPER_OUT:-benchmarks/results/experiments/depth-paper}
 mkdir -p "$D"
 WORKERS=${WORKERS:-2}
+TNRNN=${TNRNN:-.venv/bin/tnrnn}
 BUDGET=${BUDGET:-5000}
 ses() {
-  .venv/bin/tnrnn train --protocol paper --task ses --cell scornn --depth 1,2,3 \
+  "$TNRNN" train --protocol paper --task ses --cell scornn --depth 1,2,3 \
       --params-budget "$BUDGET" -T "$1" --seeds 0,1,2 --workers "$WORKERS" --no-progress \
       --out "$D/ses"
 }
 copying() {
-  .venv/bin/tnrnn train --protocol paper --task copying --cell scornn --depth 1,2,3 \
+  "$TNRNN" train --protocol paper --task copying --cell scornn --depth 1,2,3 \
       --params-budget "$BUDGET" -T "$1" --seeds 0,1,2 --workers "$WORKERS" --no-progress \
       --out "$D/copying"
 }
