@@ -80,8 +80,13 @@ def test_lyapunov_diagonalizable_linear_map():
     V = rng.standard_normal((4, 4))
     lam = np.array([1.5, -0.9, 0.6, 0.2])
     A = V @ np.diag(lam) @ np.linalg.inv(V)
-    res = lyapunov_spectrum(lambda x: A @ x, rng.standard_normal(4), steps=4000, burn=200)
+    # 1,600 steps: 1.5^1600 ~ 1e282 stays in float64 range (an orbit that overflows is
+    # reported as diverged, its exponents undefined)
+    res = lyapunov_spectrum(lambda x: A @ x, rng.standard_normal(4), steps=1400, burn=200)
+    assert res.status == "ok"
     assert np.allclose(res.exponents, np.sort(np.log(np.abs(lam)))[::-1], atol=5e-3)
+    over = lyapunov_spectrum(lambda x: A @ x, np.ones(4), steps=4000, burn=200)
+    assert over.status == "diverged" and np.all(np.isnan(over.exponents))
 
 
 def test_lyapunov_logistic_map_ln2():

@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import SpecError, check_positive_int
+from ..errors import SpecError, TooLargeError, check_positive_int
 
 
 def x64():
@@ -67,13 +67,89 @@ def check_nonneg_int(name: str, value) -> int:
     return check_positive_int(name, value, minimum=0)
 
 
-def check_float(name: str, value, *, positive: bool = False) -> float:
-    """A finite real number (strictly positive if asked)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+def check_float(name: str, value, *, positive: bool = False, minimum: float | None = None,
+                maximum: float | None = None) -> float:
+    """A finite real number (strictly positive, or within ``[minimum, maximum]``, if asked).
+
+    Booleans, strings and complex numbers are refused, and so are NaN and
+    infinity: a number that enters an analysis must be one it can use.
+
+    Examples
+    --------
+    >>> check_float("tol", 1e-9, positive=True)
+    1e-09
+    >>> check_float("init_std", float("inf"))
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: init_std must be a finite real number; got inf
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise SpecError(f"{name} must be a finite real number; got {value!r} "
+                        f"({type(value).__name__})")
+    if not np.isfinite(value):
         raise SpecError(f"{name} must be a finite real number; got {value!r}")
+    value = float(value)
     if positive and value <= 0:
         raise SpecError(f"{name} must be > 0; got {value!r}")
-    return float(value)
+    if minimum is not None and value < minimum:
+        raise SpecError(f"{name} must be >= {minimum:g}; got {value!r}")
+    if maximum is not None and value > maximum:
+        raise SpecError(f"{name} must be <= {maximum:g}; got {value!r}")
+    return value
+
+
+def step_cost(d: int) -> float:
+    """Multiply-adds charged for one evaluation of a dense map of ``d`` states
+    (a matrix-vector product, plus a fixed cost per step that dominates for
+    tiny ``d``): the unit of the work estimates."""
+    return 2.0 * d * d + 64.0
+
+
+def check_seed(name: str, value) -> int:
+    """A seed: an integer in ``[0, 2^32)`` (what numpy and ``jax.random.PRNGKey`` both take)."""
+    value = check_positive_int(name, value, minimum=0)
+    if value >= 2 ** 32:
+        raise SpecError(f"{name} must be an integer in [0, 2^32); got {value}")
+    return value
+
+
+def check_limit(name: str, value) -> float:
+    """A work or memory limit: a finite number > 0."""
+    return check_float(name, value, positive=True)
+
+
+def refuse_if_over(estimate: float, limit: float, what: str, option: str, advice: str) -> None:
+    """Raise :class:`~tnrnn.errors.TooLargeError` before any work when
+    ``estimate > limit`` (the message carries both numbers)."""
+    if estimate > limit:
+        raise TooLargeError(f"{what}: about {estimate:.3g}, over {option} = {limit:.3g}; "
+                            f"{advice}", estimate=estimate, limit=limit)
+
+
+def check_finite_tree(name: str, tree) -> None:
+    """Every leaf of ``tree`` (weights, parameters) is a real array without NaN or infinity."""
+    for path, leaf in jax.tree_util.tree_leaves_with_path(tree):
+        if isinstance(leaf, jax.core.Tracer):
+            continue
+        where = name + jax.tree_util.keystr(path)
+        try:
+            arr = np.asarray(leaf)
+        except Exception as exc:  # an object numpy cannot read
+            raise SpecError(f"{where} must be a real array; got {type(leaf).__name__}: "
+                            f"{exc}") from None
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                       or arr.dtype == np.bool_):
+            raise SpecError(f"{where} must be a real array; got dtype {arr.dtype}")
+        if np.iscomplexobj(arr):
+            raise SpecError(f"{where} must be real; got complex values")
+        if not np.all(np.isfinite(arr)):
+            raise SpecError(f"{where} contains NaN or infinity")
+
+
+def progress_every(progress, done: int, total: int) -> None:
+    """Call ``progress(done, total)`` if a callback was given."""
+    if progress is not None:
+        progress(done, total)
 
 
 def _real_array(value, name: str, role: str) -> np.ndarray:

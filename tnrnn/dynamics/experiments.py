@@ -22,13 +22,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import flat_map, as_inputs, x64
-from .landscape import loss_slice, loss_slice_2d
+from ._core import (as_inputs, check_float, check_limit, check_nonneg_int, check_seed, flat_map,
+                    refuse_if_over, step_cost, x64)
+from .landscape import _chunked, loss_slice, loss_slice_2d
 from .lyapunov import largest_lyapunov_core, lyapunov_spectrum
 from .presets import chaotic_lstm, lstm_map
 from .region_map import region_map
 from .simulate import simulate
 from .systems import System, scale_params
+from ..errors import SpecError, check_positive_int
 
 __all__ = ["scale_slice", "chaotic_lstm_experiment", "tanh_rnn", "tanh_region_map",
            "region_experiment"]
@@ -42,8 +44,8 @@ def _observe(system: System):
     return lambda x: x
 
 
-def _lyap_along(system: System, s, u, steps, burn):
-    """lambda_max at every s (vmapped), from the system's initial state."""
+def _lyap_along(system: System, s, u, steps, burn, *, chunk: int = 256, progress=None):
+    """lambda_max at every s (vmapped in batches), from the system's initial state."""
     inp = as_inputs(None, None, None)
     uu = None if system.input_dim is None else (
         np.zeros(system.input_dim) if u is None else np.asarray(u, dtype=np.float64))
@@ -55,8 +57,9 @@ def _lyap_along(system: System, s, u, steps, burn):
         return largest_lyapunov_core(g, jnp.atleast_1d(jnp.asarray(system.x0, jnp.float64)),
                                      None, burn, steps, inp)
 
+    s = np.asarray(s, dtype=np.float64)
     with x64():
-        return np.asarray(jax.jit(jax.vmap(one))(jnp.asarray(s, jnp.float64)))
+        return _chunked(jax.jit(jax.vmap(one)), [s], s.size, chunk, progress)
 
 
 def _trajectory_loss(system: System, u, horizon, burn):
@@ -93,7 +96,8 @@ def _trajectory_loss(system: System, u, horizon, burn):
 
 def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 200,
                 burn: int = 100, lyap_steps: int = 2000, lyap_burn: int = 500,
-                u=None) -> dict:
+                u=None, chunk: int = 256, progress=None, max_work: float = 1e12,
+                max_bytes: float = 2 ** 30) -> dict:
     """The loss and ``lambda_max`` along ``theta(s) = s theta``, ``s`` in ``[a, b]``.
 
     The loss is the paper's (``chaotic_lstm.py``): mean squared difference of
@@ -101,26 +105,86 @@ def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 20
     ``theta``; it is 0 at ``s = 1`` exactly (:func:`loss_slice` reproduces its
     end points). ``roughness_*`` is the mean absolute loss increment between
     neighbouring values of ``s``, where ``lambda_max > 0`` and elsewhere.
+
+    Undefined values are said as such, never folded into a verdict: the loss
+    is NaN where the trajectory left the float range, ``lambda_max`` NaN
+    where the orbit did (``-inf`` where the tangent collapsed); increments
+    with an undefined end are left out of ``total_variation`` and the
+    roughness, ``loss_undefined`` and ``lyapunov_undefined`` count them, and
+    a roughness or fraction with no pair to average is ``None``.
+
+    Sizes are checked before any work: about ``n (horizon + 2 (lyap_burn +
+    lyap_steps)) (2 d^2 + 64)`` multiply-adds against ``max_work`` and
+    ``100 n`` bytes of results against ``max_bytes``
+    (:class:`~tnrnn.errors.TooLargeError`). ``progress(done, total)`` is
+    called after each batch of ``chunk`` points (loss, then exponents).
+
+    Examples
+    --------
+    >>> from tnrnn.dynamics.systems import preset_system
+    >>> r = scale_slice(preset_system("tanh", w=0.5), 0.5, 1.0, 2, horizon=20, burn=5,
+    ...                 lyap_steps=100, lyap_burn=10)
+    >>> r["s"], r["loss_at_1"], [round(v, 6) for v in r["lyapunov_max"]]
+    ([0.5, 1.0], 0.0, [-1.386294, -0.693147])
+    >>> r["fraction_chaotic"], r["roughness_chaotic"]
+    (0.0, None)
     """
+    a = check_float("a", a)
+    b = check_float("b", b)
+    n = check_positive_int("n", n)
+    horizon = check_positive_int("horizon", horizon)
+    burn = check_nonneg_int("burn", burn)
+    if burn >= horizon:
+        raise SpecError(f"burn must be in [0, horizon) = [0, {horizon}); got {burn}")
+    lyap_steps = check_nonneg_int("lyap_steps", lyap_steps)
+    lyap_burn = check_nonneg_int("lyap_burn", lyap_burn)
+    chunk = check_positive_int("chunk", chunk)
+    if u is not None:
+        u = as_inputs(u, None, None).value
+    d = system.dim
+    per_point = horizon + (2.0 * (lyap_burn + lyap_steps) if lyap_steps else 0.0)
+    refuse_if_over(n * per_point * step_cost(d), check_limit("max_work", max_work),
+                   f"loss slice of {n} points, horizon {horizon}, lambda_max over "
+                   f"{lyap_burn} + {lyap_steps} steps, d = {d}: multiply-adds", "max_work",
+                   "raise the limit or use fewer points or steps")
+    refuse_if_over(100.0 * n, check_limit("max_bytes", max_bytes),
+                   f"loss slice of {n} points: bytes of results", "max_bytes",
+                   "use fewer points")
     s = np.linspace(a, b, n)
     s = np.union1d(s, [1.0]) if a <= 1.0 <= b else s
+    total = s.size * (2 if lyap_steps else 1)
     loss = _trajectory_loss(system, u, horizon, burn)
     zero = jax.tree_util.tree_map(lambda x: np.zeros_like(np.asarray(x, np.float64)),
                                   system.params)
-    vals = loss_slice(loss, zero, system.params, s)
-    lam = _lyap_along(system, s, u, lyap_steps, lyap_burn) if lyap_steps else None
-    dv = np.abs(np.diff(vals))
+    vals = loss_slice(loss, zero, system.params, s, chunk=chunk,
+                      progress=None if progress is None else (lambda k, _: progress(k, total)))
+    lam = (_lyap_along(system, s, u, lyap_steps, lyap_burn, chunk=chunk,
+                       progress=None if progress is None
+                       else (lambda k, _: progress(s.size + k, total)))
+           if lyap_steps else None)
+    lf = np.isfinite(vals)
+    pair_ok = lf[1:] & lf[:-1]
+    dv = np.abs(np.diff(np.where(lf, vals, 0.0)))
+    i1 = int(np.argmin(np.abs(s - 1.0)))
     out = {"system": system.description, "s": s.tolist(), "loss": vals.tolist(),
            "horizon": horizon, "burn": burn,
-           "loss_at_1": float(vals[np.argmin(np.abs(s - 1.0))]),
-           "total_variation": float(dv.sum()), "lyapunov_max": [],
+           "loss_at_1": float(vals[i1]) if lf[i1] else None,
+           "total_variation": float(dv[pair_ok].sum()),
+           "loss_undefined": int(np.sum(~lf)), "lyapunov_max": [],
            "lyap_steps": lyap_steps, "lyap_burn": lyap_burn}
     if lam is not None:
+        defined = ~np.isnan(lam)
         out["lyapunov_max"] = lam.tolist()
+        out["lyapunov_undefined"] = int(np.sum(~defined))
+        both = pair_ok & defined[1:] & defined[:-1]
         chaotic = (lam[1:] > 0) | (lam[:-1] > 0)
-        out["roughness_chaotic"] = float(dv[chaotic].mean()) if chaotic.any() else float("nan")
-        out["roughness_regular"] = float(dv[~chaotic].mean()) if (~chaotic).any() else float("nan")
-        out["fraction_chaotic"] = float(np.mean(lam > 0))
+
+        def mean(mask):
+            return float(dv[mask].mean()) if mask.any() else None
+
+        out["roughness_chaotic"] = mean(both & chaotic)
+        out["roughness_regular"] = mean(both & ~chaotic)
+        out["fraction_chaotic"] = float(np.mean(lam[defined] > 0)) if defined.any() else None
     return out
 
 
@@ -191,7 +255,20 @@ def tanh_region_map(*, hidden: int = 32, gains, scales, steps: int = 2000, burn:
     i.i.d. (``default_rng(seed + 1)``), from ``x0 ~ N(0, 0.1^2)``
     (``default_rng(seed + 2)``; not 0, which is a fixed point of the
     autonomous map at ``s = 0``). The Lipschitz bound is ``g``
-    (``||W||_2 = 1``)."""
+    (``||W||_2 = 1``). The work is estimated (and refused above
+    ``max_work``) before the weights and inputs are drawn."""
+    from .region_map import region_map_work
+
+    hidden = check_positive_int("hidden", hidden)
+    steps = check_positive_int("steps", steps)
+    burn = check_nonneg_int("burn", burn)
+    seed = check_seed("seed", seed)
+    na, nb = np.size(gains), np.size(scales)
+    work = region_map_work(na * nb, hidden, steps, burn, norm_every)
+    refuse_if_over(max(work, (burn + steps + hidden) * hidden * 8.0),
+                   check_limit("max_work", max_work),
+                   f"region map of {na} x {nb} points, d = {hidden}, {burn} + {steps} steps: "
+                   "multiply-adds", "max_work", "raise max_work or use fewer points or steps")
     W, U = tanh_rnn(hidden, seed)
     us = np.random.default_rng(seed + 1).standard_normal((burn + steps, 1))
     x0 = 0.1 * np.random.default_rng(seed + 2).standard_normal(hidden)

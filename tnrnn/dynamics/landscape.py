@@ -7,7 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import check_map, x64
+from ._core import (check_finite_tree, check_limit, check_map, check_seed, progress_every, refuse_if_over,
+                    x64)
 from ..errors import SpecError, check_positive_int
 
 __all__ = ["loss_slice", "loss_slice_2d", "sharpness"]
@@ -38,7 +39,32 @@ def _f64(tree):
     return jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), tree)
 
 
-def loss_slice(loss, theta0, theta1, s) -> np.ndarray:
+#: Most power-iteration steps :func:`sharpness` (and region maps) take: it has
+#: converged, or stalled on two eigenvalues of equal modulus, long before.
+MAX_ITERS = 100_000
+
+
+def _check_points(*trees):
+    for i, t in enumerate(trees):
+        check_finite_tree(f"theta{i}", t)
+
+
+def _chunked(fn, args, n: int, chunk: int, progress):
+    """``fn`` (vmapped over the leading axis of every array in ``args``) in
+    batches of ``chunk`` (the last padded, so one program serves all)."""
+    size = min(chunk, n)
+    outs = []
+    for start in range(0, n, size):
+        k = min(size, n - start)
+        part = [a[start:start + k] for a in args]
+        if k < size:
+            part = [np.concatenate([a, np.repeat(a[-1:], size - k, axis=0)]) for a in part]
+        outs.append(np.asarray(fn(*[jnp.asarray(a) for a in part]))[:k])
+        progress_every(progress, start + k, n)
+    return np.concatenate(outs)
+
+
+def loss_slice(loss, theta0, theta1, s, *, chunk: int = 1024, progress=None) -> np.ndarray:
     """The loss along the line ``theta(s) = (1 - s) theta0 + s theta1``.
 
     Parameters
@@ -49,6 +75,10 @@ def loss_slice(loss, theta0, theta1, s) -> np.ndarray:
         Two parameter points with the same structure.
     s : array_like
         1-D positions; ``s = 0`` is ``theta0``, ``s = 1`` is ``theta1``.
+    chunk : int
+        Positions evaluated per vmapped batch (memory; progress granularity).
+    progress : callable, optional
+        ``progress(done, total)`` after each batch.
 
     Returns
     -------
@@ -71,7 +101,9 @@ def loss_slice(loss, theta0, theta1, s) -> np.ndarray:
     """
     check_map(loss, "loss")
     s = _as_s("s", s)
+    chunk = check_positive_int("chunk", chunk)
     _check_trees(theta0, theta1)
+    _check_points(theta0, theta1)
     with x64():
         t0, t1 = _f64(theta0), _f64(theta1)
 
@@ -79,10 +111,11 @@ def loss_slice(loss, theta0, theta1, s) -> np.ndarray:
             th = jax.tree_util.tree_map(lambda a, b: (1.0 - si) * a + si * b, t0, t1)
             return jnp.asarray(loss(th), jnp.float64).reshape(())
 
-        return np.asarray(jax.jit(jax.vmap(at))(jnp.asarray(s)))
+        return _chunked(jax.jit(jax.vmap(at)), [s], s.size, chunk, progress)
 
 
-def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2) -> np.ndarray:
+def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2, *, chunk: int = 1024, progress=None,
+                  max_bytes: float = 2 ** 30) -> np.ndarray:
     """The loss on the plane ``theta0 + s1 (theta1 - theta0) + s2 (theta2 - theta0)``.
 
     Parameters
@@ -94,6 +127,13 @@ def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2) -> np.ndarray:
         ``theta0``, ``(1, 0)`` is ``theta1``, ``(0, 1)`` is ``theta2``.
     s1, s2 : array_like
         1-D coordinates.
+    chunk : int
+        Grid points evaluated per vmapped batch (memory; progress granularity).
+    progress : callable, optional
+        ``progress(done, total)`` after each batch.
+    max_bytes : float
+        Refuse (:class:`~tnrnn.errors.TooLargeError`, before any work) a grid
+        whose result needs more than this many bytes.
 
     Returns
     -------
@@ -122,7 +162,12 @@ def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2) -> np.ndarray:
     """
     check_map(loss, "loss")
     s1, s2 = _as_s("s1", s1), _as_s("s2", s2)
+    chunk = check_positive_int("chunk", chunk)
+    refuse_if_over(8.0 * 3 * s1.size * s2.size, check_limit("max_bytes", max_bytes),
+                   f"loss on a {s1.size} x {s2.size} grid: bytes", "max_bytes",
+                   "raise max_bytes or use fewer points")
     _check_trees(theta0, theta1, theta2)
+    _check_points(theta0, theta1, theta2)
     with x64():
         t0, t1, t2 = _f64(theta0), _f64(theta1), _f64(theta2)
 
@@ -131,8 +176,9 @@ def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2) -> np.ndarray:
                                         t0, t1, t2)
             return jnp.asarray(loss(th), jnp.float64).reshape(())
 
-        grid = jax.vmap(jax.vmap(at, in_axes=(None, 0)), in_axes=(0, None))
-        return np.asarray(jax.jit(grid)(jnp.asarray(s1), jnp.asarray(s2)))
+        A, B = np.meshgrid(s1, s2, indexing="ij")
+        vals = _chunked(jax.jit(jax.vmap(at)), [A.ravel(), B.ravel()], A.size, chunk, progress)
+        return vals.reshape(A.shape)
 
 
 def sharpness_core(loss, theta, iters: int, key):
@@ -190,6 +236,10 @@ def sharpness(loss, theta, *, iters: int = 50, seed: int = 0) -> float:
 
     check_map(loss, "loss")
     iters = check_positive_int("iters", iters)
+    if iters > MAX_ITERS:
+        raise SpecError(f"iters must be <= {MAX_ITERS:,}; got {iters:,}")
+    seed = check_seed("seed", seed)
+    check_finite_tree("theta", theta)
     with x64():
         flat, unravel = ravel_pytree(_f64(theta))
         lam, _ = jax.jit(lambda t: sharpness_core(lambda z: loss(unravel(z)), t, iters,

@@ -15,7 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import as_inputs, as_states, check_float, check_map, flat_map, probe, x64
+from ._core import (_real_array, as_inputs, as_states, check_float, check_limit, check_map, flat_map, probe,
+                    refuse_if_over, step_cost, x64)
+from ._weights import check_cell_params, check_layer
 from ..errors import SpecError
 
 __all__ = ["LipschitzBound", "lipschitz_bound", "jacobian_norms", "region", "REGIONS",
@@ -217,16 +219,17 @@ def lipschitz_bound(cell, params: dict, *, input_radius: float = 1.0,
     if "layers" in params:
         raise SpecError("lipschitz_bound takes one layer's weights; for a stack give "
                         "params['layers'][l] (or use jacobian_norms on the stacked map)")
-    input_radius = check_float("input_radius", input_radius)
-    if input_radius < 0:
-        raise SpecError(f"input_radius must be >= 0; got {input_radius}")
+    input_radius = check_float("input_radius", input_radius, minimum=0.0)
+    if not isinstance(onehot, (bool, np.bool_)):
+        raise SpecError(f"onehot must be True or False; got {onehot!r}")
+    check_layer(name, params, required=False)
     fn = BOUNDS[name]
     if name in ("rac", "mi-rnn", "lstm", "gru"):
         return fn(params, input_radius, name, onehot=onehot)
     return fn(params, input_radius, name)
 
 
-def jacobian_norms(f, states, *, u=None, inputs=None) -> np.ndarray:
+def jacobian_norms(f, states, *, u=None, inputs=None, max_work: float = 1e12) -> np.ndarray:
     """``||Df(x)||_2`` at each given state (``f(x)`` or ``f(x, u)``).
 
     Parameters
@@ -239,6 +242,9 @@ def jacobian_norms(f, states, *, u=None, inputs=None) -> np.ndarray:
         A constant input.
     inputs : array_like, optional
         One input per state, ``(n, ...)``: ``||D_x f(x_i, u_i)||``.
+    max_work : float
+        Refuse (:class:`~tnrnn.errors.TooLargeError`, before any work) runs
+        estimated above this many multiply-adds, ``n (10 d^3 + d (2 d^2 + 64))``.
 
     Returns
     -------
@@ -258,6 +264,10 @@ def jacobian_norms(f, states, *, u=None, inputs=None) -> np.ndarray:
     """
     check_map(f)
     st = as_states(states, name="states")
+    n, d = st.batch.shape
+    refuse_if_over(n * (10.0 * d ** 3 + d * step_cost(d)), check_limit("max_work", max_work),
+                   f"Jacobian norms at {n} states, d = {d}: multiply-adds", "max_work",
+                   "raise max_work or give fewer states")
     inp = as_inputs(u, inputs, st.batch.shape[0] if inputs is not None else None)
     with x64():
         g = flat_map(f, st.scalar, inp.driven)
@@ -281,7 +291,8 @@ def region(L, *, tol: float = 0.02):
     """Classify Lipschitz constants: ``'contracting'`` (L < 1 - tol),
     ``'boundary'`` (``|L - 1| <= tol``) or ``'expanding'`` (L > 1 + tol).
 
-    ``L`` may be a number (a str is returned) or an array (an array of str).
+    ``L`` may be a number (a str is returned) or an array (an array of str);
+    NaN (an undefined constant) is labelled ``'undefined'``.
     With ``L`` replaced by ``exp(lambda_max)`` the same labels classify
     Lyapunov exponents.
 
@@ -291,10 +302,8 @@ def region(L, *, tol: float = 0.02):
     >>> region(0.5), region(1.01), region([2.0, 0.9])
     ('contracting', 'boundary', array(['expanding', 'contracting'], dtype='<U11'))
     """
-    tol = check_float("tol", tol)
-    if tol < 0:
-        raise SpecError(f"tol must be >= 0; got {tol}")
-    arr = np.asarray(L, dtype=np.float64)
+    tol = check_float("tol", tol, minimum=0.0)
+    arr = _real_array(L, "L", "Lipschitz constants")
     out = np.where(arr < 1.0 - tol, REGIONS[0], np.where(arr > 1.0 + tol, REGIONS[2], REGIONS[1]))
     out = np.where(np.isnan(arr), "undefined", out)
     return str(out) if out.ndim == 0 else out
@@ -307,15 +316,28 @@ def cell_map(cell, params: dict):
     (LSTM: ``[h, c]``; a stack: the layers' states one after the other, layer
     ``l`` reading layer ``l - 1``'s new output) and the cell's own initial
     state, flat (``None`` when called on traced weights that hold the initial
-    state, as a RAC's ``h0`` under ``jax.vmap``). Weights are used in float64.
+    state, as a RAC's ``h0`` under ``jax.vmap``). Weights are used in float64,
+    and ``f`` called on concrete arrays computes in float64 whatever the
+    process-wide ``jax_enable_x64`` setting (it runs inside
+    ``jax.enable_x64``); traced by the caller's own ``jax.jit``, it computes
+    in the dtype of the traced state, float32 unless x64 is enabled there.
+
+    The weights are checked first: every key the cell needs, consistent
+    shapes (a stack's layer reads the previous layer's width), no NaN or
+    infinity (:class:`~tnrnn.errors.SpecError` otherwise).
 
     Examples
     --------
     >>> import numpy as np
     >>> from tnrnn.dynamics import cell_map
     >>> f, x0 = cell_map("tanh", {"W_ih": np.ones((1, 1)), "W_hh": np.eye(1), "b": np.zeros(1)})
-    >>> round(float(f(x0, np.ones(1))[0]), 6), round(float(np.tanh(1.0)), 6)
-    (0.761594, 0.761594)
+    >>> y = f(x0, np.ones(1))
+    >>> y.dtype, round(float(y[0]), 6), round(float(np.tanh(1.0)), 6)
+    (dtype('float64'), 0.761594, 0.761594)
+    >>> cell_map("lstm", {"W_ih": np.ones((1, 1)), "W_hh": np.eye(1), "b": np.zeros(1)})
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: params: 'W_hh' has shape (1, 1); a lstm layer needs (4H, H) with H = 1, i.e. (4, 1)
     """
     from jax.flatten_util import ravel_pytree
 
@@ -325,8 +347,7 @@ def cell_map(cell, params: dict):
     if not isinstance(kind, str):
         raise SpecError(f"cell must be a cell name or a tnrnn.cells.Cell; got {type(cell).__name__}")
     c = get_cell(kind)
-    if not isinstance(params, dict):
-        raise SpecError(f"params must be a dict of weights; got {type(params).__name__}")
+    check_cell_params(c.name, params)
     layers = params["layers"] if "layers" in params else [params]
 
     def f64(tree):
@@ -346,7 +367,7 @@ def cell_map(cell, params: dict):
         except jax.errors.TracerArrayConversionError:  # initial state from traced weights
             x0 = None
 
-    def f(x, u):
+    def step(x, u):
         sts = unravel(x)
         below = jnp.atleast_1d(u)
         new = []
@@ -355,5 +376,12 @@ def cell_map(cell, params: dict):
             new.append(s)
             below = c.output(s)
         return ravel_pytree(new)[0]
+
+    def f(x, u):
+        traced = any(isinstance(a, jax.core.Tracer) for a in jax.tree_util.tree_leaves((x, u)))
+        if traced:  # inside the caller's trace: its dtype
+            return step(x, u)
+        with x64():
+            return step(jnp.asarray(x, jnp.float64), jnp.asarray(u, jnp.float64))
 
     return f, x0

@@ -8,12 +8,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (as_inputs, as_states, check_map, check_nonneg_int, flat_map, probe,
-                    scan_steps, x64)
+from ._core import (as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
+                    probe, refuse_if_over, scan_steps, x64)
 from .simulate import _probe_input
 from ..errors import SpecError, check_positive_int
 
-__all__ = ["LyapunovResult", "lyapunov_spectrum"]
+__all__ = ["LyapunovResult", "lyapunov_spectrum", "STATUS"]
 
 
 class LyapunovResult(NamedTuple):
@@ -35,6 +35,18 @@ class LyapunovResult(NamedTuple):
         Steps averaged over (after the burn-in).
     burn : int
         Steps run first to settle the state and the frame, not averaged.
+    status : str or numpy.ndarray
+        ``'ok'``, or why the exponents are undefined (NaN): ``'diverged'``
+        (the orbit left the float range) or ``'overflow'`` (the tangent
+        vectors did, between re-orthonormalisations); one per initial state
+        for a batch. See :data:`STATUS`.
+
+    Notes
+    -----
+    An exponent is ``-inf`` (with ``stderr`` 0) where a tangent direction
+    collapsed to exactly zero: a Jacobian along the orbit annihilated it, as
+    for the zero map or a superstable orbit. It is NaN only where the status
+    is not ``'ok'``, never a verdict computed from an overflow.
     """
 
     exponents: np.ndarray
@@ -42,6 +54,7 @@ class LyapunovResult(NamedTuple):
     running: np.ndarray
     steps: int
     burn: int
+    status: object = "ok"
 
     @property
     def max(self):
@@ -49,93 +62,122 @@ class LyapunovResult(NamedTuple):
         return self.exponents[..., 0]
 
 
-def _advance(g, x, Q, us, n: int, inputs, k: int, m: int):
+def _advance(g, x, Q, us, n: int, inputs, k: int, m: int, flags=None):
     """``n`` steps of the state and of the tangent frame ``Q`` (d, k),
     re-orthonormalising every ``m`` steps (the last group may be shorter).
 
-    Returns the state, the frame and the sum of ``log |diag R|`` of the QR
-    factorisations (for ``k = 1``: of the norms). Between re-orthonormalisations
-    the frame is only multiplied by ``Df`` (one Jacobian-vector product per
-    column, from ``jax.jvp`` or ``jax.linearize``), which lets XLA run a few
-    fused operations per step.
+    Returns the state, the frame, the sum of ``log |diag R|`` of the QR
+    factorisations (for ``k = 1``: of the norms) and two flags: the orbit
+    stayed finite, the tangent frame stayed finite between
+    re-orthonormalisations. Between re-orthonormalisations the frame is only
+    multiplied by ``Df`` (one Jacobian-vector product per column, from
+    ``jax.jvp`` or ``jax.linearize``), which lets XLA run a few fused
+    operations per step. A tangent vector that becomes exactly zero (a
+    singular Jacobian along it) contributes ``log 0 = -inf`` and stays zero:
+    its exponent is ``-inf``, not NaN.
     """
+    if flags is None:
+        flags = jnp.ones(2, bool)
 
     def tstep(c, u):
-        x, Q = c
+        x, Q, fl = c
         if k == 1:
             y, z = jax.jvp(lambda s: g(s, u), (x,), (Q[:, 0],))
-            return (y, z[:, None]), None
-        y, lin = jax.linearize(lambda s: g(s, u), x)
-        return (y, jax.vmap(lin, in_axes=1, out_axes=1)(Q)), None
+            Z = z[:, None]
+        else:
+            y, lin = jax.linearize(lambda s: g(s, u), x)
+            Z = jax.vmap(lin, in_axes=1, out_axes=1)(Q)
+        fl = fl.at[0].set(fl[0] & jnp.all(jnp.isfinite(y)))
+        return (y, Z, fl), None
 
-    def renorm(Q):
+    def renorm(Q, fl):
+        fl = fl.at[1].set(fl[1] & jnp.all(jnp.isfinite(Q)))
         if k == 1:
             r = jnp.linalg.norm(Q[:, 0])
-            return Q / r, jnp.log(r)[None]
+            Q = jnp.where(r > 0, Q / jnp.where(r > 0, r, 1.0), Q)
+            return Q, jnp.log(r)[None], fl
         Qn, R = jnp.linalg.qr(Q)
-        return Qn, jnp.log(jnp.abs(jnp.diagonal(R)))
+        return Qn, jnp.log(jnp.abs(jnp.diagonal(R))), fl
 
     def group(c, us_g, length):
-        x, Q, acc = c
-        (x, Q), _ = scan_steps(g, (x, Q), us_g, length, inputs, tstep)
-        Q, logs = renorm(Q)
-        return (x, Q, acc + logs)
+        x, Q, acc, fl = c
+        (x, Q, fl), _ = scan_steps(g, (x, Q, fl), us_g, length, inputs, tstep)
+        Q, logs, fl = renorm(Q, fl)
+        return (x, Q, acc + logs, fl)
 
     acc = jnp.zeros(k, x.dtype)
     ng, rem = divmod(n, m)
     seq = inputs.kind == "seq"
+    c = (x, Q, acc, flags)
     if ng:
         if seq:
             main = us[:ng * m].reshape((ng, m) + us.shape[1:])
-            (x, Q, acc), _ = jax.lax.scan(lambda c, ug: (group(c, ug, m), None), (x, Q, acc),
-                                          main)
+            c, _ = jax.lax.scan(lambda c, ug: (group(c, ug, m), None), c, main)
         else:
-            (x, Q, acc), _ = jax.lax.scan(lambda c, _: (group(c, None, m), None), (x, Q, acc),
-                                          None, length=ng)
+            c, _ = jax.lax.scan(lambda c, _: (group(c, None, m), None), c, None, length=ng)
     if rem:
-        x, Q, acc = group((x, Q, acc), us[ng * m:] if seq else None, rem)
-    return x, Q, acc
+        c = group(c, us[ng * m:] if seq else None, rem)
+    return c
 
 
-def _lyapunov_core(g, x0, us_burn, us_blocks, burn, blocks, block_len, k, inputs, m=1):
-    """Block sums of ``log |diag R|`` (blocks, k) for one flat state (pure, jittable).
+def _lyapunov_core_flags(g, x0, us_burn, us_blocks, burn, blocks, block_len, k, inputs, m=1):
+    """Block sums of ``log |diag R|`` (blocks, k) for one flat state, and the
+    two flags of :func:`_advance` (pure, jittable).
 
     ``us_blocks`` is ``(blocks, block_len, ...)`` for an input sequence.
     """
     d = x0.shape[0]
     Q0 = jnp.eye(d, k, dtype=x0.dtype)
-    x, Q, _ = _advance(g, x0, Q0, us_burn, burn, inputs, k, m)
+    x, Q, _, fl = _advance(g, x0, Q0, us_burn, burn, inputs, k, m)
 
     def block(carry, us):
-        x, Q = carry
-        x, Q, acc = _advance(g, x, Q, us, block_len, inputs, k, m)
-        return (x, Q), acc
+        x, Q, fl = carry
+        x, Q, acc, fl = _advance(g, x, Q, us, block_len, inputs, k, m, fl)
+        return (x, Q, fl), acc
 
     if inputs.kind == "seq":
-        _, sums = jax.lax.scan(block, (x, Q), us_blocks)
+        (_, _, fl), sums = jax.lax.scan(block, (x, Q, fl), us_blocks)
     else:
-        _, sums = jax.lax.scan(lambda c, _: block(c, None), (x, Q), None, length=blocks)
-    return sums
+        (_, _, fl), sums = jax.lax.scan(lambda c, _: block(c, None), (x, Q, fl), None,
+                                        length=blocks)
+    return sums, fl
+
+
+def _lyapunov_core(g, x0, us_burn, us_blocks, burn, blocks, block_len, k, inputs, m=1):
+    """Block sums of ``log |diag R|`` (blocks, k) for one flat state (pure, jittable)."""
+    return _lyapunov_core_flags(g, x0, us_burn, us_blocks, burn, blocks, block_len, k, inputs,
+                                m)[0]
 
 
 def largest_lyapunov_core(g, x0, us, burn: int, steps: int, inputs, m: int = 10):
     """The largest exponent of one flat state (pure; for vmapped grids).
 
     ``us`` is the whole per-step input sequence (``'seq'``) or ``None``; the
-    tangent vector is renormalised every ``m`` steps.
+    tangent vector is renormalised every ``m`` steps. NaN where the result is
+    undefined (the orbit or the tangent vector left the float range);
+    ``-inf`` where the tangent vector collapsed to zero.
     """
     us_burn = None if us is None else us[:burn]
     us_keep = None if us is None else us[burn:]
     d = x0.shape[0]
     q0 = (jnp.ones(d, x0.dtype) / jnp.sqrt(d))[:, None]
-    x, q, _ = _advance(g, x0, q0, us_burn, burn, inputs, 1, m)
-    _, _, acc = _advance(g, x, q, us_keep, steps, inputs, 1, m)
-    return acc[0] / steps
+    x, q, _, fl = _advance(g, x0, q0, us_burn, burn, inputs, 1, m)
+    _, _, acc, fl = _advance(g, x, q, us_keep, steps, inputs, 1, m, fl)
+    return jnp.where(jnp.all(fl), acc[0] / steps, jnp.nan)
+
+
+#: What :attr:`LyapunovResult.status` says, and why the exponents are NaN when it is not ``'ok'``.
+STATUS = {
+    "ok": "defined",
+    "diverged": "undefined: the orbit left the domain (a state became infinite or NaN)",
+    "overflow": "undefined: the tangent vectors left the float range between "
+                "re-orthonormalisations (lower renorm_every)",
+}
 
 
 def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
                       k: int | None = None, blocks: int = 20,
-                      renorm_every: int | None = None) -> LyapunovResult:
+                      renorm_every: int | None = None, max_work: float = 1e12) -> LyapunovResult:
     """The ``k`` largest Lyapunov exponents of a map, in nats per step.
 
     Parameters
@@ -164,6 +206,9 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
         shrink like ``exp(lambda m)``: keep ``m |lambda|`` and ``m`` times the
         gap between exponents well below ~700 (float64 range) and ~30
         (precision) respectively.
+    max_work : float
+        Refuse (before any work) a run estimated above this many
+        multiply-adds.
 
     Returns
     -------
@@ -174,6 +219,9 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
     ------
     SpecError
         On bad sizes, ``k`` outside ``1..d``, or ``steps < blocks``.
+    TooLargeError
+        If the work, about ``(burn + steps) (k d^2 + 2 d k^2)``
+        multiply-adds per initial state, exceeds ``max_work``.
 
     Notes
     -----
@@ -196,6 +244,11 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
     >>> res = lyapunov_spectrum(lambda x: A @ x, [1.0, 1.0], steps=100)
     >>> np.round(res.exponents, 10)  # log 2, log 0.5
     array([ 0.69314718, -0.69314718])
+    >>> lyapunov_spectrum(lambda x: 0.0 * x, 1.0, steps=100).exponents  # the zero map
+    array([-inf])
+    >>> res = lyapunov_spectrum(lambda x: 5.0 * x * (1.0 - x), 0.3, steps=2000)
+    >>> res.status, res.exponents  # the orbit escapes to -infinity
+    ('diverged', array([nan]))
     """
     check_map(f)
     steps = check_positive_int("steps", steps)
@@ -214,6 +267,12 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
         m = 10 if k == 1 else 1
     else:
         m = check_positive_int("renorm_every", renorm_every)
+    max_work = check_limit("max_work", max_work)
+    n = st.batch.shape[0]
+    refuse_if_over(n * (burn + steps) * (k * d * d + 2.0 * d * k * k), max_work,
+                   f"Lyapunov spectrum of {n} state(s), d = {d}, k = {k}, {burn} + {steps} "
+                   "steps: multiply-adds", "max_work",
+                   "raise max_work or use fewer steps, states or a smaller k")
     block_len = steps // blocks
     used = block_len * blocks
     inp = as_inputs(u, inputs, burn + steps)
@@ -225,15 +284,22 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
             us_burn = jnp.asarray(inp.value[:burn])
             keep = inp.value[burn:burn + used]
             us_blocks = jnp.asarray(keep.reshape((blocks, block_len) + keep.shape[1:]))
-        run = jax.jit(jax.vmap(lambda x: _lyapunov_core(g, x, us_burn, us_blocks, burn, blocks,
-                                                        block_len, k, inp, m)))
-        sums = np.asarray(run(jnp.asarray(st.batch)))  # (n, blocks, k)
+        run = jax.jit(jax.vmap(lambda x: _lyapunov_core_flags(g, x, us_burn, us_blocks, burn,
+                                                              blocks, block_len, k, inp, m)))
+        sums, flags = run(jnp.asarray(st.batch))
+        sums, flags = np.asarray(sums), np.asarray(flags)  # (n, blocks, k), (n, 2)
+    status = np.where(~flags[:, 0], "diverged", np.where(~flags[:, 1], "overflow", "ok"))
+    bad = status != "ok"
+    sums = np.where(bad[:, None, None], np.nan, sums)
     means = sums / block_len
-    exps = sums.sum(axis=1) / used
-    stderr = means.std(axis=1, ddof=1) / np.sqrt(blocks)
-    running = np.cumsum(sums, axis=1) / (block_len * np.arange(1, blocks + 1))[None, :, None]
+    with np.errstate(invalid="ignore"):
+        exps = sums.sum(axis=1) / used
+        stderr = means.std(axis=1, ddof=1) / np.sqrt(blocks)
+        running = np.cumsum(sums, axis=1) / (block_len * np.arange(1, blocks + 1))[None, :, None]
+    stderr = np.where(exps == -np.inf, 0.0, stderr)  # a collapsed tangent: exactly -inf
     order = np.argsort(-exps, axis=1, kind="stable")
     exps = np.take_along_axis(exps, order, axis=1)
     stderr = np.take_along_axis(stderr, order, axis=1)
     running = np.take_along_axis(running, order[:, None, :], axis=2)
-    return LyapunovResult(st.unbatch(exps), st.unbatch(stderr), st.unbatch(running), used, burn)
+    return LyapunovResult(st.unbatch(exps), st.unbatch(stderr), st.unbatch(running), used, burn,
+                          str(status[0]) if st.single else status)

@@ -9,7 +9,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import check_float, check_map, check_nonneg_int, x64
+from ._core import (_real_array, as_states, check_finite_tree, check_float, check_limit,
+                    check_map, check_nonneg_int, check_seed, progress_every, refuse_if_over, step_cost, x64)
 from ..errors import SpecError, TooLargeError, check_positive_int
 
 __all__ = ["orbit_diagram", "stack_params"]
@@ -39,7 +40,8 @@ def stack_params(checkpoints) -> dict:
 def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
                   init_std: float = 100.0, steps: int = 400, burn: int = 1200,
                   dim: int | None = None, x0=None, observe: Callable | None = None,
-                  seed: int = 0, max_bytes: float = 2 ** 30) -> np.ndarray:
+                  seed: int = 0, max_bytes: float = 2 ** 30, max_work: float = 1e12,
+                  chunk: int = 64, progress: Callable | None = None) -> np.ndarray:
     """Steady states along a parameter path (or across checkpoints), vmapped.
 
     Parameters
@@ -74,12 +76,21 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
         Seed of the initial states (numpy ``default_rng``).
     max_bytes : float
         Refuse (``TooLargeError``) a result array larger than this.
+    max_work : float
+        Refuse (``TooLargeError``, before any work) runs estimated above
+        this many multiply-adds, ``P n_init n_u (burn + steps) (2 d^2 + 64)``.
+    chunk : int
+        Parameters run per vmapped batch (memory; progress granularity).
+    progress : callable, optional
+        ``progress(done, total)`` after each batch of parameters.
 
     Returns
     -------
     numpy.ndarray
         ``(P, n_init, n_u, steps, m)``: parameter, initial state, input, kept
-        step, observed coordinate (``n_u = 1`` without inputs).
+        step, observed coordinate (``n_u = 1`` without inputs). A run whose
+        orbit leaves the float range holds infinities or NaN from there on:
+        test ``numpy.isfinite`` before reading attractors off it.
 
     Examples
     --------
@@ -94,10 +105,17 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
     array([0.957504, 0.957504])
     """
     check_map(f_of_p, "f_of_p")
+    if observe is not None:
+        check_map(observe, "observe")
     n_init = check_positive_int("n_init", n_init)
-    init_std = check_float("init_std", init_std, positive=True)
+    init_std = check_float("init_std", init_std, positive=True, maximum=1e150)
     steps = check_positive_int("steps", steps)
     burn = check_nonneg_int("burn", burn)
+    seed = check_seed("seed", seed)
+    max_bytes = check_limit("max_bytes", max_bytes)
+    max_work = check_limit("max_work", max_work)
+    chunk = check_positive_int("chunk", chunk)
+    check_finite_tree("ps", ps)
     leaves = jax.tree_util.tree_leaves(ps)
     if not leaves:
         raise SpecError("ps is empty; give parameters stacked along a leading axis")
@@ -105,18 +123,28 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
     if P is None or any(np.ndim(x) == 0 or np.shape(x)[0] != P for x in leaves):
         raise SpecError("ps must be stacked along a leading axis (every leaf of the same length)")
     if x0 is not None:
-        X0 = np.asarray(x0, dtype=np.float64)
+        X0 = as_states(x0).batch if np.ndim(x0) == 2 else _real_array(x0, "x0", "initial states")
         if X0.ndim != 2 or X0.shape[0] != n_init:
             raise SpecError(f"x0 must have shape (n_init, dim) = ({n_init}, dim); got {X0.shape}")
     else:
         if dim is None:
             raise SpecError("give dim (the state dimension) or x0 (the initial states)")
         dim = check_positive_int("dim", dim)
+        refuse_if_over(8.0 * n_init * dim, max_bytes, f"{n_init} initial states of dimension "
+                       f"{dim}: bytes", "max_bytes", "raise max_bytes or use fewer or smaller states")
         X0 = init_std * np.random.default_rng(seed).standard_normal((n_init, dim))
     driven = u_values is not None
-    U = (np.asarray(u_values, dtype=np.float64) if driven else np.zeros((1, 1)))
-    if U.ndim == 0:
+    U = (_real_array(u_values, "u_values", "constant inputs, one per row") if driven
+         else np.zeros((1, 1)))
+    if U.ndim == 0 or U.shape[0] == 0:
         raise SpecError("u_values must have a leading axis (one constant input per row)")
+    if not np.all(np.isfinite(U)):
+        raise SpecError("u_values contains NaN or infinity")
+    d = X0.shape[1]
+    refuse_if_over(P * n_init * U.shape[0] * (burn + steps) * step_cost(d), max_work,
+                   f"orbit diagram of {P} x {n_init} x {U.shape[0]} runs of {burn} + {steps} "
+                   f"steps, d = {d}: multiply-adds", "max_work",
+                   "raise max_work or use fewer parameters, starts or steps")
     obs = observe if observe is not None else (lambda x: x)
     with x64():
         p0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x)[0], ps)
@@ -152,7 +180,20 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
 
         over_u = jax.vmap(run_one, in_axes=(None, None, 0))
         over_x = jax.vmap(over_u, in_axes=(None, 0, None))
-        over_p = jax.vmap(over_x, in_axes=(0, None, None))
-        ps64 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float64), ps)
-        out = jax.jit(over_p)(ps64, jnp.asarray(X0), jnp.asarray(U))
-        return np.asarray(out)
+        over_p = jax.jit(jax.vmap(over_x, in_axes=(0, None, None)))
+        size = min(chunk, P)
+        out = np.empty((P, n_init, U.shape[0], steps, m))
+        X0j, Uj = jnp.asarray(X0), jnp.asarray(U)
+        for start in range(0, P, size):
+            k = min(size, P - start)
+
+            def part(x, start=start, k=k):
+                x = np.asarray(x, np.float64)[start:start + k]
+                if k < size:  # pad, so that every batch reuses one compiled program
+                    x = np.concatenate([x, np.repeat(x[-1:], size - k, axis=0)])
+                return jnp.asarray(x)
+
+            res = over_p(jax.tree_util.tree_map(part, ps), X0j, Uj)
+            out[start:start + k] = np.asarray(res)[:k]
+            progress_every(progress, start + k, P)
+        return out

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._core import check_finite_tree, check_float
 from ..errors import SpecError
 
 __all__ = ["Preset", "PRESETS", "get_preset", "chaotic_lstm", "tanh_map", "logistic_map",
@@ -35,6 +36,18 @@ class Preset(NamedTuple):
     description: str
 
 
+def _check_map_params(params, kind: str) -> None:
+    """``W_hh`` present; the arrays given fit the layout of ``kind``; finite."""
+    from ._weights import check_layer
+
+    if not isinstance(params, dict) or "W_hh" not in params:
+        raise SpecError(f"the {'LSTM' if kind == 'lstm' else 'Elman'} map needs a dict of "
+                        "weights with 'W_hh'; got "
+                        + (f"keys {sorted(params)}" if isinstance(params, dict)
+                           else type(params).__name__))
+    check_layer(kind, params, required=False)
+
+
 def lstm_map(params: dict) -> Callable:
     """The LSTM as a map of the flat state ``[h, c]``: ``f(x, u)``.
 
@@ -50,6 +63,7 @@ def lstm_map(params: dict) -> Callable:
     >>> [round(float(v), 6) for v in lstm_map(p)(np.array([0.0, 1.0]), np.zeros(1))]
     [0.231059, 0.5]
     """
+    _check_map_params(params, "lstm")
     W_hh = params["W_hh"]
     H = W_hh.shape[1]
     W_ih = params.get("W_ih")
@@ -83,6 +97,7 @@ def elman_map(params: dict, *, nonlinearity: str = "tanh") -> Callable:
     act = {"tanh": jnp.tanh, "relu": jax.nn.relu}.get(nonlinearity)
     if act is None:
         raise SpecError(f"nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+    _check_map_params(params, "tanh")
     W_hh, W_ih, b = params["W_hh"], params.get("W_ih"), params.get("b")
 
     def f(x, u):
@@ -136,7 +151,7 @@ def tanh_map(w: float = 0.5, b: float = 0.0) -> Preset:
     >>> float(tanh_map(2.0).f(0.0))
     0.0
     """
-    w, b = float(w), float(b)
+    w, b = check_float("w", w), check_float("b", b)
     return Preset("tanh", lambda x: jnp.tanh(w * x + b), np.array(0.5), {"w": w, "b": b}, False,
                   f"scalar map x -> tanh({w:g} x + {b:g})")
 
@@ -150,7 +165,7 @@ def logistic_map(r: float = 4.0) -> Preset:
     >>> float(logistic_map(4.0).f(0.5))
     1.0
     """
-    r = float(r)
+    r = check_float("r", r)
     return Preset("logistic", lambda x: r * x * (1.0 - x), np.array(0.3), {"r": r}, False,
                   f"logistic map x -> {r:g} x (1 - x)")
 
@@ -232,6 +247,7 @@ def stabilize_lstm(params: dict) -> dict:
         raise SpecError("stabilize_lstm needs a dict of LSTM weights with 'W_hh' (4H, H); got "
                         f"{type(params).__name__}"
                         + (f" with keys {sorted(params)}" if isinstance(params, dict) else ""))
+    check_finite_tree("params", {k: params[k] for k in ("W_hh", "W_ih") if k in params})
     W_hh = np.asarray(params["W_hh"], dtype=np.float64)
     if W_hh.ndim != 2 or W_hh.shape[0] != 4 * W_hh.shape[1]:
         raise SpecError(f"W_hh must have shape (4H, H); got {W_hh.shape}")

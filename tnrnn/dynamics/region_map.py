@@ -11,8 +11,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import as_inputs, as_states, check_map, check_nonneg_int, flat_map, scan_steps, x64
-from .landscape import sharpness_core
+from ._core import (_real_array, as_inputs, as_states, check_limit, check_map, check_nonneg_int,
+                    check_seed, flat_map, scan_steps, x64)
+from .landscape import MAX_ITERS, sharpness_core
 from .lipschitz import region
 from .lyapunov import largest_lyapunov_core
 from ..errors import SpecError, TooLargeError, check_positive_int
@@ -23,8 +24,11 @@ __all__ = ["RegionMap", "region_map", "region_map_work"]
 class RegionMap(NamedTuple):
     """Results on the grid ``a_values x b_values`` (arrays of shape ``(na, nb)``).
 
-    ``lyapunov`` the largest exponent (nats/step); ``sup_norm`` the largest
-    ``||Df||_2`` seen along the orbit (``None`` unless asked); ``bound`` the
+    ``lyapunov`` the largest exponent (nats/step; NaN where undefined
+    because the orbit left the float range, ``-inf`` where the tangent
+    vector collapsed); ``sup_norm`` the largest ``||D_x f(x_k, u_k)||_2``
+    over the steps taken (``None`` unless asked; NaN where the orbit left
+    the float range); ``bound`` the
     analytic Lipschitz bound (``None`` unless a ``bound`` function was
     given); ``sharpness`` the top Hessian eigenvalue of the loss and
     ``grad_norm`` its gradient norm (``None`` without a loss); ``seconds``
@@ -65,7 +69,12 @@ def region_map_work(n_points: int, d: int, steps: int, burn: int, norm_every: in
 
 
 def _sup_norm_core(g, x0, us, burn, steps, every, inputs):
-    """Largest ``||Df(x)||_2`` at every ``every``-th state after the burn-in."""
+    """Largest ``||D_x f(x_k, u_k)||_2`` over the kept steps ``k = burn + j every``.
+
+    Each Jacobian is the one of a step actually taken: at the state ``x_k``
+    with the input ``u_k`` that moves it to ``x_{k+1}`` (step ``k`` computes
+    ``x_{k+1} = f(x_k, u_k)``). NaN if the orbit left the float range.
+    """
     us_burn = None if us is None else us[:burn]
     nb = steps // every
     us_keep = None if us is None else us[burn:burn + nb * every].reshape(
@@ -77,19 +86,21 @@ def _sup_norm_core(g, x0, us, burn, steps, every, inputs):
     x, _ = scan_steps(g, x0, us_burn, burn, inputs, body)
 
     def block(carry, us_blk):
-        x, best = carry
-        x, _ = scan_steps(g, x, us_blk, every, inputs, body)
+        x, best, ok = carry
         u0 = None if inputs.kind == "none" else (
-            jnp.asarray(inputs.value) if inputs.kind == "const" else us_blk[-1])
+            jnp.asarray(inputs.value) if inputs.kind == "const" else us_blk[0])
         J = jax.jacfwd(lambda s: g(s, u0))(x)
-        return (x, jnp.maximum(best, jnp.linalg.norm(J, 2))), None
+        ok = ok & jnp.all(jnp.isfinite(x)) & jnp.all(jnp.isfinite(J))
+        best = jnp.maximum(best, jnp.linalg.norm(jnp.where(jnp.isfinite(J), J, 0.0), 2))
+        x, _ = scan_steps(g, x, us_blk, every, inputs, body)
+        return (x, best, ok), None
 
-    init = (x, jnp.zeros((), x0.dtype))
+    init = (x, jnp.zeros((), x0.dtype), jnp.all(jnp.isfinite(x)))
     if inputs.kind == "seq":
-        (_, best), _ = jax.lax.scan(block, init, us_keep)
+        (_, best, ok), _ = jax.lax.scan(block, init, us_keep)
     else:
-        (_, best), _ = jax.lax.scan(lambda c, _: block(c, None), init, None, length=nb)
-    return best
+        (_, best, ok), _ = jax.lax.scan(lambda c, _: block(c, None), init, None, length=nb)
+    return jnp.where(ok, best, jnp.nan)
 
 
 def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, steps: int,
@@ -116,8 +127,9 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
     u, inputs : array_like, optional
         A constant input or one input per step (``burn + steps``).
     norm_every : int
-        If > 0, ``sup_norm``: the largest ``||Df||_2`` over every
-        ``norm_every``-th state of the orbit (one SVD each).
+        If > 0, ``sup_norm``: the largest ``||D_x f(x_k, u_k)||_2`` over
+        the kept steps ``k = burn, burn + norm_every, ...`` (one SVD each),
+        each the Jacobian of the step taken from ``x_k`` with its own input.
     bound : callable, optional
         ``bound(p) -> float`` (numpy, called per point), e.g. from
         :func:`lipschitz_bound`.
@@ -150,8 +162,8 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
     """
     check_map(family, "family")
     check_map(point, "point")
-    a = np.asarray(a_values, dtype=np.float64).ravel()
-    b = np.asarray(b_values, dtype=np.float64).ravel()
+    a = _real_array(a_values, "a_values", "grid coordinates").ravel()
+    b = _real_array(b_values, "b_values", "grid coordinates").ravel()
     if a.size == 0 or b.size == 0 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         raise SpecError("a_values and b_values must be non-empty arrays of finite numbers")
     steps = check_positive_int("steps", steps)
@@ -161,6 +173,14 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
         raise SpecError(f"norm_every must be <= steps ({steps}); got {norm_every}")
     chunk = check_positive_int("chunk", chunk)
     hessian_iters = check_positive_int("hessian_iters", hessian_iters)
+    if hessian_iters > MAX_ITERS:
+        raise SpecError(f"hessian_iters must be <= {MAX_ITERS:,}; got {hessian_iters:,}")
+    seed = check_seed("seed", seed)
+    max_work = check_limit("max_work", max_work)
+    if bound is not None:
+        check_map(bound, "bound")
+    if loss is not None:
+        check_map(loss, "loss")
     st = as_states(x0, allow_batch=False)
     d = st.batch.shape[1]
     n = a.size * b.size
@@ -212,8 +232,16 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
                 progress(min(start + size, n), n)
         bnd = None
         if bound is not None:
-            bnd = np.array([float(bound(jax.tree_util.tree_map(
-                np.asarray, point(jnp.float64(ai), jnp.float64(bi))))) for ai, bi in pairs])
+            vals = []
+            for ai, bi in pairs:
+                v = bound(jax.tree_util.tree_map(np.asarray,
+                                                 point(jnp.float64(ai), jnp.float64(bi))))
+                try:
+                    vals.append(float(v))
+                except (TypeError, ValueError):
+                    raise SpecError(f"bound must return a number; got {type(v).__name__} at "
+                                    f"({ai:g}, {bi:g})") from None
+            bnd = np.array(vals)
     shape = (a.size, b.size)
     res = {k: np.concatenate(v).reshape(shape) for k, v in parts.items()}
     return RegionMap(a, b, res["lyapunov"], res.get("sup_norm"),

@@ -6,8 +6,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (as_inputs, as_states, check_map, check_nonneg_int, flat_map, probe,
-                    scan_steps, x64)
+from ._core import (as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
+                    probe, refuse_if_over, scan_steps, step_cost, x64)
 from ..errors import check_positive_int
 
 __all__ = ["simulate", "sensitivity"]
@@ -30,7 +30,8 @@ def _simulate_core(g, x0, us_burn, us_keep, burn, steps, inputs):
     return jnp.concatenate([x[None], traj], axis=0)
 
 
-def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None) -> np.ndarray:
+def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
+             max_work: float = 1e12, max_bytes: float = 2 ** 30) -> np.ndarray:
     """Trajectories of ``x[k+1] = f(x[k])`` (or ``f(x[k], u)``) under ``lax.scan``.
 
     Parameters
@@ -49,13 +50,18 @@ def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None) -> np.nda
         A constant input passed at every step.
     inputs : array_like, optional
         One input per step, leading axis ``burn + steps``.
+    max_work, max_bytes : float
+        Refuse (:class:`~tnrnn.errors.TooLargeError`, before any work) runs
+        estimated above this many multiply-adds, ``n (burn + steps) (2 d^2 +
+        64)``, or trajectories larger than this many bytes.
 
     Returns
     -------
     numpy.ndarray
         ``(steps + 1, d)`` for one state (``(steps + 1,)`` for a scalar
         state), ``(n, steps + 1, d)`` for a batch: the states ``x[burn]``,
-        ..., ``x[burn + steps]``, float64.
+        ..., ``x[burn + steps]``, float64. An orbit that leaves the float
+        range shows infinities or NaN from there on.
 
     Examples
     --------
@@ -73,6 +79,13 @@ def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None) -> np.nda
     steps = check_nonneg_int("steps", steps)
     burn = check_nonneg_int("burn", burn)
     st = as_states(x0)
+    n, d = st.batch.shape
+    refuse_if_over(n * (burn + steps) * step_cost(d), check_limit("max_work", max_work),
+                   f"simulating {n} state(s) of dimension {d} for {burn} + {steps} steps: "
+                   "multiply-adds", "max_work", "raise max_work or use fewer steps")
+    refuse_if_over(8.0 * n * (steps + 1) * d, check_limit("max_bytes", max_bytes),
+                   f"{n} trajectories of {steps + 1} states of dimension {d}: bytes",
+                   "max_bytes", "raise max_bytes or keep fewer steps")
     inp = as_inputs(u, inputs, burn + steps)
     with x64():
         g = flat_map(f, st.scalar, inp.driven)
@@ -107,7 +120,7 @@ def _sensitivity_core(g, x0, us, n, inputs):
     return norms
 
 
-def sensitivity(f, x0, n: int, *, u=None, inputs=None) -> np.ndarray:
+def sensitivity(f, x0, n: int, *, u=None, inputs=None, max_work: float = 1e12) -> np.ndarray:
     """The memory profile ``||d x_k / d x_0||_2`` for ``k = 0, ..., n``.
 
     How strongly the state after ``k`` steps still depends on the initial
@@ -125,6 +138,9 @@ def sensitivity(f, x0, n: int, *, u=None, inputs=None) -> np.ndarray:
         Number of steps (>= 1).
     u, inputs : array_like, optional
         A constant input, or one input per step (leading axis ``n``).
+    max_work : float
+        Refuse (:class:`~tnrnn.errors.TooLargeError`, before any work) runs
+        estimated above this many multiply-adds, ``n (d^3 + 2 d^2 + 64)``.
 
     Returns
     -------
@@ -148,6 +164,10 @@ def sensitivity(f, x0, n: int, *, u=None, inputs=None) -> np.ndarray:
     check_map(f)
     n = check_positive_int("n", n)
     st = as_states(x0, allow_batch=False)
+    d = st.batch.shape[1]
+    refuse_if_over(n * (d ** 3 + step_cost(d)), check_limit("max_work", max_work),
+                   f"sensitivity over {n} steps, d = {d}: multiply-adds", "max_work",
+                   "raise max_work or use fewer steps")
     inp = as_inputs(u, inputs, n)
     with x64():
         g = flat_map(f, st.scalar, inp.driven)

@@ -14,6 +14,7 @@ import jax
 import numpy as np
 
 from ..errors import SpecError
+from ._core import as_inputs
 from .lipschitz import cell_map
 from .presets import get_preset, lstm_map
 
@@ -40,7 +41,7 @@ class System(NamedTuple):
         f = self.family(self.params if params is None else params)
         if self.input_dim is None:
             return f
-        uu = np.zeros(self.input_dim) if u is None else np.asarray(u, dtype=np.float64)
+        uu = np.zeros(self.input_dim) if u is None else as_inputs(u, None, None).value
         if uu.shape != (self.input_dim,):
             raise SpecError(f"the input must have shape ({self.input_dim},); got {uu.shape}")
         return lambda x: f(x, uu)
