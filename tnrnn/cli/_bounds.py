@@ -1,10 +1,160 @@
-"""The bounds command and the helpers that other commands share (partition, inputs, payloads)."""
+"""The bounds command and the helpers that other commands share (partition,
+inputs, payloads, JSON with big integers, output files)."""
 
 from __future__ import annotations
 
 import click
 
-from ._app import CONTEXT, _console, _emit_json, _make_spec, _spec_options, cli
+from ._app import CONTEXT, _console, _json_default, _make_spec, _spec_options, cli
+
+#: ``--big-int string`` writes integers beyond this as decimal strings: the
+#: largest integer that every JSON reader holds exactly (IEEE doubles, as in
+#: JavaScript's JSON.parse; RFC 8259, section 6).
+SAFE_JSON_INT = 2**53 - 1
+#: Python's default limit on converting integers to and from text
+#: (``sys.get_int_max_str_digits()``); ``json.loads`` refuses longer ones.
+PYTHON_INT_DIGITS = 4300
+
+
+def _big_int_option(func):
+    return click.option(
+        "--big-int", type=click.Choice(["number", "string"]), default="number",
+        show_default=True,
+        help="How --json writes integers: 'number' keeps every value an exact JSON integer "
+             "(Python's json.loads reads one above 4,300 digits only after "
+             "sys.set_int_max_str_digits(0)); 'string' writes every integer beyond 2^53 - 1 "
+             "as a decimal string, which every JSON reader takes, with its log2 beside it.")(
+        func)
+
+
+def _stringify(obj):
+    """``obj`` with every integer beyond :data:`SAFE_JSON_INT` as a decimal
+    string; a dict that gains one under ``k`` gains ``k_log2`` too (bounds
+    already carry ``log2`` beside ``value``).
+
+    Examples
+    --------
+    >>> _stringify({"value": 2**64, "log2": 64.0, "rank": 5, "min_cut": -2**60})
+    {'value': '18446744073709551616', 'log2': 64.0, 'rank': 5, 'min_cut': '-1152921504606846976', 'min_cut_log2': 60.0}
+    """
+    from ..bounds._records import log2_int
+
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            out[k] = _stringify(v)
+            if isinstance(v, int) and not isinstance(v, bool) and abs(v) > SAFE_JSON_INT \
+                    and not (k == "value" and "log2" in obj) and f"{k}_log2" not in obj:
+                out[f"{k}_log2"] = round(log2_int(abs(v)), 6)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_stringify(v) for v in obj]
+    if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > SAFE_JSON_INT:
+        with _AnyDigits():
+            return str(obj)
+    return obj
+
+
+def _has_long_int(obj) -> bool:
+    """Whether ``obj`` holds an integer of more than :data:`PYTHON_INT_DIGITS` digits."""
+    if isinstance(obj, dict):
+        return any(_has_long_int(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return any(_has_long_int(v) for v in obj)
+    return isinstance(obj, int) and abs(obj) >= 10 ** PYTHON_INT_DIGITS
+
+
+class _AnyDigits:
+    def __enter__(self):
+        import sys
+
+        self.old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+
+    def __exit__(self, *exc):
+        import sys
+
+        sys.set_int_max_str_digits(self.old)
+
+
+def json_text(data, big_int: str = "number") -> str:
+    """``data`` as indented JSON text, integers of any size exact
+    (``big_int='number'``) or beyond 2^53 - 1 as decimal strings
+    (``'string'``).
+
+    Examples
+    --------
+    >>> json_text({"v": 2**60}, "string").split()
+    ['{', '"v":', '"1152921504606846976",', '"v_log2":', '60.0', '}']
+    """
+    import json
+
+    if big_int == "string":
+        data = _stringify(data)
+    with _AnyDigits():
+        return json.dumps(data, indent=2, default=_json_default)
+
+
+def emit_json(data, big_int: str = "number") -> None:
+    """Print :func:`json_text` on stdout; with ``number``, a note on stderr
+    when a value is too long for Python's ``json.loads`` as it comes."""
+    click.echo(json_text(data, big_int))
+    if big_int == "number" and _has_long_int(data):
+        click.echo(f"note: some integers have more than {PYTHON_INT_DIGITS:,} digits; "
+                   f"Python's json.loads reads them only after sys.set_int_max_str_digits(0), "
+                   f"or give --big-int string", err=True)
+
+
+def check_output_file(path, *, option: str, others=()):
+    """:func:`tnrnn.errors.check_output_path`, and also: an existing ``path``
+    must be a regular file (a device such as /dev/null or /dev/stdout would
+    be replaced by the rename that makes writes atomic), and must not be a
+    file that another option reads or writes (``others``: ``(option,
+    path)`` pairs).
+
+    Examples
+    --------
+    >>> check_output_file("/dev/null", option="--json")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.OutputPathError: --json: '/dev/null' is not a regular file (a device, pipe or socket); give a file name ('-' for stdout where the option takes it)
+    """
+    from pathlib import Path
+
+    from ..errors import OutputPathError, check_output_path
+
+    p = Path(path)
+    if p.exists() and not p.is_dir() and not p.is_file():
+        raise OutputPathError(f"{option}: {str(path)!r} is not a regular file (a device, pipe "
+                              f"or socket); give a file name ('-' for stdout where the option "
+                              f"takes it)")
+    check_output_path(path, option=option)
+    for other_option, other in others:
+        if other is not None and str(other) != "-" and _same_file(path, other):
+            raise OutputPathError(f"{option} and {other_option} name the same file "
+                                  f"{str(path)!r}; give each its own file")
+    return p
+
+
+def _same_file(a, b) -> bool:
+    import os
+    from pathlib import Path
+
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+def write_output(path, text: str, *, what: str) -> None:
+    """Write ``text`` to ``path`` atomically (:func:`tnrnn._io.atomic_write_text`):
+    on failure the old file is left as it was, the text is kept in a rescue
+    file, and the :class:`~tnrnn.errors.OutputPathError` names it."""
+    from .._io import atomic_write_text
+
+    atomic_write_text(path, text, what=what)
 
 
 
@@ -142,8 +292,9 @@ def _steps(steps) -> str:
                    "listed, each checked against its exact value.")
 @_bounds_limit_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_big_int_option
 def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
-               output, symbolic, max_bits, max_bound_seconds, as_json):
+               output, symbolic, max_bits, max_bound_seconds, as_json, big_int):
     """Bounds on the separation rank, each labelled with its status.
 
     Lists every bound that applies to the partition: the published theorems
@@ -153,12 +304,16 @@ def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, input
     theorem/derived hold for all weights; lower bounds for almost all weights.
 
     Values above 16 digits print as 2^x in the table; --json keeps every
-    value exact (integers of any size).
+    value exact (integers of any size). Python's json.loads refuses integers
+    above 4,300 digits unless sys.set_int_max_str_digits(0) is called first,
+    and JavaScript reads integers above 2^53 inexactly: --big-int string
+    writes those as decimal strings, each with its log2 beside it.
 
     \b
     Example:
       tnrnn bounds -L 2 -R 3 -M 3 -T 8
       tnrnn bounds -L 3 -R 2 -M 2 -T 10 --partition odd-even --json
+      tnrnn bounds -L 4 -R 4 -M 4 -T 128 --json --big-int string
       tnrnn bounds -L 3 -R 2 -M 3 -T 6 --partition A:3,4,5,6 --symbolic
     """
     spec = _make_spec(depth, hidden, input_dim, length, outputs, arch)
@@ -178,7 +333,7 @@ def bounds_cmd(depth, hidden, input_dim, length, outputs, arch, partition, input
               if b.name in names]
         payload["symbolic"] = symbolic_for(spec, part, bs)
     if as_json:
-        _emit_json(payload)
+        emit_json(payload, big_int)
         return
     con = _console()
     con.print(_spec_line(spec, payload)

@@ -2,11 +2,14 @@
 
 ``--workers`` / ``--scheduler`` / ``--scheduler-file`` / ``--connect-timeout``
 (:func:`executor_options`) and ``--retries`` (:func:`retries_option`) as
-click decorators; :func:`open_executor` checks them and makes the executor
+click decorators; :func:`check_executor_options` checks every value before
+any work; :func:`open_executor` makes the executor
 (:func:`tnrnn.parallel.make_executor`; every failure is a
 :class:`~tnrnn.errors.TnrnnError`, so exit status 2); :func:`run_executor_tasks`
-runs a sweep's tasks on it with a progress bar and ETA, stopping the workers
-on Ctrl-C; :class:`SweepBar` is that bar.
+runs a sweep's tasks on it with a progress bar and ETA, and on Ctrl-C stops
+the workers, prints how to continue and exits with status 130
+(:func:`interrupted_exit`); :class:`SweepBar` is that bar;
+:func:`worker_path` makes a path that workers use absolute.
 """
 
 from __future__ import annotations
@@ -15,8 +18,15 @@ import click
 
 from ._app import _console_err
 
-__all__ = ["executor_options", "retries_option", "check_retries", "open_executor",
-           "run_executor_tasks", "SweepBar", "clock"]
+__all__ = ["executor_options", "retries_option", "check_retries", "check_executor_options",
+           "open_executor", "run_executor_tasks", "interrupted_exit", "worker_path", "SweepBar",
+           "clock", "MAX_RETRIES", "EXIT_INTERRUPTED"]
+
+#: The most reruns ``--retries`` allows (a task that kills its worker every
+#: time must not run for ever).
+MAX_RETRIES = 100
+#: Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 
 def executor_options(what: str = "rows"):
@@ -36,7 +46,9 @@ def executor_options(what: str = "rows"):
                          help="Run on the Dask cluster named in this scheduler file "
                               "(dask scheduler --scheduler-file FILE; HPC jobs)."),
             click.option("--connect-timeout", type=float, default=10.0, show_default=True,
-                         help="Seconds to wait for the Dask scheduler (or its file)."),
+                         help="Seconds to wait for the Dask scheduler (or its file); a server "
+                              "that does not answer as a scheduler within it is an error "
+                              "(at most 86400)."),
         ]
         for option in reversed(options):
             func = option(func)
@@ -47,16 +59,106 @@ def executor_options(what: str = "rows"):
 def retries_option(what: str = "row"):
     """Decorator: --retries (default 2)."""
     return click.option("--retries", type=int, default=2, show_default=True,
-                        help=f"Reruns of a {what} whose worker died or failed.")
+                        help=f"Reruns of a {what} whose worker died or that failed (0-100); "
+                             f"a dead worker costs one rerun of the {what} it was running.")
 
 
 def check_retries(retries) -> int:
-    """``retries`` itself, or a SpecError naming --retries."""
+    """``retries`` itself, or a SpecError naming --retries.
+
+    Examples
+    --------
+    >>> check_retries(2)
+    2
+    >>> check_retries(-1)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: --retries must be an integer >= 0; got -1
+    >>> check_retries(10**6)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: --retries must be an integer <= 100 (a task that fails every time would run that often); got 1000000
+    """
     from ..errors import SpecError
 
-    if isinstance(retries, int) and retries < 0:
-        raise SpecError(f"--retries must be an integer >= 0; got {retries}")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise SpecError(f"--retries must be an integer >= 0; got {retries!r}")
+    if retries > MAX_RETRIES:
+        raise SpecError(f"--retries must be an integer <= {MAX_RETRIES} (a task that fails "
+                        f"every time would run that often); got {retries}")
     return retries
+
+
+def check_executor_options(workers, scheduler, scheduler_file, connect_timeout,
+                           retries=None) -> None:
+    """Check the executor options before any work (nothing is started).
+
+    ``--workers`` is an integer in 1..(4 per core), at most one of the three
+    executor options is given, a scheduler address is ``tcp://HOST:PORT``,
+    ``--connect-timeout`` is a finite number of seconds in (0, 86400] (also
+    when no scheduler is given: a bad value is a mistake either way) and
+    ``--retries`` an integer in 0..100.
+
+    Examples
+    --------
+    >>> check_executor_options(2, None, None, 10.0, 2)
+    >>> check_executor_options(None, None, None, float("inf"))
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: --connect-timeout must be a number of seconds > 0 and <= 86400 (one day); got inf
+    """
+    from ..errors import SpecError, check_positive_int
+    from ..parallel import check_timeout, max_local_workers, parse_scheduler_address
+
+    check_timeout(connect_timeout, "--connect-timeout")
+    if retries is not None:
+        check_retries(retries)
+    given = [name for name, v in (("--workers", workers), ("--scheduler", scheduler),
+                                  ("--scheduler-file", scheduler_file)) if v is not None]
+    if len(given) > 1:
+        raise SpecError(f"give at most one of workers, scheduler and scheduler_file "
+                        f"(--workers, --scheduler, --scheduler-file); got "
+                        f"{' and '.join(given)}")
+    if workers is not None:
+        check_positive_int("--workers", workers)
+        most = max_local_workers()
+        if workers > most:
+            raise SpecError(f"--workers must be an integer in 1..{most} (4 per core on the "
+                            f"{most // 4} cores here: more only compete for them); got "
+                            f"{workers}")
+    if scheduler is not None:
+        parse_scheduler_address(scheduler)
+    if scheduler_file is not None:
+        from pathlib import Path
+
+        p = Path(scheduler_file)
+        if p.exists() and not p.is_file():
+            raise SpecError(f"--scheduler-file: {scheduler_file!r} is not a regular file; give "
+                            f"the JSON file that `dask scheduler --scheduler-file FILE` writes")
+
+
+def worker_path(path):
+    """``path`` made absolute (``~`` expanded) here, before it is sent to
+    workers: a Dask worker runs in its own folder, where a relative path
+    would name another place.
+
+    Examples
+    --------
+    >>> import os
+    >>> worker_path("runs/ses") == os.path.join(os.getcwd(), "runs", "ses")
+    True
+    """
+    import os
+
+    return os.path.abspath(os.path.expanduser(str(path)))
+
+
+def interrupted_exit(message: str | None):
+    """After Ctrl-C: print ``message`` (how to continue) on stderr and exit
+    with status 130, with no traceback and no click "Aborted!"."""
+    if message:
+        click.echo(message, err=True)
+    raise click.exceptions.Exit(EXIT_INTERRUPTED)
 
 
 def wants_parallel(workers, scheduler, scheduler_file) -> bool:
@@ -68,14 +170,15 @@ def wants_parallel(workers, scheduler, scheduler_file) -> bool:
 def open_executor(workers, scheduler, scheduler_file, connect_timeout):
     """The executor the options ask for (serial when none is given).
 
-    Conflicting options, a bad worker count or address, a scheduler file
-    that does not appear or a scheduler that does not answer within
+    Conflicting options, a bad worker count, address or timeout, a scheduler
+    file that does not appear or a scheduler that does not answer within
     ``connect_timeout`` seconds, and a missing ``dask.distributed`` all raise
     a :class:`~tnrnn.errors.TnrnnError` (``error: ...``, exit status 2)
     before any work starts.
     """
     from ..parallel import make_executor
 
+    check_executor_options(workers, scheduler, scheduler_file, connect_timeout)
     return make_executor(workers, scheduler, scheduler_file, timeout=connect_timeout)
 
 
@@ -86,8 +189,9 @@ def run_executor_tasks(fn, tasks: dict, *, executor, costs: dict, retries: int, 
 
     ``on_result(result, console)`` is called as each task finishes (print
     with ``console`` so that lines appear above the bar). On Ctrl-C the
-    workers are stopped, ``interrupted(results)`` (a message) is printed and
-    the interrupt re-raised. The executor is shut down in every case.
+    workers are stopped, ``interrupted(results)`` (a message: how to
+    continue) is printed and the command exits with status 130. The
+    executor is shut down in every case.
     """
     from ..parallel import iter_tasks
 
@@ -102,10 +206,7 @@ def run_executor_tasks(fn, tasks: dict, *, executor, costs: dict, retries: int, 
     except KeyboardInterrupt:
         if hasattr(executor, "terminate"):
             executor.terminate()
-        message = None if interrupted is None else interrupted(results)
-        if message:
-            click.echo(message, err=True)
-        raise
+        interrupted_exit(None if interrupted is None else interrupted(results))
     finally:
         if log is not None:
             log.close()

@@ -13,10 +13,15 @@ from pathlib import Path
 
 import click
 
-from ._app import CONTEXT, _console, _emit_json, _make_spec, _progress_bar, _spec_options, cli
-from ._bounds import _bounds_payload, _bounds_table, _inputs_option, _partition_option, _spec_line
-from ._executors import (check_retries, executor_options, open_executor, retries_option,
-                         wants_parallel)
+from ._app import CONTEXT, _console, _make_spec, _progress_bar, _spec_options, cli
+from ._bounds import (_big_int_option, _bounds_payload, _bounds_table, _inputs_option,
+                      _partition_option, _spec_line, check_output_file, emit_json, json_text,
+                      write_output)
+from ._executors import (check_executor_options, executor_options, interrupted_exit,
+                         open_executor, retries_option, wants_parallel)
+
+#: The largest certificate ``--check`` reads (one is a few kB).
+MAX_CERTIFICATE_BYTES = 16 * 2**20
 
 
 # ------------------------------------------------------------------------ rank
@@ -127,10 +132,11 @@ def _limits(max_memory, max_seconds) -> dict:
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar with the time remaining on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_big_int_option
 def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs, seed,
              prime, output, weights, max_samples, max_failure, max_memory, max_seconds,
              check, save, workers, scheduler, scheduler_file, connect_timeout, block_rows,
-             retries, progress, as_json):
+             retries, progress, as_json, big_int):
     """Certified separation rank, by exact arithmetic mod a prime.
 
     Weights (random, or yours with --weights), initial states and inputs are
@@ -158,17 +164,15 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
       tnrnn rank -L 3 -R 3 -M 3 -T 8 --scheduler tcp://head:8786
     """
     from ..circuit import load_params
-    from ..errors import check_output_path
+    from ..errors import SpecError
     from ..rank import check_certificate, separation_rank
 
-    from ..errors import SpecError
-
     if save:
-        check_output_path(save, option="--save")
+        check_output_file(save, option="--save", others=[("--weights", weights)])
     limits = _limits(max_memory, max_seconds)
     show = progress and not as_json
     parallel = wants_parallel(workers, scheduler, scheduler_file)
-    check_retries(retries)
+    check_executor_options(workers, scheduler, scheduler_file, connect_timeout, retries)
     if block_rows is not None:
         from ..errors import check_positive_int
 
@@ -215,7 +219,8 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
         except KeyboardInterrupt:
             if hasattr(executor, "terminate"):
                 executor.terminate()
-            raise
+            interrupted_exit("interrupted: the rank was not finished and nothing was "
+                             "written; rerun the same command to start it again")
         finally:
             if executor is not None:
                 executor.shutdown(wait=False, cancel_futures=True)
@@ -237,9 +242,9 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
     if check:
         payload["checked"] = True
     if save:
-        Path(save).write_text(json.dumps(result.certificate, indent=2) + "\n")
+        write_output(save, json_text(result.certificate) + "\n", what="the certificate")
     if as_json:
-        _emit_json(payload)
+        emit_json(payload, big_int)
         return
     con = _console()
     con.print(_spec_line(spec, payload))
@@ -260,9 +265,30 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
 
 
 def _read_json(path):
+    """The certificate in ``path``: a regular file of at most
+    :data:`MAX_CERTIFICATE_BYTES` holding a JSON object."""
+    import sys
+
     from ..errors import CertificateError
 
+    p = Path(path)
     try:
-        return json.loads(Path(path).read_text())
+        if not p.is_file():
+            raise CertificateError(f"cannot read certificate {path}: not a regular file")
+        size = p.stat().st_size
+        if size > MAX_CERTIFICATE_BYTES:
+            raise CertificateError(f"cannot read certificate {path}: it has {size:,} bytes; "
+                                   f"a certificate has a few thousand (at most "
+                                   f"{MAX_CERTIFICATE_BYTES:,} are read)")
+        old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+        try:
+            data = json.loads(p.read_bytes())
+        finally:
+            sys.set_int_max_str_digits(old)
     except (OSError, ValueError) as exc:
         raise CertificateError(f"cannot read certificate {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise CertificateError(f"cannot read certificate {path}: it holds a JSON "
+                               f"{type(data).__name__}, not an object")
+    return data

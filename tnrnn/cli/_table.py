@@ -9,15 +9,15 @@ processes (``--workers``) or on a Dask cluster (``--scheduler``,
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import math
 
 import click
 
-from ._app import CONTEXT, _console, _emit_json, _json_default, cli
-from ._bounds import _bounds_payload, _fmt_int, _inputs_option, _partition_option
-from ._executors import (check_retries, executor_options, open_executor, retries_option,
-                         run_executor_tasks)
+from ._app import CONTEXT, _console, cli
+from ._bounds import (_big_int_option, _bounds_payload, _fmt_int, _inputs_option,
+                      _partition_option, check_output_file, emit_json, json_text, write_output)
+from ._executors import (check_executor_options, executor_options, open_executor,
+                         retries_option, run_executor_tasks)
 from ._rank import _flag_contradictions, _limits
 
 
@@ -55,13 +55,16 @@ def _int_list(name):
               help="Also write the table as CSV.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the table as JSON ('-' for stdout, no table then).")
+@_big_int_option
 @executor_options("rows")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
-              help="Write each row to this JSON-lines log as it finishes (replaced if it "
-                   "exists).")
+              help="Write each row to this JSON-lines log as it finishes. A log that "
+                   "already holds rows is not replaced (continue it with --resume), nor is "
+                   "a file that is not a tnrnn log.")
 @click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
               help="Continue the log FILE of an interrupted run of the same sweep: its "
-                   "finished rows are kept, the others computed and appended.")
+                   "finished rows are checked and kept, the others computed and appended. "
+                   "The log is locked while a run writes it.")
 @click.option("--max-memory", type=float, default=None,
               help="Memory limit of each rank in GiB  [default: 8]; a row whose estimate "
                    "exceeds it is refused before the sweep starts.")
@@ -72,8 +75,9 @@ def _int_list(name):
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar with ETA on stderr.")
 def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_samples,
-              csv_path, json_path, workers, scheduler, scheduler_file, connect_timeout,
-              log_path, resume_path, max_memory, max_seconds, retries, progress):
+              csv_path, json_path, big_int, workers, scheduler, scheduler_file,
+              connect_timeout, log_path, resume_path, max_memory, max_seconds, retries,
+              progress):
     """Sweep architectures: bounds and certified ranks side by side.
 
     One row per (L, R, M, T): the theorem lower bound, the tightest
@@ -84,8 +88,11 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
     Rows run most expensive first (estimated from the size of the sample
     matrix), serially or in parallel; the table is the same either way (only
     the measured seconds differ). With --log or --resume each row is written
-    to a JSON-lines log as it finishes; after an interruption, rerun the same
-    command with --resume LOG to compute only what is missing.
+    to a JSON-lines log as it finishes; after an interruption (Ctrl-C exits
+    with status 130), rerun the same command with --resume LOG to compute
+    only what is missing. The rows of a resumed log are checked (the rank
+    against its claim and certificate, the spec, seed, inputs and partition
+    against the sweep) but not recomputed; a row that fails names its line.
 
     \b
     Examples:
@@ -99,27 +106,25 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
     import itertools
 
     from ..circuit import RAC
-    from ..errors import SpecError, check_output_path
+    from ..errors import SpecError
 
     combos = list(itertools.product(depth, hidden, input_dim, length))
-    # Validate every combination and every output path before any rank is computed.
-    specs = [RAC(L, R, M, T) for L, R, M, T in combos]
-    payloads = [_bounds_payload(s, partition, inputs) for s in specs]
+    # Validate every combination, option and output path before any rank is computed.
+    check_executor_options(workers, scheduler, scheduler_file, connect_timeout, retries)
     if max_samples is not None:
         from ..errors import check_positive_int
 
         check_positive_int("max_samples", max_samples)
-    if csv_path:
-        check_output_path(csv_path, option="--csv")
-    if json_path and json_path != "-":
-        check_output_path(json_path, option="--json")
     if log_path and resume_path:
         raise SpecError(f"give --log or --resume, not both; got --log {log_path} "
                         f"--resume {resume_path}")
-    if log_path or resume_path:
-        check_output_path(log_path or resume_path,
-                          option="--log" if log_path else "--resume")
-    check_retries(retries)
+    outputs = [("--csv", csv_path), ("--json", None if json_path == "-" else json_path),
+               ("--log" if log_path else "--resume", log_path or resume_path)]
+    for i, (option, path) in enumerate(outputs):
+        if path:
+            check_output_file(path, option=option, others=outputs[:i])
+    specs = [RAC(L, R, M, T) for L, R, M, T in combos]
+    payloads = [_bounds_payload(s, partition, inputs) for s in specs]
     limits = _limits(max_memory, max_seconds)
     rows = _sweep(specs, payloads, partition, inputs, seed, max_samples,
                   progress and json_path != "-", workers=workers, scheduler=scheduler,
@@ -128,12 +133,12 @@ def table_cmd(depth, hidden, input_dim, length, partition, inputs, seed, max_sam
                   retries=retries, limits=limits)
     data = {"partition": partition, "inputs": inputs, "seed": seed, "rows": rows}
     if csv_path:
-        _write_csv(csv_path, rows)
+        write_output(csv_path, _csv_text(rows), what="the table (CSV)")
     if json_path == "-":
-        _emit_json(data)
+        emit_json(data, big_int)
         return
     if json_path:
-        Path(json_path).write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+        write_output(json_path, json_text(data, big_int) + "\n", what="the table (JSON)")
     _print_table(rows, partition, inputs)
     bad = [r for r in rows if r["contradicted"]]
     con = _console()
@@ -160,6 +165,7 @@ def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, worke
     from .._sweep_tasks import rank_row, rank_row_cost
     from ..errors import TooLargeError
     from ..parallel import ResultsLog
+    from ..partition import parse_partition
 
     limits = dict(limits or {})
     keys = [_row_key(s) for s in specs]
@@ -175,14 +181,27 @@ def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, worke
                                 limit=exc.limit) from None
     meta = {"command": "table", "partition": partition, "inputs": inputs, "seed": seed,
             "max_samples": max_samples}
-    executor = open_executor(workers, scheduler, scheduler_file, connect_timeout)
-    log = ResultsLog(log_path, meta, resume=resume) if log_path else None
+    expected = {k: (s.to_dict(), parse_partition(partition, s.length).to_dict())
+                for k, s in zip(keys, specs)}
+    log = None
+    if log_path:  # locked and checked before the workers start
+        log = ResultsLog(log_path, meta, resume=resume, replace=False,
+                         check=_row_checker(expected, inputs, seed))
+    try:
+        executor = open_executor(workers, scheduler, scheduler_file, connect_timeout)
+    except BaseException:
+        if log is not None:
+            log.close()
+        raise
 
     def interrupted(results):
         if log is None:
-            return None
-        return (f"interrupted: {len(results)} of {len(tasks)} rows are in {log.path}; "
-                f"rerun with --resume {log.path}")
+            return (f"interrupted: {len(results)} of {len(tasks)} rows had finished and none "
+                    f"was kept; give --log FILE to keep each row as it finishes (then "
+                    f"--resume FILE continues)")
+        done = len(set(results) | set(log.done))
+        return (f"interrupted: {done} of {len(tasks)} rows are in {log.path}; rerun with "
+                f"--resume {log.path} to compute only the rest")
 
     results = run_executor_tasks(rank_row, tasks, executor=executor, costs=costs,
                                  retries=retries, show=show, unit="rows", log=log,
@@ -232,13 +251,89 @@ def _table_row(spec, payload, res: dict) -> dict:
     return row
 
 
-def _write_csv(path, rows) -> None:
+def _csv_text(rows) -> str:
+    """The rows as CSV text (integers of any size exact)."""
     import csv
+    import io
+    import sys
 
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+    buf = io.StringIO()
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    finally:
+        sys.set_int_max_str_digits(old)
+    return buf.getvalue()
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _row_checker(expected: dict, inputs: str, seed: int):
+    """``check(key, result)`` for :class:`tnrnn.parallel.ResultsLog`: the
+    message of what is wrong with a logged row, or ``None``.
+
+    A row is checked for consistency, not recomputed: the rank against the
+    claim printed beside it and against its certificate, and the
+    certificate's spec, partition, inputs and seed against this sweep
+    (``expected``: key -> (spec dict, partition dict)). ``tnrnn rank
+    --check`` re-runs a certificate.
+
+    Examples
+    --------
+    >>> check = _row_checker({}, "continuous", 0)
+    >>> check("k", {"rank": 1499, "relation": ">=", "complete": False, "claim": ">= 1,500",
+    ...             "total_s": 1.0, "certificate": {}})
+    "the rank 1,499 disagrees with the claim '>= 1,500' beside it (a row of rank 1,499 reads '>= 1,499')"
+    """
+    def check(key, res):
+        if not isinstance(res, dict):
+            return f"the result is {type(res).__name__}, not a table row (a JSON object)"
+        rank, rel, complete = res.get("rank"), res.get("relation"), res.get("complete")
+        if not _is_int(rank) or rank < 0:
+            return f"the rank is {rank!r}, not an integer >= 0"
+        if rel not in ("=", ">="):
+            return f"the relation is {rel!r}, not '=' or '>='"
+        if not isinstance(complete, bool) or complete != (rel == "="):
+            return f"'complete' is {complete!r} beside the relation '{rel}'"
+        claim, start = res.get("claim"), f"{rel} {rank:,}"
+        if not isinstance(claim, str) or not (claim == start or claim.startswith(start + " (")):
+            return (f"the rank {rank:,} disagrees with the claim {claim!r} beside it (a row of "
+                    f"rank {rank:,} reads '{start}')")
+        if not _is_number(res.get("total_s")) or res["total_s"] < 0:
+            return f"the seconds are {res.get('total_s')!r}, not a number >= 0"
+        p = res.get("failure_probability")
+        if p is not None and not (_is_number(p) and 0 <= p <= 1):
+            return f"the failure probability is {p!r}, not a number in [0, 1]"
+        if "certainty" in res and not isinstance(res["certainty"], str):
+            return f"the certainty is {res['certainty']!r}, not text"
+        cert = res.get("certificate")
+        if not isinstance(cert, dict):
+            return "it has no certificate"
+        if cert.get("rank") != rank or cert.get("relation", rel) != rel:
+            return (f"its certificate states {cert.get('relation')} {cert.get('rank')!r}, the "
+                    f"row {start}")
+        if cert.get("seed") != seed or cert.get("inputs") != inputs:
+            return (f"its certificate is for seed {cert.get('seed')!r}, inputs "
+                    f"{cert.get('inputs')!r}; this sweep has seed {seed}, inputs {inputs}")
+        if key in expected:
+            spec, part = expected[key]
+            if cert.get("spec") != spec:
+                return f"its certificate is for the spec {cert.get('spec')!r}, not {spec!r}"
+            if cert.get("partition") != part:
+                return (f"its certificate is for the partition {cert.get('partition')!r}, "
+                        f"not {part!r}")
+        return None
+
+    return check
 
 
 def _print_table(rows, partition, inputs) -> None:
