@@ -309,17 +309,22 @@ def _print_table(rows: list) -> None:
 
     from ..train import largest_solved
 
-    table = Table(title="test accuracy over seeds (mean ± sd \\[min, max]); copying: word steps")
-    for col in ("task", "cell", "depth", "width", "params", "size", "T", "accuracy", "solved",
-                "chance"):
+    table = Table(title="test accuracy over seeds (mean ± sd \\[min, max]; best of k: the seed "
+                        "with the best validation loss); copying: word steps")
+    for col in ("task", "cell", "depth", "width", "params", "size", "T", "accuracy",
+                "best of k", "solved", "stopped", "chance"):
         table.add_column(col, justify="left" if col in ("task", "cell") else "right")
     for r in rows:
         acc = (f"{r['mean']:.3f} ± {r['sd']:.3f} [{r['min']:.2f}, {r['max']:.2f}]"
                if r["mean"] is not None else "-")
+        best = "-" if r.get("best_of_k") is None else f"{r['best_of_k']:.3f}"
+        stops = ", ".join(f"{k} {v}" for k, v in (r.get("stopped") or {}).items())
+        if r.get("still_improving"):
+            stops += f" ({r['still_improving']} still improving)"
         table.add_row(r["task"], r["cell"], str(r["depth"]),
                       ",".join(map(str, r["hidden"])), ",".join(map(str, r["params"])),
                       "-" if r["size"] is None else str(r["size"]), str(r["length"]), acc,
-                      f"{r['solved_seeds']}/{r['seeds']}", f"{r['chance']:.3f}")
+                      best, f"{r['solved_seeds']}/{r['seeds']}", stops, f"{r['chance']:.3f}")
     con = _console()
     con.print(table)
     for e in largest_solved(rows):
@@ -347,7 +352,7 @@ def report(folder, figure, no_figure, csv_path, as_json):
       tnrnn train report runs/ses
       tnrnn train report runs/ses --figure figures/depth_ses.png --csv ses.csv
     """
-    from ..train import collect, largest_solved, summarize
+    from ..train import collect, depth_differences, largest_solved, summarize
 
     if not Path(folder).is_dir():
         raise SpecError(f"{folder!r} is not a folder of training runs")
@@ -361,6 +366,7 @@ def report(folder, figure, no_figure, csv_path, as_json):
     if not results:
         raise SpecError(f"{folder!r} holds no finished run (no */result.json)")
     rows = summarize(results)
+    diffs = depth_differences(results)
     if csv_path is not None:
         _write_csv(rows, csv_path)
     if fig_path is not None:
@@ -369,22 +375,42 @@ def report(folder, figure, no_figure, csv_path, as_json):
         draw_report(rows, fig_path)
     if as_json:
         _emit_json({"summary": rows, "largest_solved": largest_solved(rows),
-                    "runs": len(results), "figure": None if fig_path is None else str(fig_path)})
+                    "depth_differences": diffs, "runs": len(results),
+                    "figure": None if fig_path is None else str(fig_path)})
         return
     _print_table(rows)
+    _print_differences(diffs)
     if fig_path is not None:
         _console().print(f"figure: {fig_path}", highlight=False)
+
+
+def _print_differences(diffs: list) -> None:
+    if not diffs:
+        return
+    from rich.table import Table
+
+    table = Table(title="depth minus depth 1: mean test accuracy, with a 95% bootstrap "
+                        "interval over seeds")
+    for col in ("task", "cell", "size", "depth", "difference", "interval", "seeds"):
+        table.add_column(col, justify="left" if col in ("task", "cell") else "right")
+    for d in diffs:
+        table.add_row(d["task"], d["cell"], "-" if d["size"] is None else str(d["size"]),
+                      str(d["depth"]), f"{d['difference']:+.3f}",
+                      f"[{d['low']:+.3f}, {d['high']:+.3f}]",
+                      f"{d['seeds']} vs {d['reference_seeds']}")
+    _console().print(table)
 
 
 def _write_csv(rows: list, path) -> None:
     import csv
 
     cols = ["task", "cell", "depth", "size", "length", "metric", "mean", "sd", "min", "max",
-            "seeds", "solved_seeds", "hidden", "params", "test_loss", "chance",
-            "memoryless_loss"]
+            "best_of_k", "best_of_k_seed", "seeds", "solved_seeds", "still_improving", "hidden",
+            "params", "free_params", "test_loss", "chance", "memoryless_loss"]
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
         for r in rows:
             w.writerow([";".join(map(str, r[c])) if isinstance(r[c], list) else r[c]
                         for c in cols])
+    return path

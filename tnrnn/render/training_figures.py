@@ -13,8 +13,11 @@ __all__ = ["draw_report"]
 
 
 def draw_report(rows: list, path) -> None:
-    """Accuracy (mean ± sd over seeds) against sequence length, one line per
-    depth, one panel per (task, cell); chance as a dotted line."""
+    """Accuracy against sequence length, one colour per depth, one panel per
+    (task, cell): the mean ± sd over seeds (line with error bars) and the
+    seed with the best validation loss (the paper's best-of-k, open
+    squares); chance as a dotted line. Runs whose best validation step is
+    their last (still improving when they stopped) are ringed in red."""
     plt = pyplot()
     panels = sorted({(r["task"], r["cell"]) for r in rows})
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
@@ -26,8 +29,23 @@ def draw_report(rows: list, path) -> None:
             if not pts:
                 continue
             xs, ms, sds, ps = zip(*pts)
-            ax.errorbar(xs, ms, yerr=sds, marker="o", capsize=3,
-                        label=f"depth {depth} (~{ps[0]:,} params)")
+            line = ax.errorbar(xs, ms, yerr=sds, marker="o", capsize=3,
+                               label=f"depth {depth} (~{ps[0]:,} params)")
+            best = sorted((r["length"], r["best_of_k"]) for r in sub
+                          if r["depth"] == depth and r.get("best_of_k") is not None)
+            if best:
+                bx, by = zip(*best)
+                ax.plot(bx, by, ls="none", marker="s", mfc="none", ms=8,
+                        color=line[0].get_color())
+            open_runs = [(r["length"], r["mean"]) for r in sub
+                         if r["depth"] == depth and r.get("still_improving")]
+            if open_runs:
+                ox, oy = zip(*open_runs)
+                ax.plot(ox, oy, ls="none", marker="o", mfc="none", ms=12, color="red")
+        ax.plot([], [], ls="none", marker="s", mfc="none", color="k", label="best of k (val)")
+        if any(r.get("still_improving") for r in sub):
+            ax.plot([], [], ls="none", marker="o", mfc="none", ms=10, color="red",
+                    label="a seed still improving")
         ax.axhline(sub[0]["chance"], color="grey", ls=":", label="chance")
         ax.axhline(0.9, color="grey", ls="--", lw=0.8, label="solved (0.9)")
         ax.set_xlabel("sequence length T")

@@ -28,8 +28,8 @@ from .optim import (OPTIMIZERS, clip_nonfinite, get_optimizer, make_optimizer,
                     optimizer_names)
 from .protocols import PROTOCOLS, get_protocol, paper_min_delta, protocol_names
 from .run import DEFAULT_CONFIG, MAX_MEMORY_BYTES, memory_estimate, resolve_config, run, run_name
-from .sweep import (SOLVED_THRESHOLD, collect, largest_solved, primary_metric, run_sweep,
-                    summarize, sweep_configs)
+from .sweep import (SOLVED_THRESHOLD, collect, depth_differences, largest_solved,
+                    primary_metric, run_sweep, summarize, sweep_configs)
 
 __all__ = [
     "run",
@@ -46,6 +46,7 @@ __all__ = [
     "run_sweep",
     "collect",
     "summarize",
+    "depth_differences",
     "largest_solved",
     "primary_metric",
     "SOLVED_THRESHOLD",

@@ -21,7 +21,7 @@ from ..errors import SpecError
 from .run import resolve_config, run
 
 __all__ = ["sweep_configs", "run_sweep", "collect", "summarize", "largest_solved",
-           "primary_metric", "SOLVED_THRESHOLD"]
+           "primary_metric", "SOLVED_THRESHOLD", "depth_differences"]
 
 #: Accuracy at or above which a size counts as solved.
 SOLVED_THRESHOLD = 0.9
@@ -105,13 +105,24 @@ def run_sweep(configs: list, *, mapper: Callable | None = None,
 
 
 def collect(folder) -> list:
-    """Every finished run (``*/result.json``) under a sweep folder, sorted by name."""
+    """Every finished run (``*/result.json``) under a sweep folder, sorted by name.
+
+    A result file that is not valid JSON or lacks a run's fields is refused
+    with its path (never skipped silently: a table without it would be wrong).
+    """
+    from .run import _read_json
+
     folder = Path(folder)
     if not folder.is_dir():
         raise SpecError(f"{str(folder)!r} is not a folder of training runs")
     rows = []
     for f in sorted(folder.glob("*/result.json")):
-        r = json.loads(f.read_text())
+        r = _read_json(f, "result")
+        missing = [k for k in ("config", "test", "task", "fit") if not isinstance(r, dict)
+                   or not isinstance(r.get(k), dict)]
+        if missing:
+            raise SpecError(f"{str(f)!r} is not a tnrnn training result (no {missing}); "
+                            f"delete the folder {str(f.parent)!r} to train this run again")
         r["run"] = f.parent.name
         rows.append(r)
     return rows
@@ -150,13 +161,26 @@ def summarize(results: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
         metric = primary_metric(task)
         accs = [r["test"].get(metric) for r in rs]
         mean, sd = _mean_sd(accs)
+        # the paper's aggregation: the seed with the best validation loss
+        with_val = [r for r in rs if (r.get("val") or {}).get("loss") is not None]
+        chosen = min(with_val, key=lambda r: r["val"]["loss"]) if with_val else None
+        stops = [(r.get("fit") or {}).get("stopped", "steps") for r in rs]
+        fits = [r.get("fit") or {} for r in rs]
         rows.append({
             "task": task, "cell": cell, "depth": depth, "size": size,
             "length": rs[0]["task"]["length"], "metric": metric,
+            "protocol": sorted({r["config"].get("protocol", "tnrnn") for r in rs}),
             "mean": mean, "sd": sd, "min": min(accs), "max": max(accs),
+            "best_of_k": None if chosen is None else chosen["test"].get(metric),
+            "best_of_k_seed": None if chosen is None else chosen["config"]["seed"],
+            "stopped": {k: stops.count(k) for k in sorted(set(stops))},
+            "still_improving": sum(f.get("best_step") is not None and f.get("steps") is not None
+                                   and f["best_step"] >= f["steps"] for f in fits),
             "seeds": len(rs), "solved_seeds": sum(a >= threshold for a in accs),
             "hidden": sorted({r["config"]["hidden"] for r in rs}),
             "params": sorted({r["config"]["params"] for r in rs}),
+            "free_params": sorted({r["config"].get("free_params", r["config"]["params"])
+                                   for r in rs}),
             "test_loss": _mean_sd([r["test"].get("loss") for r in rs])[0],
             "chance": rs[0]["task"]["baseline"].get(
                 "chance_data_accuracy" if task == "copying" else "chance_accuracy"),
@@ -186,3 +210,50 @@ def largest_solved(rows: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
             if e["largest_solved"] is None or r["size"] > e["largest_solved"]:
                 e["largest_solved"] = r["size"]
     return list(out.values())
+
+
+def depth_differences(results: list, *, reference: int = 1, draws: int = 10000,
+                      level: float = 0.95, seed: int = 0) -> list:
+    """Mean test accuracy of each depth minus that of depth ``reference``, per
+    (task, cell, size), with a percentile bootstrap interval over seeds.
+
+    Each bootstrap draw resamples the seeds of the two depths independently
+    (with replacement) and takes the difference of the means; the interval
+    holds the central ``level`` of ``draws`` such differences. With three
+    seeds a depth has only 10 distinct resamples, so the interval is coarse:
+    it describes the spread of these seeds, not a population.
+
+    Examples
+    --------
+    >>> r = lambda d, s, a: {"config": {"task": "ses", "cell": "gru", "depth": d, "size": 20,
+    ...     "seed": s}, "test": {"accuracy": a}}
+    >>> rows = depth_differences([r(1, 0, 0.5), r(1, 1, 0.6), r(2, 0, 0.9), r(2, 1, 0.8)])
+    >>> rows[0]["depth"], round(rows[0]["difference"], 3), rows[0]["low"] > 0
+    (2, 0.3, True)
+    """
+    import numpy as np
+
+    groups: dict = {}
+    for r in results:
+        c = r["config"]
+        acc = r["test"].get(primary_metric(c["task"]))
+        if acc is not None:
+            groups.setdefault((c["task"], c["cell"], c["size"]), {}).setdefault(
+                c["depth"], []).append(acc)
+    rng = np.random.default_rng(seed)
+    out = []
+    for (task, cell, size), by_depth in sorted(groups.items(),
+                                               key=lambda kv: tuple(str(x) for x in kv[0])):
+        if reference not in by_depth:
+            continue
+        ref = np.asarray(by_depth[reference])
+        for depth in sorted(d for d in by_depth if d != reference):
+            acc = np.asarray(by_depth[depth])
+            boot = (rng.choice(acc, (draws, acc.size)).mean(1)
+                    - rng.choice(ref, (draws, ref.size)).mean(1))
+            lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+            out.append({"task": task, "cell": cell, "size": size, "depth": depth,
+                        "reference": reference, "difference": float(acc.mean() - ref.mean()),
+                        "low": float(lo), "high": float(hi), "level": level,
+                        "seeds": int(acc.size), "reference_seeds": int(ref.size)})
+    return out
