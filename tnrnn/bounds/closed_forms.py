@@ -194,7 +194,7 @@ def depth1_generic(R: int, M: int, T: int) -> int:
 
 def depth2_lower(R: int, M: int, T: int) -> int:
     """**[thm]** Depth 2, Start-End: ``sep >= C(min(M,R) + T/2 - 1, T/2)``
-    for almost all weights, as stated in Levine et al. (arXiv 2003.10163).
+    for almost all weights, as stated in Levine et al. (arXiv 1710.09431).
 
     Examples
     --------

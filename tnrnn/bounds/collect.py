@@ -55,7 +55,7 @@ SCOPES = {
     "min-cut": "any",
 }
 
-_LEVINE = "as stated in Levine et al. (arXiv 2003.10163)"
+_LEVINE = "as stated in Levine et al. (arXiv 1710.09431)"
 
 
 def _check(spec, partition, inputs, form) -> tuple:

@@ -108,7 +108,7 @@ def start_end_similarity(batch: int, *, length: int, block: int = 30, alphabet: 
     subset) repeat the first block and every other position gets a different
     uniform symbol. The label is ``round(C * matches / m)`` (equal to ``k``
     when ``m > C``); every other position holds the pad. Task of Levine,
-    Sharir, Ziv and Shashua (arXiv 2003.10163), as described in its public code.
+    Sharir, Ziv and Shashua (arXiv 1710.09431), as described in its public code.
 
     Examples
     --------
