@@ -141,7 +141,7 @@ def test_errors_exit_2():
     fails("orbit", "--preset", "tanh", "--scale", "1:2", match="START:STOP:COUNT")
     fails("regions", "--gain", "1:2:3", match="START:STOP")
     fails("regions", "--grid", "0", match="--grid must be")
-    fails("regions", "--grid", "400", "--steps", "10000", match="raise max_work")
+    fails("regions", "--grid", "400", "--steps", "10000", match="raise --max-work")
     fails("slice", "--preset", "tanh", "--horizon", "10", "--loss-burn", "20",
           match="--loss-burn must be in [0, --horizon)")
     fails("experiments", "--only", "nope", match="unknown experiment")

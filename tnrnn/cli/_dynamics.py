@@ -13,9 +13,15 @@ def escape(text: str) -> str:
     from rich.markup import escape as esc
 
     return esc(text)
-from ..errors import SpecError, TooLargeError, check_output_path
+
+
+from ..errors import SpecError, TooLargeError, check_output_path, check_positive_int  # noqa: E402
 
 _FIG_SUFFIXES = (".png", ".svg", ".pdf")
+#: Largest random initial states, weights or grids the command line allocates (bytes).
+_MAX_BYTES = 2 ** 30
+#: The largest --init-std: beyond it the random states themselves overflow in a few steps.
+_MAX_STD = 1e150
 
 
 @cli.group("dynamics", context_settings=CONTEXT)
@@ -25,7 +31,9 @@ def dynamics():
     Every command analyses a preset (--preset chaotic-lstm | tanh | logistic,
     options with --param w=2.0) or a cell with weights (--cell lstm --weights
     FILE.npz, or random weights from --hidden/--input-dim/--seed). Results
-    are float64; --json prints JSON; -o draws a figure (png, svg, pdf).
+    are float64; --json prints JSON (an undefined number is null, an
+    infinite one the string "inf" or "-inf"); -o draws a figure (png, svg,
+    pdf). Work above --max-work multiply-adds is refused before it starts.
 
     \b
     Examples:
@@ -71,37 +79,85 @@ def _out_options(func):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(func)
 
 
+def _max_work_option(default):
+    return click.option("--max-work", type=float, default=default, show_default=True,
+                        help="Refuse runs estimated above this many multiply-adds.")
+
+
+def _finite(option, value, **kwargs) -> float:
+    """A finite number for ``option`` (click's float type lets 'nan' and 'inf' through)."""
+    from ..dynamics._core import check_float
+
+    return check_float(option, value, **kwargs)
+
+
+def _count(option, value, minimum=1) -> int:
+    return check_positive_int(option, value, minimum=minimum)
+
+
+def _seed(value) -> int:
+    from ..dynamics._core import check_seed
+
+    return check_seed("--seed", value)
+
+
+def _work(estimate, max_work, what, advice):
+    from ..dynamics._core import refuse_if_over
+
+    refuse_if_over(estimate, _finite("--max-work", max_work, positive=True), what,
+                   "--max-work", advice)
+
+
+def _memory(estimate, what, advice):
+    from ..dynamics._core import refuse_if_over
+
+    refuse_if_over(estimate, _MAX_BYTES, f"{what}: bytes", "the memory limit", advice)
+
+
 def _parse_params(items) -> dict:
+    import math
+
     out = {}
     for item in items:
         if "=" not in item:
             raise SpecError(f"--param must be NAME=VALUE; got {item!r}")
         k, v = item.split("=", 1)
         try:
-            out[k.strip()] = float(v)
+            val = float(v)
         except ValueError:
             raise SpecError(f"--param {k}: the value must be a number; got {v!r}") from None
+        if not math.isfinite(val):
+            raise SpecError(f"--param {k}: the value must be a finite number; got {v!r}")
+        out[k.strip()] = val
     return out
 
 
 def _floats(text, option) -> list[float]:
+    import math
+
     try:
-        return [float(t) for t in text.split(",") if t.strip()]
+        vals = [float(t) for t in text.split(",") if t.strip()]
     except ValueError:
         raise SpecError(f"{option} must be numbers separated by commas; got {text!r}") from None
+    if not all(math.isfinite(v) for v in vals):
+        raise SpecError(f"{option} must be finite numbers; got {text!r}")
+    return vals
 
 
 def _range(text, option, *, count=True):
-    """'a:b:n' (or 'a:b' with count=False) -> (a, b, n)."""
+    """'a:b:n' (or 'a:b' with count=False) -> (a, b, n); finite ends, n an integer >= 1."""
+    import math
+
     parts = text.split(":")
     try:
         vals = [float(p) for p in parts]
     except ValueError:
         vals = []
     want = 3 if count else 2
-    if len(vals) != want or (count and (vals[2] != int(vals[2]) or vals[2] < 1)):
-        form = "START:STOP:COUNT (COUNT an integer >= 1)" if count else "START:STOP"
-        raise SpecError(f"{option} must be {form}; got {text!r}")
+    form = "START:STOP:COUNT (COUNT an integer >= 1)" if count else "START:STOP"
+    if len(vals) != want or not all(math.isfinite(v) for v in vals) or (
+            count and (vals[2] != int(vals[2]) or vals[2] < 1)):
+        raise SpecError(f"{option} must be {form} with finite numbers; got {text!r}")
     return (vals[0], vals[1], int(vals[2])) if count else (vals[0], vals[1])
 
 
@@ -120,24 +176,70 @@ def _system(preset, params, cell, weights, hidden, input_dim, seed):
 
     kind = get_cell(cell).name
     if weights is not None:
-        p = _load_weights(weights)
-    else:
-        p = init_cell(kind, input_dim=input_dim, hidden=hidden, seed=seed)
+        p = _load_weights(weights, kind)
+        try:
+            return cell_system(kind, p)
+        except SpecError as exc:
+            raise SpecError(f"--weights {weights!r}: {exc}") from None
+    hidden = _count("--hidden", hidden)
+    input_dim = _count("--input-dim", input_dim)
+    _memory(16.0 * get_cell(kind).count(input_dim, hidden) + 8.0 * hidden * hidden,
+            f"random {kind} weights with --hidden {hidden} and --input-dim {input_dim}",
+            "use a smaller --hidden or --input-dim")
+    p = init_cell(kind, input_dim=input_dim, hidden=hidden, seed=seed)
     return cell_system(kind, p)
 
 
-def _load_weights(path):
+def _load_weights(path, kind):
+    """A weights file as a dict of arrays; one ``error:`` line naming the path
+    for a missing, empty, truncated, foreign or pickled file."""
+    import json
+    import os
+
     import numpy as np
 
-    from ..train import load_params
+    from ..train.checkpoint import unflatten_params
 
+    if not os.path.exists(path):
+        raise SpecError(f"--weights: cannot read {path!r}: no such file")
+    if os.path.isdir(path):
+        raise SpecError(f"--weights: cannot read {path!r}: it is a folder")
+    if os.path.getsize(path) == 0:
+        raise SpecError(f"--weights: cannot read {path!r}: the file is empty")
     try:
-        p, _ = load_params(path)
-    except (OSError, ValueError) as exc:
-        raise SpecError(f"--weights: cannot read {path!r}: {exc}") from None
-    if not isinstance(p, dict):  # pragma: no cover - load_params returns dicts
+        with np.load(path, allow_pickle=False) as z:
+            if not hasattr(z, "files"):
+                raise SpecError(f"--weights: {path!r} holds one bare array, not named weights "
+                                "(an .npz file of tnrnn.cells' key names is needed)")
+            meta = json.loads(str(z["__meta__"])) if "__meta__" in z.files else {}
+            flat = {k: np.asarray(z[k]) for k in z.files if k != "__meta__"}
+    except SpecError:
+        raise
+    except Exception as exc:  # a truncated zip, a pickle, a text file: all the same to the user
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SpecError(f"--weights: cannot read {path!r}: not a readable .npz weights file "
+                        f"({type(exc).__name__}: {reason})") from None
+    if not flat:
+        raise SpecError(f"--weights: {path!r} holds no arrays")
+    saved = meta.get("cell") if isinstance(meta, dict) else None
+    if isinstance(saved, str):
+        from ..cells import get_cell
+
+        try:
+            saved_kind = get_cell(saved).name
+        except SpecError:
+            saved_kind = saved
+        if saved_kind != kind:
+            raise SpecError(f"--weights: {path!r} holds {saved!r} weights (its metadata says "
+                            f"so); --cell is {kind!r}")
+    try:
+        p = unflatten_params(flat)
+    except Exception as exc:
+        raise SpecError(f"--weights: {path!r}: its array names do not form a weights tree "
+                        f"({type(exc).__name__}: {exc})") from None
+    if not isinstance(p, dict):  # pragma: no cover - unflatten_params returns dicts
         raise SpecError(f"--weights: {path!r} holds no dict of weights")
-    return {k: (np.asarray(v) if not isinstance(v, (dict, list)) else v) for k, v in p.items()}
+    return p
 
 
 def _const_input(system, input_):
@@ -163,15 +265,61 @@ def _pyplot():
 
 
 def _save(fig, figure):
+    from ..render.dynamics_figures import save_figure
+
     fig.tight_layout()
-    fig.savefig(figure, dpi=130)
+    save_figure(fig, figure)
+    _pyplot().close(fig)
     click.echo(f"wrote {figure}", err=True)
+
+
+def _json_safe(obj):
+    """``obj`` with every NaN as None (null: undefined) and every infinity as
+    the string ``"inf"`` or ``"-inf"``: JSON that any standard parser reads."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.ndarray):
+        return _json_safe(obj.tolist())
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def _emit(payload) -> None:
+    _emit_json(_json_safe(payload))
+
+
+def _num(v, fmt) -> str:
+    """A number for the tables: 'undefined' for NaN, '+inf'/'-inf' for infinities."""
+    import math
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "undefined"
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    return format(v, fmt)
 
 
 # ------------------------------------------------------------------ lyapunov
 @dynamics.command("lyapunov", context_settings=CONTEXT)
 @_system_options
-@click.option("--steps", type=int, default=10000, show_default=True, help="Steps averaged over.")
+@click.option("--steps", type=int, default=10000, show_default=True,
+              help="Steps averaged over (>= 20: 20 blocks for the error).")
 @click.option("--burn", type=int, default=500, show_default=True, help="Steps discarded first.")
 @click.option("-k", "k", type=int, default=None, help="How many exponents (default all).")
 @click.option("--max-work", type=float, default=1e11, show_default=True,
@@ -181,6 +329,10 @@ def lyapunov_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_,
                  max_work, as_json, figure):
     """Lyapunov spectrum (QR method), nats per step, with standard errors.
 
+    An exponent is -inf where the tangent vector collapses to zero (the zero
+    map); where the orbit leaves the float range the spectrum is undefined
+    ("diverged", null in --json), never a verdict.
+
     \b
     Examples:
       tnrnn dynamics lyapunov --preset logistic --param r=4
@@ -188,37 +340,53 @@ def lyapunov_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_,
       tnrnn dynamics lyapunov --cell gru --hidden 16 -k 3 --json
     """
     from ..dynamics import lyapunov_spectrum
+    from ..dynamics.lyapunov import STATUS
 
     _check_fig(figure)
+    steps = _count("--steps", steps, minimum=20)
+    burn = _count("--burn", burn, minimum=0)
+    seed = _seed(seed)
+    max_work = _finite("--max-work", max_work, positive=True)
     sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
     f = sysm.map(_const_input(sysm, input_))
     d = sysm.dim
-    kk = d if k is None else k
+    kk = d if k is None else _count("-k", k)
+    if kk > d:
+        raise SpecError(f"-k must be between 1 and the state dimension {d}; got {kk}")
     work = (steps + burn) * (kk * d * d + 2 * d * kk * kk)
     if work > max_work:
         raise TooLargeError(f"about {work:.3g} multiply-adds for {steps + burn} steps, d = {d}, "
                             f"k = {kk}: over --max-work {max_work:.3g}; raise --max-work or use "
                             "fewer steps or a smaller k", estimate=work, limit=max_work)
-    res = lyapunov_spectrum(f, sysm.x0, steps=steps, burn=burn, k=k)
+    res = lyapunov_spectrum(f, sysm.x0, steps=steps, burn=burn, k=kk, max_work=max_work)
+    ok = res.status == "ok"
     payload = {"system": sysm.description, "steps": res.steps, "burn": res.burn,
-               "exponents": res.exponents.tolist(), "stderr": res.stderr.tolist(),
-               "sum": float(res.exponents.sum())}
+               "status": res.status, "exponents": res.exponents.tolist(),
+               "stderr": res.stderr.tolist(), "sum": float(res.exponents.sum())}
     if as_json:
-        _emit_json(payload)
+        _emit(payload)
     else:
         from rich.table import Table
 
         con = _console()
         con.print(f"[bold]{escape(sysm.description)}[/]: {res.steps} steps after {res.burn} burn-in")
-        tab = Table(header_style="bold")
-        for col in ("i", "exponent (nats/step)", "stderr"):
-            tab.add_column(col, justify="right")
-        for i, (e, s) in enumerate(zip(res.exponents, res.stderr), 1):
-            tab.add_row(str(i), f"{e:+.6f}", f"{s:.1e}")
-        con.print(tab)
-        verdict = ("chaotic (largest > 0)" if res.max > 3 * res.stderr[0]
-                   else "not chaotic (largest <= 0 within error)")
-        con.print(f"largest {res.max:+.6f} +- {res.stderr[0]:.1e}: {verdict}")
+        if not ok:
+            con.print(f"{STATUS[res.status]}; no exponent and no verdict (status {res.status})")
+        else:
+            tab = Table(header_style="bold")
+            for col in ("i", "exponent (nats/step)", "stderr"):
+                tab.add_column(col, justify="right")
+            for i, (e, s) in enumerate(zip(res.exponents, res.stderr), 1):
+                tab.add_row(str(i), _num(e, "+.6f"), _num(s, ".1e"))
+            con.print(tab)
+            if res.max == float("-inf"):
+                verdict = "not chaotic (the tangent vector collapsed to zero: lambda = -inf)"
+            elif res.max > 3 * res.stderr[0]:
+                verdict = "chaotic (largest > 0)"
+            else:
+                verdict = "not chaotic (largest <= 0 within error)"
+            con.print(f"largest {_num(res.max, '+.6f')} +- {_num(res.stderr[0], '.1e')}: "
+                      f"{verdict}")
     if figure:
         from ..render.dynamics_figures import lyapunov_figure
 
@@ -233,10 +401,14 @@ def lyapunov_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_,
               help="Standard deviation of the random starts.")
 @click.option("--tol", type=float, default=1e-10, show_default=True,
               help="Converged when ||f(x) - x|| <= tol.")
+@_max_work_option(1e11)
 @_out_options
 def fixed_points_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, starts,
-                     init_std, tol, as_json, figure):
+                     init_std, tol, max_work, as_json, figure):
     """Fixed points (minimise ||f(x) - x||^2/2, then Newton) and their stability.
+
+    The starts are solved in batches behind a progress bar; runs estimated
+    above --max-work multiply-adds are refused before they start.
 
     \b
     Examples:
@@ -246,17 +418,27 @@ def fixed_points_cmd(preset, params, cell, weights, hidden, input_dim, seed, inp
     import numpy as np
 
     from ..dynamics import fixed_points
-    from ..errors import check_positive_int
+    from ..dynamics.fixed_points import fixed_points_work
 
     _check_fig(figure)
-    starts = check_positive_int("--starts", starts)
-    if not init_std > 0:
-        raise SpecError(f"--init-std must be > 0; got {init_std}")
+    starts = _count("--starts", starts)
+    init_std = _finite("--init-std", init_std, positive=True, maximum=_MAX_STD)
+    tol = _finite("--tol", tol, positive=True)
+    seed = _seed(seed)
+    max_work = _finite("--max-work", max_work, positive=True)
     sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
     f = sysm.map(_const_input(sysm, input_))
+    d = sysm.dim
+    _work(fixed_points_work(starts, d), max_work,
+          f"fixed points from {starts} starts, d = {d}: multiply-adds",
+          "raise --max-work or use fewer --starts")
+    _memory(8.0 * starts * (d + 2), f"{starts} starts of dimension {d}", "use fewer --starts")
     X = np.asarray(sysm.x0).reshape(1, -1) + init_std * np.random.default_rng(seed).standard_normal(
-        (starts, sysm.dim))
-    fp = fixed_points(f, X, tol=tol)
+        (starts, d))
+    with _bar() as bar:
+        task = bar.add_task("fixed points", total=starts)
+        fp = fixed_points(f, X, tol=tol, max_work=max_work, max_bytes=_MAX_BYTES,
+                          progress=lambda k, t: bar.update(task, completed=k, total=t))
     pts = np.asarray(fp.points).reshape(len(fp.stability), -1)
     rows = [{"point": pts[i].tolist(), "stability": fp.stability[i],
              "spectral_radius": float(np.abs(fp.eigenvalues[i, 0])),
@@ -266,7 +448,7 @@ def fixed_points_cmd(preset, params, cell, weights, hidden, input_dim, seed, inp
     payload = {"system": sysm.description, "starts": starts, "failed": fp.n_failed,
                "fixed_points": rows}
     if as_json:
-        _emit_json(payload)
+        _emit(payload)
     else:
         from rich.table import Table
 
@@ -279,7 +461,7 @@ def fixed_points_cmd(preset, params, cell, weights, hidden, input_dim, seed, inp
         for r in rows:
             pt = ", ".join(f"{v:.6g}" for v in r["point"][:6]) + (" ..." if len(r["point"]) > 6
                                                                     else "")
-            tab.add_row(f"[{pt}]", r["stability"], f"{r['spectral_radius']:.6g}",
+            tab.add_row(f"[{pt}]", r["stability"], _num(r["spectral_radius"], ".6g"),
                         f"{r['residual']:.1e}", str(r["starts"]))
         con.print(tab)
     if figure:
@@ -299,13 +481,16 @@ def fixed_points_cmd(preset, params, cell, weights, hidden, input_dim, seed, inp
               help="Their standard deviation (the paper's 100).")
 @click.option("--steps", type=int, default=400, show_default=True, help="Steps kept.")
 @click.option("--burn", type=int, default=1200, show_default=True, help="Steps discarded first.")
+@_max_work_option(1e11)
 @_out_options
 def orbit_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, scale, n_init,
-              init_std, steps, burn, as_json, figure):
+              init_std, steps, burn, max_work, as_json, figure):
     """Orbit diagram along theta(s) = s * theta: the steady states for each s.
 
     Prints a summary per s (how many distinct values the first coordinate
-    takes: 1 a fixed point, 2 a period-2 orbit, many a cycle or chaos).
+    takes: 1 a fixed point, 2 a period-2 orbit, many a cycle or chaos). A
+    run whose orbit leaves the float range is counted as diverged and left
+    out of the summary; with every run diverged, the values are null.
 
     \b
     Examples:
@@ -315,37 +500,70 @@ def orbit_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
     import numpy as np
 
     from ..dynamics import orbit_diagram
+    from ..dynamics.orbit import orbit_sizes
     from ..dynamics.systems import scale_params
 
     _check_fig(figure)
     a, b, n = _range(scale, "--scale")
+    n_init = _count("--n-init", n_init)
+    init_std = _finite("--init-std", init_std, positive=True, maximum=_MAX_STD)
+    steps = _count("--steps", steps)
+    burn = _count("--burn", burn, minimum=0)
+    seed = _seed(seed)
+    max_work = _finite("--max-work", max_work, positive=True)
     sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
     u = _const_input(sysm, input_)
+    work, nbytes = orbit_sizes(n, n_init, 1, steps, burn, sysm.dim)
+    _work(work, max_work, f"orbit diagram of {n} x {n_init} runs of {burn} + {steps} steps, "
+          f"d = {sysm.dim}: multiply-adds", "raise --max-work or use fewer values of s, "
+          "starts or steps")
+    _memory(nbytes, f"orbit diagram of {n} x {n_init} x {steps} states of dimension {sysm.dim}",
+            "use fewer values of s, starts or --steps")
     s = np.linspace(a, b, n)
     driven = sysm.input_dim is not None
     U = None if not driven else np.array([u if u is not None else np.zeros(sysm.input_dim)])
-    od = orbit_diagram(lambda si: sysm.family(scale_params(sysm.params, si)), s, u_values=U,
-                       n_init=n_init, init_std=init_std, steps=steps, burn=burn, dim=sysm.dim,
-                       seed=seed)
-    first = od[:, :, 0, :, 0]  # (n, n_init, steps)
+    with _bar() as bar:
+        task = bar.add_task("orbit diagram", total=n)
+        od = orbit_diagram(lambda si: sysm.family(scale_params(sysm.params, si)), s, u_values=U,
+                           n_init=n_init, init_std=init_std, steps=steps, burn=burn,
+                           dim=sysm.dim, seed=seed, max_work=max_work, max_bytes=_MAX_BYTES,
+                           progress=lambda k, t: bar.update(task, completed=k, total=t))
+    finite = np.all(np.isfinite(od[:, :, 0]), axis=(2, 3))  # (n, n_init): the run stayed finite
+    first = np.where(finite[:, :, None], od[:, :, 0, :, 0], np.nan)  # (n, n_init, steps)
     r = np.round(first, 6)
-    period = [int(max(len(np.unique(r[i, j])) for j in range(r.shape[1]))) for i in range(n)]
-    attractors = [int(len({tuple(np.unique(r[i, j])) for j in range(r.shape[1])}))
-                  for i in range(n)]
+    period, attractors, lo, hi = [], [], [], []
+    for i in range(n):
+        runs = [r[i, j] for j in range(n_init) if finite[i, j]]
+        if not runs:
+            period.append(None)
+            attractors.append(None)
+            lo.append(None)
+            hi.append(None)
+            continue
+        period.append(int(max(len(np.unique(x)) for x in runs)))
+        attractors.append(int(len({tuple(np.unique(x)) for x in runs})))
+        lo.append(float(np.nanmin(first[i])))
+        hi.append(float(np.nanmax(first[i])))
+    diverged = (n_init - finite.sum(axis=1)).tolist()
     payload = {"system": sysm.description, "s": s.tolist(), "values_per_run": period,
-               "distinct_attractors": attractors,
-               "min": first.min(axis=(1, 2)).tolist(), "max": first.max(axis=(1, 2)).tolist()}
+               "distinct_attractors": attractors, "diverged_runs": diverged,
+               "min": lo, "max": hi}
     if as_json:
-        _emit_json(payload)
+        _emit(payload)
     else:
         con = _console()
         con.print(f"[bold]{escape(sysm.description)}[/]: orbit diagram, {n} values of s, {n_init} starts, "
                   f"{steps} steps kept after {burn}")
         for i in range(0, n, max(1, n // 20)):
+            gone = (f"; {diverged[i]} of {n_init} run(s) diverged (the orbit left the domain)"
+                    if diverged[i] else "")
+            if period[i] is None:
+                con.print(f"  s = {s[i]:+.4f}: undefined: every orbit left the domain (diverged)")
+                continue
             kind = ("fixed point" if period[i] == 1 else "period 2" if period[i] == 2
                     else f"{period[i]} values per run (a long cycle, chaos, or not settled)")
-            con.print(f"  s = {s[i]:+.4f}: x1 in [{payload['min'][i]:+.4f}, "
-                      f"{payload['max'][i]:+.4f}], {kind}; {attractors[i]} distinct attractor(s)")
+            con.print(f"  s = {s[i]:+.4f}: x1 in [{lo[i]:+.4f}, {hi[i]:+.4f}], {kind}; "
+                      f"{attractors[i]} distinct attractor(s){gone}")
     if figure:
         from ..render.dynamics_figures import orbit_figure
 
@@ -359,10 +577,14 @@ def orbit_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
               help="Trajectory length for the empirical norms.")
 @click.option("--input-radius", type=float, default=1.0, show_default=True,
               help="Bound inputs to ||u||_inf <= this where the bound depends on them.")
+@_max_work_option(1e11)
 @_out_options
 def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, steps,
-                  input_radius, as_json, figure):
+                  input_radius, max_work, as_json, figure):
     """Lipschitz bound of a cell, empirical ||Df|| along a trajectory, region.
+
+    Where the trajectory leaves the float range the empirical norm is
+    undefined ("diverged", null in --json).
 
     \b
     Examples:
@@ -372,37 +594,60 @@ def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_
     import numpy as np
 
     from ..dynamics import jacobian_norms, lipschitz_bound, region, simulate
+    from ..dynamics._core import step_cost
 
     _check_fig(figure)
+    steps = _count("--steps", steps)
+    input_radius = _finite("--input-radius", input_radius, minimum=0.0)
+    seed = _seed(seed)
+    max_work = _finite("--max-work", max_work, positive=True)
     sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
     f = sysm.map(_const_input(sysm, input_))
+    d = sysm.dim
+    _work((steps + 1) * (10.0 * d ** 3 + (d + 1) * step_cost(d)), max_work,
+          f"Jacobian norms at {steps + 1} states, d = {d}: multiply-adds",
+          "raise --max-work or use fewer --steps")
+    _memory(8.0 * (steps + 1) * d * 2, f"a trajectory of {steps + 1} states of dimension {d}",
+            "use fewer --steps")
     bounds = []
     if sysm.cell is not None:
         layers = sysm.params["layers"] if "layers" in sysm.params else [sysm.params]
         bounds = [lipschitz_bound(sysm.cell, lay, input_radius=input_radius)._asdict()
                   for lay in layers]
     rng = np.random.default_rng(seed)
-    x0 = np.asarray(sysm.x0, dtype=float).reshape(-1) + 0.1 * rng.standard_normal(sysm.dim)
-    traj = simulate(f, x0 if sysm.dim > 1 else x0[0], steps=steps)
-    norms = np.atleast_1d(jacobian_norms(f, np.asarray(traj).reshape(-1, sysm.dim)))
-    emp = float(norms.max())
+    x0 = np.asarray(sysm.x0, dtype=float).reshape(-1) + 0.1 * rng.standard_normal(d)
+    traj = np.asarray(simulate(f, x0 if d > 1 else x0[0], steps=steps, max_work=max_work,
+                               max_bytes=_MAX_BYTES)).reshape(-1, d)
+    ok = np.all(np.isfinite(traj), axis=1)
+    kept = traj[:int(np.argmin(ok))] if not ok.all() else traj
+    diverged = not ok.all()
+    norms = (np.atleast_1d(jacobian_norms(f, kept, max_work=max_work)) if len(kept)
+             else np.zeros(0))
+    emp = None if diverged or not np.all(np.isfinite(norms)) else float(norms.max())
     payload = {"system": sysm.description, "bounds": bounds, "empirical_sup_norm": emp,
-               "empirical_mean_norm": float(norms.mean()), "steps": steps,
-               "region_empirical": region(emp),
+               "empirical_mean_norm": None if emp is None else float(norms.mean()),
+               "steps": steps, "diverged": diverged,
+               "region_empirical": "undefined" if emp is None else region(emp),
                "region_bound": region(bounds[0]["value"]) if len(bounds) == 1 else None}
     if as_json:
-        _emit_json(payload)
+        _emit(payload)
     else:
         con = _console()
         con.print(f"[bold]{escape(sysm.description)}[/]")
         for i, bd in enumerate(bounds):
-            con.print(f"  layer {i}: bound L_x <= {bd['value']:.6g} ({region(bd['value'])}) over "
-                      f"{bd['domain']}{'; attained' if bd['attained'] else ''}")
+            con.print(f"  layer {i}: bound L_x <= {_num(bd['value'], '.6g')} "
+                      f"({region(bd['value'])}) over {bd['domain']}"
+                      f"{'; attained' if bd['attained'] else ''}")
             con.print(f"    {bd['note']}")
         if not bounds:
             con.print("  no analytic bound for a preset map; empirical norms only")
-        con.print(f"  empirical max ||Df||_2 over {steps + 1} visited states: {emp:.6g} "
-                  f"({payload['region_empirical']}); mean {payload['empirical_mean_norm']:.6g}")
+        if emp is None:
+            con.print(f"  empirical max ||Df||_2: undefined: the orbit left the domain (diverged "
+                      f"after {len(kept)} of {steps + 1} states)")
+        else:
+            con.print(f"  empirical max ||Df||_2 over {steps + 1} visited states: {emp:.6g} "
+                      f"({payload['region_empirical']}); mean "
+                      f"{payload['empirical_mean_norm']:.6g}")
     if figure:
         from ..render.dynamics_figures import lipschitz_figure
 
@@ -443,13 +688,23 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
     """
     import numpy as np
 
+    from ..dynamics import region_map_work
     from ..dynamics.experiments import tanh_region_map
-    from ..errors import check_positive_int
 
     _check_fig(figure)
-    grid = check_positive_int("--grid", grid)
+    grid = _count("--grid", grid)
+    hidden = _count("--hidden", hidden)
+    steps = _count("--steps", steps)
+    burn = _count("--burn", burn, minimum=0)
+    seed = _seed(seed)
+    max_work = _finite("--max-work", max_work, positive=True)
     g = _range(gain, "--gain", count=False)
     s = _range(input_scale, "--input-scale", count=False)
+    _work(region_map_work(grid * grid, hidden, steps, burn, 50 if norms else 0), max_work,
+          f"region map of {grid} x {grid} points, d = {hidden}, {burn} + {steps} steps: "
+          "multiply-adds", "raise --max-work or use a smaller --grid or fewer --steps")
+    _memory(8.0 * (grid * grid * 4 + hidden * hidden + burn + steps),
+            f"region map of {grid} x {grid} points", "use a smaller --grid")
     with _bar() as bar:
         task = bar.add_task("region map", total=grid * grid)
         rm = tanh_region_map(hidden=hidden, gains=np.linspace(*g, grid),
@@ -458,23 +713,28 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
                              progress=lambda d, t: bar.update(task, completed=d, total=t))
     lam = rm.lyapunov
     labels = rm.regions(by="lyapunov")
-    counts = {k: int(np.sum(labels == k)) for k in ("contracting", "boundary", "expanding")}
+    kinds = ("contracting", "boundary", "expanding", "undefined")
+    counts = {k: int(np.sum(labels == k)) for k in kinds}
     payload = {"hidden": hidden, "gain": rm.a.tolist(), "input_scale": rm.b.tolist(),
                "steps": steps, "burn": burn, "seed": seed, "seconds": rm.seconds,
                "lyapunov_max": lam.tolist(), "regions_by_lyapunov": counts}
     if rm.sup_norm is not None:
         payload["sup_norm"] = rm.sup_norm.tolist()
         lip = rm.regions(by="lipschitz")
-        payload["regions_by_sup_norm"] = {k: int(np.sum(lip == k))
-                                          for k in ("contracting", "boundary", "expanding")}
+        payload["regions_by_sup_norm"] = {k: int(np.sum(lip == k)) for k in kinds}
     if as_json:
-        _emit_json(payload)
+        _emit(payload)
     else:
         con = _console()
         con.print(f"[bold]tanh RNN, {hidden} units[/]: {grid} x {grid} grid, {steps} steps after "
                   f"{burn}, {rm.seconds:.1f} s")
-        con.print(f"  largest exponent from {lam.min():+.3f} to {lam.max():+.3f}; "
-                  f"points with lambda_max > 0: {int(np.sum(lam > 0))} of {lam.size}")
+        defined = ~np.isnan(lam)
+        if defined.any():
+            con.print(f"  largest exponent from {_num(float(lam[defined].min()), '+.3f')} to "
+                      f"{_num(float(lam[defined].max()), '+.3f')}; points with lambda_max > 0: "
+                      f"{int(np.sum(lam > 0))} of {lam.size}")
+        if counts["undefined"]:
+            con.print(f"  undefined at {counts['undefined']} point(s): the orbit left the domain")
         con.print(f"  regions by exp(lambda_max) vs 1: {counts}")
         if rm.sup_norm is not None:
             con.print(f"  regions by the empirical sup ||Df|| vs 1: "
@@ -504,46 +764,71 @@ def _bar():
               help="Leading steps left out of the loss.")
 @click.option("--lyap-steps", type=int, default=2000, show_default=True,
               help="Steps for lambda_max at each s (0: skip).")
+@_max_work_option(1e11)
 @_out_options
 def slice_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, scale, horizon,
-              loss_burn, lyap_steps, as_json, figure):
+              loss_burn, lyap_steps, max_work, as_json, figure):
     """Loss along theta(s) = s * theta beside the largest exponent.
 
     The loss is the paper's: the mean squared difference between the
     trajectory at s * theta and at theta (s = 1), over steps loss-burn ..
     horizon from the system's initial state (for a cell: its outputs h).
+    Where a trajectory leaves the float range the loss or the exponent is
+    undefined (null in --json) and left out of the roughness.
 
     \b
     Examples:
       tnrnn dynamics slice --preset chaotic-lstm -o slice.png
       tnrnn dynamics slice --preset tanh --param w=1.5 --scale 0:2:101 --json
     """
-    from ..dynamics.experiments import scale_slice
+    from ..dynamics.experiments import scale_slice, scale_slice_sizes
 
     _check_fig(figure)
     a, b, n = _range(scale, "--scale")
-    if not 0 <= loss_burn < horizon:
+    horizon = _count("--horizon", horizon)
+    loss_burn = _count("--loss-burn", loss_burn, minimum=0)
+    if loss_burn >= horizon:
         raise SpecError(f"--loss-burn must be in [0, --horizon); got {loss_burn} with --horizon "
                         f"{horizon}")
+    lyap_steps = _count("--lyap-steps", lyap_steps, minimum=0)
+    seed = _seed(seed)
+    max_work = _finite("--max-work", max_work, positive=True)
     sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
-    res = scale_slice(sysm, a, b, n, horizon=horizon, burn=loss_burn, lyap_steps=lyap_steps,
-                      u=_const_input(sysm, input_))
+    u = _const_input(sysm, input_)
+    work, nbytes = scale_slice_sizes(n, sysm.dim, horizon=horizon, lyap_steps=lyap_steps,
+                                     lyap_burn=500)
+    _work(work, max_work, f"loss slice of {n} points, horizon {horizon}, lambda_max over "
+          f"500 + {lyap_steps} steps, d = {sysm.dim}: multiply-adds",
+          "raise --max-work or use fewer points (--scale), --horizon or --lyap-steps")
+    _memory(nbytes, f"loss slice of {n} points", "use fewer points (--scale)")
+    with _bar() as bar:
+        task = bar.add_task("loss slice", total=None)
+        res = scale_slice(sysm, a, b, n, horizon=horizon, burn=loss_burn, lyap_steps=lyap_steps,
+                          u=u, max_work=max_work, max_bytes=_MAX_BYTES,
+                          progress=lambda k, t: bar.update(task, completed=k, total=t))
     if as_json:
-        _emit_json(res)
+        _emit(res)
     else:
-        import numpy as np
-
         con = _console()
-        lam = np.array(res["lyapunov_max"]) if res["lyapunov_max"] else None
-        con.print(f"[bold]{escape(sysm.description)}[/]: loss along s * theta, s in [{a}, {b}] ({n} "
+        m = len(res["s"])
+        con.print(f"[bold]{escape(sysm.description)}[/]: loss along s * theta, s in [{a}, {b}] ({m} "
                   f"points)")
-        con.print(f"  loss at s = 1: {res['loss_at_1']:.3g}; total variation "
+        con.print(f"  loss at s = 1: {_num(res['loss_at_1'], '.3g')}; total variation "
                   f"{res['total_variation']:.4g}")
-        if lam is not None:
-            pos = lam > 0
-            con.print(f"  lambda_max > 0 at {int(pos.sum())} of {n} points; mean |loss "
-                      f"increment| there {res['roughness_chaotic']:.4g}, elsewhere "
-                      f"{res['roughness_regular']:.4g}")
+        if res["loss_undefined"]:
+            con.print(f"  loss undefined at {res['loss_undefined']} point(s): the trajectory "
+                      "left the domain (diverged)")
+        if res["lyapunov_max"]:
+            import numpy as np
+
+            lam = np.array(res["lyapunov_max"])
+            if res["lyapunov_undefined"]:
+                con.print(f"  lambda_max undefined at {res['lyapunov_undefined']} point(s): the "
+                          "orbit left the domain (diverged)")
+            rc, rr = res["roughness_chaotic"], res["roughness_regular"]
+            con.print(f"  lambda_max > 0 at {int(np.sum(lam > 0))} of {m} points; mean |loss "
+                      f"increment| there {'none' if rc is None else format(rc, '.4g')}, "
+                      f"elsewhere {'none' if rr is None else format(rr, '.4g')}")
     if figure:
         from ..render.dynamics_figures import slice_figure
 
@@ -591,6 +876,10 @@ def experiments_cmd(only, out, quick, seed):
     if bad or not names:
         raise SpecError(f"--only: unknown experiment(s) {bad or only!r}; valid names: "
                         f"{', '.join(_EXPERIMENTS)}")
+    seed = _seed(seed)
+    if seed + 3 >= 2 ** 32:
+        raise SpecError(f"--seed must be below 2^32 - 3 (the experiments use seed .. seed + 2); "
+                        f"got {seed}")
     paths = {n: check_output_path(os.path.join(out, f"dynamics_{n.replace('-', '_')}.json"),
                                   option="--out") for n in names}
     import jax
@@ -620,26 +909,23 @@ def experiments_cmd(only, out, quick, seed):
 
 
 def _write_json(path, data) -> None:
+    """The experiment's data, floats to 7 digits, through an atomic write
+    (a failed write names the file the data was kept in)."""
     import json
 
-    import numpy as np
+    from .._io import atomic_write_text
 
-    def rnd(obj):
+    def rnd(obj):  # after _json_safe every float is finite
         if isinstance(obj, float):
-            return float(f"{obj:.7g}") if np.isfinite(obj) else None
+            return float(f"{obj:.7g}")
         if isinstance(obj, dict):
             return {k: rnd(v) for k, v in obj.items()}
-        if isinstance(obj, (list, tuple)):
+        if isinstance(obj, list):
             return [rnd(v) for v in obj]
-        if isinstance(obj, np.ndarray):
-            return rnd(obj.tolist())
-        if isinstance(obj, (np.floating, np.integer)):
-            return rnd(obj.item())
         return obj
 
-    with open(path, "w") as fh:
-        json.dump(rnd(data), fh, separators=(",", ":"))
-        fh.write("\n")
+    text = json.dumps(rnd(_json_safe(data)), separators=(",", ":"), allow_nan=False) + "\n"
+    atomic_write_text(path, text, what="the experiment's data")
 
 
 @dynamics.command("figures", context_settings=CONTEXT)
@@ -650,34 +936,35 @@ def _write_json(path, data) -> None:
 def figures_cmd(data, out):
     """Draw the experiments' figures from their data.
 
+    A data file that is not valid JSON, or holds another experiment or
+    misses what its figure needs, is refused with its path.
+
     \b
     Example:
       tnrnn dynamics figures --data figures
     """
-    import json
     import os
 
-    from ..render.dynamics_figures import EXPERIMENT_FIGURES
+    from ..render.dynamics_figures import (EXPERIMENT_FIGURES, draw_experiment,
+                                           read_experiment, save_figure)
 
     out = data if out is None else out
-    found = 0
-    for name, draw in EXPERIMENT_FIGURES.items():
-        src = os.path.join(data, f"dynamics_{name}.json")
-        if not os.path.exists(src):
-            continue
-        found += 1
-        for ext in (".png", ".svg"):
-            check_output_path(os.path.join(out, f"dynamics_{name}{ext}"), option="--out")
-        with open(src) as fh:
-            payload = json.load(fh)
-        plt = _pyplot()
-        fig = draw(plt, payload)
-        for ext in (".png", ".svg"):
-            path = os.path.join(out, f"dynamics_{name}{ext}")
-            fig.savefig(path, dpi=130, metadata={"Date": None} if ext == ".svg" else None)
-            click.echo(f"wrote {path}")
-        plt.close(fig)
+    found = [name for name in EXPERIMENT_FIGURES
+             if os.path.exists(os.path.join(data, f"dynamics_{name}.json"))]
     if not found:
         raise SpecError(f"--data: no dynamics_*.json in {data!r}; run `tnrnn dynamics "
                         "experiments` first")
-
+    for name in found:
+        for ext in (".png", ".svg"):
+            check_output_path(os.path.join(out, f"dynamics_{name}{ext}"), option="--out")
+    payloads = {name: read_experiment(os.path.join(data, f"dynamics_{name}.json"), name)
+                for name in found}
+    plt = _pyplot()
+    for name in found:
+        fig = draw_experiment(plt, name, payloads[name],
+                              os.path.join(data, f"dynamics_{name}.json"))
+        for ext in (".png", ".svg"):
+            path = os.path.join(out, f"dynamics_{name}{ext}")
+            save_figure(fig, path)
+            click.echo(f"wrote {path}")
+        plt.close(fig)

@@ -32,7 +32,7 @@ from .simulate import simulate
 from .systems import System, scale_params
 from ..errors import SpecError, check_positive_int
 
-__all__ = ["scale_slice", "chaotic_lstm_experiment", "tanh_rnn", "tanh_region_map",
+__all__ = ["scale_slice", "scale_slice_sizes", "chaotic_lstm_experiment", "tanh_rnn", "tanh_region_map",
            "region_experiment"]
 
 
@@ -94,6 +94,19 @@ def _trajectory_loss(system: System, u, horizon, burn):
     return loss
 
 
+def scale_slice_sizes(n: int, d: int, *, horizon: int = 200, lyap_steps: int = 2000,
+                      lyap_burn: int = 500) -> tuple[float, float]:
+    """``(multiply-adds, bytes of results)`` that :func:`scale_slice` is charged.
+
+    Examples
+    --------
+    >>> scale_slice_sizes(301, 4)
+    (150259200.0, 30100.0)
+    """
+    per_point = horizon + (2.0 * (lyap_burn + lyap_steps) if lyap_steps else 0.0)
+    return n * per_point * step_cost(d), 100.0 * n
+
+
 def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 200,
                 burn: int = 100, lyap_steps: int = 2000, lyap_burn: int = 500,
                 u=None, chunk: int = 256, progress=None, max_work: float = 1e12,
@@ -142,12 +155,13 @@ def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 20
     if u is not None:
         u = as_inputs(u, None, None).value
     d = system.dim
-    per_point = horizon + (2.0 * (lyap_burn + lyap_steps) if lyap_steps else 0.0)
-    refuse_if_over(n * per_point * step_cost(d), check_limit("max_work", max_work),
+    work, nbytes = scale_slice_sizes(n, d, horizon=horizon, lyap_steps=lyap_steps,
+                                     lyap_burn=lyap_burn)
+    refuse_if_over(work, check_limit("max_work", max_work),
                    f"loss slice of {n} points, horizon {horizon}, lambda_max over "
                    f"{lyap_burn} + {lyap_steps} steps, d = {d}: multiply-adds", "max_work",
-                   "raise the limit or use fewer points or steps")
-    refuse_if_over(100.0 * n, check_limit("max_bytes", max_bytes),
+                   "raise max_work or use fewer points or steps")
+    refuse_if_over(nbytes, check_limit("max_bytes", max_bytes),
                    f"loss slice of {n} points: bytes of results", "max_bytes",
                    "use fewer points")
     s = np.linspace(a, b, n)

@@ -12,7 +12,7 @@ from ._core import (as_inputs, as_states, check_float, check_limit, check_map, f
                     progress_every, refuse_if_over, step_cost, x64)
 from ..errors import check_positive_int
 
-__all__ = ["FixedPoints", "fixed_points"]
+__all__ = ["FixedPoints", "fixed_points", "fixed_points_work"]
 
 
 class FixedPoints(NamedTuple):
@@ -125,6 +125,17 @@ def _dedupe(xs: np.ndarray, res: np.ndarray, dedupe: float):
     return reps, best, counts
 
 
+def fixed_points_work(n: int, d: int, lm_steps: int = 200, newton_steps: int = 20) -> float:
+    """Multiply-adds :func:`fixed_points` is charged for ``n`` starts in dimension ``d``.
+
+    Examples
+    --------
+    >>> fixed_points_work(1000, 1)
+    14807000.0
+    """
+    return n * (lm_steps + newton_steps + 1.0) * (d * step_cost(d) + d ** 3)
+
+
 def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
                  newton_steps: int = 20, dedupe: float = 1e-7, chunk: int = 4096,
                  progress: Callable | None = None, max_work: float = 1e12,
@@ -189,7 +200,7 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     max_bytes = check_limit("max_bytes", max_bytes)
     st = as_states(starts, name="starts")
     n, d = st.batch.shape
-    refuse_if_over(n * (lm_steps + newton_steps + 1.0) * (d * step_cost(d) + d ** 3), max_work,
+    refuse_if_over(fixed_points_work(n, d, lm_steps, newton_steps), max_work,
                    f"fixed points from {n} starts, d = {d}, {lm_steps} + {newton_steps} steps: "
                    "multiply-adds", "max_work",
                    "raise max_work or use fewer starts or steps")

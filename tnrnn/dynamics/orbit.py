@@ -13,7 +13,7 @@ from ._core import (_real_array, as_states, check_finite_tree, check_float, chec
                     check_map, check_nonneg_int, check_seed, progress_every, refuse_if_over, step_cost, x64)
 from ..errors import SpecError, TooLargeError, check_positive_int
 
-__all__ = ["orbit_diagram", "stack_params"]
+__all__ = ["orbit_diagram", "orbit_sizes", "stack_params"]
 
 
 def stack_params(checkpoints) -> dict:
@@ -35,6 +35,21 @@ def stack_params(checkpoints) -> dict:
                                       *checkpoints)
     except ValueError as exc:
         raise SpecError(f"checkpoints must share one structure and shapes: {exc}") from None
+
+
+def orbit_sizes(P: int, n_init: int, n_u: int, steps: int, burn: int, d: int,
+                m: int | None = None) -> tuple[float, float]:
+    """``(multiply-adds, bytes)`` of :func:`orbit_diagram`'s runs and result
+    (``m`` observed coordinates, ``d`` by default).
+
+    Examples
+    --------
+    >>> orbit_sizes(100, 4, 1, 400, 1200, 1)
+    (42240000.0, 1280000.0)
+    """
+    m = d if m is None else m
+    return (P * n_init * n_u * (burn + steps) * step_cost(d),
+            8.0 * P * n_init * n_u * steps * m)
 
 
 def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
@@ -141,7 +156,7 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
     if not np.all(np.isfinite(U)):
         raise SpecError("u_values contains NaN or infinity")
     d = X0.shape[1]
-    refuse_if_over(P * n_init * U.shape[0] * (burn + steps) * step_cost(d), max_work,
+    refuse_if_over(orbit_sizes(P, n_init, U.shape[0], steps, burn, d)[0], max_work,
                    f"orbit diagram of {P} x {n_init} x {U.shape[0]} runs of {burn} + {steps} "
                    f"steps, d = {d}: multiply-adds", "max_work",
                    "raise max_work or use fewer parameters, starts or steps")
