@@ -41,6 +41,9 @@ class WorkerStartError(TnrnnError, RuntimeError):
     """Worker processes die while starting, before running any task (a
     refusal: the tasks waiting for them are not retried)."""
 
+_GUARD = ("in a script, start workers under `if __name__ == \"__main__\":` (spawned workers "
+          "re-import the script), and check that tnrnn imports in a fresh interpreter")
+
 #: Workers that may die while starting, one after the other, before the pool
 #: gives up (a script without ``if __name__ == "__main__":``, a broken install).
 MAX_START_FAILURES = 3
@@ -238,7 +241,14 @@ class ProcessPool:
 
         try:
             while True:
-                self._dispatch()
+                try:
+                    self._dispatch()
+                except Exception as exc:  # noqa: BLE001 - a worker cannot be started
+                    with self._lock:
+                        self._fail_all(WorkerStartError(
+                            f"cannot start a worker process ({type(exc).__name__}: "
+                            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''})"
+                            f"; {_GUARD}"))
                 with self._lock:
                     idle = not self._pending and all(w.task is None for w in self._pool)
                     if self._shutdown and idle:
@@ -310,9 +320,7 @@ class ProcessPool:
                 if self._start_failures >= MAX_START_FAILURES:
                     self._fail_all(WorkerStartError(
                         f"{self._start_failures} worker processes died while starting "
-                        f"(the last: {_exit_text(code)}); in a script, start workers under "
-                        f"`if __name__ == \"__main__\":` (spawned workers re-import it), "
-                        f"and check that tnrnn imports in a fresh interpreter"))
+                        f"(the last: {_exit_text(code)}); {_GUARD}"))
 
     def _fail_all(self, exc) -> None:
         self._shutdown = True
