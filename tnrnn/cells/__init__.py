@@ -47,7 +47,7 @@ Examples
 """
 
 from ._cells import CELLS, Cell, cayley, cayley_grad, mod_relu
-from .stack import (COUNTS, cell_names, count_params, get_cell, init_cell, make_apply,
+from .stack import (COUNTS, cell_names, check_cell_options, count_params, get_cell, init_cell, make_apply,
                     needs_key, needs_outside_update, outside_grads, outside_refresh,
                     rescale_linf, stack, stack_param_count, trainable_mask, width_for_budget)
 
@@ -68,6 +68,7 @@ __all__ = [
     "outside_refresh",
     "needs_key",
     "rescale_linf",
+    "check_cell_options",
     "COUNTS",
     "cayley",
     "cayley_grad",

@@ -32,6 +32,7 @@ __all__ = [
     "outside_refresh",
     "needs_key",
     "rescale_linf",
+    "check_cell_options",
     "COUNTS",
 ]
 
@@ -85,6 +86,52 @@ def _check_dtype(dtype) -> str:
     return name
 
 
+def check_cell_options(kind, options: dict, *, hidden: int | None = None) -> dict:
+    """Check a cell's options before anything is built: known names, numbers
+    finite (NaN or inf would start training from NaN weights and report the
+    untrained network), and each option's range; return them.
+
+    Examples
+    --------
+    >>> check_cell_options("rac", {"sigma": 0.01})
+    {'sigma': 0.01}
+    >>> check_cell_options("scornn", {"negative": 9}, hidden=8)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: scornn option negative must be in [0, 8]; got 9
+    """
+    import math
+    import numbers
+
+    cell = kind if isinstance(kind, Cell) else get_cell(kind)
+    bad = sorted(set(options) - set(cell.options))
+    if bad:
+        raise SpecError(f"cell {cell.name!r} has no option(s) {bad}; allowed: "
+                        f"{sorted(cell.options) or 'none'}")
+    for name, value in options.items():
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and \
+                not math.isfinite(float(value)):
+            raise SpecError(f"cell option {name} must be a finite number; got {value!r}")
+    if "sigma" in options and not options["sigma"] >= 0:
+        raise SpecError(f"cell option sigma must be >= 0; got {options['sigma']!r}")
+    if "radius" in options and not options["radius"] > 0:
+        raise SpecError(f"cell option radius must be > 0; got {options['radius']!r}")
+    if cell.name == "scornn":
+        variant = options.get("variant", "tnrnn")
+        if variant not in ("tnrnn", "paper"):
+            raise SpecError(f"scornn option variant must be 'tnrnn' or 'paper'; got {variant!r}")
+        neg = options.get("negative")
+        if neg is not None:
+            if variant == "paper":
+                raise SpecError("scornn option negative cannot be set with variant='paper' "
+                                "(the paper's code fixes H - H//2 signs to -1)")
+            if isinstance(neg, bool) or not isinstance(neg, numbers.Integral) or \
+                    (hidden is not None and not 0 <= neg <= hidden) or neg < 0:
+                raise SpecError(f"scornn option negative must be in [0, "
+                                f"{hidden if hidden is not None else 'H'}]; got {neg!r}")
+    return options
+
+
 def init_cell(kind: str, *, input_dim: int, hidden: int, seed: int = 0,
               dtype="float32", **options) -> dict:
     """Seeded parameters of one cell (a plain dict of numpy arrays).
@@ -100,7 +147,7 @@ def init_cell(kind: str, *, input_dim: int, hidden: int, seed: int = 0,
     hidden = check_positive_int("hidden", hidden)
     dtype = _check_dtype(dtype)
     rng = np.random.default_rng(check_positive_int("seed", seed, minimum=0))
-    return cell.init(rng, input_dim, hidden, dtype, **options)
+    return cell.init(rng, input_dim, hidden, dtype, **check_cell_options(cell, options, hidden=hidden))
 
 
 def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
@@ -148,7 +195,7 @@ def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
     seed = check_positive_int("seed", seed, minimum=0)
     dtype = _check_dtype(dtype)
     rng = np.random.default_rng(seed)
-    options = dict(options or {})
+    options = check_cell_options(cell, dict(options or {}), hidden=hidden)
     layers = [cell.init(rng, input_dim if l == 0 else hidden, hidden, dtype, **options,
                         **({"layer": l} if cell.layered else {}))
               for l in range(depth)]

@@ -273,17 +273,17 @@ def _parallel_sweep(configs: list, executor, *, lengths: dict, retries: int, sho
                     on_result, out) -> list:
     """The runs of a sweep as tasks on ``executor`` (most expensive first,
     finished runs skipped); their results in the order of ``configs``."""
-    import json
 
     from ..train import run
+    from ..train.run import finished_result
 
     results = {}
     todo = {}
     for c in configs:
-        done = Path(c["out"]) / "result.json"
-        if done.exists():
-            results[c["name"]] = json.loads(done.read_text())
-            on_result(c, results[c["name"]], True)
+        old = finished_result(c)
+        if old is not None:
+            results[c["name"]] = old
+            on_result(c, old, True)
         else:
             todo[c["name"]] = ({**c, "progress": False},)
     by_name = {c["name"]: c for c in configs}

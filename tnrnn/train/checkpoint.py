@@ -10,7 +10,6 @@ Weights alone (:func:`save_params`) are stored under dotted names
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +22,33 @@ __all__ = ["save_checkpoint", "load_checkpoint", "save_params", "load_params",
 _FORMAT = "tnrnn-checkpoint-1"
 
 
-def _atomic_savez(path: Path, arrays: dict) -> None:
+def _atomic_savez(path: Path, arrays: dict, what: str = "the checkpoint") -> None:
+    from .._io import atomic_savez
+
+    atomic_savez(Path(path), arrays, what=what)
+
+
+def _open_npz(path: Path, what: str, way_out: str):
+    """``np.load`` of a tnrnn ``.npz``, every way it can fail turned into one error."""
+    import zipfile
+
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise SpecError(f"{what} {str(path)!r} does not exist") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        size = path.stat().st_size if path.exists() else 0
+        reason = "it is empty" if size == 0 else f"it is not a readable .npz file ({exc})"
+        raise SpecError(f"cannot read {what} {str(path)!r}: {reason}; {way_out}") from None
+
+
+def _read_meta(z, path: Path, what: str, way_out: str) -> dict:
+    try:
+        return json.loads(str(z["__meta__"])) if "__meta__" in z.files else {}
+    except (ValueError, KeyError, OSError) as exc:
+        raise SpecError(f"cannot read {what} {str(path)!r}: its metadata is damaged ({exc}); "
+                        f"{way_out}") from None
 
 
 def save_checkpoint(path, params, opt_state, best, state: dict) -> None:
@@ -48,14 +69,24 @@ def load_checkpoint(path, params, opt_state):
     :class:`~tnrnn.errors.SpecError` if the file was written for another
     model (leaf count or shapes differ).
     """
+    import zipfile
+
     import jax
 
     path = Path(path)
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["__meta__"]))
+    way_out = (f"delete it to train this run again from its start (the run's other files "
+               f"stay), or delete the folder {str(path.parent)!r}")
+    with _open_npz(path, "the checkpoint", way_out) as z:
+        meta = _read_meta(z, path, "the checkpoint", way_out)
         if meta.get("format") != _FORMAT:
-            raise SpecError(f"{path}: not a tnrnn checkpoint (format {meta.get('format')!r})")
-        leaves = [z[f"leaf_{i:05d}"] for i in range(meta["leaves"])]
+            raise SpecError(f"{path}: not a tnrnn checkpoint (format {meta.get('format')!r}); "
+                            f"{way_out}")
+        try:
+            leaves = [z[f"leaf_{i:05d}"] for i in range(int(meta["leaves"]))]
+            state = dict(meta["state"])
+        except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise SpecError(f"cannot read the checkpoint {str(path)!r}: it is incomplete "
+                            f"({exc}); {way_out}") from None
     ref, treedef = jax.tree.flatten((params, opt_state, params))
     if len(ref) != len(leaves):
         raise SpecError(f"checkpoint {path} holds {len(leaves)} arrays but this model and "
@@ -66,7 +97,7 @@ def load_checkpoint(path, params, opt_state):
             raise SpecError(f"checkpoint {path}: array {i} has shape {np.shape(b)}, this model "
                             f"needs {np.shape(a)}: it was written by another config")
     p, o, best = jax.tree.unflatten(treedef, leaves)
-    return p, o, best, meta["state"]
+    return p, o, best, state
 
 
 def flatten_params(params: dict, prefix: str = "") -> dict:
@@ -119,12 +150,37 @@ def save_params(path, params: dict, **meta) -> None:
     """Save weights under dotted names, with JSON ``meta`` (e.g. the cell kind)."""
     arrays = flatten_params(params)
     arrays["__meta__"] = np.array(json.dumps(meta))
-    _atomic_savez(Path(path), arrays)
+    _atomic_savez(Path(path), arrays, what="the weights")
 
 
 def load_params(path) -> tuple[dict, dict]:
-    """Read :func:`save_params`'s file: ``(params, meta)``."""
-    with np.load(Path(path), allow_pickle=False) as z:
-        meta = json.loads(str(z["__meta__"])) if "__meta__" in z.files else {}
-        flat = {k: z[k] for k in z.files if k != "__meta__"}
+    """Read :func:`save_params`'s file: ``(params, meta)``.
+
+    A missing, empty, truncated or foreign file is a
+    :class:`~tnrnn.errors.SpecError` naming the path, never a traceback.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = pathlib.Path(d) / "w.npz"
+    ...     _ = f.write_bytes(b"")
+    ...     load_params(f)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: cannot read the weights file '.../w.npz': it is empty; give a file written by tnrnn train (params.npz) or tnrnn.train.save_params
+    """
+    import zipfile
+
+    path = Path(path)
+    way_out = "give a file written by tnrnn train (params.npz) or tnrnn.train.save_params"
+    with _open_npz(path, "the weights file", way_out) as z:
+        meta = _read_meta(z, path, "the weights file", way_out)
+        try:
+            flat = {k: z[k] for k in z.files if k != "__meta__"}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise SpecError(f"cannot read the weights file {str(path)!r}: it is incomplete "
+                            f"({exc}); {way_out}") from None
+    if not flat:
+        raise SpecError(f"the weights file {str(path)!r} holds no arrays; {way_out}")
     return unflatten_params(flat), meta

@@ -338,7 +338,7 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         return hasattr(s, "hyperparams") and "learning_rate" in s.hyperparams
 
     def validate(losses):
-        nonlocal best, opt_state
+        nonlocal best
         key = None if val_key is None else jax.random.fold_in(val_key, state["step"])
         logits = evaluate_logits(apply_jit, params, Xv, key=key)
         val_loss = _np_ce(logits, yv)
@@ -375,8 +375,7 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
             st = dict(state, train_time_s=record["elapsed_s"])
             save_checkpoint(ckpt, _to_numpy_tree(params), _to_numpy_tree(opt_state), best, st)
         if metrics_path is not None:
-            with open(metrics_path, "a") as fh:
-                fh.write(json.dumps(record) + "\n")
+            _append_metrics(Path(metrics_path), record, state["step"])
         bar.note(record)
         if callback is not None:
             callback(record)
@@ -469,17 +468,44 @@ def _derive(seed: int, stream: int) -> int:
 
 
 def _sync_metrics(path: Path, step: int) -> list:
-    """Keep the records up to the checkpoint's step (a crash may have left later ones)."""
+    """Keep the records up to the checkpoint's step (a crash may have left later
+    ones, or half a line at the end, which is dropped); a damaged line before
+    the end is an error naming the file and the line."""
     if not path.exists():
         return []
+    lines = [l for l in path.read_text(errors="replace").splitlines() if l.strip()]
     keep = []
-    for line in path.read_text().splitlines():
-        if line.strip():
+    for i, line in enumerate(lines):
+        try:
             rec = json.loads(line)
-            if rec.get("step", 0) <= step:
-                keep.append(rec)
-    path.write_text("".join(json.dumps(r) + "\n" for r in keep))
+            if not isinstance(rec, dict) or not isinstance(rec.get("step", 0), int):
+                raise ValueError("not a metrics record")
+        except ValueError as exc:
+            if i == len(lines) - 1:  # the half-written last record of a killed run
+                break
+            raise SpecError(f"the metrics file {str(path)!r} is damaged at line {i + 1} "
+                            f"({exc}); delete the run's folder {str(path.parent)!r} to "
+                            "train it again") from None
+        if rec.get("step", 0) <= step:
+            keep.append(rec)
+    from .._io import atomic_write_text
+
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in keep),
+                      what="the metrics", rescue=False)
     return keep
+
+
+def _append_metrics(path: Path, record: dict, step: int) -> None:
+    from ..errors import OutputPathError
+
+    try:
+        with open(path, "a") as fh:
+            fh.write(json.dumps(record) + "\n")
+    except OSError as exc:
+        raise OutputPathError(
+            f"cannot append to the metrics file {str(path)!r} ({exc.strerror}); training "
+            f"stopped at step {step}, whose checkpoint is saved: make room and rerun the "
+            "same command to resume") from None
 
 
 class _Bar:

@@ -189,6 +189,10 @@ def check_values(cfg: dict) -> dict:
     """
     from ..errors import check_positive_int
 
+    if isinstance(cfg.get("optimizer"), str):
+        from .optim import get_optimizer
+
+        get_optimizer(cfg["optimizer"])
     if isinstance(cfg.get("optimizer"), str) or cfg.get("optimizer") is None:
         _number("lr", cfg["lr"])
         _number("decay", cfg["decay"], high=1.0, high_open=True)

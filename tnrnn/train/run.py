@@ -19,7 +19,7 @@ from ..errors import SpecError, TooLargeError, check_positive_int
 from .loop import PROTOCOL
 from .protocols import PROTOCOL_KEYS, check_values, get_protocol, resolve_min_delta
 
-__all__ = ["DEFAULT_CONFIG", "resolve_config", "run", "run_name", "memory_estimate",
+__all__ = ["DEFAULT_CONFIG", "resolve_config", "run", "run_name", "memory_estimate", "finished_result",
            "MAX_MEMORY_BYTES"]
 
 _RUN_DEFAULTS = {
@@ -90,7 +90,7 @@ def resolve_config(config: dict) -> dict:
     ...
     tnrnn.errors.SpecError: unknown config key(s) ['colour']; allowed: batch, budget, cell, cell_options, clip, decay, depth, dtype, eval_at_start, eval_every, eval_seed, hidden, lr, lr_factor, lr_recurrent, max_plateaus, min_delta, optimizer, optimizer_options, out, patience, patience_rule, progress, protocol, recurrent_clip, seed, size, steps, task, task_options, test_size, val_size
     """
-    from ..cells import get_cell, stack_param_count, width_for_budget
+    from ..cells import check_cell_options, get_cell, stack_param_count, width_for_budget
     from ..tasks import make_task
 
     if not isinstance(config, dict):
@@ -141,6 +141,7 @@ def resolve_config(config: dict) -> dict:
                             f"is {width}")
         c["hidden"] = width
     c["hidden"] = check_positive_int("hidden", c["hidden"])
+    check_cell_options(cell, c["cell_options"], hidden=c["hidden"])
     sizes = dict(depth=c["depth"], hidden=c["hidden"], input_dim=task.input_dim,
                  outputs=task.outputs)
     c["params"] = stack_param_count(c["cell"], **sizes, convention=count)
@@ -237,14 +238,8 @@ def run(config: dict) -> dict:
             raise SpecError(f"out: {str(out)!r} exists and is not a folder")
         if not out.parent.is_dir():
             raise SpecError(f"out: the folder {str(out.parent)!r} does not exist")
-        done = out / "result.json"
-        if done.exists():
-            old = _read_json(done, "result")
-            if not isinstance(old, dict) or old.get("config") != stored:
-                diff = _config_diff(old.get("config") if isinstance(old, dict) else None, stored)
-                raise SpecError(f"out: {str(out)!r} holds a finished run with another config "
-                                f"(differs in {diff}); use another folder, or delete that "
-                                "folder to train this config there")
+        old = finished_result(c)
+        if old is not None:
             return old
         out.mkdir(exist_ok=True)
         cfg_file = out / "config.json"
@@ -313,6 +308,30 @@ def run(config: dict) -> dict:
         atomic_write_text(out / "result.json", json.dumps(result, indent=1) + "\n",
                           what="the run's result")
     return result
+
+
+def finished_result(config: dict):
+    """The result of a finished run of ``config`` (resolved, with ``out``), or
+    ``None`` if its folder holds no ``result.json``.
+
+    A finished run of another config in that folder is a
+    :class:`~tnrnn.errors.SpecError` naming the keys that differ: a rerun
+    with another learning rate, say, must never report the old run as its own.
+    """
+    if config.get("out") is None:
+        return None
+    done = Path(config["out"]) / "result.json"
+    if not done.exists():
+        return None
+    stored = json.loads(json.dumps({k: v for k, v in config.items()
+                                    if k not in ("progress", "out")}))
+    old = _read_json(done, "result")
+    if not isinstance(old, dict) or old.get("config") != stored:
+        diff = _config_diff(old.get("config") if isinstance(old, dict) else None, stored)
+        raise SpecError(f"out: {str(done.parent)!r} holds a finished run with another config "
+                        f"(differs in {diff}); use another folder, or delete that folder to "
+                        "train this config there")
+    return old
 
 
 def _read_json(path: Path, what: str):

@@ -12,13 +12,12 @@ and :func:`largest_solved` gives the largest size solved per depth.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import SpecError
-from .run import resolve_config, run
+from .run import finished_result, resolve_config, run
 
 __all__ = ["sweep_configs", "run_sweep", "collect", "summarize", "largest_solved",
            "primary_metric", "SOLVED_THRESHOLD", "depth_differences"]
@@ -71,10 +70,6 @@ def sweep_configs(*, task: str, cells: Iterable[str], depths: Iterable[int],
     return configs
 
 
-def _is_done(config: dict) -> bool:
-    return config.get("out") is not None and (Path(config["out"]) / "result.json").exists()
-
-
 def run_sweep(configs: list, *, mapper: Callable | None = None,
               on_result: Callable | None = None, skip_finished: bool = True) -> list:
     """Run every config (skipping finished ones); return their results in order.
@@ -83,14 +78,16 @@ def run_sweep(configs: list, *, mapper: Callable | None = None,
     a Dask client's ``map``); by default they run here, one after another.
     ``on_result(config, result, finished_before)`` is called as each arrives.
     """
-    todo = [c for c in configs if not (skip_finished and _is_done(c))]
-    done_before = {c["name"] for c in configs if c not in todo}
     results: dict = {}
-    for c in configs:
-        if c["name"] in done_before:
-            results[c["name"]] = json.loads((Path(c["out"]) / "result.json").read_text())
-            if on_result is not None:
-                on_result(c, results[c["name"]], True)
+    todo = []
+    for c in configs:  # a finished run of another config is refused here, before any work
+        old = finished_result(c) if skip_finished else None
+        if old is None:
+            todo.append(c)
+            continue
+        results[c["name"]] = old
+        if on_result is not None:
+            on_result(c, old, True)
     if mapper is None:
         for c in todo:
             results[c["name"]] = run(c)
