@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +25,9 @@ from cli_helpers import invoke, one_error_line
 jax = pytest.importorskip("jax")
 
 from tnrnn.cells import init_cell, stack, width_for_budget  # noqa: E402
-from tnrnn.errors import OutputPathError, SpecError, TnrnnError, TooLargeError  # noqa: E402
+from tnrnn.errors import OutputPathError, SpecError, TooLargeError  # noqa: E402
 from tnrnn.tasks import copying_memory, make_task, start_end_similarity  # noqa: E402
 from tnrnn.train import collect, fit, load_params, make_optimizer, run  # noqa: E402
-from tnrnn.train.checkpoint import load_checkpoint  # noqa: E402
 
 TINY = ["--task", "ses", "--cell", "gru", "--hidden", "4", "-T", "8", "--block", "2",
         "--alphabet", "3", "--seeds", "0", "--steps", "4", "--eval-every", "2",
