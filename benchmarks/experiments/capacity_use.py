@@ -1,6 +1,6 @@
 """Experiment 2 (capacity against use) and experiment 3 (demand) of the depth issue.
 
-Usage: python capacity_use.py RUNS_FOLDER OUT.json
+Usage: python capacity_use.py RUNS_FOLDER [RUNS_FOLDER ...] OUT.json
 
 For every finished RAC run under RUNS_FOLDER (tnrnn train ... --cell rac), the
 Start-End rank on the one-hot grid of each trained output is certified mod p
@@ -22,11 +22,12 @@ from tnrnn.train import collect, load_params
 from tnrnn.train.capacity import capacity_use, effective_ranks, spectrum_ranks
 
 
-def main(folder, out):
-    runs = [r for r in collect(folder) if r["config"]["cell"] == "rac"]
+def main(folders, out):
+    runs = [(folder, r) for folder in folders for r in collect(folder)
+            if r["config"]["cell"] == "rac"]
     rows, demands = [], {}
     t0 = time.time()
-    for r in runs:
+    for folder, r in runs:
         c = r["config"]
         T = r["task"]["length"]
         params, _ = load_params(Path(folder) / r["run"] / "params.npz")
@@ -38,8 +39,9 @@ def main(folder, out):
             demands[key] = ses_demand(length=T, alphabet=n, block=c["task_options"]["block"])
             demands[key]["label_spectrum"] = spectrum_ranks(
                 ses_label_matrix(length=T, alphabet=n))
-        rows.append({"run": r["run"], "demand_key": key, "T": T, "depth": c["depth"],
-                     "hidden": c["hidden"],
+        rows.append({"run": r["run"], "folder": Path(folder).name, "demand_key": key, "T": T,
+                     "depth": c["depth"], "hidden": c["hidden"], "lr": c["lr"],
+                     "steps": r["fit"]["steps"], "best_step": r["fit"]["best_step"],
                      "seed": c["seed"], "params": c["params"],
                      "test_accuracy": r["test"]["accuracy"], "test_loss": r["test"]["loss"],
                      "trained_ranks": [t["rank"] for t in cap["trained"]],
@@ -62,13 +64,14 @@ def main(folder, out):
             "seconds": time.time() - t0, "runs": rows, "ses_demand": demands,
             "copying_demand": copying}
     Path(out).write_text(json.dumps(data, indent=1) + "\n")
-    lines = ["| T | depth | width | params | seed | test acc | trained ranks (per output) | "
-             "generic rank | grid cap | demand (label; classes) | "
+    lines = ["| T | depth | width | params | lr | seed | steps (best) | test acc | "
+             "trained ranks (per output) | generic rank | grid cap | demand (label; classes) | "
              "trained: sv > 1e-2 max (per output) | trained: 99% energy | "
              "label: sv > 1e-2 max; 99% energy |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for x in sorted(rows, key=lambda x: (x["T"], x["depth"], x["seed"])):
-        lines.append(f"| {x['T']} | {x['depth']} | {x['hidden']} | {x['params']} | {x['seed']} | "
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for x in sorted(rows, key=lambda x: (x["T"], x["depth"], x["lr"], x["seed"])):
+        lines.append(f"| {x['T']} | {x['depth']} | {x['hidden']} | {x['params']} | "
+                     f"{x['lr']:g} | {x['seed']} | {x['steps']} ({x['best_step']}) | "
                      f"{x['test_accuracy']:.3f} | {', '.join(map(str, x['trained_ranks']))} | "
                      f"{x['generic_rank']} | {x['bounds'].get('grid-cap')} | "
                      f"{x['demand_label_rank']}; "
@@ -81,4 +84,6 @@ def main(folder, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) < 3:
+        sys.exit("usage: python capacity_use.py RUNS_FOLDER [RUNS_FOLDER ...] OUT.json")
+    main(sys.argv[1:-1], sys.argv[-1])

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Experiment 1 of the depth issue: does depth buy memory in practice?
+# The small depth experiment (tnrnn protocol, fixed step budget; superseded by depth_paper.sh): does depth buy memory in practice?
 # scoRNN stacks of depth 1-3 at a matched budget of ~5,000 parameters, 3 seeds,
 # a fixed budget of 2,000 RMSProp steps (the paper's protocol otherwise; with
 # validation every 250 steps and patience 10 the plateau rule never fires
@@ -7,7 +7,7 @@
 # OPENBLAS_NUM_THREADS=1: numpy's small Cayley solves are slow with threads on
 # a loaded 2-core machine.
 set -e
-cd "$(dirname "$0")/../../../.."
+cd "$(dirname "$0")/../.."
 export OPENBLAS_NUM_THREADS=1
 D=benchmarks/results/experiments/depth
 .venv/bin/tnrnn train --task ses --cell scornn --depth 1,2,3 --params-budget 5000 \

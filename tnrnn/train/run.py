@@ -244,7 +244,7 @@ def run(config: dict) -> dict:
         out.mkdir(exist_ok=True)
         cfg_file = out / "config.json"
         if cfg_file.exists():
-            old = _read_json(cfg_file, "config")
+            old = _upgrade(_read_json(cfg_file, "config"), stored)
             if old != stored:
                 raise SpecError(f"out: {str(out)!r} holds a run with another config "
                                 f"(differs in {_config_diff(old, stored)}); use another "
@@ -326,12 +326,32 @@ def finished_result(config: dict):
     stored = json.loads(json.dumps({k: v for k, v in config.items()
                                     if k not in ("progress", "out")}))
     old = _read_json(done, "result")
-    if not isinstance(old, dict) or old.get("config") != stored:
-        diff = _config_diff(old.get("config") if isinstance(old, dict) else None, stored)
+    if not isinstance(old, dict) or _upgrade(old.get("config"), stored) != stored:
+        diff = _config_diff(_upgrade(old.get("config"), stored) if isinstance(old, dict)
+                            else None, stored)
         raise SpecError(f"out: {str(done.parent)!r} holds a finished run with another config "
                         f"(differs in {diff}); use another folder, or delete that folder to "
                         "train this config there")
     return old
+
+
+#: Keys that configs written before protocols were named lack, with the value
+#: their runs had (the ``tnrnn`` protocol's); derived keys they lack are not compared.
+_LEGACY = {"protocol": "tnrnn", "lr_recurrent": None, "recurrent_clip": None,
+           "eval_at_start": False, "patience_rule": "at-least", "min_delta": 0.0,
+           "eval_seed": None, "count": "free"}
+
+
+def _upgrade(old, new: dict):
+    """An older stored config in today's form, so that the same command still
+    recognises its finished runs."""
+    if not isinstance(old, dict) or "protocol" in old:
+        return old
+    up = {**_LEGACY, **old}
+    for key in ("overrides", "free_params"):
+        if key in new:
+            up[key] = new[key]
+    return up
 
 
 def _read_json(path: Path, what: str):
