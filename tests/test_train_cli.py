@@ -42,7 +42,7 @@ def test_sweep_json_report_and_skip(tmp_path):
 
 
 def test_copying_json_has_exact_memoryless_loss(tmp_path):
-    res = _run(["train", "--task", "copying", "-T", "3", "--word-length", "2", "--alphabet",
+    res = _run(["train", "--task", "copying", "--delay", "3", "--word-length", "2", "--alphabet",
                 "3", "--cell", "gru", "--hidden", "4", "--steps", "2", "--eval-every", "2",
                 "--batch", "4", "--val-size", "8", "--test-size", "8", "--no-progress",
                 "--out", str(tmp_path / "c"), "--json"])
@@ -65,12 +65,12 @@ def test_interrupted_sweep_keeps_finished_runs(tmp_path):
 @pytest.mark.parametrize("args,match", [
     (["train", "--cell", "rac", "--hidden", "4", "-T", "8", "--out", "X"], "--task is required"),
     (["train", "--task", "ses", "--hidden", "4", "-T", "8"], "--out is required"),
-    (["train", "--task", "ses", "--hidden", "4", "--out", "X"], "-T/--size is required for ses"),
+    (["train", "--task", "ses", "--hidden", "4", "--out", "X"], "-T/--length is required for ses"),
     (["train", "--task", "pmnist", "--hidden", "4", "-T", "8", "--out", "X"],
      "pmnist has a fixed length"),
     (["train", "--task", "ses", "--hidden", "4", "-T", "8,x", "--out", "X"],
-     "-T/--size must be comma-separated integers; got '8,x'"),
-    (["train", "--task", "copying", "--hidden", "4", "-T", "8", "--block", "3", "--out", "X"],
+     "-T/--length must be comma-separated integers; got '8,x'"),
+    (["train", "--task", "copying", "--hidden", "4", "--delay", "8", "--block", "3", "--out", "X"],
      "--block does not apply to the copying task"),
     (["train", "--task", "ses", "--cell", "transformer", "--hidden", "4", "-T", "8", "--out",
       "X"], "unknown cell kind 'transformer'"),

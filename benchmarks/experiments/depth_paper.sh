@@ -26,7 +26,7 @@ ses() {
 }
 copying() {
   "$TNRNN" train --protocol paper --task copying --cell scornn --depth 1,2,3 \
-      --params-budget "$BUDGET" -T "$1" --seeds 0,1,2 --workers "$WORKERS" --no-progress \
+      --params-budget "$BUDGET" --delay "$1" --seeds 0,1,2 --workers "$WORKERS" --no-progress \
       --out "$D/copying"
 }
 ses 80

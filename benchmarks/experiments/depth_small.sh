@@ -14,5 +14,5 @@ D=benchmarks/results/experiments/depth
     -T 20,40,80 --block 5 --alphabet 8 --seeds 0,1,2 --steps 2000 --eval-every 250 \
     --val-size 500 --test-size 1000 --no-progress --out $D/ses
 .venv/bin/tnrnn train --task copying --cell scornn --depth 1,2,3 --params-budget 5000 \
-    -T 10,20,40 --word-length 5 --alphabet 8 --seeds 0,1,2 --steps 2000 --eval-every 250 \
+    --delay 10,20,40 --word-length 5 --alphabet 8 --seeds 0,1,2 --steps 2000 --eval-every 250 \
     --val-size 500 --test-size 1000 --no-progress --out $D/copying

@@ -68,9 +68,11 @@ def _parse_options(pairs) -> dict:
                    "(within 5%).")
 @click.option("--hidden", type=int, default=None,
               help="Width of every layer (instead of a budget).")
-@click.option("-T", "--size", "sizes", default=None, metavar="T1,T2,...",
-              help="Sizes: the length T for ses, the delay B for copying (T = 2M + B); "
-                   "none for pmnist (T = 784).")
+@click.option("-T", "--length", "sizes", default=None, metavar="T1,T2,...",
+              help="ses: sequence lengths T (comma-separated). Not for copying (use --delay) "
+                   "or pmnist (T = 784).")
+@click.option("--delay", "delays", default=None, metavar="B1,B2,...",
+              help="copying: delays B between the word and the recall (T = 2M + B).")
 @click.option("--seeds", default="0", show_default=True, metavar="S1,S2,...",
               help="Seeds (weights, batches and the validation set).")
 @click.option("--steps", type=int, default=None,
@@ -112,7 +114,8 @@ def _parse_options(pairs) -> dict:
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress bar with ETA on stderr.")
 @click.pass_context
-def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, seeds, steps, eval_every,
+def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, seeds, steps,
+          eval_every,
           batch, lr, lr_recurrent, optimizer, patience, val_size, test_size, block, alphabet,
           classes, word_length,
           cell_option, dtype, max_memory_gb, out, as_json, workers, scheduler, scheduler_file,
@@ -138,7 +141,7 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, seeds, step
     Examples:
       tnrnn train --task ses --cell scornn --depth 1,2,3 --params-budget 5000 \\
           -T 20,40,80 --block 5 --alphabet 8 --seeds 0,1,2 --steps 2000 --out runs/ses
-      tnrnn train --task copying --cell lstm --hidden 64 -T 10,20 --out runs/copy --json
+      tnrnn train --task copying --cell lstm --hidden 64 --delay 10,20 --out runs/copy --json
       tnrnn train --task ses --cell lstm --depth 1,2,3 --hidden 32 -T 20,40 \\
           --seeds 0,1,2 --out runs/ses --workers 4
       tnrnn train --task ses --cell lstm --depth 1,2,3 --hidden 32 -T 20,40 \\
@@ -156,13 +159,24 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, seeds, step
         raise OutputPathError(f"--out: {str(out)!r} exists and is not a folder")
     check_output_path(out / "result.json", option="--out") if out.is_dir() else \
         check_output_path(out, option="--out")
-    size_list = _int_list("-T/--size", sizes)
-    if task == "pmnist":
-        if size_list:
-            raise SpecError(f"pmnist has a fixed length (T = 784); drop -T (got {sizes!r})")
-        size_list = [None]
-    elif not size_list:
-        raise SpecError(f"-T/--size is required for {task} (comma-separated sizes)")
+    if task == "copying":
+        if sizes is not None:
+            raise SpecError(f"copying is sized by its delay: give --delay B (T = 2M + B), not "
+                            f"-T (got -T {sizes})")
+        size_list = _int_list("--delay", delays)
+        if not size_list:
+            raise SpecError("--delay is required for copying (comma-separated delays B)")
+    else:
+        if delays is not None:
+            raise SpecError(f"--delay applies to the copying task only; {task} got "
+                            f"--delay {delays}")
+        size_list = _int_list("-T/--length", sizes)
+        if task == "pmnist":
+            if size_list:
+                raise SpecError(f"pmnist has a fixed length (T = 784); drop -T (got {sizes!r})")
+            size_list = [None]
+        elif not size_list:
+            raise SpecError(f"-T/--length is required for {task} (comma-separated lengths)")
     given = {"block": block, "alphabet": alphabet, "classes": classes,
              "word_length": word_length}
     task_options = {}
