@@ -18,7 +18,8 @@ from click.testing import CliRunner  # noqa: E402
 from tnrnn.cli import cli  # noqa: E402
 from tnrnn.parallel import (DaskExecutor, SchedulerError, iter_tasks, make_executor,  # noqa: E402
                             run_tasks)
-from tnrnn.parallel.probes import lcg_closed_form, nap, spin  # noqa: E402
+from tnrnn.parallel import TaskFailedError  # noqa: E402
+from tnrnn.parallel.probes import crash_once, lcg_closed_form, nap, nap_or_crash, spin  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,34 @@ def test_killed_dask_worker_loses_nothing(client):
     assert sorted(r.key for r in results) == sorted(tasks)
     assert {r.key: r.value for r in results} == {k: a[1] for k, a in tasks.items()}
     assert killed[0] not in client.run(os.getpid).values()  # it did die
+
+
+def test_dead_dask_worker_costs_one_attempt_of_its_own_task(client, tmp_path):
+    """--retries means what it means on local processes: the task that killed
+    its worker took 2 attempts (reported), the others 1."""
+    client.wait_for_workers(2, timeout=60)
+    (tmp_path / "never").write_text("")
+    tasks = {f"h{i}": (str(tmp_path / "never"), i) for i in range(3)}
+    tasks["c"] = (str(tmp_path / "m"), "c")
+    ex = DaskExecutor(client=client)
+    results = {r.key: r for r in iter_tasks(crash_once, tasks, executor=ex, retries=1,
+                                            cost={"c": 10, "h0": 1, "h1": 1, "h2": 1})}
+    ex.shutdown()
+    assert {k: r.value for k, r in results.items()} == {k: a[1] for k, a in tasks.items()}
+    assert {k: r.attempts for k, r in results.items()} == {"h0": 1, "h1": 1, "h2": 1, "c": 2}
+
+
+def test_dead_dask_worker_with_retries_0_blames_its_task(client):
+    client.wait_for_workers(2, timeout=60)
+    tasks = {"h0": (1.0, 0), "bad": (13,), "h1": (0.2, 1)}
+    ex = DaskExecutor(client=client)
+    with pytest.raises(TaskFailedError, match=r"task 'bad' failed 1 times \(retries=0\); last "
+                                              r"error: WorkerDiedError: its Dask worker "
+                                              r"tcp://127\.0\.0\.1:\d+ died while running it"):
+        list(iter_tasks(nap_or_crash, tasks, executor=ex, retries=0,
+                        cost={"h0": 3, "bad": 2, "h1": 1}))
+    ex.shutdown()
+    client.wait_for_workers(2, timeout=60)
 
 
 def test_unreachable_scheduler_fails_within_timeout():

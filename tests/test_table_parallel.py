@@ -167,7 +167,7 @@ def test_ctrl_c_then_resume(serial, tmp_path):
         pytest.skip("the sweep finished before the interruption could be sent")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode == 130, err
     assert "rerun with --resume" in err
     kept = len(log.read_text().splitlines()) - 1
     assert 5 <= kept < 48
