@@ -176,3 +176,31 @@ def test_full_disk_at_the_last_write_keeps_the_table(serial, tiny_disk):
         os.unlink(rescued)
     assert not target.exists()
     assert not [p for p in tiny_disk.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_ctrl_c_in_a_serial_table_exits_130_and_says_nothing_was_kept(monkeypatch):
+    import tnrnn._sweep_tasks as tasks
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tasks, "rank_row", interrupt)
+    res = _table(*SMALL, ok=False)
+    assert res.exit_code == 130
+    assert res.stderr.strip() == ("interrupted: 0 of 18 rows had finished and none was kept; "
+                                  "give --log FILE to keep each row as it finishes (then "
+                                  "--resume FILE continues)")
+
+
+def test_ctrl_c_in_rank_exits_130(monkeypatch, tmp_path):
+    import tnrnn.rank as rank
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rank, "separation_rank", interrupt)
+    res = CliRunner().invoke(cli, ["rank", "-L", "2", "-T", "4", "--no-progress", "--save",
+                                   str(tmp_path / "c.json")])
+    assert res.exit_code == 130
+    assert "interrupted: the rank was not finished and nothing was written" in res.stderr
+    assert not (tmp_path / "c.json").exists()

@@ -312,3 +312,59 @@ def test_any_concurrent_futures_executor_works():
             {k: lcg_closed_form(*a) for k, a in SPIN_TASKS.items()}
     with pytest.raises(SpecError, match="executor must be a concurrent.futures.Executor"):
         run_tasks(spin, SPIN_TASKS, executor=object())
+
+
+def test_log_rows_checked_on_resume_with_line_numbers(tmp_path):
+    path = tmp_path / "log.jsonl"
+    with ResultsLog(path, {"n": 1}) as log:
+        log.write("a", 1)
+        log.write("b", -2)
+
+    def positive(key, result):
+        return None if result > 0 else f"{result} is not positive"
+
+    with pytest.raises(SpecError, match=r"line 3 \(row 'b'\): -2 is not positive; delete "
+                                        r"that line \(its task is then run again\)"):
+        ResultsLog(path, {"n": 1}, resume=True, check=positive)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n")
+    with pytest.raises(SpecError, match=r"line 3 repeats the row 'a' of line 2"):
+        ResultsLog(path, {"n": 1}, resume=True)
+    path.write_text("\n".join([lines[0], "[1, 2]", lines[1]]) + "\n")
+    with pytest.raises(SpecError, match=r"line 2 is not a row"):
+        ResultsLog(path, {"n": 1}, resume=True)
+    assert path.read_text().splitlines()[1] == "[1, 2]"  # refused, not truncated
+
+
+def test_log_is_locked_while_open(tmp_path):
+    path = tmp_path / "log.jsonl"
+    with ResultsLog(path, {}, resume=True):
+        for resume in (True, False):
+            with pytest.raises(OutputPathError, match="is in use by another run"):
+                ResultsLog(path, {}, resume=resume)
+    ResultsLog(path, {}, resume=True).close()
+
+
+def test_log_never_replaces_rows_or_foreign_files_when_asked(tmp_path):
+    path = tmp_path / "log.jsonl"
+    with ResultsLog(path, {}) as log:
+        log.write("a", 1)
+    with pytest.raises(OutputPathError, match=r"already holds 1 finished row\(s\)"):
+        ResultsLog(path, {}, replace=False)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    with pytest.raises(OutputPathError, match="tnrnn does not overwrite it"):
+        ResultsLog(notes, {})
+    assert notes.read_text() == "mine\n"
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(b'{"tnrnn_results_log":1,"me')  # died while writing the header
+    with ResultsLog(cut, {"x": 1}, resume=True) as log:
+        assert log.done == {}
+    assert json.loads(cut.read_text().splitlines()[0])["meta"] == {"x": 1}
+
+
+def test_log_keeps_integers_of_any_size(tmp_path):
+    path = tmp_path / "log.jsonl"
+    with ResultsLog(path, {}) as log:
+        log.write("big", 7 ** 9000)  # 7,606 digits: beyond Python's default 4,300
+    assert ResultsLog(path, {}, resume=True).done == {"big": 7 ** 9000}

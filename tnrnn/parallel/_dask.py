@@ -1,0 +1,367 @@
+"""The Dask executor: tasks on a ``dask.distributed`` cluster.
+
+Reaching the scheduler is checked within a timeout (a server that accepts
+TCP but never answers as a scheduler is an error, not a hang), and a
+worker's death is handled as on local processes: the future of the task it
+was running fails with :class:`~tnrnn.parallel.WorkerDiedError`, so that
+:func:`~tnrnn.parallel.iter_tasks` retries it within its ``retries``.
+``dask.distributed`` is imported only when an executor is made.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import re
+import threading
+import time
+from pathlib import Path
+
+from ..errors import MissingDependencyError, SpecError, TnrnnError
+
+__all__ = ["DaskExecutor", "SchedulerError", "parse_scheduler_address", "check_timeout",
+           "DEFAULT_CONNECT_TIMEOUT", "MAX_CONNECT_TIMEOUT"]
+
+#: Seconds to wait for a Dask scheduler (or its scheduler file) before giving up.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: The longest wait for a scheduler that is accepted (one day).
+MAX_CONNECT_TIMEOUT = 86400.0
+
+
+class SchedulerError(TnrnnError, ConnectionError):
+    """A Dask scheduler could not be reached (or its scheduler file read)."""
+
+
+_ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)"
+                      r":(?P<port>[0-9]{1,5})$")
+
+
+def parse_scheduler_address(address: str) -> str:
+    """``address`` as ``tcp://HOST:PORT`` (or ``tls://``), or a SpecError.
+
+    Examples
+    --------
+    >>> parse_scheduler_address("127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    >>> parse_scheduler_address("http://head:8786")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: scheduler address must be tcp://HOST:PORT or tls://HOST:PORT (port 1-65535); got 'http://head:8786'
+    """
+    m = _ADDRESS.match(str(address).strip()) if isinstance(address, str) else None
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        raise SpecError("scheduler address must be tcp://HOST:PORT or tls://HOST:PORT "
+                        f"(port 1-65535); got {address!r}")
+    return f"{m['scheme'] or 'tcp'}://{m['host']}:{int(m['port'])}"
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "running on a Dask cluster needs dask.distributed, which is not installed: "
+            "pip install 'tnrnn[distributed]'") from exc
+    return distributed
+
+
+def _read_scheduler_file(path, timeout: float) -> str:
+    """The address in a Dask scheduler file, waiting up to ``timeout`` s for
+    the file to appear (batch jobs start the scheduler and the client together)."""
+    p = Path(path)
+    deadline = time.monotonic() + timeout
+    while not p.exists():
+        if time.monotonic() >= deadline:
+            raise SchedulerError(f"scheduler file {str(p)!r} did not appear within "
+                                 f"{timeout:g} s; start the scheduler with "
+                                 f"`dask scheduler --scheduler-file {p}`")
+        time.sleep(0.05)
+    while True:
+        try:
+            address = json.loads(p.read_text())["address"]
+            break
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            if time.monotonic() >= deadline:
+                raise SchedulerError(f"scheduler file {str(p)!r} holds no scheduler "
+                                     f"address (expected JSON with an 'address' field): "
+                                     f"{exc}") from None
+            time.sleep(0.05)
+    return parse_scheduler_address(address)
+
+
+def check_timeout(timeout, name: str = "timeout") -> float:
+    """``timeout`` as seconds in ``(0, MAX_CONNECT_TIMEOUT]``, or a SpecError.
+
+    Examples
+    --------
+    >>> check_timeout(2)
+    2.0
+    >>> check_timeout(float("nan"), "--connect-timeout")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: --connect-timeout must be a number of seconds > 0 and <= 86400 (one day); got nan
+    """
+    import math
+
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not math.isfinite(timeout) or not 0 < timeout <= MAX_CONNECT_TIMEOUT:
+        raise SpecError(f"{name} must be a number of seconds > 0 and <= "
+                        f"{MAX_CONNECT_TIMEOUT:g} (one day); got {timeout!r}")
+    return float(timeout)
+
+
+def _within(seconds: float, fn, what: str):
+    """``fn()`` in a helper thread, or a SchedulerError after ``seconds``
+    (a server that accepts TCP but never answers must not hang the caller;
+    the helper thread is abandoned, a daemon)."""
+    box: dict = {}
+
+    def call():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=call, daemon=True, name="tnrnn-connect")
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise SchedulerError(what)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Ask ``address`` who it is (Dask's ``identity`` call) within ``timeout``
+    seconds: an unreachable or silent server, or one that is not a Dask
+    scheduler (a worker, say), is a SchedulerError."""
+    import asyncio
+    import socket
+
+    from distributed.comm import connect
+
+    host, port = address.split("://", 1)[1].rsplit(":", 1)
+    state = {"connected": False}
+
+    async def ask():
+        deadline = time.monotonic() + timeout
+        while True:  # plain TCP first: refused (not started yet?) or accepted
+            try:
+                with socket.create_connection((host.strip("[]"), int(port)),
+                                              timeout=max(0.05, deadline - time.monotonic())):
+                    break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        state["connected"] = True
+        comm = await connect(address, timeout=max(0.05, deadline - time.monotonic()))
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    def run():
+        return asyncio.run(asyncio.wait_for(ask(), timeout))
+
+    start = ("start one with `dask scheduler --host HOST --port PORT` and workers with "
+             "`dask worker tcp://HOST:PORT`")
+    silent = (f"the server at {address} accepted the connection but did not answer as a "
+              f"Dask scheduler within {timeout:g} s; check the address and port ({start})")
+    try:
+        who = _within(timeout + 2.0, run, silent)
+    except SchedulerError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a foreign server makes Dask raise
+        if not state["connected"]:
+            raise SchedulerError(f"cannot reach a Dask scheduler at {address} within "
+                                 f"{timeout:g} s ({type(exc).__name__}); {start}") from None
+        if isinstance(exc, TimeoutError) or "Timed out" in str(exc):
+            raise SchedulerError(silent) from None
+        raise SchedulerError(f"the server at {address} is not a Dask scheduler: it did not "
+                             f"answer Dask's identity call ({type(exc).__name__}); "
+                             f"check the address and port ({start})") from None
+    kind = who.get("type") if isinstance(who, dict) else None
+    if kind != "Scheduler":
+        raise SchedulerError(f"the server at {address} is not a Dask scheduler (it says it "
+                             f"is {kind or 'nothing Dask knows'}); give the scheduler's "
+                             f"address, which `dask scheduler` prints when it starts")
+
+
+class DaskExecutor(cf.Executor):
+    """Tasks on a ``dask.distributed`` cluster, through a ``Client``.
+
+    Give ``address`` (``tcp://HOST:PORT``), ``scheduler_file`` or an existing
+    ``client``. The scheduler unpickles task functions itself, so they must
+    be importable from an installed package (the same tnrnn version on every
+    node).
+
+    A worker that dies mid-task is handled as on local processes: the future
+    of each task that was running on it fails with
+    :class:`~tnrnn.parallel.WorkerDiedError` (the scheduler's own rerun of it
+    is cancelled), so that :func:`~tnrnn.parallel.iter_tasks` retries it
+    within its ``retries`` and counts the attempt. At most one task per
+    worker thread is submitted at a time (:meth:`pending_limit`), so the
+    tasks charged with a death are the ones that were running, not ones
+    queued behind them. A worker that leaves on purpose (retired, scaled
+    down) costs nothing: the scheduler moves its tasks.
+    """
+
+    def __init__(self, address: str | None = None, *, scheduler_file=None, client=None,
+                 timeout: float = DEFAULT_CONNECT_TIMEOUT):
+        distributed = _import_distributed()
+        self._owns = client is None
+        if client is None:
+            if (address is None) == (scheduler_file is None):
+                raise SpecError("give exactly one of a scheduler address or a scheduler "
+                                f"file; got address={address!r}, "
+                                f"scheduler_file={scheduler_file!r}")
+            timeout = check_timeout(timeout)
+            if scheduler_file is not None:
+                address = _read_scheduler_file(scheduler_file, timeout)
+            else:
+                address = parse_scheduler_address(address)
+            if address.startswith("tcp://"):
+                _probe_scheduler(address, timeout)
+
+            def connect():
+                return distributed.Client(address, timeout=f"{timeout}s",
+                                          set_as_default=False)
+
+            try:
+                client = _within(timeout + 5.0, connect,
+                                 f"the Dask scheduler at {address} did not accept a client "
+                                 f"within {timeout:g} s")
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerError(
+                    f"cannot reach a Dask scheduler at {address} within {timeout:g} s "
+                    f"({type(exc).__name__}); start one with `dask scheduler --host HOST "
+                    f"--port PORT` and workers with `dask worker tcp://HOST:PORT`") from None
+        self.client = client
+        self.description = f"Dask scheduler {client.scheduler.address}"
+        self._nthreads, self._checked = 1, 0.0
+        self._lock = threading.Lock()
+        self._running: dict = {}  # Dask key -> (Dask future, concurrent future)
+        self._closed = False
+        self._previous = getattr(client, "_event_handlers", {}).get("all")
+        client.subscribe_topic("all", self._on_event)
+
+    def submit(self, fn, /, *args, priority: int = 0, **kwargs):
+        """``fn(*args, **kwargs)`` on the cluster; higher ``priority`` runs first."""
+        import uuid
+
+        if self._closed:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        name = getattr(fn, "__name__", "task")
+        key = f"tnrnn-{name}-{uuid.uuid4().hex}"
+        fut: cf.Future = cf.Future()
+        with self._lock:
+            dfut = self.client.submit(fn, *args, key=key, pure=False, priority=priority,
+                                      **kwargs)
+            self._running[key] = (dfut, fut)
+
+        def cancelled(f, dfut=dfut):
+            if f.cancelled():
+                with self._lock:
+                    self._running.pop(dfut.key, None)
+                dfut.cancel()
+
+        fut.add_done_callback(cancelled)
+        dfut.add_done_callback(self._finished)
+        return fut
+
+    def _finished(self, dfut) -> None:
+        """Dask's callback thread: hand the outcome to the concurrent future."""
+        with self._lock:
+            entry = self._running.pop(dfut.key, None)
+        if entry is None:  # failed already (its worker died) or cancelled
+            return
+        fut = entry[1]
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            if dfut.status == "finished":
+                fut.set_result(dfut.result())
+            elif dfut.status == "cancelled":
+                fut.set_exception(RuntimeError("the task was cancelled on the cluster"))
+            else:
+                fut.set_exception(dfut.exception())
+        except BaseException as exc:  # noqa: BLE001 - the result could not be fetched
+            if not fut.done():
+                fut.set_exception(exc)
+
+    def _on_event(self, event):
+        """Scheduler events (topic ``all``): a worker removed without notice
+        fails the futures of the tasks it was running."""
+        try:
+            _, msg = event
+            if isinstance(msg, dict) and msg.get("action") == "remove-worker" \
+                    and not msg.get("expected"):
+                lost = []
+                with self._lock:
+                    for key in msg.get("processing-tasks", ()):
+                        entry = self._running.pop(key, None)
+                        if entry is not None:
+                            lost.append(entry)
+                for dfut, fut in lost:
+                    if fut.set_running_or_notify_cancel():
+                        from ._pool import WorkerDiedError
+
+                        fut.set_exception(WorkerDiedError(
+                            f"its Dask worker {msg.get('worker', '?')} died while running it"))
+                if lost:  # the scheduler reruns them: cancel that (not from its loop)
+                    threading.Thread(target=self._cancel, args=([d for d, _ in lost],),
+                                     daemon=True).start()
+        finally:
+            if self._previous is not None:
+                return self._previous(event)
+
+    def _cancel(self, dfuts) -> None:
+        try:
+            self.client.cancel(dfuts)
+        except Exception:  # noqa: BLE001 - the client may be closing
+            pass
+
+    def capacity(self) -> int:
+        """Threads on the cluster's workers now (re-read at most once a second,
+        as workers join and leave); at least 1."""
+        now = time.monotonic()
+        if now - self._checked > 1.0:
+            try:
+                self._nthreads = max(1, sum(self.client.nthreads().values()))
+            except Exception:  # noqa: BLE001 - keep the last count if the call fails
+                pass
+            self._checked = now
+        return self._nthreads
+
+    def pending_limit(self) -> int:
+        """Tasks submitted ahead: one per worker thread, so that a worker
+        holds only the task it runs, and a worker's death is charged to that
+        task alone (the scheduler still orders them by ``priority``)."""
+        return self.capacity()
+
+    def recover(self, exc: BaseException) -> bool:
+        from ._pool import WorkerDiedError
+
+        return isinstance(exc, WorkerDiedError)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False):
+        self._closed = True
+        with self._lock:
+            entries = list(self._running.values())
+        if cancel_futures:
+            for _, fut in entries:
+                fut.cancel()
+        elif wait:
+            cf.wait([fut for _, fut in entries])
+        try:
+            if self._previous is not None:
+                self.client.subscribe_topic("all", self._previous)
+            elif self.client.status == "running":
+                self.client.unsubscribe_topic("all")
+        except Exception:  # noqa: BLE001 - a client already closed
+            pass
+        if self._owns:
+            self.client.close()
