@@ -63,6 +63,26 @@ def probe_folder(folder) -> str | None:
     return None
 
 
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or 0o666 less the umask for a new one."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (Linux), else 0o022."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def _rescue(data: bytes, name: str) -> str | None:
     try:
         fd, path = tempfile.mkstemp(prefix="tnrnn-rescued-", suffix="-" + name)
@@ -86,6 +106,7 @@ def atomic_write_bytes(path, data: bytes, *, what: str = "the output",
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=folder)
+        os.chmod(tmp, _file_mode(path))  # mkstemp's 0600 -> what an ordinary write gives
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

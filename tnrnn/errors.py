@@ -92,6 +92,10 @@ def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = N
     parent = p.parent if str(p.parent) else Path(".")
     if p.is_dir():
         raise OutputPathError(f"{option}: cannot write {str(p)!r}: it is a folder; give a file name")
+    if p.exists() and not p.is_file():
+        raise OutputPathError(f"{option}: {str(p)!r} is not a regular file (a device, pipe or "
+                              f"socket); give a file name ('-' for stdout where the option "
+                              f"takes it)")
     if not parent.is_dir():
         raise OutputPathError(
             f"{option}: cannot write {str(p)!r}: the folder {str(parent)!r} does not exist")
@@ -126,7 +130,6 @@ def check_output_dir(path, *, option: str):
     ...
     tnrnn.errors.OutputPathError: --out: cannot write into '/nonexistent/figures': its parent folder '/nonexistent' does not exist (tnrnn creates only the last folder of the path)
     """
-    import os
     from pathlib import Path
 
     p = Path(path)

@@ -124,10 +124,6 @@ def check_output_file(path, *, option: str, others=()):
     from ..errors import OutputPathError, check_output_path
 
     p = Path(path)
-    if p.exists() and not p.is_dir() and not p.is_file():
-        raise OutputPathError(f"{option}: {str(path)!r} is not a regular file (a device, pipe "
-                              f"or socket); give a file name ('-' for stdout where the option "
-                              f"takes it)")
     check_output_path(path, option=option)
     for other_option, other in others:
         if other is not None and str(other) != "-" and _same_file(path, other):
@@ -152,32 +148,9 @@ def write_output(path, text: str, *, what: str) -> None:
     """Write ``text`` to ``path`` atomically (:func:`tnrnn._io.atomic_write_text`):
     on failure the old file is left as it was, the text is kept in a rescue
     file, and the :class:`~tnrnn.errors.OutputPathError` names it."""
-    import os
-
     from .._io import atomic_write_text
 
-    try:  # the mode an ordinary write would give (the temporary file has 0600)
-        mode = os.stat(path).st_mode & 0o7777
-    except OSError:
-        mode = 0o666 & ~_umask()
     atomic_write_text(path, text, what=what)
-    try:
-        os.chmod(path, mode)
-    except OSError:
-        pass
-
-
-def _umask() -> int:
-    """This process's umask, read without changing it (Linux), else 0o022."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
-
 
 
 # ---------------------------------------------------------------------- bounds

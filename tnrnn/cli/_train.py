@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from ._app import CONTEXT, _console, _console_err, _emit_json, cli
-from ._executors import (check_retries, executor_options, open_executor, retries_option,
-                         run_executor_tasks, wants_parallel)
+from ._executors import (check_executor_options, executor_options, open_executor,
+                         retries_option, run_executor_tasks, wants_parallel, worker_path)
 from ..errors import OutputPathError, SpecError, TooLargeError, check_output_path
 
 _FIG_SUFFIXES = (".png", ".svg", ".pdf")
@@ -154,6 +154,7 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
         raise SpecError("--task is required (ses, copying or pmnist); see tnrnn train --help")
     if out is None:
         raise SpecError("--out is required: the sweep folder (one sub-folder per run)")
+    check_executor_options(workers, scheduler, scheduler_file, connect_timeout, retries)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputPathError(f"--out: {str(out)!r} exists and is not a folder")
@@ -205,8 +206,10 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
         common.setdefault("steps", 2000)
     if cell_options:
         common["cell_options"] = cell_options
+    # absolute: a Dask worker runs in its own folder, where a relative path names another place
     configs = sweep_configs(task=task, cells=_str_list(cells), depths=_int_list("--depth", depths),
-                            sizes=size_list, seeds=_int_list("--seeds", seeds), out=out,
+                            sizes=size_list, seeds=_int_list("--seeds", seeds),
+                            out=worker_path(out),
                             budget=budget, hidden=hidden, dtype=dtype, protocol=protocol,
                             task_options=task_options, **common)
     lengths = {}
@@ -221,7 +224,6 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
                 f"{c['depth']} x width {c['hidden']}, evaluation sets); the limit is "
                 f"{max_memory_gb:g} GiB: lower --batch or the width, or raise --max-memory-gb",
                 estimate=need, limit=max_memory_gb * 2**30)
-    check_retries(retries)
     executor = None
     if wants_parallel(workers, scheduler, scheduler_file):  # reach the scheduler first
         executor = open_executor(workers, scheduler, scheduler_file, connect_timeout)
