@@ -2,7 +2,7 @@
 
 Usage: python draw_capacity.py capacity_use.json figures/depth_capacity.png
 
-Per T (panels) and depth (x): the certified Start-End one-hot rank of the
+Per T (panels) and depth (x; a depth trained at two learning rates gets two positions): the certified Start-End one-hot rank of the
 trained RACs (equal to the generic rank in every run), the grid cap, the
 exact rank of the task's label function, and the approximate (float SVD)
 effective ranks of the trained networks (singular values above 1e-2 of the
@@ -29,10 +29,16 @@ def main(src, dst):
     fig, axes = plt.subplots(1, len(by_T), figsize=(5.2 * len(by_T), 3.8), squeeze=False)
     for ax, T in zip(axes[0], sorted(by_T)):
         rows = by_T[T]
-        depths = sorted({r["depth"] for r in rows})
+        # one position per (depth, learning rate): depth 3 was trained at two rates
+        groups = sorted({(r["depth"], -r.get("lr", 0.0)) for r in rows})
+        depths = list(range(len(groups)))
+        names = [f"{L}" if sum(g[0] == L for g in groups) == 1 else f"{L}\nlr {-lr:g}"
+                 for L, lr in groups]
 
-        def mean(f, depth):
-            return float(np.mean([f(r) for r in rows if r["depth"] == depth]))
+        def mean(f, i):
+            L, lr = groups[i]
+            return float(np.mean([f(r) for r in rows
+                                  if r["depth"] == L and -r.get("lr", 0.0) == lr]))
 
         cert = [mean(lambda r: np.mean(r["trained_ranks"]), L) for L in depths]
         gen = [mean(lambda r: r["generic_rank"], L) for L in depths]
@@ -50,7 +56,7 @@ def main(src, dst):
         ax.axhline(cap, color="grey", ls=":", label=f"grid cap {cap}")
         ax.axhline(demand, color="tab:red", ls="-.", label=f"task label rank {demand}")
         ax.set_yscale("log")
-        ax.set_xticks(depths)
+        ax.set_xticks(depths, names)
         ax.set_xlabel("depth (width 8)")
         ax.set_ylabel("Start-End rank, one-hot grid")
         ax.set_title(f"SES, T = {T}, alphabet 3, m = T/2")
