@@ -8,5 +8,6 @@ for task in ses copying; do
   [ -d "$D/$task" ] || continue
   .venv/bin/tnrnn train report "$D/$task" --figure "figures/depth_paper_$task.png" \
       --csv "$D/$task-summary.csv" --json > "$D/$task-summary.json"
-  .venv/bin/tnrnn train report "$D/$task" --no-figure > "$D/$task-summary.txt"
+  .venv/bin/python benchmarks/experiments/depth_paper_table.py "$D/$task-summary.json" \
+      > "$D/$task-summary.md"
 done
