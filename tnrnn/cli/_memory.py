@@ -10,17 +10,56 @@ from ..errors import SpecError
 from ._app import CONTEXT, _console, _emit_json, _progress_bar, cli
 
 KERNEL_HELP = ("Target kernel: exponential:BETA, polynomial:OMEGA, delayed:T0[:BETA], airy:T0, "
-               "sums with '+', scalings 'C*...' (e.g. 'exp:1+delayed:2').")
+               "smooth:ALPHA[:T0[:BETA]], sums with '+', scalings 'C*...' (e.g. "
+               "'exp:1+delayed:2').")
 
 
-def _parse_ms(text: str) -> list[int]:
+def _parse_ms(text: str, limit: int = 256) -> list[int]:
+    from ..errors import TooLargeError
+
+    parts = [x.strip() for x in text.split(",") if x.strip()]
+    if len(parts) > limit or any(len(x) > 12 for x in parts):
+        raise TooLargeError(f"--m lists more than {limit} widths or a width of more than 12 "
+                            f"digits; at most {limit} exponentials", estimate=len(parts),
+                            limit=limit)
     try:
-        ms = [int(x) for x in text.split(",") if x.strip()]
+        ms = [int(x) for x in parts]
     except ValueError:
         raise SpecError(f"--m must be a comma-separated list of integers >= 1; got {text!r}") from None
     if not ms or min(ms) < 1:
         raise SpecError(f"--m must be a comma-separated list of integers >= 1; got {text!r}")
+    if max(ms) > limit:
+        raise TooLargeError(f"--m {max(ms)} exceeds {limit} exponentials", estimate=max(ms),
+                            limit=limit)
     return sorted(set(ms))
+
+
+def _finite(name: str, value: float, *, positive: bool = True) -> float:
+    import math as _m
+
+    if not _m.isfinite(value) or (positive and value <= 0):
+        raise SpecError(f"{name} must be a finite number{' > 0' if positive else ''}; "
+                        f"got {value!r}")
+    return value
+
+
+def _save_figure(draw, path, *args, **kw):
+    """Draw into a temporary folder, then write each file atomically to its target."""
+    import tempfile
+    from pathlib import Path
+
+    from .._io import atomic_write_bytes
+
+    target = Path(path)
+    with tempfile.TemporaryDirectory() as d:
+        written = draw(*args, Path(d) / target.name, **kw)
+        out = []
+        for p in written:
+            p = Path(p)
+            dest = target.with_suffix(p.suffix)
+            atomic_write_bytes(dest, p.read_bytes(), what="the figure")
+            out.append(str(dest))
+    return out
 
 
 def _parse_norms(text: str) -> list[str]:
@@ -42,7 +81,7 @@ def memory():
     \b
     Examples:
       tnrnn memory approx --kernel polynomial:0.5 --m 1,2,4,8,16 --norm l2,l1
-      tnrnn memory flow --kernel exp:1+delayed:4 --m 3 --steps 100000
+      tnrnn memory flow --kernel exp:1+delayed:4 --m 3 --steps 100000 --param log
       tnrnn memory dataset --kernel delayed:2 --n 64 --T 200 --out data.npz
     """
 
@@ -68,8 +107,9 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
     """Best error of m exponentials against the kernel, for each m.
 
     Fixed rates are projected exactly (best coefficients, squared L2 error);
-    free rates give an upper bound on the best error. The L1 error is that of
-    the L2-best coefficients.
+    free rates give an upper bound on the best error. Two L1 numbers: the L1
+    error of the L2-best coefficients (an upper bound), and the best L1 error
+    with those rates bracketed by linear programming (m <= 64).
 
     \b
     Examples:
@@ -89,8 +129,6 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
     if rates == "free" and ms[-1] > 40:
         raise TooLargeError(f"--rates free optimises every m up to max(--m) = {ms[-1]}; "
                             f"at most 40 are allowed", estimate=ms[-1], limit=40)
-    if ms[-1] > 256:
-        raise TooLargeError(f"--m {ms[-1]} exceeds 256 exponentials", estimate=ms[-1], limit=256)
     rows = []
     if rates == "free":
         with _progress_bar(not as_json) as bar:
@@ -111,6 +149,13 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
                    "log10_cond": _cond_digits(w), "rates": w.tolist(), "coefs": p.coefs.tolist()}
             row["l1_error"] = l1_error(kernel, p.coefs, w).value if "l1" in norms else None
             rows.append(row)
+    if "l1" in norms:
+        from ..linear_rnn import l1_bracket
+
+        for r in rows:
+            if r["m"] <= 64:
+                b = l1_bracket(kernel, r["rates"])
+                r["l1_best_lower"], r["l1_best_upper"] = b.lower, b.upper
     rho2 = kernel.l2_sq()
     for r in rows:
         r["relative_l2_error"] = math.sqrt(max(r["l2_sq_error"], 0.0) / rho2)
@@ -120,7 +165,7 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
     if figure:
         from ..linear_rnn.figures import draw_approx_rows
 
-        draw_approx_rows(payload, figure)
+        _save_figure(draw_approx_rows, figure, payload)
         payload["figure"] = figure
     if as_json:
         _emit_json(payload)
@@ -134,7 +179,8 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
         tab.add_column("||rho - rho_hat||_2^2", justify="right")
         tab.add_column("relative L2", justify="right")
     if "l1" in norms:
-        tab.add_column("||rho - rho_hat||_1", justify="right")
+        tab.add_column("L1 of the L2-best", justify="right")
+        tab.add_column("best L1 (LP bracket)", justify="right")
     tab.add_column("min rate", justify="right")
     tab.add_column("log10 1/pivot", justify="right")
     for r in rows:
@@ -143,6 +189,8 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
             cells += [f"{r['l2_sq_error']:.4e}", f"{r['relative_l2_error']:.3e}"]
         if "l1" in norms:
             cells.append(f"{r['l1_error']:.4e}")
+            cells.append(f"[{r['l1_best_lower']:.4e}, {r['l1_best_upper']:.4e}]"
+                         if "l1_best_lower" in r else "-")
         cells += [f"{r['min_rate']:.3g}", f"{r['log10_cond']:.1f}"]
         tab.add_row(*cells)
     con = _console()
@@ -155,16 +203,22 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
 # ------------------------------------------------------------------------- flow
 @memory.command("flow", context_settings=CONTEXT)
 @click.option("--kernel", "kernel_text", required=True, help=KERNEL_HELP)
-@click.option("--m", "m", type=int, default=3, show_default=True, help="Number of exponentials.")
+@click.option("--m", "m", type=int, default=3, show_default=True,
+              help="Number of exponentials (at most 2000).")
 @click.option("--steps", type=int, default=100000, show_default=True,
               help="GD/Adam steps (ODE: flow time steps * lr).")
 @click.option("--method", type=click.Choice(["gd", "adam", "ode"]), default="gd",
               show_default=True, help="Gradient descent, Adam, or the ODE gradient flow.")
 @click.option("--lr", type=float, default=0.1, show_default=True, help="Step size.")
-@click.option("--param", type=click.Choice(["rate", "log"]), default="rate", show_default=True,
-              help="Descend on the rates or on their logarithms.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the start: a = 0, rates 1 + 0.1 U(-1, 1).")
+@click.option("--param", type=click.Choice(["rate", "log", "softplus"]), default="rate",
+              show_default=True,
+              help="Descend on the rates, on ln w, or on v with w = ln(1 + e^v) (the last two "
+                   "keep the rates positive).")
+@click.option("--start", type=click.Choice(["paper", "random"]), default="paper",
+              show_default=True,
+              help="paper: a = 0, rates 1 + 0.1 U(-1, 1); random: a = 0.1 N(0,1), "
+                   "w = exp(0.5 N(0,1)).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the start.")
 @click.option("--max-steps", type=int, default=100_000_000, show_default=True,
               help="Refuse --steps beyond this.")
 @click.option("--figure", type=click.Path(dir_okay=False), default=None,
@@ -172,31 +226,39 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr (GD and Adam).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
-def flow_cmd(kernel_text, m, steps, method, lr, param, seed, max_steps, figure, progress,
-             as_json):
+def flow_cmd(kernel_text, m, steps, method, lr, param, start, seed, max_steps, figure,
+             progress, as_json):
     """Gradient descent on the white-noise loss and the plateaus of its curve.
 
-    Starts from coefficients 0 and rates near 1 (the paper's setting) and
-    reports when the loss leaves each plateau (a plateau: the loss stays
-    within 1% for at least a doubling of time; left: 10% below its level).
+    Reports when the loss leaves each plateau, measured against the plateau's
+    level and the level it falls to (tnrnn.linear_rnn.plateaus). A run whose
+    loss leaves the finite range, grows 1000-fold or carries a rate through 0
+    is reported as diverged, and no plateau is reported on it.
 
     \b
     Examples:
       tnrnn memory flow --kernel exp:1+delayed:6 --m 3 --steps 100000
-      tnrnn memory flow --kernel polynomial:0.5 --method ode --steps 20000 --json
+      tnrnn memory flow --kernel airy:4 --m 8 --param log --start random --method ode --json
     """
     from ..errors import TooLargeError, check_output_path, check_positive_int
     from ..linear_rnn import gradient_flow, initial_point, parse_kernel, plateau_times
+    from ..linear_rnn.flow import MAX_M, random_point
 
     kernel = parse_kernel(kernel_text)
     m = check_positive_int("--m", m)
+    if m > MAX_M:
+        raise TooLargeError(f"--m {m} exceeds {MAX_M} exponentials (the loss needs an m x m "
+                            f"matrix)", estimate=m, limit=MAX_M)
     steps = check_positive_int("--steps", steps)
+    max_steps = check_positive_int("--max-steps", max_steps)
+    seed = check_positive_int("--seed", seed, minimum=0)
+    lr = _finite("--lr", lr)
     if steps > max_steps:
         raise TooLargeError(f"--steps {steps} exceeds --max-steps {max_steps}; raise --max-steps",
                             estimate=steps, limit=max_steps)
     if figure:
         check_output_path(figure, option="--figure", suffixes=(".png", ".svg", ".pdf"))
-    a0, w0 = initial_point(m, seed=seed)
+    a0, w0 = initial_point(m, seed=seed) if start == "paper" else random_point(m, seed)
     with _progress_bar(progress and not as_json and method != "ode") as bar:
         task = bar.add_task(f"{method} on {kernel.spec}", total=steps)
         res = gradient_flow(kernel, a0, w0, method=method, lr=lr, steps=steps, param=param,
@@ -204,31 +266,45 @@ def flow_cmd(kernel_text, m, steps, method, lr, param, seed, max_steps, figure, 
                             max_steps=max_steps,
                             progress=lambda d, n: bar.update(task, completed=d))
     times = res.times / lr if method == "ode" else res.times
-    pls = plateau_times(times, res.loss)
+    pls = [] if res.diverged else plateau_times(times, res.loss)
     payload = {"kernel": kernel.spec, "m": m, "method": method, "lr": lr, "param": param,
-               "seed": seed, "steps": steps, "final_loss": float(res.loss[-1]),
-               "initial_loss": float(res.loss[0]), "diverged": res.diverged,
+               "start": start, "seed": seed, "steps": steps,
+               "final_loss": float(res.loss[-1]), "initial_loss": float(res.loss[0]),
+               "diverged": res.diverged, "divergence": res.info.get("diverged"),
+               "stopped": res.info.get("stopped"),
                "rates": res.w.tolist(), "coefs": res.a.tolist(),
-               "plateaus": [{"start": p.start, "level": p.level, "exit": p.exit} for p in pls],
+               "plateaus": [p.to_dict() for p in pls],
                "time_unit": "steps" if method != "ode" else "flow time / lr"}
     if figure:
         from ..linear_rnn.figures import draw_flow
 
-        draw_flow(times, res.loss, pls, figure, title=f"{method} on {kernel.spec}, m = {m}")
+        _save_figure(draw_flow, figure, times, res.loss, pls,
+                     title=f"{method} on {kernel.spec}, m = {m}"
+                     + (" (diverged)" if res.diverged else ""))
         payload["figure"] = figure
     if as_json:
+        from ..linear_rnn._store import _clean
+
         payload["curve"] = {"t": times.tolist(), "loss": res.loss.tolist()}
-        _emit_json(payload)
+        _emit_json(_clean(payload))
         return
     con = _console()
     con.print(f"[bold]{method}[/] on {kernel.spec}, m = {m}, lr = {lr}, param = {param}, "
-              f"seed = {seed}: loss {payload['initial_loss']:.5g} -> {payload['final_loss']:.5g}"
-              + (" [red](diverged)[/]" if res.diverged else ""))
-    for p in pls:
-        ex = "still on it at the end" if p.exit is None else f"left at {p.exit:g}"
-        con.print(f"  plateau from {p.start:g} at loss {p.level:.5g}: {ex}")
-    if not pls:
-        con.print("  no plateau found")
+              f"{start} start, seed = {seed}: loss {payload['initial_loss']:.5g} -> "
+              f"{payload['final_loss']:.5g}")
+    if res.diverged:
+        d = res.info["diverged"]
+        at = d.get("step", d.get("flow_time"))
+        con.print(f"  [red]diverged[/] at {at:g}: {d['reason']}; no plateau is reported "
+                  f"(lower --lr, or use --param log)")
+    else:
+        for p in pls:
+            ex = "still on it at the end" if p.exit is None else f"left at {p.exit:g}"
+            con.print(f"  plateau from {p.start:g} at loss {p.level:.5g}: {ex}")
+        if not pls:
+            con.print("  no plateau found")
+    if res.info.get("stopped"):
+        con.print(f"  {res.info['stopped']}")
     con.print(f"  rates {[round(x, 5) for x in res.w.tolist()]}, "
               f"coefficients {[round(x, 5) for x in res.a.tolist()]}")
     if figure:
@@ -261,10 +337,15 @@ def dataset_cmd(kernel_text, n, T, dt, seed, out, max_entries, as_json):
     from ..errors import check_output_path
     from ..linear_rnn import linear_functional_dataset, parse_kernel
 
+    from .._io import atomic_savez
+
     kernel = parse_kernel(kernel_text)
+    dt = _finite("--dt", dt)
     path = check_output_path(out, option="--out", suffixes=(".npz",))
     d = linear_functional_dataset(kernel, n, T, dt, seed, max_entries=max_entries)
-    np.savez(path, x=d.x, y=d.y, weights=d.weights, dt=d.dt, kernel=d.kernel, seed=d.seed)
+    atomic_savez(path, {"x": d.x, "y": d.y, "weights": d.weights, "dt": d.dt,
+                        "kernel": d.kernel, "seed": d.seed, "kind": "memory-dataset"},
+                 what="the dataset")
     payload = {"kernel": d.kernel, "n": n, "T": T, "dt": dt, "seed": seed, "out": str(path),
                "y_variance_last_step": float(d.y[:, -1].var()),
                "discrete_l2_sq": float(np.sum(d.weights ** 2) / dt),
@@ -279,27 +360,28 @@ def dataset_cmd(kernel_text, n, T, dt, seed, out, max_entries, as_json):
 
 # ------------------------------------------------------------------ experiments
 @memory.command("experiment", context_settings=CONTEXT)
-@click.argument("name", type=click.Choice(["approx", "plateau-delayed", "plateau-omega",
-                                           "train"]))
+@click.argument("name", type=click.Choice(["approx", "rates", "width", "plateau", "train"]))
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
-              help="JSON results file; an existing one is resumed (finished records kept).")
+              help="JSON results file; an existing one of the same experiment and settings "
+                   "is resumed (finished records kept); any other file is refused.")
 @click.option("--quick", is_flag=True, help="A small version (seconds to a minute).")
 def experiment_cmd(name, out, quick):
-    """Run one of the paper's experiments, writing data as it goes (resumable).
+    """Run one of the memory experiments, writing data as it goes (resumable).
 
     \b
-    approx           error against m: fixed sinc grids (exact) and free rates, L2 and L1
-    plateau-delayed  plateau exits against t0 for e^{-t} + e^{-(t-t0)} 1[t > t0]
-    plateau-omega    plateau exits against omega for (1 + t)^{-(1 + omega)}
-    train            trained diagonal/dense linear and tanh RNNs on linear-functional data
+    approx   error against m: fixed sinc grids (exact) and free rates, L2, L1 brackets
+    rates    approximation rates against smoothness alpha and decay beta
+    width    width needed against epsilon for polynomial memory (three omegas)
+    plateau  gradient flows from random starts on exponential sums, Airy, delayed memory
+    train    trained diagonal/dense linear and tanh RNNs with the floor at their width
 
     \b
     Example:
-      tnrnn memory experiment plateau-delayed --out benchmarks/results/memory-plateau-delayed.json
+      tnrnn memory experiment rates --out benchmarks/results/memory-rates.json
       tnrnn memory figures --results benchmarks/results --out figures
     """
     from ..errors import check_output_path
-    from ..linear_rnn import experiments as ex
+    from ..linear_rnn.experiments import run_experiment
 
     check_output_path(out, option="--out", suffixes=(".json",))
     with _progress_bar(True) as bar:
@@ -308,25 +390,7 @@ def experiment_cmd(name, out, quick):
         def pr(i, n, label=""):
             bar.update(task, completed=i, total=n, description=f"{name}: {label}"[:80])
 
-        if name == "approx":
-            kw = {"kernels": ["exponential:1", "polynomial:0.5"], "max_m": 8, "free_m": 3} \
-                if quick else {}
-            ex.approximation_experiment(out, progress=pr, **kw)
-        elif name == "plateau-delayed":
-            kw = {"values": (1, 4), "seeds": (0,), "methods": ("gd-rate",),
-                  "max_steps": 20000} if quick else {}
-            ex.plateau_experiment(out, progress=pr, **kw)
-        elif name == "plateau-omega":
-            kw = {"values": (0.5,), "seeds": (0,), "methods": ("gd-rate",),
-                  "max_steps": 20000} if quick else \
-                {"values": (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)}
-            ex.plateau_experiment(out, family="polynomial", progress=pr, **kw)
-        else:
-            from ..linear_rnn import training
-
-            kw = {"kernels": ("exponential:1",), "models": ("diagonal",), "seeds": (0,),
-                  "steps": 200} if quick else {}
-            training.training_experiment(out, progress=pr, **kw)
+        run_experiment(name, out, quick=quick, progress=pr)
     click.echo(f"wrote {out}")
 
 
@@ -339,16 +403,18 @@ def experiment_cmd(name, out, quick):
 def figures_cmd(results, out):
     """Draw the memory figures from the experiments' JSON files (those present).
 
+    Each file is checked (kind, version) before anything is drawn.
+
     \b
     Example:
       tnrnn memory figures --results benchmarks/results --out figures
     """
-    from pathlib import Path
-
-    from ..errors import OutputPathError
+    from ..errors import check_output_dir
     from ..linear_rnn.figures import draw_all
 
-    if not Path(out).is_dir():
-        raise OutputPathError(f"--out: the folder {out!r} does not exist")
+    check_output_dir(out, option="--out")
+    from pathlib import Path
+
+    Path(out).mkdir(exist_ok=True)
     for p in draw_all(results, out):
         click.echo(f"wrote {p}")

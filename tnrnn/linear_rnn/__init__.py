@@ -12,22 +12,25 @@ the functions that need them, jax/optax/diffrax only by the gradient flows
 and training.
 """
 
-from .approx import (PROJECT_ROUTES, BestSum, L1Error, Projection, best_exponential_sum,
-                     exp_sum, get_project_route, l1_error, project, rate_grid, rnn_kernel,
-                     rnn_kernel_discrete)
+from .approx import (PROJECT_ROUTES, L1Error, Projection, exp_sum, get_project_route, l1_error,
+                     project, rate_grid, rnn_kernel, rnn_kernel_discrete)
+from .bestsum import BestSum, best_exponential_sum
 from .data import (LinearFunctionalData, causal_convolve, discrete_kernel,
                    linear_functional_dataset)
-from .flow import (FLOW_METHODS, FlowResult, Plateau, get_flow_method, gradient_flow,
-                   initial_point, plateau_times, white_noise_grad, white_noise_loss)
+from .flow import (FLOW_METHODS, FlowResult, get_flow_method, gradient_flow, initial_point,
+                   random_point, white_noise_grad, white_noise_loss)
+from .l1lp import L1Bracket, l1_bracket
+from .plateaus import PLATEAU_RULE, Plateau, plateau_times
 from .kernels import (KERNEL_FAMILIES, Kernel, airy, delayed, exponential, parse_kernel,
-                      polynomial)
+                      polynomial, smooth)
 
 __all__ = [
-    "Kernel", "exponential", "polynomial", "delayed", "airy", "parse_kernel", "KERNEL_FAMILIES",
+    "Kernel", "exponential", "polynomial", "delayed", "airy", "smooth", "parse_kernel", "KERNEL_FAMILIES",
     "rnn_kernel", "rnn_kernel_discrete", "exp_sum", "rate_grid",
     "Projection", "project", "PROJECT_ROUTES", "get_project_route",
     "L1Error", "l1_error", "BestSum", "best_exponential_sum",
-    "white_noise_loss", "white_noise_grad", "initial_point", "FlowResult", "gradient_flow",
-    "FLOW_METHODS", "get_flow_method", "Plateau", "plateau_times",
+    "white_noise_loss", "white_noise_grad", "initial_point", "random_point", "FlowResult",
+    "gradient_flow", "FLOW_METHODS", "get_flow_method", "Plateau", "plateau_times",
+    "PLATEAU_RULE", "L1Bracket", "l1_bracket",
     "LinearFunctionalData", "linear_functional_dataset", "discrete_kernel", "causal_convolve",
 ]

@@ -32,18 +32,17 @@ Routes of :func:`project` (fixed rates, best coefficients, squared L2 error):
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import SpecError, TooLargeError, check_positive_int
+from ._checks import finite_number, real_vector
 from ._special import de_rule
 from .kernels import Kernel, parse_kernel
 
 __all__ = ["rnn_kernel", "rnn_kernel_discrete", "rate_grid", "Projection", "project",
-           "PROJECT_ROUTES", "get_project_route", "BestSum", "best_exponential_sum",
-           "L1Error", "l1_error", "exp_sum"]
+           "PROJECT_ROUTES", "get_project_route", "L1Error", "l1_error", "exp_sum"]
 
 
 # ---------------------------------------------------------------- RNN -> kernel
@@ -69,11 +68,31 @@ def rnn_kernel(W, U, c, t) -> np.ndarray:
     """
     from scipy.linalg import expm
 
-    W, U, c = (np.asarray(v, float) for v in (W, U, c))
+    W, U, c = (_real_array(n, v) for n, v in (("W", W), ("U", U), ("c", c)))
     d = _check_rnn(W, U, c)
-    t = np.asarray(t, float)
+    t = _real_array("t", t, max_size=100_000)
+    if d > 500:
+        raise TooLargeError(f"rnn_kernel: d = {d} > 500 states (one d x d matrix exponential "
+                            f"per time)", estimate=d, limit=500)
     out = np.array([c @ expm(W * s) @ U for s in t.ravel()])
     return out.reshape(t.shape + U.shape[1:]) if d else out
+
+
+def _real_array(name, v, max_size=1_000_000):
+    size = getattr(v, "size", None) or (len(v) if hasattr(v, "__len__") else 1)
+    if size > max_size:
+        raise TooLargeError(f"{name} has {size} entries; at most {max_size}", estimate=size,
+                            limit=max_size)
+    try:
+        arr = np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must be an array of real numbers; got {v!r:.60}") from None
+    if arr.size > max_size:
+        raise TooLargeError(f"{name} has {arr.size} entries; at most {max_size}",
+                            estimate=arr.size, limit=max_size)
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} must hold finite numbers")
+    return arr
 
 
 def _check_rnn(W, U, c):
@@ -101,9 +120,12 @@ def rnn_kernel_discrete(A, B, c, n: int) -> np.ndarray:
     >>> rnn_kernel_discrete(np.diag([0.5]), np.ones(1), np.ones(1), 4).tolist()
     [1.0, 0.5, 0.25, 0.125]
     """
-    A, B, c = (np.asarray(v, float) for v in (A, B, c))
+    A, B, c = (_real_array(nm, v) for nm, v in (("A", A), ("B", B), ("c", c)))
     _check_rnn(A, B, c)
     n = check_positive_int("n", n)
+    if n * max(1, B.size) > 50_000_000:
+        raise TooLargeError(f"rnn_kernel_discrete: n = {n} steps x {B.size} is too large",
+                            estimate=n * B.size, limit=50_000_000)
     out = np.empty((n,) + B.shape[1:])
     v = B.copy()
     for j in range(n):
@@ -121,9 +143,14 @@ def exp_sum(a, w, t) -> np.ndarray:
     >>> float(exp_sum([1.0, 2.0], [1.0, 2.0], 0.0))
     3.0
     """
-    a = np.asarray(a, float)
-    w = np.asarray(w, float)
-    t = np.asarray(t, float)
+    a = real_vector("a", a, max_len=100_000, allow_empty=True)
+    w = real_vector("w", w, max_len=100_000, allow_empty=True)
+    if a.shape != w.shape:
+        raise SpecError(f"a and w must have the same length; got {a.size} and {w.size}")
+    t = _real_array("t", t, max_size=10_000_000)
+    if t.size * w.size > 50_000_000:
+        raise TooLargeError(f"exp_sum: {t.size} times x {w.size} rates is too large",
+                            estimate=t.size * w.size, limit=50_000_000)
     return np.exp(-np.multiply.outer(t, w)) @ a
 
 
@@ -146,6 +173,11 @@ def rate_grid(m: int, kind: str = "sinc", *, lo: float = 1e-2, hi: float = 1e2,
     [1.0]
     """
     m = check_positive_int("m", m)
+    if m > 10_000:
+        raise TooLargeError(f"rate_grid: m = {m} > 10000 rates", estimate=m, limit=10_000)
+    lo = finite_number("lo", lo, minimum=0.0, open_minimum=True)
+    hi = finite_number("hi", hi, minimum=0.0, open_minimum=True)
+    scale = finite_number("scale", scale, minimum=0.0, open_minimum=True)
     if kind == "geometric":
         if not (0 < lo <= hi) or (m > 1 and lo == hi):
             raise SpecError(f"rate_grid: need 0 < lo < hi; got lo={lo!r}, hi={hi!r}")
@@ -186,11 +218,9 @@ class Projection:
         return math.sqrt(max(self.l2_sq_error, 0.0) / self.rho_l2_sq)
 
 
-def _check_rates(rates) -> np.ndarray:
-    w = np.atleast_1d(np.asarray(rates, dtype=float))
-    if w.ndim != 1 or w.size == 0:
-        raise SpecError(f"rates must be a non-empty 1-d list of numbers; got shape {w.shape}")
-    if not np.all(np.isfinite(w)) or np.any(w <= 0):
+def _check_rates(rates, max_m: int = 100_000) -> np.ndarray:
+    w = real_vector("rates", rates, max_len=max_m)
+    if np.any(w <= 0):
         raise SpecError(f"rates must be finite and > 0; got {w.tolist()}")
     if np.unique(w).size != w.size:
         raise SpecError(f"rates must be distinct (the Gram matrix is singular otherwise); "
@@ -346,7 +376,8 @@ def project(kernel, rates, route: str = "exact", *, max_m: int = 256) -> Project
     """
     kernel = parse_kernel(kernel)
     fn = get_project_route(route)
-    w = _check_rates(rates)
+    max_m = check_positive_int("max_m", max_m)
+    w = _check_rates(rates, max(max_m, 1) * 4)
     if w.size > max_m:
         raise TooLargeError(f"project: {w.size} rates exceed max_m={max_m} (the exact route "
                             f"costs O(m^2) extended-precision steps); raise max_m",
@@ -400,13 +431,16 @@ def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:
     from scipy.optimize import brentq
 
     kernel = parse_kernel(kernel)
-    a = np.atleast_1d(np.asarray(coefs, float))
-    w = np.atleast_1d(np.asarray(rates, float))
+    a = real_vector("coefs", coefs, max_len=4096, allow_empty=True)
+    w = real_vector("rates", rates, max_len=4096, allow_empty=True)
     if a.shape != w.shape:
         raise SpecError(f"coefs and rates must have the same length; got {a.size} and {w.size}")
     if w.size:
         _check_rates(w)
     points = check_positive_int("points", points, minimum=16)
+    if points * max(1, w.size) > 50_000_000:
+        raise TooLargeError(f"l1_error: {points} points x {w.size} rates is too large",
+                            estimate=points * w.size, limit=50_000_000)
     brk = list(kernel.breaks)
     scale_lo = 1e-6 / max(1.0, float(w.max()) if w.size else 1.0)
     if w.size:
@@ -422,10 +456,13 @@ def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:
 
     vals = r(grid)
     roots = []
+    # the grid holds every break b and nextafter(b): an interval (lo, hi] holds a break only
+    # as hi = b, where rho may jump (delayed) or be continuous (smooth); a sign change
+    # between b and nextafter(b) is the jump itself
     for i in np.nonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)[0]:
         lo, hi = grid[i], grid[i + 1]
-        if any(lo < b <= hi for b in brk):  # a jump of rho, not a root
-            roots.append(max(b for b in brk if lo < b <= hi))
+        if any(lo == b for b in brk) and hi == np.nextafter(lo, np.inf):
+            roots.append(lo)
             continue
         try:
             roots.append(brentq(r, lo, hi, xtol=1e-300, rtol=1e-15))
@@ -442,118 +479,10 @@ def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:
     tail_hat = float(np.sum(np.abs(a) * np.exp(-w * T) / w)) if w.size else 0.0
     # float64 cancellation: each piece's integral of the exponentials is a sum of terms
     # up to sum |a_i| / w_i in size (huge when rates nearly coincide)
-    cancel = 1e-15 * (len(roots) + 1) * (float(np.sum(np.abs(a) / w)) if w.size else 0.0)
+    # (each of the len(roots) + 1 pieces sums m + 1 terms of that size, rounded at 2.2e-16;
+    # doubled for the sign changes located in that noise)
+    cancel = (4.4e-16 * (len(roots) + 1) * (w.size + 1)
+              * (float(np.sum(np.abs(a) / w)) if w.size else 0.0))
     bound = 2 * tail_hat + cancel + 1e-15 * (kernel.l1_norm() if kernel.nonnegative else
                                              total) * (len(roots) + 1)
     return L1Error(float(total), float(bound), T, len(roots))
-
-
-# ---------------------------------------------------------- free-rate best sum
-@dataclass
-class BestSum:
-    """Free-rate exponential sums for ``m = 1..max_m`` (variable projection).
-
-    ``l2_sq_error[k]`` is the exact squared L2 error of the rates found for
-    ``m = k + 1`` (projection by the exact route), so it is an **upper bound**
-    on the best error with ``m`` free rates; it never increases with ``m``.
-    """
-
-    kernel: str
-    m: list = field(default_factory=list)
-    rates: list = field(default_factory=list)
-    coefs: list = field(default_factory=list)
-    l2_sq_error: list = field(default_factory=list)
-    l1: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"kernel": self.kernel, "m": self.m, "rates": self.rates, "coefs": self.coefs,
-                "l2_sq_error": self.l2_sq_error, "l1_error": self.l1, "seconds": self.seconds,
-                "label": "upper bound on the best error with m free rates"}
-
-
-def _varpro_objective(theta, t, sq, r0):
-    w = np.exp(theta)
-    E = sq[:, None] * np.exp(-np.multiply.outer(t, w))
-    a, *_ = np.linalg.lstsq(E, r0, rcond=1e-15)
-    r = r0 - E @ a
-    f = float(r @ r)
-    # envelope theorem: df/dw_k = 2 r . (d r / d w_k) at the optimal a
-    grad_w = 2 * a * ((r * t) @ E)
-    return f, grad_w * w
-
-
-def _polish(kernel, theta0, t, sq, r0, maxiter):
-    from scipy.optimize import minimize
-
-    res = minimize(_varpro_objective, theta0, args=(t, sq, r0), jac=True, method="L-BFGS-B",
-                   bounds=[(-25.0, 25.0)] * len(theta0),
-                   options={"maxiter": maxiter, "ftol": 1e-16, "gtol": 1e-14})
-    return np.sort(res.x)
-
-
-def best_exponential_sum(kernel, max_m: int, *, starts: int = 4, maxiter: int = 400,
-                         l1: bool = True, progress=None) -> BestSum:
-    """Free rates and coefficients for ``m = 1..max_m`` (an upper bound on the best error).
-
-    Variable projection: for given log-rates the coefficients solve a linear
-    least-squares problem on the double-exponential grid; the log-rates move
-    by L-BFGS-B with the gradient from the envelope theorem. The search for
-    ``m`` starts from the ``m - 1`` optimum plus one new rate (below, above,
-    and between existing rates: ``starts`` candidates); the reported error of
-    each candidate is recomputed by the exact projection, and the initial
-    candidate itself (new coefficient 0) is kept if the optimiser did worse,
-    so the error never increases with ``m``.
-
-    Examples
-    --------
-    >>> from tnrnn.linear_rnn import best_exponential_sum
-    >>> res = best_exponential_sum("exponential:1+exponential:5", 2, l1=False)
-    >>> res.l2_sq_error[1] < 1e-20 and res.l2_sq_error[0] > 1e-3
-    True
-    """
-    kernel = parse_kernel(kernel)
-    max_m = check_positive_int("max_m", max_m)
-    starts = check_positive_int("starts", starts)
-    if max_m > 40:
-        raise TooLargeError(f"best_exponential_sum: max_m={max_m} > 40 (each m runs "
-                            f"{starts} optimisations of m log-rates); use at most 40",
-                            estimate=max_m, limit=40)
-    t, q = _grid(kernel)
-    sq = np.sqrt(q)
-    r0 = sq * kernel.value(t)
-    out = BestSum(kernel.spec)
-    theta = np.zeros(0)
-    for m in range(1, max_m + 1):
-        t_start = time.perf_counter()
-        if m == 1:
-            cands = [np.array([x]) for x in np.log([0.1, 1.0, 10.0])][:max(starts, 1)]
-            inits = cands
-        else:
-            ins = [theta.min() - 1.5, theta.max() + 1.5]
-            ins += list(0.5 * (theta[1:] + theta[:-1]))
-            inits = [np.sort(np.append(theta, x)) for x in ins[:starts]]
-        best = None
-        for init in inits:
-            th = _polish(kernel, init, t, sq, r0, maxiter)
-            w = np.exp(th)
-            if np.unique(w).size != w.size or (w.size > 1 and np.min(np.diff(th)) < 1e-6):
-                continue
-            p = project(kernel, w)
-            if best is None or p.l2_sq_error < best.l2_sq_error:
-                best = p
-        if m > 1:
-            p0 = project(kernel, np.exp(inits[0]))
-            if best is None or p0.l2_sq_error < best.l2_sq_error:
-                best = p0
-        theta = np.log(best.rates)
-        err = best.l2_sq_error
-        out.m.append(m)
-        out.rates.append(best.rates.tolist())
-        out.coefs.append(best.coefs.tolist())
-        out.l2_sq_error.append(err)
-        out.l1.append(l1_error(kernel, best.coefs, best.rates).value if l1 else None)
-        out.seconds.append(time.perf_counter() - t_start)
-        if progress is not None:
-            progress(m, max_m)
-    return out

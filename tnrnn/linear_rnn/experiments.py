@@ -1,73 +1,92 @@
-"""The paper's three experiments as data (JSON), resumable; figures are drawn by
+"""The memory experiments as data (JSON, resumable); figures are drawn by
 :mod:`tnrnn.linear_rnn.figures` from these files.
 
-1. :func:`approximation_experiment` -- error against width for several kernels:
-   fixed (sinc) rate grids projected exactly, free rates (upper bounds), L2 and
-   L1 errors, the smallest rate and the Gram matrix's conditioning.
-2. :func:`plateau_experiment` -- time to leave the first plateau of gradient
-   descent on ``e^{-t} + e^{-(t - t0)} 1[t > t0]`` against ``t0`` (and on
-   ``(1 + t)^{-(1 + omega)}`` against ``omega``).
-3. :func:`training_experiment` (in :mod:`tnrnn.linear_rnn.training`).
+``approx``   error against width for ten kernels: sinc grids (exact), free rates
+             (upper bounds), L2, the L1 error of the L2-best coefficients (an upper
+             bound) and the LP bracket of the best L1 error at the free rates.
+``rates``    the approximation-rate scan over smoothness alpha, decay beta and
+             width m (:func:`tnrnn.linear_rnn.smooth`), fitted exponents.
+``width``    width needed against epsilon for polynomial memory, three omegas.
+``plateau``  gradient flows from random asymmetric starts on the paper's targets
+             (:mod:`tnrnn.linear_rnn.plateau_runs`).
+``train``    trained linear and tanh RNNs with their floors
+             (:mod:`tnrnn.linear_rnn.training`).
 
-Every record carries the machine and seeds; a run appends records to its JSON
-file as they finish and skips records already there.
+Every file carries its kind, version, config, the command that made it and
+the machine (:mod:`tnrnn.linear_rnn._store`); a run appends records as they
+finish, skips records already there, and refuses a file of another kind or
+config.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
-from .approx import _cond_digits, best_exponential_sum, l1_error, project, rate_grid
-from .flow import gradient_flow, initial_point
-from .kernels import delayed, exponential, parse_kernel
+from ._store import resume_result, save_result
+from .approx import _cond_digits, l1_error, project, rate_grid
+from .bestsum import best_exponential_sum
+from .kernels import parse_kernel
+from .l1lp import l1_bracket, l1_bracket_uniform
 
-__all__ = ["APPROX_KERNELS", "approximation_experiment", "plateau_experiment",
-           "plateau_threshold", "machine"]
+__all__ = ["APPROX_KERNELS", "approximation_experiment", "rates_experiment",
+           "width_experiment", "fit_exponent", "EXPERIMENT_KINDS"]
 
 APPROX_KERNELS = ["exponential:1", "exponential:0.1", "polynomial:0.1", "polynomial:0.2",
                   "polynomial:0.5", "polynomial:1", "polynomial:2", "delayed:1", "delayed:4",
                   "airy:6"]
 
-
-def machine() -> dict:
-    """Where a result was computed."""
-    return {"host": platform.node(), "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(), "python": platform.python_version(),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+EXPERIMENT_KINDS = {"approx": "memory-approx", "rates": "memory-rates", "width": "memory-width",
+                    "plateau": "memory-plateau", "train": "memory-train"}
 
 
-def _load(path: Path) -> dict:
-    if path.exists():
-        return json.loads(path.read_text())
-    return {"machine": machine(), "records": []}
+def fit_exponent(m, err, m_min: int = 6):
+    """Least-squares slope ``p`` of ``ln err = c - p ln m`` over ``m >= m_min`` (positive
+    errors only), with the half-width of its 95% interval (t quantile); None if fewer
+    than 3 points.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.experiments import fit_exponent
+    >>> p, hw = fit_exponent([6, 8, 10, 12], [6.0 ** -3, 8.0 ** -3, 10.0 ** -3, 12.0 ** -3])
+    >>> round(p, 12), round(hw, 12)
+    (3.0, 0.0)
+    """
+    from scipy.stats import t as student
+
+    m = np.asarray(m, float)
+    e = np.asarray([np.nan if v is None else v for v in err], float)
+    ok = (m >= m_min) & np.isfinite(e) & (e > 0)
+    if ok.sum() < 3:
+        return None
+    x, y = np.log(m[ok]), np.log(e[ok])
+    A = np.vstack([x, np.ones_like(x)]).T
+    coef, res, *_ = np.linalg.lstsq(A, y, rcond=None)
+    n = len(x)
+    resid = y - A @ coef
+    s2 = float(resid @ resid) / max(n - 2, 1)
+    se = np.sqrt(s2 / float(np.sum((x - x.mean()) ** 2)))
+    return float(-coef[0]), float(student.ppf(0.975, max(n - 2, 1)) * se)
 
 
-def _save(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    tmp.replace(path)
+def _progress(progress, i, n, label):
+    if progress is not None:
+        progress(i, n, label)
 
 
-# ------------------------------------------------------------- experiment 1
+# ------------------------------------------------------------- approx
 def approximation_experiment(path, kernels=None, *, max_m: int = 64, free_m: int = 12,
                              l1_every: int = 1, progress=None) -> dict:
-    """Error against width for each kernel (one record per kernel).
-
-    Fixed rates: the sinc grid ``exp(pi (k - (m-1)/2) / sqrt(m))`` for
-    ``m = 1..max_m``, exact projection: squared L2 error, L1 error of the same
-    coefficients, smallest rate, ``log10`` of the Gram condition estimate.
-    Free rates: :func:`best_exponential_sum` up to ``free_m`` (upper bounds).
-    """
-    path = Path(path)
-    data = _load(path)
+    """Error against width for each kernel (one record per kernel)."""
+    kernels = list(kernels or APPROX_KERNELS)
+    cfg = {"kernels": kernels, "max_m": max_m, "free_m": free_m, "l1_every": l1_every,
+           "fixed": "sinc grid exp(pi (k-(m-1)/2)/sqrt(m)), exact projection",
+           "free": "best_exponential_sum (variable projection, warm starts and rate splits)",
+           "l1": "l1_error of the L2-best coefficients (upper bound); free rates also "
+                 "l1_bracket (LP, HiGHS) of the best L1 error at those rates"}
+    data = resume_result(path, "memory-approx", cfg)
     done = {r["kernel"] for r in data["records"]}
-    kernels = kernels or APPROX_KERNELS
     for i, spec in enumerate(kernels):
         if spec in done:
             continue
@@ -93,144 +112,156 @@ def approximation_experiment(path, kernels=None, *, max_m: int = 64, free_m: int
             rec["free"] = b.to_dict()
             rec["free"]["min_rate"] = [min(r) for r in b.rates]
             rec["free"]["log10_cond"] = [_cond_digits(r) for r in b.rates]
+            lo, hi = [], []
+            for r in b.rates:
+                try:
+                    br = l1_bracket(k, r)
+                    lo.append(br.lower)
+                    hi.append(br.upper)
+                except Exception as exc:  # noqa: BLE001 - recorded, never hidden
+                    lo.append(None)
+                    hi.append(None)
+                    rec["free"].setdefault("l1_bracket_failures", []).append(str(exc))
+            rec["free"]["l1_best_lower"], rec["free"]["l1_best_upper"] = lo, hi
         data["records"].append(rec)
-        _save(path, data)
-        if progress is not None:
-            progress(i + 1, len(kernels), spec)
+        save_result(path, data)
+        _progress(progress, i + 1, len(kernels), spec)
     return data
 
 
-# ------------------------------------------------------------- experiment 2
-def plateau_threshold(kernel, m: int = 3, frac: float = 0.25) -> dict:
-    """The plateau level and the exit threshold used by :func:`plateau_experiment`.
+# ------------------------------------------------------------- rates
+def rates_experiment(path, *, alphas=(1, 2, 3), betas=(0.5, 1.0, 2.0), t0: float = 1.0,
+                     max_m: int = 20, free_m: int = 10, progress=None) -> dict:
+    """The approximation-rate scan on ``smooth:alpha:t0:beta`` (one record per kernel).
 
-    The first plateau of these flows sits at the best one-exponential loss
-    ``L1*`` (all rates merged into one); the flow has left it once the loss is
-    below ``L1* - frac (L1* - Lm*)``, ``Lm*`` the best loss found with ``m``
-    free rates (an upper bound on the optimum).
+    Fixed rates ``j beta/2`` (``j = 1..m``, the theorem's construction): exact
+    L2 projection and the LP bracket of the best L1 error
+    (:func:`tnrnn.linear_rnn.l1lp.l1_bracket_uniform`). Free rates up to
+    ``free_m``: :func:`best_exponential_sum` (L2, upper bound) and the LP
+    bracket of the best L1 error at those rates. Fitted exponents by
+    :func:`fit_exponent` over ``m >= 6``.
     """
-    b = best_exponential_sum(kernel, m, l1=False)
-    l1s, lms = b.l2_sq_error[0], b.l2_sq_error[-1]
-    return {"L1*": l1s, f"L{m}*": lms, "threshold": l1s - frac * (l1s - lms), "frac": frac}
-
-
-def _exit_time(times, loss, thr):
-    idx = np.nonzero(np.asarray(loss) < thr)[0]
-    return float(np.asarray(times)[idx[0]]) if idx.size else None
-
-
-PLATEAU_METHODS = {
-    "gd-rate": {"method": "gd", "param": "rate", "lr": 0.1},
-    "gd-log": {"method": "gd", "param": "log", "lr": 0.1},
-    "adam-log": {"method": "adam", "param": "log", "lr": 0.01},
-    "adam-rate": {"method": "adam", "param": "rate", "lr": 0.01},
-    "ode-log": {"method": "ode", "param": "log", "lr": 0.1},
-    "ode-rate": {"method": "ode", "param": "rate", "lr": 0.1},
-}
-
-
-def plateau_experiment(path, *, family: str = "delayed",
-                       values=(0.5, 1, 2, 3, 4, 5, 6, 7, 8, 10),
-                       methods=("gd-rate", "ode-rate", "adam-rate"), seeds=(0, 1, 2),
-                       m: int = 3, max_steps: int = 300_000, ode_max_steps: int = 200_000,
-                       flat: float = 0.01, min_span: float = 2.0, drop: float = 0.1,
-                       progress=None) -> dict:
-    """Steps (or flow time / lr) to leave the plateaus, one record per run.
-
-    ``family="delayed"``: target ``e^{-t} + e^{-(t - t0)} 1[t > t0]`` for ``t0`` in
-    ``values``; ``family="polynomial"``: ``(1 + t)^{-(1 + omega)}``. Start: ``a = 0``,
-    rates ``1 + 0.1 U(-1, 1)`` (seeded). Each run records every plateau that
-    :func:`tnrnn.linear_rnn.plateau_times` finds on its loss curve (``flat``,
-    ``min_span``, ``drop``), the first plateau's exit as ``exit`` (None: the
-    plateau outlasted the run), and the first time the loss is below the
-    threshold of :func:`plateau_threshold` as ``exit_L1``. GD and Adam stop
-    once the loss is below ``L3* + 0.25 (L1* - L3*)`` or after ``max_steps``.
-    """
-    from .flow import plateau_times
-
-    path = Path(path)
-    data = _load(path)
-    data.setdefault("protocol", {
-        "m": m, "start": "a=0, w=1+0.1*U(-1,1) (seeded)",
-        "methods": {k: PLATEAU_METHODS[k] for k in methods},
-        "plateaus": f"plateau_times(flat={flat}, min_span={min_span}, drop={drop}); "
-                    "exit = the first plateau's exit",
-        "exit_L1": "first time loss < L1* - 0.25 (L1* - L3*)",
-        "stop": "GD/Adam stop once loss < L3* + 0.25 (L1* - L3*)",
-        "max_steps": max_steps, "ode": "diffrax Tsit5, rtol 1e-9, atol 1e-12, flow time "
-                                       "max_steps * lr, times reported as tau / lr"})
-    done = {(r["family"], r["value"], r["method"], r["seed"]) for r in data["records"]}
-    thresholds = data.setdefault("thresholds", {})
-    total = len(values) * len(methods) * len(seeds)
-    count = 0
-    for v in values:
-        k = (exponential(1.0) + delayed(v)) if family == "delayed" else \
-            parse_kernel(f"polynomial:{v}")
-        key = k.spec
-        if key not in thresholds:
-            thresholds[key] = plateau_threshold(k, m)
-            _save(path, data)
-        th = thresholds[key]
-        stop = th["L3*"] + 0.25 * (th["L1*"] - th["L3*"])
-        for meth in methods:
-            cfg = PLATEAU_METHODS[meth]
-            for seed in seeds:
-                count += 1
-                if (family, v, meth, seed) in done:
-                    continue
-                a0, w0 = initial_point(m, seed=seed)
-                t_start = time.perf_counter()
-                if cfg["method"] == "ode":
-                    r = gradient_flow(k, a0, w0, method="ode", lr=cfg["lr"], steps=max_steps,
-                                      param=cfg["param"], chunk=ode_max_steps, per_decade=100)
-                    times = r.times / cfg["lr"]
-                else:
-                    r = gradient_flow(k, a0, w0, method=cfg["method"], lr=cfg["lr"],
-                                      steps=max_steps, param=cfg["param"], chunk=20000,
-                                      stop_below=stop, per_decade=100)
-                    times = r.times
-                pls = plateau_times(times, r.loss, flat=flat, min_span=min_span, drop=drop)
-                sel = np.unique(np.geomspace(1, len(times), min(600, len(times))).astype(int) - 1)
-                data["records"].append({
-                    "family": family, "value": v, "kernel": key, "method": meth, "seed": seed,
-                    "exit": pls[0].exit if pls else None,
-                    "plateaus": [{"start": p.start, "level": p.level, "end_flat": p.end_flat,
-                                  "exit": p.exit} for p in pls],
-                    "exit_L1": _exit_time(times, r.loss, th["threshold"]),
-                    "ran_to": float(times[-1]), "final_loss": float(r.loss[-1]),
-                    "diverged": r.diverged, "seconds": time.perf_counter() - t_start,
-                    "final_rates": r.w.tolist(), "info": r.info,
-                    "curve": {"t": times[sel].tolist(), "loss": r.loss[sel].tolist()}})
-                _save(path, data)
-                if progress is not None:
-                    progress(count, total, f"{key} {meth} seed {seed}: plateaus "
-                             f"{[(p.start, round(p.level, 4), p.exit) for p in pls]}")
+    cfg = {"alphas": list(alphas), "betas": list(betas), "t0": t0, "max_m": max_m,
+           "free_m": free_m, "fixed_rates": "j * beta / 2, j = 1..m",
+           "fit": "least squares of ln error on ln m over m >= 6, 95% t interval"}
+    data = resume_result(path, "memory-rates", cfg)
+    done = {(r["alpha"], r["beta"]) for r in data["records"]}
+    total = len(alphas) * len(betas)
+    i = 0
+    for al in alphas:
+        for be in betas:
+            i += 1
+            if (al, be) in done:
+                continue
+            k = parse_kernel(f"smooth:{al}:{t0:g}:{be:g}")
+            lam = be / 2
+            rec = {"alpha": al, "beta": be, "kernel": k.spec, "rho_l2_sq": k.l2_sq(),
+                   "rho_l1": k.l1_norm(), "fixed": {"m": [], "l2_sq_error": [],
+                                                     "l1_lower": [], "l1_upper": []}}
+            ts = time.perf_counter()
+            for m in range(1, max_m + 1):
+                p = project(k, lam * np.arange(1, m + 1))
+                br = l1_bracket_uniform(k, lam, m)
+                f = rec["fixed"]
+                f["m"].append(m)
+                f["l2_sq_error"].append(p.l2_sq_error)
+                f["l1_lower"].append(br.lower)
+                f["l1_upper"].append(br.upper)
+            b = best_exponential_sum(k, free_m, l1=False, starts=4)
+            fr = {"m": b.m, "l2_sq_error": b.l2_sq_error, "rates": b.rates,
+                  "l1_lower": [], "l1_upper": []}
+            for r in b.rates:
+                br = l1_bracket(k, r)
+                fr["l1_lower"].append(br.lower)
+                fr["l1_upper"].append(br.upper)
+            rec["free"] = fr
+            rel2 = [np.sqrt(max(e, 0) / rec["rho_l2_sq"]) for e in rec["fixed"]["l2_sq_error"]]
+            rel2f = [np.sqrt(max(e, 0) / rec["rho_l2_sq"]) for e in fr["l2_sq_error"]]
+            rec["fits"] = {
+                "fixed_l2": fit_exponent(rec["fixed"]["m"], rel2),
+                "fixed_l1_upper": fit_exponent(rec["fixed"]["m"], rec["fixed"]["l1_upper"]),
+                "fixed_l1_lower": fit_exponent(rec["fixed"]["m"], rec["fixed"]["l1_lower"]),
+                "free_l2": fit_exponent(fr["m"], rel2f),
+                "free_l1_upper": fit_exponent(fr["m"], fr["l1_upper"]),
+                "predicted": {"theorem_l1": al, "fixed_l2": al + 0.5, "fixed_l1": al + 1}}
+            rec["seconds"] = time.perf_counter() - ts
+            data["records"].append(rec)
+            save_result(path, data)
+            _progress(progress, i, total, k.spec)
     return data
 
 
-def _main():  # pragma: no cover - the command line entry of the background runs
-    import sys
+# ------------------------------------------------------------- width
+def width_experiment(path, *, omegas=(0.5, 1.0, 2.0), max_m: int = 14,
+                     eps=(1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4), progress=None) -> dict:
+    """Width needed for a relative error ``epsilon`` on ``(1 + t)^{-(1 + omega)}``.
 
-    which = sys.argv[1]
-    out = sys.argv[2]
+    For each omega: free rates ``m = 1..max_m`` (L2, upper bound) and the LP
+    bracket of the best L1 error at those rates; ``width`` = the smallest
+    ``m`` whose relative error (L2; L1 upper bound; L1 lower bound) is <= eps
+    (None: more than ``max_m`` needed).
+    """
+    cfg = {"omegas": list(omegas), "max_m": max_m, "eps": list(eps),
+           "law_stated": "width ~ eps^(-1/omega) (as stated in Li et al.; reconstructed)"}
+    data = resume_result(path, "memory-width", cfg)
+    done = {r["omega"] for r in data["records"]}
+    for i, om in enumerate(omegas):
+        if om in done:
+            continue
+        k = parse_kernel(f"polynomial:{om:g}")
+        ts = time.perf_counter()
+        b = best_exponential_sum(k, max_m, l1=False, starts=4)
+        rel2 = [float(np.sqrt(max(e, 0) / k.l2_sq())) for e in b.l2_sq_error]
+        lo, hi = [], []
+        for r in b.rates:
+            br = l1_bracket(k, r)
+            lo.append(br.lower / br.rho_l1)
+            hi.append(br.upper / br.rho_l1)
 
-    def pr(i, n, label=""):
-        print(f"[{time.strftime('%H:%M:%S')}] {i}/{n} {label}", flush=True)
+        def width(errs):
+            return [next((m for m, e in zip(b.m, errs) if e <= x), None) for x in eps]
 
-    if which == "approx":
-        approximation_experiment(out, progress=pr)
-    elif which == "plateau-delayed":
-        plateau_experiment(out, progress=pr)
-    elif which == "train":
+        data["records"].append({
+            "omega": om, "kernel": k.spec, "m": b.m, "rates": b.rates,
+            "relative_l2": rel2, "relative_l1_lower": lo, "relative_l1_upper": hi,
+            "width_l2": width(rel2), "width_l1_upper": width(hi), "width_l1_lower": width(lo),
+            "seconds": time.perf_counter() - ts})
+        save_result(path, data)
+        _progress(progress, i + 1, len(omegas), k.spec)
+    return data
+
+
+def run_experiment(name: str, out, *, quick: bool = False, progress=None) -> dict:
+    """Run experiment ``name`` (a key of :data:`EXPERIMENT_KINDS`) into ``out``."""
+    from ..errors import SpecError
+
+    if name == "approx":
+        kw = {"kernels": ["exponential:1", "polynomial:0.5"], "max_m": 8, "free_m": 3} \
+            if quick else {}
+        return approximation_experiment(out, progress=progress, **kw)
+    if name == "rates":
+        kw = {"alphas": (1,), "betas": (1.0,), "max_m": 8, "free_m": 4} if quick else {}
+        return rates_experiment(out, progress=progress, **kw)
+    if name == "width":
+        kw = {"omegas": (1.0,), "max_m": 4, "eps": (1e-1, 1e-2)} if quick else {}
+        return width_experiment(out, progress=progress, **kw)
+    if name == "plateau":
+        from .plateau_runs import plateau_experiment
+
+        return plateau_experiment(out, progress=progress, quick=quick)
+    if name == "train":
         from .training import training_experiment
 
-        training_experiment(out, progress=pr)
-    elif which == "plateau-omega":
-        plateau_experiment(out, family="polynomial", values=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
-                           progress=pr)
-    else:
-        raise SystemExit(f"unknown experiment {which!r}")
+        kw = {"kernels": ("exponential:1",), "models": ("diagonal",), "seeds": (0,),
+              "steps": 200} if quick else {}
+        return training_experiment(out, progress=progress, **kw)
+    raise SpecError(f"unknown experiment {name!r}; valid: {', '.join(EXPERIMENT_KINDS)}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    _main()
+if __name__ == "__main__":  # pragma: no cover - background runs: python -m ... NAME OUT
+    import sys
+
+    def _pr(i, n, label=""):
+        print(f"[{time.strftime('%H:%M:%S')}] {i}/{n} {label}", flush=True)
+
+    run_experiment(sys.argv[1], sys.argv[2], progress=_pr)

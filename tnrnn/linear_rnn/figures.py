@@ -1,14 +1,17 @@
 """Figures of the memory experiments, drawn from their JSON data (matplotlib, lazy).
 
-``draw_all(results_dir, out_dir)`` draws whichever of these exist:
+``draw_all(results_dir, out_dir)`` draws whichever of these exist (each file is
+checked by :func:`tnrnn.linear_rnn._store.load_result` first):
 
-* ``memory_approx_l2.png`` / ``memory_approx_l1.png`` -- error against m, fixed
-  sinc grids (exact) and free rates (upper bounds), from ``memory-approx.json``;
-* ``memory_approx_cost.png`` -- smallest rate and Gram conditioning against m;
-* ``memory_plateau_t0.png`` -- plateau exit against t0 (log scale), from
-  ``memory-plateau-delayed.json``; ``memory_plateau_omega.png`` likewise;
-* ``memory_plateau_curves.png`` -- the loss curves behind them;
-* ``memory_train_kernels.png`` / ``memory_train_loss.png`` -- experiment 3.
+* ``memory_approx_l2.png`` / ``memory_approx_l1.png`` / ``memory_approx_cost.png``
+  from ``memory-approx.json``;
+* ``memory_rates.png`` from ``memory-rates.json`` (errors and fitted exponents
+  against smoothness and decay);
+* ``memory_width.png`` from ``memory-width.json`` (width against epsilon);
+* ``memory_plateau_escape.png`` and ``memory_plateau_curves.png`` from
+  ``memory-plateau.json``;
+* ``memory_train_kernels.png`` / ``memory_train_loss.png`` from
+  ``memory-train.json`` with the floors of ``memory-floors.json``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["draw_all", "draw_approx", "draw_plateaus", "draw_training", "draw_flow",
-           "draw_approx_rows", "exit_growth_rate"]
+__all__ = ["draw_all", "draw_approx", "draw_rates", "draw_width", "draw_plateaus",
+           "draw_training", "draw_flow", "draw_approx_rows"]
 
 
 FLOOR = 1e-16
@@ -128,83 +131,152 @@ def draw_approx_rows(payload: dict, path) -> list[str]:
     return _save(fig, path)
 
 
-def _exit_summary(recs, method, key="exit"):
-    vals = sorted({r["value"] for r in recs if r["method"] == method})
-    med, lo, hi, none_at = [], [], [], []
-    for v in vals:
-        ex = [r[key] for r in recs if r["method"] == method and r["value"] == v]
-        got = [e for e in ex if e is not None]
-        if got:
-            med.append(np.median(got))
-            lo.append(min(got))
-            hi.append(max(got))
-        else:
-            med.append(np.nan)
-            lo.append(np.nan)
-            hi.append(np.nan)
-        none_at.append(len(ex) - len(got))
-    return np.array(vals, float), np.array(med), np.array(lo), np.array(hi), none_at
-
-
-def exit_growth_rate(x, med, last: int = 5):
-    """Least-squares slope of ``ln(median exit)`` against ``x`` over the last ``last``
-    points with an exit (None if fewer than 3)."""
-    ok = np.isfinite(med)
-    x, y = np.asarray(x)[ok][-last:], np.log(np.asarray(med)[ok][-last:])
-    if len(x) < 3:
-        return None
-    return float(np.polyfit(x, y, 1)[0])
-
-
-def draw_plateaus(data: dict, path, xlabel: str, key: str = "exit",
-                  ylabel: str = "steps to leave the first plateau (median, min-max over starts)"
-                  ) -> list[str]:
+def draw_rates(data: dict, path) -> list[str]:
+    """Relative best-L1 bracket against m (fixed rates j beta/2) and the fitted exponents."""
     plt = _plt()
     recs = data["records"]
-    methods = sorted({r["method"] for r in recs})
-    fig, ax = plt.subplots(figsize=(7, 4.8))
-    for j, meth in enumerate(methods):
-        x, med, lo, hi, none_at = _exit_summary(recs, meth, key)
-        rate = exit_growth_rate(x, med)
-        lab = meth if rate is None else f"{meth}: ~ e^({rate:.2f} x) over the last 5 points"
-        ax.errorbar(x + 0.03 * j * (x.max() - x.min() + 1) / 10, med,
-                    yerr=[med - lo, hi - med], fmt="o-", capsize=3, label=lab, ms=4)
-        for xi, n in zip(x, none_at):
-            if n:
-                ran = max(r["ran_to"] for r in recs if r["method"] == meth and r["value"] == xi)
-                ax.annotate(f"{n} none <= {ran:.0e}", (xi, ran), fontsize=6, rotation=90,
-                            va="top")
-    ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.set_title("Against memory (m = 3, a = 0, rates near 1)", fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    cmap = plt.get_cmap("viridis")
+    alphas = sorted({r["alpha"] for r in recs})
+    betas = sorted({r["beta"] for r in recs})
+    styles = {b: s for b, s in zip(betas, ["-", "--", ":", "-."])}
+    for r in recs:
+        f = r["fixed"]
+        c = cmap(alphas.index(r["alpha"]) / max(1, len(alphas) - 1))
+        m = np.array(f["m"])
+        axes[0].fill_between(m, np.array(f["l1_lower"]) / r["rho_l1"],
+                             np.array(f["l1_upper"]) / r["rho_l1"], color=c, alpha=0.4)
+        axes[0].plot(m, np.array(f["l1_upper"]) / r["rho_l1"], styles[r["beta"]], color=c,
+                     lw=1, label=f"alpha={r['alpha']}, beta={r['beta']:g}")
+    axes[0].set_xscale("log")
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("m (rates j beta/2, j = 1..m)")
+    axes[0].set_ylabel("best L1 error / ||rho||_1 (LP bracket)")
+    axes[0].legend(fontsize=6, ncol=2)
+    axes[0].grid(True, which="both", alpha=0.3)
+    for key, mk, lab in (("fixed_l1_upper", "o", "fixed rates, best L1"),
+                         ("fixed_l2", "s", "fixed rates, L2"),
+                         ("free_l2", "^", "free rates, L2")):
+        for b in betas:
+            xs, ys, es = [], [], []
+            for r in recs:
+                if r["beta"] == b and r["fits"].get(key):
+                    xs.append(r["alpha"] + 0.05 * betas.index(b))
+                    ys.append(r["fits"][key][0])
+                    es.append(r["fits"][key][1])
+            axes[1].errorbar(xs, ys, yerr=es, fmt=mk, ms=4, capsize=2,
+                             label=f"{lab}, beta={b:g}" if b == betas[0] else None,
+                             color={"fixed_l1_upper": "C0", "fixed_l2": "C1",
+                                    "free_l2": "C2"}[key])
+    a = np.array(alphas, float)
+    axes[1].plot(a, a, "k-", lw=0.8, label="theorem (as stated): alpha")
+    axes[1].plot(a, a + 1, "C0:", lw=0.8, label="derived, best L1: alpha + 1")
+    axes[1].plot(a, a + 0.5, "C1:", lw=0.8, label="derived, L2: alpha + 1/2")
+    axes[1].set_xlabel("smoothness alpha")
+    axes[1].set_ylabel("fitted exponent p (error ~ m^-p, m >= 6, 95% interval)")
+    axes[1].legend(fontsize=6)
+    axes[1].grid(True, alpha=0.3)
+    fig.suptitle("Approximation rate against smoothness and decay: kernels "
+                 "(t - 1)_+^alpha e^{-beta (t - 1)}", fontsize=10)
     return _save(fig, path)
 
 
-def draw_plateau_curves(data: dict, path, method: str = "gd-rate") -> list[str]:
+def draw_width(data: dict, path) -> list[str]:
+    """Width needed against 1/epsilon for polynomial memory."""
     plt = _plt()
-    recs = [r for r in data["records"] if r["method"] == method and r["seed"] == 0]
     fig, ax = plt.subplots(figsize=(7, 4.8))
-    cmap = plt.get_cmap("viridis")
-    vals = sorted({r["value"] for r in recs})
-    for r in recs:
-        c = cmap(vals.index(r["value"]) / max(1, len(vals) - 1))
-        ax.plot(r["curve"]["t"], r["curve"]["loss"], color=c, lw=1, label=f"{r['kernel']}")
-        if r["exit"] is not None:
-            ax.axvline(r["exit"], color=c, lw=0.5, ls=":")
+    eps = np.array(data["config"]["eps"], float)
+    for i, r in enumerate(data["records"]):
+        c = f"C{i}"
+        for key, mk, ls in (("width_l2", "s", "-"), ("width_l1_upper", "o", "--")):
+            wv = np.array([np.nan if v is None else v for v in r[key]], float)
+            ax.plot(1 / eps, wv, mk + ls, color=c, ms=4, lw=1,
+                    label=f"omega={r['omega']:g}, {'L2' if key == 'width_l2' else 'best L1 (upper)'}")
+        ref = eps ** (-1 / r["omega"])
+        ax.plot(1 / eps, ref * (1 / ref[0]), ":", color=c, lw=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("white-noise loss")
-    ax.set_title(f"Loss curves ({method}, seed 0); dotted: first plateau's exit", fontsize=9)
-    ax.legend(fontsize=6)
+    ax.set_xlabel("1 / epsilon (relative error)")
+    ax.set_ylabel("smallest m reaching it (free rates)")
+    ax.set_title("Width against accuracy, (1 + t)^-(1 + omega); dotted: eps^(-1/omega), "
+                 "scaled to 1 at the first eps; missing: > max m", fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=6)
     return _save(fig, path)
 
 
-def draw_training(data: dict, out_dir) -> list[str]:
+def draw_plateaus(data: dict, path) -> list[str]:
+    """Escape time against memory for every family, method and width; diverged runs counted."""
+    from .plateau_runs import escape_rate
+
+    plt = _plt()
+    recs = data["records"]
+    fams = list(dict.fromkeys(r["family"] for r in recs))
+    fig, axes = plt.subplots(1, len(fams), figsize=(5 * len(fams), 4.6), squeeze=False)
+    combos = list(dict.fromkeys((r["method"], r["m"]) for r in recs))
+    for ax, fam in zip(axes[0], fams):
+        for j, (meth, m) in enumerate(combos):
+            rs = [r for r in recs if r["family"] == fam and r["method"] == meth and r["m"] == m]
+            if not rs:
+                continue
+            vals = sorted({r["value"] for r in rs})
+            x = np.array(vals, float) + 0.08 * j
+            for xi, v in zip(x, vals):
+                grp = [r for r in rs if r["value"] == v]
+                esc = [r["escape"] for r in grp if not r["diverged"] and r["escape"]]
+                ax.plot([xi] * len(esc), esc, "o", color=f"C{j}", ms=3)
+                cens = [r["ran_to"] for r in grp if not r["diverged"] and r["censored"]]
+                ax.plot([xi] * len(cens), cens, "^", color=f"C{j}", ms=5, mfc="none")
+                ndiv = sum(r["diverged"] for r in grp)
+                if ndiv:
+                    ax.annotate(f"{ndiv} diverged", (xi, 1.5), fontsize=6, color=f"C{j}")
+            fit = escape_rate(rs, fam, meth, m)
+            lab = f"{meth}, m={m}"
+            if fit:
+                lab += f": e^({fit['rate']:.2f} v) [{fit['low']:.2f}, {fit['high']:.2f}]"
+            ax.plot([], [], "o", color=f"C{j}", label=lab)
+        ax.set_yscale("log")
+        ax.set_xlabel({"delayed": "t0 (delay)", "airy": "shift t0 of Ai(t - t0)",
+                       "expsum": "slow time scale v of e^-t + e^-t/v"}.get(fam, "v"))
+        ax.set_ylabel("escape time (steps; ODE: tau / lr); ^ = still on a plateau at the end")
+        ax.set_title(fam, fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=6)
+    fig.suptitle("Plateaus from random asymmetric starts (log rates); 0 = no plateau above "
+                 "the best m-term loss", fontsize=9)
+    return _save(fig, path)
+
+
+def draw_plateau_curves(data: dict, path) -> list[str]:
+    """Loss curves (seed 0, ODE flow, m = 3), loss / ||rho||^2, for every target."""
+    plt = _plt()
+    recs = [r for r in data["records"] if r["seed"] == 0 and r["method"] == "ode-log"
+            and r["m"] == 3]
+    fams = list(dict.fromkeys(r["family"] for r in recs))
+    fig, axes = plt.subplots(1, max(1, len(fams)), figsize=(5 * max(1, len(fams)), 4.2),
+                             squeeze=False)
+    for ax, fam in zip(axes[0], fams):
+        rs = [r for r in recs if r["family"] == fam]
+        vals = sorted({r["value"] for r in rs})
+        cmap = plt.get_cmap("viridis")
+        for r in rs:
+            c = cmap(vals.index(r["value"]) / max(1, len(vals) - 1))
+            t = np.array(r["curve"]["t"])
+            ok = t > 0
+            ax.plot(t[ok], np.array(r["curve"]["loss"])[ok] / r["rho_l2_sq"], color=c, lw=1,
+                    label=f"v = {r['value']:g}")
+            ax.axhline(r["lstar"] / r["rho_l2_sq"], color=c, lw=0.5, ls=":")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("flow time / lr")
+        ax.set_ylabel("loss / ||rho||^2 (dotted: best 3-term loss)")
+        ax.set_title(fam, fontsize=9)
+        ax.legend(fontsize=6)
+        ax.grid(True, which="both", alpha=0.3)
+    return _save(fig, path)
+
+
+def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
     plt = _plt()
     out_dir = Path(out_dir)
     recs = [r for r in data["records"] if r["seed"] == 0]
@@ -224,12 +296,17 @@ def draw_training(data: dict, out_dir) -> list[str]:
         ax.legend(fontsize=7)
     paths = _save(fig, out_dir / "memory_train_kernels.png")
     fig, axes = plt.subplots(1, len(kernels), figsize=(4.5 * len(kernels), 4), squeeze=False)
+    fl = {r["kernel"]: r for r in (floors or {}).get("records", [])}
     for ax, k in zip(axes[0], kernels):
-        for mdl in models:
+        for mi, mdl in enumerate(models):
             for r in data["records"]:
                 if r["kernel"] == k and r["model"] == mdl:
-                    ax.plot(r["curve"]["step"], r["curve"]["loss"], lw=0.8,
-                            label=f"{mdl} seed {r['seed']}")
+                    ax.plot(r["curve"]["step"], r["curve"]["loss"], lw=0.8, color=f"C{mi}",
+                            alpha=1.0 if r["seed"] == 0 else 0.5,
+                            label=f"{mdl} seed {r['seed']} (test {r['test_loss']:.2g})")
+        if k in fl:
+            ax.axhline(max(fl[k]["floor_real"], 1e-16), color="k", lw=1.2,
+                       label=f"floor at width {fl[k]['hidden']}: {fl[k]['floor_real']:.2g}")
         ax.set_yscale("log")
         ax.set_xscale("log")
         ax.set_title(k, fontsize=9)
@@ -262,24 +339,30 @@ def draw_flow(times, loss, plateaus, path, title="") -> list[str]:
 
 
 def draw_all(results_dir, out_dir) -> list[str]:
-    """Draw every figure whose data file exists in ``results_dir``."""
+    """Draw every figure whose data file exists in ``results_dir`` (each file checked)."""
+    from ._store import load_result
+
     results_dir, out_dir = Path(results_dir), Path(out_dir)
     paths = []
-    f = results_dir / "memory-approx.json"
-    if f.exists():
-        paths += draw_approx(json.loads(f.read_text()), out_dir)
-    f = results_dir / "memory-plateau-delayed.json"
-    if f.exists():
-        d = json.loads(f.read_text())
-        paths += draw_plateaus(d, out_dir / "memory_plateau_t0.png", "t0 (delay of the memory)")
+
+    def get(name, kind):
+        f = results_dir / name
+        return load_result(f, kind) if f.exists() else None
+
+    d = get("memory-approx.json", "memory-approx")
+    if d:
+        paths += draw_approx(d, out_dir)
+    d = get("memory-rates.json", "memory-rates")
+    if d:
+        paths += draw_rates(d, out_dir / "memory_rates.png")
+    d = get("memory-width.json", "memory-width")
+    if d:
+        paths += draw_width(d, out_dir / "memory_width.png")
+    d = get("memory-plateau.json", "memory-plateau")
+    if d:
+        paths += draw_plateaus(d, out_dir / "memory_plateau_escape.png")
         paths += draw_plateau_curves(d, out_dir / "memory_plateau_curves.png")
-    f = results_dir / "memory-plateau-omega.json"
-    if f.exists():
-        paths += draw_plateaus(json.loads(f.read_text()), out_dir / "memory_plateau_omega.png",
-                               "omega (kernel (1 + t)^-(1 + omega))", key="exit_L1",
-                               ylabel="steps until loss < L1* - (L1* - L3*)/4 (no plateau "
-                                      "is found here)")
-    f = results_dir / "memory-train.json"
-    if f.exists():
-        paths += draw_training(json.loads(f.read_text()), out_dir)
+    d = get("memory-train.json", "memory-train")
+    if d:
+        paths += draw_training(d, out_dir, get("memory-floors.json", "memory-floors"))
     return paths

@@ -11,9 +11,23 @@ Han, E, Li, arXiv 2009.07799; derived here from the Ito isometry). Its gradient:
 
 Gradient descent (and Adam) run jitted under ``lax.scan`` in float64; the
 gradient flow ``d theta / d tau = -grad L`` runs in diffrax (Tsit5, adaptive
-steps). ``b`` is the kernel's closed form for exponential and delayed terms
-and the double-exponential quadrature (relative error ~1e-14) for polynomial
-and Airy terms.
+steps). ``b`` is the kernel's closed form for exponential, delayed and smooth
+terms and the double-exponential quadrature (relative error ~1e-14) for
+polynomial and Airy terms.
+
+Parameterisations of the rates (``param``): ``"rate"`` descends on ``w``
+itself (a step or the flow can carry a rate through 0, where the loss is
+singular: the run is then marked diverged); ``"log"`` on ``v = ln w`` and
+``"softplus"`` on ``v`` with ``w = ln(1 + e^v)``, which keep every rate
+positive, so the flow never reaches the singularity.
+
+**Divergence.** A run is marked ``diverged`` (and stops) when the loss
+leaves the finite range, a rate leaves ``(0, inf)``, or the loss exceeds
+``diverge_factor`` (default 1e3) times ``max(L(start), ||rho||^2)``: the
+white-noise loss of the zero model is ``||rho||^2``, so a minimiser that
+climbs three orders of magnitude above both has left the problem. The reason
+and the step are in ``info``; :func:`tnrnn.linear_rnn.plateau_times` is never
+applied to a diverged run by the experiments and the CLI.
 """
 
 from __future__ import annotations
@@ -24,22 +38,43 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import SpecError, TooLargeError, check_positive_int
-from .kernels import Kernel, _Delayed, _Exp, parse_kernel
+from ._checks import finite_number, real_vector
+from .kernels import Kernel, _Delayed, _Exp, _Smooth, parse_kernel
 
 __all__ = ["white_noise_loss", "white_noise_grad", "FlowResult", "gradient_flow",
-           "FLOW_METHODS", "get_flow_method", "Plateau", "plateau_times", "initial_point"]
+           "FLOW_METHODS", "get_flow_method", "initial_point", "PARAMS", "MAX_M"]
+
+MAX_M = 2000
+"""Most exponentials a loss or flow accepts (the Gram matrix is ``m x m``)."""
+
+PARAMS = ("rate", "log", "softplus")
 
 
-def _check_aw(a, w):
-    a = np.atleast_1d(np.asarray(a, float))
-    w = np.atleast_1d(np.asarray(w, float))
-    if a.shape != w.shape or a.ndim != 1:
-        raise SpecError(f"a and w must be 1-d of the same length; got shapes {a.shape} and "
-                        f"{w.shape}")
-    if np.any(~np.isfinite(w)) or np.any(w <= 0):
+def _check_aw(a, w, max_m: int = MAX_M):
+    a = real_vector("a", a, max_len=max_m)
+    w = real_vector("w", w, max_len=max_m)
+    if a.shape != w.shape:
+        raise SpecError(f"a and w must have the same length; got {a.size} and {w.size}")
+    if np.any(w <= 0):
         raise SpecError(f"rates w must be finite and > 0 (the loss is infinite otherwise); "
                         f"got {w.tolist()}")
     return a, w
+
+
+def _to_free(w, param):
+    if param == "log":
+        return np.log(w)
+    if param == "softplus":
+        return w + np.log(-np.expm1(-w))      # inverse of ln(1 + e^v), stable for w > 0
+    return w
+
+
+def _from_free(v, param, xp=np):
+    if param == "log":
+        return xp.exp(v)
+    if param == "softplus":
+        return xp.logaddexp(0.0, v)
+    return v
 
 
 def white_noise_loss(kernel, a, w) -> float:
@@ -90,10 +125,40 @@ def initial_point(m: int, seed: int = 0, spread: float = 0.1, center: float = 1.
     ([0.0, 0.0, 0.0], True)
     """
     m = check_positive_int("m", m)
+    if m > MAX_M:
+        raise TooLargeError(f"m={m} exceeds {MAX_M} exponentials", estimate=m, limit=MAX_M)
+    seed = check_positive_int("seed", seed, minimum=0)
+    center = finite_number("center", center, minimum=0.0, open_minimum=True, maximum=1e6)
+    spread = finite_number("spread", spread)
     if not 0 <= spread < 1:
         raise SpecError(f"spread must be in [0, 1) so that the rates stay positive; got {spread!r}")
     rng = np.random.default_rng(seed)
     return np.zeros(m), center * (1.0 + spread * rng.uniform(-1.0, 1.0, m))
+
+
+def random_point(m: int, seed: int = 0, *, a_scale: float = 0.1, log_spread: float = 0.5,
+                 center: float = 1.0):
+    """A random asymmetric start: ``a_i = a_scale N(0, 1)``, ``w_i = center e^{log_spread N(0, 1)}``.
+
+    Unlike :func:`initial_point` no two coefficients are equal, so the flow
+    does not start on the symmetric set where all rates move together.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.flow import random_point
+    >>> a, w = random_point(4, seed=1)
+    >>> len(set(a.tolist())) == 4 and bool((w > 0).all())
+    True
+    """
+    m = check_positive_int("m", m)
+    if m > MAX_M:
+        raise TooLargeError(f"m={m} exceeds {MAX_M} exponentials", estimate=m, limit=MAX_M)
+    seed = check_positive_int("seed", seed, minimum=0)
+    a_scale = finite_number("a_scale", a_scale, minimum=0.0)
+    log_spread = finite_number("log_spread", log_spread, minimum=0.0, maximum=5.0)
+    center = finite_number("center", center, minimum=0.0, open_minimum=True, maximum=1e6)
+    rng = np.random.default_rng(seed)
+    return a_scale * rng.standard_normal(m), center * np.exp(log_spread * rng.standard_normal(m))
 
 
 # ------------------------------------------------------------------ JAX loss
@@ -103,8 +168,8 @@ def _jax_b(kernel: Kernel):
 
     from .approx import _grid
 
-    closed = [(c, a) for c, a in kernel.terms if isinstance(a, (_Exp, _Delayed))]
-    other = [(c, a) for c, a in kernel.terms if not isinstance(a, (_Exp, _Delayed))]
+    closed = [(c, a) for c, a in kernel.terms if isinstance(a, (_Exp, _Delayed, _Smooth))]
+    other = [(c, a) for c, a in kernel.terms if not isinstance(a, (_Exp, _Delayed, _Smooth))]
     if other:
         t, q = _grid(Kernel(tuple(other)))
         qv = jnp.asarray(q * Kernel(tuple(other)).value(t))
@@ -115,6 +180,9 @@ def _jax_b(kernel: Kernel):
         for c, a in closed:
             if isinstance(a, _Exp):
                 out = out + c / (a.beta + w)
+            elif isinstance(a, _Smooth):
+                out = out + (c * math.factorial(a.k) * jnp.exp(-w * a.t0)
+                             / (a.beta + w) ** (a.k + 1))
             else:
                 out = out + c * jnp.exp(-w * a.t0) / (a.beta + w)
         if other:
@@ -132,7 +200,7 @@ def _make_loss(kernel: Kernel, param: str):
 
     def loss(theta):
         a, v = theta
-        w = jnp.exp(v) if param == "log" else v
+        w = _from_free(v, param, jnp)
         G = 1.0 / (w[:, None] + w[None, :])
         return rho_sq - 2 * a @ b(w) + a @ G @ a
 
@@ -145,8 +213,10 @@ class FlowResult:
     """A loss curve of a gradient method on the white-noise loss.
 
     ``times`` are step numbers (GD, Adam) or flow time ``tau`` (ODE);
-    ``loss[k]`` the loss there; ``a``, ``w`` the final parameters. ``diverged``
-    is True if a rate left ``(0, inf)`` or the loss became non-finite.
+    ``loss[k]`` the loss there; ``a``, ``w`` the final parameters (the last
+    finite ones of a diverged run). ``diverged`` is True if a rate left
+    ``(0, inf)``, the loss became non-finite or grew past the divergence
+    limit (module docstring); ``info["diverged"]`` then says which and when.
     """
 
     method: str
@@ -173,24 +243,31 @@ def _record_index(n_done: int, chunk: int, per_decade: int) -> np.ndarray:
     return keep | first | (steps == n_done + chunk)
 
 
+def _diverged(loss, w, param, limit):
+    """The reason a stretch of a run diverged (None if it did not): first bad index and why."""
+    loss = np.asarray(loss, float)
+    bad = ~np.isfinite(loss)
+    if bad.any():
+        return int(np.argmax(bad)), "the loss left the finite range"
+    big = loss > limit
+    if big.any():
+        return int(np.argmax(big)), f"the loss grew past the divergence limit {limit:.3g}"
+    if param == "rate" and np.any(~np.isfinite(w) | (w <= 0)):
+        return len(loss) - 1, "a rate left (0, inf) (the loss is singular at w = 0)"
+    return None
+
+
 def _run_discrete(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, per_decade,
-                  progress):
+                  progress, limit):
     import jax
     import jax.numpy as jnp
+    import optax
 
     with jax.enable_x64(True):
         loss = _make_loss(kernel, param)
         vg = jax.value_and_grad(loss)
-        if method == "adam":
-            import optax
-
-            opt = optax.adam(lr)
-        else:
-            import optax
-
-            opt = optax.sgd(lr)
-        v0 = np.log(w0) if param == "log" else w0
-        theta = (jnp.asarray(a0), jnp.asarray(v0))
+        opt = optax.adam(lr) if method == "adam" else optax.sgd(lr)
+        theta = (jnp.asarray(a0), jnp.asarray(_to_free(w0, param)))
         state = opt.init(theta)
 
         def body(carry, _):
@@ -204,32 +281,46 @@ def _run_discrete(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, p
             (th, st), Ls = jax.lax.scan(body, (th, st), None, length=chunk)
             return th, st, Ls
 
-        times, losses = [np.array([0.0])], [np.array([float(loss(theta))])]
-        done, diverged = 0, False
+        L0 = float(loss(theta))
+        times, losses = [np.array([0.0])], [np.array([L0])]
+        done, why = 0, None
+        last_good = tuple(np.asarray(x) for x in theta)
         while done < steps:
             theta, state, Ls = run_chunk(theta, state)
             Ls = np.asarray(Ls)
             # Ls[k] is the loss before step done+k+1, i.e. after step done+k
             after = np.append(Ls[1:], float(loss(theta)))
+            step_no = np.arange(done + 1, done + chunk + 1)
+            w_now = _from_free(np.asarray(theta[1]), param)
+            bad = _diverged(after, w_now, param, limit)
             keep = _record_index(done, chunk, per_decade)
-            times.append(np.arange(done + 1, done + chunk + 1)[keep].astype(float))
-            losses.append(after[keep])
-            done += chunk
-            w = np.asarray(theta[1])
-            if param == "rate" and np.any(w <= 0) or not np.all(np.isfinite(after)):
-                diverged = True
+            if bad is not None:
+                k, reason = bad
+                keep[k:] = False
+                keep[k] = True
+                why = {"reason": reason, "step": int(step_no[k])}
+                times.append(step_no[keep].astype(float))
+                losses.append(after[keep])
+                done += k + 1
                 break
+            times.append(step_no[keep].astype(float))
+            losses.append(after[keep])
+            last_good = tuple(np.asarray(x) for x in theta)
+            done += chunk
             if progress is not None:
                 progress(done, steps)
             if stop_below is not None and after[-1] < stop_below:
                 break
-        a, v = (np.asarray(x) for x in theta)
-    w = np.exp(v) if param == "log" else v
-    return FlowResult(method, np.concatenate(times), np.concatenate(losses), a, w, lr, diverged,
-                      {"param": param, "steps": done})
+        a, v = last_good
+    info = {"param": param, "steps": done, "divergence_limit": limit}
+    if why:
+        info["diverged"] = why
+    return FlowResult(method, np.concatenate(times), np.concatenate(losses), a,
+                      _from_free(v, param), lr, why is not None, info)
 
 
-def _run_ode(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, per_decade, progress):
+def _run_ode(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, per_decade, progress,
+             limit):
     import diffrax
     import jax
     import jax.numpy as jnp
@@ -238,8 +329,7 @@ def _run_ode(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, per_de
     with jax.enable_x64(True):
         loss = _make_loss(kernel, param)
         grad = jax.grad(loss)
-        v0 = np.log(w0) if param == "log" else w0
-        y0 = (jnp.asarray(a0), jnp.asarray(v0))
+        y0 = (jnp.asarray(a0), jnp.asarray(_to_free(w0, param)))
         term = diffrax.ODETerm(lambda tau, y, args: jax.tree.map(lambda g: -g, grad(y)))
         n_dec = max(1.0, math.log10(T / lr))
         ts = np.unique(np.concatenate([[0.0], lr * np.geomspace(1.0, T / lr,
@@ -251,14 +341,34 @@ def _run_ode(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, per_de
                                   max_steps=int(chunk), throw=False)
         ys = sol.ys
         Ls = np.asarray(jax.vmap(loss)(ys))
-        ok = np.isfinite(Ls)
-        a = np.asarray(ys[0])[ok][-1]
-        v = np.asarray(ys[1])[ok][-1]
+        A, V = np.asarray(ys[0]), np.asarray(ys[1])
+        ok = np.all(np.isfinite(A), axis=1) & np.all(np.isfinite(V), axis=1)
+        W = _from_free(np.where(np.isfinite(V), V, 1.0), param)
+        # diffrax fills the times after a failure with inf: those are the unreached part
+        reached = ok.copy()
         info = {"param": param, "flow_time": T, "solver_steps": int(sol.stats["num_steps"]),
-                "result": str(sol.result)}
-    w = np.exp(v) if param == "log" else v
-    diverged = bool(not ok.all()) or (param == "rate" and bool(np.any(w <= 0)))
-    return FlowResult("ode", ts[ok], Ls[ok], a, w, lr, diverged, info)
+                "result": str(sol.result), "divergence_limit": limit}
+        why = None
+        for k in range(len(ts)):
+            if not reached[k]:
+                break
+            bad = _diverged(Ls[k:k + 1], W[k], param, limit)
+            if bad is not None:
+                why = {"reason": bad[1], "flow_time": float(ts[k])}
+                reached[k + 1:] = False
+                break
+        n = int(np.argmin(reached)) if not reached.all() else len(ts)
+        if why is None and n < len(ts):
+            info["stopped"] = (f"the solver stopped at flow time {ts[n - 1]:.4g} of {T:.4g} "
+                               f"({info['result']}); raise the step budget")
+        good = np.arange(len(ts)) < n
+        if why is not None:
+            good[n - 1] = True
+            info["diverged"] = why
+        last = np.nonzero(good & np.isfinite(Ls))[0][-1]
+        a, v = A[last], V[last]
+    return FlowResult("ode", ts[good], Ls[good], a, _from_free(v, param), lr, why is not None,
+                      info)
 
 
 FLOW_METHODS = {"gd": _run_discrete, "adam": _run_discrete, "ode": _run_ode}
@@ -285,7 +395,8 @@ def get_flow_method(name: str):
 def gradient_flow(kernel, a0, w0, *, method: str = "gd", lr: float = 0.01,
                   steps: int = 10000, param: str = "rate", chunk: int = 10000,
                   stop_below: float | None = None, per_decade: int = 200,
-                  max_steps: int = 100_000_000, progress=None) -> FlowResult:
+                  max_steps: int = 100_000_000, diverge_factor: float = 1e3,
+                  max_m: int = MAX_M, progress=None) -> FlowResult:
     """Minimise the white-noise loss from ``(a0, w0)``.
 
     Parameters
@@ -299,14 +410,20 @@ def gradient_flow(kernel, a0, w0, *, method: str = "gd", lr: float = 0.01,
         ``chunk`` is then the solver's step budget).
     lr : float
         Step size (GD, Adam); for ``ode`` the time unit of the output.
-    param : {"rate", "log"}
-        Descend on the rates ``w`` themselves or on ``log w``.
+    param : {"rate", "log", "softplus"}
+        Descend on the rates ``w``, on ``ln w``, or on ``v`` with
+        ``w = ln(1 + e^v)`` (the last two keep the rates positive).
     stop_below : float, optional
         Stop (at the end of a chunk) once the loss is below this.
     per_decade : int
         Recorded points per decade of steps past the first 1000 (all kept before).
     max_steps : int
         Refuse ``steps`` beyond this.
+    diverge_factor : float
+        Mark the run diverged once the loss exceeds this times
+        ``max(L(start), ||rho||^2)`` (module docstring).
+    max_m : int
+        Refuse more exponentials than this.
 
     Examples
     --------
@@ -314,85 +431,45 @@ def gradient_flow(kernel, a0, w0, *, method: str = "gd", lr: float = 0.01,
     >>> r = gradient_flow("exponential:2", [0.0], [1.0], lr=0.5, steps=3000, chunk=1000)
     >>> round(float(r.w[0]), 6), round(float(r.a[0]), 6)   # converges to w = v, a = 1
     (2.0, 1.0)
+    >>> r = gradient_flow("exponential:1", [0.0], [1.0], lr=100.0, steps=100, chunk=10)
+    >>> r.diverged, r.info["diverged"]["reason"]
+    (True, 'a rate left (0, inf) (the loss is singular at w = 0)')
     """
     kernel = parse_kernel(kernel)
-    a0, w0 = _check_aw(a0, w0)
+    max_m = check_positive_int("max_m", max_m)
+    a0, w0 = _check_aw(a0, w0, max_m)
     fn = get_flow_method(method)
-    if param not in ("rate", "log"):
-        raise SpecError(f"param must be 'rate' or 'log'; got {param!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise SpecError(f"lr must be a finite number > 0; got {lr!r}")
+    if param not in PARAMS:
+        raise SpecError(f"param must be one of {', '.join(PARAMS)}; got {param!r}")
+    lr = finite_number("lr", lr, minimum=0.0, open_minimum=True)
     steps = check_positive_int("steps", steps)
     chunk = check_positive_int("chunk", chunk)
     max_steps = check_positive_int("max_steps", max_steps)
+    per_decade = check_positive_int("per_decade", per_decade)
+    if per_decade > 10000:
+        raise SpecError(f"per_decade must be <= 10000; got {per_decade}")
+    diverge_factor = finite_number("diverge_factor", diverge_factor, minimum=1.0,
+                                   open_minimum=True)
+    if stop_below is not None:
+        stop_below = finite_number("stop_below", stop_below)
     if steps > max_steps:
         raise TooLargeError(f"steps={steps} exceeds max_steps={max_steps}; raise max_steps",
                             estimate=steps, limit=max_steps)
-    if method != "ode":
-        chunk = min(chunk, steps)
+    if method == "ode":
+        if chunk > 10_000_000:
+            raise TooLargeError(f"chunk (the ODE solver's step budget) = {chunk} exceeds "
+                                f"10,000,000", estimate=chunk, limit=10_000_000)
+        points = per_decade * max(1.0, math.log10(steps)) + 2
+        if points * (2 * a0.size + 1) > 50_000_000:
+            raise TooLargeError(f"the ODE output of {points:.0f} points x {a0.size} rates is "
+                                f"too large; lower per_decade", estimate=points,
+                                limit=50_000_000 // (2 * a0.size + 1))
+    else:
+        chunk = min(chunk, steps, 1_000_000)
         steps = chunk * math.ceil(steps / chunk)
-    return fn(kernel, a0, w0, float(lr), steps, method, param, chunk, stop_below, per_decade,
-              progress)
-
-
-# ------------------------------------------------------------------ plateaus
-@dataclass(frozen=True)
-class Plateau:
-    """A plateau of a loss curve: it starts at ``start`` at loss ``level`` and the loss
-    stays within ``flat`` (relative) of it until at least ``start * min_span``;
-    ``exit`` is the first time the loss is below ``level * (1 - drop)``, or
-    None if it never is (the plateau lasts past the end of the curve)."""
-
-    start: float
-    level: float
-    end_flat: float
-    exit: float | None
-
-
-def plateau_times(times, loss, *, flat: float = 0.01, min_span: float = 2.0,
-                  drop: float = 0.1) -> list[Plateau]:
-    """When the loss leaves each plateau.
-
-    Scanning forward, a plateau starts at the first sample ``t_i > 0`` from which the
-    loss stays above ``loss_i (1 - flat)`` up to a time ``>= min_span * t_i``; it is
-    left at the first later time the loss falls below ``loss_i (1 - drop)``. The
-    scan resumes there.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from tnrnn.linear_rnn import plateau_times
-    >>> t = np.arange(1.0, 1001.0)
-    >>> loss = np.where(t < 100, 1.0, 0.01)  # flat until 99, then a drop
-    >>> [(p.start, p.exit) for p in plateau_times(t, loss)]  # the last one never ends
-    [(1.0, 100.0), (100.0, None)]
-    """
-    t = np.asarray(times, float)
-    L = np.asarray(loss, float)
-    if t.shape != L.shape or t.ndim != 1:
-        raise SpecError(f"times and loss must be 1-d of the same length; got {t.shape}, {L.shape}")
-    if not (0 <= flat < drop < 1):
-        raise SpecError(f"need 0 <= flat < drop < 1; got flat={flat!r}, drop={drop!r}")
-    if not min_span > 1:
-        raise SpecError(f"min_span must be > 1; got {min_span!r}")
-    out = []
-    n = len(t)
-    i = 0
-    # for each i: the first index after i where the loss falls below L_i (1 - flat)
-    while i < n:
-        if t[i] <= 0 or not np.isfinite(L[i]):
-            i += 1
-            continue
-        below = np.nonzero(L[i + 1:] < L[i] * (1 - flat))[0]
-        j = (i + below[0]) if below.size else n - 1   # last index still flat
-        if t[j] >= min_span * t[i]:
-            ex = np.nonzero(L[j + 1:] < L[i] * (1 - drop))[0]
-            k = j + 1 + ex[0] if ex.size else None
-            out.append(Plateau(float(t[i]), float(L[i]), float(t[j]),
-                               None if k is None else float(t[k])))
-            if k is None:
-                break
-            i = k
-        else:
-            i += 1
-    return out
+    L0 = white_noise_loss(kernel, a0, w0)
+    if not math.isfinite(L0):
+        raise SpecError(f"the loss at the start is not finite ({L0}); give finite a0 and w0")
+    limit = diverge_factor * max(L0, kernel.l2_sq(), 1e-300)
+    return fn(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, per_decade,
+              progress, limit)

@@ -12,6 +12,7 @@ polynomial     ``(1 + t)^{-(1 + omega)}``         closed forms (``inner_exp`` vi
 delayed        ``e^{-beta (t - t0)} 1[t > t0]``   all closed forms
 airy           ``Ai(t - t0)``                     value, L2 closed (Airy functions); L1, tails
                                                   and ``inner_exp`` by Gauss-Legendre quadrature
+smooth         ``(t-t0)_+^alpha e^{-beta (t-t0)}`` all closed forms (see :func:`smooth`)
 ============== ================================== ============================================
 
 Closed forms (``p = 1 + omega``, ``S_p(x) = e^x E_p(x)``, see
@@ -59,13 +60,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SpecError
-from ._special import de_rule, gauss_panels, scaled_expint
+from ._airy import _Airy
+from ._special import de_rule, scaled_expint
 
-__all__ = ["Kernel", "exponential", "polynomial", "delayed", "airy", "parse_kernel",
+__all__ = ["Kernel", "exponential", "polynomial", "delayed", "airy", "smooth", "parse_kernel",
            "KERNEL_FAMILIES"]
-
-_AIRY_REACH = 25.0
-
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
@@ -186,27 +185,12 @@ class _Delayed:
         return np.exp(-self.beta * np.maximum(T - self.t0, 0.0)) / self.beta
 
 
-def _ai_tail(s):
-    """``int_s^inf Ai(u) du`` by composite 20-point Gauss-Legendre on unit panels up to
-    ``u = 40`` (``Ai(40) < 1e-73``); absolute error ~1e-16 (scipy's ``itairy`` is
-    only good to ~1e-7 and is not used)."""
-    from scipy.special import airy
-
-    s = np.atleast_1d(np.asarray(s, float))
-    out = np.zeros_like(s)
-    for i, lo in enumerate(s.ravel()):
-        if lo >= 40.0:
-            continue
-        edges = np.append(np.arange(lo, 40.0, 1.0), 40.0)
-        t, q = gauss_panels(edges, order=20)
-        out.ravel()[i] = q @ airy(t)[0]
-    return out
-
-
 @dataclass(frozen=True)
-class _Airy:
+class _Smooth:
+    k: int
     t0: float
-    nonnegative = False
+    beta: float = 1.0
+    nonnegative = True
 
     @property
     def breaks(self):
@@ -214,91 +198,40 @@ class _Airy:
 
     @property
     def spec(self):
-        return f"airy:{_fmt(self.t0)}"
+        return f"smooth:{self.k}:{_fmt(self.t0)}" + ("" if self.beta == 1 else f":{_fmt(self.beta)}")
 
     def value(self, t):
-        from scipy.special import airy
-
-        s = np.asarray(t, float) - self.t0
-        return np.where(s > 100.0, 0.0, airy(np.minimum(s, 100.0))[0])  # Ai(100) ~ 3e-292
+        s = np.maximum(np.asarray(t, float) - self.t0, 0.0)
+        return np.where(s > 0, s ** self.k * np.exp(-self.beta * s), 0.0)
 
     def value_mp(self, t, mp):
-        return mp.airyai(t - self.t0)
-
-    def _rule(self):
-        edges = np.concatenate([[0.0], np.geomspace(1e-8, 1.0, 9),
-                                np.arange(2.0, math.ceil(self.t0 + _AIRY_REACH) + 1.0)])
-        t, q = gauss_panels(edges, order=24)
-        return t, q * self.value(t)
+        s = t - self.t0
+        return s ** self.k * mp.exp(-mp.mpf(self.beta) * s) if s > 0 else mp.mpf(0)
 
     def inner_exp(self, w):
-        t, qv = self._rule()
         w = np.asarray(w, float)
-        return (np.exp(-np.multiply.outer(w, t)) @ qv).reshape(w.shape)
+        return np.exp(-w * self.t0) * math.factorial(self.k) / (self.beta + w) ** (self.k + 1)
 
     def inner_exp_dw(self, w):
-        t, qv = self._rule()
         w = np.asarray(w, float)
-        return (-(np.exp(-np.multiply.outer(w, t)) * t) @ qv).reshape(w.shape)
+        f = math.factorial(self.k)
+        return -np.exp(-w * self.t0) * f * (self.t0 / (self.beta + w) ** (self.k + 1)
+                                            + (self.k + 1) / (self.beta + w) ** (self.k + 2))
 
     def inner_exp_mp(self, w, mp):
-        nodes, qv = _airy_mp_rule(self.t0, mp.dps)
-        return mp.fsum(q * mp.exp(-w * t) for t, q in zip(nodes, qv))
+        return (mp.exp(-w * mp.mpf(self.t0)) * mp.factorial(self.k)
+                / (mp.mpf(self.beta) + w) ** (self.k + 1))
 
     def l1(self):
-        from scipy.special import ai_zeros
-
-        n = 1
-        while True:
-            zeros = ai_zeros(n)[0]
-            if zeros[-1] < -self.t0 or n > 100000:
-                break
-            n *= 2
-        cuts = np.concatenate([[-self.t0], np.sort(zeros[zeros > -self.t0])])
-        tails = np.append(_ai_tail(cuts), 0.0)
-        return float(np.sum(np.abs(tails[:-1] - tails[1:])))
+        return math.factorial(self.k) / self.beta ** (self.k + 1)
 
     def l2sq(self):
-        from scipy.special import airy
-
-        ai, aip, _, _ = airy(-self.t0)
-        return float(self.t0 * ai ** 2 + aip ** 2)
+        return math.factorial(2 * self.k) / (2 * self.beta) ** (2 * self.k + 1)
 
     def tail(self, T):
-        T = np.asarray(T, float)
-        return _ai_tail(T - self.t0).reshape(T.shape)
-
-
-_AIRY_MP_CACHE: dict = {}
-
-
-def _airy_mp_rule(t0: float, dps: int):
-    """Gauss-Legendre (40 points a panel) nodes and ``weight * Ai(t - t0)`` in mpmath for
-    ``int_0^inf Ai(t - t0) f(t) dt``: 13 geometric panels on [1e-12, 1], panels of
-    length 4 up to ``t0 + 40`` (``Ai(40) < 1e-73``); cached per ``t0`` and
-    precision (computed at a multiple of 40 digits, >= 80)."""
-    import mpmath
-
-    prec = max(80, 40 * math.ceil(dps / 40))
-    key = (t0, prec)
-    if key not in _AIRY_MP_CACHE:
-        with mpmath.workdps(prec):
-            x, wq = mpmath.mp.gauss_quadrature(40, "legendre")
-            edges = [mpmath.mpf(0)] + [mpmath.mpf(10) ** k for k in range(-12, 1)]
-            top = mpmath.mpf(t0) + 40
-            e = mpmath.mpf(1)
-            while e < top:
-                e = min(e + 4, top)
-                edges.append(e)
-            nodes, qv = [], []
-            for lo, hi in zip(edges[:-1], edges[1:]):
-                half, mid = (hi - lo) / 2, (hi + lo) / 2
-                for xi, wi in zip(x, wq):
-                    t = mid + half * xi
-                    nodes.append(t)
-                    qv.append(half * wi * mpmath.airyai(t - t0))
-        _AIRY_MP_CACHE[key] = (nodes, qv)
-    return _AIRY_MP_CACHE[key]
+        x = self.beta * np.maximum(np.asarray(T, float) - self.t0, 0.0)
+        poly = sum(x ** j / math.factorial(j) for j in range(self.k + 1))
+        return self.l1() * np.exp(-x) * poly
 
 
 def _de_inner(a, b) -> float:
@@ -323,7 +256,7 @@ def _atom_inner(a, b) -> float:
         if b.t0 < a.t0:
             a, b = b, a
         return math.exp(-a.beta * (b.t0 - a.t0)) / (a.beta + b.beta)
-    if isinstance(a, _Airy) and a == b:
+    if isinstance(a, (_Airy, _Smooth)) and a == b:
         return a.l2sq()
     return _de_inner(a, b)
 
@@ -345,6 +278,11 @@ def _atom_inner_mp(a, b, mp):
         if b.t0 < a.t0:
             a, b = b, a
         return mp.exp(-mp.mpf(a.beta) * (mp.mpf(b.t0) - a.t0)) / (mp.mpf(a.beta) + b.beta)
+    if isinstance(a, _Smooth) and a == b:
+        return mp.factorial(2 * a.k) / (2 * mp.mpf(a.beta)) ** (2 * a.k + 1)
+    if isinstance(a, _Airy) and a == b:   # t0 Ai(-t0)^2 + Ai'(-t0)^2 (module docstring)
+        x = -mp.mpf(a.t0)
+        return -x * mp.airyai(x) ** 2 + mp.airyai(x, derivative=1) ** 2
     pts = sorted({0.0, *a.breaks, *b.breaks})
     return mp.quad(lambda t: a.value_mp(t, mp) * b.value_mp(t, mp),
                    [*pts, pts[-1] + 10, mp.inf])
@@ -516,7 +454,10 @@ def exponential(beta: float = 1.0) -> Kernel:
     >>> exponential(0.5).l1_norm(), exponential(0.5).l2_norm() ** 2
     (2.0, 1.0)
     """
-    return _one(_Exp(_check_param("exponential", "beta", beta, positive=True)))
+    b = _check_param("exponential", "beta", beta, positive=True)
+    if not 1e-8 <= b <= 1e8:
+        raise SpecError(f"exponential: beta must be in [1e-8, 1e8]; got {beta!r}")
+    return _one(_Exp(b))
 
 
 def polynomial(omega: float) -> Kernel:
@@ -528,7 +469,10 @@ def polynomial(omega: float) -> Kernel:
     >>> polynomial(1.0).l2_norm() ** 2  # 1 / (1 + 2 omega)
     0.3333333333333333
     """
-    return _one(_Poly(_check_param("polynomial", "omega", omega, positive=True)))
+    o = _check_param("polynomial", "omega", omega, positive=True)
+    if not 1e-3 <= o <= 100:
+        raise SpecError(f"polynomial: omega must be in [1e-3, 100]; got {omega!r}")
+    return _one(_Poly(o))
 
 
 def delayed(t0: float, beta: float = 1.0) -> Kernel:
@@ -540,8 +484,12 @@ def delayed(t0: float, beta: float = 1.0) -> Kernel:
     >>> float(delayed(3.0).inner_exp(0.0)), delayed(3.0).l1_norm()
     (1.0, 1.0)
     """
-    return _one(_Delayed(_check_param("delayed", "t0", t0, positive=False),
-                         _check_param("delayed", "beta", beta, positive=True)))
+    t = _check_param("delayed", "t0", t0, positive=False)
+    b = _check_param("delayed", "beta", beta, positive=True)
+    if t > 1e4 or not 1e-8 <= b <= 1e8:
+        raise SpecError(f"delayed: need t0 <= 1e4 and beta in [1e-8, 1e8]; got t0={t0!r}, "
+                        f"beta={beta!r}")
+    return _one(_Delayed(t, b))
 
 
 def airy(t0: float) -> Kernel:
@@ -559,9 +507,74 @@ def airy(t0: float) -> Kernel:
     return _one(_Airy(t0))
 
 
+def smooth(alpha: int, t0: float = 1.0, beta: float = 1.0) -> Kernel:
+    """``rho(t) = (t - t0)_+^alpha e^{-beta (t - t0)}``: smoothness ``alpha``, decay ``beta``.
+
+    A family whose two parameters are the two of the approximation-rate
+    theorem (as stated in Li, Han, E, Li, arXiv 2009.07799: a rate like
+    ``C(alpha) gamma / (beta m^alpha)`` for kernels with ``alpha`` derivatives
+    decaying like ``e^{-beta t}``); ``alpha = 0`` is :func:`delayed`.
+
+    Notes
+    -----
+    *Smoothness.* ``rho`` is ``C^{alpha-1}`` with ``rho^{(alpha-1)}``
+    Lipschitz, and ``rho^{(alpha)}`` jumps by ``alpha!`` at ``t0`` (every
+    lower derivative of ``s^alpha`` vanishes at ``s = 0``): smoothness exactly
+    ``alpha`` in the Jackson sense, no more.
+
+    *Decay.* ``e^{beta' t} rho^{(j)}(t) -> 0`` for every ``j`` and every
+    ``beta' < beta``, not for ``beta' = beta`` (``rho e^{beta t}`` grows like
+    ``t^alpha``).
+
+    *What the rate predicts for fixed rates* ``w_j = j lambda``
+    (``j = 1..m``, the theorem's construction): with ``u = e^{-lambda t}``,
+    ``sum_j a_j e^{-j lambda t} = u p(u)``, ``p`` a polynomial of degree
+    ``m - 1``, and ``rho = u g(u)``, so ``||rho - u p||_1 = (1/lambda)
+    int_0^1 |g - p| du`` and ``||rho - u p||_2^2 = (1/lambda) int_0^1 u (g - p)^2
+    du``. Near ``u0 = e^{-lambda t0}``, ``g(u) ~ ((u0 - u)/(lambda u0))^alpha_+``:
+    an interior singularity of order ``alpha``, whose best polynomial error is
+    of order ``m^{-alpha}`` uniformly, ``m^{-alpha-1/2}`` in L2 and
+    ``m^{-alpha-1}`` in L1 (Bernstein's ``|x|^alpha`` law; the error lives in a
+    window of width ``1/m`` around ``u0``). With ``lambda = beta/2``,
+    ``g = u (ln(u0/u)/lambda)^alpha_+`` near ``u = 0``, an endpoint
+    singularity that does not dominate. These exponents are what
+    ``benchmarks/results/memory-rates.json`` fits; free rates can only do better.
+
+    *Closed forms* (``s = t - t0``): ``||rho||_1 = alpha!/beta^{alpha+1}``,
+    ``||rho||_2^2 = (2 alpha)!/(2 beta)^{2 alpha + 1}``, ``<rho, e^{-w t}> =
+    e^{-w t0} alpha!/(beta + w)^{alpha+1}`` (Gamma integrals), tail
+    ``int_T^inf rho = ||rho||_1 e^{-x} sum_{j<=alpha} x^j/j!``, ``x = beta (T - t0)_+``.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import smooth
+    >>> k = smooth(2, 1.0, 0.5)
+    >>> k.spec, k.l1_norm()    # 2!/0.5^3
+    ('smooth:2:1:0.5', 16.0)
+    >>> float(k.inner_exp(0.0)) == k.l1_norm()
+    True
+    """
+    if isinstance(alpha, bool):
+        raise SpecError(f"smooth: alpha must be an integer in 0..12; got {alpha!r}")
+    try:
+        a = int(alpha) if isinstance(alpha, str) else alpha
+    except ValueError:
+        raise SpecError(f"smooth: alpha must be an integer in 0..12; got {alpha!r}") from None
+    import numbers
+
+    if not isinstance(a, numbers.Integral) or not 0 <= a <= 12:
+        raise SpecError(f"smooth: alpha must be an integer in 0..12; got {alpha!r}")
+    t0 = _check_param("smooth", "t0", t0, positive=False)
+    beta = _check_param("smooth", "beta", beta, positive=True)
+    if t0 > 1e4 or beta > 1e4 or beta < 1e-4:
+        raise SpecError(f"smooth: need t0 <= 1e4 and 1e-4 <= beta <= 1e4; got t0={t0!r}, "
+                        f"beta={beta!r}")
+    return _one(_Smooth(int(a), t0, beta))
+
+
 KERNEL_FAMILIES = {"exponential": exponential, "exp": exponential,
                    "polynomial": polynomial, "poly": polynomial,
-                   "delayed": delayed, "airy": airy}
+                   "delayed": delayed, "airy": airy, "smooth": smooth}
 
 
 def parse_kernel(text: str) -> Kernel:
@@ -569,7 +582,8 @@ def parse_kernel(text: str) -> Kernel:
     each optionally scaled as ``c*family:param``.
 
     Families: ``exponential:BETA`` (alias ``exp``), ``polynomial:OMEGA``
-    (alias ``poly``), ``delayed:T0[:BETA]``, ``airy:T0``.
+    (alias ``poly``), ``delayed:T0[:BETA]``, ``airy:T0``,
+    ``smooth:ALPHA[:T0[:BETA]]``.
 
     Examples
     --------
@@ -579,12 +593,15 @@ def parse_kernel(text: str) -> Kernel:
     >>> parse_kernel("gauss:1")
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: kernel 'gauss:1': unknown family 'gauss'; valid: airy, delayed, exp, exponential, poly, polynomial
+    tnrnn.errors.SpecError: kernel 'gauss:1': unknown family 'gauss'; valid: airy, delayed, exp, exponential, poly, polynomial, smooth
     """
     if isinstance(text, Kernel):
         return text
     if not isinstance(text, str) or not text.strip():
         raise SpecError(f"kernel must be text like 'polynomial:0.5'; got {text!r}")
+    if len(text) > 2000 or text.count("+") > 64:
+        raise SpecError(f"kernel text is too long ({len(text)} characters, "
+                        f"{text.count('+') + 1} terms); at most 2000 and 65")
     total = None
     for part in text.replace(" ", "").split("+"):
         coef = 1.0
@@ -594,13 +611,18 @@ def parse_kernel(text: str) -> Kernel:
                 coef = float(c)
             except ValueError:
                 raise SpecError(f"kernel {text!r}: scale {c!r} is not a number") from None
+            if not math.isfinite(coef) or abs(coef) > 1e100:
+                raise SpecError(f"kernel {text!r}: scale {c!r} must be a finite number "
+                                f"of size <= 1e100")
         name, *params = part.split(":")
         if name not in KERNEL_FAMILIES:
             valid = ", ".join(sorted(KERNEL_FAMILIES))
             raise SpecError(f"kernel {text!r}: unknown family {name!r}; valid: {valid}")
-        nmax = 2 if name == "delayed" else 1
-        if not 1 <= len(params) <= nmax:
-            raise SpecError(f"kernel {text!r}: {name} takes {nmax if nmax == 1 else '1 or 2'} "
+        nmin, nmax = {"delayed": (1, 2), "smooth": (1, 3)}.get(name, (1, 1))
+        if not nmin <= len(params) <= nmax:
+            want = str(nmax) if nmin == nmax else f"{nmin} or {nmax}" if nmax == nmin + 1 \
+                else f"{nmin} to {nmax}"
+            raise SpecError(f"kernel {text!r}: {name} takes {want} "
                             f"parameter(s) after ':'; got {len(params)}")
         k = KERNEL_FAMILIES[name](*params)
         k = k * coef if coef != 1 else k

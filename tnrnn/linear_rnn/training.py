@@ -35,7 +35,7 @@ from .approx import rnn_kernel_discrete
 from .data import causal_convolve, discrete_kernel
 from .kernels import parse_kernel
 
-__all__ = ["TRAIN_MODELS", "train_linear_rnn", "training_experiment"]
+__all__ = ["TRAIN_MODELS", "train_linear_rnn", "training_experiment", "training_floors"]
 
 TRAIN_MODELS = ("diagonal", "linear", "tanh")
 
@@ -194,12 +194,12 @@ def training_experiment(path, *, kernels=("exponential:1", "exponential:1+delaye
     polynomial memory (``(1+t)^{-1.2}``); ``T = 200`` steps of ``dt = 0.1``,
     batch 32, Adam (lr 1e-2), ``hidden`` units.
     """
-    from pathlib import Path
+    from ._store import resume_result, save_result
 
-    from .experiments import _load, _save
-
-    path = Path(path)
-    data = _load(path)
+    cfg = {"kernels": list(kernels), "models": list(models), "seeds": list(seeds),
+           "steps": steps, "hidden": hidden, "T": 200, "dt": 0.1, "batch": 32, "lr": 1e-2}
+    data = resume_result(path, "memory-train", cfg)
+    _save = save_result
     done = {(r["kernel"], r["model"], r["seed"]) for r in data["records"]}
     total = len(kernels) * len(models) * len(seeds)
     i = 0
@@ -215,4 +215,45 @@ def training_experiment(path, *, kernels=("exponential:1", "exponential:1+delaye
                 _save(path, data)
                 if progress is not None:
                     progress(i, total, f"{spec} {mdl} seed {seed}: test {rec['test_loss']:.4g}")
+    return data
+
+
+def training_floors(train_path, path, *, progress=None) -> dict:
+    """The best loss a width-``hidden`` linear RNN can reach on each training target.
+
+    The test loss of the training runs is the mean over steps ``k < T`` of
+    ``E (y_k - y_hat_k)^2 = (1/dt) sum_{j <= k} (w_j - w_hat_j)^2`` (zero
+    initial state), i.e. ``dt sum_j c_j (rho(j dt) - rho_hat(j dt))^2`` with
+    ``c_j = (T - j)/T``. ``floor_real`` minimises that over sums of ``hidden``
+    exponentials with real positive rates (:func:`best_exponential_sum` on that
+    grid): an **upper bound** on the best loss of the diagonal model, hence
+    also of the dense linear cell (whose kernels include those) and of the tanh
+    cell (whose closure includes linear cells: ``tanh(eps x)/eps -> x``). A run
+    is called *stalled* only when its loss is above ``floor_real`` (by 2%); below
+    it, nothing is claimed. ``floor_continuous`` is the free-rate bound of the
+    continuous white-noise loss, for reference.
+    """
+    from ._store import load_result, resume_result, save_result
+    from .bestsum import best_exponential_sum
+
+    train = load_result(train_path, "memory-train")
+    cfg = {"train_file": str(train_path), "stall_margin": 0.02}
+    data = resume_result(path, "memory-floors", cfg)
+    done = {(r["kernel"], r["hidden"], r["T"], r["dt"]) for r in data["records"]}
+    keys = sorted({(r["kernel"], r["hidden"], r["T"], r["dt"]) for r in train["records"]})
+    for i, (spec, hidden, T, dt) in enumerate(keys):
+        if (spec, hidden, T, dt) in done:
+            continue
+        j = np.arange(T)
+        grid = (j * dt, dt * (T - j) / T)
+        b = best_exponential_sum(spec, hidden, grid=grid, l1=False, starts=6)
+        c = best_exponential_sum(spec, hidden, l1=False, starts=6)
+        data["records"].append({"kernel": spec, "hidden": hidden, "T": T, "dt": dt,
+                                "floor_real": b.l2_sq_error[-1],
+                                "floor_real_by_m": b.l2_sq_error,
+                                "floor_continuous": c.l2_sq_error[-1],
+                                "rates": b.rates[-1]})
+        save_result(path, data)
+        if progress is not None:
+            progress(i + 1, len(keys), spec)
     return data

@@ -1,0 +1,187 @@
+"""Plateau experiment: gradient flows on the paper's targets from random asymmetric starts.
+
+Targets (the memory parameter ``v`` in brackets):
+
+``expsum``   ``e^{-t} + e^{-t/v}``: exponential memory, no delay (``v`` the slow time scale);
+``airy``     ``Ai(t - v)``: the shifted Airy kernel of the reference code
+             (radarFudan/Curse-of-memory uses ``Ai(t - 6)``); the shift sets the memory;
+``delayed``  ``e^{-t} + e^{-(t - v)} 1[t > v]``: memory at lag ``v``.
+
+Starts: :func:`tnrnn.linear_rnn.flow.random_point` (``a ~ 0.1 N(0, 1)``,
+``w ~ e^{0.5 N(0, 1)}``, seeded): no two coefficients equal, so no symmetric
+start. Rates are ``e^v`` (``param="log"``), so no flow reaches ``w = 0``.
+Every run is kept; diverged runs are counted and never given a plateau.
+
+The **escape time** of a run is the exit (rule of
+:mod:`tnrnn.linear_rnn.plateaus`) of its last plateau above the best
+``m``-term loss ``L_m*`` (free rates, :func:`best_exponential_sum`; a plateau
+within 5% of ``L_m*`` is convergence, not a stall); ``None`` with
+``censored = True`` when such a plateau outlasts the run, ``0`` with
+``plateau = False`` when the curve has none.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ._store import resume_result, save_result
+from .bestsum import best_exponential_sum
+from .flow import gradient_flow, random_point
+from .kernels import parse_kernel
+from .plateaus import PLATEAU_RULE, plateau_times
+
+__all__ = ["PLATEAU_FAMILIES", "PLATEAU_METHODS", "plateau_experiment", "family_kernel",
+           "escape_time", "escape_rate"]
+
+PLATEAU_FAMILIES = {"expsum": (2.0, 4.0, 8.0, 16.0), "airy": (0.0, 2.0, 4.0, 6.0),
+                    "delayed": (2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0)}
+
+PLATEAU_METHODS = {
+    "gd-log": {"method": "gd", "param": "log", "lr": 0.1, "max_steps": 1_000_000},
+    "adam-log": {"method": "adam", "param": "log", "lr": 0.01, "max_steps": 1_000_000},
+    "ode-log": {"method": "ode", "param": "log", "lr": 0.1, "max_steps": 100_000_000,
+                "solver_steps": 100_000},
+}
+
+# (method, m) pairs run for every target value
+PLATEAU_PLAN = (("ode-log", 3), ("gd-log", 3), ("ode-log", 16))
+
+
+def family_kernel(family: str, v: float):
+    """The target of ``family`` at memory ``v`` (see the module docstring)."""
+    if family == "expsum":
+        return parse_kernel(f"exponential:1+exponential:{1.0 / v:.12g}")
+    if family == "airy":
+        return parse_kernel(f"airy:{v:g}")
+    if family == "delayed":
+        return parse_kernel(f"exponential:1+delayed:{v:g}")
+    from ..errors import SpecError
+
+    raise SpecError(f"unknown plateau family {family!r}; valid: {', '.join(PLATEAU_FAMILIES)}")
+
+
+def escape_time(plateaus, lstar: float, scale: float, ran_to: float) -> dict:
+    """The escape time of a run from its plateaus (module docstring)."""
+    above = [p for p in plateaus if p.level > lstar * 1.05 + 1e-9 * scale]
+    if not above:
+        return {"escape": 0.0, "plateau": False, "censored": False}
+    if any(p.exit is None for p in above):
+        return {"escape": None, "plateau": True, "censored": True, "ran_to": ran_to}
+    return {"escape": max(p.exit for p in above), "plateau": True, "censored": False}
+
+
+def plateau_experiment(path, *, families=None, plan=PLATEAU_PLAN, seeds=(0, 1, 2),
+                       quick: bool = False, progress=None) -> dict:
+    """Run every (family, value, method, m, seed) of the plan; one record each (resumable)."""
+    fams = dict(families or PLATEAU_FAMILIES)
+    if quick:
+        fams = {"delayed": (4.0,)}
+        plan = (("gd-log", 3),)
+        seeds = (0,)
+    cfg = {"families": {k: list(v) for k, v in fams.items()},
+           "plan": [list(p) for p in plan], "seeds": list(seeds),
+           "methods": {k: PLATEAU_METHODS[k] for k in {p[0] for p in plan}},
+           "start": "random_point(m, seed): a = 0.1 N(0,1), w = exp(0.5 N(0,1))",
+           "rule": PLATEAU_RULE, "quick": quick,
+           "escape": "exit of the last plateau above 1.05 L_m* (L_m*: best_exponential_sum)"}
+    data = resume_result(path, "memory-plateau", cfg)
+    done = {(r["family"], r["value"], r["method"], r["m"], r["seed"]) for r in data["records"]}
+    lstars = data.setdefault("lstar", {})
+    total = sum(len(v) for v in fams.values()) * len(plan) * len(seeds)
+    count = 0
+    for fam, values in fams.items():
+        for v in values:
+            k = family_kernel(fam, v)
+            if k.spec not in lstars:
+                mmax = max(m for _, m in plan)
+                b = best_exponential_sum(k, mmax, l1=False, starts=4)
+                lstars[k.spec] = {str(m): b.l2_sq_error[m - 1] for m in sorted({m for _, m in plan})}
+                save_result(path, data)
+            for meth, m in plan:
+                cfg_m = PLATEAU_METHODS[meth]
+                lstar = lstars[k.spec][str(m)]
+                for seed in seeds:
+                    count += 1
+                    if (fam, v, meth, m, seed) in done:
+                        continue
+                    a0, w0 = random_point(m, seed)
+                    ts = time.perf_counter()
+                    rho2 = k.l2_sq()
+                    if cfg_m["method"] == "ode":
+                        r = gradient_flow(k, a0, w0, method="ode", lr=cfg_m["lr"],
+                                          steps=cfg_m["max_steps"], param=cfg_m["param"],
+                                          chunk=cfg_m["solver_steps"], per_decade=60,
+                                          max_steps=cfg_m["max_steps"])
+                        times = r.times / cfg_m["lr"]
+                    else:
+                        stop = lstar + 0.01 * (rho2 - lstar)
+                        r = gradient_flow(k, a0, w0, method=cfg_m["method"], lr=cfg_m["lr"],
+                                          steps=cfg_m["max_steps"], param=cfg_m["param"],
+                                          chunk=50_000, stop_below=stop, per_decade=60,
+                                          max_steps=cfg_m["max_steps"])
+                        times = r.times
+                    rec = {"family": fam, "value": v, "kernel": k.spec, "method": meth,
+                           "m": m, "seed": seed, "diverged": r.diverged,
+                           "ran_to": float(times[-1]), "final_loss": float(r.loss[-1]),
+                           "initial_loss": float(r.loss[0]), "lstar": lstar, "rho_l2_sq": rho2,
+                           "final_rates": r.w.tolist(), "info": r.info,
+                           "seconds": time.perf_counter() - ts}
+                    if r.diverged:
+                        rec.update({"plateaus": [], "escape": None, "plateau": None,
+                                    "censored": None})
+                    else:
+                        pls = plateau_times(times, r.loss, **PLATEAU_RULE)
+                        rec["plateaus"] = [p.to_dict() for p in pls]
+                        rec.update(escape_time(pls, lstar, rho2, float(times[-1])))
+                    sel = np.unique(np.geomspace(1, len(times), min(400, len(times)))
+                                    .astype(int) - 1)
+                    rec["curve"] = {"t": times[sel].tolist(), "loss": r.loss[sel].tolist()}
+                    data["records"].append(rec)
+                    save_result(path, data)
+                    if progress is not None:
+                        progress(count, total, f"{k.spec} {meth} m={m} seed {seed}: escape "
+                                 f"{rec['escape']} diverged {r.diverged}")
+    return data
+
+
+def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000,
+                seed: int = 0):
+    """Fit ``ln(escape) = c + rate * v`` to the median escape time per memory value ``v``
+    (values where every seed escaped, with an escape > 0), with a 95% bootstrap interval
+    (seeds resampled within each value). None if fewer than 3 values qualify.
+
+    Examples
+    --------
+    >>> import math
+    >>> from tnrnn.linear_rnn.plateau_runs import escape_rate
+    >>> recs = [{"family": "delayed", "method": "gd-log", "m": 3, "value": v, "seed": s,
+    ...          "diverged": False, "escape": math.exp(0.5 * v + 0.01 * s)}
+    ...         for v in (2, 4, 6) for s in range(3)]
+    >>> r = escape_rate(recs, "delayed", "gd-log", 3)
+    >>> round(r["rate"], 6), r["values"]
+    (0.5, [2, 4, 6])
+    """
+    rng = np.random.default_rng(seed)
+    by_v = {}
+    for r in records:
+        if r["family"] == family and r["method"] == method and r["m"] == m:
+            by_v.setdefault(r["value"], []).append(r)
+    xs, groups = [], []
+    for v in sorted(by_v):
+        rs = by_v[v]
+        if any(r["diverged"] or r["escape"] is None or r["escape"] <= 0 for r in rs):
+            continue
+        xs.append(v)
+        groups.append(np.log([r["escape"] for r in rs]))
+    if len(xs) < 3:
+        return None
+    x = np.array(xs, float)
+    rate = float(np.polyfit(x, [np.median(g) for g in groups], 1)[0])
+    boots = []
+    for _ in range(n_boot):
+        ys = [np.median(rng.choice(g, size=len(g))) for g in groups]
+        boots.append(np.polyfit(x, ys, 1)[0])
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return {"rate": rate, "low": float(lo), "high": float(hi), "values": xs}
