@@ -380,3 +380,48 @@ def test_bad_inputs_raise_with_messages():
         get_preset("henon")
     with pytest.raises(SpecError, match="preset 'tanh': bad options"):
         get_preset("tanh", r=3)
+
+
+# ---------------------------------------------------------------- issue 18: pairing, float64
+def test_region_map_sup_norm_pairs_each_state_with_its_own_input():
+    """sup ||D_x f(x_k, u_k)|| over the steps taken, x_{k+1} = tanh(x_k + u_k); the
+    reference is computed apart, with plain numpy: the derivative of the step taken from
+    x_k is 1 - tanh(x_k + u_k)^2."""
+    us = np.array([[2.0], [0.0], [0.0]])
+    rm = region_map(lambda p: (lambda x, u: jnp.tanh(p * x + u[0])), lambda a, b: a, [1.0],
+                    [1.0], 0.0, steps=3, inputs=us, norm_every=1)
+    x, derivs = 0.0, []
+    for u in us[:, 0]:
+        derivs.append(1.0 - np.tanh(x + u) ** 2)
+        x = np.tanh(x + u)
+    assert abs(max(derivs) - 0.5995675578926022) < 1e-15  # the issue's 0.5996
+    assert abs(rm.sup_norm[0, 0] - max(derivs)) < 1e-14
+    # the old pairing (state after the step, input of the step before) gave 0.6864
+    assert abs(rm.sup_norm[0, 0] - 0.6864) > 0.05
+
+
+def test_region_map_sup_norm_every_second_step_and_burn():
+    """norm_every = 2, burn = 1: the Jacobians of the steps from x_1 and x_3 (numpy)."""
+    rng = np.random.default_rng(3)
+    us = rng.standard_normal((5, 1))
+    rm = region_map(lambda p: (lambda x, u: jnp.tanh(p * x + u[0])), lambda a, b: a, [1.3],
+                    [1.0], 0.2, steps=4, burn=1, inputs=us, norm_every=2)
+    xs = [0.2]
+    for u in us[:, 0]:
+        xs.append(np.tanh(1.3 * xs[-1] + u))
+    ref = max(1.3 * (1.0 - np.tanh(1.3 * xs[k] + us[k, 0]) ** 2) for k in (1, 3))
+    assert abs(rm.sup_norm[0, 0] - ref) < 1e-14
+
+
+def test_cell_map_is_float64_outside_enable_x64():
+    from tnrnn.cells import init_cell
+    from tnrnn.dynamics import cell_map
+
+    p = init_cell("tanh", input_dim=1, hidden=3, seed=0, dtype="float64")
+    f, x0 = cell_map("tanh", p)
+    x = np.array([0.1, -0.2, 0.3])
+    with jax.enable_x64(False):  # JAX's float32 default, whatever the process set
+        y = f(x, np.array([1.0 / 3.0]))
+    assert y.dtype == np.float64
+    ref = np.tanh(p["W_ih"] @ [1.0 / 3.0] + p["b"] + p["W_hh"] @ x)  # numpy, float64
+    assert np.max(np.abs(np.asarray(y) - ref)) < 1e-15

@@ -207,10 +207,11 @@ def _load_weights(path, kind):
     if os.path.getsize(path) == 0:
         raise SpecError(f"--weights: cannot read {path!r}: the file is empty")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if not hasattr(z, "files"):
-                raise SpecError(f"--weights: {path!r} holds one bare array, not named weights "
-                                "(an .npz file of tnrnn.cells' key names is needed)")
+        z = np.load(path, allow_pickle=False)
+        if not hasattr(z, "files"):
+            raise SpecError(f"--weights: {path!r} holds one bare array, not named weights "
+                            "(an .npz file of tnrnn.cells' key names is needed)")
+        with z:
             meta = json.loads(str(z["__meta__"])) if "__meta__" in z.files else {}
             flat = {k: np.asarray(z[k]) for k in z.files if k != "__meta__"}
     except SpecError:

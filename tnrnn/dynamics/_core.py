@@ -105,6 +105,12 @@ def step_cost(d: int) -> float:
     return 2.0 * d * d + 64.0
 
 
+#: Multiply-adds charged per sequential step of a scan, whatever the batch:
+#: its fixed cost (about a microsecond on a CPU), which dominates a loop of
+#: many steps over few states.
+LOOP_COST = 2000.0
+
+
 def check_seed(name: str, value) -> int:
     """A seed: an integer in ``[0, 2^32)`` (what numpy and ``jax.random.PRNGKey`` both take)."""
     value = check_positive_int(name, value, minimum=0)

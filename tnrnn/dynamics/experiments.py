@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (as_inputs, check_float, check_limit, check_nonneg_int, check_seed, flat_map,
+from ._core import (LOOP_COST, as_inputs, check_float, check_limit, check_nonneg_int, check_seed, flat_map,
                     refuse_if_over, step_cost, x64)
 from .landscape import _chunked, loss_slice, loss_slice_2d
 from .lyapunov import largest_lyapunov_core, lyapunov_spectrum
@@ -101,10 +101,10 @@ def scale_slice_sizes(n: int, d: int, *, horizon: int = 200, lyap_steps: int = 2
     Examples
     --------
     >>> scale_slice_sizes(301, 4)
-    (150259200.0, 30100.0)
+    (171059200.0, 30100.0)
     """
     per_point = horizon + (2.0 * (lyap_burn + lyap_steps) if lyap_steps else 0.0)
-    return n * per_point * step_cost(d), 100.0 * n
+    return per_point * (n * step_cost(d) + -(-n // 256) * LOOP_COST), 100.0 * n
 
 
 def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 200,

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (as_inputs, as_states, check_float, check_limit, check_map, flat_map, probe,
+from ._core import (LOOP_COST, as_inputs, as_states, check_float, check_limit, check_map, flat_map, probe,
                     progress_every, refuse_if_over, step_cost, x64)
 from ..errors import check_positive_int
 
@@ -125,15 +125,19 @@ def _dedupe(xs: np.ndarray, res: np.ndarray, dedupe: float):
     return reps, best, counts
 
 
-def fixed_points_work(n: int, d: int, lm_steps: int = 200, newton_steps: int = 20) -> float:
-    """Multiply-adds :func:`fixed_points` is charged for ``n`` starts in dimension ``d``.
+def fixed_points_work(n: int, d: int, lm_steps: int = 200, newton_steps: int = 20,
+                      chunk: int = 4096) -> float:
+    """Multiply-adds :func:`fixed_points` is charged for ``n`` starts in dimension ``d``
+    (solved ``chunk`` at a time).
 
     Examples
     --------
     >>> fixed_points_work(1000, 1)
-    14807000.0
+    15249000.0
     """
-    return n * (lm_steps + newton_steps + 1.0) * (d * step_cost(d) + d ** 3)
+    batches = -(-n // chunk)
+    return (lm_steps + newton_steps + 1.0) * (n * (d * step_cost(d) + d ** 3)
+                                              + batches * LOOP_COST)
 
 
 def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
@@ -162,9 +166,8 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
         ``progress(done, total)`` after each chunk.
     max_work, max_bytes : float
         Refuse (:class:`~tnrnn.errors.TooLargeError`, before any work) a run
-        estimated above this many multiply-adds, about ``n (lm_steps +
-        newton_steps + 1) (d (2 d^2 + 64) + d^3)``, or whose results need
-        more than this many bytes.
+        estimated above this many multiply-adds (:func:`fixed_points_work`),
+        or whose results need more than this many bytes.
 
     Returns
     -------
@@ -200,7 +203,7 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     max_bytes = check_limit("max_bytes", max_bytes)
     st = as_states(starts, name="starts")
     n, d = st.batch.shape
-    refuse_if_over(fixed_points_work(n, d, lm_steps, newton_steps), max_work,
+    refuse_if_over(fixed_points_work(n, d, lm_steps, newton_steps, chunk), max_work,
                    f"fixed points from {n} starts, d = {d}, {lm_steps} + {newton_steps} steps: "
                    "multiply-adds", "max_work",
                    "raise max_work or use fewer starts or steps")

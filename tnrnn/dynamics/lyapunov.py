@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
+from ._core import (LOOP_COST, as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
                     probe, refuse_if_over, scan_steps, x64)
 from .simulate import _probe_input
 from ..errors import SpecError, check_positive_int
@@ -220,8 +220,8 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
     SpecError
         On bad sizes, ``k`` outside ``1..d``, or ``steps < blocks``.
     TooLargeError
-        If the work, about ``(burn + steps) (k d^2 + 2 d k^2)``
-        multiply-adds per initial state, exceeds ``max_work``.
+        If the work, about ``(burn + steps) (n (k d^2 + 2 d k^2) + 2000)``
+        multiply-adds for ``n`` initial states, exceeds ``max_work``.
 
     Notes
     -----
@@ -269,7 +269,7 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
         m = check_positive_int("renorm_every", renorm_every)
     max_work = check_limit("max_work", max_work)
     n = st.batch.shape[0]
-    refuse_if_over(n * (burn + steps) * (k * d * d + 2.0 * d * k * k), max_work,
+    refuse_if_over((burn + steps) * (n * (k * d * d + 2.0 * d * k * k) + LOOP_COST), max_work,
                    f"Lyapunov spectrum of {n} state(s), d = {d}, k = {k}, {burn} + {steps} "
                    "steps: multiply-adds", "max_work",
                    "raise max_work or use fewer steps, states or a smaller k")

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (_real_array, as_states, check_finite_tree, check_float, check_limit,
+from ._core import (LOOP_COST, _real_array, as_states, check_finite_tree, check_float, check_limit,
                     check_map, check_nonneg_int, check_seed, progress_every, refuse_if_over, step_cost, x64)
 from ..errors import SpecError, TooLargeError, check_positive_int
 
@@ -38,17 +38,18 @@ def stack_params(checkpoints) -> dict:
 
 
 def orbit_sizes(P: int, n_init: int, n_u: int, steps: int, burn: int, d: int,
-                m: int | None = None) -> tuple[float, float]:
+                m: int | None = None, chunk: int = 64) -> tuple[float, float]:
     """``(multiply-adds, bytes)`` of :func:`orbit_diagram`'s runs and result
-    (``m`` observed coordinates, ``d`` by default).
+    (``m`` observed coordinates, ``d`` by default; ``chunk`` parameters at a time).
 
     Examples
     --------
     >>> orbit_sizes(100, 4, 1, 400, 1200, 1)
-    (42240000.0, 1280000.0)
+    (48640000.0, 1280000.0)
     """
     m = d if m is None else m
-    return (P * n_init * n_u * (burn + steps) * step_cost(d),
+    batches = -(-P // chunk)
+    return ((burn + steps) * (P * n_init * n_u * step_cost(d) + batches * LOOP_COST),
             8.0 * P * n_init * n_u * steps * m)
 
 
@@ -93,7 +94,7 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
         Refuse (``TooLargeError``) a result array larger than this.
     max_work : float
         Refuse (``TooLargeError``, before any work) runs estimated above
-        this many multiply-adds, ``P n_init n_u (burn + steps) (2 d^2 + 64)``.
+        this many multiply-adds (:func:`orbit_sizes`).
     chunk : int
         Parameters run per vmapped batch (memory; progress granularity).
     progress : callable, optional
@@ -156,7 +157,7 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
     if not np.all(np.isfinite(U)):
         raise SpecError("u_values contains NaN or infinity")
     d = X0.shape[1]
-    refuse_if_over(orbit_sizes(P, n_init, U.shape[0], steps, burn, d)[0], max_work,
+    refuse_if_over(orbit_sizes(P, n_init, U.shape[0], steps, burn, d, chunk=chunk)[0], max_work,
                    f"orbit diagram of {P} x {n_init} x {U.shape[0]} runs of {burn} + {steps} "
                    f"steps, d = {d}: multiply-adds", "max_work",
                    "raise max_work or use fewer parameters, starts or steps")

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (_real_array, as_inputs, as_states, check_limit, check_map, check_nonneg_int,
+from ._core import (LOOP_COST, _real_array, as_inputs, as_states, check_limit, check_map, check_nonneg_int,
                     check_seed, flat_map, scan_steps, x64)
 from .landscape import MAX_ITERS, sharpness_core
 from .lipschitz import region
@@ -59,10 +59,19 @@ class RegionMap(NamedTuple):
         return region(L, tol=tol)
 
 
-def region_map_work(n_points: int, d: int, steps: int, burn: int, norm_every: int = 0) -> float:
+def region_map_work(n_points: int, d: int, steps: int, burn: int, norm_every: int = 0,
+                    chunk: int = 500) -> float:
     """Multiply-adds a region map costs (dense state maps): two matrix-vector
-    products per step for the exponent, and an SVD (~10 d^3) per norm."""
+    products per step for the exponent, an SVD (~10 d^3) per norm, and the
+    fixed cost of every sequential step of each batch of ``chunk`` points.
+
+    Examples
+    --------
+    >>> region_map_work(100, 2, 1000, 0)
+    2800000.0
+    """
     work = n_points * (burn + steps) * 2.0 * d * d
+    work += -(-n_points // chunk) * (burn + steps) * LOOP_COST
     if norm_every:
         work += n_points * (steps // norm_every) * (10.0 * d ** 3 + (norm_every + 1) * d * d)
     return work
@@ -184,7 +193,7 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
     st = as_states(x0, allow_batch=False)
     d = st.batch.shape[1]
     n = a.size * b.size
-    work = region_map_work(n, d, steps, burn, norm_every)
+    work = region_map_work(n, d, steps, burn, norm_every, chunk)
     if work > max_work:
         raise TooLargeError(
             f"region map of {a.size} x {b.size} points, d = {d}, {burn} + {steps} steps"

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
+from ._core import (LOOP_COST, as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
                     probe, refuse_if_over, scan_steps, step_cost, x64)
 from ..errors import check_positive_int
 
@@ -52,8 +52,8 @@ def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
         One input per step, leading axis ``burn + steps``.
     max_work, max_bytes : float
         Refuse (:class:`~tnrnn.errors.TooLargeError`, before any work) runs
-        estimated above this many multiply-adds, ``n (burn + steps) (2 d^2 +
-        64)``, or trajectories larger than this many bytes.
+        estimated above this many multiply-adds, ``(burn + steps) (n (2 d^2 +
+        64) + 2000)``, or trajectories larger than this many bytes.
 
     Returns
     -------
@@ -80,7 +80,8 @@ def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
     burn = check_nonneg_int("burn", burn)
     st = as_states(x0)
     n, d = st.batch.shape
-    refuse_if_over(n * (burn + steps) * step_cost(d), check_limit("max_work", max_work),
+    refuse_if_over((burn + steps) * (n * step_cost(d) + LOOP_COST),
+                   check_limit("max_work", max_work),
                    f"simulating {n} state(s) of dimension {d} for {burn} + {steps} steps: "
                    "multiply-adds", "max_work", "raise max_work or use fewer steps")
     refuse_if_over(8.0 * n * (steps + 1) * d, check_limit("max_bytes", max_bytes),
@@ -140,7 +141,7 @@ def sensitivity(f, x0, n: int, *, u=None, inputs=None, max_work: float = 1e12) -
         A constant input, or one input per step (leading axis ``n``).
     max_work : float
         Refuse (:class:`~tnrnn.errors.TooLargeError`, before any work) runs
-        estimated above this many multiply-adds, ``n (d^3 + 2 d^2 + 64)``.
+        estimated above this many multiply-adds, ``n (d^3 + 2 d^2 + 2064)``.
 
     Returns
     -------
@@ -165,7 +166,7 @@ def sensitivity(f, x0, n: int, *, u=None, inputs=None, max_work: float = 1e12) -
     n = check_positive_int("n", n)
     st = as_states(x0, allow_batch=False)
     d = st.batch.shape[1]
-    refuse_if_over(n * (d ** 3 + step_cost(d)), check_limit("max_work", max_work),
+    refuse_if_over(n * (d ** 3 + step_cost(d) + LOOP_COST), check_limit("max_work", max_work),
                    f"sensitivity over {n} steps, d = {d}: multiply-adds", "max_work",
                    "raise max_work or use fewer steps")
     inp = as_inputs(u, inputs, n)
