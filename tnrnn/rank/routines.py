@@ -10,8 +10,16 @@ rank over ``GF(prime)``. Pick one by name with :func:`get_rank_routine`:
 ``"numpy"``
     vectorised Gaussian elimination mod p in int64 numpy (no dependency; a
     few times slower).
+``"blas"``
+    :func:`tnrnn.rank.blas.rank_blas`: recursive LU whose Schur updates are
+    float64 BLAS products, exact by construction (proof in
+    :mod:`tnrnn.rank.blas`); thin panels by FLINT (numpy without it). About
+    twice FLINT's speed at ``p = 2**31 - 1`` and sizes of a few thousand here,
+    three times for ``p < 2**24`` (``benchmarks/results/rank-engine.md``).
 ``"auto"``
-    ``"flint"`` when python-flint imports, else ``"numpy"``.
+    ``"flint"`` when python-flint imports, else ``"numpy"``, for one matrix;
+    the search (:func:`tnrnn.rank.separation_rank`) picks between ``"flint"``
+    and ``"blas"`` by timing both (:func:`choose_engine`).
 
 Examples
 --------
@@ -24,7 +32,7 @@ True
 >>> get_rank_routine("svd")
 Traceback (most recent call last):
 ...
-tnrnn.errors.SpecError: unknown rank routine 'svd'; valid names: 'auto', 'flint', 'numpy'
+tnrnn.errors.SpecError: unknown rank routine 'svd'; valid names: 'auto', 'flint', 'numpy', 'blas'
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from ..errors import MissingDependencyError, SpecError
 from .modp import check_prime
 
 __all__ = ["RANK_ROUTINES", "get_rank_routine", "resolve_rank_routine",
-           "rank_modp", "rank_flint", "rank_numpy", "flint_available"]
+           "rank_modp", "rank_flint", "rank_numpy", "rank_blas", "flint_available"]
 
 
 def flint_available() -> bool:
@@ -120,6 +128,30 @@ def _lu_rank_inplace(lib, A: np.ndarray, p: int) -> int:
     return int(lib.nmod_mat_lu(perm.ctypes.data_as(ctypes.c_void_p), ctypes.byref(mat), 0))
 
 
+def _lu_rank_inplace_perm(lib, A: np.ndarray, p: int) -> tuple:
+    """:func:`_lu_rank_inplace` returning ``(rank, perm)`` too: ``A[perm]``
+    (the rows before the call) equals ``L U`` (FLINT's generalised LU: ``L``
+    in the strict lower part of the first ``rank`` columns with an implicit
+    unit diagonal, ``U`` in row-echelon form in the first ``rank`` rows)."""
+    import ctypes
+
+    class _Nmod(ctypes.Structure):
+        _fields_ = [("n", ctypes.c_ulong), ("ninv", ctypes.c_ulong),
+                    ("norm", ctypes.c_ulong)]
+
+    class _Mat(ctypes.Structure):
+        _fields_ = [("entries", ctypes.c_void_p), ("r", ctypes.c_long),
+                    ("c", ctypes.c_long), ("stride", ctypes.c_long), ("mod", _Nmod)]
+
+    n, m = A.shape
+    mat = _Mat()
+    mat.entries, mat.r, mat.c, mat.stride = A.ctypes.data, n, m, m
+    lib.nmod_init(ctypes.byref(mat.mod), ctypes.c_ulong(p))
+    perm = np.zeros(n, dtype=np.int64)
+    r = int(lib.nmod_mat_lu(perm.ctypes.data_as(ctypes.c_void_p), ctypes.byref(mat), 0))
+    return r, perm
+
+
 def rank_flint(Y, prime: int, *, overwrite: bool = False) -> int:
     """Rank over ``GF(prime)`` with FLINT (LU of ``nmod_mat``).
 
@@ -201,7 +233,19 @@ def rank_numpy(Y, prime: int) -> int:
     return rank
 
 
-RANK_ROUTINES = {"flint": rank_flint, "numpy": rank_numpy}
+def rank_blas(Y, prime: int) -> int:
+    """Rank over ``GF(prime)`` by exact float64 BLAS elimination
+    (:func:`tnrnn.rank.blas.rank_blas`).
+
+    >>> rank_blas(np.array([[1, 1], [1, 1]]), 5)
+    1
+    """
+    from .blas import rank_blas as _rank
+
+    return _rank(Y, prime)
+
+
+RANK_ROUTINES = {"flint": rank_flint, "numpy": rank_numpy, "blas": rank_blas}
 
 
 def resolve_rank_routine(name: str = "auto") -> str:

@@ -75,6 +75,7 @@ from .result import CERTAINTIES, RankResult, _certainty
 from .rounds import (_GrowingSamples, _rank_of, _weights_for, certified_sample_rank,
                      draw_halves, modp_params, next_prime, previous_prime,
                      repetition_seed)
+from .pipeline import bordered_search, choose_engine, repetition_rank
 from .routines import rank_flint, resolve_rank_routine
 from .sampling import prefix_length, sample_matrix
 from .weights import weights_hash
@@ -276,8 +277,13 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         Limits (bytes, estimated seconds) for each sample matrix; a matrix
         estimated above them is refused before it is allocated
         (``TooLargeError`` with the estimate).
-    rank_method : {"auto", "flint", "numpy"}
-        Rank routine (:func:`tnrnn.rank.get_rank_routine`).
+    rank_method : {"auto", "flint", "numpy", "blas"}
+        Rank routine (:func:`tnrnn.rank.get_rank_routine`). ``"blas"`` (and
+        ``"auto"`` when :func:`~tnrnn.rank.pipeline.choose_engine` measures it
+        faster) runs the continuous search by bordering each round's LU
+        factors, with the evaluation of the next rows beside the elimination
+        (:mod:`tnrnn.rank.pipeline`); the ranks, and so the results and
+        certificates, are those of any other routine.
     progress : callable, optional
         ``progress(stage, done, total)`` with ``stage`` ``"evaluate"``
         (entries of the sample matrix filled in this round) or ``"rank"``.
@@ -371,12 +377,29 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
     else:
         schedule = [(n, n) for n in plan["schedule"]]
     check_search(spec, part, schedule, max_memory, max_seconds)
-    samples = _GrowingSamples(spec, part, inputs, prime, seed, output,
-                              _weights_for(spec, params, prime, seed, h0), report,
-                              evaluate or sample_matrix)
     t_eval = t_rank = 0.0
     rounds = 0
     r = 0
+    engine = None
+    if inputs == "continuous" and rank_method in ("auto", "blas"):
+        engine = choose_engine(prime, schedule[-1][0], rank_method)
+        if engine["engine"] == "blas":
+            routine_name = "blas"
+    if routine_name == "blas" and inputs == "continuous":
+        for n_a, n_b in schedule:
+            check_round(spec, part, n_a, n_b, max_memory, max_seconds, known=None)
+        out = bordered_search(spec, part, prime, seed, output,
+                              _weights_for(spec, params, prime, seed, h0),
+                              [n for n, _ in schedule], cap, evaluate=evaluate,
+                              report=report)
+        r, rounds = out["rank"], out["rounds"]
+        n_a = n_b = out["samples"]
+        t_eval, t_rank = out["evaluate_s"], out["rank_s"]
+        schedule = []
+    else:
+        samples = _GrowingSamples(spec, part, inputs, prime, seed, output,
+                                  _weights_for(spec, params, prime, seed, h0), report,
+                                  evaluate or sample_matrix)
     for n_a, n_b in schedule:
         check_round(spec, part, n_a, n_b, max_memory, max_seconds,
                     known=r if rounds else None)
@@ -397,7 +420,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         rounds += 1
         if inputs == "one-hot" or r < min(n_a, n_b) or r == cap:
             break
-    del samples, Y
+    if schedule:
+        del samples, Y
     complete = inputs == "one-hot" or r < min(n_a, n_b) or r == cap
     eps = plan["bound"]
     reps = []
@@ -410,9 +434,14 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
             p_j = previous_prime(p_j)
             s_j = repetition_seed(seed, j)
             check_round(spec, part, *n_rep, max_memory, max_seconds, known=r)
-            r_j, te, tr = certified_sample_rank(spec, part, inputs, p_j, s_j, output, h0,
-                                                n_rep[0], n_rep[1], routine_name, params,
-                                                evaluate)
+            if routine_name == "blas" and inputs == "continuous":
+                r_j, te, tr = repetition_rank(spec, part, p_j, s_j, output,
+                                              _weights_for(spec, params, p_j, s_j, h0),
+                                              n_rep[0], evaluate=evaluate)
+            else:
+                r_j, te, tr = certified_sample_rank(spec, part, inputs, p_j, s_j, output,
+                                                    h0, n_rep[0], n_rep[1], routine_name,
+                                                    params, evaluate)
             t_eval += te
             t_rank += tr
             t_reps += te + tr
@@ -439,7 +468,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         rank=r, method=f"modp-{routine_name}", inputs=inputs, partition=part,
         prime=prime, seed=seed, samples=(n_a, n_b), certificate=cert,
         timings={"evaluate": t_eval, "rank": t_rank, "repetitions": t_reps,
-                 "total": time.perf_counter() - t_start},
+                 "total": time.perf_counter() - t_start,
+                 **({"calibration": engine["seconds"]} if engine else {})},
         complete=complete, output=output, spec=spec, upper_bound=cap, rounds=rounds,
         certainty=certainty, failure_probability=fp, max_failure=max_failure,
         repetitions=tuple(reps), weights=whash)

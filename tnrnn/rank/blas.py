@@ -1,0 +1,507 @@
+"""Exact elimination mod ``p`` on float64 BLAS: rank, LU and bordering.
+
+FLINT eliminates mod a 31-bit prime at a few GFLOP/s here; the machine's
+float64 matrix product runs an order of magnitude faster. This module does
+the heavy part of modular elimination (the Schur-complement updates of a
+recursive LU, and the triangular solves) as float64 matrix products whose
+every partial sum is an integer below ``2**53`` -- hence computed *exactly*,
+whatever BLAS does -- with the reductions mod ``p`` delayed to the end of
+each block of inner indices, as fflas-ffpack does. FLINT's ``nmod_mat_lu``
+(or a numpy loop when python-flint is missing) factors only the thin panels
+at the leaves of the recursion.
+
+Exactness **[derived]**
+-----------------------
+Residues are held *balanced*: as float64 integers ``v`` with
+``|v| <= H = (p - 1) / 2 + 3`` (:func:`reduce_balanced` returns that; the
+``+ 3`` absorbs the rounding of its quotient).
+
+1. *Products.* For ``C - A @ B`` with ``|C|, |A|, |B| <= H`` and inner
+   dimension ``k``, every partial sum of every order of summation (with or
+   without fused multiply-adds) is an integer of magnitude at most
+   ``H + k H**2``. When ``H + k H**2 <= 2**53 - p`` (``k <= kmax(p)``,
+   :func:`block_size`) all of them are exactly representable, so the float64
+   result is the exact integer. Longer inner dimensions are cut into blocks
+   of ``kmax`` with a reduction after each.
+2. *Reduction* of an integer ``|x| <= 2**53 - p``: ``q = rint(fl(x * fl(1/p)))``
+   and ``r = x - q p``. Two roundings of relative size ``2**-53`` each put
+   ``fl(x * fl(1/p))`` within ``|x/p| 2**-52 (1 + 2**-53) < 2.01 / p`` of
+   ``x/p``, so ``|q - x/p| < 1/2 + 2.01/p``; hence ``|q p| < |x| + p/2 + 3
+   <= 2**53`` (exact), ``x - q p`` is an exact integer, and
+   ``|r| < p/2 + 2.01``, i.e. ``|r| <= H`` and ``r = x mod p``.
+   ``r`` is zero mod ``p`` exactly when ``r == 0`` (``H < p`` for ``p >= 7``),
+   so pivots are tested exactly.
+3. *Large primes.* When ``kmax(p) < 64`` (``p`` above about ``2**24``) the
+   right factor is split into 16-bit digits, ``B = 2**16 B_hi + B_lo`` with
+   ``|B_lo| <= 2**15`` and ``|B_hi| <= (H + 2**15) / 2**16``; then
+   ``|A B_lo|`` and ``|A B_hi|`` are at most ``H 2**15`` per term, blocks of
+   ``k <= (2**53 - p - H) / (H 2**15)`` (255 for ``p < 2**31``) are exact by
+   step 1, and ``(A B_lo mod p) + 2**16 (A B_hi mod p)`` is below ``2**47``
+   before its last reduction. Twice the multiply-adds, any ``p < 2**31``.
+
+The rank mod ``p`` does not depend on how it is computed: the tests compare
+every routine here with FLINT's ``nmod_mat`` on random, rank-deficient and
+adversarial matrices.
+
+Examples
+--------
+>>> import numpy as np
+>>> Y = np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1]])
+>>> rank_blas(Y, 7)
+2
+>>> block_size(8_388_593), block_size(2_147_483_647)   # direct, and 16-bit split
+(512, 255)
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from ..errors import SpecError
+
+__all__ = ["rank_blas", "blas_threads", "block_size", "split_mode", "reduce_balanced",
+           "to_balanced", "matmul_sub", "plu", "trsm_lower_unit", "solve_right_upper", "Bordered",
+           "MIN_DIRECT_BLOCK", "PANEL"]
+
+_TWO53 = 2 ** 53
+#: Below this many exact inner indices per product the 16-bit split is used.
+MIN_DIRECT_BLOCK = 64
+#: Width of the panels FLINT (or the numpy loop) factors at the leaves.
+PANEL = 48
+#: Triangular solves below this order run row by row.
+_TRSM_BASE = 48
+
+
+def _H(p: int) -> int:
+    return (p - 1) // 2 + 3
+
+
+def split_mode(p: int) -> bool:
+    """Whether products mod ``p`` use the 16-bit split (step 3 of the
+    module docstring): when fewer than :data:`MIN_DIRECT_BLOCK` inner
+    indices fit in one exact product.
+
+    >>> split_mode(8_388_593), split_mode(2_147_483_647)
+    (False, True)
+    """
+    H = _H(p)
+    return (_TWO53 - p - H) // (H * H) < MIN_DIRECT_BLOCK
+
+
+def block_size(p: int) -> int:
+    """Inner indices per exact float64 product mod ``p`` (``kmax``): the
+    largest ``k`` with ``H + k H**2 <= 2**53 - p``, or with the split,
+    ``H + k H 2**15 <= 2**53 - p`` (module docstring)."""
+    H = _H(p)
+    if split_mode(p):
+        return (_TWO53 - p - H) // (H * 2 ** 15)
+    return (_TWO53 - p - H) // (H * H)
+
+
+def _check_p(p: int) -> int:
+    if not 7 <= p < 2 ** 31:
+        raise SpecError(f"the BLAS elimination needs a prime in [7, 2**31); got {p}")
+    return int(p)
+
+
+def reduce_balanced(x: np.ndarray, p: int, tmp: np.ndarray | None = None) -> np.ndarray:
+    """``x mod p`` in place, balanced (``|r| <= (p-1)/2 + 3``), for float64
+    integers ``|x| <= 2**53 - p`` (proof: module docstring, step 2)."""
+    t = np.multiply(x, 1.0 / p, out=tmp if tmp is not None and tmp.shape == x.shape
+                    else None)
+    np.rint(t, out=t)
+    t *= p
+    x -= t
+    return x
+
+
+def to_balanced(Y, p: int) -> np.ndarray:
+    """Integer residues (any integer dtype) as a balanced float64 array."""
+    Y = np.asarray(Y)
+    if Y.dtype == np.uint64:
+        Y = (Y % np.uint64(p)).astype(np.int64)
+    else:
+        Y = np.mod(Y.astype(np.int64, copy=False), p)
+    Y = Y.astype(np.float64)
+    Y[Y > (p - 1) // 2] -= p
+    return Y
+
+
+def to_residues(X: np.ndarray, p: int) -> np.ndarray:
+    """A balanced float64 array as uint64 residues in ``[0, p)``."""
+    return np.mod(X, float(p)).astype(np.uint64)
+
+
+def _digits(B: np.ndarray) -> np.ndarray:
+    """``[B_lo | B_hi]`` with ``B = 2**16 B_hi + B_lo``, ``|B_lo| <= 2**15``."""
+    hi = np.rint(B * (1.0 / 65536.0))
+    lo = B - hi * 65536.0
+    return np.concatenate([lo, hi], axis=1)
+
+
+def matmul_sub(C: np.ndarray | None, A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
+    """``(C - A @ B) mod p`` balanced (``-A @ B`` when ``C`` is None); ``C``
+    is overwritten when given. Exact by steps 1-3 of the module docstring.
+
+    >>> A = to_balanced([[3, 4]], 11); B = to_balanced([[5], [6]], 11)
+    >>> int(np.mod(matmul_sub(None, A, B, 11), 11)[0, 0])   # -(15 + 24) mod 11
+    5
+    """
+    m, k = A.shape
+    n = B.shape[1]
+    out = np.zeros((m, n)) if C is None else C
+    if m == 0 or n == 0 or k == 0:
+        return out
+    kb = block_size(p)
+    split = split_mode(p)
+    for k0 in range(0, k, kb):
+        a = A[:, k0:k0 + kb]
+        b = B[k0:k0 + kb]
+        if split:
+            G = a @ _digits(b)
+            reduce_balanced(G, p)
+            lo, hi = G[:, :n], G[:, n:]
+            hi *= 65536.0
+            hi += lo
+            reduce_balanced(hi, p)
+            out -= hi
+            if k0 + kb < k or C is not None:
+                reduce_balanced(out, p)
+        else:
+            out -= a @ b
+            reduce_balanced(out, p)
+    return out
+
+
+def _mul_elementwise(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
+    """``a * b mod p`` balanced, through int64 (``|a b| <= H**2 < 2**62``)."""
+    r = np.mod(a.astype(np.int64) * b.astype(np.int64), p).astype(np.float64)
+    r[r > (p - 1) // 2] -= p
+    return r
+
+
+def _inverse(v: np.ndarray, p: int) -> np.ndarray:
+    return np.array([pow(int(x) % p, p - 2, p) for x in v], dtype=np.float64)
+
+
+def trsm_lower_unit(L: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
+    """``X = L^{-1} B mod p`` for ``L`` unit lower triangular (``k x k``, its
+    diagonal ignored), by halves: ``X_1 = L_11^{-1} B_1``,
+    ``X_2 = L_22^{-1} (B_2 - L_21 X_1)``. Returns a new array."""
+    k = L.shape[0]
+    X = np.array(B, dtype=np.float64, copy=True)
+    _trsm(L, X, p)
+    return X
+
+
+def _neg_inverse_lower_unit(L: np.ndarray, p: int) -> np.ndarray:
+    """``-L^{-1} mod p`` (balanced) for a small unit lower triangular ``L``,
+    row by row: ``row_i(L^{-1}) = e_i - L[i, :i] L^{-1}[:i]``."""
+    k = L.shape[0]
+    N = np.zeros((k, k))
+    N[np.arange(k), np.arange(k)] = -1.0
+    for i in range(1, k):
+        # -inv[i] = -e_i + L[i, :i] inv[:i] = -e_i - L[i, :i] (-inv[:i])
+        matmul_sub(N[i:i + 1], L[i:i + 1, :i], N[:i], p)
+    return N
+
+
+def _trsm(L, X, p):
+    k = L.shape[0]
+    if k <= _TRSM_BASE:
+        if k > 1:
+            N = _neg_inverse_lower_unit(L, p)
+            X[:] = matmul_sub(None, N, X, p)     # 0 - (-L^{-1}) X
+        return
+    h = k // 2
+    _trsm(L[:h, :h], X[:h], p)
+    matmul_sub(X[h:], L[h:, :h], X[:h], p)
+    _trsm(L[h:, h:], X[h:], p)
+
+
+def solve_right_upper(U: np.ndarray, C: np.ndarray, p: int) -> np.ndarray:
+    """``Z = C U^{-1} mod p`` for ``U`` upper triangular with non-zero
+    diagonal: ``U = D U_1`` (``U_1`` unit), so ``Z^T = D^{-1} U_1^{-T} C^T``."""
+    d = _inverse(np.diag(U), p)
+    U1 = _mul_elementwise(U, d[:, None], p)
+    ZT = trsm_lower_unit(np.ascontiguousarray(U1.T), np.ascontiguousarray(C.T), p)
+    return np.ascontiguousarray(_mul_elementwise(ZT, d[:, None], p).T)
+
+
+_BLAS: list = []
+
+
+def _openblas():
+    """numpy's OpenBLAS thread-count setter and getter, or None."""
+    if _BLAS:
+        return _BLAS[0]
+    lib = None
+    try:
+        import ctypes
+        import glob
+        import os
+
+        here = os.path.dirname(os.path.dirname(np.__file__))
+        for path in sorted(glob.glob(os.path.join(here, "numpy.libs", "*openblas*.so*"))):
+            cand = ctypes.CDLL(path)
+            for set_name, get_name in (("scipy_openblas_set_num_threads64_",
+                                        "scipy_openblas_get_num_threads64_"),
+                                       ("openblas_set_num_threads", "openblas_get_num_threads")):
+                if hasattr(cand, set_name) and hasattr(cand, get_name):
+                    getter = getattr(cand, get_name)
+                    getter.restype = ctypes.c_int
+                    lib = (getattr(cand, set_name), getter)
+                    break
+            if lib:
+                break
+    except Exception:  # pragma: no cover - another BLAS: leave its threads alone
+        lib = None
+    _BLAS.append(lib)
+    return lib
+
+
+@contextlib.contextmanager
+def blas_threads(n: int):
+    """numpy's OpenBLAS on ``n`` threads inside the block (restored after);
+    does nothing when numpy uses another BLAS. On a shared 2-core machine a
+    second BLAS thread beside the evaluation only waits for its core."""
+    lib = _openblas()
+    if lib is None:
+        yield
+        return
+    import ctypes
+
+    setter, getter = lib
+    before = int(getter())
+    setter(ctypes.c_int(n))
+    try:
+        yield
+    finally:
+        setter(ctypes.c_int(before))
+
+
+# ---------------------------------------------------------------- leaves
+def _panel_flint(A: np.ndarray, p: int):
+    """FLINT's ``nmod_mat_lu`` on the panel ``A`` (balanced, ``m x w``):
+    ``(k, perm, L, U)`` with ``A[perm] = L U`` mod ``p`` (``L`` ``m x k``
+    with unit diagonal on top, ``U`` ``k x w`` in echelon form), or None when
+    FLINT's library is not usable."""
+    from .routines import _flint_lib, _lu_rank_inplace_perm
+
+    lib = _flint_lib()
+    if lib is None:
+        return None
+    m, w = A.shape
+    R = np.ascontiguousarray(to_residues(A, p))
+    k, perm = _lu_rank_inplace_perm(lib, R, p)
+    F = R[:, :k].astype(np.int64)
+    L = np.tril(F, -1).astype(np.float64)
+    L[np.arange(k), np.arange(k)] = 1.0
+    L[L > (p - 1) // 2] -= p
+    U = np.triu(R[:k].astype(np.int64)).astype(np.float64)
+    U[U > (p - 1) // 2] -= p
+    return k, perm, L, U
+
+
+def _panel_numpy(A: np.ndarray, p: int):
+    """The same as :func:`_panel_flint` by Gaussian elimination in int64
+    (products of residues below ``2**62``)."""
+    m, w = A.shape
+    W = np.mod(A.astype(np.int64), p)
+    perm = np.arange(m)
+    Lcols = []
+    k = 0
+    for col in range(w):
+        if k == m:
+            break
+        nz = np.flatnonzero(W[k:, col])
+        if nz.size == 0:
+            continue
+        piv = k + int(nz[0])
+        if piv != k:
+            W[[k, piv]] = W[[piv, k]]
+            perm[[k, piv]] = perm[[piv, k]]
+            for c in Lcols:
+                c[[k, piv]] = c[[piv, k]]
+        inv = pow(int(W[k, col]), p - 2, p)
+        lc = np.zeros(m, dtype=np.int64)
+        lc[k] = 1
+        lc[k + 1:] = W[k + 1:, col] * inv % p
+        W[k + 1:] = (W[k + 1:] - np.multiply.outer(lc[k + 1:], W[k]) % p) % p
+        Lcols.append(lc)
+        k += 1
+    L = (np.stack(Lcols, axis=1) if Lcols else np.zeros((m, 0), np.int64)).astype(np.float64)
+    U = W[:k].astype(np.float64)
+    for X in (L, U):
+        X[X > (p - 1) // 2] -= p
+    return k, perm, L, U
+
+
+def _panel(A, p):
+    from .routines import flint_available
+
+    if flint_available():
+        got = _panel_flint(A, p)
+        if got is not None:
+            return got
+    return _panel_numpy(A, p)
+
+
+# ------------------------------------------------------------------- PLU
+def plu(A: np.ndarray, p: int, *, want_u: bool = True):
+    """Rank-revealing LU of a balanced float64 matrix mod ``p``.
+
+    Returns ``(r, perm, L, U)``: ``A[perm] = L U (mod p)`` with ``L``
+    (``m x r``) unit lower triangular on its top ``r x r`` block and ``U``
+    (``r x n``) in row-echelon form; ``U`` is None unless ``want_u``.
+
+    Recursive on columns (FLINT's ``nmod_mat_lu_recursive`` scheme): factor
+    the left half, apply its row order to the right half,
+    ``X = L_11^{-1} A_1[:r_0]`` and ``S = A_1[r_0:] - L_21 X`` (the products
+    of :func:`matmul_sub`), factor ``S``; ``rank A = r_0 + rank S`` because
+    the Schur complement of the left half's pivot block vanishes on the left
+    half's other columns.
+
+    >>> r, perm, L, U = plu(to_balanced([[2, 4], [1, 2], [0, 1]], 7), 7)
+    >>> r, bool((np.mod(L @ U, 7) == np.mod(to_balanced([[2, 4], [1, 2], [0, 1]], 7)[perm], 7)).all())
+    (2, True)
+    """
+    m, n = A.shape
+    if m == 0 or n == 0:
+        return 0, np.arange(m), np.zeros((m, 0)), (np.zeros((0, n)) if want_u else None)
+    if n <= PANEL:
+        k, perm, L, U = _panel(A, p)
+        return k, perm, L, (U if want_u else None)
+    n0 = max(PANEL, (n // 2) // PANEL * PANEL)
+    k0, P0, L0, U0 = plu(A[:, :n0], p, want_u=want_u)
+    A1 = A[P0, n0:]
+    X = A1[:k0]
+    _trsm(L0[:k0], X, p)
+    S = matmul_sub(A1[k0:], L0[k0:], X, p)
+    k1, P1, L1, U1 = plu(S, p, want_u=want_u)
+    perm = np.concatenate([P0[:k0], P0[k0:][P1]])
+    L = np.zeros((m, k0 + k1))
+    L[:k0, :k0] = L0[:k0]
+    L[k0:, :k0] = L0[k0:][P1]
+    L[k0:, k0:] = L1
+    U = None
+    if want_u:
+        U = np.zeros((k0 + k1, n))
+        U[:k0, :n0] = U0
+        U[:k0, n0:] = X
+        U[k0:, n0:] = U1
+    return k0 + k1, perm, L, U
+
+
+def rank_blas(Y, prime: int) -> int:
+    """Rank over ``GF(prime)`` by :func:`plu` (float64 BLAS products, exact
+    by the module docstring; thin panels by FLINT or numpy), on one BLAS
+    thread (:func:`blas_threads`: on the shared 2-core machine a second
+    thread made it slower and up to 4x more variable).
+
+    >>> rank_blas(np.array([[1, 2], [3, 4]]), 2)     # det = -2 = 0 mod 2
+    1
+    """
+    from .modp import check_prime
+    from .routines import _as_residues
+
+    p = check_prime(prime)
+    if p < 7:
+        from .routines import rank_numpy
+
+        return rank_numpy(Y, p)
+    _check_p(p)
+    A = _as_residues(Y, p)
+    if A.shape[0] < A.shape[1]:
+        A = A.T
+    with blas_threads(1):
+        return plu(to_balanced(A, p), p, want_u=False)[0]
+
+
+# -------------------------------------------------------------- bordering
+class Bordered:
+    """The LU factors of a growing square matrix whose leading blocks are
+    non-singular, extended by bordering instead of factoring again.
+
+    After :meth:`extend` with the blocks of
+    ``Y' = [[Y, B], [C, D]]`` (``Y`` the matrix so far, ``n x n``, with
+    ``Y[perm] = L U``): ``W = L^{-1} B[perm]``, ``Z = C U^{-1}``, the Schur
+    complement ``S = D - Z W`` and ``rank Y' = n + rank S``. When ``S`` is
+    non-singular the factors grow to ``L' = [[L, 0], [Z[perm_S], L_S]]``,
+    ``U' = [[U, W], [0, U_S]]``; otherwise the object is *closed* (the rank
+    is final; a search stops there). Work: the LU of the final matrix, once.
+
+    :meth:`extend` takes the blocks in pieces (``B``, then rows of
+    ``[C | D]`` as they are evaluated), so elimination can run while the
+    next rows are computed.
+
+    >>> Y = np.array([[1, 2, 0], [3, 4, 1], [5, 6, 3]])
+    >>> b = Bordered(101)
+    >>> b.extend(np.zeros((0, 2)), [Y[:2, :2]])     # 0 x 0 -> the leading 2 x 2 block
+    2
+    >>> b.extend(Y[:2, 2:], [Y[2:]])                 # border it to 3 x 3
+    3
+    """
+
+    def __init__(self, p: int):
+        self.p = _check_p(p)
+        self.n = 0
+        self.perm = np.zeros(0, dtype=np.int64)
+        self.L = np.zeros((0, 0))
+        self.U = np.zeros((0, 0))
+        self.rank = 0
+        self.closed = False
+
+    def start(self, B) -> np.ndarray:
+        """``W = L^{-1} B[perm]`` for the new columns ``B`` (``n x m``) of the
+        old rows."""
+        if self.closed:
+            raise RuntimeError("this factorization is closed (a singular border)")
+        Bb = to_balanced(np.asarray(B), self.p)
+        return trsm_lower_unit(self.L, Bb[self.perm], self.p)
+
+    def schur_rows(self, rows, W: np.ndarray) -> np.ndarray:
+        """Rows of ``S = D - C U^{-1} W`` for new rows ``[C | D]``; also
+        returns ``Z = C U^{-1}`` for them: ``(S_rows, Z_rows)``."""
+        R = to_balanced(np.asarray(rows), self.p)
+        C, D = R[:, :self.n], R[:, self.n:]
+        Z = solve_right_upper(self.U, C, self.p) if self.n else C
+        return matmul_sub(D, Z, W, self.p), Z
+
+    def finish(self, W: np.ndarray, S: np.ndarray, Z: np.ndarray, *,
+               keep: bool = True) -> int:
+        """Factor ``S`` and grow the factors (when non-singular and ``keep``);
+        returns the rank of the bordered matrix."""
+        if self.closed:
+            raise RuntimeError("this factorization is closed (a singular border)")
+        m = S.shape[0]
+        k, Ps, Ls, Us = plu(S, self.p, want_u=keep)
+        self.rank = self.n + k
+        if k < m or not keep:
+            self.closed = True
+            self.L = self.U = None
+            return self.rank
+        n = self.n
+        L = np.zeros((n + m, n + m))
+        L[:n, :n] = self.L
+        L[n:, :n] = Z[Ps]
+        L[n:, n:] = Ls
+        U = np.zeros((n + m, n + m))
+        U[:n, :n] = self.U
+        U[:n, n:] = W
+        U[n:, n:] = Us
+        self.L, self.U = L, U
+        self.perm = np.concatenate([self.perm, n + Ps])
+        self.n = n + m
+        return self.rank
+
+    def extend(self, B, row_blocks, *, keep: bool = True) -> int:
+        """Border with ``B`` (old rows, new columns) and the new rows
+        ``[C | D]`` given as an iterable of row blocks; the new rank."""
+        W = self.start(B)
+        parts = [self.schur_rows(r, W) for r in row_blocks]
+        S = np.concatenate([s for s, _ in parts]) if parts else np.zeros((0, W.shape[1]))
+        Z = np.concatenate([z for _, z in parts]) if parts else np.zeros((0, self.n))
+        return self.finish(W, S, Z, keep=keep)

@@ -1,0 +1,274 @@
+"""The growth rounds of the continuous search, bordered and overlapped.
+
+The search of :func:`tnrnn.rank.separation_rank` evaluates sample matrices
+of the sizes ``n_1 < n_2 < ...`` of its schedule and stops at the first
+rank-deficient one. Every earlier matrix is non-singular, and each is the
+leading block of the next (halves are prefix-stable). So instead of ranking
+each matrix from scratch (8-19 % extra work on a doubling schedule), the LU
+factors of ``Y_{n_k}`` are *bordered* to those of ``Y_{n_{k+1}}``
+(:class:`tnrnn.rank.blas.Bordered`): the work of all rounds together is one
+LU of the final matrix.
+
+And the evaluation runs *beside* the elimination: a helper thread evaluates
+the blocks of the next rows (the new columns ``B`` of the old rows, then the
+new rows in chunks) while this thread eliminates the blocks already there
+(the triangular solve with ``B``, the Schur rows of each chunk, then the LU
+of the Schur complement), and goes on with the next round's blocks
+speculatively while that LU runs (discarded when the round turns out to be
+the last). The evaluation kernels (numba's ``nogil`` kernel, numpy, BLAS)
+and the elimination (BLAS, FLINT through ctypes) release the GIL, so on two
+cores both run at once. The elimination thread's BLAS runs on one thread
+while the helper evaluates (:func:`blas_threads`).
+
+The result is the rank of the same matrices, so results and certificates
+are those of the plain search (the tests compare them).
+
+Examples
+--------
+>>> from tnrnn.circuit import RAC
+>>> from tnrnn.partition import start_end
+>>> from tnrnn.rank.rounds import modp_params
+>>> spec = RAC(2, 3, 3, 8)
+>>> w = modp_params(spec, 2_147_483_647, 0, "random")
+>>> out = bordered_search(spec, start_end(8), 2_147_483_647, 0, 0, w, [16, 32, 64], 45)
+>>> out["rank"], out["samples"], out["rounds"]
+(45, 64, 3)
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+from .blas import Bordered, blas_threads
+from .rounds import draw_halves
+from .sampling import sample_matrix
+
+__all__ = ["bordered_search", "repetition_rank", "blas_threads", "choose_engine",
+           "ROW_CHUNK", "CALIBRATE_FROM", "CALIBRATION_SIZE"]
+
+#: Rows of the new part evaluated (and eliminated) per block.
+ROW_CHUNK = 512
+
+#: Searches whose largest matrix is below this use FLINT without measuring:
+#: a measurement would cost more than the choice can save.
+CALIBRATE_FROM = 2048
+#: Order of the random matrix both engines rank to be compared.
+CALIBRATION_SIZE = 768
+_CHOICES: dict = {}
+
+
+def choose_engine(prime: int, size: int, method: str = "auto") -> dict:
+    """The elimination engine of a continuous search whose largest matrix
+    is ``size x size``, chosen by measurement.
+
+    ``method="blas"`` takes the BLAS engine; ``"auto"`` takes FLINT (or
+    numpy without python-flint) below :data:`CALIBRATE_FROM`, else times
+    FLINT's LU and the BLAS elimination (one BLAS thread, as in the search)
+    on the same random :data:`CALIBRATION_SIZE`-square matrix mod ``prime``
+    and takes the faster one; the measurement is made once per process and
+    kind of prime (16-bit split or not, :func:`tnrnn.rank.blas.split_mode`).
+    Both engines return the same rank; the choice changes only the time.
+
+    Returns ``{"engine", "flint_s", "blas_s", "seconds"}`` (``seconds``: the
+    time spent measuring in this call, 0 when cached or not measured).
+
+    >>> choose_engine(2_147_483_647, 500)["engine"] in ("flint", "numpy")
+    True
+    """
+    from .blas import rank_blas, split_mode
+    from .routines import flint_available, rank_flint
+
+    if method == "blas":
+        return {"engine": "blas", "flint_s": None, "blas_s": None, "seconds": 0.0}
+    if not flint_available():
+        return {"engine": "numpy" if size < CALIBRATE_FROM else "blas", "flint_s": None,
+                "blas_s": None, "seconds": 0.0}
+    if size < CALIBRATE_FROM or prime < 7:
+        return {"engine": "flint", "flint_s": None, "blas_s": None, "seconds": 0.0}
+    key = split_mode(prime)
+    if key in _CHOICES:
+        return {**_CHOICES[key], "seconds": 0.0}
+    t0 = time.perf_counter()
+    Y = np.random.default_rng(0).integers(0, prime, (CALIBRATION_SIZE, CALIBRATION_SIZE))
+    with blas_threads(1):
+        t1 = time.perf_counter()
+        rank_flint(Y, prime)
+        t2 = time.perf_counter()
+        rank_blas(Y, prime)
+        t3 = time.perf_counter()
+    choice = {"engine": "blas" if t3 - t2 < t2 - t1 else "flint", "flint_s": t2 - t1,
+              "blas_s": t3 - t2}
+    _CHOICES[key] = choice
+    return {**choice, "seconds": time.perf_counter() - t0}
+
+
+def _blocks(schedule, chunk):
+    """``(round, kind, rows, cols)`` of every block the search may need, in
+    order: per round from ``a`` to ``n``, ``B = Y[:a, a:n]`` (when ``a > 0``)
+    then ``Y[i0:i1, :n]`` for chunks of the new rows."""
+    a = 0
+    for k, n in enumerate(schedule):
+        if a:
+            yield k, "B", (0, a), (a, n)
+        for i0 in range(a, n, chunk):
+            yield k, "rows", (i0, min(n, i0 + chunk)), (0, n)
+        a = n
+
+
+def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
+                    schedule, cap: int, *, evaluate: Callable | None = None,
+                    report: Callable | None = None, chunk: int = ROW_CHUNK,
+                    overlap: bool = True) -> dict:
+    """The continuous search over ``schedule`` by bordering, with evaluation
+    beside elimination.
+
+    Returns a dict: ``rank``, ``samples`` (the ``n`` of the last round),
+    ``rounds``, ``evaluate_s`` (seconds the helper spent evaluating the
+    blocks used), ``rank_s`` (seconds this thread spent eliminating or
+    waiting for blocks), ``wasted_s`` (speculative evaluation discarded) and
+    ``wall_s``. Stops at the first round whose matrix is rank-deficient or
+    whose rank is ``cap``, as the plain search does.
+    """
+    evaluate = evaluate or sample_matrix
+    N = schedule[-1]
+    XA = draw_halves(spec, part, "continuous", "A", 0, N, prime, seed)
+    XB = draw_halves(spec, part, "continuous", "B", 0, N, prime, seed)
+    plan = list(_blocks(schedule, chunk))
+    out: queue.Queue = queue.Queue(maxsize=3)
+    stop = threading.Event()
+    t_eval = {"used": 0.0, "all": 0.0}
+
+    def produce():
+        try:
+            for blk in plan:
+                if stop.is_set():
+                    return
+                _, kind, (r0, r1), (c0, c1) = blk
+                t0 = time.perf_counter()
+                Y = evaluate(spec, weights, part, XA[r0:r1], XB[c0:c1], prime=prime,
+                             output=output)
+                dt = time.perf_counter() - t0
+                t_eval["all"] += dt
+                while not stop.is_set():
+                    try:
+                        out.put((blk, Y, dt), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            out.put((None, exc, 0.0))
+
+    def take():
+        if not overlap:
+            blk = plan[take.i]
+            take.i += 1
+            _, kind, (r0, r1), (c0, c1) = blk
+            t0 = time.perf_counter()
+            Y = evaluate(spec, weights, part, XA[r0:r1], XB[c0:c1], prime=prime,
+                         output=output)
+            dt = time.perf_counter() - t0
+            t_eval["all"] += dt
+            t_eval["used"] += dt
+            return blk, Y
+        blk, Y, dt = out.get()
+        if blk is None:
+            raise Y
+        t_eval["used"] += dt
+        return blk, Y
+
+    take.i = 0
+    start = time.perf_counter()
+    t_wait = 0.0
+    bord = Bordered(prime)
+    rank = rounds = 0
+    n = 0
+    worker = None
+    if overlap:
+        worker = threading.Thread(target=produce, daemon=True, name="tnrnn-evaluate")
+        worker.start()
+    try:
+        with blas_threads(1):
+            for k, n in enumerate(schedule):
+                a = bord.n
+                total = n * n - a * a
+                done = 0
+                W = np.zeros((0, n - a))
+                if a:
+                    (_, kind, _, _), B = take()
+                    W = bord.start(B)
+                    done += B.size
+                    if report:
+                        report("evaluate", done, total)
+                S_parts, Z_parts = [], []
+                for _ in range(a, n, chunk):
+                    (_, kind, _, _), rows = take()
+                    if a == 0 and not S_parts:
+                        W = np.zeros((0, n))
+                    s, z = bord.schur_rows(rows, W)
+                    S_parts.append(s)
+                    Z_parts.append(z)
+                    done += rows.size
+                    if report:
+                        report("evaluate", done, total)
+                S = np.concatenate(S_parts)
+                Z = np.concatenate(Z_parts)
+                del S_parts, Z_parts
+                if report:
+                    report("rank", 0, 1)
+                last = k == len(schedule) - 1
+                rank = bord.finish(W, S, Z, keep=not last)
+                if report:
+                    report("rank", 1, 1)
+                rounds += 1
+                if rank < n or rank == cap:
+                    break
+    finally:
+        stop.set()
+        if worker is not None:
+            while worker.is_alive():
+                try:
+                    out.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            worker.join()
+    wall = time.perf_counter() - start
+    return {"rank": rank, "samples": n, "rounds": rounds, "evaluate_s": t_eval["used"],
+            "wasted_s": t_eval["all"] - t_eval["used"],
+            "rank_s": wall - (0.0 if overlap else t_eval["used"]), "wall_s": wall}
+
+
+def repetition_rank(spec, part, prime: int, seed: int, output: int, weights, size: int, *,
+                    evaluate: Callable | None = None) -> tuple[int, float, float]:
+    """Rank of the ``size x size`` sample matrix of a repetition, as
+    :func:`tnrnn.rank.rounds.certified_sample_rank` computes it, but
+    overlapped: its leading ``size // 2`` block is factored while the rest
+    is evaluated, then bordered. If that leading block is singular (possible
+    only when the generic rank is below ``size // 2`` or by a rare draw),
+    the whole matrix is ranked again plainly. Returns ``(rank, evaluate_s,
+    rank_s)``.
+    """
+    from .rounds import _rank_of
+
+    h = size // 2
+    if h < 1:
+        schedule = [size]
+    else:
+        schedule = [h, size]
+    out = bordered_search(spec, part, prime, seed, output, weights, schedule, size + 1,
+                          evaluate=evaluate)
+    if out["samples"] == size:
+        return out["rank"], out["evaluate_s"], out["rank_s"]
+    # the leading block was singular: rank the whole matrix
+    t0 = time.perf_counter()
+    XA = draw_halves(spec, part, "continuous", "A", 0, size, prime, seed)
+    XB = draw_halves(spec, part, "continuous", "B", 0, size, prime, seed)
+    Y = (evaluate or sample_matrix)(spec, weights, part, XA, XB, prime=prime, output=output)
+    t1 = time.perf_counter()
+    with blas_threads(1):
+        r = _rank_of("blas", Y, prime)
+    return r, out["evaluate_s"] + t1 - t0, out["rank_s"] + time.perf_counter() - t1
