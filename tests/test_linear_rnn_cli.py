@@ -62,6 +62,15 @@ def test_flow_json_and_figure(tmp_path):
     assert "plateau from" in text
 
 
+def test_flow_lr_100_is_diverged_and_reports_no_plateau():
+    d = run_json("flow", "--kernel", "exp:1+delayed:4", "--m", "3", "--lr", "100",
+                 "--steps", "1000")
+    assert d["diverged"] and d["plateaus"] == [] and d["divergence"]["reason"]
+    text = run("flow", "--kernel", "exp:1+delayed:4", "--m", "3", "--lr", "100",
+               "--steps", "1000").output
+    assert "diverged" in text and "plateau from" not in text
+
+
 def test_dataset(tmp_path):
     out = tmp_path / "d.npz"
     d = run_json("dataset", "--kernel", "delayed:1", "--n", "8", "--T", "50", "--out", str(out))
@@ -72,16 +81,23 @@ def test_dataset(tmp_path):
 
 def test_experiment_and_figures_quick(tmp_path):
     pytest.importorskip("matplotlib")
-    p = tmp_path / "memory-plateau-delayed.json"
-    res = CliRunner().invoke(cli, ["memory", "experiment", "plateau-delayed", "--out", str(p),
+    p = tmp_path / "memory-plateau.json"
+    res = CliRunner().invoke(cli, ["memory", "experiment", "plateau", "--out", str(p),
                                    "--quick"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     d = json.loads(p.read_text())
-    assert {r["value"] for r in d["records"]} == {1, 4}
+    assert d["kind"] == "memory-plateau" and d["version"] == 2 and "command" in d
+    assert {r["value"] for r in d["records"]} == {4.0}
+    assert all(not r["diverged"] for r in d["records"])
     figs = tmp_path / "figs"
     figs.mkdir()
     out = run("figures", "--results", str(tmp_path), "--out", str(figs)).output
-    assert "memory_plateau_t0.png" in out and (figs / "memory_plateau_t0.png").exists()
+    assert "memory_plateau_escape.png" in out and (figs / "memory_plateau_escape.png").exists()
+    # a result file of another experiment is refused by path, never appended to
+    res = CliRunner().invoke(cli, ["memory", "experiment", "approx", "--out", str(p), "--quick"])
+    assert res.exit_code == 2 and "holds a 'memory-plateau' result, not 'memory-approx'" in \
+        res.output and "give another --out" in res.output
+    assert json.loads(p.read_text()) == d
 
 
 @pytest.mark.parametrize("args, match", [
@@ -91,6 +107,7 @@ def test_experiment_and_figures_quick(tmp_path):
     (["approx", "--kernel", "exp:1", "--norm", "l3"], "--norm must list l2 and/or l1"),
     (["approx", "--kernel", "exp:1", "--m", "41", "--rates", "free"], "at most 40"),
     (["approx", "--kernel", "exp:1", "--m", "300"], "exceeds 256"),
+    (["flow", "--kernel", "exp:1", "--m", "100000"], "exceeds 2000 exponentials"),
     (["approx", "--kernel", "exp:1", "--figure", "/nonexistent/x.png"], "does not exist"),
     (["approx", "--kernel", "exp:1", "--figure", "x.txt"], "allowed: .png, .svg, .pdf"),
     (["flow", "--kernel", "exp:1", "--steps", "10", "--max-steps", "5"],
@@ -102,7 +119,7 @@ def test_experiment_and_figures_quick(tmp_path):
     (["dataset", "--kernel", "exp:1", "--out", "d.npz", "--n", "100", "--T", "100",
       "--max-entries", "10"], "exceeds max_entries=10"),
     (["experiment", "approx", "--out", "/nonexistent/a.json"], "does not exist"),
-    (["figures", "--results", ".", "--out", "/nonexistent"], "does not exist"),
+    (["figures", "--results", ".", "--out", "/nonexistent/figs"], "does not exist"),
 ])
 def test_bad_input_exits_2(args, match, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
