@@ -226,10 +226,10 @@ def test_rank_routines_known_values_and_registry():
     assert rank_numpy(Y, 3) == rank_flint(Y, 3) == 2
     assert rank_modp(obj([[10**30, 1], [0, 0]]), 7) == 1  # Python ints reduced first
     assert rank_numpy(np.zeros((0, 3), dtype=int), 5) == rank_flint(np.zeros((3, 0), dtype=int), 5) == 0
-    assert set(RANK_ROUTINES) == {"flint", "numpy"}
+    assert set(RANK_ROUTINES) == {"flint", "numpy", "blas"}
     assert get_rank_routine("numpy") is rank_numpy
     assert resolve_rank_routine("auto") == "flint"
-    with pytest.raises(SpecError, match=r"unknown rank routine 'gauss'; valid names: 'auto', 'flint', 'numpy'"):
+    with pytest.raises(SpecError, match=r"unknown rank routine 'gauss'; valid names: 'auto', 'flint', 'numpy', 'blas'"):
         get_rank_routine("gauss")
     with pytest.raises(SpecError, match=r"a rank needs a 2-D matrix; got an array of shape \(3,\)"):
         rank_numpy(np.arange(3), 5)
@@ -462,7 +462,7 @@ def test_sample_cap_values():
     ({"output": True}, SpecError, r"output must be an integer in \[0, 1\)"),
     ({"max_samples": 0}, SpecError, r"max_samples must be an integer >= 1; got 0"),
     ({"h0": "zeros"}, SpecError, r"h0 must be one of 'random', 'ones'; got 'zeros'"),
-    ({"rank_method": "svd"}, SpecError, r"unknown rank routine 'svd'; valid names: 'auto', 'flint', 'numpy'"),
+    ({"rank_method": "svd"}, SpecError, r"unknown rank routine 'svd'; valid names: 'auto', 'flint', 'numpy', 'blas'"),
     ({"progress": 3}, SpecError, r"progress must be None or a callable progress\(stage, done, total\); got int"),
     ({"partition": "middle"}, PartitionError, r"partition must be one of start-end, odd-even, A:<steps>; got 'middle'"),
     ({"partition": "A:1,9"}, PartitionError, r"time steps must be integers in 1..6; got \[9\]"),
@@ -554,7 +554,7 @@ def test_tampered_certificates_are_rejected():
     ({"n_B": 0}, r"certificate field 'n_B' must be an integer >= 1; got 0"),
     ({"rank": "30"}, r"certificate field 'rank' must be an integer >= 0; got '30'"),
     ({"output": 4}, r"certificate output 4 is out of range for K=1 outputs"),
-    ({"method": "svd"}, r"certificate method must be one of \['flint', 'numpy'\]; got 'svd'"),
+    ({"method": "svd"}, r"certificate method must be one of \['blas', 'flint', 'numpy'\]; got 'svd'"),
     ({"inputs": "one-hot"}, r"a one-hot certificate enumerates all halves: n_A, n_B must be 27, 27; got 30, 30"),
     ({"max_failure": 0}, r"certificate max_failure must be in \(0, 1\]; got 0"),
     ({"repetitions": {}}, r"certificate repetitions must be a list; got \{\}"),

@@ -129,9 +129,10 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
 
     Returns a dict: ``rank``, ``samples`` (the ``n`` of the last round),
     ``rounds``, ``evaluate_s`` (seconds the helper spent evaluating the
-    blocks used), ``rank_s`` (seconds this thread spent eliminating or
-    waiting for blocks), ``wasted_s`` (speculative evaluation discarded) and
-    ``wall_s``. Stops at the first round whose matrix is rank-deficient or
+    blocks used), ``rank_s`` (seconds this thread spent eliminating),
+    ``wait_s`` (seconds it waited for blocks), ``wasted_s`` (speculative
+    evaluation discarded) and ``wall_s``. The two threads overlap, so
+    ``evaluate_s + rank_s`` may exceed ``wall_s``. Stops at the first round whose matrix is rank-deficient or
     whose rank is ``cap``, as the plain search does.
     """
     evaluate = evaluate or sample_matrix
@@ -175,15 +176,17 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
             t_eval["all"] += dt
             t_eval["used"] += dt
             return blk, Y
+        t0 = time.perf_counter()
         blk, Y, dt = out.get()
+        waits["s"] += time.perf_counter() - t0
         if blk is None:
             raise Y
         t_eval["used"] += dt
         return blk, Y
 
     take.i = 0
+    waits = {"s": 0.0}
     start = time.perf_counter()
-    t_wait = 0.0
     bord = Bordered(prime)
     rank = rounds = 0
     n = 0
@@ -239,7 +242,8 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     wall = time.perf_counter() - start
     return {"rank": rank, "samples": n, "rounds": rounds, "evaluate_s": t_eval["used"],
             "wasted_s": t_eval["all"] - t_eval["used"],
-            "rank_s": wall - (0.0 if overlap else t_eval["used"]), "wall_s": wall}
+            "rank_s": wall - (waits["s"] if overlap else t_eval["used"]),
+            "wait_s": waits["s"], "wall_s": wall}
 
 
 def repetition_rank(spec, part, prime: int, seed: int, output: int, weights, size: int, *,

@@ -469,7 +469,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         prime=prime, seed=seed, samples=(n_a, n_b), certificate=cert,
         timings={"evaluate": t_eval, "rank": t_rank, "repetitions": t_reps,
                  "total": time.perf_counter() - t_start,
-                 **({"calibration": engine["seconds"]} if engine else {})},
+                 **({"calibration": engine["seconds"]}
+                    if engine and engine["seconds"] else {})},
         complete=complete, output=output, spec=spec, upper_bound=cap, rounds=rounds,
         certainty=certainty, failure_probability=fp, max_failure=max_failure,
         repetitions=tuple(reps), weights=whash)
