@@ -38,7 +38,7 @@ from cli_helpers import invoke, one_error_line  # noqa: E402
 from tnrnn import dynamics as D  # noqa: E402
 from tnrnn.dynamics.experiments import scale_slice, tanh_region_map  # noqa: E402
 from tnrnn.dynamics.systems import preset_system  # noqa: E402
-from tnrnn.errors import OutputPathError, SpecError, TnrnnError, TooLargeError  # noqa: E402
+from tnrnn.errors import SpecError, TnrnnError, TooLargeError  # noqa: E402
 
 TABLE = Path(__file__).parent / "data" / "edges_dynamics.json"
 NAN, INF = float("nan"), float("inf")

@@ -22,18 +22,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (LOOP_COST, as_inputs, check_float, check_limit, check_nonneg_int, check_seed, flat_map,
-                    refuse_if_over, step_cost, x64)
+from ._core import (LOOP_COST, as_inputs, check_float, check_limit, check_nonneg_int,
+                    check_seed, flat_map, refuse_if_over, step_cost, x64)
 from .landscape import _chunked, loss_slice, loss_slice_2d
 from .lyapunov import largest_lyapunov_core, lyapunov_spectrum
-from .presets import chaotic_lstm, lstm_map
+from .presets import chaotic_lstm
 from .region_map import region_map
 from .simulate import simulate
 from .systems import System, scale_params
 from ..errors import SpecError, check_positive_int
 
-__all__ = ["scale_slice", "scale_slice_sizes", "chaotic_lstm_experiment", "tanh_rnn", "tanh_region_map",
-           "region_experiment"]
+__all__ = ["scale_slice", "scale_slice_sizes", "chaotic_lstm_experiment", "tanh_rnn",
+           "tanh_region_map", "region_experiment"]
 
 
 def _observe(system: System):

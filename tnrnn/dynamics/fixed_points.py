@@ -8,8 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (LOOP_COST, as_inputs, as_states, check_float, check_limit, check_map, flat_map, probe,
-                    progress_every, refuse_if_over, step_cost, x64)
+from ._core import (LOOP_COST, as_inputs, as_states, check_float, check_limit, check_map, flat_map,
+                    probe, progress_every, refuse_if_over, step_cost, x64)
 from ..errors import check_positive_int
 
 __all__ = ["FixedPoints", "fixed_points", "fixed_points_work"]

@@ -7,8 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (check_finite_tree, check_limit, check_map, check_seed, progress_every, refuse_if_over,
-                    x64)
+from ._core import (check_finite_tree, check_limit, check_map, check_seed, progress_every,
+                    refuse_if_over, x64)
 from ..errors import SpecError, check_positive_int
 
 __all__ = ["loss_slice", "loss_slice_2d", "sharpness"]

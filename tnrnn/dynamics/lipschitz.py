@@ -15,8 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (_real_array, as_inputs, as_states, check_float, check_limit, check_map, flat_map, probe,
-                    refuse_if_over, step_cost, x64)
+from ._core import (_real_array, as_inputs, as_states, check_float, check_limit, check_map,
+                    flat_map, probe, refuse_if_over, step_cost, x64)
 from ._weights import check_cell_params, check_layer
 from ..errors import SpecError
 
