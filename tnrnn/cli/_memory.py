@@ -360,7 +360,8 @@ def dataset_cmd(kernel_text, n, T, dt, seed, out, max_entries, as_json):
 
 # ------------------------------------------------------------------ experiments
 @memory.command("experiment", context_settings=CONTEXT)
-@click.argument("name", type=click.Choice(["approx", "rates", "width", "plateau", "train"]))
+@click.argument("name", type=click.Choice(["approx", "rates", "width", "plateau",
+                                           "plateau-delayed", "train"]))
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
               help="JSON results file; an existing one of the same experiment and settings "
                    "is resumed (finished records kept); any other file is refused.")
@@ -373,6 +374,7 @@ def experiment_cmd(name, out, quick):
     rates    approximation rates against smoothness alpha and decay beta
     width    width needed against epsilon for polynomial memory (three omegas)
     plateau  gradient flows from random starts on exponential sums, Airy, delayed memory
+    plateau-delayed  the delayed family alone (ODE and GD at m = 3), t0 = 2..16
     train    trained diagonal/dense linear and tanh RNNs with the floor at their width
 
     \b

@@ -60,8 +60,10 @@ def machine() -> dict:
 
 def _command() -> str:
     argv = list(sys.argv)
-    if argv and argv[0].endswith(("tnrnn", "__main__.py")):
+    if argv and argv[0].endswith("tnrnn"):
         argv[0] = "tnrnn"
+    elif argv and argv[0].endswith(("linear_rnn/experiments.py", "linear_rnn/__main__.py")):
+        argv[0] = "python -m tnrnn.linear_rnn.experiments"
     return " ".join(argv)
 
 

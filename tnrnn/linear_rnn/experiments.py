@@ -38,7 +38,8 @@ APPROX_KERNELS = ["exponential:1", "exponential:0.1", "polynomial:0.1", "polynom
                   "airy:6"]
 
 EXPERIMENT_KINDS = {"approx": "memory-approx", "rates": "memory-rates", "width": "memory-width",
-                    "plateau": "memory-plateau", "train": "memory-train"}
+                    "plateau": "memory-plateau", "plateau-delayed": "memory-plateau",
+                    "train": "memory-train"}
 
 
 def fit_exponent(m, err, m_min: int = 6):
@@ -249,6 +250,12 @@ def run_experiment(name: str, out, *, quick: bool = False, progress=None) -> dic
         from .plateau_runs import plateau_experiment
 
         return plateau_experiment(out, progress=progress, quick=quick)
+    if name == "plateau-delayed":
+        from .plateau_runs import PLATEAU_FAMILIES, plateau_experiment
+
+        return plateau_experiment(out, progress=progress, quick=quick,
+                                  families={"delayed": PLATEAU_FAMILIES["delayed"]},
+                                  plan=(("ode-log", 3), ("gd-log", 3)))
     if name == "train":
         from .training import training_experiment
 

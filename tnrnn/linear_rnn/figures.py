@@ -359,9 +359,12 @@ def draw_all(results_dir, out_dir) -> list[str]:
     if d:
         paths += draw_width(d, out_dir / "memory_width.png")
     d = get("memory-plateau.json", "memory-plateau")
-    if d:
-        paths += draw_plateaus(d, out_dir / "memory_plateau_escape.png")
-        paths += draw_plateau_curves(d, out_dir / "memory_plateau_curves.png")
+    d2 = get("memory-plateau-delayed.json", "memory-plateau")
+    if d or d2:
+        both = {"records": (d or {"records": []})["records"]
+                + (d2 or {"records": []})["records"]}
+        paths += draw_plateaus(both, out_dir / "memory_plateau_escape.png")
+        paths += draw_plateau_curves(both, out_dir / "memory_plateau_curves.png")
     d = get("memory-train.json", "memory-train")
     if d:
         paths += draw_training(d, out_dir, get("memory-floors.json", "memory-floors"))

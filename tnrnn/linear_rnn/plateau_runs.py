@@ -72,10 +72,12 @@ def escape_time(plateaus, lstar: float, scale: float, ran_to: float) -> dict:
     return {"escape": max(p.exit for p in above), "plateau": True, "censored": False}
 
 
-def plateau_experiment(path, *, families=None, plan=PLATEAU_PLAN, seeds=(0, 1, 2),
+def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
                        quick: bool = False, progress=None) -> dict:
     """Run every (family, value, method, m, seed) of the plan; one record each (resumable)."""
     fams = dict(families or PLATEAU_FAMILIES)
+    if plan is None:
+        plan = PLATEAU_PLAN
     if quick:
         fams = {"delayed": (4.0,)}
         plan = (("gd-log", 3),)
