@@ -107,13 +107,25 @@ def test_rounds_case_grows_and_repeats():
     columns of old rows, and the repetition's fresh matrix."""
     spec, partition, kw = CASES["rounds"]
     blocks = RowBlocks(None, block_rows=10**6)
-    res = separation_rank(spec, partition, evaluate=blocks, **kw)
+    # the plain search's call pattern (the BLAS engine's calls it in row chunks)
+    res = separation_rank(spec, partition, evaluate=blocks, rank_method="flint", **kw)
     assert res.rounds == 4 and len(res.repetitions) == 1 and res.rank == 384
     # round 1: one call; rounds 2-4: two calls each; the repetition: one call
     assert len(blocks.calls) == 1 + 2 * 3 + 1
     shapes = [(b["rows"], b["cols"]) for b in blocks.records]
     assert shapes[:3] == [(64, 64), (64, 128), (64, 64)]
     assert shapes[-1] == (385, 385)
+
+
+def test_bordered_search_with_blocks_equals_serial():
+    """The BLAS engine's search calls the hook from its helper thread, in
+    row chunks: the same result and certificate."""
+    spec, partition, kw = CASES["rounds"]
+    blocks = RowBlocks(None, block_rows=37)
+    got = separation_rank(spec, partition, evaluate=blocks, rank_method="blas", **kw)
+    want = separation_rank(spec, partition, rank_method="flint", **kw)
+    assert (got.rank, got.samples, got.claim()) == (want.rank, want.samples, want.claim())
+    assert got.method == "modp-blas" and blocks.records
 
 
 def test_fused_path_blocks_equal_serial(monkeypatch):
