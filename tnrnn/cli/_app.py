@@ -104,18 +104,48 @@ def _console():
 
 
 def _emit_json(data) -> None:
-    """Print ``data`` as JSON; integers of any size are written exactly
-    (Python refuses to convert integers above 4,300 digits to text unless
-    asked: the bounds' size limits keep them to about 315,000 digits)."""
+    """Print ``data`` as JSON that standard parsers read: integers of any size
+    written exactly (Python refuses to convert integers above 4,300 digits to
+    text unless asked: the bounds' size limits keep them to about 315,000
+    digits), NaN as ``null`` (undefined) and infinities as the strings
+    ``"inf"`` and ``"-inf"`` (:func:`_json_safe`), never a ``NaN`` token."""
     import sys
 
     old = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
     try:
-        text = json.dumps(data, indent=2, sort_keys=False, default=_json_default)
+        text = json.dumps(_json_safe(data), indent=2, sort_keys=False, default=_json_default,
+                          allow_nan=False)
     finally:
         sys.set_int_max_str_digits(old)
     click.echo(text)
+
+
+def _json_safe(obj):
+    """``obj`` with every NaN as None (null: undefined) and every infinity as
+    the string ``"inf"`` or ``"-inf"``: JSON that any standard parser reads."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.ndarray):
+        return _json_safe(obj.tolist())
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
 
 
 def _json_default(obj):

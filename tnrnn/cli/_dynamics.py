@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ._app import CONTEXT, _console, _emit_json, _progress_bar, cli
+from ._app import CONTEXT, _console, _emit_json, _json_safe, _progress_bar, cli
 
 
 def escape(text: str) -> str:
@@ -274,35 +274,8 @@ def _save(fig, figure):
     click.echo(f"wrote {figure}", err=True)
 
 
-def _json_safe(obj):
-    """``obj`` with every NaN as None (null: undefined) and every infinity as
-    the string ``"inf"`` or ``"-inf"``: JSON that any standard parser reads."""
-    import math
-
-    import numpy as np
-
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.ndarray):
-        return _json_safe(obj.tolist())
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
 def _emit(payload) -> None:
-    _emit_json(_json_safe(payload))
+    _emit_json(payload)
 
 
 def _num(v, fmt) -> str:
