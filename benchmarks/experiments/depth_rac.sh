@@ -16,4 +16,4 @@ for T in 8 12; do
       --cell-option sigma=0.01 --val-size 500 --test-size 1000 --no-progress --out $D/rac_ses
 done
 sh benchmarks/experiments/depth_rac_l3.sh
-.venv/bin/python benchmarks/experiments/capacity_use.py $D/rac_ses $D/rac_ses_plateau $D/rac_ses_l3_lr1e-4 $D/capacity_use.json
+.venv/bin/python benchmarks/experiments/capacity_use.py $D/rac_ses_plateau $D/rac_ses_l3_lr1e-4 $D/capacity_use.json
