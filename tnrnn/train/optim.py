@@ -94,8 +94,10 @@ def make_optimizer(name: str = "rmsprop", *, lr: float = 1e-3, clip: float | Non
                    options: dict | None = None):
     """An optax transformation: :func:`clip_nonfinite` then the named optimiser.
 
-    The default is the depth paper's protocol: RMSProp, learning rate 1e-3,
-    decay 0.9, entries clipped at 10. RMSProp's ``eps = 1e-10`` (inside the
+    The default is the ``tnrnn`` protocol's optimiser: RMSProp, learning rate
+    1e-3, decay 0.9, entries clipped at 10 (the ``paper`` protocol passes
+    ``clip=None``: the paper's code clips only scoRNN's ``dL/dW``, see
+    :mod:`tnrnn.train.protocols`). RMSProp's ``eps = 1e-10`` (inside the
     square root) and ``initial_scale = 1`` follow TensorFlow 1's
     ``RMSPropOptimizer``, which the paper's code used.
 
