@@ -154,16 +154,11 @@ def test_blas_threads_restores():
     assert lib[1]() == before
 
 
-def test_choose_engine_measures_once(monkeypatch):
-    from tnrnn.rank import pipeline
+def test_choose_engine_by_size():
+    from tnrnn.rank.pipeline import BLAS_FROM
 
-    monkeypatch.setattr(pipeline, "_CHOICES", {})
-    monkeypatch.setattr(pipeline, "CALIBRATION_SIZE", 96)
-    first = choose_engine(2_147_483_647, 5000)
-    assert first["engine"] in ("flint", "blas") and first["seconds"] > 0
-    again = choose_engine(2_147_483_647, 5000)
-    assert again["engine"] == first["engine"] and again["seconds"] == 0.0
-    assert choose_engine(2_147_483_647, 100)["engine"] == "flint"
+    assert choose_engine(2_147_483_647, BLAS_FROM)["engine"] == "blas"
+    assert choose_engine(2_147_483_647, BLAS_FROM - 1)["engine"] == "flint"
     assert choose_engine(2_147_483_647, 100, "blas")["engine"] == "blas"
 
 

@@ -49,62 +49,43 @@ from .rounds import draw_halves
 from .sampling import sample_matrix
 
 __all__ = ["bordered_search", "repetition_rank", "blas_threads", "choose_engine",
-           "ROW_CHUNK", "CALIBRATE_FROM", "CALIBRATION_SIZE"]
+           "ROW_CHUNK", "BLAS_FROM"]
 
 #: Rows of the new part evaluated (and eliminated) per block.
 ROW_CHUNK = 512
 
-#: Searches whose largest matrix is below this use FLINT without measuring:
-#: a measurement would cost more than the choice can save.
-CALIBRATE_FROM = 2048
-#: Order of the random matrix both engines rank to be compared.
-CALIBRATION_SIZE = 768
-_CHOICES: dict = {}
+#: Searches whose largest matrix reaches this size use the BLAS engine under
+#: ``"auto"``: measured side by side (``benchmarks/results/rank-engine.md``,
+#: fresh processes, same machine and load), one BLAS rank takes 0.42-0.73 of
+#: one FLINT rank at 2,970-5,005 (mod 2**31 - 1) and 1.6 of it at 1,050;
+#: FLINT is faster below about 700.
+BLAS_FROM = 2048
 
 
 def choose_engine(prime: int, size: int, method: str = "auto") -> dict:
     """The elimination engine of a continuous search whose largest matrix
     is ``size x size``, chosen by measurement.
 
-    ``method="blas"`` takes the BLAS engine; ``"auto"`` takes FLINT (or
-    numpy without python-flint) below :data:`CALIBRATE_FROM`, else times
-    FLINT's LU and the BLAS elimination (one BLAS thread, as in the search)
-    on the same random :data:`CALIBRATION_SIZE`-square matrix mod ``prime``
-    and takes the faster one; the measurement is made once per process and
-    kind of prime (16-bit split or not, :func:`tnrnn.rank.blas.split_mode`).
-    Both engines return the same rank; the choice changes only the time.
+    ``method="blas"`` takes the BLAS engine; ``"auto"`` takes it from
+    :data:`BLAS_FROM` on, where every side-by-side measurement of the two
+    engines on this machine had it ahead, and FLINT (numpy without
+    python-flint) below. A timing made at run time was tried first and
+    dropped: on the shared machine a 768-square calibration took 1-3 s and
+    chose FLINT where the full-size measurement had BLAS at 0.42x. Both
+    engines return the same rank; the choice changes only the time.
 
-    Returns ``{"engine", "flint_s", "blas_s", "seconds"}`` (``seconds``: the
-    time spent measuring in this call, 0 when cached or not measured).
+    Returns ``{"engine", "seconds"}`` (``seconds``: time spent choosing, 0).
 
     >>> choose_engine(2_147_483_647, 500)["engine"] in ("flint", "numpy")
     True
+    >>> choose_engine(2_147_483_647, 5005)["engine"]
+    'blas'
     """
-    from .blas import rank_blas, split_mode
-    from .routines import flint_available, rank_flint
+    from .routines import flint_available
 
-    if method == "blas":
-        return {"engine": "blas", "flint_s": None, "blas_s": None, "seconds": 0.0}
-    if not flint_available():
-        return {"engine": "numpy" if size < CALIBRATE_FROM else "blas", "flint_s": None,
-                "blas_s": None, "seconds": 0.0}
-    if size < CALIBRATE_FROM or prime < 7:
-        return {"engine": "flint", "flint_s": None, "blas_s": None, "seconds": 0.0}
-    key = split_mode(prime)
-    if key in _CHOICES:
-        return {**_CHOICES[key], "seconds": 0.0}
-    t0 = time.perf_counter()
-    Y = np.random.default_rng(0).integers(0, prime, (CALIBRATION_SIZE, CALIBRATION_SIZE))
-    with blas_threads(1):
-        t1 = time.perf_counter()
-        rank_flint(Y, prime)
-        t2 = time.perf_counter()
-        rank_blas(Y, prime)
-        t3 = time.perf_counter()
-    choice = {"engine": "blas" if t3 - t2 < t2 - t1 else "flint", "flint_s": t2 - t1,
-              "blas_s": t3 - t2}
-    _CHOICES[key] = choice
-    return {**choice, "seconds": time.perf_counter() - t0}
+    if method == "blas" or size >= BLAS_FROM:
+        return {"engine": "blas", "seconds": 0.0}
+    return {"engine": "flint" if flint_available() else "numpy", "seconds": 0.0}
 
 
 def _blocks(schedule, chunk):
