@@ -42,8 +42,9 @@ class RankResult:
         Rank of the sample matrix mod ``prime``: certifies generic
         separation rank ``>= rank`` (see :mod:`tnrnn.rank.separation`).
     method : str
-        ``"modp-flint"`` or ``"modp-numpy"``: exact arithmetic mod ``prime``,
-        then the named rank routine.
+        ``"modp-flint"``, ``"modp-numpy"`` or ``"modp-blas"``: exact
+        arithmetic mod ``prime``, then the named rank routine (``blas``: the
+        bordered, overlapped search of :mod:`tnrnn.rank.pipeline`).
     inputs : str
         ``"continuous"`` or ``"one-hot"``.
     partition : Partition
