@@ -11,3 +11,4 @@ for task in ses copying; do
   .venv/bin/python benchmarks/experiments/depth_paper_table.py "$D/$task-summary.json" \
       > "$D/$task-summary.md"
 done
+.venv/bin/python benchmarks/experiments/readme_tables.py
