@@ -123,6 +123,11 @@ def resolve_config(config: dict) -> dict:
     c["test_size"] = check_positive_int("test_size", c["test_size"])
     c["seed"] = check_positive_int("seed", c["seed"], minimum=0)
     check_values(c)
+    if cell.name != "scornn":  # the recurrence's own optimiser and rescaling are scoRNN's
+        for key in ("lr_recurrent", "recurrent_clip"):
+            if given.get(key) is not None:
+                raise SpecError(f"{key} applies to scoRNN stacks only; got cell {cell.name!r}")
+            c[key] = None
     c["min_delta"] = resolve_min_delta(c["min_delta"], task)
     c["overrides"] = sorted(k for k in (*PROTOCOL_KEYS, "steps", "test_size")
                             if k in given and given[k] != base[k]
