@@ -8,7 +8,7 @@ Examples
 Traceback (most recent call last):
 ...
 tnrnn.errors.SpecError: lr must be a finite number; got '0.1' (str)
->>> real_vector("w", [1.0, float("nan")])
+>>> real_vector("w", [1.0, float("nan")], max_len=10)
 Traceback (most recent call last):
 ...
 tnrnn.errors.SpecError: w must hold finite numbers; got [1.0, nan]

@@ -25,13 +25,15 @@ Examples
 ...     _ = save_result(p, data)
 ...     load_result(p, "memory-rates", {"m": 3})["config"]
 {'m': 3}
+>>> from tnrnn.errors import SpecError
 >>> with tempfile.TemporaryDirectory() as d:
 ...     p = pathlib.Path(d) / "r.json"
 ...     _ = save_result(p, new_result("memory-train", {}))
-...     load_result(p, "memory-rates")  # doctest: +ELLIPSIS
-Traceback (most recent call last):
-...
-tnrnn.errors.SpecError: ...r.json holds a 'memory-train' result, not 'memory-rates'; ...
+...     try:
+...         load_result(p, "memory-rates")
+...     except SpecError as exc:
+...         print(str(exc).split("'", 2)[2])
+ holds a 'memory-train' result, not 'memory-rates'; give another --out, or delete ...
 """
 
 from __future__ import annotations

@@ -230,7 +230,7 @@ def draw_plateaus(data: dict, path) -> list[str]:
                 ndiv = sum(r["diverged"] for r in grp)
                 if ndiv:
                     ax.annotate(f"{ndiv} diverged", (xi, 1.5), fontsize=6, color=f"C{j}")
-            fit = escape_rate(rs, fam, meth, m)
+            fit = escape_rate(rs, fam, meth, m, min_value=6.0 if fam == "delayed" else -np.inf)
             lab = f"{meth}, m={m}"
             if fit:
                 lab += f": e^({fit['rate']:.2f} v) [{fit['low']:.2f}, {fit['high']:.2f}]"

@@ -433,7 +433,7 @@ def gradient_flow(kernel, a0, w0, *, method: str = "gd", lr: float = 0.01,
     (2.0, 1.0)
     >>> r = gradient_flow("exponential:1", [0.0], [1.0], lr=100.0, steps=100, chunk=10)
     >>> r.diverged, r.info["diverged"]["reason"]
-    (True, 'a rate left (0, inf) (the loss is singular at w = 0)')
+    (True, 'the loss grew past the divergence limit 500')
     """
     kernel = parse_kernel(kernel)
     max_m = check_positive_int("max_m", max_m)

@@ -149,10 +149,16 @@ def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
 
 
 def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000,
-                seed: int = 0):
-    """Fit ``ln(escape) = c + rate * v`` to the median escape time per memory value ``v``
-    (values where every seed escaped, with an escape > 0), with a 95% bootstrap interval
-    (seeds resampled within each value). None if fewer than 3 values qualify.
+                seed: int = 0, min_value: float = -np.inf):
+    """Fit ``ln(median escape) = c + rate * v`` over the memory values ``v``, with a 95%
+    bootstrap interval (seeds resampled within each value).
+
+    Per value the median is taken over the runs that did not diverge, a run still on
+    a plateau at its end counting as ``+inf``; a value enters the fit when that median
+    is finite and positive (0 means no plateau) and ``v >= min_value``. Diverged runs
+    are never counted as escapes. Bootstrap draws whose median is 0 or infinite at some
+    value are left out (``boot_used`` of ``boot_total`` say how many remained). None if
+    fewer than 3 values qualify.
 
     Examples
     --------
@@ -168,22 +174,29 @@ def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000
     rng = np.random.default_rng(seed)
     by_v = {}
     for r in records:
-        if r["family"] == family and r["method"] == method and r["m"] == m:
+        if r["family"] == family and r["method"] == method and r["m"] == m \
+                and not r["diverged"] and r["value"] >= min_value:
             by_v.setdefault(r["value"], []).append(r)
     xs, groups = [], []
     for v in sorted(by_v):
-        rs = by_v[v]
-        if any(r["diverged"] or r["escape"] is None or r["escape"] <= 0 for r in rs):
-            continue
-        xs.append(v)
-        groups.append(np.log([r["escape"] for r in rs]))
+        g = np.array([np.inf if r["escape"] is None else r["escape"] for r in by_v[v]], float)
+        med = np.median(g)
+        if np.isfinite(med) and med > 0:
+            xs.append(v)
+            groups.append(g)
     if len(xs) < 3:
         return None
     x = np.array(xs, float)
-    rate = float(np.polyfit(x, [np.median(g) for g in groups], 1)[0])
+
+    def fit(meds):
+        return np.polyfit(x, np.log(meds), 1)[0]
+
+    rate = float(fit([np.median(g) for g in groups]))
     boots = []
     for _ in range(n_boot):
-        ys = [np.median(rng.choice(g, size=len(g))) for g in groups]
-        boots.append(np.polyfit(x, ys, 1)[0])
-    lo, hi = np.percentile(boots, [2.5, 97.5])
-    return {"rate": rate, "low": float(lo), "high": float(hi), "values": xs}
+        meds = [np.median(rng.choice(g, size=len(g))) for g in groups]
+        if all(np.isfinite(mm) and mm > 0 for mm in meds):
+            boots.append(fit(meds))
+    lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (np.nan, np.nan)
+    return {"rate": rate, "low": float(lo), "high": float(hi), "values": xs,
+            "boot_used": len(boots), "boot_total": n_boot}
