@@ -37,6 +37,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -44,6 +45,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..circuit import RAC
 from .blas import Bordered, blas_threads
 from .rounds import draw_halves
 from .sampling import sample_matrix
@@ -88,6 +90,24 @@ def choose_engine(prime: int, size: int, method: str = "auto") -> dict:
     return {"engine": "flint" if flint_available() else "numpy", "seconds": 0.0}
 
 
+def _fused_for(spec, part, n: int):
+    """``fused=`` for the blocks of a search up to ``n x n``: what
+    :func:`~tnrnn.rank.sampling.sample_matrix` would choose for the whole
+    matrix (``None`` when it would not use the compiled kernel), so that
+    cutting it into row chunks does not drop it below the kernel's threshold
+    (a chunk of 512 rows at depth 3 would: 4x slower evaluation)."""
+    from .sampling import FUSED_MIN_WORK, prefix_length
+
+    if not isinstance(spec, RAC) or spec.depth < 2:
+        return None
+    lead = part.A if 1 in part.A else part.B
+    k = prefix_length(lead)
+    if k < len(lead):
+        return None
+    work = n * n * (spec.length - k) * (spec.depth - 1) * spec.hidden ** 2
+    return True if work >= FUSED_MIN_WORK else None
+
+
 def _blocks(schedule, chunk):
     """``(round, kind, rows, cols)`` of every block the search may need, in
     order: per round from ``a`` to ``n``, ``B = Y[:a, a:n]`` (when ``a > 0``)
@@ -116,8 +136,9 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     ``evaluate_s + rank_s`` may exceed ``wall_s``. Stops at the first round whose matrix is rank-deficient or
     whose rank is ``cap``, as the plain search does.
     """
-    evaluate = evaluate or sample_matrix
     N = schedule[-1]
+    if evaluate is None:
+        evaluate = functools.partial(sample_matrix, fused=_fused_for(spec, part, N))
     XA = draw_halves(spec, part, "continuous", "A", 0, N, prime, seed)
     XB = draw_halves(spec, part, "continuous", "B", 0, N, prime, seed)
     plan = list(_blocks(schedule, chunk))
