@@ -131,7 +131,7 @@ def _markdown(meta, rows) -> str:
         "| bare BLAS / bare FLINT |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ca, bf, cf, bb = r["certify_auto"], r["bare_flint"], r["certify_flint"], r["bare_blas"]
+        ca, bf, cf = r["certify_auto"], r["bare_flint"], r["certify_flint"]
         lines.append(
             f"| {' '.join(map(str, r['spec']))} | {ca['claim']} | {ca['n']:,} | "
             f"{ca['method']} | {ca['seconds']:.1f} ({ca['load_before'][0]:.1f}) | "

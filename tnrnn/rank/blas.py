@@ -190,7 +190,6 @@ def trsm_lower_unit(L: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
     """``X = L^{-1} B mod p`` for ``L`` unit lower triangular (``k x k``, its
     diagonal ignored), by halves: ``X_1 = L_11^{-1} B_1``,
     ``X_2 = L_22^{-1} (B_2 - L_21 X_1)``. Returns a new array."""
-    k = L.shape[0]
     X = np.array(B, dtype=np.float64, copy=True)
     _trsm(L, X, p)
     return X
