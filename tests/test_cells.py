@@ -232,7 +232,7 @@ def test_trainable_mask_freezes_scornn_W_D():
 
 
 def test_errors():
-    with pytest.raises(SpecError, match="unknown cell kind 'xyz'; valid kinds: gru"):
+    with pytest.raises(SpecError, match="unknown cell kind 'xyz'; valid kinds: exprnn, gru"):
         get_cell("xyz")
     with pytest.raises(SpecError, match="cell kind must be a string; got 3"):
         get_cell(3)

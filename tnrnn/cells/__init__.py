@@ -22,10 +22,13 @@ Parameter dicts (``I`` input width, ``H`` hidden width; PyTorch layouts)::
             variant "paper": h' = modReLU(U x + W^T h, b) (the paper's code's
             row-vector matmul(state, W)), plus s0 () the bound of a random
             initial state drawn on every forward pass
+    exprnn  U (H, I), A (H, H) (its strict upper triangle), W (H, H), b (H,)
+            h' = modReLU(U x + W^T h, b) (expRNN's row-vector h W),
+            W = expm(triu(A, 1) - triu(A, 1)^T)
     linear  A (H, H), B (H, I)                      h' = A h + B x
 
-``h0`` (RAC, MI-RNN initial states), ``D`` and ``W`` (scoRNN) are *frozen*:
-training does not move them by gradient; scoRNN's ``W`` is recomputed from
+``h0`` (RAC, MI-RNN initial states), ``D`` and ``W`` (scoRNN), ``W`` (expRNN) are *frozen*:
+training does not move them by gradient; scoRNN's and expRNN's ``W`` is recomputed from
 ``A`` after every update, outside ``jit`` (:func:`outside_grads`,
 :func:`outside_refresh`). The other cells start from the zero state.
 
@@ -46,7 +49,7 @@ Examples
 ((4,), (4,))
 """
 
-from ._cells import CELLS, Cell, cayley, cayley_grad, mod_relu
+from ._cells import CELLS, Cell, cayley, cayley_grad, exprnn_grad, exprnn_matrix, mod_relu, skew
 from .stack import (COUNTS, cell_names, check_cell_options, count_params, get_cell, init_cell, make_apply,
                     needs_key, needs_outside_update, outside_grads, outside_refresh,
                     rescale_linf, stack, stack_param_count, trainable_mask, width_for_budget)
@@ -73,4 +76,7 @@ __all__ = [
     "cayley",
     "cayley_grad",
     "mod_relu",
+    "exprnn_matrix",
+    "exprnn_grad",
+    "skew",
 ]

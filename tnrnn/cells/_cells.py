@@ -361,6 +361,90 @@ def _scornn_recur(params, h, u):
     return mod_relu(u + h @ params["W"].T, params["b"])
 
 
+# ---------------------------------------------------------------- expRNN
+
+
+def skew(A):
+    """expRNN's skew-symmetric matrix of a free square ``A``:
+    ``triu(A, 1) - triu(A, 1)^T`` (numpy; only the strict upper triangle is used).
+
+    Examples
+    --------
+    >>> skew(np.array([[5., 2.], [7., 5.]])).tolist()
+    [[0.0, 2.0], [-2.0, 0.0]]
+    """
+    T = np.triu(np.asarray(A, dtype=np.float64), 1)
+    return T - T.T
+
+
+def exprnn_matrix(A):
+    """expRNN's recurrent matrix ``W = expm(skew(A))`` (numpy, float64), orthogonal.
+
+    Examples
+    --------
+    >>> W = exprnn_matrix(np.array([[0., np.pi / 2], [0., 0.]]))
+    >>> np.round(W, 12).tolist()
+    [[0.0, 1.0], [-1.0, 0.0]]
+    """
+    from scipy.linalg import expm
+
+    return expm(skew(A))
+
+
+def exprnn_grad(A, grad_W):
+    """Gradient of the loss with respect to expRNN's free ``A`` given ``dL/dW``
+    (numpy, float64).
+
+    Notes
+    -----
+    With ``S = skew(A)`` and ``W = expm(S)``, the adjoint of the Frechet
+    derivative of ``expm`` at ``S`` is the Frechet derivative at ``S^T``:
+    ``dL/dS = L_expm(S^T, dL/dW)`` (``scipy.linalg.expm_frechet``); then
+    ``dL/dA = triu(dL/dS - dL/dS^T, 1)``: the lower triangle of ``A`` gets
+    no gradient, as in expRNN's ``A.triu(diagonal=1)``. (The test suite
+    checks it against finite differences of ``A -> exprnn_matrix(A)``.)
+    """
+    from scipy.linalg import expm_frechet
+
+    S = skew(A)
+    _, G = expm_frechet(S.T, np.asarray(grad_W, dtype=np.float64), compute_expm=True)
+    return np.triu(G - G.T, 1)
+
+
+def _exprnn_init(rng, input_dim, hidden, dtype, *, init="henaff", **options):
+    """expRNN's ``OrthogonalRNN`` as the smoothness paper's code builds it.
+
+    ``U`` Kaiming-normal for relu (std ``sqrt(2 / I)``, no bias), ``A``
+    block-diagonal with 2x2 blocks ``[[0, t], [-t, 0]]``, angles ``t`` from
+    U(-pi, pi) (``init="henaff"``, expRNN's ``henaff_init_``, the paper
+    code's default) or ``t = -sqrt((1 - cos s) / (1 + cos s))``, ``s`` from
+    U(0, pi/2) (``init="cayley"``, ``cayley_init_``); ``W = expm(skew(A))``
+    (derived, recomputed after every update); modReLU bias U(-0.01, 0.01);
+    zero initial state; ``h' = modReLU(U x + h W, b)`` (expRNN's row-vector
+    ``hidden.matmul(B)``).
+    """
+    _no_options("exprnn", options, ())
+    if init not in ("henaff", "cayley"):
+        raise SpecError(f"exprnn option init must be 'henaff' or 'cayley'; got {init!r}")
+    H, I = hidden, input_dim
+    U = rng.standard_normal((H, I)) * np.sqrt(2.0 / I)
+    if init == "henaff":
+        theta = rng.uniform(-np.pi, np.pi, size=H // 2)
+    else:
+        s = rng.uniform(0.0, np.pi / 2, size=H // 2)
+        theta = -np.sqrt((1 - np.cos(s)) / (1 + np.cos(s)))
+    A = np.zeros((H, H))
+    A[2 * np.arange(H // 2), 2 * np.arange(H // 2) + 1] = theta
+    A = A - A.T
+    return {"U": U.astype(dtype), "A": A.astype(dtype),
+            "W": exprnn_matrix(A).astype(dtype),
+            "b": _uniform(rng, (H,), 0.01, dtype)}
+
+
+def _exprnn_recur(params, h, u):
+    return mod_relu(u + h @ params["W"], params["b"])
+
+
 # ---------------------------------------------------------------- registry
 
 
@@ -398,6 +482,10 @@ CELLS: dict[str, Cell] = {
                   lambda p, b: _zeros_state(p, b, p["U"].shape[0]), _identity, ("W", "D", "s0"),
                   lambda I, H: H * I + H * (H - 1) // 2 + H, ("negative", "variant"),
                   "scoRNN: h = modReLU(U x + W h), W = (I + A)^-1 (I - A) D"),
+    "exprnn": _mk("exprnn", _exprnn_init, _scornn_project, _exprnn_recur,
+                  lambda p, b: _zeros_state(p, b, p["U"].shape[0]), _identity, ("W",),
+                  lambda I, H: H * I + H * (H - 1) // 2 + H, ("init",),
+                  "expRNN: h = modReLU(U x + h W), W = expm(A - A^T), A strictly upper"),
     "linear": _mk("linear", _linear_init, _linear_project, _linear_recur,
                   lambda p, b: _zeros_state(p, b, p["A"].shape[0]), _identity, (),
                   lambda I, H: H * H + H * I, ("radius",),

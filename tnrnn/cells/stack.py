@@ -15,7 +15,8 @@ from typing import Callable
 import numpy as np
 
 from ..errors import SpecError, check_positive_int
-from ._cells import ALIASES, CELLS, Cell, cayley, cayley_grad, random_state_bound
+from ._cells import (ALIASES, CELLS, Cell, cayley, cayley_grad, exprnn_grad, exprnn_matrix,
+                     random_state_bound)
 
 __all__ = [
     "get_cell",
@@ -51,7 +52,7 @@ def cell_names() -> list[str]:
     Examples
     --------
     >>> cell_names()
-    ['gru', 'linear', 'lstm', 'mi-rnn', 'rac', 'relu', 'scornn', 'tanh']
+    ['exprnn', 'gru', 'linear', 'lstm', 'mi-rnn', 'rac', 'relu', 'scornn', 'tanh']
     """
     return sorted(CELLS)
 
@@ -68,7 +69,7 @@ def get_cell(kind: str) -> Cell:
     >>> get_cell("transformer")
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: unknown cell kind 'transformer'; valid kinds: gru, linear, lstm, mi-rnn, rac, relu, scornn, tanh (aliases: elman, mi, mirnn, scorenn)
+    tnrnn.errors.SpecError: unknown cell kind 'transformer'; valid kinds: exprnn, gru, linear, lstm, mi-rnn, rac, relu, scornn, tanh (aliases: elman, mi, mirnn, scorenn)
     """
     if not isinstance(kind, str):
         raise SpecError(f"cell kind must be a string; got {kind!r}")
@@ -129,6 +130,9 @@ def check_cell_options(kind, options: dict, *, hidden: int | None = None) -> dic
                     (hidden is not None and not 0 <= neg <= hidden) or neg < 0:
                 raise SpecError(f"scornn option negative must be in [0, "
                                 f"{hidden if hidden is not None else 'H'}]; got {neg!r}")
+    if cell.name == "exprnn" and options.get("init", "henaff") not in ("henaff", "cayley"):
+        raise SpecError(f"exprnn option init must be 'henaff' or 'cayley'; got "
+                        f"{options['init']!r}")
     return options
 
 
@@ -302,6 +306,9 @@ def _layer_count(layer: dict, convention: str = "free") -> int:
     skew ``A`` counts ``H (H - 1) / 2`` free entries. ``convention="paper"``
     counts scoRNN's ``W`` as ``H x H`` and ``A`` not at all."""
     is_scornn = "D" in layer and "A" in layer
+    if _is_exprnn_layer(layer):  # A's strict upper triangle is trained; W is derived
+        H = int(np.shape(layer["A"])[0])
+        return int(np.size(layer["U"])) + H * (H - 1) // 2 + int(np.size(layer["b"]))
     n = 0
     for key, value in layer.items():
         size = int(np.size(value))
@@ -415,6 +422,8 @@ def trainable_mask(params: dict) -> dict:
     {'W_H': True, 'W_I': True, 'h0': False}
     """
     def layer_mask(layer):
+        if _is_exprnn_layer(layer):
+            return {k: k != "W" for k in layer}
         is_scornn = "D" in layer and "A" in layer
         return {k: not (k in ("h0", "s0") or (is_scornn and k in ("D", "W"))) for k in layer}
 
@@ -422,24 +431,43 @@ def trainable_mask(params: dict) -> dict:
             "readout": {k: True for k in params["readout"]}}
 
 
-# --------------------------------------------------- scoRNN outside the jit
+# --------------------------------------------------- scoRNN and expRNN outside the jit
+
+
+def _is_exprnn_layer(layer) -> bool:
+    """An expRNN layer: ``U``, ``A``, ``W``, ``b`` and no scoRNN signs ``D``."""
+    return isinstance(layer, dict) and "A" in layer and "W" in layer and "U" in layer \
+        and "D" not in layer
 
 
 def needs_outside_update(kind: str) -> bool:
     """Whether training must run :func:`outside_grads` / :func:`outside_refresh`
-    (scoRNN: its Cayley update runs in numpy, outside the jitted step)."""
-    return get_cell(kind).name == "scornn"
+    (scoRNN: its Cayley update runs in numpy, outside the jitted step; expRNN:
+    its matrix exponential likewise)."""
+    return get_cell(kind).name in ("scornn", "exprnn")
 
 
 def outside_grads(params: dict, grads: dict) -> dict:
-    """Turn the gradient in ``W`` into the gradient in ``A`` (Cayley), per layer.
+    """Turn the gradient in ``W`` into the gradient in ``A`` (scoRNN: Cayley;
+    expRNN: the adjoint Frechet derivative of ``expm``), per layer.
 
     numpy, outside ``jit``: on CPU, jax's triangular solves inside ``jit``
-    cost 20-40 ms at 64 x 64 against 0.06 ms in numpy.
+    cost 20-40 ms at 64 x 64 against 0.06 ms in numpy. For expRNN at 200 x 200
+    (measured on the 2-core CPU of these experiments, loaded): jax's ``expm``
+    in ``jit`` 12 ms and its gradient 53 ms, scipy's ``expm`` 16 ms and
+    ``expm_frechet`` 36 ms -- close; numpy here keeps one mechanism for both
+    orthogonal cells in :func:`tnrnn.train.fit` (the dynamics wing's own sine
+    trainer differentiates ``expm`` inside ``jit`` instead).
     """
     layers = []
     for p, g in zip(params["layers"], grads["layers"]):
         g = dict(g)
+        if _is_exprnn_layer(p):
+            gA = exprnn_grad(np.asarray(p["A"]), np.asarray(g["W"]))
+            g["A"] = gA.astype(np.asarray(g["W"]).dtype)
+            g["W"] = np.zeros_like(np.asarray(g["W"]))
+            layers.append(g)
+            continue
         gA = cayley_grad(np.asarray(p["A"]), np.asarray(p["D"]), np.asarray(p["W"]),
                          np.asarray(g["W"]))
         g["A"] = gA.astype(np.asarray(g["W"]).dtype)
@@ -451,10 +479,15 @@ def outside_grads(params: dict, grads: dict) -> dict:
 
 def outside_refresh(params: dict) -> dict:
     """Recompute every scoRNN layer's ``W = cayley(A, D)`` after an update of ``A``
-    (``A`` is re-skewed first: ``(A - A^T) / 2`` removes rounding drift)."""
+    (``A`` is re-skewed first: ``(A - A^T) / 2`` removes rounding drift), and
+    every expRNN layer's ``W = expm(triu(A, 1) - triu(A, 1)^T)`` (``A`` kept)."""
     layers = []
     for p in params["layers"]:
         p = dict(p)
+        if _is_exprnn_layer(p):
+            p["W"] = exprnn_matrix(np.asarray(p["A"])).astype(np.asarray(p["W"]).dtype)
+            layers.append(p)
+            continue
         A = np.asarray(p["A"], dtype=np.float64)
         A = (A - A.T) / 2
         dtype = np.asarray(p["W"]).dtype

@@ -34,11 +34,13 @@ LAYOUTS: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
     "scornn": {"U": (("H", "I"), True), "W": (("H", "H"), True), "b": (("H",), True),
                "A": (("H", "H"), False), "D": (("H",), False), "s0": ((), False)},
     "linear": {"A": (("H", "H"), True), "B": (("H", "I"), True)},
+    "exprnn": {"U": (("H", "I"), True), "W": (("H", "H"), True), "b": (("H",), True),
+               "A": (("H", "H"), False)},
 }
 
 #: The key whose shape fixes H (its last axis for the square recurrent matrix).
 _H_KEY = {"rac": "W_H", "mi-rnn": "W_H", "tanh": "W_hh", "relu": "W_hh", "lstm": "W_hh",
-          "gru": "W_hh", "scornn": "W", "linear": "A"}
+          "gru": "W_hh", "scornn": "W", "linear": "A", "exprnn": "W"}
 
 
 def _dims(spec, H, I):

@@ -263,12 +263,13 @@ def tanh_rnn(hidden: int, seed: int = 0):
 
 def tanh_region_map(*, hidden: int = 32, gains, scales, steps: int = 2000, burn: int = 500,
                     seed: int = 0, norm_every: int = 0, max_work: float = 1e12, progress=None,
-                    chunk: int = 500):
+                    chunk: int = 500, blocks: int | None = None):
     """``lambda_max`` (and optionally the sup ``||Df||``) of
     ``x' = tanh(g W x + s U u)`` over ``gains x scales``, inputs ``u ~ N(0, 1)``
     i.i.d. (``default_rng(seed + 1)``), from ``x0 ~ N(0, 0.1^2)``
     (``default_rng(seed + 2)``; not 0, which is a fixed point of the
-    autonomous map at ``s = 0``). The Lipschitz bound is ``g``
+    autonomous map at ``s = 0``). ``blocks``: also the exponent's standard
+    error (:func:`~tnrnn.dynamics.region_map`). The Lipschitz bound is ``g``
     (``||W||_2 = 1``). The work is estimated (and refused above
     ``max_work``) before the weights and inputs are drawn."""
     from .region_map import region_map_work
@@ -294,7 +295,7 @@ def tanh_region_map(*, hidden: int = 32, gains, scales, steps: int = 2000, burn:
     return region_map(family, lambda a, b: jnp.stack([a, b]), gains, scales, x0,
                       steps=steps, burn=burn, inputs=us, norm_every=norm_every,
                       bound=lambda p: float(p[0]), progress=progress, max_work=max_work,
-                      chunk=chunk)
+                      chunk=chunk, blocks=blocks)
 
 
 def _recall_loss(W, U, us, T, delay, hidden):

@@ -78,6 +78,12 @@ def _bound_scornn(params, input_radius, cell):
                           "modReLU' in {0, 1}: ||W||_2 (1 for an orthogonal W)")
 
 
+def _bound_exprnn(params, input_radius, cell):
+    return LipschitzBound(_norm2(_get(params, "W", cell)), cell, "all states and inputs", False,
+                          "Df = diag(modReLU') W^T with modReLU' in {0, 1}: ||W||_2, which is 1 "
+                          "for W = expm(skew A); attained where every |pre-activation| + b > 0")
+
+
 def _input_sup(W_in, input_radius, onehot):
     """max_j |(W_in u)_j| over ||u||_inf <= input_radius (or over one-hot u)."""
     if onehot:
@@ -151,6 +157,7 @@ BOUNDS = {
     "relu": _bound_elman,
     "linear": _bound_linear,
     "scornn": _bound_scornn,
+    "exprnn": _bound_exprnn,
     "rac": _bound_rac,
     "mi-rnn": _bound_rac,
     "lstm": _bound_lstm,
@@ -178,7 +185,7 @@ def lipschitz_bound(cell, params: dict, *, input_radius: float = 1.0,
     Parameters
     ----------
     cell : str or tnrnn.cells.Cell
-        ``'tanh'`` (Elman), ``'relu'``, ``'linear'``, ``'scornn'``, ``'rac'``,
+        ``'tanh'`` (Elman), ``'relu'``, ``'linear'``, ``'scornn'``, ``'exprnn'``, ``'rac'``,
         ``'mi-rnn'``, ``'lstm'``, ``'gru'``.
     params : dict
         The cell's weights in tnrnn.cells' layout (one layer).

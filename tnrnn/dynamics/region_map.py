@@ -15,7 +15,7 @@ from ._core import (LOOP_COST, _real_array, as_inputs, as_states, check_limit, c
                     check_seed, flat_map, scan_steps, x64)
 from .landscape import MAX_ITERS, sharpness_core
 from .lipschitz import region
-from .lyapunov import largest_lyapunov_core
+from .lyapunov import _lyapunov_core_flags, largest_lyapunov_core
 from ..errors import SpecError, TooLargeError, check_positive_int
 
 __all__ = ["RegionMap", "region_map", "region_map_work"]
@@ -32,7 +32,10 @@ class RegionMap(NamedTuple):
     analytic Lipschitz bound (``None`` unless a ``bound`` function was
     given); ``sharpness`` the top Hessian eigenvalue of the loss and
     ``grad_norm`` its gradient norm (``None`` without a loss); ``seconds``
-    the wall time.
+    the wall time; ``lyapunov_stderr`` the standard error of ``lyapunov``
+    by batch means over ``blocks`` blocks (``None`` unless ``blocks`` was
+    given; then ``lyapunov`` is computed as :func:`lyapunov_spectrum` with
+    ``k = 1`` computes it).
     """
 
     a: np.ndarray
@@ -43,6 +46,7 @@ class RegionMap(NamedTuple):
     sharpness: np.ndarray | None
     grad_norm: np.ndarray | None
     seconds: float
+    lyapunov_stderr: np.ndarray | None = None
 
     def regions(self, *, tol: float = 0.02, by: str = "lipschitz") -> np.ndarray:
         """Region labels per grid point: by the empirical Lipschitz constant
@@ -116,7 +120,7 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
                burn: int = 0, u=None, inputs=None, norm_every: int = 0,
                bound: Callable | None = None, loss: Callable | None = None,
                hessian_iters: int = 20, chunk: int = 500, progress: Callable | None = None,
-               max_work: float = 1e12, seed: int = 0) -> RegionMap:
+               max_work: float = 1e12, seed: int = 0, blocks: int | None = None) -> RegionMap:
     """Dynamics and smoothness over a 2-D grid of parameters, vmapped.
 
     Parameters
@@ -154,6 +158,12 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
         Refuse (``TooLargeError``) if :func:`region_map_work` exceeds it.
     seed : int
         Seed of the power iteration's start vectors.
+    blocks : int, optional
+        If given (>= 2), also the standard error of ``lambda_max`` by batch
+        means: the kept ``steps`` cut into ``blocks`` blocks (the remainder
+        dropped), renormalised every 10 steps, as :func:`lyapunov_spectrum`
+        does with ``k = 1``, so that ``lambda_max > 0`` can be called only
+        above its error.
 
     Returns
     -------
@@ -186,6 +196,11 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
         raise SpecError(f"hessian_iters must be <= {MAX_ITERS:,}; got {hessian_iters:,}")
     seed = check_seed("seed", seed)
     max_work = check_limit("max_work", max_work)
+    if blocks is not None:
+        blocks = check_positive_int("blocks", blocks, minimum=2)
+        if steps < blocks:
+            raise SpecError(f"steps must be >= blocks ({blocks}) for the error estimate; "
+                            f"got {steps}")
     if bound is not None:
         check_map(bound, "bound")
     if loss is not None:
@@ -213,7 +228,19 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
         def per_point(ab, key):
             p = point(ab[0], ab[1])
             g = g_of(p)
-            out = {"lyapunov": largest_lyapunov_core(g, x, us, burn, steps, inp)}
+            if blocks is None:
+                out = {"lyapunov": largest_lyapunov_core(g, x, us, burn, steps, inp)}
+            else:
+                bl = steps // blocks
+                ub = None if us is None else us[burn:burn + bl * blocks].reshape(
+                    (blocks, bl) + us.shape[1:])
+                sums, fl = _lyapunov_core_flags(g, x, None if us is None else us[:burn], ub,
+                                                burn, blocks, bl, 1, inp, 10)
+                means = sums[:, 0] / bl
+                ok = jnp.all(fl)
+                out = {"lyapunov": jnp.where(ok, jnp.mean(means), jnp.nan),
+                       "lyapunov_stderr": jnp.where(
+                           ok, jnp.std(means, ddof=1) / jnp.sqrt(blocks), jnp.nan)}
             if norm_every:
                 out["sup_norm"] = _sup_norm_core(g, x, us, burn, steps, norm_every, inp)
             if loss is not None:
@@ -255,4 +282,4 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
     res = {k: np.concatenate(v).reshape(shape) for k, v in parts.items()}
     return RegionMap(a, b, res["lyapunov"], res.get("sup_norm"),
                      None if bnd is None else bnd.reshape(shape), res.get("sharpness"),
-                     res.get("grad_norm"), time.perf_counter() - t0)
+                     res.get("grad_norm"), time.perf_counter() - t0, res.get("lyapunov_stderr"))
