@@ -1,0 +1,145 @@
+"""tnrnn dynamics: the experiments (reduced reproductions of Ribeiro et al.) and their
+figures, drawn from the data they write."""
+
+from __future__ import annotations
+
+import click
+
+from ._app import CONTEXT, _json_safe
+from ._dynamics import _bar, _pyplot, _seed, dynamics
+from ..errors import SpecError, check_output_path
+
+
+# ------------------------------------------------------------------ experiments
+_EXPERIMENTS = ("chaotic-lstm", "regions", "sine", "seqclass")
+
+
+@dynamics.command("experiments", context_settings=CONTEXT)
+@click.option("--only", default=",".join(_EXPERIMENTS), show_default=True,
+              help="Which experiments, comma-separated.")
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder for the data (dynamics_*.json).")
+@click.option("--quick", is_flag=True, help="Tiny sizes, to check the code path (seconds).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def experiments_cmd(only, out, quick, seed):
+    """Run the paper's experiments (reduced) and write their data as JSON.
+
+    \b
+    chaotic-lstm  the 2-unit LSTM: attractor, spectrum, lambda_max and loss
+                  along s * theta, 2-D loss slice
+    regions       tanh RNN (32 units): lambda_max, L_x, loss sharpness over
+                  gain x input scale
+    sine          LSTM sine generator trained from scratch: orbit diagrams,
+                  lambda_max, L_x and sharpness at every checkpoint
+    seqclass      LSTM on the sequence-classification task (length 200),
+                  the same analyses
+
+    Draw them with `tnrnn dynamics figures`.
+
+    \b
+    Example:
+      tnrnn dynamics experiments --only regions --out figures
+    """
+    import os
+    import platform
+
+    from ..dynamics import experiments as ex
+    from ..dynamics import training
+
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    bad = [n for n in names if n not in _EXPERIMENTS]
+    if bad or not names:
+        raise SpecError(f"--only: unknown experiment(s) {bad or only!r}; valid names: "
+                        f"{', '.join(_EXPERIMENTS)}")
+    seed = _seed(seed)
+    if seed + 3 >= 2 ** 32:
+        raise SpecError(f"--seed must be below 2^32 - 3 (the experiments use seed .. seed + 2); "
+                        f"got {seed}")
+    paths = {n: check_output_path(os.path.join(out, f"dynamics_{n.replace('-', '_')}.json"),
+                                  option="--out") for n in names}
+    import jax
+
+    machine = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                          f"{platform.python_version()}, jax {jax.__version__} (CPU)",
+               "quick": quick}
+    for name in names:
+        with _bar() as bar:
+            task = bar.add_task(name, total=None)
+            prog = (lambda d, t, task=task: bar.update(task, completed=d, total=t))
+            if name == "chaotic-lstm":
+                data = (ex.chaotic_lstm_experiment(n_s=101, lyap_steps=500, attractor_steps=500,
+                                                   grid_2d=11, seed=seed) if quick
+                        else ex.chaotic_lstm_experiment(seed=seed))
+            elif name == "regions":
+                data = (ex.region_experiment(grid=6, steps=200, burn=50, loss_grid=3, loss_T=30,
+                                             hessian_iters=3, seed=seed, progress=prog) if quick
+                        else ex.region_experiment(seed=seed, progress=prog))
+            elif name == "sine":
+                data = training.sine_experiment(quick=quick, seed=seed + 2, progress=prog)
+            else:
+                data = training.seqclass_experiment(quick=quick, seed=seed + 2, progress=prog)
+        data.update(machine)
+        _write_json(paths[name], data)
+        click.echo(f"wrote {paths[name]}")
+
+
+def _write_json(path, data) -> None:
+    """The experiment's data, floats to 7 digits, through an atomic write
+    (a failed write names the file the data was kept in)."""
+    import json
+
+    from .._io import atomic_write_text
+
+    def rnd(obj):  # after _json_safe every float is finite
+        if isinstance(obj, float):
+            return float(f"{obj:.7g}")
+        if isinstance(obj, dict):
+            return {k: rnd(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [rnd(v) for v in obj]
+        return obj
+
+    text = json.dumps(rnd(_json_safe(data)), separators=(",", ":"), allow_nan=False) + "\n"
+    atomic_write_text(path, text, what="the experiment's data")
+
+
+@dynamics.command("figures", context_settings=CONTEXT)
+@click.option("--data", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder holding dynamics_*.json from `tnrnn dynamics experiments`.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for the figures (PNG and SVG) [default: --data].")
+def figures_cmd(data, out):
+    """Draw the experiments' figures from their data.
+
+    A data file that is not valid JSON, or holds another experiment or
+    misses what its figure needs, is refused with its path.
+
+    \b
+    Example:
+      tnrnn dynamics figures --data figures
+    """
+    import os
+
+    from ..render.dynamics_figures import (EXPERIMENT_FIGURES, draw_experiment,
+                                           read_experiment, save_figure)
+
+    out = data if out is None else out
+    found = [name for name in EXPERIMENT_FIGURES
+             if os.path.exists(os.path.join(data, f"dynamics_{name}.json"))]
+    if not found:
+        raise SpecError(f"--data: no dynamics_*.json in {data!r}; run `tnrnn dynamics "
+                        "experiments` first")
+    for name in found:
+        for ext in (".png", ".svg"):
+            check_output_path(os.path.join(out, f"dynamics_{name}{ext}"), option="--out")
+    payloads = {name: read_experiment(os.path.join(data, f"dynamics_{name}.json"), name)
+                for name in found}
+    plt = _pyplot()
+    for name in found:
+        fig = draw_experiment(plt, name, payloads[name],
+                              os.path.join(data, f"dynamics_{name}.json"))
+        for ext in (".png", ".svg"):
+            path = os.path.join(out, f"dynamics_{name}{ext}")
+            save_figure(fig, path)
+            click.echo(f"wrote {path}")
+        plt.close(fig)
