@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from ._app import CONTEXT, _json_safe
-from ._dynamics import _bar, _pyplot, _seed, dynamics
+from ._dynamics import _bar, _count, _pyplot, _seed, dynamics
 from ..errors import SpecError, check_output_path
 
 
@@ -143,3 +143,71 @@ def figures_cmd(data, out):
             save_figure(fig, path)
             click.echo(f"wrote {path}")
         plt.close(fig)
+
+
+@dynamics.command("region-stats", context_settings=CONTEXT)
+@click.option("--data", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder holding dynamics_regions.json from `tnrnn dynamics experiments`.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for dynamics_regions_stats.json [default: --data].")
+@click.option("--blocks", type=int, default=20, show_default=True,
+              help="Blocks of the batch-means standard error of lambda_max.")
+def region_stats_cmd(data, out, blocks):
+    """Classes of lambda_max called against its standard error, counted against sharpness.
+
+    On the loss grid of the committed region map, lambda_max is recomputed
+    with its standard error; a point is chaotic when lambda_max > z stderr,
+    contracting when lambda_max < -z stderr, boundary otherwise (z = 1 and
+    2); the points of each class with |sharpness| above 1e3 and 1e5 are
+    counted. Draw with `tnrnn dynamics figures`.
+
+    \b
+    Example:
+      tnrnn dynamics region-stats --data figures
+    """
+    import os
+
+    from ..dynamics.region_stats import region_stats_experiment
+    from ..render.dynamics_figures import read_experiment
+
+    blocks = _count("--blocks", blocks, minimum=2)
+    out = data if out is None else out
+    src = os.path.join(data, "dynamics_regions.json")
+    if not os.path.exists(src):
+        raise SpecError(f"--data: no dynamics_regions.json in {data!r}; run `tnrnn dynamics "
+                        "experiments --only regions` first")
+    path = check_output_path(os.path.join(out, "dynamics_regions_stats.json"), option="--out")
+    regions = read_experiment(src, "regions")
+    with _bar() as bar:
+        task = bar.add_task("region stats", total=None)
+        res = region_stats_experiment(regions, blocks=blocks, thresholds=(1e3, 1e5),
+                                      progress=lambda d, t: bar.update(task, completed=d, total=t))
+    res["machine"] = regions.get("machine")
+    _write_json(path, res)
+    click.echo(f"wrote {path}")
+
+
+@dynamics.command("paper-summary", context_settings=CONTEXT)
+@click.option("--root", type=click.Path(file_okay=False), required=True,
+              help="Folder of the runs of `python -m tnrnn.dynamics.paper_runs train`.")
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder for dynamics_paper_<task>.json.")
+def paper_summary_cmd(root, out):
+    """Collect the smoothness paper's runs (sine generator, sequence classification)
+    into dynamics_paper_sine.json / dynamics_paper_seqclass.json.
+
+    \b
+    Example:
+      tnrnn dynamics paper-summary --root benchmarks/results/experiments/smoothness
+    """
+    import os
+
+    from ..dynamics.paper_runs import paper_summary
+
+    tasks = [t for t in ("sine", "seqclass") if os.path.isdir(os.path.join(root, t))]
+    if not tasks:
+        raise SpecError(f"--root: no sine/ or seqclass/ runs in {root!r}")
+    for t in tasks:
+        path = check_output_path(os.path.join(out, f"dynamics_paper_{t}.json"), option="--out")
+        _write_json(path, paper_summary(root, t))
+        click.echo(f"wrote {path}")

@@ -14,7 +14,7 @@ Examples
 >>> wrap("a b c", width=3)
 'a b\\nc'
 >>> sorted(EXPERIMENT_FIGURES)
-['chaotic_lstm', 'regions', 'seqclass', 'sine']
+['chaotic_lstm', 'paper_seqclass', 'paper_sine', 'regions', 'regions_stats', 'seqclass', 'sine']
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from ._pyplot import pyplot
 
 __all__ = ["pyplot", "wrap", "lyapunov_figure", "fixed_points_figure", "orbit_figure",
            "lipschitz_figure", "region_map_figure", "draw_region_panel", "slice_figure",
-           "fig_chaotic", "fig_regions", "fig_training", "EXPERIMENT_FIGURES",
+           "fig_chaotic", "fig_regions", "fig_training", "fig_region_stats", "fig_paper",
+           "EXPERIMENT_FIGURES",
            "EXPERIMENT_KINDS", "read_experiment", "draw_experiment", "save_figure"]
 
 
@@ -302,8 +303,125 @@ def fig_training(plt, d):
 
 
 #: Experiment data name (``dynamics_<name>.json``) -> the function drawing it.
+_CLASS_COLOURS = {"contracting": "tab:blue", "boundary": "tab:gray", "chaotic": "tab:red",
+                  "undefined": "k"}
+
+
+def fig_region_stats(plt, d):
+    """lambda_max (with its standard error) against |sharpness| on the loss grid,
+    by class, and the counts (``dynamics_regions_stats.json``)."""
+    import numpy as np
+
+    lam = np.array(d["lyapunov_max"], dtype=float).ravel()
+    err = np.array(d["lyapunov_stderr"], dtype=float).ravel()
+    sh = np.abs(np.array(d["sharpness"], dtype=float)).ravel()
+    key = "z=2" if "z=2" in d["classes"] else sorted(d["classes"])[-1]
+    cls = np.array(d["classes"][key]).ravel()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [2, 1]})
+    ax = axes[0]
+    for c, col in _CLASS_COLOURS.items():
+        m = cls == c
+        if m.any():
+            ax.errorbar(lam[m], sh[m], xerr=err[m], fmt="o", ms=3, color=col, lw=0.6,
+                        label=f"{c} ({int(m.sum())})")
+    ax.set_yscale("log")
+    ax.set_xscale("symlog", linthresh=1e-4)
+    ax.axhline(1e3, color="k", ls=":", lw=0.8)
+    ax.axvline(0.0, color="k", lw=0.5)
+    ax.set_xlabel("lambda_max (nats/step; symlog, linear within 1e-4) +- stderr")
+    ax.set_ylabel("|top Hessian eigenvalue| of the loss")
+    ax.legend(fontsize=7)
+    ax.set_title(wrap(f"{len(lam)} grid points; class by lambda_max vs {key[2:]} standard "
+                      "errors; dotted: |sharpness| = 1e3", 70), fontsize=8)
+    ax = axes[1]
+    counts = d["counts"][key]
+    tkey = sorted(counts, key=lambda t: float(t.split(">")[1]))
+    names = [c for c in ("contracting", "boundary", "chaotic") if c in counts[tkey[0]]]
+    x = np.arange(len(names))
+    tot = [counts[tkey[0]][c]["points"] for c in names]
+    ax.bar(x - 0.27, tot, 0.27, color="lightgray", label="points")
+    for i, t in enumerate(tkey):
+        v = [counts[t][c]["sharp"] for c in names]
+        ax.bar(x + 0.27 * i, v, 0.27, label=t)
+        for xi, vi, ti in zip(x, v, tot):
+            ax.text(xi + 0.27 * i, vi, f"{vi}/{ti}", ha="center", va="bottom", fontsize=6)
+    ax.set_yscale("log")
+    ax.set_xticks(x)
+    ax.set_xticklabels(names, fontsize=8)
+    ax.legend(fontsize=7)
+    ax.set_title("points per class, and those above the sharpness thresholds", fontsize=8)
+    fig.suptitle(wrap(d["model"], 110), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+_MODEL_COLOURS = {"lstm": "tab:blue", "lstm-stable": "tab:green", "exprnn": "tab:purple"}
+
+
+def fig_paper(plt, d):
+    """The smoothness paper's runs (``dynamics_paper_<task>.json``): per model
+    the loss over epochs, the orbit diagram across training under one input,
+    the orbit diagram over the inputs at the last epoch, and lambda_max per
+    input at the analysed checkpoints."""
+    import numpy as np
+
+    models = [m for m in ("lstm", "lstm-stable", "exprnn") if any(r["model"] == m
+                                                                   for r in d["runs"])]
+    sine = d["task"] == "sine"
+    inputs = np.array(d["inputs"], dtype=float)
+    xin = inputs[:, 0] if sine else np.arange(len(inputs))
+    fig, axes = plt.subplots(len(models), 4, figsize=(14, 3.0 * len(models)), squeeze=False)
+    for row, m in zip(axes, models):
+        runs = [r for r in d["runs"] if r["model"] == m]
+        ax = row[0]
+        for r in runs:
+            ax.plot(np.arange(1, len(r["loss"]) + 1), r["loss"], lw=0.8,
+                    label=f"seed {r['seed']} (epoch {r['epoch']})")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"{m}\nloss" + (" per step" if sine else " per sequence"))
+        ax.legend(fontsize=6)
+        r = runs[0]
+        ax = row[1]
+        ot = np.array(r["orbit_over_training"], dtype=float)  # (E, keep, states[, K])
+        ep = np.array(r["orbit_epochs"])
+        vals = ot if sine else ot[..., 0]
+        for i, e in enumerate(ep):
+            v = vals[i].ravel()
+            ax.plot(np.full(v.size, e), v, ".", ms=1.5, color=_MODEL_COLOURS[m], alpha=0.5)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("output" if sine else "logit 0")
+        lab = (f"omega = {xin[r['orbit_input']]:.3f}" if sine else f"symbol {r['orbit_input']}")
+        ax.set_title(wrap(f"orbit diagram over training, seed {r['seed']}, {lab}", 45),
+                     fontsize=8)
+        ax = row[2]
+        last = np.array(r["orbit_last"], dtype=float)  # (keep, states, inputs[, K])
+        last = last if sine else last[..., 0]
+        for j, xv in enumerate(xin):
+            v = last[:, :, j].ravel()
+            ax.plot(np.full(v.size, xv), v, ".", ms=1.5, color=_MODEL_COLOURS[m], alpha=0.6)
+        ax.set_xlabel("constant input omega" if sine else "constant one-hot input")
+        ax.set_title(f"orbit diagram at epoch {r['epoch']}, seed {r['seed']}", fontsize=8)
+        ax = row[3]
+        for r in runs:
+            for e, a in sorted(r["analysis"].items(), key=lambda t: int(t[0])):
+                lam = np.array(a["lyapunov"], dtype=float)[:, 0]
+                err = np.array(a["stderr"], dtype=float)[:, 0]
+                ax.errorbar(xin, lam, yerr=err, fmt="o-" if int(e) else "x:", ms=3, lw=0.6,
+                            label=f"s{r['seed']} ep {e}")
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.set_xlabel("constant input")
+        ax.set_ylabel("lambda_max +- stderr")
+        ax.legend(fontsize=5, ncol=2)
+    fig.suptitle(wrap(f"{d['experiment']}: the authors' sizes; runs stopped at the epochs "
+                      "shown, far before their schedule's end", 120), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 EXPERIMENT_FIGURES = {"chaotic_lstm": fig_chaotic, "regions": fig_regions, "sine": fig_training,
-                      "seqclass": fig_training}
+                      "seqclass": fig_training, "regions_stats": fig_region_stats,
+                      "paper_sine": fig_paper, "paper_seqclass": fig_paper}
 
 
 #: Experiment data name -> the ``"experiment"`` field its JSON carries, and the
@@ -314,6 +432,10 @@ EXPERIMENT_KINDS = {
                                "model")),
     "sine": ("sine-generator", ("checkpoints", "model", "task")),
     "seqclass": ("sequence-classification", ("checkpoints", "model", "task")),
+    "regions_stats": ("region-map statistics", ("lyapunov_max", "lyapunov_stderr", "sharpness",
+                                                "classes", "counts", "model")),
+    "paper_sine": ("smoothness-paper-sine", ("runs", "inputs", "task")),
+    "paper_seqclass": ("smoothness-paper-seqclass", ("runs", "inputs", "task")),
 }
 
 
