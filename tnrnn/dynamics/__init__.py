@@ -23,6 +23,13 @@ Contents
 * :func:`region_map` -- exponent, Jacobian norm, bound, sharpness on a grid.
 * :func:`loss_slice`, :func:`loss_slice_2d`, :func:`sharpness` -- loss
   landscapes.
+* :func:`classify_exponents`, :func:`region_counts` -- ``lambda_max`` called
+  against its standard error, counted against sharpness.
+* :func:`lm_init`, :func:`train_lm`, :func:`embedding_map`,
+  :func:`lm_orbit_diagram` -- the word-level language model's pieces.
+* :mod:`~tnrnn.dynamics.paper_setups`, :mod:`~tnrnn.dynamics.paper_runs` --
+  the smoothness paper's own setups (LSTM, stabilised LSTM, expRNN) and
+  their resumable runs.
 * :func:`stabilize_lstm`, :func:`get_preset` (:data:`PRESETS`),
   :func:`chaotic_lstm`, :func:`tanh_map`, :func:`logistic_map`,
   :func:`lstm_map`, :func:`elman_map`.
@@ -45,7 +52,9 @@ from .lyapunov import LyapunovResult, lyapunov_spectrum
 from .orbit import orbit_diagram, stack_params
 from .presets import (MILLER_HARDT, PRESETS, Preset, chaotic_lstm, elman_map, get_preset,
                       logistic_map, lstm_map, stabilize_lstm, tanh_map)
+from .language import embedding_map, lm_init, lm_orbit_diagram, train_lm
 from .region_map import RegionMap, region_map, region_map_work
+from .region_stats import classify_exponents, region_counts
 from .simulate import sensitivity, simulate
 
 __all__ = [
@@ -55,7 +64,8 @@ __all__ = [
     "orbit_diagram", "stack_params",
     "LipschitzBound", "lipschitz_bound", "jacobian_norms", "region", "REGIONS", "BOUNDS",
     "cell_map",
-    "RegionMap", "region_map", "region_map_work",
+    "RegionMap", "region_map", "region_map_work", "classify_exponents", "region_counts",
+    "lm_init", "train_lm", "embedding_map", "lm_orbit_diagram",
     "loss_slice", "loss_slice_2d", "sharpness",
     "Preset", "PRESETS", "get_preset", "chaotic_lstm", "tanh_map", "logistic_map",
     "lstm_map", "elman_map", "stabilize_lstm", "MILLER_HARDT",
