@@ -24,8 +24,12 @@ def main(path):
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         diff = diffs.get((r["size"], r["depth"]))
-        d1 = "" if diff is None else (f"{diff['difference']:+.3f} "
-                                      f"[{diff['low']:+.3f}, {diff['high']:+.3f}]")
+        if diff is None:
+            d1 = ""
+        elif diff["low"] is None:
+            d1 = f"{diff['difference']:+.3f} (no interval: fewer than 2 seeds)"
+        else:
+            d1 = f"{diff['difference']:+.3f} [{diff['low']:+.3f}, {diff['high']:+.3f}]"
         stops = ", ".join(f"{k} {v}" for k, v in r["stopped"].items())
         if r["still_improving"]:
             stops += f" ({r['still_improving']} still improving)"
@@ -33,7 +37,8 @@ def main(path):
         out.append(f"| {sz} | {r['depth']} | {','.join(map(str, r['hidden']))} | "
                    f"{','.join(map(str, r['params']))} ({','.join(map(str, r['free_params']))}) | "
                    f"{r['mean']:.3f} ± {r['sd']:.3f} [{r['min']:.3f}, {r['max']:.3f}] | "
-                   f"{r['best_of_k']:.3f} | {stops} ({r['seeds']} seeds) | {d1} |")
+                   f"{r['best_of_k']:.3f} | {stops} ({r['seeds']} seed{'s' if r['seeds'] > 1 else ''}) "
+                   f"| {d1} |")
     return "\n".join(out) + "\n"
 
 

@@ -410,9 +410,10 @@ def _print_differences(diffs: list) -> None:
     for col in ("task", "cell", "size", "depth", "difference", "interval", "seeds"):
         table.add_column(col, justify="left" if col in ("task", "cell") else "right")
     for d in diffs:
+        interval = ("fewer than 2 seeds" if d["low"] is None
+                    else f"[{d['low']:+.3f}, {d['high']:+.3f}]")
         table.add_row(d["task"], d["cell"], "-" if d["size"] is None else str(d["size"]),
-                      str(d["depth"]), f"{d['difference']:+.3f}",
-                      f"[{d['low']:+.3f}, {d['high']:+.3f}]",
+                      str(d["depth"]), f"{d['difference']:+.3f}", interval,
                       f"{d['seeds']} vs {d['reference_seeds']}")
     _console().print(table)
 

@@ -218,7 +218,9 @@ def depth_differences(results: list, *, reference: int = 1, draws: int = 10000,
     (with replacement) and takes the difference of the means; the interval
     holds the central ``level`` of ``draws`` such differences. With three
     seeds a depth has only 10 distinct resamples, so the interval is coarse:
-    it describes the spread of these seeds, not a population.
+    it describes the spread of these seeds, not a population. With fewer
+    than two seeds on either side there is no spread to resample: ``low``
+    and ``high`` are ``None``.
 
     Examples
     --------
@@ -227,6 +229,8 @@ def depth_differences(results: list, *, reference: int = 1, draws: int = 10000,
     >>> rows = depth_differences([r(1, 0, 0.5), r(1, 1, 0.6), r(2, 0, 0.9), r(2, 1, 0.8)])
     >>> rows[0]["depth"], round(rows[0]["difference"], 3), rows[0]["low"] > 0
     (2, 0.3, True)
+    >>> depth_differences([r(1, 0, 0.5), r(1, 1, 0.6), r(2, 0, 0.9)])[0]["low"] is None
+    True
     """
     import numpy as np
 
@@ -246,11 +250,14 @@ def depth_differences(results: list, *, reference: int = 1, draws: int = 10000,
         ref = np.asarray(by_depth[reference])
         for depth in sorted(d for d in by_depth if d != reference):
             acc = np.asarray(by_depth[depth])
-            boot = (rng.choice(acc, (draws, acc.size)).mean(1)
-                    - rng.choice(ref, (draws, ref.size)).mean(1))
-            lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+            lo = hi = None
+            if acc.size >= 2 and ref.size >= 2:
+                boot = (rng.choice(acc, (draws, acc.size)).mean(1)
+                        - rng.choice(ref, (draws, ref.size)).mean(1))
+                lo, hi = (float(q) for q in np.quantile(boot, [(1 - level) / 2,
+                                                                (1 + level) / 2]))
             out.append({"task": task, "cell": cell, "size": size, "depth": depth,
                         "reference": reference, "difference": float(acc.mean() - ref.mean()),
-                        "low": float(lo), "high": float(hi), "level": level,
+                        "low": lo, "high": hi, "level": level,
                         "seeds": int(acc.size), "reference_seeds": int(ref.size)})
     return out
