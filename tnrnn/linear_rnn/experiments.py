@@ -1,16 +1,16 @@
 """The memory experiments as data (JSON, resumable); figures are drawn by
 :mod:`tnrnn.linear_rnn.figures` from these files.
 
-``approx``   error against width for ten kernels: sinc grids (exact), free rates
-             (upper bounds), L2, the L1 error of the L2-best coefficients (an upper
-             bound) and the LP bracket of the best L1 error at the free rates.
-``rates``    the approximation-rate scan over smoothness alpha, decay beta and
-             width m (:func:`tnrnn.linear_rnn.smooth`), fitted exponents.
-``width``    width needed against epsilon for polynomial memory, three omegas.
-``plateau``  gradient flows from random asymmetric starts on the paper's targets
-             (:mod:`tnrnn.linear_rnn.plateau_runs`).
-``train``    trained linear and tanh RNNs with their floors
-             (:mod:`tnrnn.linear_rnn.training`).
+- ``approx``: error against width for ten kernels: sinc grids (exact), free
+  rates (upper bounds), L2, the L1 error of the L2-best coefficients (an upper
+  bound) and the LP bracket of the best L1 error at the free rates.
+- ``rates``: the approximation-rate scan over smoothness alpha, decay beta and
+  width m (:func:`tnrnn.linear_rnn.smooth`), fitted exponents.
+- ``width``: width needed against epsilon for polynomial memory, three omegas.
+- ``plateau``: gradient flows from random asymmetric starts on the paper's
+  targets (:mod:`tnrnn.linear_rnn.plateau_runs`).
+- ``train``: trained linear and tanh RNNs with their floors
+  (:mod:`tnrnn.linear_rnn.training`).
 
 Every file carries its kind, version, config, the command that made it and
 the machine (:mod:`tnrnn.linear_rnn._store`); a run appends records as they

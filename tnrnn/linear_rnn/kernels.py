@@ -4,16 +4,16 @@ A linear, causal, time-homogeneous functional ``H_t(x) = int_0^inf rho(s) x_{t-s
 is its kernel ``rho``; its memory is how slowly ``rho`` decays. Four families
 and their sums and scalings:
 
-============== ================================== ============================================
-name           rho(t)                             forms
-============== ================================== ============================================
-exponential    ``e^{-beta t}``                    all closed forms
-polynomial     ``(1 + t)^{-(1 + omega)}``         closed forms (``inner_exp`` via ``E_p``)
-delayed        ``e^{-beta (t - t0)} 1[t > t0]``   all closed forms
-airy           ``Ai(t - t0)``                     value, L2 closed (Airy functions); L1, tails
-                                                  and ``inner_exp`` by Gauss-Legendre quadrature
-smooth         ``(t-t0)_+^alpha e^{-beta (t-t0)}`` all closed forms (see :func:`smooth`)
-============== ================================== ============================================
+============== ==================================== ============================================
+name           rho(t)                               forms
+============== ==================================== ============================================
+exponential    ``e^{-beta t}``                      all closed forms
+polynomial     ``(1 + t)^{-(1 + omega)}``           closed forms (``inner_exp`` via ``E_p``)
+delayed        ``e^{-beta (t - t0)} 1[t > t0]``     all closed forms
+airy           ``Ai(t - t0)``                       value, L2 closed (Airy functions); L1, tails
+                                                    and ``inner_exp`` by Gauss-Legendre quadrature
+smooth         ``(t-t0)_+^alpha e^{-beta (t-t0)}``  all closed forms (see :func:`smooth`)
+============== ==================================== ============================================
 
 Closed forms (``p = 1 + omega``, ``S_p(x) = e^x E_p(x)``, see
 :func:`tnrnn.linear_rnn._special.scaled_expint`), each a one-line integral:

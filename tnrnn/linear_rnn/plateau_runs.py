@@ -2,10 +2,11 @@
 
 Targets (the memory parameter ``v`` in brackets):
 
-``expsum``   ``e^{-t} + e^{-t/v}``: exponential memory, no delay (``v`` the slow time scale);
-``airy``     ``Ai(t - v)``: the shifted Airy kernel of the reference code
-             (radarFudan/Curse-of-memory uses ``Ai(t - 6)``); the shift sets the memory;
-``delayed``  ``e^{-t} + e^{-(t - v)} 1[t > v]``: memory at lag ``v``.
+- ``expsum``: ``e^{-t} + e^{-t/v}``: exponential memory, no delay (``v`` the
+  slow time scale);
+- ``airy``: ``Ai(t - v)``: the shifted Airy kernel of the paper's reference code
+  (which uses ``Ai(t - 6)``); the shift sets the memory;
+- ``delayed``: ``e^{-t} + e^{-(t - v)} 1[t > v]``: memory at lag ``v``.
 
 Starts: :func:`tnrnn.linear_rnn.flow.random_point` (``a ~ 0.1 N(0, 1)``,
 ``w ~ e^{0.5 N(0, 1)}``, seeded): no two coefficients equal, so no symmetric
