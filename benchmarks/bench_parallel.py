@@ -8,7 +8,10 @@ much. Three measurements:
    :func:`tnrnn.parallel.iter_tasks` on each executor; the CPU time of this
    process (the client), of the Dask scheduler and of the worker processes
    (psutil), each divided by ``K``. Dask runs as ``dask scheduler`` and
-   ``dask worker`` subprocesses on 127.0.0.1, as on a real cluster.
+   ``dask worker`` subprocesses on 127.0.0.1, as on a real cluster; it is
+   measured as users get it (short tasks in batches) and with one task per
+   submission, alternated on the same cluster (the batched / unbatched
+   ratio is the figure to compare across runs on a loaded machine).
 2. **CPU efficiency**: tasks of about 50 ms and 200 ms of pure-Python CPU
    (``spin``), each recording its own process time in the worker. Task
    efficiency = serial task CPU / parallel task CPU; total efficiency =
@@ -86,14 +89,16 @@ def _machine() -> dict:
             "platform": platform.platform(), "versions": versions, "loadavg_at_start": load}
 
 
-def _measure(phase, fn, tasks, cost=None) -> dict:
-    """Run ``tasks`` on ``phase``'s executor; the CPU seconds of the client
-    (this process), of the phase's scheduler and of its workers, and each
-    task's own CPU time."""
+def _measure(phase, fn, tasks, cost=None, executor=None) -> dict:
+    """Run ``tasks`` on ``phase``'s executor (or ``executor``, on the same
+    processes); the CPU seconds of the client (this process), of the phase's
+    scheduler and of its workers, and each task's own CPU time."""
     from tnrnn.parallel import iter_tasks
 
+    executor = phase.executor if executor is None else executor
+    n0 = getattr(executor, "submissions", None)
     c0, (s0, k0), w0 = time.process_time(), phase.cpu(), time.perf_counter()
-    results = list(iter_tasks(fn, tasks, executor=phase.executor, cost=cost))
+    results = list(iter_tasks(fn, tasks, executor=executor, cost=cost))
     c1, (s1, k1), w1 = time.process_time(), phase.cpu(), time.perf_counter()
     return {"client_cpu_s": c1 - c0, "scheduler_cpu_s": s1 - s0,
             "workers_cpu_s": max(0.0, k1 - k0),
@@ -102,7 +107,22 @@ def _measure(phase, fn, tasks, cost=None) -> dict:
             "values": {r.key: r.value for r in results},
             "per_task": {r.key: r.cpu_s for r in results},
             "per_task_thread": {r.key: r.thread_cpu_s for r in results},
-            "attempts": sum(r.attempts for r in results)}
+            "attempts": sum(r.attempts for r in results),
+            "submissions": None if n0 is None else executor.submissions - n0}
+
+
+def _counting(executor):
+    """``executor`` with its ``submit`` calls counted in ``executor.submissions``
+    (a batch of tasks is one submission)."""
+    inner = executor.submit
+    executor.submissions = 0
+
+    def submit(*args, **kwargs):
+        executor.submissions += 1
+        return inner(*args, **kwargs)
+
+    executor.submit = submit
+    return executor
 
 
 class _Phase:
@@ -141,8 +161,11 @@ class _Phase:
         else:
             self._procs, sched_file = start_dask_cluster(
                 self.workers, profile=self.name != "dask-noprofile")
-            self.executor = DaskExecutor(scheduler_file=sched_file, timeout=60)
+            self.executor = _counting(DaskExecutor(scheduler_file=sched_file, timeout=60))
             self.executor.client.wait_for_workers(self.workers, timeout=120)
+            # the same client and cluster, every task in a submission of its own
+            self.unbatched = _counting(DaskExecutor(client=self.executor.client,
+                                                    batch_seconds=0))
             self._sched = [psutil.Process(self._procs[0].pid)]
             self._workers = [psutil.Process(self._procs[1].pid)]
         return self
@@ -152,6 +175,8 @@ class _Phase:
         return _tree_cpu(self._sched), _tree_cpu(self._workers)
 
     def __exit__(self, *exc):
+        if getattr(self, "unbatched", None) is not None:
+            self.unbatched.shutdown()
         self.executor.shutdown()
         if self._procs:
             stop_dask_cluster(self._procs)
@@ -191,11 +216,13 @@ def stop_dask_cluster(procs) -> None:
             p.kill()
 
 
-def overhead(phase, k: int, idle_s: float = 3.0) -> dict:
+def overhead(phase, k: int, idle_s: float = 3.0, executor=None) -> dict:
     from tnrnn.parallel.probes import spin
 
-    _measure(phase, spin, {f"w{i}": (0,) for i in range(4 * phase.executor.capacity())})
-    m = _measure(phase, spin, {f"t{i}": (0, i) for i in range(k)})
+    ex = phase.executor if executor is None else executor
+    _measure(phase, spin, {f"w{i}": (0,) for i in range(4 * ex.capacity())}, executor=ex)
+    load = os.getloadavg()
+    m = _measure(phase, spin, {f"t{i}": (0, i) for i in range(k)}, executor=ex)
     assert m["values"] == {f"t{i}": i for i in range(k)}
     # background CPU (heartbeats, profilers) that runs whether tasks run or not
     c0, (s0, k0) = time.process_time(), phase.cpu()
@@ -205,13 +232,41 @@ def overhead(phase, k: int, idle_s: float = 3.0) -> dict:
             "workers": (k1 - k0) / idle_s}
     per = lambda cpu: 1e3 * cpu / k  # noqa: E731
     net = lambda cpu, who: 1e3 * max(0.0, cpu - idle[who] * m["wall_s"]) / k  # noqa: E731
-    return {"tasks": k, "client_ms_per_task": per(m["client_cpu_s"]),
+    return {"tasks": k, "submissions": m["submissions"], "loadavg_before": load,
+            "client_ms_per_task": per(m["client_cpu_s"]),
             "scheduler_ms_per_task": per(m["scheduler_cpu_s"]),
             "workers_ms_per_task": per(m["workers_cpu_s"]),
             "client_net_ms_per_task": net(m["client_cpu_s"], "client"),
             "scheduler_net_ms_per_task": net(m["scheduler_cpu_s"], "scheduler"),
             "workers_net_ms_per_task": net(m["workers_cpu_s"], "workers"),
             "idle_cpu_per_s": idle, "wall_ms_per_task": 1e3 * m["wall_s"] / k}
+
+
+def overheads(phases: dict, k: int, rounds: int = 2) -> dict:
+    """Per executor, the per-task overhead of ``k`` empty tasks; on Dask
+    also with one task per submission (``<name>, unbatched``: the same
+    cluster and client), the two alternated in ``rounds`` rounds so that the
+    load of other sessions falls on both alike. Each row averages its
+    rounds; ``rounds_detail`` keeps them."""
+    runs: dict = {}
+    for r in range(rounds):
+        for name, phase in phases.items():
+            modes = [(name, None)]
+            if getattr(phase, "unbatched", None) is not None:
+                pair = [(f"{name}, unbatched", phase.unbatched), (name, None)]
+                modes = pair if r % 2 == 0 else pair[::-1]
+            for label, ex in modes:
+                o = overhead(phase, k, executor=ex)
+                print(label, json.dumps(o), flush=True)
+                runs.setdefault(label, []).append(o)
+    out = {}
+    for label, rs in runs.items():
+        row = {key: statistics.mean(o[key] for o in rs) for key in rs[0]
+               if key.endswith("_per_task")}
+        row.update(tasks=k, rounds=len(rs), submissions=rs[0]["submissions"],
+                   rounds_detail=rs)
+        out[label] = row
+    return out
 
 
 def spin_rate() -> float:
@@ -330,7 +385,9 @@ def summarise(phases: dict) -> dict:
     in_order = [per_row[k] for k in tasks]
     predicted = {}
     for name in ("processes", "dask"):  # the defaults users get
-        o = phases[name]["overhead"]
+        # a row long enough to matter goes alone (not in a batch): its overhead
+        # is a submission's of its own
+        o = phases[name]["overhead_unbatched"] or phases[name]["overhead"]
         ov = (o["client_ms_per_task"] + o["scheduler_ms_per_task"]
               + o["workers_ms_per_task"]) / 1e3
         predicted[name] = {
@@ -379,16 +436,37 @@ def _markdown(data: dict) -> str:
         "",
         f"## Per-task overhead ({data['overhead']['serial']['tasks']} empty tasks)",
         "",
-        "| executor | client CPU / task | scheduler CPU / task | worker CPU / task | "
-        "client + scheduler, net of idle | target (client + scheduler) |",
-        "|---|---|---|---|---|---|",
+        "Load average (1, 5, 15 min) before these runs "
+        f"{', '.join(f'{x:.1f}' for x in m['loadavg_before_overhead'])}, after "
+        f"{', '.join(f'{x:.1f}' for x in m['loadavg_after_overhead'])}. On Dask, short "
+        "tasks go in batches (the default, `batch_seconds=0.1`); the `unbatched` rows are "
+        "the same cluster and client with every task in a submission of its own "
+        "(`batch_seconds=0`), the two alternated in "
+        f"{data['overhead']['dask']['rounds']} rounds and averaged.",
+        "",
+        "| executor | submissions | client CPU / task | scheduler CPU / task | "
+        "worker CPU / task | client + scheduler | client + scheduler, net of idle | "
+        "target (client + scheduler) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     targets = {"processes": "<= 0.2 ms", "dask": "<= 1 ms", "dask-noprofile": "<= 1 ms"}
     for name, r in data["overhead"].items():
+        both = r["client_ms_per_task"] + r["scheduler_ms_per_task"]
         net = r["client_net_ms_per_task"] + r["scheduler_net_ms_per_task"]
-        lines.append(f"| {name} | {r['client_ms_per_task']:.3f} ms | "
+        subs = "-" if r.get("submissions") is None else f"{r['submissions']:,}"
+        lines.append(f"| {name} | {subs} | {r['client_ms_per_task']:.3f} ms | "
                      f"{r['scheduler_ms_per_task']:.3f} ms | {r['workers_ms_per_task']:.3f} ms"
-                     f" | {net:.3f} ms | {targets.get(name, '-')} |")
+                     f" | {both:.3f} ms | {net:.3f} ms | {targets.get(name, '-')} |")
+    ratios = []
+    for name in ("dask", "dask-noprofile"):
+        b, u = data["overhead"].get(name), data["overhead"].get(f"{name}, unbatched")
+        if b and u:
+            ratio = ((b["client_ms_per_task"] + b["scheduler_ms_per_task"])
+                     / (u["client_ms_per_task"] + u["scheduler_ms_per_task"]))
+            ratios.append(f"{ratio:.3f} ({name})")
+    if ratios:
+        lines += ["", "Client + scheduler CPU per task, batched / unbatched, in this run: "
+                  + ", ".join(ratios) + "."]
     lines += ["", "'Net of idle' subtracts the CPU the same processes burn per second with no "
               "task at all (heartbeats, profilers), measured for 3 s just after, times the "
               "run's wall time.", "",
@@ -468,14 +546,14 @@ def main(argv=None) -> None:
     data["settings"]["seconds_per_spin_step"] = per_step
     with contextlib.ExitStack() as stack:
         phases = {name: stack.enter_context(_Phase(name, args.workers)) for name in NAMES}
-        data["overhead"] = {}
-        for name, phase in phases.items():
-            data["overhead"][name] = overhead(phase, k)
-            print(name, json.dumps(data["overhead"][name]), flush=True)
+        data["machine"]["loadavg_before_overhead"] = os.getloadavg()
+        data["overhead"] = overheads(phases, k)
+        data["machine"]["loadavg_after_overhead"] = os.getloadavg()
         eff = efficiency(phases, data["settings"]["sizes_ms"], n_eff, rounds, per_step)
         print("efficiency done", flush=True)
         sweeps = sweep_runs(phases, repeats)
     summary = {name: {"overhead": data["overhead"][name],
+                      "overhead_unbatched": data["overhead"].get(f"{name}, unbatched"),
                       "efficiency": {size: eff[size][name] for size in eff},
                       "sweep": sweeps[name]} for name in NAMES}
     data.update(summarise(summary))

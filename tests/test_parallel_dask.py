@@ -119,6 +119,81 @@ def test_dead_dask_worker_with_retries_0_blames_its_task(client):
     client.wait_for_workers(2, timeout=60)
 
 
+def _recording(ex):
+    """``ex`` with every submission's task arguments recorded (a list per
+    submission: one for a single task, many for a batch)."""
+    from tnrnn.parallel._batch import timed_batch
+
+    submitted, submit = [], ex.submit
+
+    def record(fn, /, *args, **kwargs):
+        submitted.append([a for a, _ in args[1]] if fn is timed_batch else [args[1]])
+        return submit(fn, *args, **kwargs)
+
+    ex.submit = record
+    return submitted
+
+
+def test_dask_sends_short_tasks_in_batches(client):
+    tasks = {f"t{i}": (0, i) for i in range(300)}
+    default = DaskExecutor(client=client)
+    assert default.batch_seconds() == 0.1
+    default.shutdown()
+    ex = DaskExecutor(client=client, batch_seconds=10)  # a loaded machine's delays: batched still
+    submitted = _recording(ex)
+    results = list(iter_tasks(spin, tasks, executor=ex))
+    ex.shutdown()
+    assert {r.key: r.value for r in results} == {f"t{i}": i for i in range(300)}
+    assert {r.attempts for r in results} == {1}
+    assert sum(map(len, submitted)) == 300 and len(submitted) < 60
+    off = DaskExecutor(client=client, batch_seconds=0)
+    submitted = _recording(off)
+    assert run_tasks(spin, dict(list(tasks.items())[:20]), executor=off) == \
+        {f"t{i}": i for i in range(20)}
+    assert len(submitted) == 20
+
+
+@pytest.fixture
+def own_client():
+    """A two-worker cluster of its own: the Dask scheduler reruns a task of
+    a dead worker on the other before tnrnn's cancellation reaches it, so a
+    test whose task kills every worker it meets leaves its cluster
+    restarting workers for a while."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as c:
+        with Client(c, set_as_default=False) as cl:
+            cl.wait_for_workers(2, timeout=60)
+            # warm workers, as on a cluster in use: a cold worker's first task
+            # waits for tnrnn's import, and a worker that dies just after
+            # finishing it, before telling the scheduler, has it charged
+            import importlib
+
+            cl.run(importlib.import_module, "tnrnn.parallel.probes")
+            yield cl
+
+
+def test_a_dask_batch_that_kills_its_worker_blames_the_killer(own_client):
+    """The batch dies with its worker: no task is charged; its tasks run
+    again one by one, and the one that kills its worker again is named."""
+    client = own_client
+    # 0.3 s tasks: time for the scheduler's own rerun of the lost batch on
+    # the other worker to be cancelled (it would start once that worker's
+    # task ends) before tnrnn's reruns begin there (see docs/parallel.md)
+    tasks = {f"n{i}": (0.3, i) for i in range(16)}
+    tasks = {**dict(list(tasks.items())[:8]), "bad": (13,), **dict(list(tasks.items())[8:])}
+    ex = DaskExecutor(client=client, batch_seconds=10)
+    submitted = _recording(ex)
+    with pytest.raises(TaskFailedError, match=r"task 'bad' failed 1 times \(retries=0\); last "
+                                              r"error: WorkerDiedError: its Dask worker "
+                                              r"tcp://127\.0\.0\.1:\d+ died while running it"):
+        list(iter_tasks(nap_or_crash, tasks, executor=ex, retries=0))
+    ex.shutdown()
+    with_bad = [s for s in submitted if (13,) in s]
+    assert len(with_bad[0]) > 1 and with_bad[-1] == [(13,)]
+
+
 def test_unreachable_scheduler_fails_within_timeout():
     port = _closed_port()
     t0 = time.monotonic()

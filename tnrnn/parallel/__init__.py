@@ -8,7 +8,8 @@ workers, one BLAS/OpenMP thread each) and ``dask`` (a running
 :func:`iter_tasks` runs a mapping of tasks on any of them: most expensive
 first by a cost the caller estimates, results as they finish, failed tasks
 retried (a worker that dies costs one attempt of the task it was running,
-and nothing else), a progress callback with an ETA,
+and nothing else), short tasks sent many to a submission where a submission
+is dear (Dask), a progress callback with an ETA,
 and a :class:`ResultsLog` (JSON lines) that a resumed run continues.
 
 This package knows nothing of what the tasks compute and imports nothing

@@ -11,6 +11,7 @@ import time
 from typing import Callable, Iterator, Mapping
 
 from ..errors import SpecError, TnrnnError
+from ._batch import BatchSizer, timed_batch
 
 __all__ = ["TaskResult", "TaskFailedError", "Progress", "iter_tasks", "run_tasks",
            "ordered_map", "timed_call"]
@@ -207,6 +208,17 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
     and the client holds a bounded number of futures however long the
     sweep.
 
+    An executor with a ``batch_seconds()`` above 0 (Dask's, where one
+    submission costs milliseconds of CPU) gets short tasks in batches: once
+    a few tasks have finished, queued tasks go together in one submission,
+    about ``batch_seconds()`` of work at the longest recent task's wall time
+    (see ``tnrnn.parallel._batch``); long tasks still go one at a time.
+    Each task of a batch is a task as any other: its own result, attempt,
+    log row and progress report, all when the batch comes back. A batch lost
+    as a whole (its worker died) costs none of its tasks an attempt; they
+    are run again one per submission, so a task that kills its worker is
+    charged for it, and named when it runs out of ``retries``.
+
     Examples
     --------
     >>> from tnrnn.parallel import iter_tasks
@@ -255,46 +267,83 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
     queue.reverse()  # pop() from the end
     attempts = {k: 0 for k in queue}
     priority = {k: len(queue) - i for i, k in enumerate(reversed(queue))}
-    running: dict = {}
+    running: dict = {}  # future -> (keys, batched)
     finished_q: queue_mod.SimpleQueue = queue_mod.SimpleQueue()
+    sizer = BatchSizer(_batch_seconds(executor))
+    alone: set = set()  # tasks of a lost batch: from now on one per submission
 
-    def submit(key):
-        args, kwargs = tasks[key]
-        attempts[key] += 1
-        fut = executor.submit(timed_call, fn, args, kwargs, priority=priority[key])
-        running[fut] = key
+    def submit():
+        limit = executor.pending_limit()
+        key = queue.pop()
+        keys = [key]
+        if key not in alone:
+            n = sizer.size(len(queue) + 1, limit)
+            while queue and len(keys) < n and queue[-1] not in alone:
+                keys.append(queue.pop())
+        if len(keys) == 1:
+            args, kwargs = tasks[key]
+            attempts[key] += 1
+            fut = executor.submit(timed_call, fn, args, kwargs, priority=priority[key])
+            running[fut] = (keys, False)
+        else:  # attempts are counted as each task's outcome comes back
+            fut = executor.submit(timed_batch, fn, [tasks[k] for k in keys],
+                                  priority=priority[key])
+            running[fut] = (keys, True)
         fut.add_done_callback(finished_q.put)  # O(1) per task, unlike cf.wait
 
     try:
         while queue or running:
             while queue and len(running) < executor.pending_limit():
-                submit(queue.pop())
+                submit()
             fut = finished_q.get()
-            key = running.pop(fut)
+            keys, batched = running.pop(fut)
             exc = fut.exception()
-            if exc is not None:
-                if isinstance(exc, TnrnnError):
-                    raise exc
-                if attempts[key] > retries:
-                    raise TaskFailedError(
-                        f"task {key!r} failed {attempts[key]} times (retries={retries}); "
-                        f"last error: {type(exc).__name__}: {exc}") from exc
+            if batched and exc is not None:
+                # lost as a whole (its worker died): no task is charged; each
+                # runs alone from now on, so whichever kills its worker again
+                # is the one charged (and named when out of retries)
                 executor.recover(exc)
-                queue.append(key)  # next to run: it was among the longest
+                alone.update(keys)
+                queue.extend(reversed(keys))  # next to run, in their order
                 continue
-            value, cpu_s, wall_s, worker, thread_s = fut.result()
-            res = TaskResult(key, value, cpu_s, wall_s, attempts[key], worker, thread_s)
-            if log is not None:
-                log.write(key, value, cpu_s=cpu_s, wall_s=wall_s, thread_cpu_s=thread_s,
-                          attempts=attempts[key], worker=worker)
-            done += 1
-            cost_done += costs[key]
-            cost_here += costs[key]
-            report(res)
-            yield res
+            if batched:
+                outcomes = zip(keys, fut.result())
+            else:
+                outcomes = [(keys[0], (True, fut.result()) if exc is None else (False, exc))]
+            for key, (ok, out) in outcomes:
+                if batched:
+                    attempts[key] += 1
+                if not ok:
+                    if isinstance(out, TnrnnError):
+                        raise out
+                    if attempts[key] > retries:
+                        raise TaskFailedError(
+                            f"task {key!r} failed {attempts[key]} times (retries={retries}); "
+                            f"last error: {type(out).__name__}: {out}") from out
+                    executor.recover(out)
+                    alone.add(key)
+                    queue.append(key)  # next to run: it was among the longest
+                    continue
+                value, cpu_s, wall_s, worker, thread_s = out
+                sizer.measured(wall_s)
+                res = TaskResult(key, value, cpu_s, wall_s, attempts[key], worker, thread_s)
+                if log is not None:
+                    log.write(key, value, cpu_s=cpu_s, wall_s=wall_s, thread_cpu_s=thread_s,
+                              attempts=attempts[key], worker=worker)
+                done += 1
+                cost_done += costs[key]
+                cost_here += costs[key]
+                report(res)
+                yield res
     finally:
         for fut in running:
             fut.cancel()
+
+
+def _batch_seconds(executor) -> float:
+    """Seconds of work the executor wants per submission (0: one task each)."""
+    get = getattr(executor, "batch_seconds", None)
+    return float(get()) if callable(get) else 0.0
 
 
 def run_tasks(fn: Callable, tasks: Mapping, **options) -> dict:
