@@ -130,7 +130,6 @@ def train_run(task: str, kind: str, seed: int, root, *, epochs: int, orbit_every
     cfg = dict(_setup(task), **(config or {}))
     d = run_dir(root, task, kind, seed)
     d.mkdir(parents=True, exist_ok=True)
-    epochs = min(int(epochs), cfg["epochs"])
     U, Y = _data(task, cfg)
     outputs = 1 if task == "sine" else cfg["n_symbols"] ** len(cfg["starts"])
     key = (task, kind)
@@ -144,13 +143,19 @@ def train_run(task: str, kind: str, seed: int, root, *, epochs: int, orbit_every
         U, Y = _data(task, cfg)
         params = jax.tree_util.tree_map(jnp.asarray, st["params"])
         opt_state = jax.tree_util.tree_map(jnp.asarray, st["opt_state"])
-        epoch, history, orbits = st["epoch"], st["history"], st["orbits"]
+        epoch, history = st["epoch"], st["history"]
+        if "orbits" in st:  # older resume files carried the orbits too
+            orbits = st["orbits"]
+        else:
+            with np.load(d / "orbits.npz") as o:
+                orbits = {"epochs": o["epochs"].tolist(), "y": list(o["y"])}
     else:
         params = jax.tree_util.tree_map(jnp.asarray, ps.init_model(
             kind, U.shape[2], outputs, cfg["hidden"], seed))
         opt_state, epoch, history = init(params), 0, []
         orbits = {"epochs": [0], "y": [orbit_outputs(task, kind, params, cfg, seed)]}
         np.savez_compressed(d / "ckpt_00000.npz", **_flat(params))
+    epochs = min(int(epochs), cfg["epochs"])
     B, n = cfg["batch"], cfg["n_sequences"]
     Uj, Yj = jnp.asarray(U), jnp.asarray(Y)
     t0 = time.perf_counter()
@@ -177,7 +182,7 @@ def train_run(task: str, kind: str, seed: int, root, *, epochs: int, orbit_every
         if epoch in KEEP:
             np.savez_compressed(d / f"ckpt_{epoch:05d}.npz", **_flat(params))
     state = {"epoch": epoch, "params": _np_tree(params), "opt_state": _np_tree(opt_state),
-             "history": history, "orbits": orbits, "config": dict(cfg), "task": task,
+             "history": history, "config": dict(cfg), "task": task,
              "model": kind, "seed": seed}
     _save_atomic(d / "resume.pkl", lambda p: pickle.dump(state, open(p, "wb")))
     _save_atomic(d / "orbits.npz", lambda p: np.savez_compressed(
