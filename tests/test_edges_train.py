@@ -124,6 +124,7 @@ def _api_cases():
         ("fit steps float", lambda: fit(p, ap, task, steps=2.5), SpecError, r"steps must be an integer"),
         ("fit protocol", lambda: fit(p, ap, task, steps=2, protocol="keras"), SpecError, r"unknown protocol 'keras'"),
         ("fit scornn no kind", lambda: fit(sp, sap, task, steps=2), SpecError, r"pass kind='scornn'"),
+        ("fit exprnn no kind", lambda: fit(*stack("exprnn", depth=1, hidden=4, input_dim=task.input_dim, outputs=3), task, steps=2), SpecError, r"pass kind='exprnn'"),
         ("fit lr_recurrent on gru", lambda: fit(p, ap, task, steps=2, kind="gru", lr_recurrent=1e-4), SpecError, r"scoRNN stacks only"),
         ("fit lr_factor 2", lambda: fit(p, ap, task, steps=2, lr_factor=2.0), SpecError, r"lr_factor must be"),
         ("make_optimizer lr inf", lambda: make_optimizer(lr=math.inf), SpecError, r"lr must be a positive number \(finite\)"),

@@ -59,8 +59,8 @@ def _parse_options(pairs) -> dict:
                    "validation/test 4,992/9,984); 'tnrnn' the earlier defaults. Options given "
                    "below override it and are recorded as overrides.")
 @click.option("--cell", "cells", default="scornn", show_default=True,
-              help="Cell kind(s), comma-separated: scornn, lstm, gru, tanh, relu, rac, mi-rnn, "
-                   "linear.")
+              help="Cell kind(s), comma-separated: scornn, exprnn, lstm, gru, tanh, relu, rac, "
+                   "mi-rnn, linear.")
 @click.option("--depth", "depths", default="1", show_default=True, metavar="L1,L2,...",
               help="Depths, comma-separated.")
 @click.option("--params-budget", "budget", type=int, default=None,

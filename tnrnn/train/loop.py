@@ -155,9 +155,15 @@ def _to_numpy_tree(tree):
     return jax.tree.map(np.asarray, tree)
 
 
-def _is_scornn_stack(params) -> bool:
-    return (isinstance(params, dict) and "layers" in params
-            and any(isinstance(l, dict) and "A" in l and "D" in l for l in params["layers"]))
+def _orthogonal_kind(params) -> str | None:
+    """``"scornn"`` or ``"exprnn"`` if ``params`` hold layers of that kind (keys
+    ``A``, ``W`` and, for scoRNN, ``D``), else ``None``."""
+    if not (isinstance(params, dict) and "layers" in params):
+        return None
+    for l in params["layers"]:
+        if isinstance(l, dict) and "A" in l and "W" in l:
+            return "scornn" if "D" in l else "exprnn"
+    return None
 
 
 def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | None = None,
@@ -280,10 +286,12 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
     data_seed = seed if cfg["eval_seed"] is None else check_positive_int(
         "eval_seed", cfg["eval_seed"], minimum=0)
 
-    if kind is None and _is_scornn_stack(params):
-        raise SpecError("these parameters hold scoRNN layers (keys A, D, W), whose recurrence "
-                        "trains through A outside jit; pass kind='scornn' (without it A and W "
-                        "would never move)")
+    orth = _orthogonal_kind(params) if kind is None else None
+    if orth is not None:
+        keys = "A, D, W" if orth == "scornn" else "A, W"
+        raise SpecError(f"these parameters hold {'scoRNN' if orth == 'scornn' else 'expRNN'} "
+                        f"layers (keys {keys}), whose recurrence trains through A outside jit; "
+                        f"pass kind={orth!r} (without it A and W would never move)")
     outside = kind is not None and needs_outside_update(kind)
     if not outside and (cfg["lr_recurrent"] is not None or cfg["recurrent_clip"] is not None) \
             and (lr_recurrent is not _UNSET or recurrent_clip is not _UNSET):

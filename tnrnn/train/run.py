@@ -172,7 +172,7 @@ def memory_estimate(config: dict, task) -> int:
     gates = {"lstm": 5, "gru": 4}.get(config["cell"], 2)
     item = 8 if config["dtype"] == "float64" else 4
     params = 5 * item * config["free_params"]
-    if config["cell"] == "scornn":  # A, W and D beside the free entries
+    if config["cell"] in ("scornn", "exprnn"):  # A and W (and D) beside the free entries
         params += 3 * item * config["depth"] * config["hidden"] ** 2
     acts = 3 * item * config["batch"] * task.length * config["depth"] * (gates + 1) * \
         config["hidden"]
