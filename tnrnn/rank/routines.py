@@ -110,22 +110,7 @@ def _flint_lib():
 def _lu_rank_inplace(lib, A: np.ndarray, p: int) -> int:
     """FLINT's ``nmod_mat_lu`` on the uint64 C-contiguous buffer ``A`` (its
     residues are overwritten by the factors): no copy, no Python list."""
-    import ctypes
-
-    class _Nmod(ctypes.Structure):
-        _fields_ = [("n", ctypes.c_ulong), ("ninv", ctypes.c_ulong),
-                    ("norm", ctypes.c_ulong)]
-
-    class _Mat(ctypes.Structure):
-        _fields_ = [("entries", ctypes.c_void_p), ("r", ctypes.c_long),
-                    ("c", ctypes.c_long), ("stride", ctypes.c_long), ("mod", _Nmod)]
-
-    n, m = A.shape
-    mat = _Mat()
-    mat.entries, mat.r, mat.c, mat.stride = A.ctypes.data, n, m, m
-    lib.nmod_init(ctypes.byref(mat.mod), ctypes.c_ulong(p))
-    perm = np.zeros(n, dtype=np.int64)
-    return int(lib.nmod_mat_lu(perm.ctypes.data_as(ctypes.c_void_p), ctypes.byref(mat), 0))
+    return _lu_rank_inplace_perm(lib, A, p)[0]
 
 
 def _lu_rank_inplace_perm(lib, A: np.ndarray, p: int) -> tuple:
