@@ -146,17 +146,21 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     stop = threading.Event()
     t_eval = {"used": 0.0, "all": 0.0}
 
+    def evaluate_block(blk):
+        """The sample block ``blk`` evaluated, and the seconds it took."""
+        _, _, (r0, r1), (c0, c1) = blk
+        t0 = time.perf_counter()
+        Y = evaluate(spec, weights, part, XA[r0:r1], XB[c0:c1], prime=prime, output=output)
+        dt = time.perf_counter() - t0
+        t_eval["all"] += dt
+        return Y, dt
+
     def produce():
         try:
             for blk in plan:
                 if stop.is_set():
                     return
-                _, kind, (r0, r1), (c0, c1) = blk
-                t0 = time.perf_counter()
-                Y = evaluate(spec, weights, part, XA[r0:r1], XB[c0:c1], prime=prime,
-                             output=output)
-                dt = time.perf_counter() - t0
-                t_eval["all"] += dt
+                Y, dt = evaluate_block(blk)
                 while not stop.is_set():
                     try:
                         out.put((blk, Y, dt), timeout=0.1)
@@ -170,12 +174,7 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
         if not overlap:
             blk = plan[take.i]
             take.i += 1
-            _, kind, (r0, r1), (c0, c1) = blk
-            t0 = time.perf_counter()
-            Y = evaluate(spec, weights, part, XA[r0:r1], XB[c0:c1], prime=prime,
-                         output=output)
-            dt = time.perf_counter() - t0
-            t_eval["all"] += dt
+            Y, dt = evaluate_block(blk)
             t_eval["used"] += dt
             return blk, Y
         t0 = time.perf_counter()
