@@ -178,6 +178,25 @@ def test_fft_convolution_equals_direct_sum():
     assert np.allclose(causal_convolve(x, wts, "direct"), direct, rtol=1e-13, atol=1e-13)
 
 
+@pytest.mark.parametrize("T", [1, 2, 3, 64, 65, 300])
+def test_scipy_convolution_matches_numpy_and_the_old_padded_fft(T):
+    # issue 19: causal_convolve uses scipy.signal.fftconvolve; the numbers are the
+    # same to rounding as np.convolve and as the hand-written power-of-two FFT it replaced
+    rng = np.random.default_rng(T)
+    x = rng.standard_normal((2, 3, T))
+    wts = rng.standard_normal(T)
+    got = causal_convolve(x, wts)
+    assert got.shape == x.shape
+    ref = np.array([[np.convolve(row, wts)[:T] for row in block] for block in x])
+    L = 1 << (2 * T - 1).bit_length()
+    old = np.fft.irfft(np.fft.rfft(x, L) * np.fft.rfft(wts, L), L)[..., :T]
+    scale = np.abs(ref).max()
+    assert np.abs(got - ref).max() <= 1e-13 * scale * max(1, np.log2(T))
+    assert np.abs(got - old).max() <= 1e-13 * scale * max(1, np.log2(T))
+    # a single sequence (1-d) gives the same row as the batch
+    assert np.allclose(causal_convolve(x[0, 0], wts), got[0, 0], rtol=0, atol=1e-13 * scale)
+
+
 def test_dataset():
     d = linear_functional_dataset("exponential:1+delayed:2", n=400, T=300, dt=0.05, seed=1)
     assert d.x.shape == d.y.shape == (400, 300)
@@ -199,6 +218,8 @@ def test_dataset():
         causal_convolve(np.ones(4), np.ones(3))
     with pytest.raises(SpecError, match="method must be 'fft' or 'direct'"):
         causal_convolve(np.ones(4), np.ones(4), "ola")
+    with pytest.raises(SpecError, match="x must have at least one axis"):
+        causal_convolve(3.0, np.ones(1))
 
 
 def test_wiener_kernel_recovers_a_linear_filter():

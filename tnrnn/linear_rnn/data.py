@@ -54,8 +54,23 @@ def discrete_kernel(kernel, T: int, dt: float) -> np.ndarray:
 def causal_convolve(x, weights, method: str = "fft") -> np.ndarray:
     """``y_k = sum_{j=0}^{k} weights_j x_{k-j}`` along the last axis.
 
-    ``method="fft"`` zero-pads to a power of two ``>= 2T`` (no wrap-around);
-    ``"direct"`` is the O(T^2) sum.
+    ``method="fft"`` is :func:`scipy.signal.fftconvolve` (the full linear
+    convolution, padded by scipy, no wrap-around) cut to the first ``T``
+    entries; ``"direct"`` is the O(T^2) sum.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., T)
+        Input sequences along the last axis.
+    weights : array_like, shape (T,)
+        The discrete kernel ``weights_j``, ``j = 0..T-1``.
+    method : {"fft", "direct"}
+        FFT convolution (O(T log T)) or the direct sum.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., T)
+        The causal convolution, same shape as ``x``.
 
     Examples
     --------
@@ -66,6 +81,8 @@ def causal_convolve(x, weights, method: str = "fft") -> np.ndarray:
     """
     x = np.asarray(x, float)
     w = np.asarray(weights, float)
+    if x.ndim == 0:
+        raise SpecError(f"x must have at least one axis (time last); got a scalar {x!r}")
     T = x.shape[-1]
     if w.shape != (T,):
         raise SpecError(f"weights must have shape ({T},) to match x; got {w.shape}")
@@ -76,8 +93,9 @@ def causal_convolve(x, weights, method: str = "fft") -> np.ndarray:
         return y
     if method != "fft":
         raise SpecError(f"method must be 'fft' or 'direct'; got {method!r}")
-    L = 1 << (2 * T - 1).bit_length()
-    return np.fft.irfft(np.fft.rfft(x, L) * np.fft.rfft(w, L), L)[..., :T]
+    from scipy.signal import fftconvolve
+
+    return fftconvolve(x, w.reshape((1,) * (x.ndim - 1) + (T,)), axes=-1)[..., :T]
 
 
 def linear_functional_dataset(kernel, n: int, T: int, dt: float = 0.1, seed: int = 0,
