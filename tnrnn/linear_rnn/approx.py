@@ -38,6 +38,7 @@ import numpy as np
 
 from ..errors import SpecError, TooLargeError, check_positive_int
 from ._checks import finite_number, real_vector
+from ._l1 import l1_by_sign_changes
 from ._special import de_rule
 from .kernels import Kernel, parse_kernel
 
@@ -428,8 +429,6 @@ def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:
     >>> round(l1_error("exponential:1", [2.0], [1.0]).value, 12)  # |1 - 2| * 1
     1.0
     """
-    from scipy.optimize import brentq
-
     kernel = parse_kernel(kernel)
     a = real_vector("coefs", coefs, max_len=4096, allow_empty=True)
     w = real_vector("rates", rates, max_len=4096, allow_empty=True)
@@ -441,48 +440,4 @@ def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:
     if points * max(1, w.size) > 50_000_000:
         raise TooLargeError(f"l1_error: {points} points x {w.size} rates is too large",
                             estimate=points * w.size, limit=50_000_000)
-    brk = list(kernel.breaks)
-    scale_lo = 1e-6 / max(1.0, float(w.max()) if w.size else 1.0)
-    if w.size:
-        T = float(np.max((np.log(np.maximum(np.abs(a), 1e-300) / w) + 17 * math.log(10)) / w))
-    else:
-        T = 0.0
-    T = max(T, 50.0, 10 * max(brk, default=0.0))
-    grid = np.unique(np.concatenate([[0.0], np.geomspace(scale_lo, T, points), brk,
-                                     np.nextafter(np.array(brk), np.inf)]))
-
-    def r(t):
-        return kernel.value(t) - exp_sum(a, w, t)
-
-    vals = r(grid)
-    roots = []
-    # the grid holds every break b and nextafter(b): an interval (lo, hi] holds a break only
-    # as hi = b, where rho may jump (delayed) or be continuous (smooth); a sign change
-    # between b and nextafter(b) is the jump itself
-    for i in np.nonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)[0]:
-        lo, hi = grid[i], grid[i + 1]
-        if any(lo == b for b in brk) and hi == np.nextafter(lo, np.inf):
-            roots.append(lo)
-            continue
-        try:
-            roots.append(brentq(r, lo, hi, xtol=1e-300, rtol=1e-15))
-        except ValueError:  # the sign change is at rounding level: r ~ 0 on [lo, hi]
-            roots.append(0.5 * (lo + hi))
-    cuts = np.array([0.0, *roots, np.inf])
-
-    def integral(x0, x1):
-        ex = (np.exp(-w * x0) - (0.0 if np.isinf(x1) else np.exp(-w * x1))) / w
-        return float(kernel.integral(x0, x1)) - float(a @ ex) if w.size else \
-            float(kernel.integral(x0, x1))
-
-    total = sum(abs(integral(x0, x1)) for x0, x1 in zip(cuts[:-1], cuts[1:]))
-    tail_hat = float(np.sum(np.abs(a) * np.exp(-w * T) / w)) if w.size else 0.0
-    # float64 cancellation: each piece's integral of the exponentials is a sum of terms
-    # up to sum |a_i| / w_i in size (huge when rates nearly coincide)
-    # (each of the len(roots) + 1 pieces sums m + 1 terms of that size, rounded at 2.2e-16;
-    # doubled for the sign changes located in that noise)
-    cancel = (4.4e-16 * (len(roots) + 1) * (w.size + 1)
-              * (float(np.sum(np.abs(a) / w)) if w.size else 0.0))
-    bound = 2 * tail_hat + cancel + 1e-15 * (kernel.l1_norm() if kernel.nonnegative else
-                                             total) * (len(roots) + 1)
-    return L1Error(float(total), float(bound), T, len(roots))
+    return L1Error(*l1_by_sign_changes(kernel, a, w, points))

@@ -16,7 +16,6 @@ checked by :func:`tnrnn.linear_rnn._store.load_result` first):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np

@@ -39,7 +39,8 @@ import numpy as np
 
 from ..errors import SpecError, TooLargeError, check_positive_int
 from ._checks import finite_number, real_vector
-from .kernels import Kernel, _Delayed, _Exp, _Smooth, parse_kernel
+from ._atoms import _Delayed, _Exp, _Smooth
+from .kernels import Kernel, parse_kernel
 
 __all__ = ["white_noise_loss", "white_noise_grad", "FlowResult", "gradient_flow",
            "FLOW_METHODS", "get_flow_method", "initial_point", "PARAMS", "MAX_M"]

@@ -33,7 +33,6 @@ whose own basis is as ill-conditioned as monomials).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
