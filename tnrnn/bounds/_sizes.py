@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 from ..errors import TooLargeError
-from . import closed_forms as cf
 
 __all__ = ["log2_multiset", "estimate_log2", "check_work", "SECONDS_PER_CELL",
            "DEFAULT_MAX_SECONDS"]

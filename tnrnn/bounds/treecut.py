@@ -30,6 +30,7 @@ from ..errors import PartitionError, SpecError, TooLargeError, check_positive_in
 from ..network import Network
 from ..partition import Partition, parse_partition
 from ._records import Cut, TreeCut, log2_int
+from ._sizes import DEFAULT_MAX_SECONDS, check_work
 
 __all__ = ["tree_min_cut", "explicit_tree_cut", "DEFAULT_MAX_LOG2", "TREE_FORMS"]
 
@@ -91,8 +92,6 @@ def _check_args(L, R, M, T, partition, form):
     T = check_positive_int("length T", T, minimum=2)
     if form not in TREE_FORMS:
         raise SpecError(f"form must be one of {TREE_FORMS}; got {form!r}")
-    from ._sizes import DEFAULT_MAX_SECONDS, check_work
-
     # O(T L) Python steps: refuse what would run for minutes, before the
     # partition (a list of all T steps) is built.
     check_work(L, T, max_seconds=DEFAULT_MAX_SECONDS, what="the min-cut")
