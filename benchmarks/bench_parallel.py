@@ -309,7 +309,7 @@ def efficiency(phases: dict, sizes_ms, n_tasks: int, rounds: int, per_step: floa
 
 def _default_sweep():
     from tnrnn.circuit import RAC
-    from tnrnn._sweep_tasks import rank_row_cost
+    from tnrnn.rank.executor_tasks import rank_row_cost
 
     specs = [RAC(*c) for c in itertools.product((1, 2, 3), (2, 3), (2, 3), (2, 4, 6, 8))]
     tasks = {f"L={s.depth} R={s.hidden} M={s.input_dim} T={s.length}":
@@ -336,7 +336,7 @@ def _makespan(cpu: list, workers: int, overhead_s: float) -> float:
 def sweep_runs(phases: dict, repeats: int) -> dict:
     """The default sweep ``repeats`` times on every executor in turn; per
     row the least CPU time seen on each."""
-    from tnrnn._sweep_tasks import rank_row
+    from tnrnn.rank.executor_tasks import rank_row
 
     tasks, cost = _default_sweep()
     runs = {name: [] for name in phases}

@@ -1,7 +1,7 @@
 """Benchmark: one big certified rank with its sample matrix evaluated on workers.
 
 ``tnrnn rank ... --workers N | --scheduler ADDR`` cuts each sample matrix into
-blocks of rows (:class:`tnrnn._sweep_tasks.RowBlocks`), evaluates each block
+blocks of rows (:class:`tnrnn.rank.executor_tasks.RowBlocks`), evaluates each block
 on a worker and takes the rank here. This measures, at points with rank
 >= 1,000, in CPU time (the machine is shared and small: wall clock says
 little):
@@ -107,7 +107,7 @@ def _run(spec, partition, evaluate, workers: bool) -> tuple:
 
 
 def _measure(label, spec, partition, modes, rounds) -> dict:
-    from tnrnn._sweep_tasks import RowBlocks
+    from tnrnn.rank.executor_tasks import RowBlocks
     from tnrnn.rank import sample_matrix
 
     runs = []

@@ -179,7 +179,7 @@ def test_full_disk_at_the_last_write_keeps_the_table(serial, tiny_disk):
 
 
 def test_ctrl_c_in_a_serial_table_exits_130_and_says_nothing_was_kept(monkeypatch):
-    import tnrnn._sweep_tasks as tasks
+    import tnrnn.rank.executor_tasks as tasks
 
     def interrupt(*a, **k):
         raise KeyboardInterrupt

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tnrnn._sweep_tasks import RowBlocks, sample_block
+from tnrnn.rank.executor_tasks import RowBlocks, sample_block
 from tnrnn.circuit import RAC, TTRNN, init_params_modp
 from tnrnn.cli import cli
 from tnrnn.errors import SpecError
@@ -142,7 +142,7 @@ def test_fused_path_blocks_equal_serial(monkeypatch):
         seen.append(fused)
         return sample_block(spec_d, params, part, XP, XQ, prime, output, fused, transpose)
 
-    import tnrnn._sweep_tasks as tasks
+    import tnrnn.rank.executor_tasks as tasks
 
     monkeypatch.setattr(tasks, "sample_block", spy)
     assert _plain(separation_rank(spec, evaluate=RowBlocks(None, block_rows=8))) == \
@@ -282,3 +282,26 @@ def test_cli_dask_equals_serial(cluster):
     par = _rank_json("--scheduler", cluster.scheduler_address)
     assert par.pop("executor")["description"].startswith("Dask scheduler tcp://127.0.0.1:")
     assert par == serial
+
+
+def test_row_blocks_import_no_dask_at_run_time():
+    """The exact core runs its blocks through tnrnn.parallel without ever
+    importing dask or distributed (a Dask executor is only handed to it); the
+    old import path tnrnn._sweep_tasks gives the same objects."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from tnrnn.circuit import RAC\n"
+            "from tnrnn.rank import separation_rank\n"
+            "from tnrnn.rank.executor_tasks import RowBlocks, rank_row\n"
+            "import tnrnn._sweep_tasks as old\n"
+            "spec = RAC(2, 2, 2, 6)\n"
+            "res = separation_rank(spec, evaluate=RowBlocks(None, block_rows=4))\n"
+            "assert res.claim() == separation_rank(spec).claim()\n"
+            "assert old.RowBlocks is RowBlocks and old.rank_row is rank_row\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

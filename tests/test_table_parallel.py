@@ -115,7 +115,7 @@ def test_resume_of_another_sweep_is_refused(tmp_path):
     (["--max-memory", "-1"], "--max-memory must be a positive number of GiB; got -1.0"),
 ])
 def test_bad_options_exit_2_before_any_work(args, message, monkeypatch):
-    import tnrnn._sweep_tasks as tasks
+    import tnrnn.rank.executor_tasks as tasks
 
     def never(*a, **k):
         raise AssertionError("a rank was computed before the options were checked")
@@ -131,7 +131,7 @@ def test_bad_options_exit_2_before_any_work(args, message, monkeypatch):
 
 
 def test_too_large_row_refused_before_the_sweep(monkeypatch):
-    import tnrnn._sweep_tasks as tasks
+    import tnrnn.rank.executor_tasks as tasks
 
     def never(*a, **k):
         raise AssertionError("a rank was computed before the sweep was checked")

@@ -2,7 +2,7 @@
 
 With ``--workers N``, ``--scheduler ADDR`` or ``--scheduler-file FILE`` the
 sample matrices are evaluated in blocks of rows on the workers
-(:class:`tnrnn._sweep_tasks.RowBlocks`); the rank is taken here, and the
+(:class:`tnrnn.rank.executor_tasks.RowBlocks`); the rank is taken here, and the
 result and certificate equal the serial run's.
 """
 
@@ -207,7 +207,7 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
         executor = open_executor(workers, scheduler, scheduler_file, connect_timeout) \
             if parallel else None
         if executor is not None:
-            from .._sweep_tasks import RowBlocks
+            from ..rank.executor_tasks import RowBlocks
 
             kwargs["evaluate"] = RowBlocks(executor, block_rows=block_rows, retries=retries)
         try:

@@ -4,7 +4,7 @@ The ranks run through :mod:`tnrnn.parallel`: serially here, on local worker
 processes (``--workers``) or on a Dask cluster (``--scheduler``,
 ``--scheduler-file``), most expensive first, with a results log that
 ``--resume`` continues. The task each worker runs is
-:func:`tnrnn._sweep_tasks.rank_row`; whatever ran it, the rows are the same.
+:func:`tnrnn.rank.executor_tasks.rank_row`; whatever ran it, the rows are the same.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def _sweep(specs, payloads, partition, inputs, seed, max_samples, show, *, worke
     """Certified rank of every spec (most expensive first, on the executor the
     options ask for), with a progress bar; one table row each, in the order
     of ``specs``. Every row is checked against the limits first."""
-    from .._sweep_tasks import rank_row, rank_row_cost
+    from ..rank.executor_tasks import rank_row, rank_row_cost
     from ..errors import TooLargeError
     from ..parallel import ResultsLog
     from ..partition import parse_partition

@@ -31,7 +31,7 @@ from ._executors import (DEFAULT_CONNECT_TIMEOUT, EXECUTORS, MAX_CONNECT_TIMEOUT
                          make_executor, max_local_workers, parse_scheduler_address)
 from ._log import LOG_FORMAT, ResultsLog
 from ._pool import WorkerDiedError, WorkerStartError
-from ._run import (Progress, TaskFailedError, TaskResult, iter_tasks, ordered_map, run_tasks,
+from .runner import (Progress, TaskFailedError, TaskResult, iter_tasks, ordered_map, run_tasks,
                    timed_call)
 
 __all__ = [

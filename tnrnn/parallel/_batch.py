@@ -19,16 +19,39 @@ from __future__ import annotations
 
 import collections
 import math
+import os
+import socket
+import time
 
 from ..errors import SpecError
 
-__all__ = ["timed_batch", "BatchSizer", "check_batch_seconds", "MAX_BATCH",
+__all__ = ["timed_call", "timed_batch", "BatchSizer", "check_batch_seconds", "MAX_BATCH",
            "MAX_BATCH_SECONDS"]
 
 #: The most tasks in one submission.
 MAX_BATCH = 1000
 #: The longest batch that can be asked for (seconds of work per submission).
 MAX_BATCH_SECONDS = 60.0
+
+
+def timed_call(fn, args: tuple, kwargs: dict) -> tuple:
+    """Call ``fn(*args, **kwargs)`` in a worker; return ``(value, cpu_s,
+    wall_s, worker, thread_cpu_s)``: the process CPU time, wall time and
+    calling thread's CPU time of the call, and ``host:pid``."""
+    c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
+    value = fn(*args, **kwargs)
+    c1, t1, w1 = time.process_time(), time.thread_time(), time.perf_counter()
+    return value, c1 - c0, w1 - w0, _worker_name(), t1 - t0
+
+
+_WORKER: list = []
+
+
+def _worker_name() -> str:
+    """``host:pid`` of this process (computed once per process)."""
+    if not _WORKER or _WORKER[0][0] != os.getpid():
+        _WORKER[:] = [(os.getpid(), f"{socket.gethostname()}:{os.getpid()}")]
+    return _WORKER[0][1]
 
 
 def timed_batch(fn, calls: list) -> list:
@@ -44,8 +67,6 @@ def timed_batch(fn, calls: list) -> list:
     >>> out[0][0], out[0][1][0], out[1][0], type(out[1][1]).__name__
     (True, (3, 1), False, 'ZeroDivisionError')
     """
-    from ._run import timed_call
-
     out = []
     for args, kwargs in calls:
         try:

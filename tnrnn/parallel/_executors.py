@@ -16,11 +16,11 @@ in submission order, ignore.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing.context
 import os
-import threading
 
 from ..errors import SpecError
+from ._pool import THREAD_ENV, ProcessPool, WorkerDiedError, _OneThreadSpawnContext
+from ._serial import SerialExecutor
 from ._dask import (DEFAULT_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT, DaskExecutor, SchedulerError,
                     check_timeout, parse_scheduler_address)
 
@@ -29,83 +29,7 @@ __all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "SchedulerError"
            "check_timeout", "max_local_workers", "THREAD_ENV", "DEFAULT_CONNECT_TIMEOUT",
            "MAX_CONNECT_TIMEOUT", "MAX_WORKERS_PER_CORE"]
 
-#: Environment of every local worker process: one thread per BLAS/OpenMP
-#: library, so that N workers use N cores (Dask's nanny sets the same).
-THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1",
-              "NUMBA_NUM_THREADS": "1"}
-# ---------------------------------------------------------------------- serial
-class SerialExecutor(cf.Executor):
-    """Runs each task in this process at ``submit`` time (the reference run).
-
-    Examples
-    --------
-    >>> with SerialExecutor() as ex:
-    ...     ex.submit(pow, 2, 10).result()
-    1024
-    """
-
-    description = "serial (this process)"
-
-    def submit(self, fn, /, *args, priority: int = 0, **kwargs):
-        """Run ``fn(*args, **kwargs)`` now; ``priority`` is ignored."""
-        fut = cf.Future()
-        fut.set_running_or_notify_cancel()
-        try:
-            fut.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, as a pool would
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            fut.set_exception(exc)
-        return fut
-
-    def capacity(self) -> int:
-        return 1
-
-    def pending_limit(self) -> int:
-        return 1
-
-    def recover(self, exc: BaseException) -> bool:
-        return False
-
-
 # ------------------------------------------------------------------- processes
-_ENV_LOCK = threading.Lock()
-
-
-class _OneThreadProcess(multiprocessing.context.SpawnProcess):
-    """A spawned process whose interpreter starts with :data:`THREAD_ENV`.
-
-    The variables must be in the environment at ``exec`` time: numpy's
-    OpenBLAS reads them when numpy is imported, which happens while the child
-    unpickles its task function, before any initializer runs. The parent's
-    ``os.environ`` is changed only for the instant of the spawn, under a lock.
-    """
-
-    def start(self):
-        with _ENV_LOCK:
-            saved = {k: os.environ.get(k) for k in THREAD_ENV}
-            os.environ.update(THREAD_ENV)
-            try:
-                super().start()
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
-
-
-class _OneThreadSpawnContext(multiprocessing.context.SpawnContext):
-    Process = _OneThreadProcess
-
-
-def _init_worker() -> None:
-    """Worker initializer: the thread limits for libraries loaded later
-    (numba, OpenMP); python-flint, if loaded, to one thread."""
-    os.environ.update(THREAD_ENV)
-
-
 #: Most local worker processes per core: the tasks are CPU-bound, so more
 #: only compete for the cores (and each process holds its own interpreter).
 MAX_WORKERS_PER_CORE = 4
@@ -144,7 +68,6 @@ class ProcessExecutor(cf.Executor):
 
     def __init__(self, workers: int):
         from ..errors import check_positive_int
-        from ._pool import ProcessPool
 
         self.workers = check_positive_int("workers", workers)
         most = max_local_workers()
@@ -176,7 +99,6 @@ class ProcessExecutor(cf.Executor):
 
     def recover(self, exc: BaseException) -> bool:
         """Whether ``exc`` is a worker's death (already replaced: nothing to do)."""
-        from ._pool import WorkerDiedError
 
         return isinstance(exc, WorkerDiedError)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import collections
 import concurrent.futures as cf
+import multiprocessing.context
 import os
 import pickle
 import signal
@@ -28,7 +29,48 @@ import weakref
 
 from ..errors import TnrnnError
 
-__all__ = ["ProcessPool", "WorkerDiedError", "WorkerStartError"]
+__all__ = ["ProcessPool", "WorkerDiedError", "WorkerStartError", "THREAD_ENV"]
+
+#: Environment of every local worker process: one thread per BLAS/OpenMP
+#: library, so that N workers use N cores (Dask's nanny sets the same).
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1",
+              "NUMBA_NUM_THREADS": "1"}
+
+_ENV_LOCK = threading.Lock()
+
+
+class _OneThreadProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process whose interpreter starts with :data:`THREAD_ENV`.
+
+    The variables must be in the environment at ``exec`` time: numpy's
+    OpenBLAS reads them when numpy is imported, which happens while the child
+    unpickles its task function, before any initializer runs. The parent's
+    ``os.environ`` is changed only for the instant of the spawn, under a lock.
+    """
+
+    def start(self):
+        with _ENV_LOCK:
+            saved = {k: os.environ.get(k) for k in THREAD_ENV}
+            os.environ.update(THREAD_ENV)
+            try:
+                super().start()
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+
+
+class _OneThreadSpawnContext(multiprocessing.context.SpawnContext):
+    Process = _OneThreadProcess
+
+
+def _init_worker() -> None:
+    """Worker initializer: the thread limits for libraries loaded later
+    (numba, OpenMP); python-flint, if loaded, to one thread."""
+    os.environ.update(THREAD_ENV)
 
 
 class WorkerDiedError(RuntimeError):
@@ -40,6 +82,7 @@ class WorkerDiedError(RuntimeError):
 class WorkerStartError(TnrnnError, RuntimeError):
     """Worker processes die while starting, before running any task (a
     refusal: the tasks waiting for them are not retried)."""
+
 
 _GUARD = ("in a script, start workers under `if __name__ == \"__main__\":` (spawned workers "
           "re-import the script), and check that tnrnn imports in a fresh interpreter")
@@ -53,8 +96,6 @@ def _worker_main(conn) -> None:
     """The loop of one worker process: receive ``(tid, pickled call)``, run it,
     send ``(tid, ok, value or exception)``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    from ._executors import _init_worker
-
     _init_worker()
     conn.send(("ready", os.getpid()))
     while True:
@@ -127,7 +168,7 @@ class ProcessPool:
 
     Examples
     --------
-    >>> from tnrnn.parallel._executors import _OneThreadSpawnContext
+    >>> from tnrnn.parallel._pool import _OneThreadSpawnContext
     >>> pool = ProcessPool(2, _OneThreadSpawnContext())  # doctest: +SKIP
     >>> pool.submit(pow, 2, 10).result()  # doctest: +SKIP
     1024

@@ -292,7 +292,7 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         :func:`~tnrnn.rank.sampling.sample_matrix`, with its signature
         ``evaluate(spec, params, partition, XA, XB, *, prime, output,
         progress=None)`` and its result (int64 residues): e.g.
-        ``tnrnn._sweep_tasks.RowBlocks(executor)``, which evaluates row
+        ``tnrnn.rank.executor_tasks.RowBlocks(executor)``, which evaluates row
         blocks on the workers of a process pool or Dask cluster. The rank
         itself is always taken here. A hook that returns what
         ``sample_matrix`` returns gives the same result and certificate.

@@ -4,14 +4,13 @@ finish, failed tasks retried, progress with an ETA, a resumable log."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import queue as queue_mod
-import socket
 import time
 from typing import Callable, Iterator, Mapping
 
 from ..errors import SpecError, TnrnnError
-from ._batch import BatchSizer, timed_batch
+from ._batch import BatchSizer, timed_batch, timed_call
+from ._serial import SerialExecutor
 
 __all__ = ["TaskResult", "TaskFailedError", "Progress", "iter_tasks", "run_tasks",
            "ordered_map", "timed_call"]
@@ -74,26 +73,6 @@ class Progress:
     elapsed_s: float
     eta_s: float | None
     last: TaskResult | None
-
-
-def timed_call(fn, args: tuple, kwargs: dict) -> tuple:
-    """Call ``fn(*args, **kwargs)`` in a worker; return ``(value, cpu_s,
-    wall_s, worker, thread_cpu_s)``: the process CPU time, wall time and
-    calling thread's CPU time of the call, and ``host:pid``."""
-    c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
-    value = fn(*args, **kwargs)
-    c1, t1, w1 = time.process_time(), time.thread_time(), time.perf_counter()
-    return value, c1 - c0, w1 - w0, _worker_name(), t1 - t0
-
-
-_WORKER: list = []
-
-
-def _worker_name() -> str:
-    """``host:pid`` of this process (computed once per process)."""
-    if not _WORKER or _WORKER[0][0] != os.getpid():
-        _WORKER[:] = [(os.getpid(), f"{socket.gethostname()}:{os.getpid()}")]
-    return _WORKER[0][1]
 
 
 def _normalise_tasks(tasks) -> dict:
@@ -212,7 +191,7 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
     submission costs milliseconds of CPU) gets short tasks in batches: once
     a few tasks have finished, queued tasks go together in one submission,
     about ``batch_seconds()`` of work at the longest recent task's wall time
-    (see ``tnrnn.parallel._batch``); long tasks still go one at a time.
+    (see the batching notes of :class:`~tnrnn.parallel.DaskExecutor`); long tasks still go one at a time.
     Each task of a batch is a task as any other: its own result, attempt,
     log row and progress report, all when the batch comes back. A batch lost
     as a whole (its worker died) costs none of its tasks an attempt; they
@@ -226,8 +205,6 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
     ...                              cost={"a": 1, "b": 5})]
     [1024, 8]
     """
-    from ._executors import SerialExecutor
-
     tasks = _normalise_tasks(tasks)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise SpecError(f"retries must be an integer >= 0; got {retries!r}")
