@@ -206,3 +206,34 @@ def test_rnn_kernel_errors():
         rnn_kernel_discrete(np.zeros((2, 2)), np.ones(2), np.ones(3), 4)
     with pytest.raises(SpecError, match="n must be an integer >= 1; got 0"):
         rnn_kernel_discrete(np.zeros((2, 2)), np.ones(2), np.ones(2), 0)
+
+
+def test_results_are_frozen_dataclasses_with_to_dict():
+    # issue 19: one result convention; each to_dict is JSON-able and matches the fields
+    import dataclasses
+    import json
+
+    from tnrnn.linear_rnn import gradient_flow, l1_error, linear_functional_dataset
+    from tnrnn.linear_rnn.experiments import fit_exponent
+
+    p = project("exponential:1", [2.0])
+    e = l1_error("exponential:1", [2.0], [1.0])
+    b = best_exponential_sum("exponential:1+exponential:4", 2, l1=False, starts=2)
+    d = linear_functional_dataset("exponential:1", n=2, T=4, dt=0.5, seed=0)
+    f = fit_exponent([6, 7, 8, 9], [6.0 ** -2, 7.0 ** -2, 8.0 ** -2, 9.0 ** -2])
+    results = [p, e, b, d, f]
+    pytest.importorskip("jax")
+    results.append(gradient_flow("exponential:1", [0.0], [1.0], lr=0.5, steps=20, chunk=10))
+    for r in results:
+        assert dataclasses.is_dataclass(r) and type(r).__dataclass_params__.frozen, type(r)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(r, dataclasses.fields(r)[0].name, None)
+        json.dumps(r.to_dict())
+    # the dicts say what the fields say (independent closed forms where known)
+    assert p.to_dict()["l2_sq_error"] == pytest.approx(1 / 18, rel=1e-12)  # (v-w)^2/(2v(v+w)^2)
+    assert p.to_dict()["rates"] == [2.0] and p.to_dict()["route"] == "exact"
+    assert e.to_dict()["value"] == pytest.approx(1.0, rel=1e-12)
+    assert e.to_dict()["sign_changes"] == 0
+    assert b.to_dict()["m"] == [1, 2] and b.to_dict()["l2_sq_error"] == list(b.l2_sq_error)
+    assert np.array_equal(np.array(d.to_dict()["y"]), d.y) and d.to_dict()["dt"] == 0.5
+    assert f.to_dict()["exponent"] == pytest.approx(2.0, rel=1e-12) and f.points == 4

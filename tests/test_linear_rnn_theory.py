@@ -1,5 +1,6 @@
 """Issue 21: smooth kernels, L1 brackets, the free-rate optimiser, plateau exits,
 divergence, result files -- each against an independent reference."""
+import dataclasses
 import json
 import math
 
@@ -103,14 +104,21 @@ def test_escape_time_and_rate():
     from tnrnn.linear_rnn import Plateau
 
     pls = [Plateau(1.0, 0.5, 10.0, 100.0, 0.2), Plateau(100.0, 0.2, 300.0, None)]
-    assert escape_time(pls, 0.2, 1.0, 1e4) == {"escape": 100.0, "plateau": True,
-                                                "censored": False}
+    assert escape_time(pls, 0.2, 1.0, 1e4).to_dict() == {"escape": 100.0, "plateau": True,
+                                                          "censored": False}
     pls = [Plateau(1.0, 0.5, 10.0, None)]
-    assert escape_time(pls, 0.2, 1.0, 1e4)["censored"]
+    e = escape_time(pls, 0.2, 1.0, 1e4)
+    assert e.censored and e.escape is None and e.to_dict()["ran_to"] == 1e4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.escape = 1.0
     recs = [{"family": "f", "method": "m", "m": 3, "value": v, "seed": s, "diverged": False,
              "escape": math.exp(0.9 * v)} for v in (1, 2, 3, 4) for s in range(3)]
     r = escape_rate(recs, "f", "m", 3)
-    assert r["rate"] == pytest.approx(0.9) and r["low"] <= 0.9 <= r["high"]
+    assert r.rate == pytest.approx(0.9) and r.low <= 0.9 <= r.high
+    assert r.to_dict()["values"] == [1, 2, 3, 4] and r.boot_total == 2000
+    # a diverged run never counts: with every run at v = 4 diverged, three values remain
+    recs4 = [dict(x, diverged=x["value"] == 4) for x in recs]
+    assert escape_rate(recs4, "f", "m", 3).values == (1, 2, 3)
 
 
 def test_divergence_is_said_for_every_method():

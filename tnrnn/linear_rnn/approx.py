@@ -218,6 +218,12 @@ class Projection:
         """``||rho - rho_hat||_2 / ||rho||_2``."""
         return math.sqrt(max(self.l2_sq_error, 0.0) / self.rho_l2_sq)
 
+    def to_dict(self) -> dict:
+        """JSON-able fields (arrays as lists)."""
+        return {"rates": self.rates.tolist(), "coefs": self.coefs.tolist(),
+                "l2_sq_error": self.l2_sq_error, "rho_l2_sq": self.rho_l2_sq,
+                "route": self.route, "dps": self.dps}
+
 
 def _check_rates(rates, max_m: int = 100_000) -> np.ndarray:
     w = real_vector("rates", rates, max_len=max_m)
@@ -408,6 +414,11 @@ class L1Error:
     bound: float
     horizon: float
     sign_changes: int
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return {"value": self.value, "bound": self.bound, "horizon": self.horizon,
+                "sign_changes": self.sign_changes}
 
 
 def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:

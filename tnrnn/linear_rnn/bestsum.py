@@ -25,7 +25,7 @@ where a lower bound is known.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from .kernels import parse_kernel
 __all__ = ["BestSum", "best_exponential_sum"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class BestSum:
     """Free-rate exponential sums for ``m = 1..max_m`` (variable projection).
 
@@ -46,16 +46,19 @@ class BestSum:
     """
 
     kernel: str
-    m: list = field(default_factory=list)
-    rates: list = field(default_factory=list)
-    coefs: list = field(default_factory=list)
-    l2_sq_error: list = field(default_factory=list)
-    l1: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
+    m: tuple = ()
+    rates: tuple = ()
+    coefs: tuple = ()
+    l2_sq_error: tuple = ()
+    l1: tuple = ()
+    seconds: tuple = ()
 
     def to_dict(self) -> dict:
-        return {"kernel": self.kernel, "m": self.m, "rates": self.rates, "coefs": self.coefs,
-                "l2_sq_error": self.l2_sq_error, "l1_error": self.l1, "seconds": self.seconds,
+        """JSON-able fields (tuples as lists; ``l1`` under the key ``"l1_error"``)."""
+        return {"kernel": self.kernel, "m": list(self.m),
+                "rates": [list(r) for r in self.rates], "coefs": [list(c) for c in self.coefs],
+                "l2_sq_error": list(self.l2_sq_error), "l1_error": list(self.l1),
+                "seconds": list(self.seconds),
                 "label": "upper bound on the best error with m free rates"}
 
 
@@ -173,7 +176,7 @@ def best_exponential_sum(kernel, max_m: int, *, starts: int = 8, maxiter: int = 
         a = lstsq(sq[:, None] * np.exp(-np.multiply.outer(t, w)), r0)[0]
         return _GridFit(np.asarray(w), a, float(np.exp(f)))
 
-    out = BestSum(kernel.spec)
+    out = {"m": [], "rates": [], "coefs": [], "l2_sq_error": [], "l1": [], "seconds": []}
     theta = np.zeros(0)
     coefs = np.zeros(0)
     for m in range(1, max_m + 1):
@@ -197,12 +200,12 @@ def best_exponential_sum(kernel, max_m: int, *, starts: int = 8, maxiter: int = 
                 best = p0
         theta = np.log(best.rates)
         coefs = best.coefs
-        out.m.append(m)
-        out.rates.append(best.rates.tolist())
-        out.coefs.append(best.coefs.tolist())
-        out.l2_sq_error.append(best.l2_sq_error)
-        out.l1.append(l1_error(kernel, best.coefs, best.rates).value if l1 else None)
-        out.seconds.append(time.perf_counter() - t_start)
+        out["m"].append(m)
+        out["rates"].append(tuple(best.rates.tolist()))
+        out["coefs"].append(tuple(best.coefs.tolist()))
+        out["l2_sq_error"].append(best.l2_sq_error)
+        out["l1"].append(l1_error(kernel, best.coefs, best.rates).value if l1 else None)
+        out["seconds"].append(time.perf_counter() - t_start)
         if progress is not None:
             progress(m, max_m)
-    return out
+    return BestSum(kernel.spec, **{k: tuple(v) for k, v in out.items()})

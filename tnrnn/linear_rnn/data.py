@@ -34,6 +34,11 @@ class LinearFunctionalData:
     dt: float
     seed: int
 
+    def to_dict(self) -> dict:
+        """JSON-able fields (arrays as nested lists)."""
+        return {"x": self.x.tolist(), "y": self.y.tolist(), "weights": self.weights.tolist(),
+                "kernel": self.kernel, "dt": self.dt, "seed": self.seed}
+
 
 def discrete_kernel(kernel, T: int, dt: float) -> np.ndarray:
     """``dt rho(j dt)`` for ``j = 0..T-1``.

@@ -21,6 +21,7 @@ config.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from .kernels import parse_kernel
 from .l1lp import l1_bracket, l1_bracket_uniform
 
 __all__ = ["APPROX_KERNELS", "approximation_experiment", "rates_experiment",
-           "width_experiment", "fit_exponent", "EXPERIMENT_KINDS"]
+           "width_experiment", "ExponentFit", "fit_exponent", "EXPERIMENT_KINDS"]
 
 APPROX_KERNELS = ["exponential:1", "exponential:0.1", "polynomial:0.1", "polynomial:0.2",
                   "polynomial:0.5", "polynomial:1", "polynomial:2", "delayed:1", "delayed:4",
@@ -42,17 +43,67 @@ EXPERIMENT_KINDS = {"approx": "memory-approx", "rates": "memory-rates", "width":
                     "train": "memory-train"}
 
 
-def fit_exponent(m, err, m_min: int = 6):
-    """Least-squares slope ``p`` of ``ln err = c - p ln m`` over ``m >= m_min`` (positive
-    errors only), with the half-width of its 95% interval (t quantile); None if fewer
-    than 3 points.
+@dataclass(frozen=True)
+class ExponentFit:
+    """A fitted decay exponent ``p`` of ``err ~ C m^{-p}`` (see :func:`fit_exponent`).
+
+    Parameters
+    ----------
+    exponent : float
+        The least-squares slope ``p``.
+    half_width : float
+        Half-width of its 95% confidence interval (Student t quantile).
+    points : int
+        How many ``(m, err)`` pairs entered the fit.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.experiments import ExponentFit
+    >>> f = ExponentFit(2.0, 0.1, 5)
+    >>> f.to_dict(), f.to_pair()
+    ({'exponent': 2.0, 'half_width': 0.1, 'points': 5}, [2.0, 0.1])
+    """
+
+    exponent: float
+    half_width: float
+    points: int
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return {"exponent": self.exponent, "half_width": self.half_width, "points": self.points}
+
+    def to_pair(self) -> list:
+        """``[exponent, half_width]``: how the ``rates`` experiment's files store a fit."""
+        return [self.exponent, self.half_width]
+
+
+def fit_exponent(m, err, m_min: int = 6) -> ExponentFit | None:
+    """Least-squares slope ``p`` of ``ln err = c - p ln m`` over ``m >= m_min``.
+
+    Parameters
+    ----------
+    m : sequence of int
+        Widths.
+    err : sequence of float or None
+        Errors at those widths; ``None``, non-finite and non-positive errors
+        are left out.
+    m_min : int
+        Smallest width that enters the fit.
+
+    Returns
+    -------
+    ExponentFit or None
+        The slope with the half-width of its 95% interval (t quantile); None if
+        fewer than 3 points qualify.
 
     Examples
     --------
     >>> from tnrnn.linear_rnn.experiments import fit_exponent
-    >>> p, hw = fit_exponent([6, 8, 10, 12], [6.0 ** -3, 8.0 ** -3, 10.0 ** -3, 12.0 ** -3])
-    >>> round(p, 12), round(hw, 12)
-    (3.0, 0.0)
+    >>> f = fit_exponent([6, 8, 10, 12], [6.0 ** -3, 8.0 ** -3, 10.0 ** -3, 12.0 ** -3])
+    >>> round(f.exponent, 12), round(f.half_width, 12), f.points
+    (3.0, 0.0, 4)
+    >>> fit_exponent([1, 2, 8], [1.0, 0.5, 0.1]) is None   # only one m >= 6
+    True
     """
     from scipy.stats import t as student
 
@@ -68,7 +119,12 @@ def fit_exponent(m, err, m_min: int = 6):
     resid = y - A @ coef
     s2 = float(resid @ resid) / max(n - 2, 1)
     se = np.sqrt(s2 / float(np.sum((x - x.mean()) ** 2)))
-    return float(-coef[0]), float(student.ppf(0.975, max(n - 2, 1)) * se)
+    return ExponentFit(float(-coef[0]), float(student.ppf(0.975, max(n - 2, 1)) * se), int(n))
+
+
+def _fit_pair(m, err):
+    fit = fit_exponent(m, err)
+    return None if fit is None else fit.to_pair()
 
 
 def _progress(progress, i, n, label):
@@ -169,8 +225,8 @@ def rates_experiment(path, *, alphas=(1, 2, 3), betas=(0.5, 1.0, 2.0), t0: float
                 f["l1_lower"].append(br.lower)
                 f["l1_upper"].append(br.upper)
             b = best_exponential_sum(k, free_m, l1=False, starts=4)
-            fr = {"m": b.m, "l2_sq_error": b.l2_sq_error, "rates": b.rates,
-                  "l1_lower": [], "l1_upper": []}
+            fr = {"m": list(b.m), "l2_sq_error": list(b.l2_sq_error),
+                  "rates": [list(r) for r in b.rates], "l1_lower": [], "l1_upper": []}
             for r in b.rates:
                 br = l1_bracket(k, r)
                 fr["l1_lower"].append(br.lower)
@@ -179,11 +235,11 @@ def rates_experiment(path, *, alphas=(1, 2, 3), betas=(0.5, 1.0, 2.0), t0: float
             rel2 = [np.sqrt(max(e, 0) / rec["rho_l2_sq"]) for e in rec["fixed"]["l2_sq_error"]]
             rel2f = [np.sqrt(max(e, 0) / rec["rho_l2_sq"]) for e in fr["l2_sq_error"]]
             rec["fits"] = {
-                "fixed_l2": fit_exponent(rec["fixed"]["m"], rel2),
-                "fixed_l1_upper": fit_exponent(rec["fixed"]["m"], rec["fixed"]["l1_upper"]),
-                "fixed_l1_lower": fit_exponent(rec["fixed"]["m"], rec["fixed"]["l1_lower"]),
-                "free_l2": fit_exponent(fr["m"], rel2f),
-                "free_l1_upper": fit_exponent(fr["m"], fr["l1_upper"]),
+                "fixed_l2": _fit_pair(rec["fixed"]["m"], rel2),
+                "fixed_l1_upper": _fit_pair(rec["fixed"]["m"], rec["fixed"]["l1_upper"]),
+                "fixed_l1_lower": _fit_pair(rec["fixed"]["m"], rec["fixed"]["l1_lower"]),
+                "free_l2": _fit_pair(fr["m"], rel2f),
+                "free_l1_upper": _fit_pair(fr["m"], fr["l1_upper"]),
                 "predicted": {"theorem_l1": al, "fixed_l2": al + 0.5, "fixed_l1": al + 1}}
             rec["seconds"] = time.perf_counter() - ts
             data["records"].append(rec)

@@ -232,7 +232,7 @@ def draw_plateaus(data: dict, path) -> list[str]:
             fit = escape_rate(rs, fam, meth, m, min_value=6.0 if fam == "delayed" else -np.inf)
             lab = f"{meth}, m={m}"
             if fit:
-                lab += f": e^({fit['rate']:.2f} v) [{fit['low']:.2f}, {fit['high']:.2f}]"
+                lab += f": e^({fit.rate:.2f} v) [{fit.low:.2f}, {fit.high:.2f}]"
             ax.plot([], [], "o", color=f"C{j}", label=lab)
         ax.set_yscale("log")
         ax.set_xlabel({"delayed": "t0 (delay)", "airy": "shift t0 of Ai(t - t0)",

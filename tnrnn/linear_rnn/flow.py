@@ -209,7 +209,7 @@ def _make_loss(kernel: Kernel, param: str):
 
 
 # ------------------------------------------------------------------ flows
-@dataclass
+@dataclass(frozen=True)
 class FlowResult:
     """A loss curve of a gradient method on the white-noise loss.
 

@@ -24,6 +24,7 @@ within 5% of ``L_m*`` is convergence, not a stall); ``None`` with
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from .kernels import parse_kernel
 from .plateaus import PLATEAU_RULE, plateau_times
 
 __all__ = ["PLATEAU_FAMILIES", "PLATEAU_METHODS", "plateau_experiment", "family_kernel",
-           "escape_time", "escape_rate"]
+           "Escape", "escape_time", "EscapeRate", "escape_rate"]
 
 PLATEAU_FAMILIES = {"expsum": (2.0, 4.0, 8.0, 16.0), "airy": (0.0, 2.0, 4.0, 6.0),
                     "delayed": (2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0)}
@@ -63,14 +64,82 @@ def family_kernel(family: str, v: float):
     raise SpecError(f"unknown plateau family {family!r}; valid: {', '.join(PLATEAU_FAMILIES)}")
 
 
-def escape_time(plateaus, lstar: float, scale: float, ran_to: float) -> dict:
-    """The escape time of a run from its plateaus (module docstring)."""
+@dataclass(frozen=True)
+class Escape:
+    """The escape time of one run (module docstring).
+
+    Parameters
+    ----------
+    escape : float or None
+        Exit of the last plateau above ``1.05 L_m*``; 0 without such a plateau;
+        None when it outlasts the run (censored).
+    plateau : bool
+        Whether the run has a plateau above ``1.05 L_m*``.
+    censored : bool
+        Whether that plateau was still going at the end of the run.
+    ran_to : float or None
+        The run's last time, kept for a censored run (None otherwise).
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.plateau_runs import Escape
+    >>> Escape(None, True, True, 1e6).to_dict()
+    {'escape': None, 'plateau': True, 'censored': True, 'ran_to': 1000000.0}
+    >>> Escape(0.0, False, False).to_dict()
+    {'escape': 0.0, 'plateau': False, 'censored': False}
+    """
+
+    escape: float | None
+    plateau: bool
+    censored: bool
+    ran_to: float | None = None
+
+    def to_dict(self) -> dict:
+        """The fields as a dict (``ran_to`` only for a censored run, as the records store it)."""
+        d = {"escape": self.escape, "plateau": self.plateau, "censored": self.censored}
+        if self.censored:
+            d["ran_to"] = self.ran_to
+        return d
+
+
+def escape_time(plateaus, lstar: float, scale: float, ran_to: float) -> Escape:
+    """The escape time of a run from its plateaus (module docstring).
+
+    Parameters
+    ----------
+    plateaus : sequence of Plateau
+        The run's plateaus (:func:`tnrnn.linear_rnn.plateau_times`).
+    lstar : float
+        ``L_m*``, the best ``m``-term loss; plateaus at or below ``1.05 L_m*``
+        are convergence, not stalls.
+    scale : float
+        The loss scale (``||rho||_2^2``); levels within ``1e-9 scale`` above
+        ``1.05 L_m*`` count as converged.
+    ran_to : float
+        The run's last time (reported for a censored run).
+
+    Returns
+    -------
+    Escape
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import Plateau
+    >>> from tnrnn.linear_rnn.plateau_runs import escape_time
+    >>> stall = Plateau(start=10.0, level=0.5, end_flat=400.0, exit=500.0, next_level=0.1)
+    >>> done = Plateau(start=600.0, level=0.1, end_flat=1e4, exit=None)   # at L_m*: converged
+    >>> escape_time([stall, done], lstar=0.1, scale=1.0, ran_to=1e4).escape
+    500.0
+    >>> stuck = Plateau(start=600.0, level=0.4, end_flat=1e4, exit=None)  # above L_m* at the end
+    >>> escape_time([stall, stuck], 0.1, 1.0, 1e4).to_dict()
+    {'escape': None, 'plateau': True, 'censored': True, 'ran_to': 10000.0}
+    """
     above = [p for p in plateaus if p.level > lstar * 1.05 + 1e-9 * scale]
     if not above:
-        return {"escape": 0.0, "plateau": False, "censored": False}
+        return Escape(0.0, False, False)
     if any(p.exit is None for p in above):
-        return {"escape": None, "plateau": True, "censored": True, "ran_to": ran_to}
-    return {"escape": max(p.exit for p in above), "plateau": True, "censored": False}
+        return Escape(None, True, True, ran_to)
+    return Escape(max(p.exit for p in above), True, False)
 
 
 def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
@@ -137,7 +206,7 @@ def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
                     else:
                         pls = plateau_times(times, r.loss, **PLATEAU_RULE)
                         rec["plateaus"] = [p.to_dict() for p in pls]
-                        rec.update(escape_time(pls, lstar, rho2, float(times[-1])))
+                        rec.update(escape_time(pls, lstar, rho2, float(times[-1])).to_dict())
                     sel = np.unique(np.geomspace(1, len(times), min(400, len(times)))
                                     .astype(int) - 1)
                     rec["curve"] = {"t": times[sel].tolist(), "loss": r.loss[sel].tolist()}
@@ -149,8 +218,44 @@ def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
     return data
 
 
+@dataclass(frozen=True)
+class EscapeRate:
+    """A fitted growth rate of the escape time with memory (see :func:`escape_rate`).
+
+    Parameters
+    ----------
+    rate : float
+        Slope of ``ln(median escape)`` against the memory value ``v``.
+    low, high : float
+        95% bootstrap interval (NaN if no bootstrap draw qualified).
+    values : tuple of float
+        The memory values that entered the fit.
+    boot_used, boot_total : int
+        Bootstrap draws kept and drawn.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.plateau_runs import EscapeRate
+    >>> EscapeRate(0.9, 0.8, 1.0, (6.0, 8.0, 10.0), 2000, 2000).to_dict()["values"]
+    [6.0, 8.0, 10.0]
+    """
+
+    rate: float
+    low: float
+    high: float
+    values: tuple
+    boot_used: int
+    boot_total: int
+
+    def to_dict(self) -> dict:
+        """The fields as a dict (``values`` as a list)."""
+        return {"rate": self.rate, "low": self.low, "high": self.high,
+                "values": list(self.values), "boot_used": self.boot_used,
+                "boot_total": self.boot_total}
+
+
 def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000,
-                seed: int = 0, min_value: float = -np.inf):
+                seed: int = 0, min_value: float = -np.inf) -> EscapeRate | None:
     """Fit ``ln(median escape) = c + rate * v`` over the memory values ``v``, with a 95%
     bootstrap interval (seeds resampled within each value).
 
@@ -158,8 +263,28 @@ def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000
     a plateau at its end counting as ``+inf``; a value enters the fit when that median
     is finite and positive (0 means no plateau) and ``v >= min_value``. Diverged runs
     are never counted as escapes. Bootstrap draws whose median is 0 or infinite at some
-    value are left out (``boot_used`` of ``boot_total`` say how many remained). None if
-    fewer than 3 values qualify.
+    value are left out (``boot_used`` of ``boot_total`` say how many remained).
+
+    Parameters
+    ----------
+    records : sequence of dict
+        Run records of :func:`plateau_experiment` (keys ``family``, ``method``,
+        ``m``, ``value``, ``seed``, ``diverged``, ``escape``).
+    family, method : str
+        Which target family and method to fit.
+    m : int
+        Which width.
+    n_boot : int
+        Bootstrap draws.
+    seed : int
+        Seed of the bootstrap.
+    min_value : float
+        Smallest memory value that enters the fit.
+
+    Returns
+    -------
+    EscapeRate or None
+        None if fewer than 3 values qualify.
 
     Examples
     --------
@@ -169,8 +294,8 @@ def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000
     ...          "diverged": False, "escape": math.exp(0.5 * v + 0.01 * s)}
     ...         for v in (2, 4, 6) for s in range(3)]
     >>> r = escape_rate(recs, "delayed", "gd-log", 3)
-    >>> round(r["rate"], 6), r["values"]
-    (0.5, [2, 4, 6])
+    >>> round(r.rate, 6), r.values
+    (0.5, (2, 4, 6))
     """
     rng = np.random.default_rng(seed)
     by_v = {}
@@ -199,5 +324,4 @@ def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000
         if all(np.isfinite(mm) and mm > 0 for mm in meds):
             boots.append(fit(meds))
     lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (np.nan, np.nan)
-    return {"rate": rate, "low": float(lo), "high": float(hi), "values": xs,
-            "boot_used": len(boots), "boot_total": n_boot}
+    return EscapeRate(rate, float(lo), float(hi), tuple(xs), len(boots), n_boot)
