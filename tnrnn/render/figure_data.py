@@ -16,13 +16,16 @@ Examples
 from __future__ import annotations
 
 import csv
+import math
 import pathlib
 import warnings
 from typing import Callable
 
-from ..bounds import SCOPES, all_bounds
+from ..bounds import SCOPES, all_bounds, explicit_tree_cut, tree_min_cut, u_sym
 from ..circuit import RAC
+from ..compile import compile_network, estimate_size
 from ..errors import SpecError
+from ..partition import start_end
 from ..rank import separation_rank
 
 __all__ = ["rank_row", "pixel_size", "FIGURES", "FIGURE_DPI", "FIGURE_SIZES", "RANK_COLUMNS",
@@ -208,3 +211,145 @@ def pixel_size(name: str) -> tuple:
         raise SpecError(f"figure must be one of {FIGURES}; got {name!r}")
     w, h = FIGURE_SIZES[name]
     return round(w * FIGURE_DPI), round(h * FIGURE_DPI)
+
+
+# ------------------------------------------------------- what each figure shows
+def rank_vs_length_rows(plan: dict, *, seed: int = 0, tick=None, cache=None) -> list:
+    """Figure 1's rows: :func:`rank_row` for every depth and length of the plan."""
+    tick = tick or (lambda label: None)
+    rows = []
+    for L in plan["depths"]:
+        for T in plan["lengths"]:
+            rows.append(rank_row(L, plan["R"], plan["M"], T, seed=seed, cache=cache))
+            tick(f"depth {L}, T={T}")
+    return rows
+
+
+def rank_vs_length_summary(rows: list, plan: dict) -> str:
+    """One sentence on figure 1 for the figures' README."""
+    R, last = plan["R"], plan["lengths"][-1]
+    by = {(r["depth"], r["T"]): r for r in rows}
+    r2, r3 = by[(2, last)], by[(3, last)]
+    return (f"certified Start-End ranks for R = M = {R}, T = 2..{last}: depth 1 stays "
+            f"at {by[(1, last)]['rank']}, depth 2 reaches {r2['rank']} "
+            f"(U_sym {r2['u_sym']}, theorem lower bound {r2['depth2_lower']}), "
+            f"depth 3 reaches {r3['rank']} (U_sym {r3['u_sym']}, conjecture "
+            f"{r3['depthL_conjecture']}, min-cut 2^{math.log2(r3['min_cut']):.0f})")
+
+
+def network_rows(plan: dict, *, seed: int = 0, tick=None, cache=None) -> tuple:
+    """Figure 2's rows (one per panel: depth 1 and 2) and, per panel, the
+    network, the partition and the edges of a minimum cut, to be drawn."""
+    tick = tick or (lambda label: None)
+    R, M, T, form = plan["R"], plan["M"], plan["T"], plan["form"]
+    part = start_end(T)
+    rows, nets = [], []
+    for panel, L in (("a", 1), ("b", 2)):
+        spec = RAC(L, R, M, T)
+        net = compile_network(spec, form=form)
+        cut = explicit_tree_cut(net, part)
+        est = estimate_size(spec, form)
+        rr = rank_row(L, R, M, T, seed=seed, cache=cache)
+        nets.append((net, part, cut.edges))
+        rows.append({"panel": panel, "depth": L, "R": R, "M": M, "T": T, "form": form,
+                     "tensors": est.tensors, "unit_copies": est.units,
+                     "input_leaves": est.input_leaves, "min_cut": cut.value,
+                     "cut_edges": " ".join(e for e, _ in cut.edges),
+                     "u_sym": u_sym(L, R, T), "rank": rr["rank"],
+                     "complete": rr["complete"], "consistent": rr["consistent"]})
+        tick(f"network depth {L}")
+    return rows, nets
+
+
+def network_summary(rows: list, plan: dict) -> str:
+    """One sentence on figure 2 for the figures' README."""
+    R, M, T = plan["R"], plan["M"], plan["T"]
+    a, b = rows
+    return (f"the depth-1 RAC (R = {R}, M = {M}, T = {T}) as an MPS whose Start-End "
+            f"min-cut is one bond ({a['min_cut']}), above the depth-2 RAC as its "
+            f"duplicated network ({b['tensors']} tensors) whose min-cut crosses "
+            f"{len(b['cut_edges'].split())} bonds ({b['min_cut']}) while the "
+            f"certified rank is U_sym = {b['rank']}")
+
+
+def continuous_vs_onehot_rows(plan: dict, *, seed: int = 0, tick=None, cache=None) -> list:
+    """Figure 3's rows: :func:`rank_row` with continuous and one-hot inputs
+    for every panel and length of the plan."""
+    tick = tick or (lambda label: None)
+    rows = []
+    for L, R, M, lengths in plan["panels"]:
+        for T in lengths:
+            for inputs in ("continuous", "one-hot"):
+                rows.append(rank_row(L, R, M, T, inputs, seed=seed, cache=cache))
+                tick(f"depth {L}, T={T}, {inputs}")
+    return rows
+
+
+def continuous_vs_onehot_panels(rows: list, plan: dict) -> list:
+    """Figure 3's panels: per panel the lengths, the continuous and one-hot
+    ranks, ``U_sym`` and the grid cap, the lengths where the two ranks are
+    apart (``parted``), those after which they are equal again (``meet``),
+    and one sentence (``text``) for the README."""
+    panels = []
+    for L, R, M, lengths in plan["panels"]:
+        get = {(r["T"], r["inputs"]): r for r in rows
+               if (r["depth"], r["R"], r["M"]) == (L, R, M)}
+        cont = [get[T, "continuous"]["rank"] for T in lengths]
+        grid = [get[T, "one-hot"]["rank"] for T in lengths]
+        parted = [T for T, c, g in zip(lengths, cont, grid) if g < c]
+        meet = [T for T in lengths if T > max(parted, default=2)
+                and get[T, "one-hot"]["rank"] == get[T, "continuous"]["rank"]]
+        text = f"depth {L}, R = M = {R}: "
+        if parted:
+            c0, g0 = cont[lengths.index(parted[0])], grid[lengths.index(parted[0])]
+            text += (f"grid rank {g0} < continuous {c0} at T = {parted[0]}, apart for "
+                     f"T = {', '.join(map(str, parted))}")
+        else:
+            text += "the two ranks agree at every T shown"
+        meet_rank = get[meet[0], "continuous"]["rank"] if meet else None
+        if meet:
+            text += f", equal from T = {meet[0]} ({meet_rank})"
+        panels.append({"depth": L, "R": R, "M": M, "lengths": list(lengths),
+                       "continuous": cont, "one-hot": grid,
+                       "u_sym": [get[T, "continuous"]["u_sym"] for T in lengths],
+                       "grid_cap": [get[T, "one-hot"]["grid_cap"] for T in lengths],
+                       "parted": parted, "meet": meet, "meet_rank": meet_rank,
+                       "text": text})
+    return panels
+
+
+def mincut_gap_rows(plan: dict, *, seed: int = 0, tick=None, cache=None) -> list:
+    """Figure 4's rows: the min-cut bound and ``U_sym`` (and their ``log2``
+    gap) for every depth, width and length of the plan, with the certified
+    rank where ``U_sym`` is at most ``plan["rank_limit"]``."""
+    tick = tick or (lambda label: None)
+    rows = []
+    for L in plan["depths"]:
+        for R in plan["widths"]:
+            for T in plan["lengths"]:
+                cut = tree_min_cut(L, R, R, T)
+                us = u_sym(L, R, T)
+                row = {"depth": L, "R": R, "M": R, "T": T, "min_cut": cut.value,
+                       "u_sym": us, "log2_min_cut": round(cut.log2, 6),
+                       "log2_u_sym": round(math.log2(us), 6),
+                       "gap_log2": round(cut.log2 - math.log2(us), 6),
+                       "cut_bonds": cut.cut_bonds, "cut_legs": cut.cut_legs,
+                       "rank": "", "complete": "", "consistent": ""}
+                if us <= plan["rank_limit"]:
+                    rr = rank_row(L, R, R, T, seed=seed, cache=cache)
+                    row.update(rank=rr["rank"], complete=rr["complete"],
+                               consistent=rr["consistent"])
+                rows.append(row)
+            tick(f"depth {L}, R={R}")
+    return rows
+
+
+def mincut_gap_summary(rows: list, plan: dict) -> str:
+    """One sentence on figure 4 for the figures' README."""
+    last = plan["lengths"][-1]
+    bits = {(r["depth"], r["R"]): r for r in rows if r["T"] == last}
+    return "; ".join(
+        f"depth {L}, R = M = {R}, T = {last}: min-cut "
+        f"2^{bits[L, R]['log2_min_cut']:.0f} vs U_sym 2^{bits[L, R]['log2_u_sym']:.1f} "
+        f"(gap {bits[L, R]['gap_log2']:.0f} bits)"
+        for L in plan["depths"] for R in (plan["widths"][0], plan["widths"][-1]))
