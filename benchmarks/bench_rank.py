@@ -78,7 +78,7 @@ def machine() -> dict:
 def _bare(n: int, p: int, repeat: int = 1) -> float:
     import numpy as np
 
-    from tnrnn.rank.routines import _flint_lib, _lu_rank_inplace
+    from tnrnn.rank._lu import _flint_lib, _lu_rank_inplace
 
     best = None
     for k in range(repeat):

@@ -406,11 +406,11 @@ def test_growth_path_does_not_matter(monkeypatch):
     # Start small so that the search needs several rounds (8, 16, 32, 84);
     # the sample matrix is fixed by (seed, n_A, n_B) alone, so the result is
     # the one-round result, and a certificate (one round) re-runs it.
-    import tnrnn.rank.separation as sep
+    import tnrnn.rank.schedule as schedule
 
     direct = separation_rank(RAC(2, 3, 3, 12))
-    monkeypatch.setattr(sep, "_DIRECT_CAP", 0)
-    monkeypatch.setattr(sep, "INITIAL_SAMPLES", 8)
+    monkeypatch.setattr(schedule, "_DIRECT_CAP", 0)
+    monkeypatch.setattr(schedule, "INITIAL_SAMPLES", 8)
     grown = separation_rank(RAC(2, 3, 3, 12))
     assert direct.rounds == 1 and grown.rounds == 4
     assert grown.rank == direct.rank == 84 and grown.samples == direct.samples == (84, 84)

@@ -287,7 +287,7 @@ def _panel_flint(A: np.ndarray, p: int):
     ``(k, perm, L, U)`` with ``A[perm] = L U`` mod ``p`` (``L`` ``m x k``
     with unit diagonal on top, ``U`` ``k x w`` in echelon form), or None when
     FLINT's library is not usable."""
-    from .routines import _flint_lib, _lu_rank_inplace_perm
+    from ._lu import _flint_lib, _lu_rank_inplace_perm
 
     lib = _flint_lib()
     if lib is None:
@@ -339,7 +339,7 @@ def _panel_numpy(A: np.ndarray, p: int):
 
 
 def _panel(A, p):
-    from .routines import flint_available
+    from ._lu import flint_available
 
     if flint_available():
         got = _panel_flint(A, p)
@@ -404,11 +404,11 @@ def rank_blas(Y, prime: int) -> int:
     1
     """
     from .modp import check_prime
-    from .routines import _as_residues
+    from ._lu import _as_residues
 
     p = check_prime(prime)
     if p < 7:
-        from .routines import rank_numpy
+        from ._lu import rank_numpy
 
         return rank_numpy(Y, p)
     _check_p(p)

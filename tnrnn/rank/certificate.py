@@ -239,9 +239,10 @@ def check_certificate(cert: dict, *, params=None, rank_method: str | None = None
     from ..errors import SpecError
     from .guarantee import repetition_bound
     from .modp import check_prime
-    from .separation import (DEFAULT_MAX_MEMORY, DEFAULT_MAX_SECONDS, H0_KINDS,
-                             INPUT_KINDS, RankResult, _certainty, certified_sample_rank,
-                             check_round, plan_guarantee, previous_prime, repetition_seed)
+    from .checks import DEFAULT_MAX_MEMORY, DEFAULT_MAX_SECONDS, H0_KINDS, INPUT_KINDS, check_round
+    from .result import RankResult, _certainty
+    from .rounds import certified_sample_rank, previous_prime, repetition_seed
+    from .schedule import plan_guarantee
     from .weights import weights_hash
 
     if not isinstance(cert, dict):

@@ -37,185 +37,14 @@ tnrnn.errors.SpecError: unknown rank routine 'svd'; valid names: 'auto', 'flint'
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401 - the examples' np
 
 from ..errors import MissingDependencyError, SpecError
-from .modp import check_prime
+from ._lu import flint_available, rank_flint, rank_numpy
+from .blas import rank_blas as _rank_blas
 
 __all__ = ["RANK_ROUTINES", "get_rank_routine", "resolve_rank_routine",
            "rank_modp", "rank_flint", "rank_numpy", "rank_blas", "flint_available"]
-
-
-def flint_available() -> bool:
-    """Whether python-flint is installed (found without importing it: the
-    rank routine calls FLINT's library directly, which keeps start-up fast)."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec("flint") is not None
-    except (ImportError, ValueError):  # pragma: no cover
-        return False
-
-
-def _as_residues(Y, p: int) -> np.ndarray:
-    Y = np.asarray(Y)
-    if Y.ndim != 2:
-        raise SpecError(f"a rank needs a 2-D matrix; got an array of shape {Y.shape}")
-    if Y.dtype == object:
-        return np.array([int(v) % p for v in Y.ravel()], dtype=np.int64).reshape(Y.shape)
-    if not np.issubdtype(Y.dtype, np.integer):
-        raise SpecError(f"a rank mod p needs an integer matrix; got dtype {Y.dtype}")
-    return np.mod(Y.astype(np.int64), p)
-
-
-_FLINT_LIB: list = []
-
-
-def _flint_lib():
-    """FLINT's shared library as shipped inside python-flint, with
-    ``nmod_mat_lu`` ready to call on a numpy buffer, or None.
-
-    The ``nmod_mat_struct`` layout of FLINT >= 3.3 (``entries, r, c,
-    stride, mod = {n, ninv, norm}``) is checked on a matrix FLINT itself
-    initialises; any mismatch disables this path (python-flint's list
-    constructor is used then)."""
-    if _FLINT_LIB:
-        return _FLINT_LIB[0]
-    lib = None
-    try:
-        import ctypes
-        import glob
-        import importlib.util
-        import os
-
-        spec = importlib.util.find_spec("flint")
-        site = os.path.dirname(os.path.dirname(spec.origin))
-        paths = sorted(glob.glob(os.path.join(site, "python_flint.libs", "libflint*.so*")))
-        if paths:
-            cand = ctypes.CDLL(paths[0])
-            probe = (ctypes.c_uint64 * 16)()
-            cand.nmod_mat_init(ctypes.byref(probe), ctypes.c_long(3), ctypes.c_long(5),
-                               ctypes.c_ulong(7))
-            ok = list(probe)[1:5] == [3, 5, 5, 7]
-            cand.nmod_mat_clear(ctypes.byref(probe))
-            if ok:
-                cand.nmod_mat_lu.restype = ctypes.c_long
-                lib = cand
-    except Exception:  # pragma: no cover - no usable shared library
-        lib = None
-    _FLINT_LIB.append(lib)
-    return lib
-
-
-def _lu_rank_inplace(lib, A: np.ndarray, p: int) -> int:
-    """FLINT's ``nmod_mat_lu`` on the uint64 C-contiguous buffer ``A`` (its
-    residues are overwritten by the factors): no copy, no Python list."""
-    return _lu_rank_inplace_perm(lib, A, p)[0]
-
-
-def _lu_rank_inplace_perm(lib, A: np.ndarray, p: int) -> tuple:
-    """:func:`_lu_rank_inplace` returning ``(rank, perm)`` too: ``A[perm]``
-    (the rows before the call) equals ``L U`` (FLINT's generalised LU: ``L``
-    in the strict lower part of the first ``rank`` columns with an implicit
-    unit diagonal, ``U`` in row-echelon form in the first ``rank`` rows)."""
-    import ctypes
-
-    class _Nmod(ctypes.Structure):
-        _fields_ = [("n", ctypes.c_ulong), ("ninv", ctypes.c_ulong),
-                    ("norm", ctypes.c_ulong)]
-
-    class _Mat(ctypes.Structure):
-        _fields_ = [("entries", ctypes.c_void_p), ("r", ctypes.c_long),
-                    ("c", ctypes.c_long), ("stride", ctypes.c_long), ("mod", _Nmod)]
-
-    n, m = A.shape
-    mat = _Mat()
-    mat.entries, mat.r, mat.c, mat.stride = A.ctypes.data, n, m, m
-    lib.nmod_init(ctypes.byref(mat.mod), ctypes.c_ulong(p))
-    perm = np.zeros(n, dtype=np.int64)
-    r = int(lib.nmod_mat_lu(perm.ctypes.data_as(ctypes.c_void_p), ctypes.byref(mat), 0))
-    return r, perm
-
-
-def rank_flint(Y, prime: int, *, overwrite: bool = False) -> int:
-    """Rank over ``GF(prime)`` with FLINT (LU of ``nmod_mat``).
-
-    FLINT's ``nmod_mat_lu`` runs directly on a uint64 copy of ``Y`` (or on
-    ``Y`` itself with ``overwrite=True`` when it is a C-contiguous uint64
-    array of residues), through the library python-flint ships: no Python
-    list is built. Falls back to python-flint's ``nmod_mat(...).rank()``
-    when that library cannot be used.
-
-    Examples
-    --------
-    >>> rank_flint(np.array([[1, 1], [1, 1]]), 5)
-    1
-    """
-    if not flint_available():
-        raise MissingDependencyError(
-            "rank routine 'flint' needs python-flint (pip install 'tnrnn[exact]'); "
-            "use rank_method='numpy' instead")
-    p = check_prime(prime)
-    if overwrite and isinstance(Y, np.ndarray) and Y.dtype == np.uint64 \
-            and Y.ndim == 2 and Y.flags.c_contiguous:
-        A = Y
-    else:
-        A = _as_residues(Y, p)
-    n, m = A.shape
-    if n == 0 or m == 0:
-        return 0
-    lib = _flint_lib()
-    if lib is not None:
-        if A is not Y:
-            A = np.ascontiguousarray(A, dtype=np.uint64)
-        return _lu_rank_inplace(lib, A, p)
-    import flint  # pragma: no cover
-
-    return int(flint.nmod_mat(n, m, A.ravel().tolist(), p).rank())  # pragma: no cover
-
-
-def rank_numpy(Y, prime: int) -> int:
-    """Rank over ``GF(prime)`` by Gaussian elimination, vectorised in int64.
-
-    Each pivot step updates the remaining block at once:
-    ``B + outer(-col, row) mod p``; both factors are residues below
-    ``2**31``, so every product is below ``2**62`` and, with ``B < 2**31``
-    added, still fits in int64 before the reduction.
-
-    Examples
-    --------
-    >>> rank_numpy(np.array([[1, 1], [1, 1]]), 5)
-    1
-    >>> rank_numpy(np.array([[1, 2], [3, 4]]), 2)   # det = -2 = 0 mod 2
-    1
-    """
-    p = check_prime(prime)
-    A = _as_residues(Y, p)
-    if A.shape[0] < A.shape[1]:
-        A = A.T
-    A = A.copy()
-    n, m = A.shape
-    rank = 0
-    for col in range(m):
-        if rank == n:
-            break
-        nz = np.flatnonzero(A[rank:, col])
-        if nz.size == 0:
-            continue
-        piv = rank + int(nz[0])
-        if piv != rank:
-            A[[rank, piv]] = A[[piv, rank]]
-        inv = pow(int(A[rank, col]), p - 2, p)
-        row = A[rank, col + 1:] * inv % p
-        if rank + 1 < n and row.size:
-            block = A[rank + 1:, col + 1:]
-            neg = (p - A[rank + 1:, col]) % p            # -(column below the pivot)
-            update = np.multiply.outer(neg, row)         # < 2**62
-            update += block                              # < 2**62 + 2**31
-            np.remainder(update, p, out=block)
-        A[rank + 1:, col] = 0
-        rank += 1
-    return rank
 
 
 def rank_blas(Y, prime: int) -> int:
@@ -225,9 +54,7 @@ def rank_blas(Y, prime: int) -> int:
     >>> rank_blas(np.array([[1, 1], [1, 1]]), 5)
     1
     """
-    from .blas import rank_blas as _rank
-
-    return _rank(Y, prime)
+    return _rank_blas(Y, prime)
 
 
 RANK_ROUTINES = {"flint": rank_flint, "numpy": rank_numpy, "blas": rank_blas}
