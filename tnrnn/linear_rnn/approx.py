@@ -52,12 +52,19 @@ def rnn_kernel(W, U, c, t) -> np.ndarray:
 
     Parameters
     ----------
-    W : (d, d) array, U : (d,) or (d, k) array, c : (d,) array
-    t : array_like of times
+    W : array_like, shape (d, d)
+        The recurrent matrix (``d <= 500``).
+    U : array_like, shape (d,) or (d, k)
+        The input weights (``k`` inputs).
+    c : array_like, shape (d,)
+        The readout.
+    t : array_like
+        Times (at most 100,000).
 
     Returns
     -------
-    numpy.ndarray of shape ``t.shape`` (or ``t.shape + (k,)``)
+    numpy.ndarray
+        Shape ``t.shape`` (or ``t.shape + (k,)``).
 
     Examples
     --------
@@ -114,6 +121,22 @@ def rnn_kernel_discrete(A, B, c, n: int) -> np.ndarray:
     With ``A = I + dt W`` (or ``e^{W dt}``) and ``B = dt U``, ``rho_j / dt`` tends to
     ``rnn_kernel(W, U, c, j dt)`` as ``dt -> 0``.
 
+    Parameters
+    ----------
+    A : array_like, shape (d, d)
+        The recurrent matrix.
+    B : array_like, shape (d,) or (d, k)
+        The input weights.
+    c : array_like, shape (d,)
+        The readout.
+    n : int
+        Number of lags.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n,)`` (or ``(n, k)``).
+
     Examples
     --------
     >>> import numpy as np
@@ -137,6 +160,20 @@ def rnn_kernel_discrete(A, B, c, n: int) -> np.ndarray:
 
 def exp_sum(a, w, t) -> np.ndarray:
     """``sum_i a_i e^{-w_i t}`` (the kernel of a diagonal linear RNN).
+
+    Parameters
+    ----------
+    a : array_like, shape (m,)
+        Coefficients.
+    w : array_like, shape (m,)
+        Rates.
+    t : array_like
+        Times.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``t.shape``.
 
     Examples
     --------
@@ -165,6 +202,24 @@ def rate_grid(m: int, kind: str = "sinc", *, lo: float = 1e-2, hi: float = 1e2,
     spacing of sinc quadrature of ``(1+t)^{-p} = Gamma(p)^{-1} int s^{p-1}
     e^{-s(1+t)} ds`` in ``log s``, which spreads the rates over ``e^{+-pi sqrt(m)/2}``.
 
+    Parameters
+    ----------
+    m : int
+        Number of rates (at most 10,000).
+    kind : {"sinc", "geometric"}
+        The spacing.
+    lo : float
+        Smallest rate (``"geometric"``).
+    hi : float
+        Largest rate (``"geometric"``).
+    scale : float
+        The middle rate (``"sinc"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``m`` increasing positive rates.
+
     Examples
     --------
     >>> from tnrnn.linear_rnn import rate_grid
@@ -192,18 +247,31 @@ def rate_grid(m: int, kind: str = "sinc", *, lo: float = 1e-2, hi: float = 1e2,
 # --------------------------------------------------------------------- project
 @dataclass(frozen=True)
 class Projection:
-    """Best coefficients for fixed rates.
+    """Best coefficients for fixed rates (the result of :func:`project`).
 
-    Attributes
+    Parameters
     ----------
-    rates, coefs : numpy.ndarray
+    rates : numpy.ndarray
+        The fixed rates ``w``.
+    coefs : numpy.ndarray
+        The best coefficients ``a``.
     l2_sq_error : float
         ``min_a ||rho - sum_i a_i e^{-w_i t}||_2^2``.
     rho_l2_sq : float
         ``||rho||_2^2``.
     route : str
+        ``"exact"`` or ``"qr"``.
     dps : int or None
         mpmath decimal digits used (``"exact"`` route).
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import project
+    >>> p = project("exponential:1", [2.0])
+    >>> round(p.relative_l2_error ** 2, 12)   # (1/18) / (1/2)
+    0.111111111111
+    >>> p.to_dict()["route"], p.to_dict()["rates"]
+    ('exact', [2.0])
     """
 
     rates: np.ndarray
@@ -337,9 +405,21 @@ PROJECT_ROUTES = {"exact": _project_exact, "qr": _project_qr}
 def get_project_route(name: str):
     """The projection route called ``name`` (``"exact"`` or ``"qr"``).
 
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PROJECT_ROUTES`.
+
+    Returns
+    -------
+    callable
+        ``route(kernel, rates) -> (coefs, l2_sq_error, rho_l2_sq[, dps])``.
+
     Examples
     --------
     >>> from tnrnn.linear_rnn import get_project_route
+    >>> get_project_route("qr").__name__
+    '_project_qr'
     >>> get_project_route("lu")
     Traceback (most recent call last):
     ...
@@ -364,6 +444,10 @@ def project(kernel, rates, route: str = "exact", *, max_m: int = 256) -> Project
     max_m : int
         Refuse more rates than this (the exact route costs ``O(m^2)`` mpmath
         operations at ``30 + log10 cond`` digits).
+
+    Returns
+    -------
+    Projection
 
     Notes
     -----
@@ -397,17 +481,27 @@ def project(kernel, rates, route: str = "exact", *, max_m: int = 256) -> Project
 # -------------------------------------------------------------------- L1 error
 @dataclass(frozen=True)
 class L1Error:
-    """``||rho - sum_i a_i e^{-w_i t}||_1`` with an error estimate.
+    """``||rho - sum_i a_i e^{-w_i t}||_1`` with an error estimate (see :func:`l1_error`).
 
-    Attributes
+    Parameters
     ----------
     value : float
+        The L1 norm.
     bound : float
         Estimated absolute error: the exponentials' tail beyond ``horizon``,
         float64 cancellation (``1e-15 (pieces) sum |a_i|/w_i``: large when nearly
         equal rates carry huge opposite coefficients) and rounding.
     horizon : float
+        Time past which every exponential is below ``1e-17`` of its coefficient.
     sign_changes : int
+        Sign changes of the difference located.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import l1_error
+    >>> e = l1_error("exponential:1+-2*exponential:2", [], [])   # sign change at ln 2
+    >>> round(e.value, 12), e.sign_changes, e.bound < 1e-12
+    (0.5, 1, True)
     """
 
     value: float
@@ -431,6 +525,21 @@ def l1_error(kernel, coefs, rates, *, points: int = 4000) -> L1Error:
     e^{-w t}`` in closed form (``rho``'s tail beyond ``T`` included exactly).
     Two sign changes closer than the sampling step can be missed (they would
     contribute twice the integral of ``|r|`` between them, which is tiny there).
+
+    Parameters
+    ----------
+    kernel : Kernel or str
+        The target ``rho``.
+    coefs : array_like, shape (m,)
+        Coefficients ``a`` (may be empty).
+    rates : array_like, shape (m,)
+        Distinct positive rates ``w``.
+    points : int
+        Sampling points for locating sign changes (at least 16).
+
+    Returns
+    -------
+    L1Error
 
     Examples
     --------

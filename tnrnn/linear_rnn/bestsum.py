@@ -43,6 +43,31 @@ class BestSum:
     ``l2_sq_error[k]`` is the exact squared L2 error of the rates found for
     ``m = k + 1`` (projection by the exact route), so it is an **upper bound**
     on the best error with ``m`` free rates; it never increases with ``m``.
+
+    Parameters
+    ----------
+    kernel : str
+        The target's spec.
+    m : tuple of int
+        The widths ``1..max_m``.
+    rates : tuple of tuple of float
+        The rates found for each width.
+    coefs : tuple of tuple of float
+        Their best coefficients.
+    l2_sq_error : tuple of float
+        Squared L2 errors (upper bounds on the best with ``m`` free rates).
+    l1 : tuple of float or None
+        L1 errors of those coefficients (None where not computed).
+    seconds : tuple of float
+        Wall time per width.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import BestSum
+    >>> b = BestSum("exponential:2", (1,), ((2.0,),), ((1.0,),), (0.0,), (None,), (0.1,))
+    >>> d = b.to_dict()
+    >>> d["rates"], d["l1_error"], d["label"]
+    ([[2.0]], [None], 'upper bound on the best error with m free rates')
     """
 
     kernel: str
@@ -132,13 +157,22 @@ def best_exponential_sum(kernel, max_m: int, *, starts: int = 8, maxiter: int = 
         Minimise ``sum_j q_j (rho(t_j) - sum_i a_i e^{-w_i t_j})^2`` on this grid
         instead of the L2 norm (e.g. a discrete loss); the errors are then the
         float64 residuals on the grid (no exact re-projection), and ``l1`` is off.
+    progress : callable, optional
+        Called as ``progress(m, max_m)`` after each width.
+
+    Returns
+    -------
+    BestSum
 
     Examples
     --------
     >>> from tnrnn.linear_rnn import best_exponential_sum
-    >>> res = best_exponential_sum("exponential:1+exponential:5", 2, l1=False)
-    >>> res.l2_sq_error[1] < 1e-20 and res.l2_sq_error[0] > 1e-3
+    >>> res = best_exponential_sum("exponential:1+exponential:5", 2, l1=False, starts=1,
+    ...                            maxiter=100)
+    >>> res.l2_sq_error[1] < 1e-18 and res.l2_sq_error[0] > 1e-3   # two rates: exact
     True
+    >>> [round(w, 6) for w in sorted(res.rates[1])]
+    [1.0, 5.0]
     """
     kernel = parse_kernel(kernel)
     max_m = check_positive_int("max_m", max_m)

@@ -24,8 +24,32 @@ __all__ = ["LinearFunctionalData", "linear_functional_dataset", "discrete_kernel
 
 @dataclass(frozen=True)
 class LinearFunctionalData:
-    """Inputs ``x`` (n, T), outputs ``y`` (n, T), the discrete kernel ``weights``
-    (``dt rho(j dt)``, length T) and the settings."""
+    """White-noise inputs and a kernel's outputs (see :func:`linear_functional_dataset`).
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n, T)
+        Inputs.
+    y : numpy.ndarray, shape (n, T)
+        Outputs ``y = causal_convolve(x, weights)``.
+    weights : numpy.ndarray, shape (T,)
+        The discrete kernel ``dt rho(j dt)``.
+    kernel : str
+        The kernel's spec.
+    dt : float
+        Time step.
+    seed : int
+        Seed of the inputs.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import causal_convolve, linear_functional_dataset
+    >>> d = linear_functional_dataset("delayed:0.2", n=3, T=8, dt=0.1, seed=2)
+    >>> bool(abs(causal_convolve(d.x, d.weights, "direct") - d.y).max() < 1e-12)
+    True
+    >>> d.weights[:4].round(6).tolist()   # zero up to the delay 0.2 (rho(0.2) = 0: t > t0)
+    [0.0, 0.0, 0.0, 0.090484]
+    """
 
     x: np.ndarray
     y: np.ndarray
@@ -42,6 +66,19 @@ class LinearFunctionalData:
 
 def discrete_kernel(kernel, T: int, dt: float) -> np.ndarray:
     """``dt rho(j dt)`` for ``j = 0..T-1``.
+
+    Parameters
+    ----------
+    kernel : Kernel or str
+        The kernel ``rho``.
+    T : int
+        Number of lags.
+    dt : float
+        Time step, ``> 0``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T,)
 
     Examples
     --------
@@ -110,12 +147,21 @@ def linear_functional_dataset(kernel, n: int, T: int, dt: float = 0.1, seed: int
     Parameters
     ----------
     kernel : Kernel or str
-    n, T : int
+        The kernel ``rho``.
+    n : int
+        Number of sequences.
+    T : int
+        Length of each.
     dt : float
         Time step; the sequences span ``T dt`` time units.
     seed : int
+        Seed of the inputs.
     max_entries : int
         Refuse ``n * T`` beyond this (memory: 16 bytes an entry for x and y).
+
+    Returns
+    -------
+    LinearFunctionalData
 
     Examples
     --------

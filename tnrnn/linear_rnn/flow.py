@@ -81,6 +81,19 @@ def _from_free(v, param, xp=np):
 def white_noise_loss(kernel, a, w) -> float:
     """``||rho - sum_i a_i e^{-w_i t}||_2^2`` in closed form.
 
+    Parameters
+    ----------
+    kernel : Kernel or str
+        The target ``rho``.
+    a : array_like, shape (m,)
+        Coefficients.
+    w : array_like, shape (m,)
+        Rates, ``> 0``.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> from tnrnn.linear_rnn import white_noise_loss
@@ -97,6 +110,24 @@ def white_noise_loss(kernel, a, w) -> float:
 
 def white_noise_grad(kernel, a, w) -> tuple[float, np.ndarray, np.ndarray]:
     """``(L, dL/da, dL/dw)`` in closed form (formulas in the module docstring).
+
+    Parameters
+    ----------
+    kernel : Kernel or str
+        The target ``rho``.
+    a : array_like, shape (m,)
+        Coefficients.
+    w : array_like, shape (m,)
+        Rates, ``> 0``.
+
+    Returns
+    -------
+    L : float
+        The loss.
+    dL_da : numpy.ndarray, shape (m,)
+        Its gradient in the coefficients.
+    dL_dw : numpy.ndarray, shape (m,)
+        Its gradient in the rates.
 
     Examples
     --------
@@ -117,6 +148,24 @@ def white_noise_grad(kernel, a, w) -> tuple[float, np.ndarray, np.ndarray]:
 
 def initial_point(m: int, seed: int = 0, spread: float = 0.1, center: float = 1.0):
     """The paper-style start: coefficients 0, rates ``center * (1 + spread U(-1, 1))``.
+
+    Parameters
+    ----------
+    m : int
+        Number of exponentials.
+    seed : int
+        Seed of the rates' draw.
+    spread : float
+        Relative spread of the rates, in ``[0, 1)``.
+    center : float
+        The rates' centre, ``> 0``.
+
+    Returns
+    -------
+    a : numpy.ndarray, shape (m,)
+        Zeros.
+    w : numpy.ndarray, shape (m,)
+        Positive rates.
 
     Examples
     --------
@@ -143,6 +192,26 @@ def random_point(m: int, seed: int = 0, *, a_scale: float = 0.1, log_spread: flo
 
     Unlike :func:`initial_point` no two coefficients are equal, so the flow
     does not start on the symmetric set where all rates move together.
+
+    Parameters
+    ----------
+    m : int
+        Number of exponentials.
+    seed : int
+        Seed of the draw.
+    a_scale : float
+        Standard deviation of the coefficients.
+    log_spread : float
+        Standard deviation of ``ln(w / center)``, in ``[0, 5]``.
+    center : float
+        The rates' geometric centre, ``> 0``.
+
+    Returns
+    -------
+    a : numpy.ndarray, shape (m,)
+        Coefficients.
+    w : numpy.ndarray, shape (m,)
+        Positive rates.
 
     Examples
     --------
@@ -211,13 +280,36 @@ def _make_loss(kernel: Kernel, param: str):
 # ------------------------------------------------------------------ flows
 @dataclass(frozen=True)
 class FlowResult:
-    """A loss curve of a gradient method on the white-noise loss.
+    """A loss curve of a gradient method on the white-noise loss (see :func:`gradient_flow`).
 
-    ``times`` are step numbers (GD, Adam) or flow time ``tau`` (ODE);
-    ``loss[k]`` the loss there; ``a``, ``w`` the final parameters (the last
-    finite ones of a diverged run). ``diverged`` is True if a rate left
-    ``(0, inf)``, the loss became non-finite or grew past the divergence
-    limit (module docstring); ``info["diverged"]`` then says which and when.
+    Parameters
+    ----------
+    method : str
+        ``"gd"``, ``"adam"`` or ``"ode"``.
+    times : numpy.ndarray
+        Step numbers (GD, Adam) or flow time ``tau`` (ODE).
+    loss : numpy.ndarray
+        The loss at those times.
+    a : numpy.ndarray
+        Final coefficients (the last finite ones of a diverged run).
+    w : numpy.ndarray
+        Final rates (likewise).
+    lr : float
+        The step size (the ODE's time unit).
+    diverged : bool
+        True if a rate left ``(0, inf)``, the loss became non-finite or grew
+        past the divergence limit (module docstring).
+    info : dict
+        ``info["diverged"]`` says which and when; ``info["stopped"]`` why a
+        run stopped early.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.linear_rnn import FlowResult
+    >>> r = FlowResult("gd", np.array([1, 2]), np.array([0.5, 0.4]), np.zeros(1), np.ones(1), 0.1)
+    >>> r.to_dict()["loss"], r.diverged
+    ([0.5, 0.4], False)
     """
 
     method: str
@@ -229,7 +321,8 @@ class FlowResult:
     diverged: bool = False
     info: dict = field(default_factory=dict)
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
+        """JSON-able fields (arrays as lists)."""
         return {"method": self.method, "times": self.times.tolist(),
                 "loss": self.loss.tolist(), "a": self.a.tolist(), "w": self.w.tolist(),
                 "lr": self.lr, "diverged": self.diverged, "info": self.info}
@@ -378,9 +471,21 @@ FLOW_METHODS = {"gd": _run_discrete, "adam": _run_discrete, "ode": _run_ode}
 def get_flow_method(name: str):
     """The flow called ``name``: ``gd``, ``adam`` or ``ode``.
 
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FLOW_METHODS`.
+
+    Returns
+    -------
+    callable
+        The runner :func:`gradient_flow` calls.
+
     Examples
     --------
     >>> from tnrnn.linear_rnn import get_flow_method
+    >>> get_flow_method("gd") is get_flow_method("adam")   # one runner for both
+    True
     >>> get_flow_method("sgd")
     Traceback (most recent call last):
     ...
@@ -403,7 +508,11 @@ def gradient_flow(kernel, a0, w0, *, method: str = "gd", lr: float = 0.01,
     Parameters
     ----------
     kernel : Kernel or str
-    a0, w0 : 1-d arrays (coefficients, rates ``> 0``)
+        The target ``rho``.
+    a0 : array_like, shape (m,)
+        Starting coefficients.
+    w0 : array_like, shape (m,)
+        Starting rates, ``> 0``.
     method : {"gd", "adam", "ode"}
         Plain gradient descent, Adam (optax), or the gradient flow
         ``d theta/d tau = -grad L`` by diffrax's Tsit5 with adaptive steps up to
@@ -411,9 +520,13 @@ def gradient_flow(kernel, a0, w0, *, method: str = "gd", lr: float = 0.01,
         ``chunk`` is then the solver's step budget).
     lr : float
         Step size (GD, Adam); for ``ode`` the time unit of the output.
+    steps : int
+        Steps (GD, Adam), or flow time ``steps * lr`` (ODE).
     param : {"rate", "log", "softplus"}
         Descend on the rates ``w``, on ``ln w``, or on ``v`` with
         ``w = ln(1 + e^v)`` (the last two keep the rates positive).
+    chunk : int
+        Steps per compiled ``lax.scan`` (GD, Adam); the solver's step budget (ODE).
     stop_below : float, optional
         Stop (at the end of a chunk) once the loss is below this.
     per_decade : int
@@ -425,6 +538,12 @@ def gradient_flow(kernel, a0, w0, *, method: str = "gd", lr: float = 0.01,
         ``max(L(start), ||rho||^2)`` (module docstring).
     max_m : int
         Refuse more exponentials than this.
+    progress : callable, optional
+        Called as ``progress(done, steps)`` after each chunk (GD, Adam).
+
+    Returns
+    -------
+    FlowResult
 
     Examples
     --------

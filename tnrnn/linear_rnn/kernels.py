@@ -76,10 +76,21 @@ class Kernel:
     :func:`airy` or :func:`parse_kernel`; combine with ``+``, ``-`` and scalar
     ``*``. All methods are vectorised over ``t`` or ``w``.
 
-    Attributes
+    Parameters
     ----------
     terms : tuple of (float, atom)
-        Coefficients and basic kernels.
+        Coefficients and basic kernels (the atoms of
+        :mod:`tnrnn.linear_rnn._atoms` and :mod:`tnrnn.linear_rnn._airy`);
+        built by the constructors, not by hand.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import exponential, polynomial
+    >>> k = 2 * exponential(1.0) - polynomial(1.0)
+    >>> k.spec, len(k.terms)
+    ('2*exponential:1+-1*polynomial:1', 2)
+    >>> float(k.value(0.0)), float(k.inner_exp(0.0))   # 2 - 1; int rho = 2/1 - 1/1
+    (1.0, 1.0)
     """
 
     terms: tuple
@@ -225,6 +236,15 @@ def _one(atom) -> Kernel:
 def exponential(beta: float = 1.0) -> Kernel:
     """``rho(t) = e^{-beta t}`` (short memory), ``beta > 0``.
 
+    Parameters
+    ----------
+    beta : float
+        Decay rate, in ``[1e-8, 1e8]``.
+
+    Returns
+    -------
+    Kernel
+
     Examples
     --------
     >>> from tnrnn.linear_rnn import exponential
@@ -240,6 +260,15 @@ def exponential(beta: float = 1.0) -> Kernel:
 def polynomial(omega: float) -> Kernel:
     """``rho(t) = (1 + t)^{-(1 + omega)}`` (polynomial memory), ``omega > 0``.
 
+    Parameters
+    ----------
+    omega : float
+        Decay exponent beyond integrability, in ``[1e-3, 100]``.
+
+    Returns
+    -------
+    Kernel
+
     Examples
     --------
     >>> from tnrnn.linear_rnn import polynomial
@@ -254,6 +283,17 @@ def polynomial(omega: float) -> Kernel:
 
 def delayed(t0: float, beta: float = 1.0) -> Kernel:
     """``rho(t) = e^{-beta (t - t0)}`` for ``t > t0``, 0 before (memory at lag ``t0``).
+
+    Parameters
+    ----------
+    t0 : float
+        The delay, in ``[0, 1e4]``.
+    beta : float
+        Decay rate after the delay, in ``[1e-8, 1e8]``.
+
+    Returns
+    -------
+    Kernel
 
     Examples
     --------
@@ -271,6 +311,15 @@ def delayed(t0: float, beta: float = 1.0) -> Kernel:
 
 def airy(t0: float) -> Kernel:
     """``rho(t) = Ai(t - t0)`` (oscillating memory up to lag ``t0``), ``t0 >= 0``.
+
+    Parameters
+    ----------
+    t0 : float
+        The shift, in ``[0, 1000]``.
+
+    Returns
+    -------
+    Kernel
 
     Examples
     --------
@@ -291,6 +340,19 @@ def smooth(alpha: int, t0: float = 1.0, beta: float = 1.0) -> Kernel:
     theorem (as stated in Li, Han, E, Li, arXiv 2009.07799: a rate like
     ``C(alpha) gamma / (beta m^alpha)`` for kernels with ``alpha`` derivatives
     decaying like ``e^{-beta t}``); ``alpha = 0`` is :func:`delayed`.
+
+    Parameters
+    ----------
+    alpha : int
+        Smoothness, an integer in ``0..12`` (text such as ``"2"`` is read).
+    t0 : float
+        Where the kernel starts, in ``[0, 1e4]``.
+    beta : float
+        Decay rate, in ``[1e-4, 1e4]``.
+
+    Returns
+    -------
+    Kernel
 
     Notes
     -----
@@ -365,6 +427,17 @@ def parse_kernel(text: str) -> Kernel:
     Families: ``exponential:BETA`` (alias ``exp``), ``polynomial:OMEGA``
     (alias ``poly``), ``delayed:T0[:BETA]``, ``airy:T0``,
     ``smooth:ALPHA[:T0[:BETA]]``.
+
+    Parameters
+    ----------
+    text : str or Kernel
+        The kernel's text (at most 2000 characters, 65 terms); a
+        :class:`Kernel` is returned as it is.
+
+    Returns
+    -------
+    Kernel
+        Its :attr:`Kernel.spec` reads back to the same kernel.
 
     Examples
     --------

@@ -49,9 +49,29 @@ __all__ = ["L1Bracket", "l1_bracket", "l1_bracket_uniform"]
 class L1Bracket:
     """``lower <= min_a ||rho - sum_i a_i e^{-w_i t}||_1 <= upper``.
 
-    ``coefs`` are the LP's coefficients (exponential basis; for
-    :func:`l1_bracket_uniform` the Chebyshev coefficients of ``p``), whose
-    L1 error is ``upper``; ``cells`` the number of cells of the last LP.
+    Parameters
+    ----------
+    lower : float
+        Certified lower bound on the best L1 error.
+    upper : float
+        The L1 error of ``coefs`` (an upper bound).
+    coefs : numpy.ndarray
+        The LP's coefficients (exponential basis; for
+        :func:`l1_bracket_uniform` the Chebyshev coefficients of ``p``).
+    rates : numpy.ndarray
+        The fixed rates.
+    cells : int
+        Cells of the last LP.
+    rho_l1 : float
+        ``||rho||_1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.linear_rnn import L1Bracket
+    >>> b = L1Bracket(0.4, 0.5, np.ones(1), np.ones(1), 100, 2.0)
+    >>> b.relative, b.to_dict()["rates"]
+    ((0.2, 0.25), [1.0])
     """
 
     lower: float
@@ -67,6 +87,7 @@ class L1Bracket:
         return self.lower / self.rho_l1, self.upper / self.rho_l1
 
     def to_dict(self) -> dict:
+        """JSON-able fields (arrays as lists)."""
         return {"lower": self.lower, "upper": self.upper, "cells": self.cells,
                 "rho_l1": self.rho_l1, "coefs": self.coefs.tolist(),
                 "rates": self.rates.tolist()}
@@ -119,11 +140,19 @@ def l1_bracket(kernel, rates, *, cells: int = 1000, max_cells: int = 4000,
     Parameters
     ----------
     kernel : Kernel or str
-    rates : sequence of distinct positive floats (at most 64)
-    cells, max_cells : int
-        First and largest number of log-spaced cells.
+        The target ``rho``.
+    rates : sequence of float
+        Distinct positive rates (at most 64).
+    cells : int
+        First number of log-spaced cells.
+    max_cells : int
+        Largest number of cells (refinement doubles until then).
     rtol : float
         Stop refining once ``upper - lower <= rtol * upper``.
+
+    Returns
+    -------
+    L1Bracket
 
     Examples
     --------
@@ -187,6 +216,26 @@ def l1_bracket_uniform(kernel, lam: float, m: int, *, cells: int = 2000,
     :func:`l1_bracket`; the upper bound integrates ``|g - p|`` exactly between
     the sign changes (located by Brent's method; ``int g`` from the kernel's
     tails, ``int p`` from the Chebyshev antiderivatives).
+
+    Parameters
+    ----------
+    kernel : Kernel or str
+        The target ``rho``.
+    lam : float
+        The rate step ``lambda > 0``.
+    m : int
+        Number of rates (at most 200).
+    cells : int
+        First number of Chebyshev-spaced cells in ``u``.
+    max_cells : int
+        Largest number of cells.
+    rtol : float
+        Stop refining once ``upper - lower <= rtol * upper``.
+
+    Returns
+    -------
+    L1Bracket
+        ``coefs`` are the Chebyshev coefficients of ``p`` (in ``2u - 1``).
 
     Examples
     --------

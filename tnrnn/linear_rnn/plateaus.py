@@ -46,9 +46,27 @@ PLATEAU_RULE = {"flat": 0.01, "min_span": 2.0, "drop": 0.05, "enter": 0.5, "leav
 
 @dataclass(frozen=True)
 class Plateau:
-    """A plateau: from ``start`` at loss ``level``, flat (within ``flat``) until
-    ``end_flat``; left at ``exit`` toward ``next_level`` (``exit`` None: not left
-    within the curve)."""
+    """A plateau of a loss curve (see :func:`plateau_times`).
+
+    Parameters
+    ----------
+    start : float
+        Where the plateau starts.
+    level : float
+        Its loss level.
+    end_flat : float
+        Last time the loss is still within ``flat`` of the level.
+    exit : float or None
+        Where the curve leaves the plateau (None: not within the curve).
+    next_level : float or None
+        The level it falls to.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import Plateau
+    >>> Plateau(10.0, 0.5, 900.0, 1000.0, 0.1).to_dict()["exit"]
+    1000.0
+    """
 
     start: float
     level: float
@@ -57,6 +75,7 @@ class Plateau:
     next_level: float | None = None
 
     def to_dict(self) -> dict:
+        """The fields as a dict."""
         return {"start": self.start, "level": self.level, "end_flat": self.end_flat,
                 "exit": self.exit, "next_level": self.next_level}
 
@@ -82,15 +101,26 @@ def plateau_times(times, loss, *, flat: float = 0.01, min_span: float = 2.0,
 
     Parameters
     ----------
-    times, loss : 1-d arrays of the same length (``times`` increasing)
+    times : array_like, shape (n,)
+        Non-decreasing times.
+    loss : array_like, shape (n,)
+        The loss at those times.
     flat : float
         Relative band that counts as flat.
     min_span : float
         A plateau lasts at least until ``min_span`` times its start.
     drop : float
         Smallest relative fall that counts as leaving a plateau.
-    enter, leave : float
-        Hysteresis fractions of the fall, ``0 < leave < enter < 1``.
+    enter : float
+        The exit is the first time the loss is below ``level - enter (level - next)`` ...
+    leave : float
+        ... and stays below ``level - leave (level - next)`` until the next
+        plateau (hysteresis); ``0 < leave < enter < 1``.
+
+    Returns
+    -------
+    list of Plateau
+        In time order.
 
     Examples
     --------
