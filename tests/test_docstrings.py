@@ -32,16 +32,17 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 #: Packages whose public callables are complete, enforced.
-CHECKED: list[str] = []
+CHECKED = [
+    "tnrnn.compile",
+    "tnrnn.network",
+    "tnrnn.partition",
+    "tnrnn.errors",
+]
 
 #: Packages being completed by their owners (moved to CHECKED when they pass).
 PENDING = [
     "tnrnn.bounds",
     "tnrnn.circuit",
-    "tnrnn.compile",
-    "tnrnn.network",
-    "tnrnn.partition",
-    "tnrnn.errors",
     "tnrnn.render",
     "tnrnn.benchmark",
     "tnrnn",

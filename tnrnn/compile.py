@@ -69,7 +69,7 @@ class SizeEstimate:
     """Exact size of a compiled network, computed from closed forms before
     anything is built.
 
-    Attributes
+    Parameters
     ----------
     units : int
         Unit copies (RAC units, duplicates included).
@@ -83,6 +83,17 @@ class SizeEstimate:
         Contracted indices.
     entries : int
         Total entries stored in all tensors (memory, in numbers).
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> spec = RAC(2, 2, 3, 4)
+    >>> e, net = estimate_size(spec), compile_network(spec)
+    >>> (e.tensors, e.bonds, e.input_leaves) == (net.num_tensors, len(net.bonds()),
+    ...                                          len(net.input_legs()))
+    True
+    >>> sorted(e.to_dict())
+    ['bonds', 'entries', 'input_leaves', 'state_leaves', 'tensors', 'units']
     """
 
     units: int
@@ -100,6 +111,28 @@ def unit_copies(T: int, L: int, t: int, l: int) -> int:
     """Copies of unit ``(t, l)`` in the depth-``L``, length-``T`` network:
     ``C(T - t + L - l, L - l)``.
 
+    Parameters
+    ----------
+    T, L : int
+        Length and depth of the RAC.
+    t, l : int
+        The unit's 1-based time step and layer.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    Counted in the compiled network (the tensors of kind ``"W_H"`` of unit
+    ``(t, 1)``, one per copy):
+
+    >>> from collections import Counter
+    >>> from tnrnn.circuit import RAC
+    >>> net = compile_network(RAC(2, 2, 2, 4))
+    >>> seen = Counter(x.unit for x in net.tensors if x.kind == "W_H")
+    >>> [seen[(t, 1)] for t in range(1, 5)] == [unit_copies(4, 2, t, 1) for t in range(1, 5)]
+    True
     >>> [unit_copies(4, 2, t, 1) for t in range(1, 5)]
     [4, 3, 2, 1]
     """
@@ -115,6 +148,23 @@ def input_copies(T: int, L: int, t: int) -> int:
     """Copies of input ``x_t``: ``C(T - t + L - 1, L - 1)``; also the degree
     of the RAC output as a polynomial in ``x_t``.
 
+    Parameters
+    ----------
+    T, L : int
+        Length and depth of the RAC.
+    t : int
+        The 1-based time step.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> net = compile_network(RAC(3, 2, 2, 4))
+    >>> [net.input_leaves()[t] for t in range(1, 5)]
+    [10, 6, 3, 1]
     >>> [input_copies(4, 3, t) for t in range(1, 5)]
     [10, 6, 3, 1]
     """
@@ -142,6 +192,17 @@ def _check_form(spec: Spec, form: str | None) -> str:
 
 def estimate_size(spec: Spec, form: str | None = None) -> SizeEstimate:
     """Size of ``compile_network(spec, form)`` without building it.
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+    form : {"cp", "core"}, optional
+        As in :func:`compile_network` (default ``"cp"`` for a RAC, ``"core"``
+        for a TT-RNN).
+
+    Returns
+    -------
+    SizeEstimate
 
     Examples
     --------
@@ -299,6 +360,12 @@ def check_network_spec(net: Network, spec: Spec) -> None:
     """Raise :class:`~tnrnn.errors.SpecError` unless ``net`` was compiled
     from ``spec``.
 
+    Parameters
+    ----------
+    net : Network
+        A network; its ``meta["spec"]`` says what it was compiled from.
+    spec : RAC or TTRNN
+
     Examples
     --------
     >>> from tnrnn.circuit import RAC
@@ -321,6 +388,22 @@ def tensor_arrays(net: Network, spec: Spec, params: Params, *, xp=np,
     become 3-leg deltas of the parameters' dtype. ``check=False`` skips
     :func:`~tnrnn.circuit.validate_params` and :func:`check_network_spec`,
     for callers that have just run them.
+
+    Parameters
+    ----------
+    net : Network
+        Compiled from ``spec`` by :func:`compile_network`.
+    spec : RAC or TTRNN
+    params : RACParams or TTParams
+    xp : module, default numpy
+        The array namespace.
+    check : bool, default True
+        Check ``params`` against ``spec`` and ``net`` against ``spec`` first.
+
+    Returns
+    -------
+    list of arrays
+        One per tensor of ``net``.
 
     Examples
     --------

@@ -29,15 +29,45 @@ __all__ = [
 
 
 class TnrnnError(Exception):
-    """Base class of every error tnrnn raises on purpose."""
+    """Base class of every error tnrnn raises on purpose.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> try:
+    ...     RAC(depth=0, hidden=2, input_dim=2, length=4)
+    ... except TnrnnError as exc:
+    ...     print(type(exc).__name__)
+    SpecError
+    """
 
 
 class SpecError(TnrnnError, ValueError):
-    """A size, a weight array or an option is not one that is allowed."""
+    """A size, a weight array or an option is not one that is allowed.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> RAC(depth=2, hidden=0, input_dim=2, length=4)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: hidden must be an integer >= 1; got 0
+    >>> issubclass(SpecError, ValueError)
+    True
+    """
 
 
 class PartitionError(SpecError):
-    """A partition of time steps is not valid for the given sequence length."""
+    """A partition of time steps is not valid for the given sequence length.
+
+    Examples
+    --------
+    >>> from tnrnn.partition import start_end
+    >>> start_end(5)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.PartitionError: the start-end partition needs an even length T; got T=5
+    """
 
 
 class TooLargeError(TnrnnError, MemoryError):
@@ -45,6 +75,24 @@ class TooLargeError(TnrnnError, MemoryError):
 
     Raised *before* any work is done; the message carries the estimate and the
     limit, and the attributes ``estimate`` and ``limit`` hold them as numbers.
+
+    Parameters
+    ----------
+    message : str
+        What was asked, the estimate and the limit, in words.
+    estimate : int or float, optional
+        The estimated size or time.
+    limit : int or float, optional
+        The limit it exceeds.
+
+    Examples
+    --------
+    >>> from tnrnn.partition import start_end
+    >>> try:
+    ...     start_end(10 ** 9)
+    ... except TooLargeError as exc:
+    ...     print(exc.estimate, exc.limit, isinstance(exc, MemoryError))
+    1000000000 10000000 True
     """
 
     def __init__(self, message: str, *, estimate: int | float | None = None,
@@ -55,15 +103,36 @@ class TooLargeError(TnrnnError, MemoryError):
 
 
 class MissingDependencyError(TnrnnError, ImportError):
-    """An optional dependency (jax, graphviz, python-flint, ...) is missing."""
+    """An optional dependency (jax, graphviz, python-flint, ...) is missing.
+
+    Examples
+    --------
+    >>> err = MissingDependencyError("the figures need matplotlib: pip install matplotlib")
+    >>> isinstance(err, ImportError) and isinstance(err, TnrnnError)
+    True
+    """
 
 
 class CertificateError(TnrnnError, ValueError):
-    """A rank certificate is malformed or does not re-run to its stated rank."""
+    """A rank certificate is malformed or does not re-run to its stated rank.
+
+    Examples
+    --------
+    >>> issubclass(CertificateError, ValueError) and issubclass(CertificateError, TnrnnError)
+    True
+    """
 
 
 class OutputPathError(TnrnnError, ValueError):
-    """A file tnrnn was asked to write cannot be written there."""
+    """A file tnrnn was asked to write cannot be written there.
+
+    Examples
+    --------
+    >>> check_output_path("/nonexistent/dir/out.csv", option="--out")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.OutputPathError: --out: cannot write '/nonexistent/dir/out.csv': the folder '/nonexistent/dir' does not exist
+    """
 
 
 def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = None):
@@ -73,6 +142,24 @@ def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = N
     an unwritable path. The folder must already exist (tnrnn never creates
     folders the user did not ask for), must be writable, and ``path`` must
     not be a folder; ``suffixes``, when given, lists the allowed endings.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to be written (``-`` passes, for options that take stdout).
+    option : str
+        The option or argument name, for the message.
+    suffixes : tuple of str, optional
+        Allowed lower-case endings, e.g. ``(".npz",)``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    OutputPathError
+        Naming the path and why it cannot be written.
 
     Examples
     --------
@@ -123,6 +210,23 @@ def check_output_dir(path, *, option: str):
     a folder that exists and is writable (its parents are never created).
     Checked before any work starts.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder.
+    option : str
+        The option or argument name, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+        Not created here; the caller creates it when it writes.
+
+    Raises
+    ------
+    OutputPathError
+        Naming the folder and why nothing can be written into it.
+
     Examples
     --------
     >>> check_output_dir("/nonexistent/figures", option="--out")
@@ -161,6 +265,24 @@ def check_positive_int(name: str, value: object, *, minimum: int = 1) -> int:
     """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.
 
     Booleans and floats are refused, even ``3.0``: sizes are counts.
+
+    Parameters
+    ----------
+    name : str
+        What the value is, for the message (``"hidden"``, ``"length T"``).
+    value : object
+        The value given.
+    minimum : int, default 1
+        The smallest value allowed.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    SpecError
+        Saying what was given and what is allowed.
 
     Examples
     --------

@@ -40,7 +40,7 @@ class Tensor:
     """One tensor of a network: a unique name, its indices in axis order, and
     labels saying where its values come from.
 
-    Attributes
+    Parameters
     ----------
     name : str
         Unique, stable identifier (used as the DOT node id too).
@@ -56,6 +56,16 @@ class Tensor:
         The circuit unit this tensor belongs to (1-based time and layer).
     copy : int or None
         Which duplicate of that unit (0-based).
+
+    Examples
+    --------
+    >>> t = Tensor("W", ["i", "j"], kind="W_H", param=("W_H", 0), unit=(1, 1), copy=0)
+    >>> t.indices, t.unit
+    (('i', 'j'), (1, 1))
+    >>> Tensor("X", ("i", "i"))
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: tensor 'X' repeats an index: ('i', 'i')
     """
 
     name: str
@@ -75,9 +85,27 @@ class Tensor:
 class Leg:
     """An open leg: an index carried by one tensor, not contracted.
 
-    ``role`` is ``"input"`` (``time`` is the 1-based time step whose input
-    vector attaches here, ``copy`` which duplicate of that input) or
-    ``"output"`` (``time`` is ``None``).
+    Parameters
+    ----------
+    index : str
+        The index name.
+    role : {"input", "output"}
+        Where an input vector attaches, or an output of the network.
+    time : int or None
+        For an input leg, the 1-based time step whose input vector attaches
+        here; ``None`` for an output leg.
+    copy : int, default 0
+        Which duplicate of that input (0-based).
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> net = compile_network(RAC(2, 2, 2, 2))
+    >>> sorted((leg.time, leg.copy) for leg in net.input_legs())
+    [(1, 0), (1, 1), (2, 0)]
+    >>> [leg.role for leg in net.output_legs()]
+    ['output']
     """
 
     index: str
@@ -87,7 +115,25 @@ class Leg:
 
 
 class Bond(NamedTuple):
-    """A contracted index joining two tensors (by position in the network)."""
+    """A contracted index joining two tensors (by position in the network).
+
+    Parameters
+    ----------
+    index : str
+        The index name.
+    size : int
+        Its dimension.
+    left, right : int
+        Positions in :attr:`Network.tensors` of the two tensors it joins
+        (``left < right``).
+
+    Examples
+    --------
+    >>> net = Network((Tensor("A", ("i", "j")), Tensor("B", ("j",))), {"i": 2, "j": 3},
+    ...               (Leg("i", "output", None),))
+    >>> net.bonds()
+    [Bond(index='j', size=3, left=0, right=1)]
+    """
 
     index: str
     size: int
@@ -108,6 +154,20 @@ class Network:
         bond) or on one tensor and in ``legs``.
     meta : mapping, optional
         Free-form plain data (the spec it was compiled from, the form).
+
+    Raises
+    ------
+    SpecError
+        When an index is on more than two tensors, or on one and not a leg,
+        or a size is missing.
+
+    Examples
+    --------
+    >>> net = Network((Tensor("A", ("i", "j")), Tensor("B", ("j", "k"))),
+    ...               {"i": 2, "j": 3, "k": 2},
+    ...               (Leg("i", "input", 1), Leg("k", "output", None)))
+    >>> net.num_tensors, net.max_bond(), net.input_leaves()
+    (2, 3, {1: 1})
     """
 
     tensors: tuple

@@ -30,7 +30,30 @@ PARTITION_NAMES = ("start-end", "odd-even", "A:<steps>")
 
 @dataclasses.dataclass(frozen=True)
 class Partition:
-    """Two disjoint, non-empty sets of 1-based time steps covering ``1..T``."""
+    """Two disjoint, non-empty sets of 1-based time steps covering ``1..T``.
+
+    Parameters
+    ----------
+    A, B : tuple of int
+        The two sides (stored sorted); together exactly ``1..T``.
+    name : str, default "explicit"
+        A label (``"start-end"``, ``"odd-even"``, ``"A:1,2,5"``, ...).
+
+    Raises
+    ------
+    PartitionError
+        When a side is empty, the sides overlap or they miss a step.
+
+    Examples
+    --------
+    >>> p = Partition((3, 1), (2, 4))
+    >>> p.A, p.length, p.side(2), p.is_start_end
+    ((1, 3), 4, 'B', False)
+    >>> Partition((1, 2), (2, 3))
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.PartitionError: the sides of a partition must be disjoint; [2] are in both
+    """
 
     A: tuple
     B: tuple
@@ -94,7 +117,24 @@ def _check_length(T: int) -> int:
 
 
 def start_end(T: int) -> Partition:
-    """``A = {1..T/2}``, ``B = {T/2+1..T}``; ``T`` must be even."""
+    """The Start-End partition: ``A = {1..T/2}``, ``B = {T/2+1..T}``.
+
+    Parameters
+    ----------
+    T : int
+        The sequence length; even, ``2 <= T <= MAX_LENGTH``.
+
+    Returns
+    -------
+    Partition
+        Named ``"start-end"``.
+
+    Examples
+    --------
+    >>> p = start_end(6)
+    >>> p.A, p.B, p.is_start_end
+    ((1, 2, 3), (4, 5, 6), True)
+    """
     T = _check_length(T)
     if T % 2:
         raise PartitionError(f"the start-end partition needs an even length T; got T={T}")
@@ -103,14 +143,53 @@ def start_end(T: int) -> Partition:
 
 
 def odd_even(T: int) -> Partition:
-    """``A`` the odd steps, ``B`` the even steps."""
+    """The odd-even partition: ``A`` the odd steps, ``B`` the even steps.
+
+    Parameters
+    ----------
+    T : int
+        The sequence length, ``2 <= T <= MAX_LENGTH``.
+
+    Returns
+    -------
+    Partition
+        Named ``"odd-even"``.
+
+    Examples
+    --------
+    >>> p = odd_even(5)
+    >>> p.A, p.B
+    ((1, 3, 5), (2, 4))
+    """
     T = _check_length(T)
     return Partition(tuple(range(1, T + 1, 2)), tuple(range(2, T + 1, 2)),
                      name="odd-even")
 
 
 def explicit(A, T: int) -> Partition:
-    """``A`` as given, ``B`` the remaining steps of ``1..T``."""
+    """The partition with ``A`` as given and ``B`` the remaining steps of ``1..T``.
+
+    Parameters
+    ----------
+    A : iterable of int
+        Distinct time steps in ``1..T`` (not all of them).
+    T : int
+        The sequence length, ``2 <= T <= MAX_LENGTH``.
+
+    Returns
+    -------
+    Partition
+        Named ``"A:<sorted steps>"``.
+
+    Examples
+    --------
+    >>> explicit([5, 1], 6)
+    Partition(A=(1, 5), B=(2, 3, 4, 6), name='A:1,5')
+    >>> explicit([0], 6)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.PartitionError: time steps must be integers in 1..6; got [0]
+    """
     T = _check_length(T)
     try:
         steps = [int(a) for a in A]
@@ -127,8 +206,29 @@ def explicit(A, T: int) -> Partition:
 
 
 def parse_partition(text, T: int) -> Partition:
-    """``"start-end"``, ``"odd-even"``, ``"A:1,2,5"``, or a Partition (checked
-    against ``T``)."""
+    """A partition from its name, or a :class:`Partition` checked against ``T``.
+
+    Parameters
+    ----------
+    text : str, Partition or None
+        ``"start-end"`` (also ``None``), ``"odd-even"``, ``"A:1,2,5"`` (the
+        steps of side A), or a :class:`Partition` of length ``T``.
+    T : int
+        The sequence length.
+
+    Returns
+    -------
+    Partition
+
+    Examples
+    --------
+    >>> parse_partition(None, 4) == start_end(4), parse_partition("A:2", 3).B
+    (True, (1, 3))
+    >>> parse_partition(start_end(4), 6)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.PartitionError: the partition covers 4 steps but the length is T=6
+    """
     if isinstance(text, Partition):
         if text.length != T:
             raise PartitionError(f"the partition covers {text.length} steps but the "
