@@ -17,6 +17,17 @@ def rac_core(W_H: np.ndarray, W_I: np.ndarray) -> np.ndarray:
 
     **[derived]** ``sum_{i,d} G[i,d,j] h[i] x[d] = (W_H @ h)[j] * (W_I @ x)[j]``.
 
+    Parameters
+    ----------
+    W_H : (R, R) array
+        Recurrent weights of the layer.
+    W_I : (R, M) array
+        Input weights of the layer.
+
+    Returns
+    -------
+    array of shape (R, M, R)
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -31,7 +42,33 @@ def rac_core(W_H: np.ndarray, W_I: np.ndarray) -> np.ndarray:
 
 def check_inputs(spec: Spec, X) -> np.ndarray:
     """Return inputs as an array of shape ``(N, T, M)``; a single sequence
-    ``(T, M)`` is promoted to a batch of one."""
+    ``(T, M)`` is promoted to a batch of one.
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        Gives ``T`` (``spec.length``) and ``M`` (``spec.input_dim``).
+    X : array-like of shape (N, T, M) or (T, M)
+
+    Returns
+    -------
+    array of shape (N, T, M)
+
+    Raises
+    ------
+    SpecError
+        For any other shape, naming the shape given.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> check_inputs(RAC(1, 2, 3, 4), np.zeros((4, 3))).shape
+    (1, 4, 3)
+    >>> check_inputs(RAC(1, 2, 3, 4), np.zeros((2, 5, 3)))
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: inputs must have shape (N, 4, 3) (batch, length T, input_dim M); got shape (2, 5, 3)
+    """
     X = np.asarray(X)
     if X.ndim == 2:
         X = X[None]
@@ -140,6 +177,23 @@ def _as_object(params: Params) -> Params:
 
 def one_hot(symbols, input_dim: int, *, dtype=np.float64) -> np.ndarray:
     """One-hot encode integer symbols in ``[0, input_dim)``.
+
+    Parameters
+    ----------
+    symbols : array-like of int
+        Any shape, e.g. ``(N, T)``.
+    input_dim : int
+        The alphabet size ``M``.
+    dtype : numpy dtype, default float64
+
+    Returns
+    -------
+    array of shape ``symbols.shape + (input_dim,)``
+
+    Raises
+    ------
+    SpecError
+        For a symbol outside ``[0, input_dim)`` or a non-integer one.
 
     Examples
     --------

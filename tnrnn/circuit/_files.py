@@ -29,7 +29,18 @@ def save_params(path, spec: Spec, params: Params):
     exactly; ``object`` arrays (Fractions) cannot be stored (no pickles) and
     are refused. The folder must exist (it is never created).
 
-    Returns the path written.
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npz`` file in an existing, writable folder.
+    spec : RAC or TTRNN
+    params : RACParams or TTParams
+        Validated against ``spec``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
 
     Examples
     --------
@@ -65,6 +76,18 @@ def load_params(path, spec: Spec) -> Params:
 
     The ``h0`` arrays are optional (default all-ones); any other missing or
     unexpected array, or a wrong shape, raises :class:`SpecError` naming it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npz`` file.
+    spec : RAC or TTRNN
+        What the weights are for.
+
+    Returns
+    -------
+    RACParams or TTParams
+        Validated against ``spec``.
 
     Examples
     --------

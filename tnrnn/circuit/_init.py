@@ -61,6 +61,11 @@ def init_params(spec: Spec, seed: int = 0, *, h0=None,
         rounding Gaussian weights to integers would make most of them zero
         (use :func:`init_params_modp` for exact integer weights).
 
+    Returns
+    -------
+    RACParams or TTParams
+        Validated against ``spec``.
+
     Raises
     ------
     SpecError
@@ -119,6 +124,21 @@ def init_params_modp(spec: Spec, prime: int = DEFAULT_PRIME, seed: int = 0,
     Arrays are ``int64`` with entries in ``[0, prime)``; the initial states
     default to all-ones. Used by the exact rank methods (``tnrnn.rank``).
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+    prime : int, default DEFAULT_PRIME
+        A modulus ``2 <= prime < 2**31`` (so that products fit in int64).
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    h0 : array-like, optional
+        Initial hidden state(s), reduced mod ``prime``; default all-ones.
+
+    Returns
+    -------
+    RACParams or TTParams
+        ``int64`` arrays with entries in ``[0, prime)``.
+
     Examples
     --------
     >>> from tnrnn.circuit import RAC
@@ -157,6 +177,16 @@ def validate_params(spec: Spec, params: Params) -> Params:
 
     Raises :class:`~tnrnn.errors.SpecError` naming the offending array, the
     shape given and the shape expected.
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+    params : RACParams or TTParams
+
+    Returns
+    -------
+    RACParams or TTParams
+        ``params`` itself.
 
     Examples
     --------
@@ -197,7 +227,28 @@ def validate_params(spec: Spec, params: Params) -> Params:
 
 def random_inputs(spec: Spec, n: int, seed: int = 0, *, dtype=np.float64
                   ) -> np.ndarray:
-    """``n`` random Gaussian input sequences, shape ``(n, T, M)``."""
+    """``n`` random Gaussian input sequences, shape ``(n, T, M)``.
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+    n : int
+        Number of sequences, ``>= 1``.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    dtype : numpy dtype, default float64
+
+    Returns
+    -------
+    array of shape (n, T, M)
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> X = random_inputs(RAC(1, 2, 3, 4), 5, seed=1)
+    >>> X.shape, bool((X == random_inputs(RAC(1, 2, 3, 4), 5, seed=1)).all())
+    ((5, 4, 3), True)
+    """
     n = check_positive_int("n", n)
     rng = _rng(seed)
     return rng.standard_normal((n, spec.length, spec.input_dim)).astype(dtype)

@@ -76,6 +76,17 @@ class TTRNN:
 
     Always of depth 1. Its Start-End separation rank is at most ``R``.
 
+    Parameters
+    ----------
+    hidden : int
+        Hidden width (bond dimension) ``R >= 1``.
+    input_dim : int
+        Input feature dimension ``M >= 1``.
+    length : int
+        Sequence length ``T >= 1``.
+    outputs : int, default 1
+        Number of outputs ``K``.
+
     Examples
     --------
     >>> TTRNN(hidden=2, input_dim=3, length=4).depth
@@ -115,12 +126,25 @@ class RACParams(NamedTuple):
     """Weights of a RAC. Tuples are indexed by layer ``0..L-1`` (layer ``l``
     of the maths is index ``l - 1``).
 
-    Attributes
+    Parameters
     ----------
     W_H : tuple of (R, R) arrays
-    W_I : tuple of arrays, (R, M) for the first layer and (R, R) above
+        Recurrent weights, one per layer.
+    W_I : tuple of arrays
+        Input weights: ``(R, M)`` for the first layer, ``(R, R)`` above.
     W_O : (K, R) array
-    h0 : tuple of (R,) arrays, the initial hidden state of each layer
+        Readout.
+    h0 : tuple of (R,) arrays
+        The initial hidden state of each layer.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC, init_params, validate_params
+    >>> p = init_params(RAC(2, 3, 4, 5), seed=0)
+    >>> [w.shape for w in p.W_I], p.W_O.shape, len(p.h0)
+    ([(3, 4), (3, 3)], (1, 3), 2)
+    >>> validate_params(RAC(2, 3, 4, 5), p) is p
+    True
     """
 
     W_H: tuple
@@ -130,7 +154,24 @@ class RACParams(NamedTuple):
 
 
 class TTParams(NamedTuple):
-    """Weights of a TT-RNN: core ``G`` (R, M, R), ``W_O`` (K, R), ``h0`` (R,)."""
+    """Weights of a TT-RNN.
+
+    Parameters
+    ----------
+    G : (R, M, R) array
+        The core: ``h_t[j] = sum_{i, d} G[i, d, j] h_{t-1}[i] x_t[d]``.
+    W_O : (K, R) array
+        Readout.
+    h0 : (R,) array
+        The initial hidden state.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN, init_params
+    >>> p = init_params(TTRNN(hidden=2, input_dim=3, length=4), seed=0)
+    >>> p.G.shape, p.W_O.shape, p.h0.shape
+    ((2, 3, 2), (1, 2), (2,))
+    """
 
     G: np.ndarray
     W_O: np.ndarray
@@ -161,8 +202,18 @@ def _shapes(spec: Spec) -> dict:
 
 
 def param_names(spec: Spec) -> list:
-    """Array names of a weight file (:func:`save_params`), in order.
+    """Array names of a weight file (:func:`~tnrnn.circuit.save_params`), in order.
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
     >>> param_names(RAC(2, 3, 3, 4))
     ['W_H1', 'W_H2', 'W_I1', 'W_I2', 'W_O', 'h0_1', 'h0_2']
     >>> param_names(TTRNN(2, 2, 4))
