@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")/../.."
 D=benchmarks/results/experiments/depth-paper
 for task in ses copying; do
-  [ -d "$D/$task" ] || continue
+  ls "$D/$task"/*/result.json >/dev/null 2>&1 || continue  # no finished run yet
   .venv/bin/tnrnn train report "$D/$task" --figure "figures/depth_paper_$task.png" \
       --csv "$D/$task-summary.csv" --json > "$D/$task-summary.json"
   .venv/bin/python benchmarks/experiments/depth_paper_table.py "$D/$task-summary.json" \
