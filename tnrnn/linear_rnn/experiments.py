@@ -135,7 +135,46 @@ def _progress(progress, i, n, label):
 # ------------------------------------------------------------- approx
 def approximation_experiment(path, kernels=None, *, max_m: int = 64, free_m: int = 12,
                              l1_every: int = 1, progress=None) -> dict:
-    """Error against width for each kernel (one record per kernel)."""
+    """Error against width for each kernel (one record per kernel).
+
+    Fixed rates: the sinc grid of :func:`tnrnn.linear_rnn.rate_grid`, exact
+    projection, the L1 error of the L2-best coefficients (an upper bound on
+    the best L1 error). Free rates: :func:`tnrnn.linear_rnn.best_exponential_sum`
+    and the LP bracket of the best L1 error at those rates.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON result file (resumed if it exists with the same config).
+    kernels : sequence of str, optional
+        Kernel specs (default :data:`APPROX_KERNELS`).
+    max_m : int
+        Largest width on the fixed grid.
+    free_m : int
+        Largest width with free rates.
+    l1_every : int
+        Compute the fixed-grid L1 error at every ``l1_every``-th width.
+    progress : callable, optional
+        Called as ``progress(done, total, label)`` after each record.
+
+    Returns
+    -------
+    dict
+        The result file's content (kind, version, config, command, machine,
+        ``records``), as saved to ``path``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.experiments import approximation_experiment
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "approx.json"
+    >>> d = approximation_experiment(out, ["exponential:1"], max_m=1, free_m=1)
+    >>> r = d["records"][0]
+    >>> r["rho_l1"], r["rho_l2_sq"], r["fixed"]["l2_sq_error"]   # the grid's one rate is 1
+    (1.0, 0.5, [0.0])
+    >>> approximation_experiment(out, ["exponential:1"], max_m=1, free_m=1) == d   # resumed
+    True
+    """
     kernels = list(kernels or APPROX_KERNELS)
     cfg = {"kernels": kernels, "max_m": max_m, "free_m": free_m, "l1_every": l1_every,
            "fixed": "sinc grid exp(pi (k-(m-1)/2)/sqrt(m)), exact projection",
@@ -197,6 +236,43 @@ def rates_experiment(path, *, alphas=(1, 2, 3), betas=(0.5, 1.0, 2.0), t0: float
     ``free_m``: :func:`best_exponential_sum` (L2, upper bound) and the LP
     bracket of the best L1 error at those rates. Fitted exponents by
     :func:`fit_exponent` over ``m >= 6``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON result file (resumed if it exists with the same config).
+    alphas : sequence of int
+        Smoothness values.
+    betas : sequence of float
+        Decay rates.
+    t0 : float
+        Where the kernels start.
+    max_m : int
+        Largest width with the fixed rates.
+    free_m : int
+        Largest width with free rates.
+    progress : callable, optional
+        Called as ``progress(done, total, label)`` after each record.
+
+    Returns
+    -------
+    dict
+        The result file's content (kind, version, config, command, machine,
+        ``records``), as saved to ``path``.
+
+    Examples
+    --------
+    >>> import math, pathlib, tempfile
+    >>> from tnrnn.linear_rnn.experiments import rates_experiment
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "rates.json"
+    >>> r = rates_experiment(out, alphas=(1,), betas=(2.0,), max_m=1, free_m=1)["records"][0]
+    >>> r["kernel"], r["rho_l1"]            # 1!/beta^2
+    ('smooth:1:1:2', 0.25)
+    >>> # m = 1, rate 1: rho = 0 on [0, 1], where e^{-t} has more mass (1 - 1/e) than
+    >>> # beyond (1/e), so the best L1 coefficient is 0 and the best error ||rho||_1
+    >>> lo, up = r["fixed"]["l1_lower"][0], r["fixed"]["l1_upper"][0]
+    >>> bool(lo <= up), round(lo / r["rho_l1"], 9), round(up / r["rho_l1"], 9)
+    (True, 1.0, 1.0)
     """
     cfg = {"alphas": list(alphas), "betas": list(betas), "t0": t0, "max_m": max_m,
            "free_m": free_m, "fixed_rates": "j * beta / 2, j = 1..m",
@@ -257,6 +333,36 @@ def width_experiment(path, *, omegas=(0.5, 1.0, 2.0), max_m: int = 14,
     bracket of the best L1 error at those rates; ``width`` = the smallest
     ``m`` whose relative error (L2; L1 upper bound; L1 lower bound) is <= eps
     (None: more than ``max_m`` needed).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON result file (resumed if it exists with the same config).
+    omegas : sequence of float
+        Decay exponents of the polynomial kernels.
+    max_m : int
+        Largest width.
+    eps : sequence of float
+        Target relative errors.
+    progress : callable, optional
+        Called as ``progress(done, total, label)`` after each record.
+
+    Returns
+    -------
+    dict
+        The result file's content (kind, version, config, command, machine,
+        ``records``), as saved to ``path``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.experiments import width_experiment
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "width.json"
+    >>> r = width_experiment(out, omegas=(1.0,), max_m=2, eps=(0.5, 1e-9))["records"][0]
+    >>> r["m"], r["width_l2"]   # one exponential is within 50 %; 1e-9 needs more than 2
+    ([1, 2], [1, None])
+    >>> bool(r["relative_l1_lower"][1] <= r["relative_l1_upper"][1])
+    True
     """
     cfg = {"omegas": list(omegas), "max_m": max_m, "eps": list(eps),
            "law_stated": "width ~ eps^(-1/omega) (as stated in Li et al.; reconstructed)"}
@@ -279,7 +385,7 @@ def width_experiment(path, *, omegas=(0.5, 1.0, 2.0), max_m: int = 14,
             return [next((m for m, e in zip(b.m, errs) if e <= x), None) for x in eps]
 
         data["records"].append({
-            "omega": om, "kernel": k.spec, "m": b.m, "rates": b.rates,
+            "omega": om, "kernel": k.spec, "m": list(b.m), "rates": [list(r) for r in b.rates],
             "relative_l2": rel2, "relative_l1_lower": lo, "relative_l1_upper": hi,
             "width_l2": width(rel2), "width_l1_upper": width(hi), "width_l1_lower": width(lo),
             "seconds": time.perf_counter() - ts})
@@ -289,7 +395,32 @@ def width_experiment(path, *, omegas=(0.5, 1.0, 2.0), max_m: int = 14,
 
 
 def run_experiment(name: str, out, *, quick: bool = False, progress=None) -> dict:
-    """Run experiment ``name`` (a key of :data:`EXPERIMENT_KINDS`) into ``out``."""
+    """Run experiment ``name`` (a key of :data:`EXPERIMENT_KINDS`) into ``out``.
+
+    Parameters
+    ----------
+    name : str
+        ``approx``, ``rates``, ``width``, ``plateau``, ``plateau-delayed`` or ``train``.
+    out : str or pathlib.Path
+        The JSON result file.
+    quick : bool
+        A small configuration (smoke test).
+    progress : callable, optional
+        Passed on to the experiment.
+
+    Returns
+    -------
+    dict
+        The result file's content.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.experiments import run_experiment
+    >>> run_experiment("nope", "x.json")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: unknown experiment 'nope'; valid: approx, rates, width, plateau, plateau-delayed, train
+    """
     from ..errors import SpecError
 
     if name == "approx":

@@ -48,6 +48,30 @@ def _save(fig, path):
 
 
 def draw_approx(data: dict, out_dir) -> list[str]:
+    """Error against width (L2, L1) and the cost of memory (smallest rate, conditioning).
+
+    Parameters
+    ----------
+    data : dict
+        A ``memory-approx`` result (:func:`tnrnn.linear_rnn.experiments.approximation_experiment`).
+    out_dir : str or pathlib.Path
+        Folder for ``memory_approx_{l2,l1,cost}.png`` (and ``.svg``).
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.experiments import approximation_experiment
+    >>> from tnrnn.linear_rnn.figures import draw_approx
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> d = approximation_experiment(tmp / "a.json", ["exponential:1"], max_m=2, free_m=1)
+    >>> [pathlib.Path(p).name for p in draw_approx(d, tmp)][::2]
+    ['memory_approx_l2.png', 'memory_approx_l1.png', 'memory_approx_cost.png']
+    """
     plt = _plt()
     out_dir = Path(out_dir)
     paths = []
@@ -114,7 +138,33 @@ def draw_approx(data: dict, out_dir) -> list[str]:
 
 
 def draw_approx_rows(payload: dict, path) -> list[str]:
-    """The CLI's figure: errors of one kernel against m."""
+    """The CLI's figure: errors of one kernel against m.
+
+    Parameters
+    ----------
+    payload : dict
+        ``kernel``, ``rates`` (the grid's name), ``rho_l1`` and ``rows`` with
+        ``m``, ``relative_l2_error`` and optionally ``l1_error`` (the JSON of
+        ``tnrnn memory approx``).
+    path : str or pathlib.Path
+        The figure file.
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.figures import draw_approx_rows
+    >>> rows = [{"m": 1, "relative_l2_error": 0.3, "l1_error": 0.2},
+    ...         {"m": 2, "relative_l2_error": 0.1, "l1_error": 0.05}]
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "rows.svg"
+    >>> payload = {"kernel": "polynomial:1", "rates": "sinc", "rho_l1": 1.0, "rows": rows}
+    >>> draw_approx_rows(payload, out) == [str(out)] and out.stat().st_size > 0
+    True
+    """
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     rows = payload["rows"]
@@ -131,7 +181,30 @@ def draw_approx_rows(payload: dict, path) -> list[str]:
 
 
 def draw_rates(data: dict, path) -> list[str]:
-    """Relative best-L1 bracket against m (fixed rates j beta/2) and the fitted exponents."""
+    """Relative best-L1 bracket against m (fixed rates j beta/2) and the fitted exponents.
+
+    Parameters
+    ----------
+    data : dict
+        A ``memory-rates`` result (:func:`tnrnn.linear_rnn.experiments.rates_experiment`).
+    path : str or pathlib.Path
+        The figure file.
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.figures import draw_rates
+    >>> rec = {"alpha": 1, "beta": 1.0, "rho_l1": 1.0, "fits": {"fixed_l2": [1.4, 0.1]},
+    ...        "fixed": {"m": [1, 2, 3], "l1_lower": [0.5, 0.2, 0.1], "l1_upper": [0.6, 0.25, 0.1]}}
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "rates.svg"
+    >>> draw_rates({"records": [rec]}, out) == [str(out)] and out.exists()
+    True
+    """
     plt = _plt()
     recs = data["records"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
@@ -181,7 +254,30 @@ def draw_rates(data: dict, path) -> list[str]:
 
 
 def draw_width(data: dict, path) -> list[str]:
-    """Width needed against 1/epsilon for polynomial memory."""
+    """Width needed against 1/epsilon for polynomial memory.
+
+    Parameters
+    ----------
+    data : dict
+        A ``memory-width`` result (:func:`tnrnn.linear_rnn.experiments.width_experiment`).
+    path : str or pathlib.Path
+        The figure file.
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.figures import draw_width
+    >>> rec = {"omega": 1.0, "width_l2": [1, 3, None], "width_l1_upper": [2, 5, None]}
+    >>> data = {"config": {"eps": [0.1, 0.01, 0.001]}, "records": [rec]}
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "width.svg"
+    >>> draw_width(data, out) == [str(out)] and out.exists()
+    True
+    """
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.8))
     eps = np.array(data["config"]["eps"], float)
@@ -205,7 +301,32 @@ def draw_width(data: dict, path) -> list[str]:
 
 
 def draw_plateaus(data: dict, path) -> list[str]:
-    """Escape time against memory for every family, method and width; diverged runs counted."""
+    """Escape time against memory for every family, method and width; diverged runs counted.
+
+    Parameters
+    ----------
+    data : dict
+        ``records`` of :func:`tnrnn.linear_rnn.plateau_runs.plateau_experiment`.
+    path : str or pathlib.Path
+        The figure file.
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import math, pathlib, tempfile
+    >>> from tnrnn.linear_rnn.figures import draw_plateaus
+    >>> recs = [{"family": "delayed", "method": "gd-log", "m": 3, "value": v, "seed": s,
+    ...          "diverged": s == 2, "censored": False, "ran_to": 1e6,
+    ...          "escape": None if s == 2 else math.exp(0.9 * v)}
+    ...         for v in (6.0, 8.0, 10.0) for s in range(3)]
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "escape.svg"
+    >>> draw_plateaus({"records": recs}, out) == [str(out)] and out.exists()
+    True
+    """
     from .plateau_runs import escape_rate
 
     plt = _plt()
@@ -276,6 +397,36 @@ def draw_plateau_curves(data: dict, path) -> list[str]:
 
 
 def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
+    """Learned kernels against their targets, and training curves with the floor at their width.
+
+    Parameters
+    ----------
+    data : dict
+        A ``memory-train`` result (records with ``kernel``, ``model``, ``seed``,
+        ``kernel_t``, ``target``, ``learned``, ``curve`` and ``test_loss``).
+    out_dir : str or pathlib.Path
+        Folder for ``memory_train_kernels.png`` and ``memory_train_loss.png``.
+    floors : dict, optional
+        A ``memory-floors`` result: the best loss at each kernel's width, drawn
+        as a line.
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.figures import draw_training
+    >>> rec = {"kernel": "exponential:1", "model": "diagonal", "seed": 0, "test_loss": 0.01,
+    ...        "kernel_t": [0.0, 1.0], "target": [1.0, 0.37], "learned": [0.9, 0.4],
+    ...        "curve": {"step": [1, 10], "loss": [0.5, 0.01]}}
+    >>> floors = {"records": [{"kernel": "exponential:1", "floor_real": 1e-3, "hidden": 8}]}
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> [pathlib.Path(p).name for p in draw_training({"records": [rec]}, tmp, floors)][::2]
+    ['memory_train_kernels.png', 'memory_train_loss.png']
+    """
     plt = _plt()
     out_dir = Path(out_dir)
     recs = [r for r in data["records"] if r["seed"] == 0]
@@ -318,7 +469,38 @@ def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
 
 
 def draw_flow(times, loss, plateaus, path, title="") -> list[str]:
-    """A loss curve with its plateaus marked (the CLI's figure)."""
+    """A loss curve with its plateaus marked (the CLI's figure).
+
+    Parameters
+    ----------
+    times : array_like
+        Steps (or flow times); points at ``t <= 0`` are not drawn (log axis).
+    loss : array_like
+        The loss there.
+    plateaus : sequence of Plateau
+        Drawn as dotted levels up to their exits.
+    path : str or pathlib.Path
+        The figure file.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from tnrnn.linear_rnn import plateau_times
+    >>> from tnrnn.linear_rnn.figures import draw_flow
+    >>> t = np.arange(1.0, 1001.0)
+    >>> loss = np.where(t < 100, 1.0, 0.01)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "flow.svg"
+    >>> draw_flow(t, loss, plateau_times(t, loss), out, "one plateau") == [str(out)]
+    True
+    """
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     t = np.asarray(times, float)
@@ -338,7 +520,35 @@ def draw_flow(times, loss, plateaus, path, title="") -> list[str]:
 
 
 def draw_all(results_dir, out_dir) -> list[str]:
-    """Draw every figure whose data file exists in ``results_dir`` (each file checked)."""
+    """Draw every figure whose data file exists in ``results_dir`` (each file checked).
+
+    Parameters
+    ----------
+    results_dir : str or pathlib.Path
+        Folder with the ``memory-*.json`` results (module docstring).
+    out_dir : str or pathlib.Path
+        Folder for the figures.
+
+    Returns
+    -------
+    list of str
+        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from tnrnn.linear_rnn.figures import draw_all
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> draw_all(tmp, tmp)                       # no data, no figures
+    []
+    >>> _ = (tmp / "memory-width.json").write_text(json.dumps({"kind": "memory-rates",
+    ...                                                         "records": []}))
+    >>> # a file of another kind is refused
+    >>> draw_all(tmp, tmp)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: ...memory-width.json' holds a 'memory-rates' result, not 'memory-width'; ...
+    """
     from ._store import load_result
 
     results_dir, out_dir = Path(results_dir), Path(out_dir)

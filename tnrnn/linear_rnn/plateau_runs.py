@@ -52,7 +52,28 @@ PLATEAU_PLAN = (("ode-log", 3), ("gd-log", 3), ("ode-log", 16))
 
 
 def family_kernel(family: str, v: float):
-    """The target of ``family`` at memory ``v`` (see the module docstring)."""
+    """The target of ``family`` at memory ``v`` (see the module docstring).
+
+    Parameters
+    ----------
+    family : str
+        ``expsum``, ``airy`` or ``delayed``.
+    v : float
+        The memory parameter (slow time scale, shift or delay).
+
+    Returns
+    -------
+    Kernel
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.plateau_runs import family_kernel
+    >>> k = family_kernel("delayed", 4.0)
+    >>> k.spec, round(k.l2_sq(), 12)   # 1/2 + 2 e^{-4}/2 + 1/2
+    ('exponential:1+delayed:4', 1.018315638889)
+    >>> family_kernel("expsum", 2.0).spec
+    'exponential:1+exponential:0.5'
+    """
     if family == "expsum":
         return parse_kernel(f"exponential:1+exponential:{1.0 / v:.12g}")
     if family == "airy":
@@ -144,7 +165,40 @@ def escape_time(plateaus, lstar: float, scale: float, ran_to: float) -> Escape:
 
 def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
                        quick: bool = False, progress=None) -> dict:
-    """Run every (family, value, method, m, seed) of the plan; one record each (resumable)."""
+    """Run every (family, value, method, m, seed) of the plan; one record each (resumable).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON result file (resumed if it exists with the same config).
+    families : dict, optional
+        Family name to memory values (default :data:`PLATEAU_FAMILIES`).
+    plan : sequence of (str, int), optional
+        ``(method, m)`` pairs run for every value (default ``PLATEAU_PLAN``);
+        methods are keys of :data:`PLATEAU_METHODS`.
+    seeds : sequence of int
+        Seeds of the random starts.
+    quick : bool
+        One small run (smoke test).
+    progress : callable, optional
+        Called as ``progress(done, total, label)`` after each run.
+
+    Returns
+    -------
+    dict
+        The result file's content; each record holds the run's settings, its
+        divergence, plateaus, escape time and a thinned loss curve.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.linear_rnn.plateau_runs import plateau_experiment
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "plateau.json"
+    >>> plateau_experiment(out, families={"gauss": (1.0,)})   # refused before any run
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: unknown plateau family 'gauss'; valid: expsum, airy, delayed
+    """
     fams = dict(families or PLATEAU_FAMILIES)
     if plan is None:
         plan = PLATEAU_PLAN
