@@ -28,7 +28,8 @@ Examples
 (35, 140)
 """
 
-from ._records import Bound, Cut, TreeCut, format_int
+from ._records import Bound, Cut, TreeCut, format_int, log2_int
+from ._sizes import DEFAULT_MAX_SECONDS, check_work, human_seconds
 from .closed_forms import (
     boundary_degrees,
     conjecture_degree,
@@ -92,4 +93,8 @@ __all__ = [
     "symbolic_bounds",
     "symbolic_for",
     "format_int",
+    "log2_int",
+    "check_work",
+    "human_seconds",
+    "DEFAULT_MAX_SECONDS",
 ]

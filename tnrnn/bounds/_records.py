@@ -26,8 +26,22 @@ def log2_int(value: int) -> float:
     """``log2`` of a positive integer of any size (``math.log2`` handles big
     integers without overflow).
 
+    Parameters
+    ----------
+    value : int
+        Positive, of any size.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
     >>> log2_int(2 ** 5000)
     5000.0
+
+    >>> log2_int(3 ** 700) == 700 * math.log2(3)
+    True
     """
     return math.log2(value)
 
@@ -44,6 +58,19 @@ def format_int(value: int, *, commas: bool = False, max_digits: int = EXACT_DIGI
     decimal digits; beyond that ``2^x`` with ``x = log2(value)`` to one
     decimal, which never converts the integer to a decimal string (Python
     refuses that above 4,300 digits, and it takes quadratic time).
+
+    Parameters
+    ----------
+    value : int
+        Non-negative, of any size.
+    commas : bool, default False
+        Thousands separators in the exact rendering.
+    max_digits : int, default EXACT_DIGITS
+        Longest exact rendering, in decimal digits.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -64,7 +91,7 @@ def format_int(value: int, *, commas: bool = False, max_digits: int = EXACT_DIGI
 class Bound:
     """One labelled bound on a separation rank.
 
-    Attributes
+    Parameters
     ----------
     name : str
         Stable identifier, e.g. ``"u-sym"``, ``"min-cut"``.
@@ -135,7 +162,7 @@ class Bound:
 class Cut:
     """An edge cut of a built network separating the A-legs from the B-legs.
 
-    Attributes
+    Parameters
     ----------
     edges : tuple of (index, size)
         The cut edges, by index name (bonds and open input legs), sorted.
@@ -148,6 +175,16 @@ class Cut:
         ``log2(value)``.
     method : str
         ``"networkx"`` (max-flow) or ``"tree-dp"`` (structured programme).
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> from tnrnn.partition import start_end
+    >>> from tnrnn.bounds import min_cut
+    >>> cut = min_cut(compile_network(RAC(1, 3, 2, 4)), start_end(4))
+    >>> cut.value, [size for _, size in cut.edges], cut.method
+    (3, [3], 'networkx')
     """
 
     edges: tuple
@@ -167,7 +204,7 @@ class Cut:
 class TreeCut:
     """Minimum cut of the duplicated RAC network, found without building it.
 
-    Attributes
+    Parameters
     ----------
     value : int
         Product of the cut sizes, ``R**cut_bonds * M**cut_legs``.
@@ -182,6 +219,13 @@ class TreeCut:
         ``"cp"`` or ``"core"``.
     partition : dict
         The partition, as :meth:`tnrnn.partition.Partition.to_dict`.
+
+    Examples
+    --------
+    >>> from tnrnn.bounds import tree_min_cut
+    >>> cut = tree_min_cut(2, 3, 3, 8)
+    >>> cut.value == 3 ** cut.cut_bonds * 3 ** cut.cut_legs, cut.cut_bonds, cut.sizes["T"]
+    (True, 5, 8)
     """
 
     value: int

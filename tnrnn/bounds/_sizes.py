@@ -14,8 +14,8 @@ import math
 
 from ..errors import TooLargeError
 
-__all__ = ["log2_multiset", "estimate_log2", "check_work", "SECONDS_PER_CELL",
-           "DEFAULT_MAX_SECONDS"]
+__all__ = ["log2_multiset", "estimate_log2", "check_work", "human_seconds",
+           "SECONDS_PER_CELL", "DEFAULT_MAX_SECONDS"]
 
 #: Measured cost of one unit ``(t, l)`` of the min-cut tree programme (float
 #: estimate pass, exact pass and traceback), in seconds, on a 2-core CPU.
@@ -108,6 +108,26 @@ def check_work(L: int, T: int, *, max_seconds: float, what: str) -> float:
     programme's ``T L`` steps are estimated above ``max_seconds``; return the
     estimate.
 
+    Parameters
+    ----------
+    L : int
+        Depth of the RAC.
+    T : int
+        Its length.
+    max_seconds : float
+        The limit on the estimate.
+    what : str
+        What is computed, for the message (``"the bounds"``).
+
+    Returns
+    -------
+    float
+        The estimated seconds, ``T * L * SECONDS_PER_CELL``.
+
+    Examples
+    --------
+    >>> check_work(2, 100, max_seconds=30, what="x") == 200 * SECONDS_PER_CELL
+    True
     >>> check_work(2, 100, max_seconds=30, what="x") < 1
     True
     >>> check_work(2, 10 ** 9, max_seconds=30, what="the bounds")
@@ -120,13 +140,31 @@ def check_work(L: int, T: int, *, max_seconds: float, what: str) -> float:
     if seconds > max_seconds:
         raise TooLargeError(
             f"{what} of a depth-{L}, T={T:,} circuit need the min-cut programme over "
-            f"T*L = {cells:,} units, about {_human_seconds(seconds)}; the limit is "
+            f"T*L = {cells:,} units, about {human_seconds(seconds)}; the limit is "
             f"max_seconds={max_seconds:g}", estimate=seconds, limit=max_seconds)
     return seconds
 
 
-def _human_seconds(s: float) -> str:
-    """``'12 s'``, ``'30,000 s (8.3 h)'``."""
+def human_seconds(s: float) -> str:
+    """A duration in words: seconds, with minutes, hours or days beside
+    them when it is long.
+
+    Parameters
+    ----------
+    s : float
+        Seconds, ``>= 0``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> human_seconds(3.5), human_seconds(12), human_seconds(600)
+    ('3.5 s', '12 s', '600 s (10.0 min)')
+    >>> human_seconds(30000), human_seconds(3 * 86400)
+    ('30,000 s (8.3 h)', '2.59e+05 s (3 days)')
+    """
     if s < 120:
         return f"{s:.2g} s" if s < 10 else f"{s:,.0f} s"
     if s < 7200:
@@ -134,3 +172,8 @@ def _human_seconds(s: float) -> str:
     if s < 2 * 86400:
         return f"{s:,.0f} s ({s / 3600:.1f} h)"
     return f"{s:,.3g} s ({s / 86400:,.3g} days)"
+
+
+#: The name this helper had; kept for callers that have not moved to
+#: :func:`human_seconds` yet.
+_human_seconds = human_seconds

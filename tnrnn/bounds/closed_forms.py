@@ -70,8 +70,25 @@ def multiset(n: int, k: int) -> int:
     ``n`` variables (the dimension of the ``k``-th symmetric power of an
     ``n``-dimensional space).
 
+    Parameters
+    ----------
+    n : int
+        Number of variables, ``>= 0``.
+    k : int
+        Degree, ``>= 0``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> multiset(3, 2), multiset(1, 10), multiset(4, 0)
     (6, 1, 1)
+
+    >>> import itertools
+    >>> sum(1 for _ in itertools.combinations_with_replacement(range(3), 4)) == multiset(3, 4)
+    True
     """
     # comb(n+k-1, k) == comb(n+k-1, n-1); math.comb works on the smaller one,
     # so huge degrees k with a small n stay cheap.
@@ -91,6 +108,16 @@ def _half(T: int) -> int:
 def prefix_length(partition: Partition) -> int | None:
     """``k`` if one side of ``partition`` is the prefix ``{1..k}``, else ``None``.
 
+    Parameters
+    ----------
+    partition : Partition
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
     >>> from tnrnn.partition import start_end, odd_even, explicit
     >>> prefix_length(start_end(6)), prefix_length(explicit([4, 5, 6], 6))
     (3, 3)
@@ -106,6 +133,16 @@ def prefix_length(partition: Partition) -> int | None:
 def is_start_end(partition: Partition) -> bool:
     """Whether ``partition`` is Start-End or its swap.
 
+    Parameters
+    ----------
+    partition : Partition
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
     >>> from tnrnn.partition import start_end
     >>> is_start_end(start_end(4)), is_start_end(start_end(4).swapped())
     (True, True)
@@ -121,6 +158,20 @@ def boundary_degrees(L: int, T: int, k: int | None = None) -> tuple:
 
     ``D_l = C(T - k - 1 + L - l, L - l)``; for ``k = T/2`` this is
     ``C(T/2 + L - l - 1, L - l)`` (``D_L = 1``, ``D_{L-1} = T/2``).
+
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    T : int
+        Sequence length, ``>= 2``.
+    k : int, optional
+        The prefix length, ``1 <= k <= T - 1``; default ``T/2`` (``T`` even).
+
+    Returns
+    -------
+    tuple of int
+        ``(D_1, .., D_L)``.
 
     Notes
     -----
@@ -160,8 +211,28 @@ def input_degrees(L: int, T: int) -> tuple:
     ``n_t = C(T - t + L - 1, L - 1)`` (also the number of copies of ``x_t``
     in the duplicated network).
 
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    T : int
+        Sequence length, ``>= 1``.
+
+    Returns
+    -------
+    tuple of int
+        ``(n_1, .., n_T)``.
+
+    Examples
+    --------
     >>> input_degrees(1, 4), input_degrees(2, 4), input_degrees(3, 4)
     ((1, 1, 1, 1), (4, 3, 2, 1), (10, 6, 3, 1))
+
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> net = compile_network(RAC(3, 2, 2, 4))
+    >>> tuple(net.input_leaves()[t] for t in range(1, 5)) == input_degrees(3, 4)
+    True
     """
     L = check_positive_int("depth L", L)
     T = check_positive_int("length T", T)
@@ -173,6 +244,17 @@ def depth1_upper(R: int) -> int:
     """**[thm]** Depth 1, Start-End: ``sep <= R`` for all weights, as stated
     in Levine et al. (one bond of size ``R`` joins the two halves of the MPS).
 
+    Parameters
+    ----------
+    R : int
+        Hidden width, ``>= 1``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> depth1_upper(3)
     3
     """
@@ -184,6 +266,21 @@ def depth1_generic(R: int, M: int, T: int) -> int:
     weights, as stated in Levine et al. A shallow RAC is multilinear, so the
     one-hot grid rank is the same number.
 
+    Parameters
+    ----------
+    R : int
+        Hidden width, ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, even (Start-End).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> depth1_generic(3, 3, 6), depth1_generic(10, 2, 6)
     (3, 8)
     """
@@ -195,6 +292,19 @@ def depth1_generic(R: int, M: int, T: int) -> int:
 def depth2_lower(R: int, M: int, T: int) -> int:
     """**[thm]** Depth 2, Start-End: ``sep >= C(min(M,R) + T/2 - 1, T/2)``
     for almost all weights, as stated in Levine et al. (arXiv 1710.09431).
+
+    Parameters
+    ----------
+    R : int
+        Hidden width, ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, even (Start-End).
+
+    Returns
+    -------
+    int
 
     Examples
     --------
@@ -212,8 +322,24 @@ def depth2_upper(R: int, T: int) -> int:
     """**[derived]** Depth 2, Start-End: ``sep <= R * C(R + T/2 - 1, T/2)``
     for all weights: :func:`u_sym` at ``L = 2`` (``D_2 = 1``, ``D_1 = T/2``).
 
+    Parameters
+    ----------
+    R : int
+        Hidden width, ``>= 1``.
+    T : int
+        Sequence length, even (Start-End).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> depth2_upper(3, 8), depth2_upper(4, 8), depth2_upper(2, 8)
     (45, 140, 10)
+
+    >>> depth2_upper(3, 8) == u_sym(2, 3, 8)
+    True
     """
     R = check_positive_int("hidden R", R)
     return R * multiset(R, _half(T))
@@ -226,12 +352,27 @@ def depth2_empirical(R: int, M: int, T: int) -> int:
     unless the input-side cap :func:`poly_cap` or the min-cut bound binds.
     Not proven.
 
+    Parameters
+    ----------
+    R : int
+        Hidden width, ``>= 1``.
+    M : int
+        Input dimension, ``>= R``.
+    T : int
+        Sequence length, even (Start-End).
+
+    Returns
+    -------
+    int
+
     Notes
     -----
     The min-cut binds at ``T = 2``: ``x_2`` enters only through the
     ``R``-vector ``W_I x_2``, so ``sep <= R`` while ``R * C(R, 1) = R^2``
     (exact ranks mod p: 2 for ``R = 2, M = 4``; 3 for ``R = 3, M = 3, 5``).
 
+    Examples
+    --------
     >>> depth2_empirical(3, 3, 8), depth2_empirical(4, 4, 4), depth2_empirical(2, 4, 2)
     (45, 40, 2)
     >>> depth2_empirical(3, 2, 8)
@@ -254,8 +395,24 @@ def conjecture_degree(L: int, T: int) -> int:
     """``D = C(T/2 + L - 2, L - 1)`` of the conjectured depth-``L`` bound
     (equal to ``D_1`` of :func:`boundary_degrees` at Start-End).
 
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    T : int
+        Sequence length, even (Start-End).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> conjecture_degree(2, 8), conjecture_degree(3, 8)
     (4, 10)
+
+    >>> conjecture_degree(3, 8) == boundary_degrees(3, 8)[0]
+    True
     """
     L = check_positive_int("depth L", L)
     return math.comb(_half(T) + L - 2, L - 1)
@@ -271,6 +428,23 @@ def conjectured_lower(L: int, R: int, M: int, T: int) -> int:
     ``M = R = 4``, ``T = 4``: 20 > 16), so it is stated for continuous
     inputs only.
 
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    R : int
+        Hidden width, ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, even (Start-End).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> conjectured_lower(3, 3, 3, 8), conjectured_lower(2, 3, 3, 8)
     (66, 15)
     """
@@ -289,6 +463,22 @@ def u_sym(L: int, R: int, T: int, partition="start-end") -> int:
     """**[derived]** Duplication-aware bound ``U_sym = prod_l C(R + D_l - 1, D_l)``
     for a prefix partition ``A = {1..k}`` (or its swap), all weights, any
     inputs; ``D_l`` from :func:`boundary_degrees` (``k = T/2``: Start-End).
+
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    R : int
+        Hidden width, ``>= 1``.
+    T : int
+        Sequence length, ``>= 2``.
+    partition : str or Partition, default "start-end"
+        As in :func:`tnrnn.partition.parse_partition`.
+        Must be a prefix partition ``A = {1..k}`` or its swap.
+
+    Returns
+    -------
+    int
 
     Notes
     -----
@@ -331,6 +521,21 @@ def grid_cap(M: int, T: int, partition="start-end") -> int:
     tensor matricized by ``(A, B)`` is an ``M^|A| x M^|B|`` matrix. Any
     partition, all weights, one-hot (grid) inputs only.
 
+    Parameters
+    ----------
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, ``>= 2``.
+    partition : str or Partition, default "start-end"
+        As in :func:`tnrnn.partition.parse_partition`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> grid_cap(3, 8), grid_cap(2, 8, "A:1")
     (81, 2)
     """
@@ -343,8 +548,29 @@ def poly_cap_sides(L: int, M: int, T: int, partition="start-end") -> tuple:
     """``(cap_A, cap_B)``: ``prod_{t in side} C(M + n_t - 1, n_t)`` for each
     side, with ``n_t`` from :func:`input_degrees`.
 
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, ``>= 2``.
+    partition : str or Partition, default "start-end"
+        As in :func:`tnrnn.partition.parse_partition`.
+
+    Returns
+    -------
+    tuple of int
+        ``(cap_A, cap_B)``.
+
+    Examples
+    --------
     >>> poly_cap_sides(2, 4, 4)
     (700, 40)
+
+    >>> min(poly_cap_sides(2, 4, 4)) == poly_cap(2, 4, 4)
+    True
     """
     M = check_positive_int("input_dim M", M)
     p = _partition(partition, T)
@@ -373,6 +599,21 @@ def poly_cap(L: int, M: int, T: int, partition="start-end") -> int:
     ``n_t = C(T - t + L - 1, L - 1)``. Any partition, all weights; it bounds
     the grid rank too (grid rank <= continuous rank).
 
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, ``>= 2``.
+    partition : str or Partition, default "start-end"
+        As in :func:`tnrnn.partition.parse_partition`.
+
+    Returns
+    -------
+    int
+
     Notes
     -----
     ``y`` is homogeneous of degree ``n_t`` in ``x_t`` (count the lattice
@@ -398,6 +639,21 @@ def input_width(R: int, M: int, arch: str = "rac") -> int:
     ``min(M, R)`` for a RAC (the ``R``-vector ``W_I[1] x_t``), ``min(M, R^2)``
     for a tensor-train RNN (the ``R x R`` matrix ``sum_d G[:, d, :] x_t[d]``).
 
+    Parameters
+    ----------
+    R : int
+        Hidden width, ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    arch : {"rac", "ttrnn"}, default "rac"
+        The circuit: a RAC or a tensor-train RNN.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> input_width(4, 5), input_width(4, 3), input_width(2, 5, "ttrnn")
     (4, 3, 4)
     >>> input_width(2, 5, "lstm")
@@ -419,8 +675,33 @@ def input_cap_sides(L: int, R: int, M: int, T: int, partition="start-end", *,
     """``(cap_A, cap_B)`` of :func:`input_cap`: :func:`poly_cap_sides` with
     ``M`` replaced by :func:`input_width`.
 
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    R : int
+        Hidden width, ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, ``>= 2``.
+    partition : str or Partition, default "start-end"
+        As in :func:`tnrnn.partition.parse_partition`.
+    arch : {"rac", "ttrnn"}, default "rac"
+        The circuit: a RAC or a tensor-train RNN.
+
+    Returns
+    -------
+    tuple of int
+        ``(cap_A, cap_B)``.
+
+    Examples
+    --------
     >>> input_cap_sides(2, 4, 5, 5, "odd-even")
     (4480, 350)
+
+    >>> input_cap_sides(2, 4, 5, 5, "odd-even") == poly_cap_sides(2, 4, 5, "odd-even")
+    True
     """
     m = input_width(R, M, arch)
     return poly_cap_sides(L, m, T, partition)
@@ -433,6 +714,25 @@ def input_cap(L: int, R: int, M: int, T: int, partition="start-end", *,
     ``sep <= min over the sides of prod_(t in side) C(m + n_t - 1, n_t)``,
     ``m = min(M, R)`` for a RAC, ``min(M, R^2)`` for a TT-RNN. Any
     partition, all weights; it bounds the one-hot grid rank too.
+
+    Parameters
+    ----------
+    L : int
+        Depth (number of layers), ``>= 1``.
+    R : int
+        Hidden width, ``>= 1``.
+    M : int
+        Input dimension, ``>= 1``.
+    T : int
+        Sequence length, ``>= 2``.
+    partition : str or Partition, default "start-end"
+        As in :func:`tnrnn.partition.parse_partition`.
+    arch : {"rac", "ttrnn"}, default "rac"
+        The circuit: a RAC or a tensor-train RNN.
+
+    Returns
+    -------
+    int
 
     Notes
     -----
@@ -480,6 +780,16 @@ def symbolic_bounds(*, prefix: bool = False) -> dict:
     sympy 1.14's ``Product.doit`` returns 0 for some of the other spelling.
 
     Needs sympy (imported here, not at module import).
+
+    Parameters
+    ----------
+    prefix : bool, default False
+        Bounds of a prefix partition ``A = {1..k}`` in a symbol ``k``.
+
+    Returns
+    -------
+    dict
+        Bound name -> sympy expression.
 
     Examples
     --------

@@ -238,6 +238,19 @@ def tightest(bounds, kind: str, *, statuses=("theorem", "derived")):
     ``statuses`` (by default only proved ones: no empirical value and no
     conjecture), or ``None``.
 
+    Parameters
+    ----------
+    bounds : iterable of Bound
+        As returned by :func:`all_bounds`.
+    kind : {"upper", "lower"}
+    statuses : tuple of str, default ("theorem", "derived")
+        The statuses taken into account.
+
+    Returns
+    -------
+    Bound or None
+        The least upper (greatest lower) bound, ``None`` when none qualifies.
+
     Examples
     --------
     >>> from tnrnn.circuit import RAC

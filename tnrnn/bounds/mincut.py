@@ -64,6 +64,32 @@ def analysis_graph(net: Network, partition: Partition):
     :meth:`Network.to_networkx` with output legs removed. Returns
     ``(graph, a_legs, b_legs)``, the latter two sets of ``"leg:<index>"``
     nodes.
+
+    Parameters
+    ----------
+    net : Network
+        Built by :func:`tnrnn.compile.compile_network` (or any network whose
+        input legs carry their time step).
+    partition : Partition
+        The sides of the time steps.
+
+    Returns
+    -------
+    tuple
+        ``(graph, a_legs, b_legs)``: a ``networkx.MultiGraph`` and two sets of
+        ``"leg:<index>"`` nodes.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> from tnrnn.partition import start_end
+    >>> net = compile_network(RAC(1, 2, 2, 4))
+    >>> g, a, b = analysis_graph(net, start_end(4))
+    >>> sorted(a), sorted(b)
+    (['leg:x1#0', 'leg:x2#0'], ['leg:x3#0', 'leg:x4#0'])
+    >>> g.number_of_nodes() == net.num_tensors + len(net.input_legs())
+    True
     """
     g = net.to_networkx()
     a_legs, b_legs = set(), set()
@@ -174,6 +200,21 @@ def validate_cut(net: Network, partition: Partition, cut: Cut) -> bool:
     ``cut.log2`` matches); that removing the edges leaves no path from any
     A-leg to any B-leg; and, when ``cut.a_nodes`` is given, that it holds
     every A-leg and no B-leg and that exactly the cut edges leave it.
+
+    Parameters
+    ----------
+    net : Network
+        Built by :func:`tnrnn.compile.compile_network` (or any network whose
+        input legs carry their time step).
+    partition : Partition
+        The sides of the time steps.
+    cut : Cut
+        The certificate.
+
+    Returns
+    -------
+    bool
+        ``True`` (otherwise it raises).
 
     Examples
     --------

@@ -53,6 +53,14 @@ def symbolic_for(spec, partition, bounds) -> dict:
     and ``partition``) that have one, each equal to the bound's exact value
     after substitution.
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+    partition : str or Partition
+        As in :func:`tnrnn.partition.parse_partition`.
+    bounds : list of Bound
+        From :func:`all_bounds` for ``spec`` and ``partition``.
+
     Returns
     -------
     dict

@@ -199,6 +199,18 @@ def explicit_tree_cut(net: Network, partition: Partition) -> Cut:
     ``net`` must come from :func:`tnrnn.compile.compile_network` (its
     ``meta`` names the spec and form).
 
+    Parameters
+    ----------
+    net : Network
+        Compiled by :func:`tnrnn.compile.compile_network` from a RAC.
+    partition : str or Partition
+        As in :func:`tnrnn.partition.parse_partition`.
+
+    Returns
+    -------
+    Cut
+        With ``method="tree-dp"``.
+
     Examples
     --------
     >>> from tnrnn.circuit import RAC
