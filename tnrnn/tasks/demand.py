@@ -53,6 +53,23 @@ def ses_label_matrix(*, length: int, alphabet: int, classes: int = 3,
     order. ``target="label"``: the label ``round(C a / m)``; ``target=c``
     (an int): the indicator of class ``c``.
 
+    Parameters
+    ----------
+    length : int
+        Sequence length ``T`` (even; ``m = T/2``).
+    alphabet : int
+        Alphabet size ``q``.
+    classes : int
+        ``C + 1`` classes.
+    target : "label" or int
+        The label, or the indicator of one class.
+    max_halves : int
+        Refuse more than this many halves per side (a ``max_halves^2`` matrix).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (q^m, q^m)
+
     Examples
     --------
     >>> ses_label_matrix(length=2, alphabet=2)   # m = 1, C = 2: label 2 iff equal
@@ -79,10 +96,31 @@ def ses_label_matrix(*, length: int, alphabet: int, classes: int = 3,
 def krawtchouk(k: int, x: int, *, n: int, q: int) -> int:
     """The Krawtchouk polynomial ``K_k(x) = sum_j (-1)^j (q-1)^(k-j) C(x, j) C(n-x, k-j)``.
 
+    Parameters
+    ----------
+    k : int
+        Degree.
+    x : int
+        Argument (a Hamming distance, ``0..n``).
+    n : int
+        Word length.
+    q : int
+        Alphabet size.
+
+    Returns
+    -------
+    int
+        Exact (integer arithmetic).
+
     Examples
     --------
     >>> [krawtchouk(1, x, n=3, q=2) for x in range(4)]
     [3, 1, -1, -3]
+    >>> # orthogonality: sum_x C(n,x)(q-1)^x K_j(x) K_k(x) = 0 for j != k
+    >>> import math
+    >>> sum(math.comb(4, x) * 2 ** x * krawtchouk(1, x, n=4, q=3) * krawtchouk(2, x, n=4, q=3)
+    ...     for x in range(5))
+    0
     """
     return sum((-1) ** j * (q - 1) ** (k - j) * math.comb(x, j) * math.comb(n - x, k - j)
                for j in range(k + 1))
@@ -91,6 +129,21 @@ def krawtchouk(k: int, x: int, *, n: int, q: int) -> int:
 def ses_rank_closed_form(*, length: int, alphabet: int, classes: int = 3,
                          target="label") -> int:
     """Exact rational rank of :func:`ses_label_matrix`, by the Hamming scheme.
+
+    Parameters
+    ----------
+    length : int
+        Sequence length ``T`` (``m = T/2``).
+    alphabet : int
+        Alphabet size ``q``.
+    classes : int
+        ``C + 1`` classes.
+    target : "label" or int
+        The label, or the indicator of one class.
+
+    Returns
+    -------
+    int
 
     Notes
     -----
@@ -132,6 +185,27 @@ def ses_demand(*, length: int, alphabet: int, block: int | None = None, classes:
     function that agrees with the task on the inputs it produces; the
     zero-filled matrix has ``offsets`` times that rank.
 
+    Parameters
+    ----------
+    length : int
+        Sequence length ``T``.
+    alphabet : int
+        Alphabet size.
+    block : int, optional
+        Block length ``m <= T/2`` (default ``T/2``).
+    classes : int
+        ``C + 1`` classes.
+    prime : int
+        The prime of the rank.
+    max_halves : int
+        Refuse more than this many halves per side (a ``max_halves^2`` matrix).
+
+    Returns
+    -------
+    dict
+        The settings, and per target (``label``, ``class_0`` ...) its
+        ``rank_modp``, ``rank_exact`` and ``zero_filled_rank``.
+
     Examples
     --------
     >>> d = ses_demand(length=8, alphabet=3)
@@ -168,6 +242,25 @@ def copying_demand(*, delay: int, word_length: int, alphabet: int,
     the End side) has rank ``M (n - 1) + 1`` **[derived]**: the rows are
     ``e_(1, w_1) + ... + e_(M, w_M)``, which span the vectors whose block sums
     are all equal.
+
+    Parameters
+    ----------
+    delay : int
+        ``B`` (recorded; the ranks do not depend on it).
+    word_length : int
+        ``M``.
+    alphabet : int
+        ``n`` letters.
+    prime : int
+        The prime of the rank.
+    max_halves : int
+        Refuse more than this many halves per side (a ``max_halves^2`` matrix).
+
+    Returns
+    -------
+    dict
+        The settings, ``per_output_rank_max``, ``joint_rank_modp`` and the
+        closed form ``joint_rank_exact``.
 
     Examples
     --------

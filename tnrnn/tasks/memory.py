@@ -53,6 +53,19 @@ def ses_input_dim(*, length: int, block: int = 30, alphabet: int = 32) -> int:
     """Width of the one-hot inputs: ``alphabet``, plus one pad symbol when
     ``block < length / 2``.
 
+    Parameters
+    ----------
+    length : int
+        Sequence length ``T`` (even).
+    block : int
+        Block length ``m <= T / 2``.
+    alphabet : int
+        Alphabet size ``n``.
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     >>> ses_input_dim(length=60, block=30), ses_input_dim(length=80, block=30)
@@ -64,6 +77,20 @@ def ses_input_dim(*, length: int, block: int = 30, alphabet: int = 32) -> int:
 
 def ses_label(matches, *, block: int, classes: int = 3):
     """The label ``round(C * matches / m)`` with ``C = classes - 1`` (halves round up).
+
+    Parameters
+    ----------
+    matches : array_like of int
+        Positions of the copy that repeat the first block.
+    block : int
+        Block length ``m``.
+    classes : int
+        ``C + 1`` classes.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Labels in ``0..C``, the shape of ``matches``.
 
     Examples
     --------
@@ -162,6 +189,16 @@ def _copy_sizes(delay, word_length, alphabet):
 def copying_symbols(*, alphabet: int = 32) -> dict:
     """Symbol ids of the copying task: letters ``0..n-1``, blank ``n``, marker ``n + 1``.
 
+    Parameters
+    ----------
+    alphabet : int
+        ``n`` letters (at least 2).
+
+    Returns
+    -------
+    dict
+        ``letters``, ``blank``, ``marker`` and the number of ``symbols``.
+
     Examples
     --------
     >>> copying_symbols(alphabet=8)
@@ -185,6 +222,7 @@ def copying_memory(batch: int, *, delay: int, word_length: int = 30, alphabet: i
     Parameters
     ----------
     batch : int
+        Number of sequences.
     delay : int
         ``B``, the number of blanks between the word and the recall marker
         (counting the marker's step); ``T = 2 M + B``.
@@ -193,6 +231,7 @@ def copying_memory(batch: int, *, delay: int, word_length: int = 30, alphabet: i
     alphabet : int, default 32
         ``n`` letters; blank is ``n``, the marker ``n + 1`` (``n + 2`` symbols).
     seed : int
+        Seed of ``numpy.random.default_rng``.
     symbols : bool
         Return integer symbols instead of one-hot vectors.
     marker : "before" or "at-recall"
@@ -241,6 +280,19 @@ def copying_memory(batch: int, *, delay: int, word_length: int = 30, alphabet: i
 def copying_baseline(*, delay: int, word_length: int = 30, alphabet: int = 32) -> float:
     """The memoryless cross-entropy ``M ln n / (B + 2 M)`` (natural log).
 
+    Parameters
+    ----------
+    delay : int
+        ``B``, the blanks between the word and the recall marker.
+    word_length : int
+        ``M``.
+    alphabet : int
+        ``n`` letters.
+
+    Returns
+    -------
+    float
+
     Notes
     -----
     A model that cannot remember outputs, at each of the ``T = B + 2 M``
@@ -262,7 +314,19 @@ def copying_baseline(*, delay: int, word_length: int = 30, alphabet: int = 32) -
 def copying_metrics(pred, y, *, word_length: int) -> dict:
     """Accuracy over all steps, over the blank steps, and over the word steps.
 
-    ``pred`` and ``y`` are integer arrays ``(batch, T)``.
+    Parameters
+    ----------
+    pred : array_like of int, shape (batch, T)
+        Predicted symbols.
+    y : array_like of int, shape (batch, T)
+        Target symbols (:func:`copying_memory`).
+    word_length : int
+        ``M``: the last ``M`` steps are the word, the others blank.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``blank_accuracy`` and ``data_accuracy`` (floats in [0, 1]).
 
     Examples
     --------

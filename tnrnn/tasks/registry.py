@@ -23,16 +23,20 @@ __all__ = ["Task", "TASKS", "task_names", "make_task", "derive_seed"]
 
 @dataclasses.dataclass(frozen=True)
 class Task:
-    """A memory task ready for training.
+    """A memory task ready for training (built by :func:`make_task`).
 
-    Attributes
+    Parameters
     ----------
     name : str
+        The task's name (a key of :data:`TASKS`).
     options : dict
         The resolved options (JSON-able), e.g. ``{"length": 40, "block": 5, ...}``.
     length : int
         Sequence length ``T``.
-    input_dim, outputs : int
+    input_dim : int
+        Width of the inputs.
+    outputs : int
+        Number of output classes.
     every_step : bool
         True when the loss averages over every step (copying).
     batch : callable
@@ -43,6 +47,17 @@ class Task:
         ``metrics(logits, y) -> dict`` with at least ``"accuracy"``.
     baseline : dict
         ``chance_accuracy`` and, where exact, ``memoryless_loss``.
+
+    Examples
+    --------
+    >>> t = make_task("ses", 8, block=3, alphabet=4)
+    >>> X, y = t.batch(5, seed=0, index=0)
+    >>> X.shape == (5, t.length, t.input_dim), bool((X == t.batch(5, seed=0, index=0)[0]).all())
+    (True, True)
+    >>> t.metrics(np.eye(t.outputs)[y], y)          # perfect logits
+    {'accuracy': 1.0}
+    >>> t.describe()["options"]
+    {'length': 8, 'block': 3, 'alphabet': 4, 'classes': 3}
     """
 
     name: str
@@ -65,6 +80,18 @@ class Task:
 
 def derive_seed(seed: int, *parts: int) -> int:
     """An independent 63-bit seed for ``(seed, *parts)`` (numpy SeedSequence).
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed.
+    *parts : int
+        Stream indices (e.g. split, batch number).
+
+    Returns
+    -------
+    int
+        In ``[0, 2^63)``.
 
     Examples
     --------
@@ -164,6 +191,11 @@ TASKS: dict[str, tuple[Callable, str | None]] = {
 def task_names() -> list[str]:
     """Registered task names.
 
+    Returns
+    -------
+    list of str
+        Sorted.
+
     Examples
     --------
     >>> task_names()
@@ -178,6 +210,22 @@ def make_task(name: str, size: int | None = None, **options) -> Task:
     ``size`` is the memory length a sweep varies: ``T`` for ``"ses"``, the
     delay ``B`` for ``"copying"`` (``T = 2 M + B``); ``"pmnist"`` has no size
     (``T = 784``).
+
+    Parameters
+    ----------
+    name : str
+        ``"ses"``, ``"copying"`` or ``"pmnist"``.
+    size : int, optional
+        The memory length (see above); required for ``"ses"`` and ``"copying"``
+        unless given among the options.
+    **options
+        The task's options (those of :func:`tnrnn.tasks.memory.start_end_similarity`,
+        :func:`tnrnn.tasks.memory.copying_memory` or :func:`tnrnn.tasks.pmnist.pmnist_split`
+        that shape the data).
+
+    Returns
+    -------
+    Task
 
     Examples
     --------
