@@ -1,6 +1,15 @@
 """The Airy kernel ``Ai(t - t0)``: values, tails and Laplace transforms by quadrature.
 
-See :mod:`tnrnn.linear_rnn.kernels` for the accuracy of each form.
+See :mod:`tnrnn.linear_rnn.kernels` for the accuracy of each form. The values
+are scipy's ``airy`` and the zeros scipy's ``ai_zeros``; the integrals are
+composite Gauss-Legendre here because scipy's ``itairy`` (the only library
+integral of ``Ai``) is good to about 1e-7, and the Laplace transform
+``int Ai(t - t0) e^{-w t} dt`` has no closed form in scipy or mpmath, and
+the projections need one rule (nodes and weights) reused for every rate
+``w``: adaptive ``mpmath.quad`` per rate would repeat the Airy evaluations
+(it is the 30-digit reference in the tests). The extended-precision rule is
+mpmath's own Gauss-Legendre nodes on the same kind of panels, cached per
+shift and precision.
 """
 
 from __future__ import annotations

@@ -212,7 +212,7 @@ class Kernel:
     # extended precision ------------------------------------------------------
     def inner_exp_mp(self, w, mp):
         """``inner_exp`` in mpmath at the working precision of ``mp`` (closed forms
-        with ``mpmath.expint``; Airy terms by ``mpmath.quad``)."""
+        with ``mpmath.expint``; Airy terms by mpmath Gauss-Legendre panels)."""
         return mp.fsum(mp.mpf(c) * a.inner_exp_mp(w, mp) for c, a in self.terms)
 
     def l2_sq_mp(self, mp):
