@@ -33,7 +33,27 @@ def save_figure(fig, path) -> None:
     file is rendered in memory, written to a temporary file in the target
     folder and renamed; a failed write raises
     :class:`~tnrnn.errors.OutputPathError` naming where the image was kept.
-    SVGs carry no date, so the same data give the same file."""
+    SVGs carry no date, so the same data give the same file.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or os.PathLike
+        The image file; its suffix (``.png``, ``.svg``, ``.pdf``) is the format.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> plt = pyplot()
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2], [3, 4])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save_figure(fig, pathlib.Path(d) / "f.svg")
+    ...     text = (pathlib.Path(d) / "f.svg").read_text()
+    >>> text.startswith("<?xml") and "<dc:date>" not in text
+    True
+    >>> plt.close(fig)
+    """
     import io
     from pathlib import Path
 
@@ -46,7 +66,24 @@ def save_figure(fig, path) -> None:
 
 
 def wrap(text: str, width: int = 70) -> str:
-    """``text`` broken into lines of at most ``width`` characters (for titles)."""
+    """``text`` broken into lines of at most ``width`` characters (for titles).
+
+    Parameters
+    ----------
+    text : str
+    width : int, default 70
+        Longest line, in characters.
+
+    Returns
+    -------
+    str
+        The lines joined by newlines.
+
+    Examples
+    --------
+    >>> wrap("the largest Lyapunov exponent", width=12).splitlines()
+    ['the largest', 'Lyapunov', 'exponent']
+    """
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
@@ -63,7 +100,34 @@ def _trace_figure(plt, description, x, y, xlabel, ylabel, style="-", **kwargs):
 
 
 def lyapunov_figure(plt, res, description):
-    """Running estimate of the largest exponent (``lyapunov_spectrum``'s result)."""
+    """Running estimate of the largest exponent (``lyapunov_spectrum``'s result).
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    res : LyapunovResult
+        With ``steps`` (steps averaged) and ``running`` (the running estimate,
+        sampled evenly over those steps).
+    description : str
+        The system, for the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import types
+    >>> import numpy as np
+    >>> plt = pyplot()
+    >>> res = types.SimpleNamespace(steps=100, running=np.array([0.5, 0.3, 0.2, 0.1]))
+    >>> fig = lyapunov_figure(plt, res, "a test map")
+    >>> line = fig.axes[0].lines[0]
+    >>> line.get_xdata().tolist(), line.get_ydata().tolist()
+    ([25.0, 50.0, 75.0, 100.0], [0.5, 0.3, 0.2, 0.1])
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     x = res.steps / len(res.running) * np.arange(1, len(res.running) + 1)
@@ -75,7 +139,30 @@ def lyapunov_figure(plt, res, description):
 
 def fixed_points_figure(plt, rows):
     """Eigenvalues of Df at each fixed point (rows of ``fixed-points --json``)
-    against the unit circle."""
+    against the unit circle.
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    rows : list of dict
+        Rows of ``tnrnn dynamics fixed-points --json``: ``eigenvalues`` (pairs
+        ``[re, im]``), ``stability`` and ``point``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> plt = pyplot()
+    >>> rows = [{"eigenvalues": [[0.5, 0.0], [-0.2, 0.1]], "stability": "stable", "point": [0.0]}]
+    >>> fig = fixed_points_figure(plt, rows)
+    >>> pts = fig.axes[0].lines[0]
+    >>> pts.get_xdata().tolist(), pts.get_ydata().tolist(), pts.get_label()
+    ([0.5, -0.2], [0.0, 0.1], 'stable 0')
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     fig, ax = plt.subplots(figsize=(4.5, 4))
@@ -92,7 +179,34 @@ def fixed_points_figure(plt, rows):
 
 
 def orbit_figure(plt, s, first, description):
-    """Orbit diagram: ``first[i]`` (runs x steps) of the first coordinate at each ``s[i]``."""
+    """Orbit diagram: ``first[i]`` (runs x steps) of the first coordinate at each ``s[i]``.
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    s : array of shape (S,)
+        The scales ``s`` of the parameters.
+    first : array of shape (S, runs, steps)
+        The first state coordinate along each orbit.
+    description : str
+        The system, for the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plt = pyplot()
+    >>> first = np.arange(12.0).reshape(2, 2, 3)
+    >>> fig = orbit_figure(plt, np.array([0.5, 1.0]), first, "a test map")
+    >>> pts = fig.axes[0].lines[0]
+    >>> pts.get_xdata().tolist() == [0.5] * 6 + [1.0] * 6, pts.get_ydata().tolist() == first.ravel().tolist()
+    (True, True)
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     fig, _ = _trace_figure(plt, description, np.repeat(s, first.shape[1] * first.shape[2]),
@@ -102,7 +216,30 @@ def orbit_figure(plt, s, first, description):
 
 
 def lipschitz_figure(plt, norms, bounds):
-    """||Df|| along a trajectory, with the first analytic bound (dashed) and 1."""
+    """||Df|| along a trajectory, with the first analytic bound (dashed) and 1.
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    norms : array-like
+        ``||Df(x_k)||_2`` at each step.
+    bounds : list of dict
+        The analytic bounds (``value``); the first is drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> plt = pyplot()
+    >>> fig = lipschitz_figure(plt, [0.5, 2.0, 1.5], [{"value": 3.0}, {"value": 9.0}])
+    >>> ax = fig.axes[0]
+    >>> [[float(v) for v in line.get_ydata()] for line in ax.lines[:2]], len(ax.lines)
+    ([[0.5, 2.0, 1.5], [3.0, 3.0]], 3)
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.plot(norms, lw=0.6)
     for bd in bounds[:1]:
@@ -115,15 +252,71 @@ def lipschitz_figure(plt, norms, bounds):
 
 
 def region_map_figure(plt, rm):
-    """The largest exponent over gain x input scale (``tanh_region_map``'s result)."""
+    """The largest exponent over gain x input scale (``tanh_region_map``'s result).
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    rm : RegionMap
+        With ``b`` (input scales), ``a`` (gains) and ``lyapunov`` (the largest
+        exponent, gains x scales).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import types
+    >>> import numpy as np
+    >>> plt = pyplot()
+    >>> Z = np.array([[-1.0, 0.5, 1.0], [-0.5, 0.2, 2.0]])
+    >>> rm = types.SimpleNamespace(b=np.array([0.1, 0.2, 0.3]), a=np.array([1.0, 2.0]), lyapunov=Z)
+    >>> fig = region_map_figure(plt, rm)
+    >>> np.array_equal(np.asarray(fig.axes[0].collections[0].get_array()).reshape(Z.shape), Z)
+    True
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     draw_region_panel(ax, rm.b, rm.a, rm.lyapunov, "largest Lyapunov exponent")
     return fig
 
 
-def draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour=None):
+def draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0,
+                      contour=None) -> None:
     """One gain x input-scale map on ``ax``, diverging around ``center``, with
-    the ``center`` contour (of ``contour`` at 0 when given) in black."""
+    the ``center`` contour (of ``contour`` at 0 when given) in black.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    x : array of shape (nx,)
+        Input scales (horizontal).
+    y : array of shape (ny,)
+        Gains (vertical).
+    Z : array of shape (ny, nx)
+        The value drawn.
+    title : str
+    cmap : str, default "RdBu_r"
+        A diverging colour map.
+    center : float, default 0.0
+        The value at the middle of the colour map, also the contour drawn.
+    contour : array of shape (ny, nx), optional
+        Draw its zero contour instead of ``Z``'s ``center`` contour.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plt = pyplot()
+    >>> fig, ax = plt.subplots()
+    >>> Z = np.array([[0.5, 1.5], [0.8, 2.0]])
+    >>> draw_region_panel(ax, [0.1, 0.2], [1.0, 2.0], Z, "sup ||Df||", center=1.0)
+    >>> mesh = ax.collections[0]
+    >>> np.asarray(mesh.get_array()).reshape(2, 2).tolist(), mesh.norm.vcenter
+    ([[0.5, 1.5], [0.8, 2.0]], 1.0)
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     from matplotlib.colors import TwoSlopeNorm
@@ -141,7 +334,30 @@ def draw_region_panel(ax, x, y, Z, title, *, cmap="RdBu_r", center=0.0, contour=
 
 
 def slice_figure(plt, res):
-    """Loss along s * theta (and lambda_max below it) from ``scale_slice``'s result."""
+    """Loss along s * theta (and lambda_max below it) from ``scale_slice``'s result.
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    res : dict
+        ``scale_slice``'s result: ``s``, ``loss``, ``lyapunov_max`` (may be
+        empty: then one panel) and ``system``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> plt = pyplot()
+    >>> res = {"s": [0.5, 1.0, 1.5], "loss": [0.2, 0.0, 0.3], "lyapunov_max": [-0.1, 0.0, 0.2],
+    ...        "system": "a test map"}
+    >>> fig = slice_figure(plt, res)
+    >>> [ax.lines[0].get_ydata().tolist() for ax in fig.axes]
+    [[0.2, 0.0, 0.3], [-0.1, 0.0, 0.2]]
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     s = np.array(res["s"])
@@ -166,7 +382,31 @@ def slice_figure(plt, res):
 
 def fig_chaotic(plt, d):
     """The chaotic 2-unit LSTM: attractor, orbit diagram, loss and lambda_max
-    along s * theta, loss on a plane (``dynamics_chaotic_lstm.json``)."""
+    along s * theta, loss on a plane (``dynamics_chaotic_lstm.json``).
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    d : dict
+        The experiment's JSON data (:func:`read_experiment`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plt = pyplot()
+    >>> d = {"attractor_h": [[0.1, 0.2], [0.3, -0.1], [0.0, 0.4]], "spectrum": [0.02, -0.5],
+    ...      "slice": {"s": [0.5, 1.0], "loss": [0.1, 0.0], "lyapunov_max": [-0.1, 0.02]},
+    ...      "plane": {"s1": [0.0, 1.0], "s2": [0.0, 1.0], "loss": [[1.0, 2.0], [3.0, 4.0]]}}
+    >>> fig = fig_chaotic(plt, d)
+    >>> fig.axes[0].lines[0].get_xdata().tolist(), fig.axes[2].lines[0].get_ydata().tolist()
+    ([0.1, 0.3, 0.0], [-0.1, 0.02])
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     fig = plt.figure(figsize=(11, 8.5))
@@ -214,7 +454,35 @@ def fig_chaotic(plt, d):
 
 def fig_regions(plt, d):
     """The tanh RNN region maps: lambda_max, sup ||Df||, regions, loss
-    sharpness over gain x input scale (``dynamics_regions.json``)."""
+    sharpness over gain x input scale (``dynamics_regions.json``).
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    d : dict
+        The experiment's JSON data (:func:`read_experiment`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plt = pyplot()
+    >>> lam = [[-0.5, 0.1, 0.3], [-0.2, 0.2, 0.4]]
+    >>> sup = [[0.5, 1.0, 1.5], [0.9, 1.1, 2.0]]
+    >>> d = {"gain": [1.0, 2.0], "input_scale": [0.1, 0.2, 0.3], "lyapunov_max": lam,
+    ...      "sup_norm": sup, "model": "tanh RNN",
+    ...      "loss": {"gain": [1.0, 2.0], "input_scale": [0.1, 0.2, 0.3], "lyapunov_max": lam,
+    ...               "sharpness": [[1.0, 10.0, 100.0], [2.0, 20.0, 200.0]], "task": "a task"}}
+    >>> fig = fig_regions(plt, d)
+    >>> regions = np.asarray(fig.axes[2].collections[0].get_array()).reshape(2, 3)
+    >>> regions.tolist()  # 0 contracting (sup < 0.98), 1 boundary, 2 expanding (sup > 1.02)
+    [[0, 1, 2], [0, 2, 2]]
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     g, s = np.array(d["gain"]), np.array(d["input_scale"])
@@ -254,7 +522,35 @@ def fig_regions(plt, d):
 
 def fig_training(plt, d):
     """Orbit diagrams, lambda_max, ||Df|| and sharpness along training
-    (``dynamics_sine.json``, ``dynamics_seqclass.json``)."""
+    (``dynamics_sine.json``, ``dynamics_seqclass.json``).
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    d : dict
+        The experiment's JSON data (:func:`read_experiment`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plt = pyplot()
+    >>> P, n_u = 2, 2
+    >>> c = {"steps": [0, 10], "orbit_y": np.zeros((P, 1, n_u, 3, 1)).tolist(),
+    ...      "u_values": [[0.1], [0.2]], "loss": [1.0, 0.5],
+    ...      "lyapunov_max": [[-0.2, 0.1], [-0.3, -0.1]], "sup_norm": [[0.9, 1.1], [0.8, 1.2]],
+    ...      "bound": [2.0, 3.0], "sharpness": [5.0, 7.0]}
+    >>> d = {"checkpoints": c, "experiment": "sine-generator", "model": "LSTM", "task": "sine"}
+    >>> fig = fig_training(plt, d)
+    >>> lam = [ax for ax in fig.axes if ax.get_ylabel().startswith("lambda_max")][0]
+    >>> lam.lines[0].get_ydata().tolist(), lam.lines[1].get_ydata().tolist()  # max, min over inputs
+    ([0.1, -0.1], [-0.2, -0.3])
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     c = d["checkpoints"]
@@ -309,7 +605,33 @@ _CLASS_COLOURS = {"contracting": "tab:blue", "boundary": "tab:gray", "chaotic": 
 
 def fig_region_stats(plt, d):
     """lambda_max (with its standard error) against |sharpness| on the loss grid,
-    by class, and the counts (``dynamics_regions_stats.json``)."""
+    by class, and the counts (``dynamics_regions_stats.json``).
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    d : dict
+        The experiment's JSON data (:func:`read_experiment`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> plt = pyplot()
+    >>> counts = {"sharp>1e3": {"contracting": {"points": 2, "sharp": 0},
+    ...                         "chaotic": {"points": 1, "sharp": 1}}}
+    >>> d = {"lyapunov_max": [-0.5, -0.1, 0.2], "lyapunov_stderr": [0.01, 0.01, 0.02],
+    ...      "sharpness": [10.0, 20.0, 5000.0], "model": "tanh RNN",
+    ...      "classes": {"z=2": ["contracting", "contracting", "chaotic"]}, "counts": {"z=2": counts}}
+    >>> fig = fig_region_stats(plt, d)
+    >>> bars = fig.axes[1].patches
+    >>> [int(b.get_height()) for b in bars]  # points per class, then those above 1e3
+    [2, 1, 0, 1]
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     lam = np.array(d["lyapunov_max"], dtype=float).ravel()
@@ -362,7 +684,34 @@ def fig_paper(plt, d):
     """The smoothness paper's runs (``dynamics_paper_<task>.json``): per model
     the loss over epochs, the orbit diagram across training under one input,
     the orbit diagram over the inputs at the last epoch, and lambda_max per
-    input at the analysed checkpoints."""
+    input at the analysed checkpoints.
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    d : dict
+        The experiment's JSON data (:func:`read_experiment`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> plt = pyplot()
+    >>> run = {"model": "lstm", "seed": 0, "epoch": 2, "loss": [1.0, 0.5],
+    ...        "orbit_over_training": [[[0.1, 0.2]], [[0.3, 0.4]]], "orbit_epochs": [1, 2],
+    ...        "orbit_input": 0, "orbit_last": [[[0.1, 0.2]]],
+    ...        "analysis": {"2": {"lyapunov": [[-0.1], [0.05]], "stderr": [[0.01], [0.01]]}}}
+    >>> d = {"task": "sine", "inputs": [[0.1], [0.2]], "runs": [run], "experiment": "paper-sine"}
+    >>> fig = fig_paper(plt, d)
+    >>> [float(v) for v in fig.axes[0].lines[0].get_ydata()]  # the loss
+    [1.0, 0.5]
+    >>> [float(v) for v in fig.axes[3].lines[0].get_ydata()]  # lambda_max per input
+    [-0.1, 0.05]
+    >>> plt.close(fig)
+    """
     import numpy as np
 
     models = [m for m in ("lstm", "lstm-stable", "exprnn") if any(r["model"] == m
@@ -462,6 +811,18 @@ def read_experiment(path, name: str) -> dict:
     cannot be read, is not JSON, holds another experiment or misses a key
     its figure needs.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``dynamics_<name>.json`` file.
+    name : str
+        A key of :data:`EXPERIMENT_KINDS`.
+
+    Returns
+    -------
+    dict
+        The data, with ``null`` read as NaN and ``"inf"``/``"-inf"`` as infinities.
+
     Examples
     --------
     >>> import pathlib, tempfile
@@ -505,7 +866,31 @@ def read_experiment(path, name: str) -> dict:
 
 def draw_experiment(plt, name: str, data: dict, path=None):
     """Draw experiment ``name`` from its data; a SpecError naming ``path``
-    when the data do not have the shapes the figure needs."""
+    when the data do not have the shapes the figure needs.
+
+    Parameters
+    ----------
+    plt : module
+        ``matplotlib.pyplot``, from :func:`pyplot`.
+    name : str
+        A key of :data:`EXPERIMENT_FIGURES`.
+    data : dict
+        From :func:`read_experiment`.
+    path : str or os.PathLike, optional
+        Where the data came from, for the message.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> plt = pyplot()
+    >>> draw_experiment(plt, "sine", {"experiment": "sine-generator"}, "dynamics_sine.json")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: 'dynamics_sine.json': cannot draw it from these data (KeyError: 'checkpoints'); rerun `tnrnn dynamics experiments`
+    """
     from ..errors import SpecError
 
     try:
