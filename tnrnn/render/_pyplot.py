@@ -4,7 +4,18 @@ from __future__ import annotations
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend; MissingDependencyError without matplotlib."""
+    """matplotlib.pyplot on the Agg backend; MissingDependencyError without matplotlib.
+
+    Returns
+    -------
+    module
+        ``matplotlib.pyplot``.
+
+    Examples
+    --------
+    >>> pyplot().get_backend().lower()
+    'agg'
+    """
     from ..errors import MissingDependencyError
 
     try:

@@ -55,10 +55,30 @@ COLLAPSE_OPTIONS = ("auto", True, False)
 def drawn_nodes(net: Network) -> int:
     """Nodes of the full view: one per tensor and one per open leg.
 
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    int
+        ``net.num_tensors + len(net.legs)``.
+
+    Examples
+    --------
     >>> from tnrnn.circuit import RAC
     >>> from tnrnn.compile import compile_network
     >>> drawn_nodes(compile_network(RAC(1, 2, 2, 4)))
     19
+
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> net = compile_network(RAC(1, 2, 2, 3))
+    >>> drawn_nodes(net) == net.num_tensors + len(net.legs)
+    True
+    >>> text = to_dot(net, collapse=False)
+    >>> sum(1 for line in text.splitlines() if "[shape=" in line) == drawn_nodes(net)
+    True
     """
     return net.num_tensors + len(net.legs)
 

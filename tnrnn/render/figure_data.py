@@ -204,6 +204,18 @@ def _write_csv(path: pathlib.Path, columns: tuple, rows: list) -> pathlib.Path:
 def pixel_size(name: str) -> tuple:
     """``(width, height)`` in pixels of figure ``name``'s PNG.
 
+    Parameters
+    ----------
+    name : str
+        One of :data:`FIGURES`.
+
+    Returns
+    -------
+    tuple of int
+        ``(width, height)``.
+
+    Examples
+    --------
     >>> pixel_size("networks")
     (1300, 1520)
     """

@@ -168,10 +168,28 @@ def fig_rank_vs_length(out_dir, *, quick: bool = False, progress: Progress | Non
     min-cut bound (dotted), on a log scale. ``T`` runs to 20 (8 when
     ``quick``). Parameters as in :func:`make_figures`.
 
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Folder for the files (as in :func:`make_figures`).
+    quick : bool
+        Fewer and smaller points.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each step.
+    seed : int
+        Seed of every rank computation.
+
     Returns
     -------
     list of pathlib.Path
         The PNG, SVG and CSV written.
+
+    Examples
+    --------
+    >>> fig_rank_vs_length("figures", seed=-1)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: seed must be a non-negative integer; got -1
     """
     return _one("rank_vs_length", out_dir, quick, progress, seed)[0]
 
@@ -188,10 +206,28 @@ def fig_networks(out_dir, *, quick: bool = False, progress: Progress | None = No
     legible at a paper's text width. Parameters as in :func:`make_figures`
     (``quick`` changes nothing here).
 
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Folder for the files (as in :func:`make_figures`).
+    quick : bool
+        Fewer and smaller points.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each step.
+    seed : int
+        Seed of every rank computation.
+
     Returns
     -------
     list of pathlib.Path
         The PNG, SVG, CSV and the two DOT sources.
+
+    Examples
+    --------
+    >>> fig_networks("figures", quick="yes")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: quick must be True or False; got 'yes'
     """
     return _one("networks", out_dir, quick, progress, seed)[0]
 
@@ -206,10 +242,28 @@ def fig_continuous_vs_onehot(out_dir, *, quick: bool = False,
     limits ``T`` (10 and 22; 8 and 12 when ``quick``). Parameters as in
     :func:`make_figures`.
 
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Folder for the files (as in :func:`make_figures`).
+    quick : bool
+        Fewer and smaller points.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each step.
+    seed : int
+        Seed of every rank computation.
+
     Returns
     -------
     list of pathlib.Path
         The PNG, SVG and CSV written.
+
+    Examples
+    --------
+    >>> fig_continuous_vs_onehot("figures", progress=print, seed=1.5)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: seed must be a non-negative integer; got 1.5
     """
     return _one("continuous_vs_onehot", out_dir, quick, progress, seed)[0]
 
@@ -220,6 +274,17 @@ def fig_mincut_gap(out_dir, *, quick: bool = False, progress: Progress | None = 
     (2..60; 2..20 when ``quick``) for depth 2 and 3, ``R = M = 2, 3, 4``,
     with certified ranks where ``U_sym`` is small. Parameters as in
     :func:`make_figures`.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Folder for the files (as in :func:`make_figures`).
+    quick : bool
+        Fewer and smaller points.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each step.
+    seed : int
+        Seed of every rank computation.
 
     Notes
     -----
@@ -232,6 +297,13 @@ def fig_mincut_gap(out_dir, *, quick: bool = False, progress: Progress | None = 
     -------
     list of pathlib.Path
         The PNG, SVG and CSV written.
+
+    Examples
+    --------
+    >>> fig_mincut_gap("/nonexistent/figures")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.OutputPathError: out_dir: cannot write into '/nonexistent/figures': its parent folder '/nonexistent' does not exist (tnrnn creates only the last folder of the path)
     """
     return _one("mincut_gap", out_dir, quick, progress, seed)[0]
 
@@ -315,6 +387,16 @@ def bench_section(out) -> list:
     """README lines for the benchmark plot when ``tnrnn bench`` has written
     it into ``out`` (it is made by the benchmark, not by
     :func:`make_figures`); no lines otherwise.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The figures folder.
+
+    Returns
+    -------
+    list of str
+        Markdown lines (empty when the plot is not there).
 
     Examples
     --------

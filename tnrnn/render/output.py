@@ -63,6 +63,22 @@ def check_image_path(path, format: str | None = None, *, option: str = "path",
     folder exists and is writable (none is created), and the suffix and
     ``format`` agree.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The image or DOT file; its folder must exist and be writable.
+    format : {"svg", "png", "pdf", "dot"}, optional
+        Default: from the suffix of ``path``.
+    option : str, default "path"
+        The name of the path argument, for messages.
+    format_option : str, default "format"
+        The name of the format argument, for messages.
+
+    Returns
+    -------
+    tuple
+        ``(pathlib.Path, format)``.
+
     Examples
     --------
     >>> check_image_path("a.svg", "png", option="-o", format_option="--format")
@@ -152,6 +168,41 @@ def draw(net: Network, path, *, format: str | None = None, partition=None,
 
     See :func:`tnrnn.render.to_dot` for the drawing options and
     :func:`render` for the formats and errors.
+
+    Parameters
+    ----------
+    net : Network
+        The network drawn.
+    path : str or os.PathLike
+        Where to write (its folder must exist).
+    format : {"svg", "png", "pdf", "dot"}, optional
+        Default: from the suffix of ``path``.
+    partition : str or Partition, optional
+        Colour the input legs by side and draw the partition line.
+    highlight : iterable of str
+        Index names drawn bold red (a cut).
+    caption : str, optional
+        A line added to the caption.
+    collapse : {"auto", True, False}
+        The collapsed view: above ``max_nodes`` drawn nodes, always, or never.
+    max_nodes : int, default DEFAULT_MAX_NODES
+        The threshold of ``collapse="auto"``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> net = compile_network(RAC(2, 2, 2, 4))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     text = draw(net, pathlib.Path(d) / "net.dot", partition="start-end").read_text()
+    >>> text == to_dot(net, partition="start-end")
+    True
     """
     text = to_dot(net, partition=partition, highlight=highlight, caption=caption,
                   collapse=collapse, max_nodes=max_nodes)

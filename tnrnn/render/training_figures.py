@@ -17,7 +17,29 @@ def draw_report(rows: list, path) -> None:
     (task, cell): the mean ± sd over seeds (line with error bars) and the
     seed with the best validation loss (the paper's best-of-k, open
     squares); chance as a dotted line. Runs whose best validation step is
-    their last (still improving when they stopped) are ringed in red."""
+    their last (still improving when they stopped) are ringed in red.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Summary rows of :func:`tnrnn.train.summarize`: ``task``, ``cell``,
+        ``depth``, ``length``, ``mean``, ``sd``, ``params``, ``chance``,
+        ``metric`` and optionally ``best_of_k`` and ``still_improving``.
+    path : str or os.PathLike
+        The image file (format from its suffix).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> rows = [{"task": "copy", "cell": "rac", "depth": d, "length": T, "mean": m, "sd": 0.05,
+    ...          "params": [100 * d], "chance": 0.25, "metric": "accuracy", "best_of_k": m + 0.02}
+    ...         for d, T, m in [(1, 10, 0.9), (1, 20, 0.6), (2, 10, 0.95), (2, 20, 0.8)]]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "report.png"
+    ...     draw_report(rows, path)
+    ...     path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    True
+    """
     plt = pyplot()
     panels = sorted({(r["task"], r["cell"]) for r in rows})
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
