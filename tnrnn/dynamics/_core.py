@@ -21,6 +21,7 @@ the caller's process-wide ``jax_enable_x64`` setting is left as it was.
 from __future__ import annotations
 
 import numbers
+import weakref
 from typing import Callable, NamedTuple
 
 import jax
@@ -259,8 +260,112 @@ def scan_steps(g, x, us, length: int, inputs: Inputs, body):
     return jax.lax.scan(lambda c, _: body(c, const), x, None, length=length)
 
 
-def probe(g, x, u):
-    """Call the flat map once (abstractly) to check it returns a state of the right shape."""
+#: Compiled programs per user callable: ``f -> {static key: program}``. Keyed
+#: weakly, so that a program lives as long as the map it was built for and no
+#: longer; the programs themselves reach ``f`` only through :class:`WeakCall`.
+_PROGRAMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class WeakCall:
+    """``f`` called through a weak reference.
+
+    A program kept in the cache (:func:`cached`) calls the user's map through
+    this, so that the cache entry (held weakly by ``f``) does not keep ``f``
+    alive in turn. The program is only ever traced while its caller holds ``f``.
+    """
+
+    __slots__ = ("_ref", "__weakref__")
+
+    def __init__(self, fn):
+        self._ref = weakref.ref(fn)
+
+    def __call__(self, *args):
+        fn = self._ref()
+        if fn is None:  # pragma: no cover - a program is traced only while f is held
+            raise RuntimeError("the map this program was compiled for no longer exists")
+        return fn(*args)
+
+
+def _per_map(f):
+    """The cache entry of ``f`` (created if absent), or None where ``f`` cannot
+    be a weak key (not weakly referenceable, or not hashable)."""
+    try:
+        per = _PROGRAMS.get(f)
+        if per is None:
+            per = {}
+            _PROGRAMS[f] = per
+        return per
+    except TypeError:
+        return None
+
+
+def cached(f, key, build):
+    """The program ``build(g)`` for the user callable ``f`` and the static ``key``,
+    built once and reused.
+
+    ``build`` receives ``f`` wrapped in :class:`WeakCall` (or ``f`` itself
+    where ``f`` cannot be cached: then it is built afresh, as before) and
+    returns a program, typically a ``jax.jit`` function whose own cache
+    handles the shapes and dtypes of its arguments. ``key`` holds everything
+    static the program was built with (step counts, input kind, the other
+    callables it calls); it must be hashable. A map defined once and analysed
+    many times is compiled once per shape and set of static options.
+    """
+    per = _per_map(f)
+    if per is None:
+        return build(f)
+    try:
+        prog = per.get(key)
+    except TypeError:  # an unhashable option: no cache
+        return build(f)
+    if prog is None:
+        prog = build(WeakCall(f))
+        per[key] = prog
+    return prog
+
+
+def clear_cache() -> None:
+    """Drop every compiled program of tnrnn.dynamics (they are rebuilt on use).
+
+    Examples
+    --------
+    >>> from tnrnn.dynamics._core import clear_cache, _PROGRAMS
+    >>> clear_cache(); len(_PROGRAMS)
+    0
+    """
+    _PROGRAMS.clear()
+
+
+def _aval(u):
+    """Shape and dtype of an input (or None), a hashable cache key."""
+    if u is None:
+        return None
+    a = jnp.asarray(u)
+    return (a.shape, str(a.dtype))
+
+
+def probe(g, x, u, *, f=None, key=()):
+    """Call the flat map once (abstractly) to check it returns a state of the right shape.
+
+    With ``f`` (the user's map ``g`` was built from) the check is remembered
+    per (``f``, ``key``, shapes): a map already checked on these shapes is
+    not traced again.
+    """
+    per = None if f is None else _per_map(f)
+    memo = ("probe", key, tuple(x.shape), _aval(u))
+    if per is not None:
+        try:
+            if memo in per:
+                return per[memo]
+        except TypeError:
+            per = None
+    out = _probe(g, x, u)
+    if per is not None:
+        per[memo] = out
+    return out
+
+
+def _probe(g, x, u):
     try:
         out = jax.eval_shape(g, jax.ShapeDtypeStruct(x.shape, jnp.float64), u)
     except SpecError:

@@ -7,8 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (check_finite_tree, check_limit, check_map, check_seed, progress_every,
-                    refuse_if_over, x64)
+from ._core import (cached, check_finite_tree, check_limit, check_map, check_seed,
+                    progress_every, refuse_if_over, x64)
 from ..errors import SpecError, check_positive_int
 
 __all__ = ["loss_slice", "loss_slice_2d", "sharpness"]
@@ -106,12 +106,29 @@ def loss_slice(loss, theta0, theta1, s, *, chunk: int = 1024, progress=None) -> 
     _check_points(theta0, theta1)
     with x64():
         t0, t1 = _f64(theta0), _f64(theta1)
+        run = cached(loss, ("loss_slice",), _slice_program)
+        return _chunked(lambda sp: run(t0, t1, sp), [s], s.size, chunk, progress)
 
-        def at(si):
-            th = jax.tree_util.tree_map(lambda a, b: (1.0 - si) * a + si * b, t0, t1)
-            return jnp.asarray(loss(th), jnp.float64).reshape(())
 
-        return _chunked(jax.jit(jax.vmap(at)), [s], s.size, chunk, progress)
+def _slice_program(loss):
+    """The compiled :func:`loss_slice` for one loss: ``run(theta0, theta1, s)``,
+    vmapped over ``s`` (the end points are arguments, not constants)."""
+    def at(t0, t1, si):
+        th = jax.tree_util.tree_map(lambda a, b: (1.0 - si) * a + si * b, t0, t1)
+        return jnp.asarray(loss(th), jnp.float64).reshape(())
+
+    return jax.jit(jax.vmap(at, in_axes=(None, None, 0)))
+
+
+def _plane_program(loss):
+    """The compiled :func:`loss_slice_2d` for one loss: ``run(theta0, theta1,
+    theta2, a, b)``, vmapped over the grid coordinates ``a, b``."""
+    def at(t0, t1, t2, a, b):
+        th = jax.tree_util.tree_map(lambda x, y, z: (1.0 - a - b) * x + a * y + b * z,
+                                    t0, t1, t2)
+        return jnp.asarray(loss(th), jnp.float64).reshape(())
+
+    return jax.jit(jax.vmap(at, in_axes=(None, None, None, 0, 0)))
 
 
 def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2, *, chunk: int = 1024, progress=None,
@@ -170,14 +187,10 @@ def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2, *, chunk: int = 1024, pr
     _check_points(theta0, theta1, theta2)
     with x64():
         t0, t1, t2 = _f64(theta0), _f64(theta1), _f64(theta2)
-
-        def at(a, b):
-            th = jax.tree_util.tree_map(lambda x, y, z: (1.0 - a - b) * x + a * y + b * z,
-                                        t0, t1, t2)
-            return jnp.asarray(loss(th), jnp.float64).reshape(())
-
+        run = cached(loss, ("loss_slice_2d",), _plane_program)
         A, B = np.meshgrid(s1, s2, indexing="ij")
-        vals = _chunked(jax.jit(jax.vmap(at)), [A.ravel(), B.ravel()], A.size, chunk, progress)
+        vals = _chunked(lambda a, b: run(t0, t1, t2, a, b), [A.ravel(), B.ravel()], A.size,
+                        chunk, progress)
         return vals.reshape(A.shape)
 
 
@@ -242,6 +255,25 @@ def sharpness(loss, theta, *, iters: int = 50, seed: int = 0) -> float:
     check_finite_tree("theta", theta)
     with x64():
         flat, unravel = ravel_pytree(_f64(theta))
-        lam, _ = jax.jit(lambda t: sharpness_core(lambda z: loss(unravel(z)), t, iters,
-                                                  jax.random.PRNGKey(seed)))(flat)
+        run = cached(loss, ("sharpness", iters, _Unravel(unravel, flat.shape)),
+                     lambda lw: jax.jit(lambda t, key: sharpness_core(
+                         lambda z: lw(unravel(z)), t, iters, key)))
+        lam, _ = run(flat, jax.random.PRNGKey(seed))
         return float(lam)
+
+
+class _Unravel:
+    """A cache key for the structure ``ravel_pytree`` flattened: the tree
+    structure and the leaves' shapes and dtypes (two ``unravel`` functions
+    for equal keys are interchangeable)."""
+
+    def __init__(self, unravel, shape):
+        probe = unravel(jnp.zeros(shape, jnp.float64))
+        leaves, tree = jax.tree_util.tree_flatten(probe)
+        self.key = (tree, tuple((np.shape(x), str(jnp.asarray(x).dtype)) for x in leaves))
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __eq__(self, other):
+        return isinstance(other, _Unravel) and self.key == other.key

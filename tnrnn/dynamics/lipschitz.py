@@ -15,8 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (_real_array, as_inputs, as_states, check_float, check_limit, check_map,
-                    flat_map, probe, refuse_if_over, step_cost, x64)
+from ._core import (_real_array, as_inputs, as_states, cached, check_float, check_limit,
+                    check_map, flat_map, probe, refuse_if_over, step_cost, x64)
 from ._weights import check_cell_params, check_layer
 from ..errors import SpecError
 
@@ -277,21 +277,31 @@ def jacobian_norms(f, states, *, u=None, inputs=None, max_work: float = 1e12) ->
                    "raise max_work or give fewer states")
     inp = as_inputs(u, inputs, st.batch.shape[0] if inputs is not None else None)
     with x64():
-        g = flat_map(f, st.scalar, inp.driven)
-
-        def norm(x, uu):
-            return jnp.linalg.norm(jax.jacfwd(lambda s: g(s, uu))(x), 2)
-
         X = jnp.asarray(st.batch)
+        g = flat_map(f, st.scalar, inp.driven)
         if inp.kind == "seq":
             U = jnp.asarray(inp.value)
-            probe(g, X[0], U[0])
-            out = np.asarray(jax.jit(jax.vmap(norm))(X, U))
+            probe(g, X[0], U[0], f=f, key=(st.scalar, True))
+            run = cached(f, ("jacobian_norms", st.scalar, "seq"),
+                         lambda fw: _norms_program(fw, st.scalar, "seq"))
         else:
-            uu = None if inp.kind == "none" else jnp.asarray(inp.value)
-            probe(g, X[0], uu)
-            out = np.asarray(jax.jit(jax.vmap(lambda x: norm(x, uu)))(X))
+            U = None if inp.kind == "none" else jnp.asarray(inp.value)
+            probe(g, X[0], U, f=f, key=(st.scalar, inp.driven))
+            run = cached(f, ("jacobian_norms", st.scalar, inp.kind),
+                         lambda fw: _norms_program(fw, st.scalar, inp.kind))
+        out = np.asarray(run(X, U))
     return float(out[0]) if st.single else out
+
+
+def _norms_program(f, scalar: bool, kind: str):
+    """The compiled :func:`jacobian_norms` for one map: ``run(X, U)``, vmapped
+    over the states (and over ``U`` for one input per state)."""
+    g = flat_map(f, scalar, kind != "none")
+
+    def norm(x, uu):
+        return jnp.linalg.norm(jax.jacfwd(lambda s: g(s, uu))(x), 2)
+
+    return jax.jit(jax.vmap(norm, in_axes=(0, 0 if kind == "seq" else None)))
 
 
 def region(L, *, tol: float = 0.02):

@@ -8,9 +8,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (LOOP_COST, as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
-                    probe, refuse_if_over, scan_steps, x64)
-from .simulate import _probe_input
+from ._core import (LOOP_COST, Inputs, as_inputs, as_states, cached, check_limit, check_map,
+                    check_nonneg_int, flat_map, probe, refuse_if_over, scan_steps, x64)
+from .simulate import _const, _probe_input
 from ..errors import SpecError, check_positive_int
 
 __all__ = ["LyapunovResult", "lyapunov_spectrum", "STATUS"]
@@ -166,6 +166,18 @@ def largest_lyapunov_core(g, x0, us, burn: int, steps: int, inputs, m: int = 10)
     return jnp.where(jnp.all(fl), acc[0] / steps, jnp.nan)
 
 
+def _lyapunov_program(f, scalar, kind, burn, blocks, block_len, k, m):
+    """The compiled :func:`lyapunov_spectrum` for one map:
+    ``run(X, u, us_burn, us_blocks)``, vmapped over the initial states ``X``."""
+    g = flat_map(f, scalar, kind != "none")
+
+    def one(x, u, us_burn, us_blocks):
+        return _lyapunov_core_flags(g, x, us_burn, us_blocks, burn, blocks, block_len, k,
+                                    Inputs(kind, u), m)
+
+    return jax.jit(jax.vmap(one, in_axes=(0, None, None, None)))
+
+
 #: What :attr:`LyapunovResult.status` says, and why the exponents are NaN when it is not ``'ok'``.
 STATUS = {
     "ok": "defined",
@@ -277,16 +289,16 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
     used = block_len * blocks
     inp = as_inputs(u, inputs, burn + steps)
     with x64():
-        g = flat_map(f, st.scalar, inp.driven)
-        probe(g, jnp.asarray(st.batch[0]), _probe_input(inp))
+        probe(flat_map(f, st.scalar, inp.driven), jnp.asarray(st.batch[0]), _probe_input(inp),
+              f=f, key=(st.scalar, inp.driven))
         us_burn = us_blocks = None
         if inp.kind == "seq":
             us_burn = jnp.asarray(inp.value[:burn])
             keep = inp.value[burn:burn + used]
             us_blocks = jnp.asarray(keep.reshape((blocks, block_len) + keep.shape[1:]))
-        run = jax.jit(jax.vmap(lambda x: _lyapunov_core_flags(g, x, us_burn, us_blocks, burn,
-                                                              blocks, block_len, k, inp, m)))
-        sums, flags = run(jnp.asarray(st.batch))
+        static = (st.scalar, inp.kind, burn, blocks, block_len, k, m)
+        run = cached(f, ("lyapunov",) + static, lambda fw: _lyapunov_program(fw, *static))
+        sums, flags = run(jnp.asarray(st.batch), _const(inp), us_burn, us_blocks)
         sums, flags = np.asarray(sums), np.asarray(flags)  # (n, blocks, k), (n, 2)
     status = np.where(~flags[:, 0], "diverged", np.where(~flags[:, 1], "overflow", "ok"))
     bad = status != "ok"

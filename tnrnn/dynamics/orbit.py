@@ -9,8 +9,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (LOOP_COST, _real_array, as_states, check_finite_tree, check_float, check_limit,
-                    check_map, check_nonneg_int, check_seed, progress_every, refuse_if_over, step_cost, x64)
+from ._core import (LOOP_COST, _real_array, as_states, cached, check_finite_tree, check_float,
+                    check_limit, check_map, check_nonneg_int, check_seed, progress_every,
+                    refuse_if_over, step_cost, x64)
 from ..errors import SpecError, TooLargeError, check_positive_int
 
 __all__ = ["orbit_diagram", "orbit_sizes", "stack_params"]
@@ -51,6 +52,44 @@ def orbit_sizes(P: int, n_init: int, n_u: int, steps: int, burn: int, d: int,
     batches = -(-P // chunk)
     return ((burn + steps) * (P * n_init * n_u * step_cost(d) + batches * LOOP_COST),
             8.0 * P * n_init * n_u * steps * m)
+
+
+def _observed_size(f_of_p, observe, driven: bool, p0, x0, u0) -> int:
+    """How many coordinates ``observe`` records (one abstract evaluation); a
+    SpecError if the map cannot be evaluated on the first parameter."""
+    obs = observe if observe is not None else (lambda x: x)
+    try:
+        f0 = f_of_p(p0)
+        return int(np.prod(jax.eval_shape(
+            lambda x: obs(f0(x, u0) if driven else f0(x)), jnp.asarray(x0)).shape))
+    except Exception as exc:
+        raise SpecError(f"the map could not be evaluated on a state of shape "
+                        f"{np.shape(x0)}: {type(exc).__name__}: {exc}") from None
+
+
+def _orbit_program(f_of_p, observe, driven: bool, burn: int, steps: int):
+    """The compiled :func:`orbit_diagram` for one family: ``run(ps, X0, U)``,
+    vmapped over parameters, initial states and inputs."""
+    obs = observe if observe is not None else (lambda x: x)
+
+    def run_one(p, x, u):
+        f = f_of_p(p)
+        step = (lambda s: f(s, u)) if driven else f
+
+        def burn_body(s, _):
+            return step(s), None
+
+        def keep_body(s, _):
+            s = step(s)
+            return s, jnp.ravel(obs(s))
+
+        s, _ = jax.lax.scan(burn_body, x, None, length=burn)
+        _, kept = jax.lax.scan(keep_body, s, None, length=steps)
+        return kept
+
+    over_u = jax.vmap(run_one, in_axes=(None, None, 0))
+    over_x = jax.vmap(over_u, in_axes=(None, 0, None))
+    return jax.jit(jax.vmap(over_x, in_axes=(0, None, None)))
 
 
 def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
@@ -161,17 +200,15 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
                    f"orbit diagram of {P} x {n_init} x {U.shape[0]} runs of {burn} + {steps} "
                    f"steps, d = {d}: multiply-adds", "max_work",
                    "raise max_work or use fewer parameters, starts or steps")
-    obs = observe if observe is not None else (lambda x: x)
     with x64():
         p0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x)[0], ps)
         u0 = jnp.asarray(U[0]) if driven else None
-        try:
-            f0 = f_of_p(p0)
-            m = int(np.prod(jax.eval_shape(
-                lambda x: obs(f0(x, u0) if driven else f0(x)), jnp.asarray(X0[0])).shape))
-        except Exception as exc:
-            raise SpecError(f"the map could not be evaluated on a state of shape "
-                            f"{X0[0].shape}: {type(exc).__name__}: {exc}") from None
+        shapes = (jax.tree_util.tree_structure(ps),
+                  tuple((np.shape(x)[1:], str(jnp.asarray(x).dtype))
+                        for x in jax.tree_util.tree_leaves(ps)), X0.shape[1:],
+                  U.shape[1:] if driven else None)
+        m = cached(f_of_p, ("orbit-probe", driven, observe, shapes),
+                   lambda fw: _observed_size(fw, observe, driven, p0, X0[0], u0))
         nbytes = 8.0 * P * n_init * U.shape[0] * steps * m
         if nbytes > max_bytes:
             raise TooLargeError(f"orbit diagram of {P} x {n_init} x {U.shape[0]} x {steps} x {m} "
@@ -179,24 +216,8 @@ def orbit_diagram(f_of_p: Callable, ps, *, u_values=None, n_init: int = 4,
                                 f"{max_bytes / 2**20:.1f} MiB; raise max_bytes or keep fewer "
                                 "steps", estimate=nbytes, limit=max_bytes)
 
-        def run_one(p, x, u):
-            f = f_of_p(p)
-            step = (lambda s: f(s, u)) if driven else f
-
-            def burn_body(s, _):
-                return step(s), None
-
-            def keep_body(s, _):
-                s = step(s)
-                return s, jnp.ravel(obs(s))
-
-            s, _ = jax.lax.scan(burn_body, x, None, length=burn)
-            _, kept = jax.lax.scan(keep_body, s, None, length=steps)
-            return kept
-
-        over_u = jax.vmap(run_one, in_axes=(None, None, 0))
-        over_x = jax.vmap(over_u, in_axes=(None, 0, None))
-        over_p = jax.jit(jax.vmap(over_x, in_axes=(0, None, None)))
+        over_p = cached(f_of_p, ("orbit", driven, observe, burn, steps),
+                        lambda fw: _orbit_program(fw, observe, driven, burn, steps))
         size = min(chunk, P)
         out = np.empty((P, n_init, U.shape[0], steps, m))
         X0j, Uj = jnp.asarray(X0), jnp.asarray(U)

@@ -296,6 +296,9 @@ def analyse_run(d, *, k: int = 2, lyap_burn: int = 1200, lyap_steps: int = 800,
     B = cfg["batch"]
     norm = B * (cfg["seq_len"] if task == "sine" else 1)
     loss = ps.loss_fn(task, kind)
+    name = "exprnn" if kind == "exprnn" else "lstm"
+    spectra = _spectra_program(name, k, lyap_burn, lyap_steps, blocks, norm_every)
+    sharp = None  # compiled on the first checkpoint, reused for the others (same shapes)
     for epoch, params in load_checkpoints(d):
         if epochs is not None and epoch not in epochs:
             continue
@@ -306,18 +309,18 @@ def analyse_run(d, *, k: int = 2, lyap_burn: int = 1200, lyap_steps: int = 800,
         if kind == "exprnn":
             from ..cells import exprnn_matrix
             cp["W"] = exprnn_matrix(cp["A"])
-        name = "exprnn" if kind == "exprnn" else "lstm"
-        f, x0 = cell_map(name, cp)
-        exps, errs, sups = _spectra(f, x0, C, k, lyap_burn, lyap_steps, blocks, norm_every)
+        _, x0 = cell_map(name, cp)  # checks the weights; the initial state
+        exps, errs, sups = _spectra(spectra, cp, x0, C, lyap_steps, blocks)
         bound = lipschitz_bound(name, cp, input_radius=float(np.max(np.abs(C))),
                                 onehot=task == "seqclass").value
         with x64():
             p64 = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), params)
             flat, unravel = ravel_pytree(p64)
             Ub, Yb = jnp.asarray(U[:B], jnp.float64), jnp.asarray(Y[:B])
-            lam_h, gn = jax.jit(lambda z: sharpness_core(
-                lambda t: loss(unravel(t), Ub, Yb) / norm, z, hessian_iters,
-                jax.random.PRNGKey(epoch)))(flat)
+            if sharp is None:
+                sharp = jax.jit(lambda z, Ub, Yb, key, unravel=unravel: sharpness_core(
+                    lambda t: loss(unravel(t), Ub, Yb) / norm, z, hessian_iters, key))
+            lam_h, gn = sharp(flat, Ub, Yb, jax.random.PRNGKey(epoch))
         done["checkpoints"][str(epoch)] = {
             "lyapunov": exps, "stderr": errs, "sup_norm": sups, "bound": float(bound),
             "sharpness": float(lam_h), "grad_norm": float(gn),
@@ -334,20 +337,22 @@ def analyse_run(d, *, k: int = 2, lyap_burn: int = 1200, lyap_steps: int = 800,
     return done
 
 
-def _spectra(f, x0, C, k, burn, steps, blocks, norm_every):
-    """Per constant input (vmapped, one compilation): the ``k`` largest Lyapunov
-    exponents and their batch-means standard errors (as
-    :func:`~tnrnn.dynamics.lyapunov_spectrum` computes them), and the largest
-    ``||Df||_2`` over every ``norm_every``-th of the first ``steps // 2`` kept steps."""
-    from ._core import Inputs, flat_map, x64
+def _spectra_program(name, k, burn, steps, blocks, norm_every):
+    """The compiled analysis of one checkpoint, ``run(cell_params, x0, C)``: per
+    constant input (vmapped) the block sums of the ``k`` largest Lyapunov
+    exponents, their flags and the largest ``||Df||_2`` over every
+    ``norm_every``-th of the first ``steps // 2`` kept steps. The weights are
+    an argument, so one compilation serves every checkpoint of a run."""
+    from ._core import Inputs, flat_map
+    from .lipschitz import cell_map
     from .lyapunov import _lyapunov_core_flags
     from .region_map import _sup_norm_core
 
     block_len = steps // blocks
     norm_every = max(1, min(norm_every, steps // 2))
-    with x64():
-        g = flat_map(f, False, True)
-        x = jnp.asarray(x0)
+
+    def run(cp, x, C):
+        g = flat_map(cell_map(name, cp)[0], False, True)
 
         def per_u(uu):
             inp = Inputs("const", uu)
@@ -355,7 +360,22 @@ def _spectra(f, x0, C, k, burn, steps, blocks, norm_every):
             sup = _sup_norm_core(g, x, None, burn, steps // 2, norm_every, inp)
             return sums, fl, sup
 
-        sums, flags, sup = jax.jit(jax.vmap(per_u))(jnp.asarray(C, jnp.float64))
+        return jax.vmap(per_u)(C)
+
+    return jax.jit(run)
+
+
+def _spectra(run, cp, x0, C, steps, blocks):
+    """The ``k`` largest Lyapunov exponents per constant input and their
+    batch-means standard errors (as :func:`~tnrnn.dynamics.lyapunov_spectrum`
+    computes them), and the largest ``||Df||_2`` along the orbit, from the
+    program of :func:`_spectra_program`."""
+    from ._core import x64
+
+    block_len = steps // blocks
+    with x64():
+        cpj = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), cp)
+        sums, flags, sup = run(cpj, jnp.asarray(x0), jnp.asarray(C, jnp.float64))
         sums, flags, sup = np.asarray(sums), np.asarray(flags), np.asarray(sup)
     bad = ~np.all(flags, axis=1)
     sums = np.where(bad[:, None, None], np.nan, sums)

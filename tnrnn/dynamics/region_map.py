@@ -11,8 +11,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (LOOP_COST, _real_array, as_inputs, as_states, check_limit, check_map, check_nonneg_int,
-                    check_seed, flat_map, scan_steps, x64)
+from ._core import (LOOP_COST, Inputs, _real_array, as_inputs, as_states, cached, check_limit,
+                    check_map, check_nonneg_int, check_seed, flat_map, scan_steps, x64)
 from .landscape import MAX_ITERS, sharpness_core
 from .lipschitz import region
 from .lyapunov import _lyapunov_core_flags, largest_lyapunov_core
@@ -114,6 +114,41 @@ def _sup_norm_core(g, x0, us, burn, steps, every, inputs):
     else:
         (_, best, ok), _ = jax.lax.scan(lambda c, _: block(c, None), init, None, length=nb)
     return jnp.where(ok, best, jnp.nan)
+
+
+def _region_program(family, point, loss, scalar, kind, burn, steps, blocks, norm_every,
+                    hessian_iters):
+    """The compiled :func:`region_map` for one family: ``run(pairs, keys, x0, u,
+    us)``, vmapped over the grid points (state and inputs are arguments)."""
+    from jax.flatten_util import ravel_pytree
+
+    def per_point(ab, key, x, uc, us):
+        inp = Inputs(kind, uc)
+        p = point(ab[0], ab[1])
+        g = flat_map(family(p), scalar, kind != "none")
+        if blocks is None:
+            out = {"lyapunov": largest_lyapunov_core(g, x, us, burn, steps, inp)}
+        else:
+            bl = steps // blocks
+            ub = None if us is None else us[burn:burn + bl * blocks].reshape(
+                (blocks, bl) + us.shape[1:])
+            sums, fl = _lyapunov_core_flags(g, x, None if us is None else us[:burn], ub,
+                                            burn, blocks, bl, 1, inp, 10)
+            means = sums[:, 0] / bl
+            ok = jnp.all(fl)
+            out = {"lyapunov": jnp.where(ok, jnp.mean(means), jnp.nan),
+                   "lyapunov_stderr": jnp.where(
+                       ok, jnp.std(means, ddof=1) / jnp.sqrt(blocks), jnp.nan)}
+        if norm_every:
+            out["sup_norm"] = _sup_norm_core(g, x, us, burn, steps, norm_every, inp)
+        if loss is not None:
+            flat, unravel = ravel_pytree(jax.tree_util.tree_map(
+                lambda z: jnp.asarray(z, jnp.float64), p))
+            lam, gn = sharpness_core(lambda z: loss(unravel(z)), flat, hessian_iters, key)
+            out["sharpness"], out["grad_norm"] = lam, gn
+        return out
+
+    return jax.jit(jax.vmap(per_point, in_axes=(0, 0, None, None, None)))
 
 
 def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, steps: int,
@@ -220,37 +255,13 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
     pairs = np.stack([A.ravel(), B.ravel()], axis=1)
     t0 = time.perf_counter()
     with x64():
-        g_of = lambda p: flat_map(family(p), st.scalar, inp.driven)  # noqa: E731
         x = jnp.asarray(st.batch[0])
         us = jnp.asarray(inp.value) if inp.kind == "seq" else None
-        from jax.flatten_util import ravel_pytree
-
-        def per_point(ab, key):
-            p = point(ab[0], ab[1])
-            g = g_of(p)
-            if blocks is None:
-                out = {"lyapunov": largest_lyapunov_core(g, x, us, burn, steps, inp)}
-            else:
-                bl = steps // blocks
-                ub = None if us is None else us[burn:burn + bl * blocks].reshape(
-                    (blocks, bl) + us.shape[1:])
-                sums, fl = _lyapunov_core_flags(g, x, None if us is None else us[:burn], ub,
-                                                burn, blocks, bl, 1, inp, 10)
-                means = sums[:, 0] / bl
-                ok = jnp.all(fl)
-                out = {"lyapunov": jnp.where(ok, jnp.mean(means), jnp.nan),
-                       "lyapunov_stderr": jnp.where(
-                           ok, jnp.std(means, ddof=1) / jnp.sqrt(blocks), jnp.nan)}
-            if norm_every:
-                out["sup_norm"] = _sup_norm_core(g, x, us, burn, steps, norm_every, inp)
-            if loss is not None:
-                flat, unravel = ravel_pytree(jax.tree_util.tree_map(
-                    lambda z: jnp.asarray(z, jnp.float64), p))
-                lam, gn = sharpness_core(lambda z: loss(unravel(z)), flat, hessian_iters, key)
-                out["sharpness"], out["grad_norm"] = lam, gn
-            return out
-
-        run = jax.jit(jax.vmap(per_point))
+        uc = jnp.asarray(inp.value) if inp.kind == "const" else None
+        static = (point, loss, st.scalar, inp.kind, burn, steps, blocks, norm_every,
+                  hessian_iters)
+        run = cached(family, ("region_map",) + static,
+                     lambda fw: _region_program(fw, *static))
         keys = jax.random.split(jax.random.PRNGKey(seed), n)
         parts: dict[str, list] = {}
         size = min(chunk, n)
@@ -261,7 +272,7 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
             if m < size:  # pad, so that every chunk reuses one compiled program
                 sl = np.concatenate([sl, np.repeat(sl[-1:], size - m, axis=0)])
                 ks = jnp.concatenate([ks, jnp.repeat(ks[-1:], size - m, axis=0)])
-            res = run(jnp.asarray(sl), ks)
+            res = run(jnp.asarray(sl), ks, x, uc, us)
             for name, val in res.items():
                 parts.setdefault(name, []).append(np.asarray(val)[:m])
             if progress is not None:

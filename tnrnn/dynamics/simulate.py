@@ -6,8 +6,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (LOOP_COST, as_inputs, as_states, check_limit, check_map, check_nonneg_int, flat_map,
-                    probe, refuse_if_over, scan_steps, step_cost, x64)
+from ._core import (LOOP_COST, Inputs, as_inputs, as_states, cached, check_limit, check_map,
+                    check_nonneg_int, flat_map, probe, refuse_if_over, scan_steps, step_cost, x64)
 from ..errors import check_positive_int
 
 __all__ = ["simulate", "sensitivity"]
@@ -89,14 +89,31 @@ def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
                    "max_bytes", "raise max_bytes or keep fewer steps")
     inp = as_inputs(u, inputs, burn + steps)
     with x64():
-        g = flat_map(f, st.scalar, inp.driven)
-        probe(g, st.batch[0], _probe_input(inp))
+        probe(flat_map(f, st.scalar, inp.driven), st.batch[0], _probe_input(inp), f=f,
+              key=(st.scalar, inp.driven))
         us_burn, us_keep = inp.split(burn)
-        run = jax.jit(jax.vmap(lambda x: _simulate_core(g, x, us_burn, us_keep, burn, steps, inp)))
-        out = np.asarray(run(jnp.asarray(st.batch)))
+        run = cached(f, ("simulate", st.scalar, inp.kind, burn, steps),
+                     lambda fw: _simulate_program(fw, st.scalar, inp.kind, burn, steps))
+        out = np.asarray(run(jnp.asarray(st.batch), _const(inp), us_burn, us_keep))
     if st.scalar:
         out = out[..., 0]
     return st.unbatch(out)
+
+
+def _simulate_program(f, scalar: bool, kind: str, burn: int, steps: int):
+    """The compiled :func:`simulate` for one map: ``run(X, u, us_burn, us_keep)``,
+    vmapped over the states ``X`` (the inputs are arguments, not constants)."""
+    g = flat_map(f, scalar, kind != "none")
+
+    def one(x, u, us_burn, us_keep):
+        return _simulate_core(g, x, us_burn, us_keep, burn, steps, Inputs(kind, u))
+
+    return jax.jit(jax.vmap(one, in_axes=(0, None, None, None)))
+
+
+def _const(inp):
+    """The constant input as an argument of a compiled program (None otherwise)."""
+    return jnp.asarray(inp.value) if inp.kind == "const" else None
 
 
 def _probe_input(inp):
@@ -171,10 +188,18 @@ def sensitivity(f, x0, n: int, *, u=None, inputs=None, max_work: float = 1e12) -
                    "raise max_work or use fewer steps")
     inp = as_inputs(u, inputs, n)
     with x64():
-        g = flat_map(f, st.scalar, inp.driven)
         x = jnp.asarray(st.batch[0])
-        probe(g, x, _probe_input(inp))
+        probe(flat_map(f, st.scalar, inp.driven), x, _probe_input(inp), f=f,
+              key=(st.scalar, inp.driven))
         us = None if inp.kind != "seq" else jnp.asarray(inp.value)
-        norms = jax.jit(lambda x: _sensitivity_core(g, x, us, n, inp))(x)
+        run = cached(f, ("sensitivity", st.scalar, inp.kind, n),
+                     lambda fw: _sensitivity_program(fw, st.scalar, inp.kind, n))
+        norms = run(x, _const(inp), us)
         out = np.concatenate([[1.0], np.asarray(norms)])
     return out
+
+
+def _sensitivity_program(f, scalar: bool, kind: str, n: int):
+    """The compiled :func:`sensitivity` for one map: ``run(x, u, us)``."""
+    g = flat_map(f, scalar, kind != "none")
+    return jax.jit(lambda x, u, us: _sensitivity_core(g, x, us, n, Inputs(kind, u)))
