@@ -1,24 +1,36 @@
-"""Fixed points of a map: minimise ``||f(x) - x||^2 / 2``, polish with Newton, de-duplicate."""
+"""Fixed points of a map: solve ``f(x) = x`` from many starts with optimistix
+(Levenberg-Marquardt on ``||f(x) - x||^2 / 2``, then Newton), de-duplicate,
+classify by the eigenvalues of the Jacobian."""
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+import dataclasses
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._core import (LOOP_COST, as_inputs, as_states, check_float, check_limit, check_map, flat_map,
-                    probe, progress_every, refuse_if_over, step_cost, x64)
+from ._core import (LOOP_COST, as_inputs, as_states, cached, check_float, check_limit, check_map,
+                    flat_map, probe, progress_every, refuse_if_over, step_cost, x64)
 from ..errors import check_positive_int
 
 __all__ = ["FixedPoints", "fixed_points", "fixed_points_work"]
 
 
-class FixedPoints(NamedTuple):
-    """Distinct fixed points found, sorted by their first coordinate.
+def _plain(value):
+    """A value as JSON-able Python (arrays to lists, complex to ``[re, im]``)."""
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        return np.stack([arr.real, arr.imag], axis=-1).tolist()
+    return arr.tolist()
 
-    Attributes
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedPoints:
+    """Distinct fixed points found, sorted by their coordinates, and how each start fared.
+
+    Parameters
     ----------
     points : numpy.ndarray
         ``(m, d)`` (``(m,)`` for scalar states).
@@ -35,7 +47,23 @@ class FixedPoints(NamedTuple):
         How many starts converged to each point.
     n_failed : int
         Starts that did not reach ``||f(x) - x|| <= tol`` (slow points,
-        divergence).
+        divergence, too few steps).
+    converged : numpy.ndarray
+        ``(n,)`` bool, one per start: the solve from it reached
+        ``||f(x) - x|| <= tol`` (the convergence criterion).
+    start_residuals : numpy.ndarray
+        ``(n,)``: ``||f(x) - x||`` where the solve from each start ended
+        (``inf`` where it is not finite).
+    assignment : numpy.ndarray
+        ``(n,)`` int: the row of ``points`` each start converged to, ``-1``
+        where it did not converge.
+
+    Examples
+    --------
+    >>> from tnrnn.dynamics import fixed_points
+    >>> fp = fixed_points(lambda x: 0.5 * x + 1.0, [[0.0], [5.0]])
+    >>> fp.converged.tolist(), fp.assignment.tolist(), fp.to_dict()["points"]
+    ([True, True], [0, 0], [[2.0]])
     """
 
     points: np.ndarray
@@ -44,55 +72,77 @@ class FixedPoints(NamedTuple):
     residuals: np.ndarray
     counts: np.ndarray
     n_failed: int
+    converged: np.ndarray
+    start_residuals: np.ndarray
+    assignment: np.ndarray
+
+    def to_dict(self) -> dict:
+        """The result as JSON-able Python: arrays as lists, eigenvalues as
+        ``[real, imaginary]`` pairs, infinities as ``float('inf')``.
+
+        Returns
+        -------
+        dict
+            One entry per field, under the field's name.
+
+        Examples
+        --------
+        >>> from tnrnn.dynamics import fixed_points
+        >>> fixed_points(lambda x: 0.5 * x, [[1.0]]).to_dict()["eigenvalues"]
+        [[[0.5, 0.0]]]
+        """
+        return {f.name: (_plain(getattr(self, f.name)) if f.name != "stability"
+                         else list(self.stability)) for f in dataclasses.fields(self)}
 
 
-def _solve_core(g, x0, u, lm_steps, newton_steps):
-    """Levenberg-Marquardt on q(x) = ||F(x)||^2/2, F = f(x) - x, then Newton (pure).
+def _solve_core(g, x0, u, lm_steps, newton_steps, xtol=1e-12):
+    """Solve ``F(x) = f(x) - x = 0`` from ``x0`` (pure, jittable): optimistix's
+    Levenberg-Marquardt on ``||F||^2 / 2`` for at most ``lm_steps`` steps,
+    then Newton on ``F = 0`` for at most ``newton_steps`` (kept only where it
+    lowers the residual), both stopping once a step changes ``x`` and the
+    objective by less than ``xtol`` (absolute and relative).
 
     Returns the point and ``||F||`` there (``inf`` where it is not finite)."""
-    d = x0.shape[0]
-    eye = jnp.eye(d, dtype=x0.dtype)
+    import optimistix as optx
 
-    def F(x):
-        return g(x, u) - x
+    def F(x, args):
+        return g(x, args) - x
 
-    def q(x):
-        r = F(x)
-        return 0.5 * jnp.dot(r, r)
+    def resid(x):
+        r = F(x, u)
+        n = jnp.sqrt(jnp.dot(r, r))
+        return jnp.where(jnp.isfinite(n), n, jnp.inf)
 
-    def lm(carry, _):
-        x, mu = carry
-        r = F(x)
-        J = jax.jacfwd(F)(x)
-        A = J.T @ J + mu * eye
-        step = jnp.linalg.solve(A, J.T @ r)
-        xn = x - step
-        ok = jnp.isfinite(q(xn)) & (q(xn) < q(x))
-        x = jnp.where(ok, xn, x)
-        mu = jnp.where(ok, mu / 3.0, mu * 2.0)
-        mu = jnp.clip(mu, 1e-12, 1e12)
-        return (x, mu), None
+    x = x0
+    if lm_steps:
+        sol = optx.least_squares(F, optx.LevenbergMarquardt(rtol=xtol, atol=xtol), x0, args=u,
+                                 max_steps=lm_steps, throw=False)
+        x = jnp.where(jnp.all(jnp.isfinite(sol.value)), sol.value, x0)
+    if newton_steps:
+        sol = optx.root_find(F, optx.Newton(rtol=xtol, atol=xtol), x, args=u,
+                             max_steps=newton_steps, throw=False)
+        better = jnp.all(jnp.isfinite(sol.value)) & (resid(sol.value) <= resid(x))
+        x = jnp.where(better, sol.value, x)
+    return x, resid(x)
 
-    (x, _), _ = jax.lax.scan(lm, (x0, jnp.asarray(1e-2, x0.dtype)), None, length=lm_steps)
 
-    def newton(x, _):
-        r = F(x)
-        J = jax.jacfwd(F)(x)
-        xn = x - jnp.linalg.solve(J, r)
-        better = jnp.all(jnp.isfinite(xn)) & (q(xn) <= q(x))
-        return jnp.where(better, xn, x), None
-
-    x, _ = jax.lax.scan(newton, x, None, length=newton_steps)
-    r = F(x)
-    res = jnp.sqrt(jnp.dot(r, r))
-    return x, jnp.where(jnp.isfinite(res), res, jnp.inf)
+def _solve_program(f, scalar: bool, driven: bool, lm_steps: int, newton_steps: int,
+                   xtol: float):
+    """The compiled solver of :func:`fixed_points` for one map: ``run(X, u)``
+    vmapped over the starts ``X``, and ``jac(P, u)``, the Jacobians at ``P``."""
+    g = flat_map(f, scalar, driven)
+    run = jax.jit(jax.vmap(lambda x, u: _solve_core(g, x, u, lm_steps, newton_steps, xtol),
+                           in_axes=(0, None)))
+    jac = jax.jit(jax.vmap(lambda x, u: jax.jacfwd(lambda s: g(s, u))(x), in_axes=(0, None)))
+    return run, jac
 
 
 def _dedupe(xs: np.ndarray, res: np.ndarray, dedupe: float):
     """Group converged points: each row joins the first representative (in
     row order) within ``dedupe * max(1, ||p||_inf)`` of it (infinity norm).
 
-    Returns ``(representative rows, best row per group, counts)``; the
+    Returns ``(representative rows, best row per group, counts, group of
+    each row)``; the
     groups are found by a sweep over the rows sorted by their first
     coordinate, so the cost is ``O(n log n)`` plus the rows near each
     representative, not ``O(n m)`` in Python.
@@ -122,7 +172,7 @@ def _dedupe(xs: np.ndarray, res: np.ndarray, dedupe: float):
         reps.append(i)
         best.append(int(members[np.argmin(res[members])]))
         counts.append(int(members.size))
-    return reps, best, counts
+    return reps, best, counts, group
 
 
 def fixed_points_work(n: int, d: int, lm_steps: int = 200, newton_steps: int = 20,
@@ -155,9 +205,12 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     u : array_like, optional
         A constant input.
     tol : float
-        A start counts as converged when ``||f(x) - x|| <= tol``.
+        A start counts as converged when ``||f(x) - x|| <= tol`` where its
+        solve ended.
     lm_steps, newton_steps : int
-        Levenberg-Marquardt steps on ``q``, then Newton steps on ``f(x) = x``.
+        Most Levenberg-Marquardt steps on ``q``, then most Newton steps on
+        ``f(x) = x`` (each solver stops earlier once its steps no longer
+        move ``x``; 0 skips it).
     dedupe : float
         Points closer than ``dedupe * max(1, ||x||)`` (infinity norm) are one.
     chunk : int
@@ -172,18 +225,23 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     Returns
     -------
     FixedPoints
+        The distinct points with their stability, and per start whether it
+        converged (``converged``), its final residual and the point it
+        reached (``assignment``).
 
     Notes
     -----
     As in Sussillo and Barak (2013), the fixed points are the zeros of
-    ``q(x) = ||f(x) - x||^2 / 2``; ``q`` is minimised by Levenberg-Marquardt
-    steps (Gauss-Newton with an adaptive damping, every step decreasing
-    ``q``), then the minimiser is polished with Newton's method on
-    ``f(x) - x = 0`` (a step is kept only if it does not increase ``q``).
-    Local minima of ``q`` above zero (slow points) are not fixed points and
-    count in ``n_failed``, and so do starts whose residual is not finite.
-    Stability is read off the eigenvalues of the Jacobian ``Df`` at the
-    point.
+    ``q(x) = ||f(x) - x||^2 / 2``. ``q`` is minimised by optimistix's
+    Levenberg-Marquardt solver (Gauss-Newton with a trust region, every
+    accepted step decreasing ``q``), then the minimiser is polished with
+    optimistix's Newton root finder on ``f(x) - x = 0`` (kept only if it does
+    not increase the residual). Both stop when a step changes ``x`` and
+    the objective by less than ``min(1e-12, tol / 100)`` (absolute plus
+    relative), or after their step limits. Local minima of ``q`` above zero
+    (slow points) are not fixed points and count in ``n_failed``, and so do
+    starts whose residual is not finite. Stability is read off the
+    eigenvalues of the Jacobian ``Df`` at the point.
 
     Examples
     --------
@@ -192,6 +250,9 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     >>> fp = fixed_points(lambda x: 0.5 * x + 1.0, [[0.0], [5.0]])
     >>> fp.points, fp.stability, fp.counts
     (array([[2.]]), ['stable'], array([2]))
+    >>> fp = fixed_points(lambda x: x * x + 1.0, [[0.0]])  # no real fixed point
+    >>> fp.n_failed, fp.converged, bool(fp.start_residuals[0] > 0.5)
+    (1, array([False]), True)
     """
     check_map(f)
     tol = check_float("tol", tol, positive=True)
@@ -207,14 +268,18 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
                    f"fixed points from {n} starts, d = {d}, {lm_steps} + {newton_steps} steps: "
                    "multiply-adds", "max_work",
                    "raise max_work or use fewer starts or steps")
-    refuse_if_over(8.0 * n * (d + 2), max_bytes, f"fixed points from {n} starts, d = {d}: "
+    refuse_if_over(8.0 * n * (d + 4), max_bytes, f"fixed points from {n} starts, d = {d}: "
                    "bytes of results", "max_bytes", "raise max_bytes or use fewer starts")
     inp = as_inputs(u, None, None)
+    xtol = min(1e-12, 0.01 * tol)
     with x64():
-        g = flat_map(f, st.scalar, inp.driven)
         uu = None if inp.kind == "none" else jnp.asarray(inp.value)
-        probe(g, jnp.asarray(st.batch[0]), uu)
-        run = jax.jit(jax.vmap(lambda x: _solve_core(g, x, uu, lm_steps, newton_steps)))
+        probe(flat_map(f, st.scalar, inp.driven), jnp.asarray(st.batch[0]), uu, f=f,
+              key=(st.scalar, inp.driven))
+        run, jac = cached(f, ("fixed_points", st.scalar, inp.driven, lm_steps, newton_steps,
+                              xtol),
+                          lambda fw: _solve_program(fw, st.scalar, inp.driven, lm_steps,
+                                                    newton_steps, xtol))
         size = min(chunk, n)
         xs = np.empty((n, d))
         res = np.empty(n)
@@ -223,18 +288,21 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
             m = part.shape[0]
             if m < size:  # pad, so that every chunk reuses one compiled program
                 part = np.concatenate([part, np.repeat(part[-1:], size - m, axis=0)])
-            x_c, r_c = run(jnp.asarray(part))
+            x_c, r_c = run(jnp.asarray(part), uu)
             xs[start:start + m] = np.asarray(x_c)[:m]
             res[start:start + m] = np.asarray(r_c)[:m]
             progress_every(progress, start + m, n)
         ok = np.isfinite(res) & (res <= tol)
         idx = np.flatnonzero(ok)
-        reps, best, counts = _dedupe(xs[idx], res[idx], dedupe)
+        reps, best, counts, groups = _dedupe(xs[idx], res[idx], dedupe)
         best = [int(idx[b]) for b in best]
         order = sorted(range(len(reps)), key=lambda j: tuple(xs[best[j]]))
         pts = np.array([xs[best[j]] for j in order]).reshape(len(order), d)
-        jac = jax.jit(jax.vmap(jax.jacfwd(lambda s: g(s, uu))))
-        jacs = np.asarray(jac(jnp.asarray(pts))) if len(order) else np.zeros((0, d, d))
+        jacs = np.asarray(jac(jnp.asarray(pts), uu)) if len(order) else np.zeros((0, d, d))
+    rank = np.empty(len(order), dtype=int)
+    rank[order] = np.arange(len(order))
+    assignment = np.full(n, -1)
+    assignment[idx] = rank[groups] if len(order) else []
     eig = np.zeros((len(order), d), dtype=complex)
     stability = []
     for row in range(len(order)):
@@ -251,4 +319,5 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     if st.scalar:
         pts = pts[:, 0]
     return FixedPoints(pts, eig, stability, np.array([res[best[j]] for j in order]),
-                       np.array([counts[j] for j in order], dtype=int), int(np.sum(~ok)))
+                       np.array([counts[j] for j in order], dtype=int), int(np.sum(~ok)),
+                       ok, np.where(np.isfinite(res), res, np.inf), assignment)
