@@ -62,7 +62,7 @@ def test_gradient_against_finite_differences(spec):
 @pytest.mark.parametrize("spec", ["exponential:1+delayed:2", "polynomial:0.3"])
 def test_jax_loss_and_grad_match_closed_form(spec):
     jax = pytest.importorskip("jax")
-    from tnrnn.linear_rnn.flow import _make_loss
+    from tnrnn.linear_rnn._flow_runs import _make_loss
     from tnrnn.linear_rnn import parse_kernel
 
     a, w = np.array([0.4, -0.1, 0.9]), np.array([0.6, 1.5, 3.0])
