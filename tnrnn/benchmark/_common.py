@@ -46,6 +46,40 @@ class Settings:
     ``budget_s`` caps the predicted seconds of one engine at one point (first
     call plus repeats, extrapolated from the previous points of the sweep);
     ``max_tensors`` and ``max_bytes`` refuse points before they are built.
+
+    Parameters
+    ----------
+    mode : str
+        The name the files carry (``"smoke"``, ``"quick"``, ``"full"``).
+    output : tuple
+        Sweeps of the one-output workload.
+    grid : tuple
+        Sweeps of the one-hot grid workload.
+    engines : tuple of str
+        Engines measured (keys of :data:`ENGINES`).
+    repeat : int
+        Timed calls after the first, per engine and point (the median is kept).
+    budget_s : float
+        Predicted seconds above which an engine is not run at a point.
+    cotengra_repeats : int
+        Greedy trials of cotengra's path search.
+    cotengra_budget_s : float
+        Predicted seconds above which cotengra's path search is not run.
+    max_tensors : int
+        Largest network built.
+    max_bytes : int
+        Largest batch of inputs.
+    matmul_sizes : tuple of int
+        Sizes of the reference matrix products.
+    matmul_repeat : int
+        Timed calls of each reference product.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> s = dataclasses.replace(settings_for("smoke"), budget_s=1.0)
+    >>> s.mode, s.budget_s, s.repeat
+    ('smoke', 1.0, 2)
     """
 
     mode: str
@@ -64,7 +98,25 @@ class Settings:
 
 def settings_for(mode: str) -> Settings:
     """The settings of ``"smoke"`` (< 20 s), ``"quick"`` (< 3 min on 2
-    cores) or ``"full"``."""
+    cores) or ``"full"``.
+
+    Parameters
+    ----------
+    mode : {"smoke", "quick", "full"}
+
+    Returns
+    -------
+    Settings
+
+    Examples
+    --------
+    >>> [settings_for(m).repeat for m in MODES]
+    [2, 3, 7]
+    >>> settings_for("huge")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: mode must be one of ('smoke', 'quick', 'full'); got 'huge'
+    """
     base = ("tnrnn", "tnrnn-numpy", "tnrnn-batch", "tensornetwork-jax",
             "cotengra", "quimb", "recurrence-jax", "recurrence-numpy")
     if mode == "smoke":

@@ -53,7 +53,28 @@ from ..network import Network
 # --------------------------------------------------------------------------
 def recurrence_flops(spec: RAC, batch: int) -> int:
     """``F_rec`` of the module docstring: what ``tnrnn.circuit.evaluate``
-    does on ``batch`` sequences."""
+    does on ``batch`` sequences.
+
+    Parameters
+    ----------
+    spec : RAC
+    batch : int
+        Sequences evaluated together (``N``).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    Depth 1, ``R = 2, M = 3, T = 4``, one output: per step ``2 R^2`` (``W_H h``),
+    ``2 R M`` (``W_I x``) and ``R`` (the product), then ``2 K R`` for the
+    readout, per sequence:
+
+    >>> from tnrnn.circuit import RAC
+    >>> recurrence_flops(RAC(1, 2, 3, 4), 5) == 5 * (4 * (2 * 4 + 2 * 6 + 2) + 2 * 2)
+    True
+    """
     R, K, T = spec.hidden, spec.outputs, spec.length
     per_step = sum(2 * R * R + 2 * R * spec.layer_input_dim(l) + R
                    for l in range(1, spec.depth + 1))
@@ -62,7 +83,28 @@ def recurrence_flops(spec: RAC, batch: int) -> int:
 
 def unit_order_flops(spec: RAC, batch: int) -> int:
     """``F_unit`` of the module docstring: the unit order on the duplicated
-    network (closed form; :func:`unit_order_path` builds the path)."""
+    network (closed form; :func:`unit_order_path` builds the path).
+
+    Parameters
+    ----------
+    spec : RAC
+    batch : int
+        Sequences evaluated together (``N``).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    At depth 1 there is no duplication: the unit order runs the recurrence's
+    products, except that the first ``W_H h0`` is shared by the batch:
+
+    >>> from tnrnn.circuit import RAC
+    >>> spec = RAC(1, 2, 3, 4)
+    >>> recurrence_flops(spec, 5) - unit_order_flops(spec, 5) == (5 - 1) * 2 * 2 * 2
+    True
+    """
     T, L, R, K, N = spec.length, spec.depth, spec.hidden, spec.outputs, batch
     total = 2 * N * K * R
     for l in range(1, L + 1):
@@ -75,7 +117,28 @@ def unit_order_flops(spec: RAC, batch: int) -> int:
 
 def unit_order_path(net: Network) -> list:
     """The unit order (module docstring) as a linear path for
-    ``network_view(net, batch=N)`` (form ``"cp"``, copies folded)."""
+    ``network_view(net, batch=N)`` (form ``"cp"``, copies folded).
+
+    Parameters
+    ----------
+    net : Network
+        Compiled in form ``"cp"``.
+
+    Returns
+    -------
+    list of tuple
+        Linear contraction path (pairs of positions), opt_einsum's format.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.compile import compile_network
+    >>> from tnrnn.contract import network_view
+    >>> net = compile_network(RAC(2, 2, 2, 3))
+    >>> path = unit_order_path(net)
+    >>> len(path) == len(network_view(net, batch=1).inputs) - 1  # every operand joined once
+    True
+    """
     from ..contract import network_view
     from ..contract.pathutils import ssa_to_linear
 
@@ -132,7 +195,28 @@ def unit_order_path(net: Network) -> list:
 def log_abs_outputs(spec: RAC, params, X) -> np.ndarray:
     """``log |y|`` per sequence (largest output), by a recurrence whose
     states are renormalised every step (their logarithmic scales carried
-    apart), so it neither under- nor overflows however long the sequence."""
+    apart), so it neither under- nor overflows however long the sequence.
+
+    Parameters
+    ----------
+    spec : RAC
+    params : RACParams
+    X : array of shape (N, T, M)
+
+    Returns
+    -------
+    array of shape (N,)
+        ``log |y|`` of the largest output of each sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.circuit import RAC, evaluate, init_params, random_inputs
+    >>> spec = RAC(2, 3, 2, 5)
+    >>> p, X = init_params(spec, seed=0), random_inputs(spec, 4, seed=1)
+    >>> bool(np.allclose(log_abs_outputs(spec, p, X), np.log(np.abs(evaluate(spec, p, X)).max(axis=1))))
+    True
+    """
     X = np.asarray(X, dtype=float)
     n = X.shape[0]
     below = [X[:, t] for t in range(spec.length)]
@@ -174,6 +258,33 @@ def benchmark_problem(spec: RAC, kind: str, batch: int, *, seed: int = 0,
     0.5 and is halved until ``log |y|`` spans less than ``max_log_range``
     over the batch (:func:`log_abs_outputs`). Timings do not depend on the
     values otherwise (dense float64 arithmetic).
+
+    Parameters
+    ----------
+    spec : RAC
+    kind : {"output", "grid"}
+        The workload.
+    batch : int
+        Sequences (``"output"`` only).
+    seed : int
+        Seed of the weights and inputs.
+    max_log_range : float, default 40.0
+        Largest spread of ``log |y|`` over the batch.
+
+    Returns
+    -------
+    tuple
+        ``(params, X, delta)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.circuit import RAC
+    >>> spec = RAC(3, 4, 4, 40)
+    >>> params, X, delta = benchmark_problem(spec, "output", 8)
+    >>> logy = log_abs_outputs(spec, params, X)
+    >>> X.shape, bool(np.ptp(logy) < 40.0 and np.abs(logy).max() < 300), 0 < delta <= 0.5
+    ((8, 40, 4), True, True)
     """
     from ..circuit import RACParams
 
@@ -206,6 +317,24 @@ def benchmark_problem(spec: RAC, kind: str, batch: int, *, seed: int = 0,
 def one_hot_sequences(T: int, M: int) -> np.ndarray:
     """All ``M^T`` one-hot sequences ``(M^T, T, M)`` in lexicographic order
     (sequence ``k`` has digits ``s_1 .. s_T`` of ``k`` in base ``M``), so the
-    outputs reshape to ``A[s_1, ..., s_T]``."""
+    outputs reshape to ``A[s_1, ..., s_T]``.
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
+    M : int
+        Alphabet size.
+
+    Returns
+    -------
+    array of shape (M^T, T, M)
+
+    Examples
+    --------
+    >>> X = one_hot_sequences(2, 3)
+    >>> X.shape, [tuple(int(i) for i in x.argmax(axis=1)) for x in X[:4]]
+    ((9, 2, 3), [(0, 0), (0, 1), (0, 2), (1, 0)])
+    """
     digits = np.indices((M,) * T).reshape(T, -1).T
     return one_hot(digits, M)

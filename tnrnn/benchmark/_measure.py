@@ -26,6 +26,12 @@ def cpu_model() -> str:
     """The CPU's model name from ``/proc/cpuinfo`` (else ``platform.processor()``,
     else ``'unknown'``); every benchmark records it with its results.
 
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> isinstance(cpu_model(), str)
     True
     """
@@ -41,7 +47,21 @@ def cpu_model() -> str:
 def machine_info() -> dict:
     """CPU model (``/proc/cpuinfo``), cores, memory, versions, and the
     platforms JAX sees (``gpu`` says whether JAX ran on one; numpy, cotengra
-    and quimb always run on the CPU)."""
+    and quimb always run on the CPU).
+
+    Returns
+    -------
+    dict
+        ``cpu``, ``cores``, ``memory_bytes``, ``platform``, ``versions``,
+        ``jax_devices``, ``gpu`` and ``load_average``.
+
+    Examples
+    --------
+    >>> import os
+    >>> info = machine_info()
+    >>> info["cores"] == os.cpu_count(), info["cpu"] == cpu_model(), info["versions"]["numpy"] == np.__version__
+    (True, True, True)
+    """
     cpu, mem = cpu_model(), None
     try:
         for line in pathlib.Path("/proc/meminfo").read_text().splitlines():
@@ -75,7 +95,28 @@ def machine_info() -> dict:
 def matmul_rates(sizes=(512, 1024), repeat: int = 3) -> dict:
     """Dense float64 matrix-product rates (GFLOP/s, ``2n^3`` flops over the
     median time) with numpy and with jitted JAX; ``peak_gflops`` is the best
-    of them, the reference of every *fraction of peak* in the report."""
+    of them, the reference of every *fraction of peak* in the report.
+
+    Parameters
+    ----------
+    sizes : tuple of int, default (512, 1024)
+        Matrix sizes ``n``.
+    repeat : int, default 3
+        Timed calls per size (the median is kept).
+
+    Returns
+    -------
+    dict
+        ``{"numpy": rows, "jax": rows, "peak_gflops", "peak_engine", "peak_n"}``,
+        a row per size with ``n``, ``flops``, ``median_s`` and ``gflops``.
+
+    Examples
+    --------
+    >>> r = matmul_rates((32,), repeat=1)
+    >>> row = r["numpy"][0]
+    >>> row["flops"] == 2 * 32 ** 3, r["peak_gflops"] == max(x["gflops"] for e in ("numpy", "jax") for x in r[e])
+    (True, True)
+    """
     from ..contract.compare import dense_matmul_seconds
 
     out: dict = {}

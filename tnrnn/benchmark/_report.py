@@ -50,7 +50,30 @@ def _sci(x):
 def markdown_report(results: dict) -> str:
     """The readable report: machine, reference rate, targets, then per
     workload and depth the steady-state and first-call tables (engines as
-    columns, ``tnrnn / engine`` ratios beside each time) and the FLOP table."""
+    columns, ``tnrnn / engine`` ratios beside each time) and the FLOP table.
+
+    Parameters
+    ----------
+    results : dict
+        The JSON data of :func:`run_benchmarks` (its ``"results"``).
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    The committed quick run's data:
+
+    >>> import json, pathlib
+    >>> import tnrnn
+    >>> path = pathlib.Path(tnrnn.__file__).parents[1] / "benchmarks/results/contract-quick.json"
+    >>> results = json.loads(path.read_text())
+    >>> text = markdown_report(results)
+    >>> text.splitlines()[0], results["machine"]["cpu"] in text
+    ('# Contraction-cost benchmark (`quick` run)', True)
+    """
     m, mm, s = results["machine"], results["matmul"], results["settings"]
     v = m["versions"]
     lines = [f"# Contraction-cost benchmark (`{results['mode']}` run)", "",
@@ -199,7 +222,31 @@ def _workload_md(w, results) -> list:
 def plot_cost_vs_T(results: dict, stem) -> pathlib.Path:
     """Log-scale FLOPs (top) and seconds per call (bottom) against ``T``
     for depth 1, 2, 3 of the ``output`` workload; writes ``stem.png`` and
-    ``stem.svg`` and returns the PNG path."""
+    ``stem.svg`` and returns the PNG path.
+
+    Parameters
+    ----------
+    results : dict
+        The JSON data of :func:`run_benchmarks`.
+    stem : str or os.PathLike
+        The files' path without suffix; its folder may be new (its parent must
+        exist).
+
+    Returns
+    -------
+    pathlib.Path
+        ``stem.png``.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> import tnrnn
+    >>> path = pathlib.Path(tnrnn.__file__).parents[1] / "benchmarks/results/contract-quick.json"
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     png = plot_cost_vs_T(json.loads(path.read_text()), pathlib.Path(d) / "cost")
+    ...     png.name, png.read_bytes()[1:4] == b"PNG", png.with_suffix(".svg").exists()
+    ('cost.png', True, True)
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -116,6 +116,13 @@ def run_benchmarks(out_dir, *, quick: bool = False, smoke: bool = False,
     dict
         ``{"json": path, "markdown": path, "figure": path or None,
         "results": the JSON data}``.
+
+    Examples
+    --------
+    >>> run_benchmarks("/nonexistent/results", smoke=True)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.OutputPathError: out_dir: cannot write into '/nonexistent/results': its parent folder '/nonexistent' does not exist (tnrnn creates only the last folder of the path)
     """
     mode = "smoke" if smoke else "quick" if quick else "full"
     if settings is None:

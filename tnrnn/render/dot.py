@@ -76,8 +76,11 @@ def drawn_nodes(net: Network) -> int:
     >>> net = compile_network(RAC(1, 2, 2, 3))
     >>> drawn_nodes(net) == net.num_tensors + len(net.legs)
     True
-    >>> text = to_dot(net, collapse=False)
-    >>> sum(1 for line in text.splitlines() if "[shape=" in line) == drawn_nodes(net)
+    >>> text = to_dot(net, collapse=False)  # a node per tensor and per open leg
+    >>> ids = {line.split('"')[1] for line in text.splitlines()
+    ...        if line.startswith('  "') and " -- " not in line}
+    >>> names = [t.name for t in net.tensors] + ["leg:" + leg.index for leg in net.legs]
+    >>> len(names) == drawn_nodes(net) and set(names) <= ids
     True
     """
     return net.num_tensors + len(net.legs)
