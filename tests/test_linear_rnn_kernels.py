@@ -224,3 +224,83 @@ def test_kernels_split_keeps_names_and_leaves_no_import_cycle():
             assert not graph.chain_exists(importer=dep, imported=m), (m, dep)
     for f in pathlib.Path(lr.__file__).parent.glob("*.py"):
         assert len(f.read_text().splitlines()) < 600, f.name
+
+
+def _table_mp_int(f, h, g=lambda t: 1, upto=None):
+    """int_0^upto g(t) * (the piecewise-linear table f) dt in mpmath, segment by segment."""
+    n = len(f) - 1
+    upto = n * h if upto is None else min(upto, n * h)
+    total = mp.mpf(0)
+    for i in range(n):
+        t0, a, b = i * mp.mpf(h), mp.mpf(f[i]), mp.mpf(f[i + 1])
+        if t0 >= upto:
+            break
+        piece = lambda t, t0=t0, a=a, b=b: g(t) * (a + (b - a) * (t - t0) / h)  # noqa: E731
+        pts = [t0, min(t0 + h, upto)]
+        if a * b < 0:   # |.| has a kink where the segment crosses 0
+            pts.insert(1, min(t0 + h * a / (a - b), pts[-1]))
+        total += mp.quad(piece, pts)
+    return total
+
+
+def test_tabulated_kernel_closed_forms_against_mpmath():
+    from tnrnn.linear_rnn import tabulated
+
+    rng = np.random.default_rng(3)
+    f = np.concatenate([rng.standard_normal(12), [0.3]])   # both signs, a jump to 0 at the end
+    h = 0.25
+    k = tabulated(f, h, "random")
+    n = len(f) - 1
+    with mp.workdps(30):
+        fm = [mp.mpf(x) for x in f]
+        sq = mp.fsum(mp.quad(lambda u: (a + (b - a) * u) ** 2, [0, 1]) * h
+                     for a, b in zip(fm[:-1], fm[1:]))
+        assert k.l2_sq() == pytest.approx(float(sq), rel=1e-13)
+        assert float(k.l2_sq_mp(mp.mp)) == pytest.approx(float(sq), rel=1e-25)
+        ab = mp.fsum(mp.quad(lambda u: abs(a + (b - a) * u),
+                             [0, 1] if a * b >= 0 else [0, a / (a - b), 1]) * h
+                     for a, b in zip(fm[:-1], fm[1:]))
+        assert k.l1_norm() == pytest.approx(float(ab), rel=1e-12)
+        for w in (1e-6, 0.01, 1.0, 3.7, 50.0):
+            ref = _table_mp_int(f, h, lambda t: mp.exp(-w * t))
+            assert float(k.inner_exp(w)) == pytest.approx(float(ref), rel=1e-12, abs=1e-15)
+            assert float(k.inner_exp_mp(mp.mpf(w), mp.mp)) == pytest.approx(float(ref),
+                                                                              rel=1e-20)
+            dref = -_table_mp_int(f, h, lambda t: t * mp.exp(-w * t))
+            assert float(k.inner_exp_dw(w)) == pytest.approx(float(dref), rel=1e-11, abs=1e-14)
+        total = _table_mp_int(f, h)
+        for T in (0.0, 0.6, 2.0, n * h, 10.0):
+            ref = total - _table_mp_int(f, h, upto=T) if T > 0 else total
+            assert float(k.tail(T)) == pytest.approx(float(ref), abs=1e-13)
+    assert float(k.value(n * h)) == 0.0 and float(k.value(0.125)) == pytest.approx(
+        (f[0] + f[1]) / 2)
+    with pytest.raises(SpecError, match="at least 2 samples"):
+        tabulated([1.0], 0.1)
+    with pytest.raises(SpecError, match="values must be finite"):
+        tabulated([1.0, np.nan], 0.1)
+    with pytest.raises(SpecError, match=r"step must be a number in \[1e-6, 1e3\]"):
+        tabulated([1.0, 0.0], 0.0)
+
+
+def test_tabulated_kernel_in_projection_and_flow_loss():
+    # a table of an exponential sampled finely: the exact projection, the float64 QR route
+    # and the jax loss of the flows agree on it (one closed form, three consumers)
+    pytest.importorskip("jax")
+    from tnrnn.linear_rnn import project, tabulated, white_noise_loss
+    from tnrnn.linear_rnn._flow_runs import _make_loss
+
+    t = np.arange(0, 30.0 + 1e-9, 0.05)
+    k = tabulated(np.exp(-t) - 0.5 * np.exp(-3 * t), 0.05, "exp-sum")
+    p = project(k, [1.0, 3.0])
+    q = project(k, [1.0, 3.0], "qr")
+    assert p.coefs == pytest.approx([1.0, -0.5], rel=5e-3)     # interpolation error O(h^2)
+    # the qr route samples the table on the double-exponential grid, whose nodes do not
+    # sit on the table's kinks: agreement to ~1e-9 of ||rho||^2, not to rounding
+    assert abs(p.l2_sq_error - q.l2_sq_error) < 1e-8 * k.l2_sq()
+    assert p.l2_sq_error < 1e-5 * k.l2_sq()
+    import jax
+
+    with jax.enable_x64(True):
+        loss = _make_loss(k, "log")
+        a, w = np.array([0.7, -0.2]), np.array([0.5, 2.0])
+        assert float(loss((a, np.log(w)))) == pytest.approx(white_noise_loss(k, a, w), rel=1e-12)

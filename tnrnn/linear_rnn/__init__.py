@@ -22,10 +22,11 @@ from .flow import (FLOW_METHODS, FlowResult, get_flow_method, gradient_flow, ini
 from .l1lp import L1Bracket, l1_bracket
 from .plateaus import PLATEAU_RULE, Plateau, plateau_times
 from .kernels import (KERNEL_FAMILIES, Kernel, airy, delayed, exponential, parse_kernel,
-                      polynomial, smooth)
+                      polynomial, smooth, tabulated)
 
 __all__ = [
-    "Kernel", "exponential", "polynomial", "delayed", "airy", "smooth", "parse_kernel", "KERNEL_FAMILIES",
+    "Kernel", "exponential", "polynomial", "delayed", "airy", "smooth", "tabulated", "parse_kernel",
+    "KERNEL_FAMILIES",
     "rnn_kernel", "rnn_kernel_discrete", "exp_sum", "rate_grid",
     "Projection", "project", "PROJECT_ROUTES", "get_project_route",
     "L1Error", "l1_error", "BestSum", "best_exponential_sum",

@@ -3,7 +3,8 @@
 Each atom is a frozen dataclass with ``value``, ``inner_exp`` (Laplace
 transform), ``inner_exp_dw``, ``l1``, ``tail`` and their mpmath versions; the
 closed forms are derived in :mod:`tnrnn.linear_rnn.kernels`. The Airy atom
-lives in :mod:`tnrnn.linear_rnn._airy`.
+lives in :mod:`tnrnn.linear_rnn._airy`, the tabulated one in
+:mod:`tnrnn.linear_rnn._tabulated`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from ..errors import SpecError
 from ._airy import _Airy
 from ._special import de_rule, scaled_expint
+from ._tabulated import _Tabulated
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
@@ -207,7 +209,7 @@ def _atom_inner(a, b) -> float:
         if b.t0 < a.t0:
             a, b = b, a
         return math.exp(-a.beta * (b.t0 - a.t0)) / (a.beta + b.beta)
-    if isinstance(a, (_Airy, _Smooth)) and a == b:
+    if isinstance(a, (_Airy, _Smooth, _Tabulated)) and a == b:
         return a.l2sq()
     return _de_inner(a, b)
 
@@ -229,6 +231,8 @@ def _atom_inner_mp(a, b, mp):
         if b.t0 < a.t0:
             a, b = b, a
         return mp.exp(-mp.mpf(a.beta) * (mp.mpf(b.t0) - a.t0)) / (mp.mpf(a.beta) + b.beta)
+    if isinstance(a, _Tabulated) and a == b:
+        return a.l2sq_mp(mp)
     if isinstance(a, _Smooth) and a == b:
         return mp.factorial(2 * a.k) / (2 * mp.mpf(a.beta)) ** (2 * a.k + 1)
     if isinstance(a, _Airy) and a == b:   # t0 Ai(-t0)^2 + Ai'(-t0)^2 (module docstring)

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ._atoms import _Delayed, _Exp, _Smooth
+from ._tabulated import _Tabulated, ik
 from .kernels import Kernel
 
 
@@ -41,8 +42,9 @@ def _jax_b(kernel: Kernel):
 
     from .approx import _grid
 
-    closed = [(c, a) for c, a in kernel.terms if isinstance(a, (_Exp, _Delayed, _Smooth))]
-    other = [(c, a) for c, a in kernel.terms if not isinstance(a, (_Exp, _Delayed, _Smooth))]
+    kinds = (_Exp, _Delayed, _Smooth, _Tabulated)
+    closed = [(c, a) for c, a in kernel.terms if isinstance(a, kinds)]
+    other = [(c, a) for c, a in kernel.terms if not isinstance(a, kinds)]
     if other:
         t, q = _grid(Kernel(tuple(other)))
         qv = jnp.asarray(q * Kernel(tuple(other)).value(t))
@@ -53,6 +55,12 @@ def _jax_b(kernel: Kernel):
         for c, a in closed:
             if isinstance(a, _Exp):
                 out = out + c / (a.beta + w)
+            elif isinstance(a, _Tabulated):
+                f, d, ti = (jnp.asarray(x) for x in a._f())
+                z = w[:, None] * a.step
+                e = jnp.exp(-w[:, None] * ti[None, :])
+                out = out + c * a.step * jnp.sum(
+                    e * (f[:-1] * ik(z, 0, jnp) + d * ik(z, 1, jnp)), axis=-1)
             elif isinstance(a, _Smooth):
                 out = out + (c * math.factorial(a.k) * jnp.exp(-w * a.t0)
                              / (a.beta + w) ** (a.k + 1))

@@ -62,10 +62,11 @@ import numpy as np
 from ..errors import SpecError
 from ._airy import _Airy
 from ._l1 import l1_by_sign_changes
+from ._tabulated import _Tabulated, check_table
 from ._atoms import _Delayed, _Exp, _Poly, _Smooth, _atom_inner, _atom_inner_mp, _check_param, _fmt
 
-__all__ = ["Kernel", "exponential", "polynomial", "delayed", "airy", "smooth", "parse_kernel",
-           "KERNEL_FAMILIES"]
+__all__ = ["Kernel", "exponential", "polynomial", "delayed", "airy", "smooth", "tabulated",
+           "parse_kernel", "KERNEL_FAMILIES"]
 
 # ----------------------------------------------------------------------- Kernel
 @dataclass(frozen=True)
@@ -413,6 +414,46 @@ def smooth(alpha: int, t0: float = 1.0, beta: float = 1.0) -> Kernel:
         raise SpecError(f"smooth: need t0 <= 1e4 and 1e-4 <= beta <= 1e4; got t0={t0!r}, "
                         f"beta={beta!r}")
     return _one(_Smooth(int(a), t0, beta))
+
+
+def tabulated(values, step: float, label: str = "table") -> Kernel:
+    """A kernel known by samples: piecewise linear between ``values[i]`` at ``t = i step``,
+    zero from the last sample on.
+
+    Every closed form of the other families has an exact counterpart here
+    (sums of one-segment integrals; derivations in
+    :mod:`tnrnn.linear_rnn._tabulated`), so projections, L1 brackets and
+    gradient flows treat a table like any other kernel. Its ``spec`` is
+    ``"tabulated:LABEL"``, a name only: :func:`parse_kernel` cannot read the
+    samples back.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Samples ``rho(i step)``, ``i = 0..N`` (2 to 100,000 of them).
+    step : float
+        Spacing, in ``[1e-6, 1e3]``.
+    label : str
+        Name used in ``spec``.
+
+    Returns
+    -------
+    Kernel
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn import tabulated
+    >>> k = tabulated([1.0, 1.0, 0.0], 0.5, "box")     # 1 on [0, 0.5], then down to 0 at 1
+    >>> k.spec, k.l1_norm(), round(k.l2_norm() ** 2, 12)   # 0.5 + 0.25; 0.5 + 0.5/3
+    ('tabulated:box', 0.75, 0.666666666667)
+    >>> round(float(k.inner_exp(0.0)), 12), float(k.value(0.75))
+    (0.75, 0.5)
+    """
+    vals, h = check_table(values, step)
+    if not isinstance(label, str) or not label or len(label) > 200:
+        raise SpecError(f"tabulated: label must be a non-empty string of at most 200 "
+                        f"characters; got {label!r:.60}")
+    return _one(_Tabulated(h, vals, label))
 
 
 KERNEL_FAMILIES = {"exponential": exponential, "exp": exponential,
