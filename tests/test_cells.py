@@ -246,5 +246,5 @@ def test_errors():
         init_cell("scornn", input_dim=2, hidden=3, negative=5)
     with pytest.raises(SpecError, match="comes within 5% of the budget 10 parameters"):
         width_for_budget("gru", depth=2, budget=10, input_dim=4, outputs=4)
-    with pytest.raises(SpecError, match="params must be a stack's or a cell's dict; got list"):
+    with pytest.raises(SpecError, match="params must be a Model or a stack's or a cell's dict; got list"):
         count_params([1, 2])

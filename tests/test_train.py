@@ -13,7 +13,7 @@ optax = pytest.importorskip("optax")
 from tnrnn.cells import stack  # noqa: E402
 from tnrnn.errors import SpecError  # noqa: E402
 from tnrnn.tasks import make_task  # noqa: E402
-from tnrnn.train import (clip_nonfinite, fit, load_params, make_optimizer,  # noqa: E402
+from tnrnn.train import (clip_nonfinite, fit, load_weights, make_optimizer,  # noqa: E402
                          resolve_config, run)
 
 TINY = {"batch": 32, "val_size": 256, "test_size": 256}
@@ -133,13 +133,14 @@ def test_scornn_trains_with_orthogonal_W(tmp_path):
     orthogonal), and A has moved from its start: the update outside jit ran."""
     from tnrnn.cells import stack
     from tnrnn.cells._cells import cayley
-    from tnrnn.train.checkpoint import load_params
+    from tnrnn.train.checkpoint import load_weights
 
     r = run({"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
              "cell": "scornn", "hidden": 8, "steps": 30, "eval_every": 10,
              "dtype": "float64", **TINY, "out": str(tmp_path / "r")})
     assert r["fit"]["steps"] == 30
-    p, _ = load_params(tmp_path / "r" / "params.npz")
+    p, _ = load_weights(tmp_path / "r" / "params.npz")
+    assert p.kind == "scornn"
     layer = p["layers"][0]
     A, D, W = (np.asarray(layer[k], dtype=np.float64) for k in ("A", "D", "W"))
     assert np.allclose(A, -A.T, atol=1e-12)
@@ -159,8 +160,8 @@ def test_run_writes_files_and_skips_finished(tmp_path):
     assert files == ["checkpoint.npz", "config.json", "metrics.jsonl", "params.npz",
                      "result.json"]
     assert run(cfg) == r  # finished: returned as it is
-    params, meta = load_params(tmp_path / "r" / "params.npz")
-    assert meta["cell"] == "rac" and len(params["layers"]) == 2
+    params, meta = load_weights(tmp_path / "r" / "params.npz")
+    assert meta["cell"] == "rac" and params.kind == "rac" and len(params["layers"]) == 2
     assert params["layers"][1]["W_I"].shape == (4, 4) and "b_O" not in params["readout"]
     with pytest.raises(SpecError, match="holds a run with another config"):
         (tmp_path / "r" / "result.json").unlink()

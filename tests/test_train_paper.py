@@ -250,8 +250,12 @@ def test_paper_defaults_resolve():
     assert abs(c["params"] - 5000) <= 250
 
 
-def test_fit_refuses_scornn_without_kind():
+def test_fit_refuses_a_scornn_dict_without_kind():
+    """A plain dict does not say its kind: refused (never trained with A frozen).
+    The model that stack returns says it (tests/test_model.py trains it)."""
     task = _task()
     params, apply = stack("scornn", depth=2, hidden=4, input_dim=task.input_dim, outputs=K)
-    with pytest.raises(SpecError, match="pass kind='scornn'"):
-        fit(params, apply, task, steps=2)
+    with pytest.raises(SpecError, match="plain dict of weights.*pass kind="):
+        fit(params.to_dict(), apply, task, steps=2)
+    with pytest.raises(SpecError, match="params is a 'scornn' model; kind='gru' was given"):
+        fit(params, apply, task, steps=2, kind="gru")

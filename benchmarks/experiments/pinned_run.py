@@ -92,7 +92,7 @@ def _load_weights(path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         params, meta = loader(path)
-    return params, meta
+    return (params.to_dict() if hasattr(params, "to_dict") else params), meta
 
 
 def _run_folder(config: dict, folder: Path) -> dict:

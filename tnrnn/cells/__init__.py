@@ -32,9 +32,15 @@ training does not move them by gradient; scoRNN's and expRNN's ``W`` is recomput
 ``A`` after every update, outside ``jit`` (:func:`outside_grads`,
 :func:`outside_refresh`). The other cells start from the zero state.
 
-A stack (:func:`stack`) is ``{"layers": [dict, ...], "readout": {"W_O": (K, H),
-"b_O": (K,)}}`` (a RAC readout has no bias, so a trained RAC stack is exactly
-the circuit ``tnrnn.circuit.RAC`` with ``W_I``, ``W_H``, ``W_O``, ``h0``).
+A stack (:func:`stack`) is a :class:`Model`: a JAX pytree that carries its cell
+kind and options (static) beside its weights, ``layers`` (one dict per layer)
+and ``readout`` ``{"W_O": (K, H), "b_O": (K,)}``; everything that trains,
+counts, masks or stores a stack reads the kind from it, and which entries are
+frozen comes from :attr:`Cell.frozen` alone. ``model.to_dict()`` is the plain
+dict ``{"layers": [...], "readout": {...}}``; :meth:`Model.from_dict` (or
+:func:`as_model`) reads one back, given its kind. A RAC readout has no bias, so
+a trained RAC stack is exactly the circuit ``tnrnn.circuit.RAC`` with ``W_I``,
+``W_H``, ``W_O``, ``h0``: :func:`rac_params` converts both ways.
 
 This package needs jax (the ``train`` extra); ``import tnrnn`` does not load it.
 
@@ -50,11 +56,16 @@ Examples
 """
 
 from ._cells import CELLS, Cell, cayley, cayley_grad, exprnn_grad, exprnn_matrix, mod_relu, skew
-from .stack import (COUNTS, cell_names, check_cell_options, count_params, get_cell, init_cell, make_apply,
-                    needs_key, needs_outside_update, outside_grads, outside_refresh,
-                    rescale_linf, stack, stack_param_count, trainable_mask, width_for_budget)
+from ._model import Model, as_model, rac_params
+from ._stack import (COUNTS, cell_names, check_cell_options, count_params, get_cell, init_cell,
+                     make_apply,
+                     needs_key, needs_outside_update, outside_grads, outside_refresh,
+                     rescale_linf, stack, stack_param_count, trainable_mask, width_for_budget)
 
 __all__ = [
+    "Model",
+    "as_model",
+    "rac_params",
     "Cell",
     "CELLS",
     "get_cell",

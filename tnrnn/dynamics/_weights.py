@@ -117,8 +117,14 @@ def check_layer(kind: str, layer, *, where: str = "params", input_dim: int | Non
 
 
 def check_cell_params(kind: str, params) -> None:
-    """Check a cell's weights (one layer, or a stack ``{"layers": [...]}``):
-    every required key present, shapes consistent, no NaN or infinity."""
+    """Check a cell's weights (one layer, a stack ``{"layers": [...]}`` or a
+    :class:`tnrnn.cells.Model`, whose kind must be ``kind``): every required
+    key present, shapes consistent, no NaN or infinity."""
+    model_kind = getattr(params, "kind", None)
+    if isinstance(model_kind, str) and hasattr(params, "to_dict"):
+        if model_kind != kind:
+            raise SpecError(f"params is a {model_kind!r} model; the cell is {kind!r}")
+        params = params.to_dict()
     if not isinstance(params, dict):
         raise SpecError(f"params must be a dict of weights; got {type(params).__name__}")
     if "layers" in params:

@@ -22,7 +22,8 @@ Examples
 True
 """
 
-from .checkpoint import load_checkpoint, load_params, save_checkpoint, save_params
+from .checkpoint import (load_checkpoint, load_params, load_weights, save_checkpoint,
+                         save_params, save_weights)
 from .loop import PROTOCOL, FitResult, cross_entropy, fit, make_step
 from .optim import (OPTIMIZERS, clip_nonfinite, get_optimizer, make_optimizer,
                     optimizer_names)
@@ -62,6 +63,8 @@ __all__ = [
     "clip_nonfinite",
     "save_checkpoint",
     "load_checkpoint",
+    "save_weights",
+    "load_weights",
     "save_params",
     "load_params",
 ]

@@ -18,8 +18,9 @@ from ..errors import SpecError
 __all__ = ["rac_circuit", "capacity_use", "effective_ranks", "spectrum_ranks"]
 
 
-def rac_circuit(params: dict, *, length: int):
-    """``(spec, RACParams)`` of a RAC stack's weights (float64 copies).
+def rac_circuit(params, *, length: int):
+    """``(spec, RACParams)`` of a RAC stack's weights (float64 copies):
+    :func:`tnrnn.cells.rac_params`, the one bridge between the wings.
 
     Examples
     --------
@@ -29,22 +30,9 @@ def rac_circuit(params: dict, *, length: int):
     >>> spec
     RAC(depth=2, hidden=3, input_dim=4, length=6, outputs=2)
     """
-    from ..circuit import RAC, RACParams
+    from ..cells import rac_params
 
-    layers = params.get("layers") if isinstance(params, dict) else None
-    if not layers or any(set(l) != {"W_H", "W_I", "h0"} for l in layers) \
-            or set(params.get("readout", {})) != {"W_O"}:
-        raise SpecError("params must be a RAC stack's weights (layers with W_H, W_I, h0 and a "
-                        "readout with W_O only)")
-    f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731  (exact: floats widen exactly)
-    W_O = f64(params["readout"]["W_O"])
-    H, M = np.shape(layers[0]["W_I"])
-    spec = RAC(depth=len(layers), hidden=int(H), input_dim=int(M), length=length,
-               outputs=int(W_O.shape[0]))
-    rp = RACParams(W_H=tuple(f64(l["W_H"]) for l in layers),
-                   W_I=tuple(f64(l["W_I"]) for l in layers),
-                   W_O=W_O, h0=tuple(f64(l["h0"]) for l in layers))
-    return spec, rp
+    return rac_params(params, length=length)
 
 
 def capacity_use(params: dict, *, length: int, inputs: str = "one-hot",

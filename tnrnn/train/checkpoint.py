@@ -3,8 +3,12 @@
 A checkpoint holds the leaves of ``(params, opt_state, best_params)`` in
 ``jax.tree`` order and a JSON record of the loop's state; it is read back
 into trees of the same structure, built afresh from the same config.
-Weights alone (:func:`save_params`) are stored under dotted names
-(``layers.0.W_hh``, ``readout.W_O``) so that other tools can read them.
+Weights alone (:func:`save_weights`) are stored under dotted names
+(``layers.0.W_hh``, ``readout.W_O``) so that other tools can read them, with a
+JSON record naming the cell kind; :func:`load_weights` reads them back as a
+:class:`tnrnn.cells.Model`. (``save_params`` / ``load_params`` are the old,
+deprecated names: ``tnrnn.save_params`` is the exact wing's circuit weights,
+another contract.)
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import numpy as np
 
 from ..errors import SpecError
 
-__all__ = ["save_checkpoint", "load_checkpoint", "save_params", "load_params",
-           "flatten_params", "unflatten_params"]
+__all__ = ["save_checkpoint", "load_checkpoint", "save_weights", "load_weights",
+           "save_params", "load_params", "flatten_params", "unflatten_params"]
 
 _FORMAT = "tnrnn-checkpoint-1"
 
@@ -108,11 +112,13 @@ def flatten_params(params: dict, prefix: str = "") -> dict:
     >>> flatten_params({"layers": [{"W": np.ones(2)}], "readout": {"W_O": np.zeros(1)}})
     {'layers.0.W': array([1., 1.]), 'readout.W_O': array([0.])}
     """
+    from collections.abc import Mapping
+
     out = {}
-    items = params.items() if isinstance(params, dict) else enumerate(params)
+    items = params.items() if isinstance(params, Mapping) else enumerate(params)
     for key, value in items:
         name = f"{prefix}{key}"
-        if isinstance(value, (dict, list, tuple)):
+        if isinstance(value, (Mapping, list, tuple)):
             out.update(flatten_params(value, name + "."))
         else:
             out[name] = np.asarray(value)
@@ -146,34 +152,47 @@ def unflatten_params(flat: dict) -> dict:
     return listify(root)
 
 
-def save_params(path, params: dict, **meta) -> None:
-    """Save weights under dotted names, with JSON ``meta`` (e.g. the cell kind)."""
+def save_weights(path, params, **meta) -> None:
+    """Save a stack's weights under dotted names, with JSON ``meta``.
+
+    Parameters
+    ----------
+    path : path
+        The ``.npz`` file (written atomically).
+    params : tnrnn.cells.Model or dict
+        The weights; a model's kind is stored as ``meta["cell"]`` unless given.
+    **meta
+        JSON-able facts stored beside them (``cell``, ``depth``, ...).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from tnrnn.cells import stack
+    >>> m, _ = stack("gru", depth=2, hidden=3, input_dim=2, outputs=1)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save_weights(pathlib.Path(d) / "w.npz", m)
+    ...     back, meta = load_weights(pathlib.Path(d) / "w.npz")
+    >>> back.kind, meta, bool((back.layers[1]["W_hh"] == m.layers[1]["W_hh"]).all())
+    ('gru', {'cell': 'gru'}, True)
+    """
+    from collections.abc import Mapping
+
+    kind = getattr(params, "kind", None)
+    if isinstance(kind, str):
+        meta = {"cell": kind, **meta}
+    if not isinstance(params, Mapping):
+        raise SpecError(f"params must be a tnrnn.cells.Model or a dict of weights; got "
+                        f"{type(params).__name__}")
     arrays = flatten_params(params)
     arrays["__meta__"] = np.array(json.dumps(meta))
     _atomic_savez(Path(path), arrays, what="the weights")
 
 
-def load_params(path) -> tuple[dict, dict]:
-    """Read :func:`save_params`'s file: ``(params, meta)``.
-
-    A missing, empty, truncated or foreign file is a
-    :class:`~tnrnn.errors.SpecError` naming the path, never a traceback.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     f = pathlib.Path(d) / "w.npz"
-    ...     _ = f.write_bytes(b"")
-    ...     load_params(f)
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.SpecError: cannot read the weights file '.../w.npz': it is empty; give a file written by tnrnn train (params.npz) or tnrnn.train.save_params
-    """
+def _read_weights(path) -> tuple[dict, dict]:
     import zipfile
 
     path = Path(path)
-    way_out = "give a file written by tnrnn train (params.npz) or tnrnn.train.save_params"
+    way_out = "give a file written by tnrnn train (params.npz) or tnrnn.train.save_weights"
     with _open_npz(path, "the weights file", way_out) as z:
         meta = _read_meta(z, path, "the weights file", way_out)
         try:
@@ -184,3 +203,92 @@ def load_params(path) -> tuple[dict, dict]:
     if not flat:
         raise SpecError(f"the weights file {str(path)!r} holds no arrays; {way_out}")
     return unflatten_params(flat), meta
+
+
+def load_weights(path, *, kind: str | None = None):
+    """Read :func:`save_weights`'s file (or a run's ``params.npz``) as a model.
+
+    A missing, empty, truncated or foreign file is a
+    :class:`~tnrnn.errors.SpecError` naming the path, never a traceback.
+
+    Parameters
+    ----------
+    path : path
+    kind : str, optional
+        The cell kind, if the file's metadata does not name it (it must
+        agree when it does).
+
+    Returns
+    -------
+    model : tnrnn.cells.Model
+    meta : dict
+        The stored metadata.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = pathlib.Path(d) / "w.npz"
+    ...     _ = f.write_bytes(b"")
+    ...     load_weights(f)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: cannot read the weights file '.../w.npz': it is empty; give a file written by tnrnn train (params.npz) or tnrnn.train.save_weights
+    """
+    from ..cells import Model, get_cell
+
+    params, meta = _read_weights(path)
+    saved = meta.get("cell") if isinstance(meta, dict) else None
+    if kind is not None and saved is not None and get_cell(kind).name != get_cell(saved).name:
+        raise SpecError(f"the weights file {str(path)!r} holds {saved!r} weights (its metadata "
+                        f"says so); kind={kind!r} was given")
+    kind = kind if kind is not None else saved
+    if kind is None:
+        raise SpecError(f"the weights file {str(path)!r} does not name its cell kind; pass "
+                        "kind=")
+    return Model.from_dict(params, kind=kind), meta
+
+
+def save_params(path, params, **meta) -> None:
+    """Deprecated name of :func:`save_weights` (``tnrnn.save_params`` is the
+    exact wing's circuit weights, another contract).
+
+    Examples
+    --------
+    >>> import warnings, tempfile, pathlib
+    >>> from tnrnn.cells import init_cell
+    >>> with tempfile.TemporaryDirectory() as d, warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     save_params(pathlib.Path(d) / "w.npz", {"layers": [init_cell("tanh", input_dim=1, hidden=2)]})
+    ...     w[0].category.__name__
+    'DeprecationWarning'
+    """
+    import warnings
+
+    warnings.warn("tnrnn.train.save_params is deprecated; use tnrnn.train.save_weights",
+                  DeprecationWarning, stacklevel=2)
+    save_weights(path, params, **meta)
+
+
+def load_params(path) -> tuple[dict, dict]:
+    """Deprecated: :func:`load_weights` (which returns a model). Reads
+    :func:`save_weights`'s file as ``(dict, meta)``.
+
+    A missing, empty, truncated or foreign file is a
+    :class:`~tnrnn.errors.SpecError` naming the path, never a traceback.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     load_params("/no/such/w.npz")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: the weights file '/no/such/w.npz' does not exist
+    """
+    import warnings
+
+    warnings.warn("tnrnn.train.load_params is deprecated; use tnrnn.train.load_weights (it "
+                  "returns a tnrnn.cells.Model)", DeprecationWarning, stacklevel=2)
+    return _read_weights(path)

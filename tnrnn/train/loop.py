@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import SpecError, check_positive_int
 from .checkpoint import load_checkpoint, save_checkpoint
-from .optim import get_learning_rate, make_optimizer, set_learning_rate
+from .optim import get_learning_rate, make_optimizer, with_learning_rate
 from .protocols import check_values, get_protocol, resolve_min_delta
 
 __all__ = ["PROTOCOL", "FitResult", "fit", "make_loss", "make_step", "evaluate_logits",
@@ -32,13 +32,13 @@ PROTOCOL = get_protocol("tnrnn")
 _UNSET = object()
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class FitResult:
     """What :func:`fit` returns: the best parameters and a JSON-able summary.
 
-    Attributes
+    Parameters
     ----------
-    params : pytree
+    params : tnrnn.cells.Model
         The parameters with the best validation loss (restored at the end).
     summary : dict
         ``steps`` done, ``stopped`` ("steps" or "plateau"), ``best_step``,
@@ -46,11 +46,27 @@ class FitResult:
         ``compile_time_s``, ``resumed_from``.
     history : list of dict
         The validation records (as written to the metrics file).
+
+    Examples
+    --------
+    >>> r = FitResult(params=None, summary={"steps": 3}, history=[{"step": 3}])
+    >>> r.to_dict()
+    {'summary': {'steps': 3}, 'history': [{'step': 3}]}
     """
 
     params: object
     summary: dict
     history: list
+
+    def to_dict(self) -> dict:
+        """The JSON-able part: ``{"summary": ..., "history": ...}`` (the weights
+        are not JSON; :func:`tnrnn.train.save_weights` stores them).
+
+        Returns
+        -------
+        dict
+        """
+        return {"summary": self.summary, "history": self.history}
 
 
 def cross_entropy(logits, y):
@@ -155,17 +171,6 @@ def _to_numpy_tree(tree):
     return jax.tree.map(np.asarray, tree)
 
 
-def _orthogonal_kind(params) -> str | None:
-    """``"scornn"`` or ``"exprnn"`` if ``params`` hold layers of that kind (keys
-    ``A``, ``W`` and, for scoRNN, ``D``), else ``None``."""
-    if not (isinstance(params, dict) and "layers" in params):
-        return None
-    for l in params["layers"]:
-        if isinstance(l, dict) and "A" in l and "W" in l:
-            return "scornn" if "D" in l else "exprnn"
-    return None
-
-
 def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | None = None,
         protocol: str = "tnrnn", optimizer=None, lr: float | None = None,
         decay: float | None = None, batch: int | None = None, clip=_UNSET,
@@ -179,8 +184,10 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
 
     Parameters
     ----------
-    params : dict
-        A stack's parameters (:func:`tnrnn.cells.stack`).
+    params : tnrnn.cells.Model or dict
+        A stack's parameters: the :class:`~tnrnn.cells.Model` that
+        :func:`tnrnn.cells.stack` returns (it says its cell kind), or a plain
+        stack dict together with ``kind``.
     apply : callable
         ``apply(params, X) -> logits`` (``apply(params, X, key)`` for stacks
         with random initial states, :func:`tnrnn.cells.needs_key`).
@@ -189,9 +196,10 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         Largest number of optimiser steps (the cap). Default: the protocol's
         (``paper``: 50,000); the ``tnrnn`` protocol has none, so it is required there.
     kind : str, optional
-        The cell kind. Required for scoRNN stacks (their recurrence trains
-        through ``A`` by a Cayley update outside ``jit``): a scoRNN stack
-        without it is refused, never trained with ``A`` frozen.
+        The cell kind: required with a plain dict (refused without it: a
+        scoRNN's recurrence trains through ``A`` by a Cayley update outside
+        ``jit``, which a dict cannot ask for); with a model it must be the
+        model's own.
     protocol : {"tnrnn", "paper"}
         The named protocol (:mod:`tnrnn.train.protocols`) whose values fill
         every argument left unset.
@@ -257,16 +265,16 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
     >>> res = fit(params, apply, task, steps=20, eval_every=10, batch=16, val_size=64)
     >>> res.summary["steps"], len(res.history)
     (20, 2)
-    >>> p, ap = stack("scornn", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
-    >>> fit(p, ap, task, steps=2)
+    >>> res.params.kind
+    'gru'
+    >>> fit(params.to_dict(), apply, task, steps=2)
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: these parameters hold scoRNN layers (keys A, D, W), whose recurrence trains through A outside jit; pass kind='scornn' (without it A and W would never move)
+    tnrnn.errors.SpecError: params is a plain dict of weights, which does not say its cell kind; pass kind= (one of exprnn, gru, linear, lstm, mi-rnn, rac, relu, scornn, tanh) or the tnrnn.cells.Model that tnrnn.cells.stack returns
     """
     import jax
 
-    from ..cells import (needs_key, needs_outside_update, outside_grads, outside_refresh,
-                         rescale_linf, trainable_mask)
+    from ..cells import as_model, outside_grads, outside_refresh, rescale_linf
 
     cfg = get_protocol(protocol)
     given = dict(optimizer=optimizer, lr=lr, decay=decay, batch=batch, eval_every=eval_every,
@@ -286,18 +294,14 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
     data_seed = seed if cfg["eval_seed"] is None else check_positive_int(
         "eval_seed", cfg["eval_seed"], minimum=0)
 
-    orth = _orthogonal_kind(params) if kind is None else None
-    if orth is not None:
-        keys = "A, D, W" if orth == "scornn" else "A, W"
-        raise SpecError(f"these parameters hold {'scoRNN' if orth == 'scornn' else 'expRNN'} "
-                        f"layers (keys {keys}), whose recurrence trains through A outside jit; "
-                        f"pass kind={orth!r} (without it A and W would never move)")
-    outside = kind is not None and needs_outside_update(kind)
+    model = as_model(params, kind)  # the one conversion: the kind travels with the weights
+    kind = model.kind
+    outside = model.needs_outside_update
     if not outside and (cfg["lr_recurrent"] is not None or cfg["recurrent_clip"] is not None) \
             and (lr_recurrent is not _UNSET or recurrent_clip is not _UNSET):
         raise SpecError("lr_recurrent and recurrent_clip apply to scoRNN stacks only; "
                         f"got kind={kind!r}")
-    keyed = needs_key(params)
+    keyed = model.needs_key
 
     if isinstance(cfg["optimizer"], str):
         opt = make_optimizer(cfg["optimizer"], lr=cfg["lr"], clip=cfg["clip"],
@@ -309,19 +313,17 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
     if outside and cfg["lr_recurrent"] is not None:
         rec_opt = make_optimizer("rmsprop", lr=cfg["lr_recurrent"], clip=None,
                                  options={"decay": 0.9})
-    mask = trainable_mask(params) if isinstance(params, dict) and "layers" in params else None
-    params = _to_numpy_tree(params)
+    mask = model.mask()
+    params = _to_numpy_tree(model)
     opt_state = {"main": opt.init(params)}
     if rec_opt is not None:
-        opt_state["recurrent"] = rec_opt.init([l["A"] for l in params["layers"]])
+        opt_state["recurrent"] = rec_opt.init([l["A"] for l in params.layers])
         rec_update = jax.jit(lambda a, st, g: _apply_opt(rec_opt, a, st, g))
     apply_jit = jax.jit(apply)
     if outside:
         # scoRNN: W's gradient must reach outside_grads, which turns it into A's
         # (and zeroes W's and D's itself); masking it first would freeze A.
-        gmask = None if mask is None else {
-            "layers": [{k: v or k == "W" for k, v in m.items()} for m in mask["layers"]],
-            "readout": mask["readout"]}
+        gmask = model.mask(through=("W",))
         grads_fn, update_fn = make_step(apply, opt, gmask, fused=False, keyed=keyed)
     else:
         step_fn = make_step(apply, opt, mask, keyed=keyed)
@@ -374,7 +376,7 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
                 else:
                     for name, st in opt_state.items():
                         if has_lr(st):
-                            opt_state[name] = set_learning_rate(
+                            opt_state[name] = with_learning_rate(
                                 st, float(get_learning_rate(st)) * cfg["lr_factor"])
         state["evaluated"] = state["step"]
         record["elapsed_s"] = state["train_time_s"] + (time.perf_counter() - t_start)
@@ -404,20 +406,20 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
                 loss, grads = grads_fn(params, X, y, k)
                 grads = _to_numpy_tree(grads)
                 if cfg["recurrent_clip"] is not None:
-                    grads = {"layers": [dict(g, W=rescale_linf(g["W"], cfg["recurrent_clip"]))
-                                        for g in grads["layers"]],
-                             "readout": grads["readout"]}
+                    grads = grads.replace(layers=[
+                        dict(g, W=rescale_linf(g["W"], cfg["recurrent_clip"]))
+                        for g in grads.layers])
                 grads = outside_grads(params, grads)
                 if rec_opt is not None:
-                    g_rec = [g["A"] for g in grads["layers"]]
-                    grads = {"layers": [dict(g, A=np.zeros_like(g["A"])) for g in grads["layers"]],
-                             "readout": grads["readout"]}
+                    g_rec = [g["A"] for g in grads.layers]
+                    grads = grads.replace(layers=[dict(g, A=np.zeros_like(g["A"]))
+                                                  for g in grads.layers])
                     new_a, opt_state["recurrent"] = rec_update(
-                        [l["A"] for l in params["layers"]], opt_state["recurrent"], g_rec)
+                        [l["A"] for l in params.layers], opt_state["recurrent"], g_rec)
                 params, opt_state["main"] = update_fn(params, opt_state["main"], grads)
                 if rec_opt is not None:
-                    params = {"layers": [dict(l, A=a) for l, a in zip(params["layers"], new_a)],
-                              "readout": params["readout"]}
+                    params = params.replace(layers=[dict(l, A=a)
+                                                    for l, a in zip(params.layers, new_a)])
                 params = outside_refresh(_to_numpy_tree(params))
             else:
                 params, opt_state["main"], loss = step_fn(params, opt_state["main"], X, y, k)

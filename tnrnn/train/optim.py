@@ -12,7 +12,7 @@ from typing import Callable
 from ..errors import SpecError
 
 __all__ = ["OPTIMIZERS", "optimizer_names", "get_optimizer", "make_optimizer", "clip_nonfinite",
-           "get_learning_rate", "set_learning_rate"]
+           "get_learning_rate", "with_learning_rate", "set_learning_rate"]
 
 
 def clip_nonfinite(limit: float):
@@ -139,10 +139,48 @@ def get_learning_rate(opt_state) -> float:
     return opt_state.hyperparams["learning_rate"]
 
 
-def set_learning_rate(opt_state, value: float):
-    """Set the learning rate of a :func:`make_optimizer` state (in place; returned)."""
+def with_learning_rate(opt_state, value: float):
+    """A copy of a :func:`make_optimizer` state whose learning rate is ``value``
+    (optax's ``inject_hyperparams`` state with its hyperparameter replaced; the
+    given state is left as it is).
+
+    The plateau schedule of :func:`tnrnn.train.fit` uses it. optax's own
+    ``optax.contrib.reduce_on_plateau`` is not used: it scales the updates
+    (not the learning rate seen by RMSProp's state), counts patience on every
+    update rather than on validations, has no "more than patience" rule and
+    would add leaves to the optimiser state, so runs and checkpoints of the
+    depth-paper sweep would no longer be reproduced or resumed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tx = make_optimizer("rmsprop", lr=1e-3)
+    >>> state = tx.init({"w": np.zeros(2)})
+    >>> new = with_learning_rate(state, 1e-4)
+    >>> round(float(get_learning_rate(new)), 9), round(float(get_learning_rate(state)), 9)
+    (0.0001, 0.001)
+    """
     import jax.numpy as jnp
 
     hp = opt_state.hyperparams
-    hp["learning_rate"] = jnp.asarray(value, dtype=jnp.asarray(hp["learning_rate"]).dtype)
-    return opt_state
+    lr = jnp.asarray(value, dtype=jnp.asarray(hp["learning_rate"]).dtype)
+    return opt_state._replace(hyperparams={**hp, "learning_rate": lr})
+
+
+def set_learning_rate(opt_state, value: float):
+    """Deprecated: :func:`with_learning_rate` (this name changed the state in place).
+
+    Examples
+    --------
+    >>> import warnings, numpy as np
+    >>> state = make_optimizer("sgd", lr=0.5).init({"w": np.zeros(1)})
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     float(get_learning_rate(set_learning_rate(state, 0.25)))
+    0.25
+    """
+    import warnings
+
+    warnings.warn("tnrnn.train.optim.set_learning_rate is deprecated; use with_learning_rate "
+                  "(it returns a new state)", DeprecationWarning, stacklevel=2)
+    return with_learning_rate(opt_state, value)

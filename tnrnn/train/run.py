@@ -220,9 +220,9 @@ def run(config: dict) -> dict:
     >>> r["fit"]["steps"], sorted(r["test"])
     (10, ['accuracy', 'loss'])
     """
-    from ..cells import needs_key, stack
+    from ..cells import stack
     from ..tasks import derive_seed, make_task
-    from .checkpoint import save_params
+    from .checkpoint import save_weights
     from .loop import _np_ce, evaluate_logits, fit
 
     c = resolve_config(config)
@@ -290,7 +290,7 @@ def run(config: dict) -> dict:
         data_seed = c["seed"] if c["eval_seed"] is None else c["eval_seed"]
         Xt, yt = task.eval_set("test", c["test_size"], seed=data_seed)
         key = None
-        if needs_key(res.params):
+        if res.params.needs_key:
             key = jax.random.key(derive_seed(c["seed"], 5) % 2**31)
         logits = evaluate_logits(jax.jit(apply), res.params, Xt, key=key)
     test = {"loss": _np_ce(logits, yt), **task.metrics(logits, yt)}
@@ -308,7 +308,7 @@ def run(config: dict) -> dict:
     }
     result = json.loads(json.dumps(result, default=_json_default))
     if out is not None:
-        save_params(out / "params.npz", res.params, cell=c["cell"], depth=c["depth"],
+        save_weights(out / "params.npz", res.params, cell=c["cell"], depth=c["depth"],
                     hidden=c["hidden"], task=c["task"], size=c["size"])
         atomic_write_text(out / "result.json", json.dumps(result, indent=1) + "\n",
                           what="the run's result")

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import SpecError, check_positive_int
 from ._cells import (ALIASES, CELLS, Cell, cayley, cayley_grad, exprnn_grad, exprnn_matrix,
                      random_state_bound)
+from ._model import COUNTS, Model, as_model, check_count, layer_count
 
 __all__ = [
     "get_cell",
@@ -36,12 +37,6 @@ __all__ = [
     "check_cell_options",
     "COUNTS",
 ]
-
-#: Parameter-count conventions: ``"free"`` counts the scalars training moves
-#: (scoRNN's skew ``A`` as ``H (H - 1) / 2``); ``"paper"`` counts as the depth
-#: paper's code does (its TensorFlow trainable variables: scoRNN's ``W`` as
-#: ``H x H``, ``A`` not at all). The two differ only for scoRNN.
-COUNTS = ("free", "paper")
 
 _DTYPES = ("float32", "float64")
 
@@ -156,7 +151,7 @@ def init_cell(kind: str, *, input_dim: int, hidden: int, seed: int = 0,
 
 def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
           seed: int = 0, every_step: bool = False, dtype="float32",
-          options: dict | None = None) -> tuple[dict, Callable]:
+          options: dict | None = None) -> tuple[Model, Callable]:
     """A depth-``L`` stack of one cell kind with a linear readout.
 
     Parameters
@@ -176,20 +171,22 @@ def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
 
     Returns
     -------
-    params : dict
-        ``{"layers": [dict, ...], "readout": {"W_O": (K, H), "b_O": (K,)}}``
-        (a RAC's readout has no ``b_O``, so the stack stays a RAC).
+    model : Model
+        The weights with their kind and options (:class:`~tnrnn.cells.Model`;
+        ``model.to_dict()`` is ``{"layers": [dict, ...], "readout": {"W_O":
+        (K, H), "b_O": (K,)}}``; a RAC's readout has no ``b_O``, so the stack
+        stays a RAC).
     apply : callable
-        ``apply(params, X)`` for ``X`` of shape ``(batch, T, input_dim)``.
+        ``apply(model, X)`` for ``X`` of shape ``(batch, T, input_dim)``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> params, apply = stack("gru", depth=2, hidden=4, input_dim=3, outputs=2)
-    >>> apply(params, np.zeros((5, 7, 3), np.float32)).shape
+    >>> model, apply = stack("gru", depth=2, hidden=4, input_dim=3, outputs=2)
+    >>> apply(model, np.zeros((5, 7, 3), np.float32)).shape
     (5, 2)
-    >>> count_params(params)
-    238
+    >>> model.kind, count_params(model)
+    ('gru', 238)
     """
     cell = get_cell(kind)
     depth = check_positive_int("depth", depth)
@@ -213,11 +210,16 @@ def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
         k = 1.0 / np.sqrt(hidden)
         readout = {"W_O": rng.uniform(-k, k, (outputs, hidden)).astype(dtype),
                    "b_O": np.zeros(outputs, dtype=dtype)}
-    return {"layers": layers, "readout": readout}, make_apply(cell.name, every_step=every_step)
+    model = Model(kind=cell.name, layers=tuple(layers), readout=readout,
+                  options=tuple(sorted(options.items())))
+    return model, make_apply(cell.name, every_step=every_step)
 
 
-def make_apply(kind: str, *, every_step: bool = False) -> Callable:
+def make_apply(kind, *, every_step: bool = False) -> Callable:
     """The forward function ``apply(params, X, key=None)`` of a stack of ``kind`` cells.
+
+    ``kind`` is a registry name or a :class:`~tnrnn.cells.Model` (whose kind
+    is used); ``params`` a model or a stack dict.
 
     ``key`` (a ``jax.random`` key) is needed only by layers whose initial
     state is random (scoRNN's ``variant="paper"``, see :func:`needs_key`):
@@ -233,7 +235,7 @@ def make_apply(kind: str, *, every_step: bool = False) -> Callable:
     import jax
     import jax.numpy as jnp
 
-    cell = get_cell(kind)
+    cell = get_cell(kind.kind if isinstance(kind, Model) else kind)
 
     def apply(params, X, key=None):
         X = jnp.asarray(X)
@@ -273,8 +275,9 @@ def make_apply(kind: str, *, every_step: bool = False) -> Callable:
     return apply
 
 
-def needs_key(params) -> bool:
-    """Whether :func:`make_apply`'s forward pass of ``params`` needs a ``key``.
+def needs_key(params, *, kind: str | None = None) -> bool:
+    """Whether :func:`make_apply`'s forward pass of ``params`` needs a ``key``
+    (a :class:`~tnrnn.cells.Model`, or a stack dict with its ``kind``).
 
     Examples
     --------
@@ -283,70 +286,43 @@ def needs_key(params) -> bool:
     False
     >>> p, _ = stack("scornn", depth=2, hidden=4, input_dim=3, outputs=2,
     ...              options={"variant": "paper"})
-    >>> needs_key(p)
-    True
+    >>> needs_key(p), needs_key(p.to_dict(), kind="scornn")
+    (True, True)
     """
-    return (isinstance(params, dict) and "layers" in params
-            and any(random_state_bound(l) is not None for l in params["layers"]))
+    return as_model(params, kind).needs_key
 
 
 # ------------------------------------------------------------- counting
 
 
-def _check_count(convention: str) -> str:
-    if convention not in COUNTS:
-        raise SpecError(f"count convention must be one of {', '.join(COUNTS)}; "
-                        f"got {convention!r}")
-    return convention
+def count_params(params, *, kind: str | None = None, convention: str = "free") -> int:
+    """Exact number of trained scalars of a stack or of one cell's weights.
 
-
-def _layer_count(layer: dict, convention: str = "free") -> int:
-    """Trained scalars of one layer: frozen keys (initial states ``h0``,
-    scoRNN's ``D``, derived ``W`` and state bound ``s0``) excluded; scoRNN's
-    skew ``A`` counts ``H (H - 1) / 2`` free entries. ``convention="paper"``
-    counts scoRNN's ``W`` as ``H x H`` and ``A`` not at all."""
-    is_scornn = "D" in layer and "A" in layer
-    if _is_exprnn_layer(layer):  # A's strict upper triangle is trained; W is derived
-        H = int(np.shape(layer["A"])[0])
-        return int(np.size(layer["U"])) + H * (H - 1) // 2 + int(np.size(layer["b"]))
-    n = 0
-    for key, value in layer.items():
-        size = int(np.size(value))
-        if key in ("h0", "s0") or (is_scornn and key == "D"):
-            continue
-        if is_scornn and key == ("A" if convention == "paper" else "W"):
-            continue
-        if is_scornn and key == "A":
-            H = int(np.shape(value)[0])
-            size = H * (H - 1) // 2
-        n += size
-    return n
-
-
-def count_params(params: dict, *, convention: str = "free") -> int:
-    """Exact number of trained scalars of a stack (or of one cell's dict).
-
-    Initial states and derived matrices are not counted; scoRNN's skew
-    matrix counts its ``H (H - 1) / 2`` free entries. With
-    ``convention="paper"`` scoRNN's ``W`` counts ``H x H`` instead, as the
-    depth paper's code counts it (:data:`COUNTS`).
+    ``params`` is a :class:`~tnrnn.cells.Model`, or a stack dict or one
+    layer's dict with its ``kind``. Frozen entries (:attr:`Cell.frozen`:
+    initial states, derived matrices) are not counted; a skew matrix counts
+    its ``H (H - 1) / 2`` free entries. With ``convention="paper"`` scoRNN's
+    ``W`` counts ``H x H`` instead, as the depth paper's code counts it
+    (:data:`COUNTS`).
 
     Examples
     --------
     >>> p = init_cell("lstm", input_dim=3, hidden=2)
-    >>> count_params(p) == 4 * 2 * (3 + 2 + 1)
+    >>> count_params(p, kind="lstm") == 4 * 2 * (3 + 2 + 1)
     True
     >>> p, _ = stack("scornn", depth=1, hidden=4, input_dim=3, outputs=2)
     >>> count_params(p), count_params(p, convention="paper")
     (32, 42)
     """
-    _check_count(convention)
-    if isinstance(params, dict) and "layers" in params:
-        return (sum(_layer_count(l, convention) for l in params["layers"])
-                + sum(int(np.size(v)) for v in params["readout"].values()))
-    if isinstance(params, dict):
-        return _layer_count(params, convention)
-    raise SpecError(f"params must be a stack's or a cell's dict; got {type(params).__name__}")
+    check_count(convention)
+    if not isinstance(params, (dict, Model)):
+        raise SpecError(f"params must be a Model or a stack's or a cell's dict; got "
+                        f"{type(params).__name__}")
+    if isinstance(params, dict) and "layers" not in params:  # one layer's weights
+        if kind is None:
+            as_model(params)  # the error: a dict does not say its kind
+        return layer_count(get_cell(kind).name, params, convention)
+    return as_model(params, kind).count(convention)
 
 
 def stack_param_count(kind: str, *, depth: int, hidden: int, input_dim: int,
@@ -363,7 +339,7 @@ def stack_param_count(kind: str, *, depth: int, hidden: int, input_dim: int,
     True
     """
     cell = get_cell(kind)
-    _check_count(convention)
+    check_count(convention)
     n = cell.count(input_dim, hidden) + (depth - 1) * cell.count(hidden, hidden)
     if convention == "paper" and cell.name == "scornn":  # W as H x H, not A's H(H-1)/2
         n += depth * (hidden * hidden - hidden * (hidden - 1) // 2)
@@ -412,32 +388,44 @@ def width_for_budget(kind: str, *, depth: int, budget: int, input_dim: int, outp
     return best
 
 
-def trainable_mask(params: dict) -> dict:
-    """A pytree of booleans like ``params``: False on frozen entries.
+def trainable_mask(params, *, kind: str | None = None):
+    """A pytree of booleans like ``params``: False on frozen entries
+    (:attr:`Cell.frozen` of the model's kind). A model gives a model of
+    booleans, a stack dict (with ``kind``) a dict.
 
     Examples
     --------
     >>> p, _ = stack("rac", depth=1, hidden=2, input_dim=2, outputs=1)
     >>> trainable_mask(p)["layers"][0]
     {'W_H': True, 'W_I': True, 'h0': False}
+    >>> trainable_mask(p.to_dict(), kind="rac")["layers"]
+    [{'W_H': True, 'W_I': True, 'h0': False}]
     """
-    def layer_mask(layer):
-        if _is_exprnn_layer(layer):
-            return {k: k != "W" for k in layer}
-        is_scornn = "D" in layer and "A" in layer
-        return {k: not (k in ("h0", "s0") or (is_scornn and k in ("D", "W"))) for k in layer}
-
-    return {"layers": [layer_mask(l) for l in params["layers"]],
-            "readout": {k: True for k in params["readout"]}}
+    mask = as_model(params, kind).mask()
+    return mask if isinstance(params, Model) else mask.to_dict()
 
 
 # --------------------------------------------------- scoRNN and expRNN outside the jit
 
 
-def _is_exprnn_layer(layer) -> bool:
-    """An expRNN layer: ``U``, ``A``, ``W``, ``b`` and no scoRNN signs ``D``."""
-    return isinstance(layer, dict) and "A" in layer and "W" in layer and "U" in layer \
-        and "D" not in layer
+def _orthogonal(params, kind):
+    """The model of ``params`` for the outside update: its own kind, or for a
+    stack dict ``kind``, or else scoRNN if its layers hold signs ``D`` and
+    expRNN if not (the two kinds these functions serve)."""
+    if kind is None and not isinstance(params, Model):
+        first = params["layers"][0] if isinstance(params, dict) and params.get("layers") else {}
+        kind = "scornn" if "D" in first else "exprnn"
+    m = as_model(params, kind)
+    if not m.needs_outside_update:
+        raise SpecError(f"the outside update is scoRNN's and expRNN's; got a {m.kind!r} stack")
+    return m
+
+
+def _like(template, layers, readout):
+    """``layers`` and ``readout`` in the container type of ``template``."""
+    if isinstance(template, Model):
+        return template.replace(layers=tuple(layers), readout=readout)
+    return {"layers": list(layers), "readout": readout}
 
 
 def needs_outside_update(kind: str) -> bool:
@@ -447,9 +435,13 @@ def needs_outside_update(kind: str) -> bool:
     return get_cell(kind).name in ("scornn", "exprnn")
 
 
-def outside_grads(params: dict, grads: dict) -> dict:
+def outside_grads(params, grads, *, kind: str | None = None):
     """Turn the gradient in ``W`` into the gradient in ``A`` (scoRNN: Cayley;
     expRNN: the adjoint Frechet derivative of ``expm``), per layer.
+
+    ``params`` is a scoRNN or expRNN :class:`~tnrnn.cells.Model` (or a stack
+    dict, with ``kind``); ``grads`` has the same structure and is returned
+    in its own container type, with ``W``'s (and ``D``'s) gradient zeroed.
 
     numpy, outside ``jit``: on CPU, jax's triangular solves inside ``jit``
     cost 20-40 ms at 64 x 64 against 0.06 ms in numpy. For expRNN at 200 x 200
@@ -459,42 +451,44 @@ def outside_grads(params: dict, grads: dict) -> dict:
     orthogonal cells in :func:`tnrnn.train.fit` (the dynamics wing's own sine
     trainer differentiates ``expm`` inside ``jit`` instead).
     """
+    m = _orthogonal(params, kind)
     layers = []
-    for p, g in zip(params["layers"], grads["layers"]):
+    for p, g in zip(m.layers, grads["layers"]):
         g = dict(g)
-        if _is_exprnn_layer(p):
+        if m.kind == "exprnn":
             gA = exprnn_grad(np.asarray(p["A"]), np.asarray(g["W"]))
-            g["A"] = gA.astype(np.asarray(g["W"]).dtype)
-            g["W"] = np.zeros_like(np.asarray(g["W"]))
-            layers.append(g)
-            continue
-        gA = cayley_grad(np.asarray(p["A"]), np.asarray(p["D"]), np.asarray(p["W"]),
-                         np.asarray(g["W"]))
+        else:
+            gA = cayley_grad(np.asarray(p["A"]), np.asarray(p["D"]), np.asarray(p["W"]),
+                             np.asarray(g["W"]))
+            g["D"] = np.zeros_like(np.asarray(g["D"]))
         g["A"] = gA.astype(np.asarray(g["W"]).dtype)
         g["W"] = np.zeros_like(np.asarray(g["W"]))
-        g["D"] = np.zeros_like(np.asarray(g["D"]))
         layers.append(g)
-    return {"layers": layers, "readout": grads["readout"]}
+    return _like(grads, layers, grads["readout"])
 
 
-def outside_refresh(params: dict) -> dict:
+def outside_refresh(params, *, kind: str | None = None):
     """Recompute every scoRNN layer's ``W = cayley(A, D)`` after an update of ``A``
     (``A`` is re-skewed first: ``(A - A^T) / 2`` removes rounding drift), and
-    every expRNN layer's ``W = expm(triu(A, 1) - triu(A, 1)^T)`` (``A`` kept)."""
+    every expRNN layer's ``W = expm(triu(A, 1) - triu(A, 1)^T)`` (``A`` kept).
+
+    ``params`` is a scoRNN or expRNN :class:`~tnrnn.cells.Model` (or a stack
+    dict, with ``kind``); the result has its container type.
+    """
+    m = _orthogonal(params, kind)
     layers = []
-    for p in params["layers"]:
+    for p in m.layers:
         p = dict(p)
-        if _is_exprnn_layer(p):
-            p["W"] = exprnn_matrix(np.asarray(p["A"])).astype(np.asarray(p["W"]).dtype)
-            layers.append(p)
-            continue
-        A = np.asarray(p["A"], dtype=np.float64)
-        A = (A - A.T) / 2
         dtype = np.asarray(p["W"]).dtype
-        p["A"] = A.astype(dtype)
-        p["W"] = cayley(A, np.asarray(p["D"])).astype(dtype)
+        if m.kind == "exprnn":
+            p["W"] = exprnn_matrix(np.asarray(p["A"])).astype(dtype)
+        else:
+            A = np.asarray(p["A"], dtype=np.float64)
+            A = (A - A.T) / 2
+            p["A"] = A.astype(dtype)
+            p["W"] = cayley(A, np.asarray(p["D"])).astype(dtype)
         layers.append(p)
-    return {"layers": layers, "readout": params["readout"]}
+    return _like(params, layers, params["readout"])
 
 
 def rescale_linf(grad, limit: float) -> np.ndarray:
