@@ -48,18 +48,6 @@ KNOWN_CYCLE_IMPORTS = {
         "cli helpers shared through cli._dynamics (owner: cli)",
     ("tnrnn.cli._dynamics_experiments", "tnrnn.cli._dynamics"):
         "cli helpers shared through cli._dynamics (owner: cli)",
-    ("tnrnn.linear_rnn.kernels", "tnrnn.linear_rnn.approx"):
-        "function-level import back into approx (owner: linear_rnn)",
-    ("tnrnn.parallel._batch", "tnrnn.parallel._run"):
-        "function-level import back into _run (owner: parallel)",
-    ("tnrnn.parallel._executors", "tnrnn.parallel._dask"):
-        "the Dask executor is made lazily from _executors (owner: parallel)",
-    ("tnrnn.parallel._pool", "tnrnn.parallel._executors"):
-        "function-level import back into _executors (owner: parallel)",
-    ("tnrnn.rank.certificate", "tnrnn.rank.separation"):
-        "function-level import back into separation (owner: rank)",
-    ("tnrnn.rank.routines", "tnrnn.rank.blas"):
-        "function-level import back into blas (owner: rank)",
 }
 
 #: Plotting or terminal-UI imports below the presentation layer known today
