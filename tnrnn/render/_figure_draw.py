@@ -3,7 +3,7 @@
 Each ``draw_*`` function takes the rows (or panels) computed by
 :mod:`tnrnn.render.figure_data` and returns a matplotlib ``Figure`` on the
 Agg canvas (no pyplot, no global state); nothing is computed here beyond
-placing what is given, and nothing is written but by :func:`_save`. matplotlib
+placing what is given, and nothing is written but by :func:`save`. matplotlib
 is imported inside the functions, never when this module is imported.
 """
 
@@ -17,7 +17,7 @@ from .figure_data import FIGURE_DPI, FIGURE_SIZES
 from .output import render
 from .dot import to_dot
 
-_FONT = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
+FONT = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
          "legend.fontsize": 9, "xtick.labelsize": 9, "ytick.labelsize": 9,
          "figure.titlesize": 10, "svg.hashsalt": "tnrnn"}
 # Okabe-Ito colours: distinguishable with colour-vision deficiency.
@@ -37,7 +37,7 @@ def _new_figure(name: str, **kwargs):
     return fig
 
 
-def _save(fig, stem: pathlib.Path, before_svg: Callable | None = None) -> list:
+def save(fig, stem: pathlib.Path, before_svg: Callable | None = None) -> list:
     """Write ``stem.png`` and ``stem.svg`` at the fixed size (no tight bbox,
     so the pixel size is exactly :func:`pixel_size`)."""
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
@@ -123,7 +123,7 @@ def draw_rank_vs_length(rows: list, plan: dict):
     return fig
 
 
-def _graphviz_image(net, partition, cut_edges, dot_path: pathlib.Path):
+def graphviz_image(net, partition, cut_edges, dot_path: pathlib.Path):
     """Render ``net`` with the cut highlighted and without the long caption
     (the panel title and footnote of the composed figure replace it); keep
     the DOT text at ``dot_path``; return the image as an array."""

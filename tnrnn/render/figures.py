@@ -59,7 +59,7 @@ def _fig_rank_vs_length(out_dir, *, quick, seed, tick, cache) -> tuple:
     rows = rank_vs_length_rows(plan, seed=seed, tick=tick, cache=cache)
     stem = out_dir / f"fig1_{name}"
     _write_csv(stem.with_suffix(".csv"), RANK_COLUMNS, rows)
-    paths = draw._save(draw.draw_rank_vs_length(rows, plan), stem)
+    paths = draw.save(draw.draw_rank_vs_length(rows, plan), stem)
     paths += [stem.with_suffix(".csv")]
     tick("draw")
     return paths, rank_vs_length_summary(rows, plan)
@@ -72,7 +72,7 @@ def _fig_networks(out_dir, *, quick, seed, tick, cache) -> tuple:
     rows, nets = network_rows(plan, seed=seed, tick=tick, cache=cache)
     dots = [out_dir / f"fig2_{name}_{'mps' if row['depth'] == 1 else 'deep'}.dot"
             for row in rows]
-    images = [draw._graphviz_image(net, part, edges, dot)
+    images = [draw.graphviz_image(net, part, edges, dot)
               for (net, part, edges), dot in zip(nets, dots)]
     _write_csv(stem.with_suffix(".csv"), NETWORK_COLUMNS, rows)
     fig, shown = draw.draw_networks(rows, images, plan)
@@ -81,7 +81,7 @@ def _fig_networks(out_dir, *, quick, seed, tick, cache) -> tuple:
         for im in shown:
             im.set_interpolation("none")
 
-    paths = draw._save(fig, stem, before_svg=vector_images)
+    paths = draw.save(fig, stem, before_svg=vector_images)
     paths += [stem.with_suffix(".csv")] + sorted(dots)
     tick("draw")
     return paths, network_summary(rows, plan)
@@ -94,7 +94,7 @@ def _fig_continuous_vs_onehot(out_dir, *, quick, seed, tick, cache) -> tuple:
     stem = out_dir / f"fig3_{name}"
     _write_csv(stem.with_suffix(".csv"), RANK_COLUMNS, rows)
     panels = continuous_vs_onehot_panels(rows, plan)
-    paths = draw._save(draw.draw_continuous_vs_onehot(panels), stem)
+    paths = draw.save(draw.draw_continuous_vs_onehot(panels), stem)
     paths += [stem.with_suffix(".csv")]
     tick("draw")
     return paths, "; ".join(pan["text"] for pan in panels)
@@ -106,7 +106,7 @@ def _fig_mincut_gap(out_dir, *, quick, seed, tick, cache) -> tuple:
     rows = mincut_gap_rows(plan, seed=seed, tick=tick, cache=cache)
     stem = out_dir / f"fig4_{name}"
     _write_csv(stem.with_suffix(".csv"), GAP_COLUMNS, rows)
-    paths = draw._save(draw.draw_mincut_gap(rows, plan), stem)
+    paths = draw.save(draw.draw_mincut_gap(rows, plan), stem)
     paths += [stem.with_suffix(".csv")]
     tick("draw")
     return paths, mincut_gap_summary(rows, plan)
@@ -152,7 +152,7 @@ def _one(name, out_dir, quick, progress, seed, *, cache=None, tick=None) -> tupl
     except ImportError:
         raise MissingDependencyError(
             "the figures need matplotlib: pip install matplotlib") from None
-    with rc_context(draw._FONT):
+    with rc_context(draw.FONT):
         return _BUILDERS[name](out, quick=quick, seed=seed, tick=tick,
                                cache={} if cache is None else cache)
 
