@@ -357,7 +357,8 @@ def draw_plateaus(data: dict, path) -> list[str]:
             ax.plot([], [], "o", color=f"C{j}", label=lab)
         ax.set_yscale("log")
         ax.set_xlabel({"delayed": "t0 (delay)", "airy": "shift t0 of Ai(t - t0)",
-                       "expsum": "slow time scale v of e^-t + e^-t/v"}.get(fam, "v"))
+                       "expsum": "slow time scale v of e^-t + e^-t/v",
+                       "lorenz96": "observation delay t0 of the Lorenz-96 target"}.get(fam, "v"))
         ax.set_ylabel("escape time (steps; ODE: tau / lr); ^ = still on a plateau at the end")
         ax.set_title(fam, fontsize=9)
         ax.grid(True, which="both", alpha=0.3)

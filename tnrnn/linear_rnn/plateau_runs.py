@@ -6,7 +6,11 @@ Targets (the memory parameter ``v`` in brackets):
   slow time scale);
 - ``airy``: ``Ai(t - v)``: the shifted Airy kernel of the paper's reference code
   (which uses ``Ai(t - 6)``); the shift sets the memory;
-- ``delayed``: ``e^{-t} + e^{-(t - v)} 1[t > v]``: memory at lag ``v``.
+- ``delayed``: ``e^{-t} + e^{-(t - v)} 1[t > v]``: memory at lag ``v``;
+- ``lorenz96`` (not in the default plan): the first Wiener kernel of the
+  forced Lorenz-96 ring observed ``v`` time units late, scaled to unit L2
+  norm (:func:`tnrnn.linear_rnn.lorenz96.lorenz96_kernel`): what gradient
+  descent of a linear RNN sees of that nonlinear target.
 
 Starts: :func:`tnrnn.linear_rnn.flow.random_point` (``a ~ 0.1 N(0, 1)``,
 ``w ~ e^{0.5 N(0, 1)}``, seeded): no two coefficients equal, so no symmetric
@@ -43,6 +47,7 @@ PLATEAU_FAMILIES = {"expsum": (2.0, 4.0, 8.0, 16.0), "airy": (0.0, 2.0, 4.0, 6.0
 PLATEAU_METHODS = {
     "gd-log": {"method": "gd", "param": "log", "lr": 0.1, "max_steps": 1_000_000},
     "adam-log": {"method": "adam", "param": "log", "lr": 0.01, "max_steps": 1_000_000},
+    "gd-log-short": {"method": "gd", "param": "log", "lr": 0.1, "max_steps": 200_000},
     "ode-log": {"method": "ode", "param": "log", "lr": 0.1, "max_steps": 100_000_000,
                 "solver_steps": 100_000},
 }
@@ -57,7 +62,7 @@ def family_kernel(family: str, v: float):
     Parameters
     ----------
     family : str
-        ``expsum``, ``airy`` or ``delayed``.
+        ``expsum``, ``airy``, ``delayed`` or ``lorenz96``.
     v : float
         The memory parameter (slow time scale, shift or delay).
 
@@ -80,9 +85,14 @@ def family_kernel(family: str, v: float):
         return parse_kernel(f"airy:{v:g}")
     if family == "delayed":
         return parse_kernel(f"exponential:1+delayed:{v:g}")
+    if family == "lorenz96":
+        from .lorenz96 import lorenz96_kernel
+
+        return lorenz96_kernel(v)
     from ..errors import SpecError
 
-    raise SpecError(f"unknown plateau family {family!r}; valid: {', '.join(PLATEAU_FAMILIES)}")
+    raise SpecError(f"unknown plateau family {family!r}; valid: "
+                    f"{', '.join([*PLATEAU_FAMILIES, 'lorenz96'])}")
 
 
 @dataclass(frozen=True)
@@ -197,7 +207,7 @@ def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
     >>> plateau_experiment(out, families={"gauss": (1.0,)})   # refused before any run
     Traceback (most recent call last):
     ...
-    tnrnn.errors.SpecError: unknown plateau family 'gauss'; valid: expsum, airy, delayed
+    tnrnn.errors.SpecError: unknown plateau family 'gauss'; valid: expsum, airy, delayed, lorenz96
     """
     fams = dict(families or PLATEAU_FAMILIES)
     if plan is None:
@@ -212,6 +222,10 @@ def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
            "start": "random_point(m, seed): a = 0.1 N(0,1), w = exp(0.5 N(0,1))",
            "rule": PLATEAU_RULE, "quick": quick,
            "escape": "exit of the last plateau above 1.05 L_m* (L_m*: best_exponential_sum)"}
+    if "lorenz96" in fams:
+        from .lorenz96 import LORENZ96
+
+        cfg["lorenz96"] = dict(LORENZ96)
     data = resume_result(path, "memory-plateau", cfg)
     done = {(r["family"], r["value"], r["method"], r["m"], r["seed"]) for r in data["records"]}
     lstars = data.setdefault("lstar", {})
