@@ -245,14 +245,22 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
             console.print(f"[{counter['i']}/{total}] {c['name']}: test {metric} "
                           f"{r['test'][metric]:.3f} ({state})", highlight=False)
 
+    # one sweep path (tnrnn.train.run_sweep: finished runs skipped, results in order);
+    # serial, or on the executor through a mapper that prints each run as it ends
+    mapper, report = None, on_result
     if executor is None:
         for c in configs:
             c["progress"] = bool(progress)
-        results = run_sweep(configs, on_result=on_result)
     else:
-        results = _parallel_sweep(configs, executor, lengths=lengths, retries=retries,
-                                  show=bool(progress) and not as_json, on_result=on_result,
-                                  out=out)
+        mapper, report = _executor_mapper(configs, executor, lengths=lengths, retries=retries,
+                                          show=bool(progress) and not as_json,
+                                          on_result=on_result, out=out)
+    try:
+        results = run_sweep(configs, mapper=mapper, on_result=report)
+    finally:  # the mapper shuts the executor down; it is not called when a finished run
+        # of another config is refused first
+        if executor is not None and not mapper.called:
+            executor.shutdown(wait=False, cancel_futures=True)
     rows = summarize(results)
     if as_json:
         _emit_json({"out": str(out), "runs": [{"name": c["name"], "config": r["config"],
@@ -285,39 +293,46 @@ def run_cost(config: dict, length: int) -> float:
                       + config["test_size"])
 
 
-def _parallel_sweep(configs: list, executor, *, lengths: dict, retries: int, show: bool,
-                    on_result, out) -> list:
-    """The runs of a sweep as tasks on ``executor`` (most expensive first,
-    finished runs skipped); their results in the order of ``configs``."""
+def _executor_mapper(configs: list, executor, *, lengths: dict, retries: int, show: bool,
+                     on_result, out):
+    """``(mapper, report)`` for :func:`tnrnn.train.run_sweep` on ``executor``.
 
-    from ..train import run
-    from ..train.run import finished_result
-
-    results = {}
-    todo = {}
-    for c in configs:
-        old = finished_result(c)
-        if old is not None:
-            results[c["name"]] = old
-            on_result(c, old, True)
-        else:
-            todo[c["name"]] = ({**c, "progress": False},)
+    ``mapper(run, todo)`` runs the unfinished runs as tasks (most expensive
+    first, estimated by :func:`run_cost`; under one progress bar with ETA; a
+    run whose worker died is rerun up to ``retries`` times and resumes from
+    its checkpoint), prints each as it ends and returns their results in the
+    order of ``todo``; ``report`` is ``on_result`` for the runs finished
+    before (the others were printed as they ended).
+    """
     by_name = {c["name"]: c for c in configs}
-    costs = {name: run_cost(cfg, lengths[name]) for name, (cfg,) in todo.items()}
+    printed: set = set()
 
-    def finished(res, console):
-        results[res.key] = res.value
-        on_result(by_name[res.key], res.value, False, console)
+    def mapper(fn, todo):
+        mapper.called = True
+        tasks = {c["name"]: ({**c, "progress": False},) for c in todo}
+        costs = {name: run_cost(cfg, lengths[name]) for name, (cfg,) in tasks.items()}
 
-    def interrupted(new):
-        done = len(configs) - len(todo) + len(new)
-        return (f"interrupted: {done} of {len(configs)} runs are finished in {out}; rerun "
-                "the same command to continue (unfinished runs resume from their "
-                "checkpoints)")
+        def finished(res, console):
+            printed.add(res.key)
+            on_result(by_name[res.key], res.value, False, console)
 
-    run_executor_tasks(run, todo, executor=executor, costs=costs, retries=retries, show=show,
-                       unit="runs", on_result=finished, interrupted=interrupted)
-    return [results[c["name"]] for c in configs]
+        def interrupted(new):
+            done = len(configs) - len(todo) + len(new)
+            return (f"interrupted: {done} of {len(configs)} runs are finished in {out}; rerun "
+                    "the same command to continue (unfinished runs resume from their "
+                    "checkpoints)")
+
+        results = run_executor_tasks(fn, tasks, executor=executor, costs=costs, retries=retries,
+                                     show=show, unit="runs", on_result=finished,
+                                     interrupted=interrupted)
+        return [results[c["name"]] for c in todo]
+
+    def report(c, r, before):
+        if c["name"] not in printed:
+            on_result(c, r, before)
+
+    mapper.called = False
+    return mapper, report
 
 
 def _print_table(rows: list) -> None:

@@ -74,9 +74,43 @@ def run_sweep(configs: list, *, mapper: Callable | None = None,
               on_result: Callable | None = None, skip_finished: bool = True) -> list:
     """Run every config (skipping finished ones); return their results in order.
 
-    ``mapper(run, configs)`` may run them elsewhere (e.g. a process pool's or
-    a Dask client's ``map``); by default they run here, one after another.
-    ``on_result(config, result, finished_before)`` is called as each arrives.
+    The one sweep path: serially here, or on a process pool or a Dask
+    cluster through ``mapper`` (``tnrnn train --workers`` / ``--scheduler``
+    pass one that runs the runs as tasks with a progress bar and retries).
+
+    Parameters
+    ----------
+    configs : list of dict
+        Resolved configs with ``out`` folders (:func:`sweep_configs`).
+    mapper : callable, optional
+        ``mapper(run, todo)``: the results of ``run`` on each unfinished
+        config, in order (``map``, ``functools.partial(tnrnn.parallel.ordered_map,
+        executor=ex)``, a Dask client's ``map`` gathered, ...). Default: one
+        after another, here.
+    on_result : callable, optional
+        ``on_result(config, result, finished_before)``, as each result arrives
+        (in the order of ``configs`` for the finished ones, then of ``todo``).
+    skip_finished : bool
+        Return the stored result of a run whose folder holds ``result.json``
+        (a finished run of another config is refused before any work).
+
+    Returns
+    -------
+    list of dict
+        The results of :func:`tnrnn.train.run`, in the order of ``configs``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     cs = sweep_configs(task="ses", cells=["gru"], depths=[1], sizes=[6], seeds=[0, 1],
+    ...                        out=d, hidden=3, steps=2, eval_every=2, batch=4, val_size=8,
+    ...                        test_size=8, task_options={"block": 2, "alphabet": 3})
+    ...     first = run_sweep(cs, mapper=lambda f, xs: list(map(f, xs)))
+    ...     seen = []
+    ...     again = run_sweep(cs, on_result=lambda c, r, before: seen.append(before))
+    >>> again == first, seen
+    (True, [True, True])
     """
     results: dict = {}
     todo = []
