@@ -19,7 +19,8 @@ from tnrnn.cli import cli  # noqa: E402
 from tnrnn.parallel import (DaskExecutor, SchedulerError, iter_tasks, make_executor,  # noqa: E402
                             run_tasks)
 from tnrnn.parallel import TaskFailedError  # noqa: E402
-from tnrnn.parallel.probes import crash_once, lcg_closed_form, nap, nap_or_crash, spin  # noqa: E402
+from tnrnn.parallel.probes import (crash_once, crash_times, lcg_closed_form, nap,  # noqa: E402
+                                   nap_or_crash, spin)
 
 
 @pytest.fixture(scope="module")
@@ -155,10 +156,8 @@ def test_dask_sends_short_tasks_in_batches(client):
 
 @pytest.fixture
 def own_client():
-    """A two-worker cluster of its own: the Dask scheduler reruns a task of
-    a dead worker on the other before tnrnn's cancellation reaches it, so a
-    test whose task kills every worker it meets leaves its cluster
-    restarting workers for a while."""
+    """A two-worker cluster of its own, for tests whose tasks kill workers
+    (the nannies restart them, which takes a while)."""
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -178,9 +177,6 @@ def test_a_dask_batch_that_kills_its_worker_blames_the_killer(own_client):
     """The batch dies with its worker: no task is charged; its tasks run
     again one by one, and the one that kills its worker again is named."""
     client = own_client
-    # 0.3 s tasks: time for the scheduler's own rerun of the lost batch on
-    # the other worker to be cancelled (it would start once that worker's
-    # task ends) before tnrnn's reruns begin there (see docs/parallel.md)
     tasks = {f"n{i}": (0.3, i) for i in range(16)}
     tasks = {**dict(list(tasks.items())[:8]), "bad": (13,), **dict(list(tasks.items())[8:])}
     ex = DaskExecutor(client=client, batch_seconds=10)
@@ -192,6 +188,43 @@ def test_a_dask_batch_that_kills_its_worker_blames_the_killer(own_client):
     ex.shutdown()
     with_bad = [s for s in submitted if (13,) in s]
     assert len(with_bad[0]) > 1 and with_bad[-1] == [(13,)]
+
+
+def _deaths(log) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_a_task_that_kills_its_worker_is_not_rerun_by_the_scheduler(own_client, tmp_path):
+    """Each submission is pinned to its worker: when the worker dies, the
+    scheduler does not run the task on the other (idle) worker on its own;
+    only tnrnn's retries run it again, and with retries=0 nothing does."""
+    log = tmp_path / "deaths"
+    ex = DaskExecutor(client=own_client, batch_seconds=0)
+    with pytest.raises(TaskFailedError, match=r"task 'bad' failed 1 times \(retries=0\)"):
+        list(iter_tasks(crash_times, {"bad": (str(log), 5, "ok")}, executor=ex, retries=0))
+    time.sleep(2.0)  # ample time for a rerun by the scheduler, were there one
+    ex.shutdown()
+    assert _deaths(log) == 1
+
+
+def test_a_dead_worker_is_charged_only_for_its_own_tasks(own_client, tmp_path):
+    """A task that kills its worker twice, among short tasks on both workers:
+    it takes exactly its 3 attempts (the log counts 2 deaths, both tnrnn's
+    attempts: no rerun by the scheduler), and no other task is charged."""
+    log = tmp_path / "deaths"
+    tasks = {"bad": (str(log), 2, "survived")}
+    tasks.update({f"h{i}": (0.3, i) for i in range(8)})
+    cost = {"bad": 10, **{f"h{i}": 1 for i in range(8)}}
+
+    ex = DaskExecutor(client=own_client, batch_seconds=0)
+    results = {r.key: r for r in iter_tasks(nap_or_crash, tasks, executor=ex,
+                                            retries=2, cost=cost)}
+    ex.shutdown()
+    assert {k: r.value for k, r in results.items()} == \
+        {"bad": "survived", **{f"h{i}": i for i in range(8)}}
+    assert {k: r.attempts for k, r in results.items()} == \
+        {"bad": 3, **{f"h{i}": 1 for i in range(8)}}
+    assert _deaths(log) == 2
 
 
 def test_unreachable_scheduler_fails_within_timeout():

@@ -193,6 +193,20 @@ def _probe_scheduler(address: str, timeout: float) -> None:
                              f"address, which `dask scheduler` prints when it starts")
 
 
+class _Task:
+    """One submission of a :class:`DaskExecutor`: the call, the concurrent
+    future handed to the caller, and the Dask future and worker of its
+    current submission (a task moved off a departed worker is submitted
+    again under a new key, to the same concurrent future)."""
+
+    __slots__ = ("fn", "args", "kwargs", "priority", "fut", "dfut", "worker")
+
+    def __init__(self, fn, args, kwargs, priority):
+        self.fn, self.args, self.kwargs, self.priority = fn, args, kwargs, priority
+        self.fut: cf.Future = cf.Future()
+        self.dfut = self.worker = None
+
+
 class DaskExecutor(cf.Executor):
     """Tasks on a ``dask.distributed`` cluster, through a ``Client``.
 
@@ -203,13 +217,18 @@ class DaskExecutor(cf.Executor):
 
     A worker that dies mid-task is handled as on local processes: the future
     of each task that was running on it fails with
-    :class:`~tnrnn.parallel.WorkerDiedError` (the scheduler's own rerun of it
-    is cancelled), so that :func:`~tnrnn.parallel.iter_tasks` retries it
-    within its ``retries`` and counts the attempt. At most one task per
-    worker thread is submitted at a time (:meth:`pending_limit`), so the
-    tasks charged with a death are the ones that were running, not ones
-    queued behind them. A worker that leaves on purpose (retired, scaled
-    down) costs nothing: the scheduler moves its tasks.
+    :class:`~tnrnn.parallel.WorkerDiedError`, so that
+    :func:`~tnrnn.parallel.iter_tasks` retries it within its ``retries`` and
+    counts the attempt. Each submission is pinned to one worker with a
+    thread free of this executor's tasks (``workers=[address]``,
+    ``allow_other_workers=False``), and at most one task per worker thread
+    is submitted at a time (:meth:`pending_limit`). So the scheduler never
+    reruns a dead worker's task elsewhere on its own (a task that kills its
+    worker kills no other before tnrnn decides), and a worker is only ever
+    given a task once this executor has the results of all the tasks it ran
+    before: a death is charged to the tasks the worker was running, and to
+    no other. A worker that leaves on purpose (retired, scaled down) costs
+    nothing: its tasks are submitted again to the other workers.
 
     Each submission costs about 2 ms of client and scheduler CPU, so
     :func:`~tnrnn.parallel.iter_tasks` sends short tasks in batches of about
@@ -254,44 +273,101 @@ class DaskExecutor(cf.Executor):
                     f"--port PORT` and workers with `dask worker tcp://HOST:PORT`") from None
         self.client = client
         self.description = f"Dask scheduler {client.scheduler.address}"
-        self._nthreads, self._checked = 1, 0.0
+        self._threads, self._checked = None, 0.0
+        self._gone: set = set()  # workers seen leaving
         self._lock = threading.Lock()
-        self._running: dict = {}  # Dask key -> (Dask future, concurrent future)
+        self._running: dict = {}  # Dask key -> _Task
         self._closed = False
         self._previous = getattr(client, "_event_handlers", {}).get("all")
         client.subscribe_topic("all", self._on_event)
 
     def submit(self, fn, /, *args, priority: int = 0, **kwargs):
-        """``fn(*args, **kwargs)`` on the cluster; higher ``priority`` runs first."""
-        import uuid
+        """``fn(*args, **kwargs)`` on the cluster; higher ``priority`` runs first.
 
+        The submission is pinned to one worker (:meth:`_pick_worker`: one
+        with a thread free of this executor's tasks), so that the scheduler
+        cannot move it to another worker on its own: if its worker dies, it
+        waits there until this executor fails it (:meth:`_on_event`).
+        """
         if self._closed:
             raise RuntimeError("cannot schedule new futures after shutdown")
-        name = getattr(fn, "__name__", "task")
-        key = f"tnrnn-{name}-{uuid.uuid4().hex}"
-        fut: cf.Future = cf.Future()
-        with self._lock:
-            dfut = self.client.submit(fn, *args, key=key, pure=False, priority=priority,
-                                      **kwargs)
-            self._running[key] = (dfut, fut)
+        task = _Task(fn, args, kwargs, priority)
+        task.fut.add_done_callback(self._cancelled(task))
+        self._send(task)
+        return task.fut
 
-        def cancelled(f, dfut=dfut):
+    def _send(self, task) -> None:
+        """Submit ``task`` (again: a new Dask key each time) on a worker picked
+        now; a worker known to be gone is never picked, and one that left
+        before the submission was registered is caught by :meth:`_on_event`
+        or here."""
+        import uuid
+
+        name = getattr(task.fn, "__name__", "task")
+        key = f"tnrnn-{name}-{uuid.uuid4().hex}"
+        threads = self._worker_threads()  # not under the lock: it waits on the client's loop
+        with self._lock:
+            worker = self._pick_worker(threads)
+            pin = {} if worker is None else {"workers": [worker],
+                                             "allow_other_workers": False}
+            dfut = self.client.submit(task.fn, *task.args, key=key, pure=False,
+                                      priority=task.priority, **pin, **task.kwargs)
+            task.dfut, task.worker = dfut, worker
+            self._running[key] = task
+            gone = worker is not None and worker in self._gone
+        dfut.add_done_callback(self._finished)
+        if gone:  # the worker left between the pick and the registration
+            with self._lock:
+                self._running.pop(key, None)
+            threading.Thread(target=self._cancel_and_move, args=([dfut], [task]),
+                             daemon=True).start()
+
+    def _cancelled(self, task):
+        def cancelled(f):
             if f.cancelled():
                 with self._lock:
-                    self._running.pop(dfut.key, None)
-                dfut.cancel()
+                    dfut = task.dfut
+                    if dfut is not None:
+                        self._running.pop(dfut.key, None)
+                if dfut is not None:
+                    dfut.cancel()
+        return cancelled
 
-        fut.add_done_callback(cancelled)
-        dfut.add_done_callback(self._finished)
-        return fut
+    def _pick_worker(self, threads: dict):
+        """Of the workers ``threads`` (``{address: threads}``), the one with
+        the most threads free of this executor's running tasks (the first
+        such in address order), or None when no worker is known (the
+        submission is then left to the scheduler). Called under the lock."""
+        threads = {w: n for w, n in threads.items() if w not in self._gone}
+        if not threads:
+            return None
+        busy: dict = {}
+        for task in self._running.values():
+            busy[task.worker] = busy.get(task.worker, 0) + 1
+        return max(sorted(threads), key=lambda w: threads[w] - busy.get(w, 0))
+
+    def _worker_threads(self) -> dict:
+        """``{address: threads}`` of the workers alive (re-read at most once a
+        second, and at once after a worker left); workers seen leaving are
+        left out. Not called under the lock (it waits on the client's event
+        loop, which may be waiting for the lock in :meth:`_on_event`)."""
+        now = time.monotonic()
+        if now - self._checked > 1.0 or self._threads is None:
+            try:
+                self._threads = dict(self.client.nthreads())
+            except Exception:  # noqa: BLE001 - keep the last count if the call fails
+                self._threads = self._threads or {}
+            self._checked = now
+        gone = set(self._gone)
+        return {w: n for w, n in self._threads.items() if w not in gone}
 
     def _finished(self, dfut) -> None:
         """Dask's callback thread: hand the outcome to the concurrent future."""
         with self._lock:
-            entry = self._running.pop(dfut.key, None)
-        if entry is None:  # failed already (its worker died) or cancelled
+            task = self._running.pop(dfut.key, None)
+        if task is None or task.dfut is not dfut:  # failed (its worker died), moved, cancelled
             return
-        fut = entry[1]
+        fut = task.fut
         if not fut.set_running_or_notify_cancel():
             return
         try:
@@ -306,30 +382,52 @@ class DaskExecutor(cf.Executor):
                 fut.set_exception(exc)
 
     def _on_event(self, event):
-        """Scheduler events (topic ``all``): a worker removed without notice
-        fails the futures of the tasks it was running."""
+        """Scheduler events (topic ``all``). A worker removed without notice
+        fails the futures of the tasks it was running with
+        :class:`~tnrnn.parallel.WorkerDiedError`; every other task pinned to
+        a removed worker (one that left on purpose, or was not running yet)
+        is submitted again elsewhere, at no cost. The scheduler never reruns
+        a task itself (each is pinned to its worker), so a task that kills
+        its worker kills no other, and a worker's death is charged only to
+        the tasks it was running."""
         try:
             _, msg = event
-            if isinstance(msg, dict) and msg.get("action") == "remove-worker" \
-                    and not msg.get("expected"):
-                lost = []
+            if isinstance(msg, dict) and msg.get("action") == "remove-worker":
+                address = msg.get("worker")
+                processing = set(msg.get("processing-tasks", ()))
+                died = not msg.get("expected")
+                lost, moved = [], []
                 with self._lock:
-                    for key in msg.get("processing-tasks", ()):
-                        entry = self._running.pop(key, None)
-                        if entry is not None:
-                            lost.append(entry)
-                for dfut, fut in lost:
-                    if fut.set_running_or_notify_cancel():
+                    self._gone.add(address)
+                    for key, task in list(self._running.items()):
+                        if task.worker != address:
+                            continue
+                        del self._running[key]
+                        (lost if died and key in processing else moved).append(task)
+                for task in lost:
+                    if task.fut.set_running_or_notify_cancel():
                         from ._pool import WorkerDiedError
 
-                        fut.set_exception(WorkerDiedError(
-                            f"its Dask worker {msg.get('worker', '?')} died while running it"))
-                if lost:  # the scheduler reruns them: cancel that (not from its loop)
-                    threading.Thread(target=self._cancel, args=([d for d, _ in lost],),
+                        task.fut.set_exception(WorkerDiedError(
+                            f"its Dask worker {address or '?'} died while running it"))
+                stale = [t.dfut for t in lost + moved]
+                if stale:  # not from the scheduler's event loop
+                    threading.Thread(target=self._cancel_and_move, args=(stale, moved),
                                      daemon=True).start()
         finally:
             if self._previous is not None:
                 return self._previous(event)
+
+    def _cancel_and_move(self, dfuts, moved) -> None:
+        self._cancel(dfuts)
+        for task in moved:
+            if task.fut.done() or self._closed:
+                continue
+            try:
+                self._send(task)
+            except Exception as exc:  # noqa: BLE001 - the client is closing
+                if task.fut.set_running_or_notify_cancel():
+                    task.fut.set_exception(exc)
 
     def _cancel(self, dfuts) -> None:
         try:
@@ -340,14 +438,7 @@ class DaskExecutor(cf.Executor):
     def capacity(self) -> int:
         """Threads on the cluster's workers now (re-read at most once a second,
         as workers join and leave); at least 1."""
-        now = time.monotonic()
-        if now - self._checked > 1.0:
-            try:
-                self._nthreads = max(1, sum(self.client.nthreads().values()))
-            except Exception:  # noqa: BLE001 - keep the last count if the call fails
-                pass
-            self._checked = now
-        return self._nthreads
+        return max(1, sum(self._worker_threads().values()))
 
     def batch_seconds(self) -> float:
         """Seconds of work :func:`~tnrnn.parallel.iter_tasks` puts in one
@@ -368,12 +459,12 @@ class DaskExecutor(cf.Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False):
         self._closed = True
         with self._lock:
-            entries = list(self._running.values())
+            futs = [task.fut for task in self._running.values()]
         if cancel_futures:
-            for _, fut in entries:
+            for fut in futs:
                 fut.cancel()
         elif wait:
-            cf.wait([fut for _, fut in entries])
+            cf.wait(futs)
         try:
             if self._previous is not None:
                 self.client.subscribe_topic("all", self._previous)

@@ -16,7 +16,7 @@ import os
 import time
 
 __all__ = ["spin", "lcg_closed_form", "LCG", "nap", "crash_once", "crash_always",
-           "crash_when", "nap_or_crash", "fail_always", "refuse", "environment"]
+           "crash_when", "crash_times", "nap_or_crash", "fail_always", "refuse", "environment"]
 
 #: The linear congruential generator ``x -> (a x + c) mod m`` that :func:`spin` iterates.
 LCG = (6364136223846793005, 1442695040888963407, 2 ** 64)
@@ -75,9 +75,26 @@ def crash_when(marker: str, seconds: float, value):
     os._exit(13)
 
 
+def crash_times(log: str, times: int, value):
+    """Kill the worker process on each of the first ``times`` calls (each
+    appends its process id to the file ``log`` first, so the file counts the
+    calls that died); return ``value`` once ``log`` holds ``times`` lines."""
+    try:
+        with open(log) as fh:
+            done = sum(1 for _ in fh)
+    except FileNotFoundError:
+        done = 0
+    if done < times:
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        os._exit(13)
+    return value
+
+
 def nap_or_crash(*args):
-    """``nap(seconds, value)`` for two arguments, ``crash_always(code)`` for one."""
-    return crash_always(*args) if len(args) == 1 else nap(*args)
+    """``nap(seconds, value)`` for two arguments, ``crash_always(code)`` for
+    one, ``crash_times(log, times, value)`` for three."""
+    return {1: crash_always, 2: nap, 3: crash_times}[len(args)](*args)
 
 
 def fail_always(message: str):
