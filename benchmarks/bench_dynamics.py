@@ -13,13 +13,24 @@
    measured on the jitted cores (compiled once, run in turn, median per
    step; both sides in the same process, the same way).
 
-Writes ``benchmarks/results/dynamics.json`` and ``dynamics.md``.
+3. Compiled once (issue 19): the second call of the public ``simulate``,
+   ``lyapunov_spectrum``, ``fixed_points`` and ``loss_slice`` (the map
+   defined once; validation, the cached program, post-processing) against
+   the compiled core alone (the same jitted, vmapped core called directly,
+   compiled beforehand), in the same process, interleaved, median of
+   ``repeat`` calls. Target: within 3x. The first call (tracing and
+   compilation) is reported beside it.
+
+Writes ``benchmarks/results/dynamics.json`` and ``dynamics.md`` (1 and 2) and
+``benchmarks/results/bench_dynamics_compiled.json`` and ``.md`` (3).
 
 Usage::
 
     nice -n 10 .venv/bin/python benchmarks/bench_dynamics.py [--quick] [--out DIR]
+    nice -n 10 .venv/bin/python benchmarks/bench_dynamics.py --compiled-only
 
-``--quick`` shrinks the grid to 30 x 30 and the run lengths (a smoke run).
+``--quick`` shrinks the grid to 30 x 30 and the run lengths (a smoke run);
+``--compiled-only`` runs part 3 alone.
 """
 
 from __future__ import annotations
@@ -121,7 +132,8 @@ def bench_region_map(grid: int, steps: int, loop_points: int) -> dict:
 def bench_lyapunov_vs_simulate(width: int, n: int, repeat: int) -> dict:
     """Per-step cost of the cores behind simulate and lyapunov_spectrum (one
     jitted program each, compiled once, then run ``repeat`` times in turn,
-    interleaved; the public functions add one compilation per call)."""
+    interleaved; the public functions reuse the same kind of compiled program from
+    their second call on, part 3)."""
     import jax
     import jax.numpy as jnp
 
@@ -162,6 +174,120 @@ def bench_lyapunov_vs_simulate(width: int, n: int, repeat: int) -> dict:
     return out
 
 
+def _median_time(fn, repeat: int) -> list:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def bench_compiled_once(repeat: int) -> dict:
+    """Second call of the public functions against their compiled cores."""
+    import jax
+    import jax.numpy as jnp
+
+    import tnrnn.dynamics as D
+    from tnrnn.dynamics._core import as_inputs, flat_map
+    from tnrnn.dynamics.fixed_points import _solve_core
+    from tnrnn.dynamics.lyapunov import _lyapunov_core_flags
+    from tnrnn.dynamics.simulate import _simulate_core
+
+    rng = np.random.default_rng(0)
+    W = 1.2 * rng.standard_normal((8, 8)) / np.sqrt(8)
+    lstm = D.chaotic_lstm()
+    none = as_inputs(None, None, None)
+
+    def tanh15(x):
+        return jnp.tanh(1.5 * x)
+
+    def tanh2(x):
+        return jnp.tanh(2.0 * x)
+
+    def rnn_loss(t):
+        def body(x, _):
+            x = jnp.tanh(t["W"] @ x)
+            return x, x[0]
+        _, ys = jax.lax.scan(body, jnp.ones(8) / 8.0, None, length=100)
+        return jnp.mean(ys ** 2)
+
+    starts = np.linspace(-3.0, 3.0, 64)[:, None]
+    s_grid = np.linspace(-0.5, 1.5, 101)
+    th0, th1 = {"W": np.zeros((8, 8))}, {"W": W}
+    cases = {
+        "simulate": dict(
+            what="simulate(tanh(1.5 x), 0.3, steps=1000)",
+            call=lambda: D.simulate(tanh15, 0.3, steps=1000)),
+        "lyapunov_spectrum": dict(
+            what="lyapunov_spectrum(chaotic 2-unit LSTM, steps=2000, k=4)",
+            call=lambda: D.lyapunov_spectrum(lstm.f, lstm.x0, steps=2000)),
+        "fixed_points": dict(
+            what="fixed_points(tanh(2 x), 64 starts)",
+            call=lambda: D.fixed_points(tanh2, starts)),
+        "loss_slice": dict(
+            what="loss_slice(8-unit tanh RNN loss over 100 steps, 101 points)",
+            call=lambda: D.loss_slice(rnn_loss, th0, th1, s_grid)),
+    }
+    with jax.enable_x64(True):
+        g_sim = flat_map(tanh15, True, False)
+        g_lstm = flat_map(lstm.f, False, False)
+        g_fp = flat_map(tanh2, False, False)
+        sim = jax.jit(jax.vmap(lambda x: _simulate_core(g_sim, x, None, None, 0, 1000, none)))
+        lyap = jax.jit(jax.vmap(lambda x: _lyapunov_core_flags(g_lstm, x, None, None, 0, 20,
+                                                                100, 4, none, 1)))
+        fp = jax.jit(jax.vmap(lambda x: _solve_core(g_fp, x, None, 200, 20, 1e-12)))
+
+        def at(t0, t1, si):
+            th = jax.tree_util.tree_map(lambda a, b: (1.0 - si) * a + si * b, t0, t1)
+            return rnn_loss(th)
+
+        sl = jax.jit(jax.vmap(at, in_axes=(None, None, 0)))
+        X_sim, X_lstm = np.array([[0.3]]), lstm.x0[None, :]
+        cores = {"simulate": lambda: jax.block_until_ready(sim(X_sim)),
+                 "lyapunov_spectrum": lambda: jax.block_until_ready(lyap(X_lstm)),
+                 "fixed_points": lambda: jax.block_until_ready(fp(starts)),
+                 "loss_slice": lambda: jax.block_until_ready(sl(th0, th1, s_grid))}
+        for fn in cores.values():
+            fn()  # compile
+    rows = []
+    for name, case in cases.items():
+        t = time.perf_counter()
+        case["call"]()  # traces and compiles
+        first = time.perf_counter() - t
+        pub, core = [], []
+        for _ in range(3):  # interleaved, so that the machine's load hits both alike
+            pub += _median_time(case["call"], repeat)
+            with jax.enable_x64(True):
+                core += _median_time(cores[name], repeat)
+        p, c = float(np.median(pub)), float(np.median(core))
+        rows.append({"function": name, "what": case["what"], "first_call_s": first,
+                     "second_call_s": p, "core_s": c, "ratio": p / c,
+                     "target_ratio": 3.0, "meets_target": p / c <= 3.0,
+                     "first_over_second": first / p})
+    return {"repeat": 3 * repeat, "statistic": "median", "rows": rows}
+
+
+def compiled_markdown(res: dict) -> str:
+    m, c = res["machine"], res["compiled_once"]
+    lines = [
+        "# tnrnn.dynamics: compiled once", "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']}, "
+        f"jax {m['jax']} ({', '.join(m['devices'])}); load average at start "
+        f"{', '.join(f'{v:.1f}' for v in m['load_average_at_start'])} (shared machine).", "",
+        "The second call of each public function (the map defined once; argument checks, the "
+        "cached compiled program, post-processing) against the compiled core alone (the same "
+        "jitted, vmapped core called directly), interleaved, median of "
+        f"{c['repeat']} calls each. The first call traces and compiles.", "",
+        "| function | workload | first call (s) | second call (ms) | core alone (ms) | "
+        "ratio | target <= 3x |", "|---|---|---|---|---|---|---|"]
+    for r in c["rows"]:
+        lines.append(f"| {r['function']} | {r['what']} | {r['first_call_s']:.2f} | "
+                     f"{r['second_call_s'] * 1e3:.3f} | {r['core_s'] * 1e3:.3f} | "
+                     f"{r['ratio']:.2f} | {'met' if r['meets_target'] else 'missed'} |")
+    return "\n".join(lines) + "\n"
+
+
 def to_markdown(res: dict) -> str:
     r, l = res["region_map"], res["lyapunov_vs_simulate"]
     m = res["machine"]
@@ -189,8 +315,8 @@ def to_markdown(res: dict) -> str:
         f"the different rounding of a batched product makes the trajectories part): "
         f"{r['max_abs_difference_near_zero_or_chaotic']:.1e}.",
         "", f"## lyapunov_spectrum against simulate, width {l['width']}", "",
-        f"Per-step cost of the jitted cores (compiled once; the public functions add a "
-        f"compilation per call): runs of {l['steps']} steps, median of {l['repeat']}, "
+        f"Per-step cost of the jitted cores (compiled once, as the public functions are "
+        f"from their second call): runs of {l['steps']} steps, median of {l['repeat']}, "
         f"interleaved; "
         f"simulate: {l['simulate_us_per_step']:.2f} us/step.", "",
         "| k exponents | renormalised every | us/step | ratio to simulate | target <= 3x |",
@@ -204,12 +330,21 @@ def to_markdown(res: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="30 x 30 grid, shorter runs")
+    ap.add_argument("--compiled-only", action="store_true",
+                    help="only the compiled-once rows (part 3)")
     ap.add_argument("--out", default=str(HERE / "results"))
     args = ap.parse_args(argv)
     out = Path(args.out)
     if not out.is_dir():
         print(f"error: --out: the folder {str(out)!r} does not exist", file=sys.stderr)
         return 2
+    comp = {"machine": machine(), "compiled_once": bench_compiled_once(5 if args.quick else 30)}
+    cname = "bench_dynamics_compiled" + ("-quick" if args.quick else "")
+    (out / f"{cname}.json").write_text(json.dumps(comp, indent=1) + "\n")
+    (out / f"{cname}.md").write_text(compiled_markdown(comp))
+    print(compiled_markdown(comp), flush=True)
+    if args.compiled_only:
+        return 0
     res = {"machine": machine(), "quick": args.quick}
     res["region_map"] = bench_region_map(30 if args.quick else 100, 500 if args.quick else 2000,
                                          20 if args.quick else 200)

@@ -273,8 +273,8 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     inp = as_inputs(u, None, None)
     xtol = min(1e-12, 0.01 * tol)
     with x64():
-        uu = None if inp.kind == "none" else jnp.asarray(inp.value)
-        probe(flat_map(f, st.scalar, inp.driven), jnp.asarray(st.batch[0]), uu, f=f,
+        uu = None if inp.kind == "none" else inp.value
+        probe(flat_map(f, st.scalar, inp.driven), st.batch[0], uu, f=f,
               key=(st.scalar, inp.driven))
         run, jac = cached(f, ("fixed_points", st.scalar, inp.driven, lm_steps, newton_steps,
                               xtol),
@@ -288,7 +288,7 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
             m = part.shape[0]
             if m < size:  # pad, so that every chunk reuses one compiled program
                 part = np.concatenate([part, np.repeat(part[-1:], size - m, axis=0)])
-            x_c, r_c = run(jnp.asarray(part), uu)
+            x_c, r_c = run(part, uu)
             xs[start:start + m] = np.asarray(x_c)[:m]
             res[start:start + m] = np.asarray(r_c)[:m]
             progress_every(progress, start + m, n)
@@ -298,7 +298,7 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
         best = [int(idx[b]) for b in best]
         order = sorted(range(len(reps)), key=lambda j: tuple(xs[best[j]]))
         pts = np.array([xs[best[j]] for j in order]).reshape(len(order), d)
-        jacs = np.asarray(jac(jnp.asarray(pts), uu)) if len(order) else np.zeros((0, d, d))
+        jacs = np.asarray(jac(pts, uu)) if len(order) else np.zeros((0, d, d))
     rank = np.empty(len(order), dtype=int)
     rank[order] = np.arange(len(order))
     assignment = np.full(n, -1)

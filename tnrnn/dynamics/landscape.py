@@ -39,6 +39,11 @@ def _f64(tree):
     return jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), tree)
 
 
+def _np64(tree):
+    """Every leaf as a float64 numpy array (arguments of compiled programs)."""
+    return jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), tree)
+
+
 #: Most power-iteration steps :func:`sharpness` (and region maps) take: it has
 #: converged, or stalled on two eigenvalues of equal modulus, long before.
 MAX_ITERS = 100_000
@@ -59,7 +64,7 @@ def _chunked(fn, args, n: int, chunk: int, progress):
         part = [a[start:start + k] for a in args]
         if k < size:
             part = [np.concatenate([a, np.repeat(a[-1:], size - k, axis=0)]) for a in part]
-        outs.append(np.asarray(fn(*[jnp.asarray(a) for a in part]))[:k])
+        outs.append(np.asarray(fn(*part))[:k])
         progress_every(progress, start + k, n)
     return np.concatenate(outs)
 
@@ -105,7 +110,7 @@ def loss_slice(loss, theta0, theta1, s, *, chunk: int = 1024, progress=None) -> 
     _check_trees(theta0, theta1)
     _check_points(theta0, theta1)
     with x64():
-        t0, t1 = _f64(theta0), _f64(theta1)
+        t0, t1 = _np64(theta0), _np64(theta1)
         run = cached(loss, ("loss_slice",), _slice_program)
         return _chunked(lambda sp: run(t0, t1, sp), [s], s.size, chunk, progress)
 
@@ -186,7 +191,7 @@ def loss_slice_2d(loss, theta0, theta1, theta2, s1, s2, *, chunk: int = 1024, pr
     _check_trees(theta0, theta1, theta2)
     _check_points(theta0, theta1, theta2)
     with x64():
-        t0, t1, t2 = _f64(theta0), _f64(theta1), _f64(theta2)
+        t0, t1, t2 = _np64(theta0), _np64(theta1), _np64(theta2)
         run = cached(loss, ("loss_slice_2d",), _plane_program)
         A, B = np.meshgrid(s1, s2, indexing="ij")
         vals = _chunked(lambda a, b: run(t0, t1, t2, a, b), [A.ravel(), B.ravel()], A.size,

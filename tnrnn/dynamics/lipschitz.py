@@ -277,15 +277,15 @@ def jacobian_norms(f, states, *, u=None, inputs=None, max_work: float = 1e12) ->
                    "raise max_work or give fewer states")
     inp = as_inputs(u, inputs, st.batch.shape[0] if inputs is not None else None)
     with x64():
-        X = jnp.asarray(st.batch)
+        X = st.batch
         g = flat_map(f, st.scalar, inp.driven)
         if inp.kind == "seq":
-            U = jnp.asarray(inp.value)
+            U = inp.value
             probe(g, X[0], U[0], f=f, key=(st.scalar, True))
             run = cached(f, ("jacobian_norms", st.scalar, "seq"),
                          lambda fw: _norms_program(fw, st.scalar, "seq"))
         else:
-            U = None if inp.kind == "none" else jnp.asarray(inp.value)
+            U = None if inp.kind == "none" else inp.value
             probe(g, X[0], U, f=f, key=(st.scalar, inp.driven))
             run = cached(f, ("jacobian_norms", st.scalar, inp.kind),
                          lambda fw: _norms_program(fw, st.scalar, inp.kind))

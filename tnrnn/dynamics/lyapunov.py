@@ -289,16 +289,16 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
     used = block_len * blocks
     inp = as_inputs(u, inputs, burn + steps)
     with x64():
-        probe(flat_map(f, st.scalar, inp.driven), jnp.asarray(st.batch[0]), _probe_input(inp),
+        probe(flat_map(f, st.scalar, inp.driven), st.batch[0], _probe_input(inp),
               f=f, key=(st.scalar, inp.driven))
         us_burn = us_blocks = None
         if inp.kind == "seq":
-            us_burn = jnp.asarray(inp.value[:burn])
+            us_burn = inp.value[:burn]
             keep = inp.value[burn:burn + used]
-            us_blocks = jnp.asarray(keep.reshape((blocks, block_len) + keep.shape[1:]))
+            us_blocks = keep.reshape((blocks, block_len) + keep.shape[1:])
         static = (st.scalar, inp.kind, burn, blocks, block_len, k, m)
         run = cached(f, ("lyapunov",) + static, lambda fw: _lyapunov_program(fw, *static))
-        sums, flags = run(jnp.asarray(st.batch), _const(inp), us_burn, us_blocks)
+        sums, flags = run(st.batch, _const(inp), us_burn, us_blocks)
         sums, flags = np.asarray(sums), np.asarray(flags)  # (n, blocks, k), (n, 2)
     status = np.where(~flags[:, 0], "diverged", np.where(~flags[:, 1], "overflow", "ok"))
     bad = status != "ok"

@@ -94,7 +94,7 @@ def simulate(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
         us_burn, us_keep = inp.split(burn)
         run = cached(f, ("simulate", st.scalar, inp.kind, burn, steps),
                      lambda fw: _simulate_program(fw, st.scalar, inp.kind, burn, steps))
-        out = np.asarray(run(jnp.asarray(st.batch), _const(inp), us_burn, us_keep))
+        out = np.asarray(run(st.batch, _const(inp), us_burn, us_keep))
     if st.scalar:
         out = out[..., 0]
     return st.unbatch(out)
@@ -113,14 +113,14 @@ def _simulate_program(f, scalar: bool, kind: str, burn: int, steps: int):
 
 def _const(inp):
     """The constant input as an argument of a compiled program (None otherwise)."""
-    return jnp.asarray(inp.value) if inp.kind == "const" else None
+    return inp.value if inp.kind == "const" else None
 
 
 def _probe_input(inp):
     if inp.kind == "seq":
-        return jnp.asarray(inp.value[0])
+        return inp.value[0]
     if inp.kind == "const":
-        return jnp.asarray(inp.value)
+        return inp.value
     return None
 
 
@@ -188,10 +188,10 @@ def sensitivity(f, x0, n: int, *, u=None, inputs=None, max_work: float = 1e12) -
                    "raise max_work or use fewer steps")
     inp = as_inputs(u, inputs, n)
     with x64():
-        x = jnp.asarray(st.batch[0])
+        x = st.batch[0]
         probe(flat_map(f, st.scalar, inp.driven), x, _probe_input(inp), f=f,
               key=(st.scalar, inp.driven))
-        us = None if inp.kind != "seq" else jnp.asarray(inp.value)
+        us = None if inp.kind != "seq" else inp.value
         run = cached(f, ("sensitivity", st.scalar, inp.kind, n),
                      lambda fw: _sensitivity_program(fw, st.scalar, inp.kind, n))
         norms = run(x, _const(inp), us)
