@@ -106,3 +106,23 @@ def test_lorenz96_bad_inputs():
         lorenz96_response(np.full(50, 1e150), dt=0.5)
     with pytest.raises(SpecError, match="burn must be below T"):
         lorenz96_wiener_kernel(n=2, T=50, burn=60, lags=10)
+
+
+@pytest.mark.slow
+def test_experiment_script_quick(tmp_path):
+    # benchmarks/experiments/memory_lorenz96.py --quick: the kernel, one run, the summary
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "benchmarks" / "experiments" / "memory_lorenz96.py"
+    subprocess.run([sys.executable, str(script), str(tmp_path), "--quick"], check=True,
+                   capture_output=True, timeout=600)
+    w = json.loads((tmp_path / "wiener.json").read_text())
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert 0.8 < w["linear_fraction"] < 0.98 and s["runs"] == 1 and s["diverged"] == 0
+    row = s["rows"][0]
+    assert row["final_loss"] < 1.0 and row["t0"] == 2.0   # it left the zero-model level
+    for name in ("lorenz96_kernel", "lorenz96_plateau_escape", "lorenz96_plateau_curves"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 0

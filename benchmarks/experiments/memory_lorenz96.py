@@ -1,0 +1,190 @@
+"""Issue 21, part 3: plateaus on the nonlinear Lorenz-96 target.
+
+Usage: python benchmarks/experiments/memory_lorenz96.py [OUT_FOLDER] [--quick]
+
+OUT_FOLDER defaults to benchmarks/results/experiments/memory-lorenz96. Writes
+
+- ``wiener.json``: the first Wiener kernel ``rho_L`` of the target at the
+  settings ``tnrnn.linear_rnn.lorenz96.LORENZ96`` (forced ring of 8, F = 0.5,
+  variable 7 observed, white-noise input of intensity sigma = 2, dt = 0.05,
+  2,000 sequences of 1,200 steps), its standard errors, the linear fraction
+  R^2 and the linearised impulse response beside it;
+- ``plateau.json``: gradient descent on log-rates (lr 0.1, at most 2e5 steps,
+  m = 3, random asymmetric starts, seeds 0-2) on ``rho_L`` observed t0 = 0, 2,
+  4, 6, 8, 10, 12 time units late (tnrnn.linear_rnn.plateau_runs, family
+  ``lorenz96``; resumable: a rerun skips finished runs);
+- ``summary.json`` / ``summary.md``: per t0 the first exit from the zero-model
+  level (the memory plateau), the escape time of the plateau rule, the final
+  and best-known losses, divergences, and the fitted growth rate of the first
+  exit with its bootstrap interval;
+- figures ``lorenz96_kernel.png``, ``lorenz96_plateau_escape.png``,
+  ``lorenz96_plateau_curves.png`` (each with an .svg).
+
+``--quick`` runs one t0 and one seed at 2,000 steps into the given folder
+(a smoke test; seconds).
+"""
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tnrnn.linear_rnn.figures import draw_plateaus
+from tnrnn.linear_rnn.lorenz96 import (LORENZ96, lorenz96_linear_response,
+                                       lorenz96_wiener_kernel)
+from tnrnn.linear_rnn.plateau_runs import PLATEAU_METHODS, escape_rate, plateau_experiment
+
+T0S = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path):
+    plt = _plt()
+    fig.savefig(path, dpi=130, bbox_inches="tight")
+    fig.savefig(Path(path).with_suffix(".svg"), bbox_inches="tight")
+    plt.close(fig)
+
+
+def draw_curves(data, path):
+    """Every run's loss curve (loss / ||rho||^2), one colour per t0; dotted: the L3* bound."""
+    plt = _plt()
+    recs = data["records"]
+    vals = sorted({r["value"] for r in recs})
+    cmap = plt.get_cmap("viridis")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in recs:
+        c = cmap(vals.index(r["value"]) / max(1, len(vals) - 1))
+        t = np.array(r["curve"]["t"])
+        ok = t > 0
+        ax.plot(t[ok], np.array(r["curve"]["loss"])[ok] / r["rho_l2_sq"], color=c, lw=0.9,
+                label=f"t0 = {r['value']:g}" if r["seed"] == 0 else None,
+                ls="-" if not r["diverged"] else ":")
+        ax.axhline(r["lstar"] / r["rho_l2_sq"], color=c, lw=0.5, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("gradient-descent step (lr 0.1, log-rates)")
+    ax.set_ylabel("loss / ||rho_L||^2 (dotted: free-rate bound on the best 3-term loss)")
+    ax.set_title("Linear RNN (m = 3) on the Lorenz-96 target observed t0 late: "
+                 "three random starts per t0", fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+def draw_kernel(w, lin, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    t = np.asarray(w["times"])
+    v, se = np.asarray(w["values"]), np.asarray(w["stderr"])
+    ax.fill_between(t, v - 2 * se, v + 2 * se, color="C0", alpha=0.3, lw=0)
+    ax.plot(t, v, "C0-", lw=1.2, label=f"first Wiener kernel rho_L (sigma = "
+            f"{w['settings']['sigma']:g}; band: 2 standard errors)")
+    ax.plot(t, lin, "k--", lw=1, label="linearised ring (small-input limit)")
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.set_xlabel("lag t")
+    ax.set_title(f"Lorenz-96 target: z_{w['settings']['read']} of a ring of "
+                 f"{w['settings']['K']} forced on z_0, F = {w['settings']['F']:g}; linear "
+                 f"fraction R^2 = {w['linear_fraction']:.3f}", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    _save(fig, path)
+
+
+def first_exit(rec):
+    """Exit of the first plateau at the zero-model level (loss within 5% of ||rho||^2 = 1)."""
+    for p in rec["plateaus"]:
+        if p["level"] >= 0.95 * rec["rho_l2_sq"]:
+            return p["exit"], p["exit"] is None
+    return 0.0, False
+
+
+def summarise(data):
+    rows = []
+    recs = data["records"]
+    best = {}
+    for r in recs:
+        best[r["value"]] = min(best.get(r["value"], math.inf), r["final_loss"], r["lstar"])
+    for r in sorted(recs, key=lambda r: (r["value"], r["seed"])):
+        ex, cens = (None, None) if r["diverged"] else first_exit(r)
+        rows.append({"t0": r["value"], "seed": r["seed"], "diverged": r["diverged"],
+                     "first_exit": ex, "first_exit_censored": cens, "escape": r["escape"],
+                     "escape_censored": r["censored"], "ran_to": r["ran_to"],
+                     "final_loss": r["final_loss"], "lstar_upper": r["lstar"],
+                     "best_known": best[r["value"]],
+                     "plateau_levels": [round(p["level"], 4) for p in r["plateaus"]]})
+    fe = [dict(family="lorenz96", method="first", m=3, value=x["t0"], seed=x["seed"],
+               diverged=x["diverged"], escape=None if x["first_exit_censored"]
+               else x["first_exit"]) for x in rows]
+    fit = escape_rate(fe, "lorenz96", "first", 3)
+    return {"rows": rows, "diverged": sum(x["diverged"] for x in rows), "runs": len(rows),
+            "first_exit_rate": fit.to_dict() if fit else None}
+
+
+def write_md(summary, w, path):
+    lines = ["# Lorenz-96 plateaus (m = 3, GD on log-rates, lr 0.1, <= 2e5 steps)", "",
+             f"Linear fraction R^2 = {w['linear_fraction']:.3f}; E y = {w['mean']:.4f}; "
+             f"largest standard error of rho_L {max(w['stderr']):.1e} "
+             f"(peak {max(w['values']):.3f}).", "",
+             f"Diverged runs: {summary['diverged']} of {summary['runs']}.", "",
+             "| t0 | seed | first exit (zero-model plateau) | escape (plateau rule) | "
+             "final loss | L3* upper (free rates) | plateau levels |",
+             "|---:|---:|---:|---:|---:|---:|---|"]
+    for x in summary["rows"]:
+        fe = "diverged" if x["diverged"] else (
+            f"> {x['ran_to']:.0f} (on it)" if x["first_exit_censored"] else f"{x['first_exit']:g}")
+        es = "diverged" if x["diverged"] else (
+            f"> {x['ran_to']:.0f} (on a plateau)" if x["escape_censored"] else f"{x['escape']:g}")
+        lines.append(f"| {x['t0']:g} | {x['seed']} | {fe} | {es} | {x['final_loss']:.4f} | "
+                     f"{x['lstar_upper']:.4f} | {x['plateau_levels']} |")
+    f = summary["first_exit_rate"]
+    lines += ["", "First exit against t0: " + (
+        f"median grows like e^({f['rate']:.2f} t0), 95% bootstrap interval "
+        f"[{f['low']:.2f}, {f['high']:.2f}] over t0 = {f['values']}" if f else
+        "fewer than 3 values with a finite median")]
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
+def main(out, quick=False):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t = time.time()
+    w = lorenz96_wiener_kernel(**LORENZ96).to_dict()
+    lin = lorenz96_linear_response(np.asarray(w["times"]) + 0.5 * LORENZ96["dt"]).tolist()
+    w["linearised_midstep"] = lin
+    w["seconds"] = time.time() - t
+    (out / "wiener.json").write_text(json.dumps(w) + "\n")
+    print(f"Wiener kernel: R^2 = {w['linear_fraction']:.3f} ({w['seconds']:.1f} s)", flush=True)
+    draw_kernel(w, lin, out / "lorenz96_kernel.png")
+    if quick:
+        PLATEAU_METHODS["gd-log-quick"] = dict(PLATEAU_METHODS["gd-log-short"], max_steps=2000)
+        fams, plan, seeds = {"lorenz96": (2.0,)}, (("gd-log-quick", 3),), (0,)
+    else:
+        fams, plan, seeds = {"lorenz96": T0S}, (("gd-log-short", 3),), (0, 1, 2)
+
+    def pr(i, n, label=""):
+        print(f"[{time.strftime('%H:%M:%S')}] {i}/{n} {label}", flush=True)
+
+    data = plateau_experiment(out / "plateau.json", families=fams, plan=plan, seeds=seeds,
+                              progress=pr)
+    summary = summarise(data)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_md(summary, w, out / "summary.md")
+    draw_plateaus(data, out / "lorenz96_plateau_escape.png")
+    draw_curves(data, out / "lorenz96_plateau_curves.png")
+    print((out / "summary.md").read_text())
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    main(args[0] if args else "benchmarks/results/experiments/memory-lorenz96",
+         quick="--quick" in sys.argv)
