@@ -35,9 +35,31 @@ MAX_BATCH_SECONDS = 60.0
 
 
 def timed_call(fn, args: tuple, kwargs: dict) -> tuple:
-    """Call ``fn(*args, **kwargs)`` in a worker; return ``(value, cpu_s,
-    wall_s, worker, thread_cpu_s)``: the process CPU time, wall time and
-    calling thread's CPU time of the call, and ``host:pid``."""
+    """Call ``fn(*args, **kwargs)`` in a worker, timed.
+
+    Parameters
+    ----------
+    fn : callable
+        The task function.
+    args : tuple
+        Positional arguments.
+    kwargs : dict
+        Keyword arguments.
+
+    Returns
+    -------
+    tuple
+        ``(value, cpu_s, wall_s, worker, thread_cpu_s)``: what ``fn``
+        returned, the process CPU time, wall time and calling thread's CPU
+        time of the call, and ``host:pid``.
+
+    Examples
+    --------
+    >>> import os
+    >>> value, cpu_s, wall_s, worker, thread_s = timed_call(divmod, (7, 2), {})
+    >>> value, worker.endswith(f":{os.getpid()}"), min(cpu_s, wall_s, thread_s) >= 0
+    ((3, 1), True, True)
+    """
     c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
     value = fn(*args, **kwargs)
     c1, t1, w1 = time.process_time(), time.thread_time(), time.perf_counter()

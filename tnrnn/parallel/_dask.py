@@ -32,7 +32,14 @@ DEFAULT_BATCH_SECONDS = 0.1
 
 
 class SchedulerError(TnrnnError, ConnectionError):
-    """A Dask scheduler could not be reached (or its scheduler file read)."""
+    """A Dask scheduler could not be reached (or its scheduler file read).
+
+    Examples
+    --------
+    >>> from tnrnn.errors import TnrnnError
+    >>> issubclass(SchedulerError, TnrnnError) and issubclass(SchedulerError, ConnectionError)
+    True
+    """
 
 
 _ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)"
@@ -41,6 +48,17 @@ _ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls)://)?(?P<host>\[[0-9a-fA-F:.]+\]|
 
 def parse_scheduler_address(address: str) -> str:
     """``address`` as ``tcp://HOST:PORT`` (or ``tls://``), or a SpecError.
+
+    Parameters
+    ----------
+    address : str
+        ``HOST:PORT``, ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (an IPv6
+        host in brackets).
+
+    Returns
+    -------
+    str
+        The address with its scheme.
 
     Examples
     --------
@@ -94,6 +112,18 @@ def _read_scheduler_file(path, timeout: float) -> str:
 
 def check_timeout(timeout, name: str = "timeout") -> float:
     """``timeout`` as seconds in ``(0, MAX_CONNECT_TIMEOUT]``, or a SpecError.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds.
+    name : str
+        How the error names the value (an option, say).
+
+    Returns
+    -------
+    float
+        ``timeout``.
 
     Examples
     --------
@@ -235,6 +265,30 @@ class DaskExecutor(cf.Executor):
     ``batch_seconds`` of work each (:meth:`batch_seconds`; 0 sends every
     task on its own); a batch whose worker dies costs none of its tasks an
     attempt, and its tasks are rerun one per submission.
+
+    Parameters
+    ----------
+    address : str, optional
+        ``tcp://HOST:PORT`` of the scheduler.
+    scheduler_file : path, optional
+        A scheduler file (``dask scheduler --scheduler-file FILE``) instead.
+    client : distributed.Client, optional
+        An existing client instead (it is not closed by :meth:`shutdown`).
+    timeout : float
+        Seconds to wait for the scheduler (:func:`check_timeout`).
+    batch_seconds : float
+        Seconds of work per submission for short tasks (0: no batching).
+
+    Examples
+    --------
+    >>> DaskExecutor()
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: give exactly one of a scheduler address or a scheduler file; got address=None, scheduler_file=None
+    >>> DaskExecutor("127.0.0.1:8786", batch_seconds=-1)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: batch_seconds must be a number of seconds >= 0 (0: one task per submission) and <= 60; got -1
     """
 
     def __init__(self, address: str | None = None, *, scheduler_file=None, client=None,

@@ -37,7 +37,19 @@ MAX_WORKERS_PER_CORE = 4
 
 def max_local_workers() -> int:
     """The most local worker processes :class:`ProcessExecutor` accepts here:
-    :data:`MAX_WORKERS_PER_CORE` per core this process may run on."""
+    :data:`MAX_WORKERS_PER_CORE` per core this process may run on.
+
+    Returns
+    -------
+    int
+        ``MAX_WORKERS_PER_CORE`` times the cores of this process's affinity.
+
+    Examples
+    --------
+    >>> import os
+    >>> max_local_workers() == MAX_WORKERS_PER_CORE * len(os.sched_getaffinity(0))
+    True
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
@@ -54,6 +66,11 @@ class ProcessExecutor(cf.Executor):
     task at a time; when a worker dies, only the task it was running fails
     (:class:`~tnrnn.parallel.WorkerDiedError`, which :func:`iter_tasks`
     retries), a fresh worker replaces it and the others carry on.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes, 1 to :func:`max_local_workers`.
 
     Examples
     --------
@@ -118,6 +135,18 @@ EXECUTORS = {"serial": SerialExecutor, "processes": ProcessExecutor, "dask": Das
 def get_executor_kind(name: str):
     """The executor class registered as ``name``.
 
+    Parameters
+    ----------
+    name : {"serial", "processes", "dask"}
+        A key of :data:`EXECUTORS`.
+
+    Returns
+    -------
+    type
+        The executor class.
+
+    Examples
+    --------
     >>> get_executor_kind("serial").__name__
     'SerialExecutor'
     >>> get_executor_kind("mpi")
@@ -145,6 +174,12 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
         A Dask scheduler file (``dask scheduler --scheduler-file FILE``).
     timeout : float
         Seconds to wait for the scheduler before :class:`SchedulerError`.
+
+    Returns
+    -------
+    SerialExecutor, ProcessExecutor or DaskExecutor
+        Use it as a context manager (``with make_executor(...) as ex:``) so
+        that its workers or client are closed.
 
     Examples
     --------

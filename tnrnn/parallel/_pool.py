@@ -76,12 +76,26 @@ def _init_worker() -> None:
 class WorkerDiedError(RuntimeError):
     """The worker process running a task died (killed, out of memory,
     ``os._exit``) before the task returned. Not a
-    :class:`~tnrnn.errors.TnrnnError`: a task that meets it is retried."""
+    :class:`~tnrnn.errors.TnrnnError`: a task that meets it is retried.
+
+    Examples
+    --------
+    >>> from tnrnn.errors import TnrnnError
+    >>> issubclass(WorkerDiedError, RuntimeError), issubclass(WorkerDiedError, TnrnnError)
+    (True, False)
+    """
 
 
 class WorkerStartError(TnrnnError, RuntimeError):
     """Worker processes die while starting, before running any task (a
-    refusal: the tasks waiting for them are not retried)."""
+    refusal: the tasks waiting for them are not retried).
+
+    Examples
+    --------
+    >>> from tnrnn.errors import TnrnnError
+    >>> issubclass(WorkerStartError, TnrnnError)
+    True
+    """
 
 
 _GUARD = ("in a script, start workers under `if __name__ == \"__main__\":` (spawned workers "

@@ -17,16 +17,26 @@ __all__ = ["TaskResult", "TaskFailedError", "Progress", "iter_tasks", "run_tasks
 
 
 class TaskFailedError(TnrnnError, RuntimeError):
-    """A task failed on every attempt it was allowed."""
+    """A task failed on every attempt it was allowed.
+
+    Examples
+    --------
+    >>> from tnrnn.parallel.probes import fail_always
+    >>> list(iter_tasks(fail_always, {"t": ("boom",)}, retries=1))
+    Traceback (most recent call last):
+    ...
+    tnrnn.parallel.runner.TaskFailedError: task 't' failed 2 times (retries=1); last error: RuntimeError: boom
+    """
 
 
 @dataclasses.dataclass(frozen=True)
 class TaskResult:
     """One finished task.
 
-    Attributes
+    Parameters
     ----------
     key : str
+        The task's key.
     value : object
         What the task function returned (read back from the log when resumed).
     cpu_s, wall_s : float or None
@@ -41,6 +51,12 @@ class TaskResult:
     thread_cpu_s : float or None
         CPU time of the thread that ran the call (the task's own share of
         ``cpu_s``).
+
+    Examples
+    --------
+    >>> res = next(iter_tasks(pow, {"p": (2, 5)}))
+    >>> res.key, res.value, res.attempts, res.resumed, res.wall_s >= 0
+    ('p', 32, 1, False, True)
     """
 
     key: str
@@ -64,6 +80,29 @@ class Progress:
     ``cost_total`` add up the caller's cost estimates; ``eta_s`` is the
     remaining estimated cost divided by the cost finished per second so
     far in this run (``None`` until a task has finished here).
+
+    Parameters
+    ----------
+    done, total : int
+        Tasks finished (resumed ones included) and in all.
+    cost_done, cost_total : float
+        The caller's cost estimates, finished and in all.
+    elapsed_s : float
+        Seconds since the run started.
+    eta_s : float or None
+        Estimated seconds left.
+    last : TaskResult or None
+        The task that just finished.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> _ = run_tasks(pow, {"a": (2, 3), "b": (2, 4)}, cost={"a": 1, "b": 3},
+    ...               progress=seen.append)
+    >>> [(p.done, p.total, p.cost_done, p.cost_total) for p in seen]
+    [(1, 2, 3.0, 4.0), (2, 2, 4.0, 4.0)]
+    >>> seen[-1].eta_s, seen[-1].last.key
+    (0.0, 'a')
     """
 
     done: int
@@ -327,6 +366,21 @@ def run_tasks(fn: Callable, tasks: Mapping, **options) -> dict:
     """:func:`iter_tasks` to completion: ``{key: value}`` in the order of
     ``tasks``, whatever order they finished in.
 
+    Parameters
+    ----------
+    fn : callable
+        The task function (as for :func:`iter_tasks`).
+    tasks : mapping
+        ``key -> args`` (tuple) or ``key -> kwargs`` (dict).
+    **options
+        ``executor``, ``cost``, ``retries``, ``progress``, ``log``: as for
+        :func:`iter_tasks`.
+
+    Returns
+    -------
+    dict
+        ``{key: value}``.
+
     Examples
     --------
     >>> from tnrnn.parallel import run_tasks
@@ -344,6 +398,24 @@ def ordered_map(fn: Callable, items, *, executor=None, cost: Callable | None = N
     order of ``items``: a drop-in for ``map`` where a caller wants one, e.g.
     the ``mapper`` of :func:`tnrnn.train.run_sweep`
     (``mapper=functools.partial(ordered_map, executor=ex)``).
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function of one item.
+    items : iterable
+        The items (all read before the first is computed).
+    executor : optional
+        As for :func:`iter_tasks` (``None``: serially, here).
+    cost : callable, optional
+        ``cost(item)``: an estimate, most expensive first.
+    **options
+        ``retries``, ``progress``, ``log``: as for :func:`iter_tasks`.
+
+    Yields
+    ------
+    object
+        ``fn(item)``, in the order of ``items``.
 
     Examples
     --------
