@@ -74,7 +74,7 @@ def test_lipschitz_cell_bound_and_region(tmp_path):
     assert b["attained"] and d["empirical_sup_norm"] <= b["value"] * (1 + 1e-12)
     assert d["region_bound"] in ("contracting", "boundary", "expanding")
     fig = tmp_path / "lip.png"
-    run("lipschitz", "--preset", "chaotic-lstm", "--steps", "50", "-o", str(fig))
+    run("lipschitz", "--preset", "chaotic-lstm", "--steps", "50", "--figure", str(fig))
     assert fig.stat().st_size > 1000
 
 
@@ -91,10 +91,29 @@ def test_regions_small_grid_json_and_figure(tmp_path):
 def test_slice_zero_at_one_and_figure(tmp_path):
     fig = tmp_path / "s.svg"
     d = run_json("slice", "--preset", "chaotic-lstm", "--scale", "0.9:1.1:5", "--horizon", "40",
-                 "--loss-burn", "10", "--lyap-steps", "200", "-o", str(fig))
+                 "--loss-burn", "10", "--lyap-steps", "200", "--figure", str(fig))
     assert d["loss_at_1"] == 0.0 and 1.0 in d["s"]
     assert len(d["lyapunov_max"]) == len(d["s"]) == 5
     assert fig.exists()
+
+
+def test_figure_flag_and_its_hidden_old_name(tmp_path):
+    """--figure is the documented flag; -o/--output, its old name, still
+    draws the same figure and is not shown in --help."""
+    for cmd in ("lyapunov", "fixed-points", "orbit", "lipschitz", "regions", "slice"):
+        text = run(cmd, "--help").output
+        assert "--figure" in text and "--output" not in text and "-o," not in text, cmd
+    args = ("lyapunov", "--preset", "tanh", "--param", "w=0.5", "--steps", "400")
+    new, old, both = (tmp_path / f"{n}.png" for n in ("new", "old", "both"))
+    d_new = json.loads(run(*args, "--json", "--figure", str(new)).stdout)
+    d_old = json.loads(run(*args, "--json", "-o", str(old)).stdout)
+    d_long = json.loads(run(*args, "--json", "--output", str(old)).stdout)
+    assert d_new == d_old == d_long
+    assert d_new["exponents"][0] == pytest.approx(math.log(0.5), abs=1e-9)  # tanh'(0) w = 0.5
+    assert new.stat().st_size > 1000 and old.stat().st_size > 1000
+    run(*args, "--figure", str(both), "-o", str(both))  # the same file twice: fine
+    assert both.stat().st_size > 1000
+    fails(*args, "--figure", str(new), "-o", str(old), match="give --figure only")
 
 
 def test_cell_weights_file(tmp_path):
@@ -132,7 +151,9 @@ def test_errors_exit_2():
     fails("lyapunov", "--preset", "tanh", "--input", "1", match="takes no input")
     fails("lyapunov", "--cell", "tanh", "--input", "1,2", match="--input must have 1 numbers")
     fails("lyapunov", "--cell", "tanh", "--input", "a", match="numbers separated by commas")
-    fails("lyapunov", "--preset", "tanh", "-o", "/nonexistent/dir/x.png", match="does not exist")
+    fails("lyapunov", "--preset", "tanh", "--figure", "/nonexistent/dir/x.png",
+          match="--figure: cannot write")
+    fails("lyapunov", "--preset", "tanh", "--figure", "x.txt", match="allowed: .png")
     fails("lyapunov", "--preset", "tanh", "-o", "x.txt", match="allowed: .png")
     fails("lyapunov", "--cell", "lstm", "--hidden", "64", "--steps", "100000",
           match="raise --max-work")

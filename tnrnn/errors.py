@@ -25,6 +25,7 @@ __all__ = [
     "check_output_path",
     "check_output_dir",
     "check_positive_int",
+    "probe_folder",
 ]
 
 
@@ -135,6 +136,52 @@ class OutputPathError(TnrnnError, ValueError):
     """
 
 
+def probe_folder(folder) -> str | None:
+    """Whether a file can be created in ``folder``, found by creating one.
+
+    ``os.access`` cannot answer it: root passes ``os.access`` on ``/proc``
+    and ``/sys`` and on read-only mounts, and only the write itself fails.
+    The probe file is removed at once. :func:`check_output_path`,
+    :func:`check_output_dir` and :mod:`tnrnn._io` use it.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder (``""`` means the current folder).
+
+    Returns
+    -------
+    str or None
+        ``None`` if a file can be created (and removed) there, else the
+        reason given by the operating system.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> probe_folder(tempfile.gettempdir()) is None
+    True
+    >>> probe_folder("/nonexistent/folder")
+    'No such file or directory'
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(folder) if str(folder) else Path(".")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".tnrnn-probe-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    try:
+        os.close(fd)
+    finally:
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+    return None
+
+
 def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = None):
     """Return ``path`` as a :class:`~pathlib.Path` if a file can be written there.
 
@@ -186,8 +233,6 @@ def check_output_path(path, *, option: str, suffixes: tuple[str, ...] | None = N
     if not parent.is_dir():
         raise OutputPathError(
             f"{option}: cannot write {str(p)!r}: the folder {str(parent)!r} does not exist")
-    from ._io import probe_folder
-
     reason = probe_folder(parent)
     if reason is not None:
         raise OutputPathError(f"{option}: cannot write {str(p)!r}: no file can be created in "
@@ -240,8 +285,6 @@ def check_output_dir(path, *, option: str):
     if p.exists():
         if not p.is_dir():
             raise OutputPathError(f"{option}: {str(p)!r} is a file, not a folder")
-        from ._io import probe_folder
-
         reason = probe_folder(p)
         if reason is not None:
             raise OutputPathError(f"{option}: cannot write into {str(p)!r}: no file can be "
@@ -252,8 +295,6 @@ def check_output_dir(path, *, option: str):
         raise OutputPathError(
             f"{option}: cannot write into {str(p)!r}: its parent folder {str(parent)!r} does "
             f"not exist (tnrnn creates only the last folder of the path)")
-    from ._io import probe_folder
-
     reason = probe_folder(parent)
     if reason is not None:
         raise OutputPathError(f"{option}: cannot create the folder {str(p)!r}: "

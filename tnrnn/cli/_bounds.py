@@ -1,20 +1,13 @@
 """The bounds command and the helpers that other commands share (partition,
-inputs, payloads, JSON with big integers, output files)."""
+inputs, payloads, output files). The JSON writer (``json_text``,
+``emit_json``) lives in :mod:`._app` and is re-exported here."""
 
 from __future__ import annotations
 
 import click
 
-from ._app import CONTEXT, _console, _json_default, _make_spec, _spec_options, cli
-
-#: ``--big-int string`` writes integers beyond this as decimal strings: the
-#: largest integer that every JSON reader holds exactly (IEEE doubles, as in
-#: JavaScript's JSON.parse; RFC 8259, section 6).
-SAFE_JSON_INT = 2**53 - 1
-#: Python's default limit on converting integers to and from text
-#: (``sys.get_int_max_str_digits()``); ``json.loads`` refuses longer ones.
-PYTHON_INT_DIGITS = 4300
-
+from ._app import (CONTEXT, PYTHON_INT_DIGITS, SAFE_JSON_INT, _console,  # noqa: F401
+                   _make_spec, _spec_options, cli, emit_json, json_text)
 
 def _big_int_option(func):
     return click.option(
@@ -25,84 +18,6 @@ def _big_int_option(func):
              "sys.set_int_max_str_digits(0)); 'string' writes every integer beyond 2^53 - 1 "
              "as a decimal string, which every JSON reader takes, with its log2 beside it.")(
         func)
-
-
-def _stringify(obj):
-    """``obj`` with every integer beyond :data:`SAFE_JSON_INT` as a decimal
-    string; a dict that gains one under ``k`` gains ``k_log2`` too (bounds
-    already carry ``log2`` beside ``value``).
-
-    Examples
-    --------
-    >>> _stringify({"value": 2**64, "log2": 64.0, "rank": 5, "min_cut": -2**60})
-    {'value': '18446744073709551616', 'log2': 64.0, 'rank': 5, 'min_cut': '-1152921504606846976', 'min_cut_log2': 60.0}
-    """
-    from ..bounds._records import log2_int
-
-    if isinstance(obj, dict):
-        out = {}
-        for k, v in obj.items():
-            out[k] = _stringify(v)
-            if isinstance(v, int) and not isinstance(v, bool) and abs(v) > SAFE_JSON_INT \
-                    and not (k == "value" and "log2" in obj) and f"{k}_log2" not in obj:
-                out[f"{k}_log2"] = round(log2_int(abs(v)), 6)
-        return out
-    if isinstance(obj, (list, tuple)):
-        return [_stringify(v) for v in obj]
-    if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > SAFE_JSON_INT:
-        with _AnyDigits():
-            return str(obj)
-    return obj
-
-
-def _has_long_int(obj) -> bool:
-    """Whether ``obj`` holds an integer of more than :data:`PYTHON_INT_DIGITS` digits."""
-    if isinstance(obj, dict):
-        return any(_has_long_int(v) for v in obj.values())
-    if isinstance(obj, (list, tuple)):
-        return any(_has_long_int(v) for v in obj)
-    return isinstance(obj, int) and abs(obj) >= 10 ** PYTHON_INT_DIGITS
-
-
-class _AnyDigits:
-    def __enter__(self):
-        import sys
-
-        self.old = sys.get_int_max_str_digits()
-        sys.set_int_max_str_digits(0)
-
-    def __exit__(self, *exc):
-        import sys
-
-        sys.set_int_max_str_digits(self.old)
-
-
-def json_text(data, big_int: str = "number") -> str:
-    """``data`` as indented JSON text, integers of any size exact
-    (``big_int='number'``) or beyond 2^53 - 1 as decimal strings
-    (``'string'``).
-
-    Examples
-    --------
-    >>> json_text({"v": 2**60}, "string").split()
-    ['{', '"v":', '"1152921504606846976",', '"v_log2":', '60.0', '}']
-    """
-    import json
-
-    if big_int == "string":
-        data = _stringify(data)
-    with _AnyDigits():
-        return json.dumps(data, indent=2, default=_json_default)
-
-
-def emit_json(data, big_int: str = "number") -> None:
-    """Print :func:`json_text` on stdout; with ``number``, a note on stderr
-    when a value is too long for Python's ``json.loads`` as it comes."""
-    click.echo(json_text(data, big_int))
-    if big_int == "number" and _has_long_int(data):
-        click.echo(f"note: some integers have more than {PYTHON_INT_DIGITS:,} digits; "
-                   f"Python's json.loads reads them only after sys.set_int_max_str_digits(0), "
-                   f"or give --big-int string", err=True)
 
 
 def check_output_file(path, *, option: str, others=()):
@@ -202,7 +117,7 @@ def _check_output_index(spec, output, option="--output") -> int:
 def _bounds_payload(spec, partition, inputs, *, max_bits=None, max_seconds=None) -> dict:
     """JSON-ready bounds; a size or time refusal names the CLI options."""
     from ..bounds import all_bounds
-    from ..bounds._sizes import DEFAULT_MAX_SECONDS, check_work
+    from ..bounds import DEFAULT_MAX_SECONDS, check_work
     from ..bounds.treecut import DEFAULT_MAX_LOG2
     from ..errors import SpecError, TooLargeError
     from ..partition import parse_partition
@@ -260,7 +175,7 @@ def _bounds_table(payload, *, contradicted=()):
 def _fmt_int(v: int) -> str:
     """``12,345`` up to 16 digits, then ``2^952.3`` (never converts a huge
     integer to decimal text)."""
-    from ..bounds._records import format_int
+    from ..bounds import format_int
 
     return format_int(v, commas=True, max_digits=16)
 

@@ -105,7 +105,7 @@ def demo_cmd(hidden, input_dim, length, max_depth, max_samples, max_seconds, out
     from ..errors import OutputPathError, SpecError, check_positive_int
     from ..partition import start_end
     from ..rank import separation_rank
-    from ._rank import _EtaProgress, _eta_bar
+    from ._app import _EtaProgress, _progress_bar
 
     max_depth = check_positive_int("--max-depth", max_depth)
     if max_depth > DEMO_MAX_DEPTH:
@@ -149,7 +149,7 @@ def demo_cmd(hidden, input_dim, length, max_depth, max_samples, max_seconds, out
                   f"time{'' if _x1_copies(spec) == 1 else 's'})")
     rows = []
     show = progress
-    with _eta_bar(show) as bar:
+    with _progress_bar(show) as bar:
         for spec in specs:
             payload = _bounds_payload(spec, "start-end", "continuous")
             cb = _EtaProgress(bar, f"depth {spec.depth}") if show else None

@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 
 from ._app import CONTEXT, _console
-from ._dynamics import (dynamics, _bar, _system_options, _out_options, _max_work_option,
+from ._dynamics_common import (dynamics, _bar, _system_options, _out_options, _max_work_option,
                         _finite, _count, _seed, _work, _memory, _range, _system, _const_input,
-                        _check_fig, _pyplot, _save, _emit, _num, escape, _MAX_BYTES, _MAX_STD)
+                        _check_fig, _pyplot, _save, _emit, _num, escape, _step_cost,
+                               _MAX_BYTES, _MAX_STD)
 from ..errors import SpecError, TooLargeError
 
 
@@ -33,7 +34,7 @@ def lyapunov_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_,
     \b
     Examples:
       tnrnn dynamics lyapunov --preset logistic --param r=4
-      tnrnn dynamics lyapunov --preset chaotic-lstm --steps 20000 -o conv.png
+      tnrnn dynamics lyapunov --preset chaotic-lstm --steps 20000 --figure conv.png
       tnrnn dynamics lyapunov --cell gru --hidden 16 -k 3 --json
     """
     from ..dynamics import lyapunov_spectrum
@@ -191,8 +192,8 @@ def orbit_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
 
     \b
     Examples:
-      tnrnn dynamics orbit --preset tanh --param w=1 --scale -3:3:121 -o tanh_orbit.png
-      tnrnn dynamics orbit --preset chaotic-lstm --scale 0.5:2:200 -o lstm_orbit.png
+      tnrnn dynamics orbit --preset tanh --param w=1 --scale -3:3:121 --figure tanh_orbit.png
+      tnrnn dynamics orbit --preset chaotic-lstm --scale 0.5:2:200 --figure lstm_orbit.png
     """
     import numpy as np
 
@@ -291,7 +292,6 @@ def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_
     import numpy as np
 
     from ..dynamics import jacobian_norms, lipschitz_bound, region, simulate
-    from ..dynamics._core import step_cost
 
     _check_fig(figure)
     steps = _count("--steps", steps)
@@ -301,7 +301,7 @@ def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_
     sysm = _system(preset, params, cell, weights, hidden, input_dim, seed)
     f = sysm.map(_const_input(sysm, input_))
     d = sysm.dim
-    _work((steps + 1) * (10.0 * d ** 3 + (d + 1) * step_cost(d)), max_work,
+    _work((steps + 1) * (10.0 * d ** 3 + (d + 1) * _step_cost(d)), max_work,
           f"Jacobian norms at {steps + 1} states, d = {d}: multiply-adds",
           "raise --max-work or use fewer --steps")
     _memory(8.0 * (steps + 1) * d * 2, f"a trajectory of {steps + 1} states of dimension {d}",
@@ -381,7 +381,7 @@ def regions_cmd(hidden, grid, gain, input_scale, steps, burn, norms, seed, max_w
     \b
     Examples:
       tnrnn dynamics regions --grid 20 --steps 500
-      tnrnn dynamics regions --hidden 32 --grid 100 -o regions.png --json
+      tnrnn dynamics regions --hidden 32 --grid 100 --figure regions.png --json
     """
     import numpy as np
 
@@ -471,7 +471,7 @@ def slice_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
 
     \b
     Examples:
-      tnrnn dynamics slice --preset chaotic-lstm -o slice.png
+      tnrnn dynamics slice --preset chaotic-lstm --figure slice.png
       tnrnn dynamics slice --preset tanh --param w=1.5 --scale 0:2:101 --json
     """
     from ..dynamics.experiments import scale_slice, scale_slice_sizes

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from ._app import CONTEXT, _json_safe
-from ._dynamics import _bar, _count, _pyplot, _seed, dynamics
+from ._app import CONTEXT, comma_list, json_text
+from ._dynamics_common import _bar, _count, _pyplot, _seed, dynamics
 from ..errors import SpecError, check_output_path
 
 
@@ -46,11 +46,7 @@ def experiments_cmd(only, out, quick, seed):
     from ..dynamics import experiments as ex
     from ..dynamics import training
 
-    names = [n.strip() for n in only.split(",") if n.strip()]
-    bad = [n for n in names if n not in _EXPERIMENTS]
-    if bad or not names:
-        raise SpecError(f"--only: unknown experiment(s) {bad or only!r}; valid names: "
-                        f"{', '.join(_EXPERIMENTS)}")
+    names = comma_list(only, "--only", choices=tuple(_EXPERIMENTS), noun="experiment")
     seed = _seed(seed)
     if seed + 3 >= 2 ** 32:
         raise SpecError(f"--seed must be below 2^32 - 3 (the experiments use seed .. seed + 2); "
@@ -84,23 +80,13 @@ def experiments_cmd(only, out, quick, seed):
 
 
 def _write_json(path, data) -> None:
-    """The experiment's data, floats to 7 digits, through an atomic write
-    (a failed write names the file the data was kept in)."""
-    import json
-
+    """The experiment's data as one line of JSON, floats to 7 digits
+    (:func:`._app.json_text`), through an atomic write (a failed write names
+    the file the data was kept in)."""
     from .._io import atomic_write_text
 
-    def rnd(obj):  # after _json_safe every float is finite
-        if isinstance(obj, float):
-            return float(f"{obj:.7g}")
-        if isinstance(obj, dict):
-            return {k: rnd(v) for k, v in obj.items()}
-        if isinstance(obj, list):
-            return [rnd(v) for v in obj]
-        return obj
-
-    text = json.dumps(rnd(_json_safe(data)), separators=(",", ":"), allow_nan=False) + "\n"
-    atomic_write_text(path, text, what="the experiment's data")
+    atomic_write_text(path, json_text(data, indent=None, digits=7) + "\n",
+                      what="the experiment's data")
 
 
 @dynamics.command("figures", context_settings=CONTEXT)

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from ._app import CONTEXT, _console, _emit_json, _make_spec, _spec_options, cli
+from ._app import CONTEXT, _console, _make_spec, _spec_options, _StageBar, cli, emit_json
 from ._bounds import _fmt_int
 
 
@@ -104,7 +104,7 @@ def compile_cmd(depth, hidden, input_dim, length, outputs, arch, form, max_tenso
         data["export"] = {"json": str(paths[0]), "npz": str(paths[1]), "seed": seed,
                           "output": output}
     if as_json:
-        _emit_json(data)
+        emit_json(data)
         return
     _print_compile(spec, data)
     if export is not None:
@@ -280,9 +280,9 @@ def _bytes(n: float) -> str:
 
 
 def _seconds(s: float) -> str:
-    from ..bounds._sizes import _human_seconds
+    from ..bounds import human_seconds
 
-    return _human_seconds(s)
+    return human_seconds(s)
 
 
 def _check_seconds(est: dict, max_seconds: float, extra: str = "") -> None:
@@ -381,7 +381,7 @@ def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, part
     est = _grid_estimate(spec, form, part, max_entries)
     _check_seconds(est, max_seconds)
     show = progress and est["seconds"] > 3 and not as_json
-    with _eta_bar(show, est) as bar:
+    with _StageBar(show, est["seconds"], "grid") as bar:
         bar("compile and plan", est["plan_seconds"])
         net = compile_network(spec, form=form)
         t0 = time.perf_counter()
@@ -426,7 +426,7 @@ def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, part
         np.save(save, A)
         data["saved"] = str(save)
     if as_json:
-        _emit_json(data)
+        emit_json(data)
         return
     con = _console()
     kind = "TT-RNN" if spec.kind == "ttrnn" else f"depth-{spec.depth} RAC"
@@ -458,34 +458,3 @@ def grid_cmd(depth, hidden, input_dim, length, outputs, arch, form, engine, part
                   "rank is unreliable")
     if save is not None:
         con.print(f"  wrote {save}")
-
-
-class _eta_bar:
-    """Stages of a run on a rich progress bar whose total is the estimated
-    time, so that it shows an ETA; a no-op when disabled."""
-
-    def __init__(self, enabled: bool, est: dict):
-        self.enabled = enabled
-        self.total = est["seconds"] + 1.0
-        self.done = 0.0
-        self.last = 0.0
-
-    def __enter__(self):
-        if self.enabled:
-            from ._app import _progress_bar
-
-            self.progress = _progress_bar(True, count=False)
-            self.progress.__enter__()
-            self.task = self.progress.add_task("grid", total=self.total)
-        return self
-
-    def __call__(self, stage: str, seconds: float) -> None:
-        self.done += self.last
-        self.last = seconds
-        if self.enabled:
-            self.progress.update(self.task, completed=self.done, description=f"grid: {stage}")
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.progress.__exit__(*exc)
-        return False
