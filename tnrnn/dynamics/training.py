@@ -14,11 +14,12 @@ Two tasks, as in the paper's code:
   (4 of them) is the pair, read out at the last step: the network must hold
   two symbols for ~150 steps against distractors.
 
-The training loop is a minimal optax loop (Adam with a multi-step schedule
-after gradient-norm clipping at the paper's 0.25): tnrnn.train's ``fit``
-trains classifiers on ``tnrnn.tasks`` tasks and keeps no checkpoint list in
-memory, so these two tasks use their own loop, with tnrnn.cells' ``"lstm"``
-step function as the model.
+Training runs the package's one loop, :func:`tnrnn.train.train_steps`, with
+the optax update of :func:`tnrnn.train.make_update` (Adam with a multi-step
+schedule after gradient-norm clipping at the paper's 0.25) and the losses of
+:mod:`tnrnn.train` (mean squared error, cross-entropy); a callback keeps the
+checkpoints. The model is tnrnn.cells' ``"lstm"`` step function with a
+linear readout at every step.
 
 Every checkpoint is analysed: orbit diagrams of the readout under constant
 inputs, ``lambda_max`` per input from the zero state, the LSTM Lipschitz
@@ -95,18 +96,21 @@ def _predict(hidden):
     return predict
 
 
-def _task_loss(task: str, hidden: int, U, Y):
+def _batch_loss(task: str, hidden: int):
+    """``loss(params, U, Y)``: mean squared error of every step (sine) or
+    cross-entropy of the last step (sequence classification)."""
+    from ..train import cross_entropy, mean_squared_error
+
     predict = _predict(hidden)
-    Uj, Yj = jnp.asarray(U), jnp.asarray(Y)
     if task == "sine":
-        return lambda p: jnp.mean((predict(p, Uj) - Yj) ** 2)
+        return lambda p, Ub, Yb: mean_squared_error(predict(p, Ub), Yb)
+    return lambda p, Ub, Yb: cross_entropy(predict(p, Ub)[:, -1, :], Yb)
 
-    def xent(p):
-        logits = predict(p, Uj)[:, -1, :]
-        logp = jax.nn.log_softmax(logits)
-        return -jnp.mean(jnp.take_along_axis(logp, Yj[:, None], axis=1))
 
-    return xent
+def _task_loss(task: str, hidden: int, U, Y):
+    loss = _batch_loss(task, hidden)
+    Uj, Yj = jnp.asarray(U), jnp.asarray(Y)
+    return lambda p: loss(p, Uj, Yj)
 
 
 def train_lstm(task: str, U, Y, *, outputs: int, hidden: int = 16, steps: int = 3000,
@@ -124,6 +128,7 @@ def train_lstm(task: str, U, Y, *, outputs: int, hidden: int = 16, steps: int = 
     import optax
 
     from ..cells import init_cell
+    from ..train import make_update, train_steps
 
     rng = np.random.default_rng(seed)
     m = U.shape[2]
@@ -135,37 +140,28 @@ def train_lstm(task: str, U, Y, *, outputs: int, hidden: int = 16, steps: int = 
                   "readout": {"W_O": rng.uniform(-1, 1, (outputs, hidden)) / math.sqrt(hidden),
                               "b_O": np.zeros(outputs)}}
         params = jax.tree_util.tree_map(jnp.asarray, params)
-        full = _task_loss(task, hidden, U, Y)
-        predict = _predict(hidden)
-
-        def batch_loss(p, Ub, Yb):
-            if task == "sine":
-                return jnp.mean((predict(p, Ub) - Yb) ** 2)
-            logp = jax.nn.log_softmax(predict(p, Ub)[:, -1, :])
-            return -jnp.mean(jnp.take_along_axis(logp, Yb[:, None], axis=1))
-
+        full_jit = jax.jit(_task_loss(task, hidden, U, Y))
         sched = optax.piecewise_constant_schedule(lr, {int(k): gamma for k in milestones})
         opt = optax.chain(optax.clip_by_global_norm(clip), optax.adam(sched))
-        state = opt.init(params)
+        update = make_update(_batch_loss(task, hidden), opt)
 
-        @jax.jit
-        def step(p, s, Ub, Yb):
-            val, g = jax.value_and_grad(batch_loss)(p, Ub, Yb)
-            upd, s = opt.update(g, s, p)
-            return optax.apply_updates(p, upd), s, val
+        def batches(s):  # drawn in step order from one generator, as the paper's loop
+            idx = np.arange(n) if batch is None else rng.choice(n, size=batch, replace=False)
+            return jnp.asarray(U[idx]), jnp.asarray(Y[idx])
 
-        full_jit = jax.jit(full)
         history = []
         ckpts = [(0, jax.tree_util.tree_map(np.asarray, params), float(full_jit(params)))]
-        for i in range(1, steps + 1):
-            idx = np.arange(n) if batch is None else rng.choice(n, size=batch, replace=False)
-            params, state, val = step(params, state, jnp.asarray(U[idx]), jnp.asarray(Y[idx]))
-            history.append(float(val))
-            if i % checkpoint_every == 0:
-                ckpts.append((i, jax.tree_util.tree_map(np.asarray, params),
-                              float(full_jit(params))))
+
+        def record(st):
+            history.append(float(st.loss))
+            if st.step % checkpoint_every == 0:
+                ckpts.append((st.step, jax.tree_util.tree_map(np.asarray, st.params),
+                              float(full_jit(st.params))))
                 if progress is not None:
-                    progress(i, steps)
+                    progress(st.step, steps)
+
+        train_steps(params, update, batches, steps=steps, opt_state=opt.init(params),
+                    callbacks=[record])
     return {"task": task, "history": history, "checkpoints": ckpts, "hidden": hidden,
             "outputs": outputs, "lr": lr, "clip": clip, "batch": batch,
             "milestones": list(milestones), "gamma": gamma, "seed": seed}

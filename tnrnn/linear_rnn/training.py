@@ -18,9 +18,9 @@ Models (all with one input, one output read at every step, zero initial state):
     linearisation at 0 can be unstable while the saturating network is not.
 
 The optimiser is :func:`tnrnn.train.make_optimizer` (Adam after L-inf
-clipping). The loop is a small mean-squared-error loop here: the training
-issue's :func:`tnrnn.train.fit` minimises cross-entropy on classification
-tasks. Batches are fresh white-noise draws seeded by ``(seed, step)``.
+clipping); training runs the package's one loop, :func:`tnrnn.train.train_steps`,
+on the mean squared error (:func:`tnrnn.train.mean_squared_error`). Batches are
+fresh white-noise draws seeded by ``(seed, step)``.
 """
 
 from __future__ import annotations
@@ -98,10 +98,9 @@ def train_linear_rnn(kernel, model: str = "diagonal", *, hidden: int = 8, T: int
     True
     """
     import jax
-    import jax.numpy as jnp
 
     from ..cells import stack
-    from ..train import make_optimizer
+    from ..train import make_optimizer, make_update, mean_squared_error, train_steps
 
     kernel = parse_kernel(kernel)
     if model not in TRAIN_MODELS:
@@ -125,20 +124,9 @@ def train_linear_rnn(kernel, model: str = "diagonal", *, hidden: int = 8, T: int
                 return apply3(p, X[:, :, None])[:, :, 0]
 
         opt = make_optimizer("adam", lr=lr, clip=10.0)
-        state = opt.init(params)
 
         def loss_fn(p, X, Y):
-            return jnp.mean((apply(p, X) - Y) ** 2)
-
-        vg = jax.value_and_grad(loss_fn)
-
-        @jax.jit
-        def step(p, s, X, Y):
-            L, g = vg(p, X, Y)
-            up, s = opt.update(g, s, p)
-            import optax
-
-            return optax.apply_updates(p, up), s, L
+            return mean_squared_error(apply(p, X), Y)
 
         def draw(s, n):
             rng = np.random.default_rng([seed, s])
@@ -146,12 +134,15 @@ def train_linear_rnn(kernel, model: str = "diagonal", *, hidden: int = 8, T: int
             return X, causal_convolve(X, wts)
 
         curve_s, curve_l = [], []
-        for s in range(steps):
-            X, Y = draw(s + 1, batch)
-            params, state, L = step(params, state, X, Y)
-            if s % record_every == 0 or s == steps - 1:
-                curve_s.append(s + 1)
-                curve_l.append(float(L))
+
+        def record(st):  # the loss of steps 1, 1 + record_every, ... and of the last
+            if (st.step - 1) % record_every == 0 or st.step == steps:
+                curve_s.append(st.step)
+                curve_l.append(float(st.loss))
+
+        params = train_steps(params, make_update(loss_fn, opt), lambda s: draw(s + 1, batch),
+                             steps=steps, opt_state=opt.init(params),
+                             callbacks=[record]).params
         Xt, Yt = draw(0, test_size)
         test = float(loss_fn(params, Xt, Yt))
         Yhat = np.asarray(apply(params, Xt))

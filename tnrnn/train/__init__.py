@@ -2,7 +2,10 @@
 
 - :func:`run`: one training run as a plain function of a JSON-able config
   (what sweeps and Dask workers call); writes metrics, checkpoints, weights.
-- :func:`fit`: the loop under a named protocol (:mod:`tnrnn.train.protocols`:
+- :func:`train_steps`: the one training loop (an update, a batch source and
+  callbacks), with :func:`make_update` and the losses :func:`cross_entropy`
+  and :func:`mean_squared_error`; every trainer of the package runs it.
+- :func:`fit`: classifiers on memory tasks under a named protocol (:mod:`tnrnn.train.protocols`:
   ``"paper"``, the depth paper's code value by value, or ``"tnrnn"``, the
   earlier defaults), every part overridable; seeded; resumable ``.npz``
   checkpoints; metrics as JSON lines; a progress bar with ETA.
@@ -24,7 +27,9 @@ True
 
 from .checkpoint import (load_checkpoint, load_params, load_weights, save_checkpoint,
                          save_params, save_weights)
-from .loop import PROTOCOL, FitResult, cross_entropy, fit, make_step
+from .engine import (LoopState, StepsResult, cross_entropy, make_update, mean_squared_error,
+                     train_steps)
+from .loop import PROTOCOL, FitResult, fit, make_step
 from .optim import (OPTIMIZERS, clip_nonfinite, get_optimizer, make_optimizer,
                     optimizer_names)
 from .protocols import PROTOCOLS, get_protocol, paper_min_delta, protocol_names
@@ -55,7 +60,12 @@ __all__ = [
     "FitResult",
     "PROTOCOL",
     "make_step",
+    "train_steps",
+    "make_update",
+    "LoopState",
+    "StepsResult",
     "cross_entropy",
+    "mean_squared_error",
     "make_optimizer",
     "get_optimizer",
     "optimizer_names",

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import SpecError, check_positive_int
 from .checkpoint import load_checkpoint, save_checkpoint
+from .engine import LoopState, cross_entropy, train_steps
 from .optim import get_learning_rate, make_optimizer, with_learning_rate
 from .protocols import check_values, get_protocol, resolve_min_delta
 
@@ -67,29 +68,6 @@ class FitResult:
         dict
         """
         return {"summary": self.summary, "history": self.history}
-
-
-def cross_entropy(logits, y):
-    """Mean softmax cross-entropy (natural log) of integer labels, numpy or jax.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> abs(float(cross_entropy(np.zeros((2, 4)), np.array([0, 3]))) - float(np.log(4))) < 1e-6
-    True
-    """
-    import jax.numpy as jnp
-
-    logits = jnp.asarray(logits)
-    lse = jax_logsumexp(logits)
-    picked = jnp.take_along_axis(logits, jnp.asarray(y)[..., None], axis=-1)[..., 0]
-    return jnp.mean(lse - picked)
-
-
-def jax_logsumexp(logits):
-    import jax
-
-    return jax.nn.logsumexp(logits, axis=-1)
 
 
 def make_loss(apply: Callable, *, keyed: bool = False) -> Callable:
@@ -347,7 +325,7 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
     def has_lr(s):
         return hasattr(s, "hyperparams") and "learning_rate" in s.hyperparams
 
-    def validate(losses):
+    def validate(losses, params):
         nonlocal best
         key = None if val_key is None else jax.random.fold_in(val_key, state["step"])
         logits = evaluate_logits(apply_jit, params, Xv, key=key)
@@ -390,57 +368,64 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         if callback is not None:
             callback(record)
 
-    bar = _Bar(progress, label, steps, state["step"])
+    def update(params, opt_state, batch):
+        """One step; ``opt_state`` is the dict of optimiser states, changed in place
+        (the plateau schedule replaces its learning rates between steps)."""
+        X, y, k = batch
+        if not outside:
+            params, opt_state["main"], loss = step_fn(params, opt_state["main"], X, y, k)
+            return params, opt_state, loss
+        loss, grads = grads_fn(params, X, y, k)
+        grads = _to_numpy_tree(grads)
+        if cfg["recurrent_clip"] is not None:
+            grads = grads.replace(layers=[dict(g, W=rescale_linf(g["W"], cfg["recurrent_clip"]))
+                                          for g in grads.layers])
+        grads = outside_grads(params, grads)
+        if rec_opt is not None:
+            g_rec = [g["A"] for g in grads.layers]
+            grads = grads.replace(layers=[dict(g, A=np.zeros_like(g["A"])) for g in grads.layers])
+            new_a, opt_state["recurrent"] = rec_update(
+                [l["A"] for l in params.layers], opt_state["recurrent"], g_rec)
+        params, opt_state["main"] = update_fn(params, opt_state["main"], grads)
+        if rec_opt is not None:
+            params = params.replace(layers=[dict(l, A=a) for l, a in zip(params.layers, new_a)])
+        return outside_refresh(_to_numpy_tree(params)), opt_state, loss
+
+    def batches(s):
+        X, y = task.batch(cfg["batch"], seed=seed, index=s)
+        return X, y, (None if train_key is None else jax.random.fold_in(train_key, s))
+
     losses: list = []
+
+    def after_step(st):
+        losses.append(st.loss)
+        state["step"] = st.step
+        if state["compile_time_s"] is None:
+            state["compile_time_s"] = st.compile_time_s
+        bar.advance()
+        if not np.isfinite(float(st.loss)):
+            state["stopped"] = "diverged"
+            validate(losses, st.params)
+            state["stopped"] = st.stopped = "diverged"
+        elif st.step % cfg["eval_every"] == 0 or st.step == steps:
+            validate(losses, st.params)
+            losses.clear()
+            st.stopped = state["stopped"]
+
+    bar = _Bar(progress, label, steps, state["step"])
     t_start = time.perf_counter()
-    t_loop = 0.0
+    timed_before = state["compile_time_s"] is not None  # a resumed run: its first step counts
     try:
         if cfg["eval_at_start"] and state["step"] == 0 and state["evaluated"] < 0:
-            validate([])
-        while state["step"] < steps and state["stopped"] is None:
-            s = state["step"]
-            X, y = task.batch(cfg["batch"], seed=seed, index=s)
-            k = None if train_key is None else jax.random.fold_in(train_key, s)
-            t0 = time.perf_counter()
-            if outside:
-                loss, grads = grads_fn(params, X, y, k)
-                grads = _to_numpy_tree(grads)
-                if cfg["recurrent_clip"] is not None:
-                    grads = grads.replace(layers=[
-                        dict(g, W=rescale_linf(g["W"], cfg["recurrent_clip"]))
-                        for g in grads.layers])
-                grads = outside_grads(params, grads)
-                if rec_opt is not None:
-                    g_rec = [g["A"] for g in grads.layers]
-                    grads = grads.replace(layers=[dict(g, A=np.zeros_like(g["A"]))
-                                                  for g in grads.layers])
-                    new_a, opt_state["recurrent"] = rec_update(
-                        [l["A"] for l in params.layers], opt_state["recurrent"], g_rec)
-                params, opt_state["main"] = update_fn(params, opt_state["main"], grads)
-                if rec_opt is not None:
-                    params = params.replace(layers=[dict(l, A=a)
-                                                    for l, a in zip(params.layers, new_a)])
-                params = outside_refresh(_to_numpy_tree(params))
-            else:
-                params, opt_state["main"], loss = step_fn(params, opt_state["main"], X, y, k)
-            jax.block_until_ready(loss)  # honest per-step times
-            losses.append(loss)
-            if state["compile_time_s"] is None:
-                state["compile_time_s"] = time.perf_counter() - t0
-            else:
-                t_loop += time.perf_counter() - t0
-            state["step"] = s + 1
-            bar.advance()
-            if not np.isfinite(float(loss)):
-                state["stopped"] = "diverged"
-                validate(losses)
-                state["stopped"] = "diverged"
-                break
-            if state["step"] % cfg["eval_every"] == 0 or state["step"] == steps:
-                validate(losses)
-                losses = []
+            validate([], params)
+        r = train_steps(params, update, batches, steps=steps, opt_state=opt_state,
+                        start=state["step"], callbacks=[after_step],
+                        state=LoopState(step=state["step"], params=params, opt_state=opt_state,
+                                        stopped=state["stopped"]))
     finally:
         bar.close()
+    params, opt_state = r.params, r.opt_state
+    t_loop = r.loop_time_s + ((r.compile_time_s or 0.0) if timed_before else 0.0)
     done_now = state["step"] - (resumed_from or 0)
     timed = max(done_now - 1, 1)
     main_state = opt_state["main"]
