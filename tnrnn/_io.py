@@ -9,9 +9,13 @@ rescue file under the system's temporary folder and the
 :class:`~tnrnn.errors.OutputPathError` names it, so hours of work are never
 lost to a bad path.
 
-:func:`probe_folder` answers "can a file be created here?" by creating one.
-``os.access`` cannot answer it: root passes ``os.access`` on ``/proc`` and
-``/sys`` and on read-only mounts, and only the write itself fails.
+:func:`probe_folder` (defined in :mod:`tnrnn.errors`, which checks output
+paths with it, and re-exported here) answers "can a file be created here?"
+by creating one.
+
+:func:`machine_info` is the one description of the machine that results
+record (CPU, cores, memory, platform, package versions, devices); it imports
+none of the packages it names, so every layer may call it.
 
 Examples
 --------
@@ -28,39 +32,16 @@ tnrnn.errors.OutputPathError: cannot write the result to '/proc/r.json' (...); i
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
 from pathlib import Path
 
-from .errors import OutputPathError
+from .errors import OutputPathError, probe_folder
 
-__all__ = ["probe_folder", "atomic_write_bytes", "atomic_write_text", "atomic_savez"]
-
-
-def probe_folder(folder) -> str | None:
-    """``None`` if a file can be created (and removed) in ``folder``, else the reason.
-
-    Examples
-    --------
-    >>> probe_folder(tempfile.gettempdir()) is None
-    True
-    >>> probe_folder("/proc") is not None
-    True
-    """
-    folder = Path(folder) if str(folder) else Path(".")
-    try:
-        fd, name = tempfile.mkstemp(prefix=".tnrnn-probe-", dir=folder)
-    except OSError as exc:
-        return exc.strerror or type(exc).__name__
-    try:
-        os.close(fd)
-    finally:
-        try:
-            os.unlink(name)
-        except OSError:
-            pass
-    return None
+__all__ = ["probe_folder", "atomic_write_bytes", "atomic_write_text", "atomic_savez",
+           "cpu_model", "machine_info", "machine_line"]
 
 
 def _file_mode(path: Path) -> int:
@@ -148,3 +129,161 @@ def atomic_savez(path, arrays: dict, *, what: str = "the arrays", rescue: bool =
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return atomic_write_bytes(path, buf.getvalue(), what=what, rescue=rescue)
+
+
+# --------------------------------------------------------------------------
+# The machine a result was computed on
+# --------------------------------------------------------------------------
+def cpu_model() -> str:
+    """The CPU's model name.
+
+    Read from ``/proc/cpuinfo`` (Linux); else ``platform.processor()``; else
+    ``'unknown'``.
+
+    Returns
+    -------
+    str
+        The model name, e.g. ``'AMD EPYC 7B13'``.
+
+    Examples
+    --------
+    >>> name = cpu_model()
+    >>> isinstance(name, str) and len(name) > 0
+    True
+    """
+    import platform
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_bytes() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _module_distributions() -> dict:
+    """``{top-level module: [distributions]}`` (a scan of every installed
+    package's metadata, done once)."""
+    from importlib import metadata
+
+    return metadata.packages_distributions()
+
+
+def _version(module: str) -> str | None:
+    """The installed version of the distribution that provides ``module``
+    (read from its metadata: the module is not imported), or ``None``."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(module)
+    except metadata.PackageNotFoundError:
+        pass
+    for dist in _module_distributions().get(module, ()):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:  # pragma: no cover - listed but gone
+            continue
+    return None
+
+
+def machine_info(*, packages=("numpy",), devices=None) -> dict:
+    """The machine a result was computed on: the one description that
+    benchmarks, experiments and training runs record.
+
+    Nothing named is imported: versions come from the installed packages'
+    metadata, so that the exact core, which imports no JAX, may call it too;
+    the devices are given by a caller that has JAX at hand.
+
+    Parameters
+    ----------
+    packages : iterable of str, optional
+        Modules whose installed versions to record (beside Python's); a
+        module that is not installed gets ``None``.
+    devices : iterable of str, optional
+        The platforms JAX sees (``sorted({d.platform for d in
+        jax.devices()})``); ``None`` when JAX was not asked.
+
+    Returns
+    -------
+    dict
+        ``cpu`` (model name), ``cores``, ``memory_bytes`` (``None`` where
+        ``/proc/meminfo`` is absent), ``platform``, ``versions``
+        (``{"python": ..., package: version or None}``), ``jax_devices``
+        (sorted, or ``None``), ``gpu`` (``"none (JAX sees no GPU)"``, ``"JAX
+        on gpu"``, or ``None`` when ``devices`` is ``None``) and
+        ``load_average`` (1, 5, 15 minutes, or ``None``).
+
+    Examples
+    --------
+    >>> import os, platform
+    >>> info = machine_info(packages=("numpy", "no_such_module"), devices=["cpu"])
+    >>> info["cores"] == os.cpu_count(), info["cpu"] == cpu_model()
+    (True, True)
+    >>> info["versions"]["python"] == platform.python_version()
+    True
+    >>> info["versions"]["no_such_module"], info["jax_devices"], info["gpu"]
+    (None, ['cpu'], 'none (JAX sees no GPU)')
+    >>> machine_info(devices=["gpu", "cpu"])["gpu"]
+    'JAX on gpu'
+    """
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for module in packages:
+        versions[str(module)] = _version(str(module))
+    if devices is None:
+        found, gpu = None, None
+    else:
+        found = sorted({str(d) for d in devices})
+        others = [d for d in found if d != "cpu"]
+        gpu = "JAX on " + ", ".join(others) if others else "none (JAX sees no GPU)"
+    try:
+        load = list(os.getloadavg())
+    except (AttributeError, OSError):
+        load = None
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_bytes": _memory_bytes(),
+            "platform": platform.platform(), "versions": versions, "jax_devices": found,
+            "gpu": gpu, "load_average": load}
+
+
+def machine_line(info: dict) -> str:
+    """One line for people from a :func:`machine_info` record.
+
+    Parameters
+    ----------
+    info : dict
+        A :func:`machine_info` record.
+
+    Returns
+    -------
+    str
+        ``'<cpu>, <cores> cores, python <version>'``, then each recorded
+        package version and, when known, the JAX devices in parentheses.
+
+    Examples
+    --------
+    >>> info = {"cpu": "Xeon", "cores": 2, "versions": {"python": "3.12.1", "jax": "0.4.30"},
+    ...         "jax_devices": ["cpu"]}
+    >>> machine_line(info)
+    'Xeon, 2 cores, python 3.12.1, jax 0.4.30 (cpu)'
+    """
+    versions = dict(info.get("versions") or {})
+    parts = [str(info.get("cpu")), f"{info.get('cores')} cores",
+             f"python {versions.pop('python', None)}"]
+    parts += [f"{name} {version}" for name, version in versions.items()]
+    line = ", ".join(parts)
+    if info.get("jax_devices"):
+        line += f" ({', '.join(info['jax_devices'])})"
+    return line

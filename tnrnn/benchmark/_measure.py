@@ -5,9 +5,6 @@ with refusals up front."""
 from __future__ import annotations
 
 import math
-import os
-import pathlib
-import platform
 import time
 from typing import Callable
 
@@ -15,6 +12,8 @@ import numpy as np
 
 from ..circuit import RAC, evaluate
 from ..compile import compile_network, estimate_size
+from .._io import cpu_model  # noqa: F401  (re-exported by tnrnn.benchmark)
+from .._io import machine_info as _machine_info
 from ..errors import SpecError, TooLargeError
 from ._common import ENGINES, _flops_of, _has
 from ._costs import benchmark_problem, log_abs_outputs, recurrence_flops, unit_order_flops
@@ -22,32 +21,15 @@ from ._costs import benchmark_problem, log_abs_outputs, recurrence_flops, unit_o
 # --------------------------------------------------------------------------
 # Machine and reference rate
 # --------------------------------------------------------------------------
-def cpu_model() -> str:
-    """The CPU's model name from ``/proc/cpuinfo`` (else ``platform.processor()``,
-    else ``'unknown'``); every benchmark records it with its results.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> isinstance(cpu_model(), str)
-    True
-    """
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+#: The packages whose versions a benchmark records (beside Python's).
+BENCH_PACKAGES = ("numpy", "jax", "jaxlib", "opt_einsum", "cotengra", "tensornetwork", "quimb")
 
 
 def machine_info() -> dict:
-    """CPU model (``/proc/cpuinfo``), cores, memory, versions, and the
-    platforms JAX sees (``gpu`` says whether JAX ran on one; numpy, cotengra
-    and quimb always run on the CPU).
+    """The machine a benchmark ran on: :func:`tnrnn._io.machine_info` with
+    the versions of the contraction engines and the platforms JAX sees
+    (``gpu`` says whether JAX ran on one; numpy, cotengra and quimb always
+    run on the CPU).
 
     Returns
     -------
@@ -62,34 +44,17 @@ def machine_info() -> dict:
     >>> info["cores"] == os.cpu_count(), info["cpu"] == cpu_model(), info["versions"]["numpy"] == np.__version__
     (True, True, True)
     """
-    cpu, mem = cpu_model(), None
-    try:
-        for line in pathlib.Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = int(line.split()[1]) * 1024
-                break
-    except OSError:
-        pass
-    versions = {"python": platform.python_version(), "numpy": np.__version__}
-    for mod in ("jax", "jaxlib", "opt_einsum", "cotengra", "tensornetwork", "quimb"):
-        try:
-            versions[mod] = __import__(mod).__version__
-        except Exception:  # noqa: BLE001 - optional peers, any failure = absent
-            versions[mod] = None
     try:
         import jax
 
         devices = sorted({d.platform for d in jax.devices()})
     except Exception:  # noqa: BLE001
         devices = []
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": mem,
-            "platform": platform.platform(), "versions": versions,
-            "jax_devices": devices,
-            "gpu": ("JAX engines on " + ", ".join(d for d in devices if d != "cpu")
-                    + "; numpy, cotengra and quimb on the CPU"
-                    if any(d != "cpu" for d in devices) else
-                    "none (JAX sees no GPU; every engine ran on the CPU)"),
-            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+    info = _machine_info(packages=BENCH_PACKAGES, devices=devices)
+    gpus = [d for d in devices if d != "cpu"]
+    info["gpu"] = ("JAX engines on " + ", ".join(gpus) + "; numpy, cotengra and quimb on the CPU"
+                   if gpus else "none (JAX sees no GPU; every engine ran on the CPU)")
+    return info
 
 
 def matmul_rates(sizes=(512, 1024), repeat: int = 3) -> dict:

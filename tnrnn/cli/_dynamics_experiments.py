@@ -41,7 +41,6 @@ def experiments_cmd(only, out, quick, seed):
       tnrnn dynamics experiments --only regions --out figures
     """
     import os
-    import platform
 
     from ..dynamics import experiments as ex
     from ..dynamics import training
@@ -55,8 +54,10 @@ def experiments_cmd(only, out, quick, seed):
                                   option="--out") for n in names}
     import jax
 
-    machine = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                          f"{platform.python_version()}, jax {jax.__version__} (CPU)",
+    from .._io import machine_info, machine_line
+
+    devices = sorted({d.platform for d in jax.devices()})
+    machine = {"machine": machine_line(machine_info(packages=("jax",), devices=devices)),
                "quick": quick}
     for name in names:
         with _bar() as bar:
