@@ -15,8 +15,8 @@ import dataclasses
 import time
 from typing import Callable, Iterable
 
-__all__ = ["train_steps", "make_update", "LoopState", "StepsResult", "cross_entropy",
-           "mean_squared_error"]
+__all__ = ["train_steps", "make_update", "mask_tree", "LoopState", "StepsResult",
+           "cross_entropy", "mean_squared_error"]
 
 
 def cross_entropy(logits, y):
@@ -68,6 +68,30 @@ def mean_squared_error(prediction, target):
     return jnp.mean((jnp.asarray(prediction) - jnp.asarray(target)) ** 2)
 
 
+def mask_tree(tree, mask):
+    """``tree`` with the leaves whose ``mask`` entry is False set to zero.
+
+    Parameters
+    ----------
+    tree, mask : pytrees of one structure (``mask``: booleans)
+
+    Returns
+    -------
+    pytree
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = mask_tree({"a": np.ones(2), "b": np.ones(1)}, {"a": True, "b": False})
+    >>> np.asarray(out["b"]).tolist()
+    [0.0]
+    """
+    import jax
+    import jax.numpy as jnp
+
+    return jax.tree.map(lambda g, m: g if m else jnp.zeros_like(g), tree, mask)
+
+
 def make_update(loss: Callable, optimizer, *, mask=None) -> Callable:
     """The jitted step ``update(params, opt_state, batch) -> (params, opt_state, loss)``.
 
@@ -96,7 +120,6 @@ def make_update(loss: Callable, optimizer, *, mask=None) -> Callable:
     ([0.5, 0.5], 2.0)
     """
     import jax
-    import jax.numpy as jnp
     import optax
 
     vg = jax.value_and_grad(loss)
@@ -104,7 +127,7 @@ def make_update(loss: Callable, optimizer, *, mask=None) -> Callable:
     def update(params, opt_state, batch):
         value, grads = vg(params, *batch)
         if mask is not None:
-            grads = jax.tree.map(lambda g, m: g if m else jnp.zeros_like(g), grads, mask)
+            grads = mask_tree(grads, mask)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, value
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import SpecError, check_positive_int
 from .checkpoint import load_checkpoint, save_checkpoint
-from .engine import LoopState, cross_entropy, train_steps
+from .engine import LoopState, cross_entropy, make_update, mask_tree, train_steps
 from .optim import get_learning_rate, make_optimizer, with_learning_rate
 from .protocols import check_values, get_protocol, resolve_min_delta
 
@@ -79,18 +79,12 @@ def make_loss(apply: Callable, *, keyed: bool = False) -> Callable:
     return loss
 
 
-def _mask_tree(tree, mask):
-    import jax
-    import jax.numpy as jnp
-
-    return jax.tree.map(lambda g, m: g if m else jnp.zeros_like(g), tree, mask)
-
-
 def make_step(apply: Callable, optimizer, mask=None, *, fused: bool = True,
               keyed: bool = False):
-    """The jitted training step(s).
+    """The jitted training step(s) of a classifier ``apply`` (cross-entropy).
 
-    ``fused=True``: ``step(params, opt_state, X, y, key=None) -> (params, opt_state, loss)``.
+    ``fused=True``: ``step(params, opt_state, X, y, key=None) -> (params, opt_state, loss)``
+    (:func:`tnrnn.train.make_update` of :func:`make_loss`).
     ``fused=False`` (scoRNN, whose Cayley update runs in numpy between the two):
     ``(grads_fn, update_fn)`` with ``grads_fn(params, X, y, key=None) -> (loss, grads)``
     and ``update_fn(params, opt_state, grads) -> (params, opt_state)``.
@@ -101,25 +95,24 @@ def make_step(apply: Callable, optimizer, mask=None, *, fused: bool = True,
     import optax
 
     loss = make_loss(apply, keyed=keyed)
+    if fused:
+        update = make_update(loss, optimizer, mask=mask)
+
+        def step(params, opt_state, X, y, key=None):
+            return update(params, opt_state, (X, y, key))
+
+        return step
     vg = jax.value_and_grad(loss)
 
     def grads_fn(params, X, y, key=None):
         value, grads = vg(params, X, y, key)
-        return value, (grads if mask is None else _mask_tree(grads, mask))
+        return value, (grads if mask is None else mask_tree(grads, mask))
 
     def update_fn(params, opt_state, grads):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state
 
-    if not fused:
-        return jax.jit(grads_fn), jax.jit(update_fn)
-
-    def step(params, opt_state, X, y, key=None):
-        value, grads = grads_fn(params, X, y, key)
-        params, opt_state = update_fn(params, opt_state, grads)
-        return params, opt_state, value
-
-    return jax.jit(step, donate_argnums=())
+    return jax.jit(grads_fn), jax.jit(update_fn)
 
 
 def evaluate_logits(apply_jit: Callable, params, X, *, chunk: int = 512,
