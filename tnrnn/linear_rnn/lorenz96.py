@@ -124,14 +124,15 @@ def lorenz96_response(x, *, dt: float, K: int = 8, F: float = 0.5, read: int = 7
     xb = np.atleast_2d(x)
     z = np.full((xb.shape[0], K), F)
     y = np.empty_like(xb)
-    for k in range(xb.shape[1]):
-        u = xb[:, k]
-        k1 = _rhs(z, F, u)
-        k2 = _rhs(z + 0.5 * dt * k1, F, u)
-        k3 = _rhs(z + 0.5 * dt * k2, F, u)
-        k4 = _rhs(z + dt * k3, F, u)
-        z = z + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
-        y[:, k] = z[:, read] - F
+    with np.errstate(over="ignore", invalid="ignore"):   # a blow-up is refused below
+        for k in range(xb.shape[1]):
+            u = xb[:, k]
+            k1 = _rhs(z, F, u)
+            k2 = _rhs(z + 0.5 * dt * k1, F, u)
+            k3 = _rhs(z + 0.5 * dt * k2, F, u)
+            k4 = _rhs(z + dt * k3, F, u)
+            z = z + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+            y[:, k] = z[:, read] - F
     if not np.all(np.isfinite(y)):
         raise SpecError("the Lorenz-96 state left the finite range (input too large for this "
                         "dt); lower sigma or dt")
