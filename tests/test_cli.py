@@ -211,3 +211,80 @@ def test_grid_refusals_exit_2(args, message):
     assert res.exit_code == 2
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+# ---------------------------------------------------------------- the shared helpers
+def _strict_loads(text):
+    """json.loads that refuses NaN/Infinity tokens (not standard JSON)."""
+    def bad(token):
+        raise ValueError(f"non-standard JSON token {token}")
+    return json.loads(text, parse_constant=bad)
+
+
+def test_one_json_writer_is_standard_json_with_exact_integers():
+    import numpy as np
+
+    from tnrnn.cli._app import PYTHON_INT_DIGITS, json_text
+
+    data = {"nan": float("nan"), "inf": np.inf, "ninf": -np.float32("inf"),
+            "arr": np.array([1.5, np.nan]), "n": np.int64(7), "t": (1, 2),
+            "value": 2 ** 60, "log2": 60.0}
+    back = _strict_loads(json_text(data))
+    assert back["nan"] is None and back["inf"] == "inf" and back["ninf"] == "-inf"
+    assert back["arr"] == [1.5, None] and back["n"] == 7 and back["t"] == [1, 2]
+    assert back["value"] == 2 ** 60
+    big = 3 ** 10_000  # 4,772 digits: above Python's default limit on int <-> text
+    assert PYTHON_INT_DIGITS == sys.get_int_max_str_digits() < 4772
+    text = json_text({"big": big})
+    with pytest.raises(ValueError):  # a Python reader needs the limit lifted ...
+        _strict_loads(text)
+    as_strings = _strict_loads(json_text({"big": big, "value": 2 ** 60, "log2": 60.0}, "string"))
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert _strict_loads(text)["big"] == big  # ... and then reads it exactly
+        assert int(as_strings["big"]) == big
+    finally:
+        sys.set_int_max_str_digits(old)
+    assert abs(as_strings["big_log2"] - 10_000 * math.log2(3)) < 1e-6
+    assert as_strings["value"] == str(2 ** 60) and "value_log2" not in as_strings
+    compact = json_text({"x": [1 / 3, 2.0 / 3e-9], "y": float("nan")}, indent=None, digits=4)
+    assert compact == '{"x":[0.3333,666700000.0],"y":null}'
+
+
+def test_one_comma_list_parser():
+    from tnrnn.cli._app import comma_list
+    from tnrnn.errors import SpecError, TooLargeError
+
+    assert comma_list(" 1, 2 ,,3 ", "--m", kind=int, minimum=1) == [1, 2, 3]
+    assert comma_list("0.5,-1e-3", "--input", kind=float) == [0.5, -0.001]
+    assert comma_list("a,b", "--only", choices=("a", "b", "c")) == ["a", "b"]
+    for text, kwargs, message in [
+            (",, ,", {}, "must list at least one"),
+            ("1,2.5", {"kind": int}, "--m must be integers separated by commas; got '1,2.5'"),
+            ("1,inf", {"kind": float}, "--m must be finite numbers; got '1,inf'"),
+            ("0,1", {"kind": int, "minimum": 1}, "--m must be integers >= 1; got '0,1'"),
+            ("a,z", {"choices": ("a", "b")}, "--m: unknown value(s) z; valid: a, b")]:
+        with pytest.raises(SpecError) as info:
+            comma_list(text, "--m", **kwargs)
+        assert message in str(info.value)
+    with pytest.raises(TooLargeError) as info:
+        comma_list(",".join(["1"] * 5), "--m", kind=int, limit=4)
+    assert info.value.estimate == 5 and info.value.limit == 4
+
+
+def test_one_machine_description_imports_nothing_it_names():
+    """tnrnn._io.machine_info (written by the benchmark and `tnrnn dynamics
+    experiments`) reads versions from package metadata: the exact core may
+    call it without importing JAX."""
+    code = ("import sys, importlib.metadata as md, tnrnn._io as io\n"
+            "info = io.machine_info(packages=('jax', 'numpy', 'no_such_module'), devices=['cpu'])\n"
+            "assert 'jax' not in sys.modules, 'jax imported'\n"
+            "assert info['versions']['jax'] == md.version('jax')\n"
+            "assert info['versions']['no_such_module'] is None\n"
+            "print(sorted(info))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0] == str(sorted(["cpu", "cores", "memory_bytes", "platform",
+                                                    "versions", "jax_devices", "gpu",
+                                                    "load_average"]))
