@@ -4,9 +4,15 @@ Every subcommand prints a readable table by default and plain JSON with
 ``--json``. Bad input prints ``error: ...`` (what was given, what is allowed)
 and exits with status 2, without a traceback.
 
-Commands live in ``_network`` (compile, draw), ``_bounds`` (bounds),
-``_rank`` (rank), ``_table`` (table), ``_demo`` (demo) and ``_outputs`` (figures, bench); importing them registers them
-on :data:`cli`.
+Commands live in ``_network`` (compile, draw, grid), ``_bounds`` (bounds),
+``_rank`` (rank), ``_table`` (table), ``_demo`` (demo), ``_outputs``
+(figures, bench), ``_train`` (train), ``_memory`` (memory) and ``_dynamics``
+(the dynamics group: ``_dynamics_common`` holds the group and its shared
+options, ``_dynamics_analyses`` and ``_dynamics_experiments`` the commands);
+importing them registers them on :data:`cli`. ``_app`` holds the click
+application and what every command shares: the one JSON writer
+(``json_text``, ``emit_json``), the one comma-list parser (``comma_list``)
+and the one progress bar (``_progress_bar``).
 """
 
 from __future__ import annotations
