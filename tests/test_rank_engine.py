@@ -224,3 +224,62 @@ def test_demo_2844_equals_flint():
     b = separation_rank(spec, rank_method="blas", max_samples=16384)
     assert b.claim() == "= 2844 (failure probability <= 8e-7)"
     assert check_certificate(b.certificate, rank_method="flint").rank == 2844
+
+
+@pytest.mark.parametrize("spec, warm", [(RAC(2, 4, 4, 16), RAC(2, 4, 4, 8)),     # 660, one round
+                                        (RAC(3, 3, 3, 6), RAC(3, 3, 3, 4))])    # 840 and a repetition
+def test_blas_memory_estimate_bounds_the_measured_peak(spec, warm):
+    """The up-front estimate of the BLAS search (what max_memory is compared
+    with) bounds the peak of the arrays it allocates, measured by
+    tracemalloc, within a factor 3 (benchmarks/results/rank-memory.md: 1.5-2.3
+    at n = 660-2,176)."""
+    import tracemalloc
+
+    from tnrnn.rank import estimate_round, sample_cap, sample_schedule
+    from tnrnn.rank.separation import DEFAULT_MAX_SAMPLES
+
+    part = start_end(spec.length)
+    separation_rank(warm, rank_method="blas")  # numba's compilation is not the search's
+    tracemalloc.start()
+    try:
+        res = separation_rank(spec, rank_method="blas")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert res.method == "modp-blas"
+    full = sample_schedule(sample_cap(spec, part), DEFAULT_MAX_SAMPLES)
+    sizes = [n for n in full if n <= res.samples[0]]
+    sizes += [rep["n_A"] for rep in res.certificate.get("repetitions", [])]
+    est = max(estimate_round(spec, part, n, n, engine="blas", keep=n != full[-1])["bytes"]
+              for n in sizes)
+    assert peak <= est <= 3 * peak, (peak, est)
+
+
+def test_blas_elimination_factors_bound_each_round():
+    """The factors of the BLAS estimate (peak bytes of one round in units of
+    8 n^2: 7 for a round that keeps its factors, 5 for the last) bound each
+    round of a bordered elimination measured alone with tracemalloc, within
+    2x; the 16 bytes an entry of the FLINT estimate would not (4.5-6 here)."""
+    import tracemalloc
+
+    from tnrnn.rank.checks import _BLAS_KEEP, _BLAS_LAST
+
+    p = 2_147_483_647
+    sched = [256, 512, 1024]
+    Y = np.random.default_rng(0).integers(0, p, size=(sched[-1], sched[-1]))
+    b, a, ratios, peaks = B.Bordered(p), 0, [], []
+    tracemalloc.start()
+    try:
+        for k, n in enumerate(sched):
+            keep = k < len(sched) - 1
+            tracemalloc.reset_peak()
+            rows = [Y[i:min(n, i + 512), :n] for i in range(a, n, 512)]
+            assert b.extend(Y[:a, a:n], rows, keep=keep) == n
+            peak = tracemalloc.get_traced_memory()[1]
+            peaks.append(peak)
+            ratios.append(8 * (_BLAS_KEEP if keep else _BLAS_LAST) * n * n / peak)
+            a = n
+    finally:
+        tracemalloc.stop()
+    assert all(1 <= r <= 2 for r in ratios), ratios
+    assert all(16 * n * n < peak for n, peak in zip(sched, peaks)), peaks

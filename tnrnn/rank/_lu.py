@@ -20,7 +20,19 @@ __all__ = ["flint_available", "rank_flint", "rank_numpy"]
 
 def flint_available() -> bool:
     """Whether python-flint is installed (found without importing it: the
-    rank routine calls FLINT's library directly, which keeps start-up fast)."""
+    rank routine calls FLINT's library directly, which keeps start-up fast).
+
+    Returns
+    -------
+    bool
+        Whether ``import flint`` would find the package.
+
+    Examples
+    --------
+    >>> import importlib.util
+    >>> flint_available() == (importlib.util.find_spec("flint") is not None)
+    True
+    """
     import importlib.util
 
     try:
@@ -118,6 +130,20 @@ def rank_flint(Y, prime: int, *, overwrite: bool = False) -> int:
     list is built. Falls back to python-flint's ``nmod_mat(...).rank()``
     when that library cannot be used.
 
+    Parameters
+    ----------
+    Y : array_like of int
+        A 2-D integer matrix.
+    prime : int
+        A prime below ``2**31``.
+    overwrite : bool
+        Let FLINT overwrite ``Y`` (a C-contiguous uint64 array of residues).
+
+    Returns
+    -------
+    int
+        The rank over ``GF(prime)``.
+
     Examples
     --------
     >>> rank_flint(np.array([[1, 1], [1, 1]]), 5)
@@ -153,6 +179,18 @@ def rank_numpy(Y, prime: int) -> int:
     ``B + outer(-col, row) mod p``; both factors are residues below
     ``2**31``, so every product is below ``2**62`` and, with ``B < 2**31``
     added, still fits in int64 before the reduction.
+
+    Parameters
+    ----------
+    Y : array_like of int
+        A 2-D integer matrix.
+    prime : int
+        A prime below ``2**31``.
+
+    Returns
+    -------
+    int
+        The rank over ``GF(prime)``.
 
     Examples
     --------

@@ -83,6 +83,18 @@ def split_mode(p: int) -> bool:
     module docstring): when fewer than :data:`MIN_DIRECT_BLOCK` inner
     indices fit in one exact product.
 
+    Parameters
+    ----------
+    p : int
+        A prime below ``2**31``.
+
+    Returns
+    -------
+    bool
+        Whether the 16-bit split is used.
+
+    Examples
+    --------
     >>> split_mode(8_388_593), split_mode(2_147_483_647)
     (False, True)
     """
@@ -93,7 +105,26 @@ def split_mode(p: int) -> bool:
 def block_size(p: int) -> int:
     """Inner indices per exact float64 product mod ``p`` (``kmax``): the
     largest ``k`` with ``H + k H**2 <= 2**53 - p``, or with the split,
-    ``H + k H 2**15 <= 2**53 - p`` (module docstring)."""
+    ``H + k H 2**15 <= 2**53 - p`` (module docstring).
+
+    Parameters
+    ----------
+    p : int
+        A prime below ``2**31``.
+
+    Returns
+    -------
+    int
+        ``kmax``.
+
+    Examples
+    --------
+    >>> p = 8_388_593
+    >>> H = (p - 1) // 2 + 3
+    >>> k = block_size(p)
+    >>> H + k * H**2 <= 2**53 - p < H + (k + 1) * H**2 or k == 512
+    True
+    """
     H = _H(p)
     if split_mode(p):
         return (_TWO53 - p - H) // (H * 2 ** 15)
@@ -108,7 +139,29 @@ def _check_p(p: int) -> int:
 
 def reduce_balanced(x: np.ndarray, p: int, tmp: np.ndarray | None = None) -> np.ndarray:
     """``x mod p`` in place, balanced (``|r| <= (p-1)/2 + 3``), for float64
-    integers ``|x| <= 2**53 - p`` (proof: module docstring, step 2)."""
+    integers ``|x| <= 2**53 - p`` (proof: module docstring, step 2).
+
+    Parameters
+    ----------
+    x : ndarray of float64
+        Integers, ``|x| <= 2**53 - p``; overwritten.
+    p : int
+        The prime.
+    tmp : ndarray, optional
+        Scratch of ``x``'s shape.
+
+    Returns
+    -------
+    ndarray
+        ``x``, reduced.
+
+    Examples
+    --------
+    >>> x = np.array([2.0**52, -7.0, 12.0])
+    >>> r = reduce_balanced(x.copy(), 11)
+    >>> np.mod(r, 11).tolist() == [2**52 % 11, 4, 1], bool((abs(r) <= 8).all())
+    (True, True)
+    """
     t = np.multiply(x, 1.0 / p, out=tmp if tmp is not None and tmp.shape == x.shape
                     else None)
     np.rint(t, out=t)
@@ -118,7 +171,25 @@ def reduce_balanced(x: np.ndarray, p: int, tmp: np.ndarray | None = None) -> np.
 
 
 def to_balanced(Y, p: int) -> np.ndarray:
-    """Integer residues (any integer dtype) as a balanced float64 array."""
+    """Integer residues (any integer dtype) as a balanced float64 array.
+
+    Parameters
+    ----------
+    Y : array_like of int
+        Integers (reduced mod ``p`` first).
+    p : int
+        The prime.
+
+    Returns
+    -------
+    ndarray of float64
+        Residues in ``[-(p-1)/2, (p-1)/2]``.
+
+    Examples
+    --------
+    >>> to_balanced([[0, 1, 6, 10]], 11).tolist()
+    [[0.0, 1.0, -5.0, -1.0]]
+    """
     Y = np.asarray(Y)
     if Y.dtype == np.uint64:
         Y = (Y % np.uint64(p)).astype(np.int64)
@@ -145,6 +216,22 @@ def matmul_sub(C: np.ndarray | None, A: np.ndarray, B: np.ndarray, p: int) -> np
     """``(C - A @ B) mod p`` balanced (``-A @ B`` when ``C`` is None); ``C``
     is overwritten when given. Exact by steps 1-3 of the module docstring.
 
+    Parameters
+    ----------
+    C : ndarray of float64 or None
+        Balanced residues, overwritten; ``None`` for zero.
+    A, B : ndarray of float64
+        Balanced residues, ``m x k`` and ``k x n``.
+    p : int
+        The prime.
+
+    Returns
+    -------
+    ndarray of float64
+        ``(C - A @ B) mod p``, balanced (``C`` itself when given).
+
+    Examples
+    --------
     >>> A = to_balanced([[3, 4]], 11); B = to_balanced([[5], [6]], 11)
     >>> int(np.mod(matmul_sub(None, A, B, 11), 11)[0, 0])   # -(15 + 24) mod 11
     5
@@ -189,7 +276,29 @@ def _inverse(v: np.ndarray, p: int) -> np.ndarray:
 def trsm_lower_unit(L: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
     """``X = L^{-1} B mod p`` for ``L`` unit lower triangular (``k x k``, its
     diagonal ignored), by halves: ``X_1 = L_11^{-1} B_1``,
-    ``X_2 = L_22^{-1} (B_2 - L_21 X_1)``. Returns a new array."""
+    ``X_2 = L_22^{-1} (B_2 - L_21 X_1)``. Returns a new array.
+
+    Parameters
+    ----------
+    L : ndarray of float64
+        ``k x k``, balanced; its strict lower part is used.
+    B : ndarray of float64
+        ``k x n``, balanced.
+    p : int
+        The prime.
+
+    Returns
+    -------
+    ndarray of float64
+        ``X``, balanced.
+
+    Examples
+    --------
+    >>> L = to_balanced([[1, 0], [3, 1]], 7); B = to_balanced([[2], [5]], 7)
+    >>> X = trsm_lower_unit(L, B, 7)
+    >>> np.mod(np.array([[1, 0], [3, 1]]) @ np.mod(X, 7), 7).ravel().tolist()
+    [2.0, 5.0]
+    """
     X = np.array(B, dtype=np.float64, copy=True)
     _trsm(L, X, p)
     return X
@@ -222,7 +331,29 @@ def _trsm(L, X, p):
 
 def solve_right_upper(U: np.ndarray, C: np.ndarray, p: int) -> np.ndarray:
     """``Z = C U^{-1} mod p`` for ``U`` upper triangular with non-zero
-    diagonal: ``U = D U_1`` (``U_1`` unit), so ``Z^T = D^{-1} U_1^{-T} C^T``."""
+    diagonal: ``U = D U_1`` (``U_1`` unit), so ``Z^T = D^{-1} U_1^{-T} C^T``.
+
+    Parameters
+    ----------
+    U : ndarray of float64
+        ``k x k`` upper triangular, non-zero diagonal mod ``p``.
+    C : ndarray of float64
+        ``m x k``, balanced.
+    p : int
+        The prime.
+
+    Returns
+    -------
+    ndarray of float64
+        ``Z``, balanced.
+
+    Examples
+    --------
+    >>> U = to_balanced([[2, 1], [0, 3]], 7); C = to_balanced([[4, 5]], 7)
+    >>> Z = solve_right_upper(U, C, 7)
+    >>> np.mod(np.mod(Z, 7) @ np.array([[2, 1], [0, 3]]), 7).ravel().tolist()
+    [4.0, 5.0]
+    """
     d = _inverse(np.diag(U), p)
     U1 = _mul_elementwise(U, d[:, None], p)
     ZT = trsm_lower_unit(np.ascontiguousarray(U1.T), np.ascontiguousarray(C.T), p)
@@ -265,7 +396,24 @@ def _openblas():
 def blas_threads(n: int):
     """numpy's OpenBLAS on ``n`` threads inside the block (restored after);
     does nothing when numpy uses another BLAS. On a shared 2-core machine a
-    second BLAS thread beside the evaluation only waits for its core."""
+    second BLAS thread beside the evaluation only waits for its core.
+
+    Parameters
+    ----------
+    n : int
+        BLAS threads inside the block.
+
+    Yields
+    ------
+    None
+        Control, with the thread count set.
+
+    Examples
+    --------
+    >>> with blas_threads(1):
+    ...     int(np.ones((2, 2)) @ np.ones(2) @ np.ones(2))
+    4
+    """
     lib = _openblas()
     if lib is None:
         yield
@@ -363,6 +511,22 @@ def plu(A: np.ndarray, p: int, *, want_u: bool = True):
     the Schur complement of the left half's pivot block vanishes on the left
     half's other columns.
 
+    Parameters
+    ----------
+    A : ndarray of float64
+        Balanced residues, ``m x n``.
+    p : int
+        The prime.
+    want_u : bool
+        Whether to build ``U``.
+
+    Returns
+    -------
+    tuple
+        ``(r, perm, L, U)``.
+
+    Examples
+    --------
     >>> r, perm, L, U = plu(to_balanced([[2, 4], [1, 2], [0, 1]], 7), 7)
     >>> r, bool((np.mod(L @ U, 7) == np.mod(to_balanced([[2, 4], [1, 2], [0, 1]], 7)[perm], 7)).all())
     (2, True)
@@ -400,6 +564,21 @@ def rank_blas(Y, prime: int) -> int:
     thread (:func:`blas_threads`: on the shared 2-core machine a second
     thread made it slower and up to 4x more variable).
 
+    Parameters
+    ----------
+    Y : array_like of int
+        A 2-D integer matrix.
+    prime : int
+        A prime, ``7 <= prime < 2**31`` (smaller ones go to
+        :func:`~tnrnn.rank.rank_numpy`).
+
+    Returns
+    -------
+    int
+        The rank over ``GF(prime)``.
+
+    Examples
+    --------
     >>> rank_blas(np.array([[1, 2], [3, 4]]), 2)     # det = -2 = 0 mod 2
     1
     """
@@ -436,6 +615,13 @@ class Bordered:
     ``[C | D]`` as they are evaluated), so elimination can run while the
     next rows are computed.
 
+    Parameters
+    ----------
+    p : int
+        A prime, ``7 <= p < 2**31``.
+
+    Examples
+    --------
     >>> Y = np.array([[1, 2, 0], [3, 4, 1], [5, 6, 3]])
     >>> b = Bordered(101)
     >>> b.extend(np.zeros((0, 2)), [Y[:2, :2]])     # 0 x 0 -> the leading 2 x 2 block

@@ -99,7 +99,63 @@ def make_certificate(spec: Spec, partition: Partition, *, inputs: str, prime: in
                      failure_probability: float | None = None, repetitions=(),
                      weights: str | None = None, upper_bound: int | None = None,
                      degree: int | None = None) -> dict:
-    """The certificate of one rank computation (a JSON-serialisable dict)."""
+    """The certificate of one rank computation (a JSON-serialisable dict).
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    partition : Partition
+        The split of the time steps.
+    inputs : {"continuous", "one-hot"}
+        How the halves were drawn.
+    prime, seed, output : int
+        The field, the seed of weights and halves, the output row.
+    h0 : {"random", "ones"}
+        The initial states.
+    n_A, n_B : int
+        Shape of the final sample matrix.
+    rank : int
+        Its rank mod ``prime``.
+    routine : str
+        The rank routine (``"flint"``, ``"numpy"``, ``"blas"``).
+    complete : bool
+        Whether the search ended (rank-deficient matrix, grid or bound).
+    max_samples : int
+        The search's cap per side.
+    max_failure : float
+        The failure probability asked for.
+    certainty : {"upper-bound", "probabilistic", "lower-bound"}
+        What the rank proves (see :class:`RankResult`).
+    failure_probability : float or None
+        The Schwartz-Zippel bound of the claim.
+    repetitions : sequence of dict
+        The repetitions run (``prime``, ``seed``, ``n``, ``rank``).
+    weights : str or None
+        Hash of given weights (:func:`weights_hash`).
+    upper_bound : int or None
+        The proven upper bound (:func:`sample_cap`).
+    degree : int or None
+        The output degree the bound used (:func:`output_degree`).
+
+    Returns
+    -------
+    dict
+        JSON-serialisable: the fields above, ``format``, ``version``,
+        ``relation`` (``"="`` or ``">="``), the ``claim`` and its ``derivation``
+        in words.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> cert = make_certificate(RAC(2, 2, 2, 4), start_end(4), inputs="continuous",
+    ...                         prime=101, seed=0, output=0, h0="random", n_A=5, n_B=5,
+    ...                         rank=4, routine="numpy", complete=True,
+    ...                         certainty="upper-bound", upper_bound=4)
+    >>> cert["relation"], cert["format"] == CERTIFICATE_FORMAT, spec_from_dict(cert["spec"])
+    ('=', True, RAC(depth=2, hidden=2, input_dim=2, length=4, outputs=1))
+    """
     relation = ">=" if certainty == "lower-bound" else "="
     return {
         "format": CERTIFICATE_FORMAT,
@@ -134,6 +190,18 @@ def make_certificate(spec: Spec, partition: Partition, *, inputs: str, prime: in
 def spec_from_dict(data) -> Spec:
     """Rebuild a spec from ``spec.to_dict()``.
 
+    Parameters
+    ----------
+    data : dict
+        ``spec.to_dict()`` of a RAC or TT-RNN (``kind`` and its fields).
+
+    Returns
+    -------
+    RAC or TTRNN
+        The spec.
+
+    Examples
+    --------
     >>> spec_from_dict(RAC(2, 3, 4, 6).to_dict())
     RAC(depth=2, hidden=3, input_dim=4, length=6, outputs=1)
     """
@@ -226,6 +294,12 @@ def check_certificate(cert: dict, *, params=None, rank_method: str | None = None
         :func:`tnrnn.rank.separation_rank`); sizes above them are refused
         before anything is allocated.
 
+    Returns
+    -------
+    RankResult
+        The result the certificate's data give, re-computed (timings of the
+        re-run); its ``rank`` is the certificate's.
+
     Raises
     ------
     CertificateError
@@ -235,6 +309,18 @@ def check_certificate(cert: dict, *, params=None, rank_method: str | None = None
         rank.
     TooLargeError
         When re-running it would exceed the limits.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.rank import separation_rank
+    >>> cert = separation_rank(RAC(2, 2, 2, 6)).certificate
+    >>> check_certificate(cert).rank == cert["rank"]
+    True
+    >>> check_certificate({**cert, "rank": cert["rank"] + 1})
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.CertificateError: certificate rank 9 exceeds min(n_A, n_B) = 8 or the upper bound 8
     """
     from ..errors import SpecError
     from .guarantee import repetition_bound

@@ -39,7 +39,25 @@ BLOCKS_PER_WORKER = 4
 
 def rank_claim(res) -> str:
     """The claim a :class:`~tnrnn.rank.RankResult` makes, as text (its
-    ``claim()``, with thousands separators): ``"= r (...)"`` or ``">= r"``."""
+    ``claim()``, with thousands separators): ``"= r (...)"`` or ``">= r"``.
+
+    Parameters
+    ----------
+    res : RankResult
+        A result (or anything with ``rank`` and ``complete``).
+
+    Returns
+    -------
+    str
+        The claim.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.rank import separation_rank
+    >>> rank_claim(separation_rank(RAC(2, 3, 3, 8)))
+    '= 45 (certain: equals the proven upper bound)'
+    """
     claim = getattr(res, "claim", None)
     if callable(claim):
         try:
@@ -78,6 +96,15 @@ def rank_row(spec: dict, partition, inputs: str, seed: int, max_samples: int | N
         ``evaluate_s``, ``rank_s``, ``total_s`` and the JSON ``certificate``;
         plus ``certainty`` and ``failure_probability`` when the rank result
         carries them.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> from tnrnn.rank import sample_cap
+    >>> row = rank_row(RAC(2, 2, 2, 6).to_dict(), "start-end", "continuous", 0, None)
+    >>> row["claim"], row["rank"] == row["certificate"]["rank"] == sample_cap(RAC(2, 2, 2, 6), start_end(6))
+    ('= 8 (certain: equals the proven upper bound)', True)
     """
     from .certificate import spec_from_dict
     from .separation import separation_rank
@@ -112,6 +139,26 @@ def rank_row_cost(spec, partition, inputs: str, max_samples: int | None,
     each round is priced by :func:`tnrnn.rank.estimate_round` (an order of
     magnitude; only ratios between rows matter for longest-first order).
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    partition : str or Partition
+        As for :func:`tnrnn.separation_rank`.
+    inputs : {"continuous", "one-hot"}
+        How the halves are drawn.
+    max_samples : int or None
+        The cap per side (``None``: the default).
+    expected_rank : int, optional
+        Where the replayed search stops.
+    limits : dict, optional
+        ``max_memory`` and/or ``max_seconds``.
+
+    Returns
+    -------
+    float
+        Estimated seconds.
+
     Raises
     ------
     TooLargeError
@@ -128,7 +175,9 @@ def rank_row_cost(spec, partition, inputs: str, max_samples: int | None,
     >>> big > 10 * small
     True
     """
+    from ..circuit import DEFAULT_PRIME
     from ..partition import parse_partition
+    from .pipeline import choose_engine
     from .separation import (DEFAULT_MAX_MEMORY, DEFAULT_MAX_SAMPLES, DEFAULT_MAX_SECONDS,
                              check_search, estimate_round, one_hot_sizes, sample_cap,
                              sample_schedule)
@@ -141,8 +190,12 @@ def rank_row_cost(spec, partition, inputs: str, max_samples: int | None,
     else:
         schedule = [(n, n) for n in sample_schedule(sample_cap(spec, part, inputs),
                                                     max_samples)]
+    # the engine separation_rank will take (its default rank_method "auto"),
+    # so that the memory estimate is the one it checks
+    memory = ("blas" if inputs == "continuous" and
+              choose_engine(DEFAULT_PRIME, schedule[-1][0])["engine"] == "blas" else "flint")
     check_search(spec, part, schedule, limits.get("max_memory", DEFAULT_MAX_MEMORY),
-                 limits.get("max_seconds", DEFAULT_MAX_SECONDS))
+                 limits.get("max_seconds", DEFAULT_MAX_SECONDS), engine=memory)
     cost = 0.0
     for n_a, n_b in schedule:
         cost += estimate_round(spec, part, n_a, n_b)["seconds"]
@@ -166,6 +219,31 @@ def sample_block(spec: dict, params, partition, XP, XQ, prime: int, output: int,
     ``fused`` is the evaluation path the whole matrix would take (the kernel
     is chosen by size, and a block is smaller); the entries do not depend
     on it.
+
+    Parameters
+    ----------
+    spec : dict
+        ``spec.to_dict()``.
+    params : RACParams or TTParams
+        Residues mod ``prime``.
+    partition : Partition
+        The split of the time steps.
+    XP, XQ : ndarray of int64
+        Halves of the side holding step 1 (this block's rows), and of the
+        other side.
+    prime : int
+        The field.
+    output : int
+        The output row.
+    fused : bool
+        The evaluation path of the whole matrix.
+    transpose : bool
+        Whether side A is the ``XQ`` side.
+
+    Returns
+    -------
+    ndarray of uint32, shape (len(XP), len(XQ))
+        The block.
 
     Examples
     --------

@@ -113,6 +113,11 @@ def output_degree(spec: Spec, *, weights: bool = True, h0: bool = True,
         states and the inputs are random variables (then they count 1 per
         factor) or fixed numbers (0).
 
+    Returns
+    -------
+    int
+        The total degree.
+
     Notes
     -----
     **[derived]** By the recurrence: ``deg h[0, l] = h0``, ``deg h[t, 0] =
@@ -150,6 +155,24 @@ def search_failure_bound(degree: int, prime: int, schedule, rho_max: int) -> flo
     wrongly (theorem, step 4): ``D / (p - 1) * (rho_max + sum of n_k < rho_max)``,
     capped at 1 (``p - 1``: the initial states are drawn non-zero).
 
+    Parameters
+    ----------
+    degree : int
+        ``D``, the output's total degree in the random variables.
+    prime : int
+        The field.
+    schedule : sequence of int
+        Sample sizes of the search's rounds.
+    rho_max : int
+        The largest rank the search can claim.
+
+    Returns
+    -------
+    float
+        The bound, at most 1.
+
+    Examples
+    --------
     >>> search_failure_bound(10, 1001, [2, 4, 8], 5)    # 10/1000 * (5 + 2 + 4)
     0.11
     """
@@ -163,6 +186,22 @@ def repetition_bound(degree: int, size: int, prime: int) -> float:
     """Bound for one repetition of fixed size ``size = r + 1`` (step 5):
     ``size * D / (p - 1)``, capped at 1.
 
+    Parameters
+    ----------
+    degree : int
+        ``D``.
+    size : int
+        The repetition's sample size (``r + 1``).
+    prime : int
+        The repetition's field.
+
+    Returns
+    -------
+    float
+        The bound, at most 1.
+
+    Examples
+    --------
     >>> repetition_bound(10, 5, 1001)
     0.05
     """
@@ -174,6 +213,22 @@ def minimum_prime(degree: int, rho_max: int, schedule=()) -> int:
     i.e. for a claim ``= r`` to be possible at all:
     ``D * (rho_max + sum of n_k < rho_max) + 1`` (the bound divides by ``p - 1``).
 
+    Parameters
+    ----------
+    degree : int
+        ``D``.
+    rho_max : int
+        The largest rank the search can claim.
+    schedule : sequence of int
+        Sample sizes of the search's rounds.
+
+    Returns
+    -------
+    int
+        A prime must exceed this.
+
+    Examples
+    --------
     >>> minimum_prime(10, 5, [2, 4, 8])
     111
     """
@@ -183,6 +238,18 @@ def minimum_prime(degree: int, rho_max: int, schedule=()) -> int:
 def format_probability(eps: float) -> str:
     """``3e-12`` style, one significant digit rounded up (a bound stays a bound).
 
+    Parameters
+    ----------
+    eps : float
+        A probability bound.
+
+    Returns
+    -------
+    str
+        Its text.
+
+    Examples
+    --------
     >>> format_probability(2.71e-12), format_probability(0.5), format_probability(0.0)
     ('3e-12', '0.5', '0')
     """

@@ -38,6 +38,16 @@ def is_prime(n: int) -> bool:
     """Deterministic primality test for ``n < 3.3e24`` (Miller-Rabin with the
     first 13 prime bases), which covers every prime ``tnrnn`` accepts.
 
+    Parameters
+    ----------
+    n : int
+        The number to test.
+
+    Returns
+    -------
+    bool
+        Whether ``n`` is prime.
+
     Examples
     --------
     >>> [n for n in range(20) if is_prime(n)]
@@ -70,6 +80,16 @@ def is_prime(n: int) -> bool:
 
 def check_prime(prime: object) -> int:
     """Return ``prime`` as an ``int`` if it is a prime below ``2**31``.
+
+    Parameters
+    ----------
+    prime : int
+        The number to check.
+
+    Returns
+    -------
+    int
+        ``prime``.
 
     Examples
     --------
@@ -150,6 +170,20 @@ def mul_mod(a: np.ndarray, b: np.ndarray, p: int, out: np.ndarray | None = None
     Both factors are below ``p < 2**31``, so the product is below ``2**62``
     and fits in int64 before the reduction.
 
+    Parameters
+    ----------
+    a, b : ndarray of int64
+        Residues in ``[0, p)`` (broadcast against each other).
+    p : int
+        A prime below ``2**31``.
+    out : ndarray, optional
+        Where to write the result.
+
+    Returns
+    -------
+    ndarray of int64
+        ``a * b mod p``.
+
     Examples
     --------
     >>> mul_mod(np.array([2_147_483_646]), np.array([2_147_483_646]), 2_147_483_647)
@@ -162,6 +196,20 @@ def mul_mod(a: np.ndarray, b: np.ndarray, p: int, out: np.ndarray | None = None
 def params_to_residues(spec: Spec, params: Params, p: int) -> Params:
     """The same parameters as int64 residues in ``[0, p)`` (integers only;
     negative entries map to their residues).
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        Integer parameters.
+    p : int
+        The prime.
+
+    Returns
+    -------
+    RACParams or TTParams
+        The same structure, int64 residues.
 
     Examples
     --------

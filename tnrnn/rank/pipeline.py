@@ -47,14 +47,12 @@ import numpy as np
 
 from ..circuit import RAC
 from .blas import Bordered, blas_threads
+from .checks import ROW_CHUNK
 from .rounds import draw_halves
 from .sampling import sample_matrix
 
 __all__ = ["bordered_search", "repetition_rank", "blas_threads", "choose_engine",
            "ROW_CHUNK", "BLAS_FROM"]
-
-#: Rows of the new part evaluated (and eliminated) per block.
-ROW_CHUNK = 512
 
 #: Searches whose largest matrix reaches this size use the BLAS engine under
 #: ``"auto"``: measured side by side (``benchmarks/results/rank-engine.md``,
@@ -78,6 +76,22 @@ def choose_engine(prime: int, size: int, method: str = "auto") -> dict:
 
     Returns ``{"engine", "seconds"}`` (``seconds``: time spent choosing, 0).
 
+    Parameters
+    ----------
+    prime : int
+        The field.
+    size : int
+        The largest matrix of the search.
+    method : {"auto", "blas", "flint", "numpy"}
+        The rank method asked for.
+
+    Returns
+    -------
+    dict
+        ``{"engine", "seconds"}``.
+
+    Examples
+    --------
     >>> choose_engine(2_147_483_647, 500)["engine"] in ("flint", "numpy")
     True
     >>> choose_engine(2_147_483_647, 5005)["engine"]
@@ -135,6 +149,45 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     evaluation discarded) and ``wall_s``. The two threads overlap, so
     ``evaluate_s + rank_s`` may exceed ``wall_s``. Stops at the first round whose matrix is rank-deficient or
     whose rank is ``cap``, as the plain search does.
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    part : Partition
+        The split of the time steps.
+    prime, seed, output : int
+        The field, the seed of the halves, the output row.
+    weights : RACParams or TTParams
+        Residues mod ``prime``.
+    schedule : list of int
+        The sizes of the rounds.
+    cap : int
+        The proven upper bound (a round reaching it ends the search).
+    evaluate : callable, optional
+        Replaces :func:`~tnrnn.rank.sampling.sample_matrix`.
+    report : callable, optional
+        ``report(stage, done, total)``.
+    chunk : int
+        Rows per evaluated block.
+    overlap : bool
+        Evaluate in a helper thread beside the elimination.
+
+    Returns
+    -------
+    dict
+        As above.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> from tnrnn.rank import modp_params, separation_rank
+    >>> spec, p = RAC(2, 3, 3, 8), 2_147_483_647
+    >>> out = bordered_search(spec, start_end(8), p, 0, 0, modp_params(spec, p, 0),
+    ...                       [16, 32, 46], 45)
+    >>> out["rank"], out["rounds"], out["rank"] == separation_rank(spec).rank
+    (45, 3, True)
     """
     N = schedule[-1]
     if evaluate is None:
@@ -256,6 +309,37 @@ def repetition_rank(spec, part, prime: int, seed: int, output: int, weights, siz
     only when the generic rank is below ``size // 2`` or by a rare draw),
     the whole matrix is ranked again plainly. Returns ``(rank, evaluate_s,
     rank_s)``.
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    part : Partition
+        The split of the time steps.
+    prime, seed, output : int
+        The repetition's field and seed, the output row.
+    weights : RACParams or TTParams
+        Residues mod ``prime``.
+    size : int
+        The sample size.
+    evaluate : callable, optional
+        Replaces :func:`~tnrnn.rank.sampling.sample_matrix`.
+
+    Returns
+    -------
+    tuple
+        ``(rank, evaluate_s, rank_s)``.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> from tnrnn.rank import certified_sample_rank, modp_params
+    >>> spec, p = RAC(3, 2, 2, 6), 2_147_483_629
+    >>> r, _, _ = repetition_rank(spec, start_end(6), p, 1, 0, modp_params(spec, p, 1), 40)
+    >>> r == certified_sample_rank(spec, start_end(6), "continuous", p, 1, 0, "random",
+    ...                            40, 40, "numpy")[0]
+    True
     """
     from .rounds import _rank_of
 

@@ -36,7 +36,7 @@ CERTAINTIES = ("upper-bound", "probabilistic", "lower-bound")
 class RankResult:
     """A separation rank computed exactly modulo a prime, with what it proves.
 
-    Attributes
+    Parameters
     ----------
     rank : int
         Rank of the sample matrix mod ``prime``: certifies generic
@@ -93,6 +93,14 @@ class RankResult:
     weights : str or None
         SHA-256 of given weights (:func:`tnrnn.rank.weights.weights_hash`),
         ``None`` for the seeded random weights.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.rank import separation_rank
+    >>> res = separation_rank(RAC(2, 2, 2, 4))
+    >>> res.rank == res.upper_bound == res.to_dict()["rank"], res.certainty, res.failure_probability
+    (True, 'upper-bound', 0.0)
     """
 
     rank: int

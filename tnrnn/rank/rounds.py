@@ -52,6 +52,22 @@ def modp_params(spec: Spec, prime: int = DEFAULT_PRIME, seed: int = 0,
     from ``numpy.random.default_rng([seed, 3]).integers(1, prime, (L, R))``
     (non-zero entries); ``h0="ones"`` uses all-ones.
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    prime : int
+        The field.
+    seed : int
+        The seed of the weights and initial states.
+    h0 : {"random", "ones"}
+        Initial states.
+
+    Returns
+    -------
+    RACParams or TTParams
+        int64 residues.
+
     Examples
     --------
     >>> from tnrnn.circuit import RAC
@@ -77,6 +93,37 @@ def draw_halves(spec: Spec, partition: Partition, inputs: str, side: str,
     Continuous: :func:`tnrnn.rank.sampling.random_halves` (seeded per block
     of 64 from ``[seed, 1 or 2, block]``). One-hot: row ``i`` of
     :func:`tnrnn.rank.sampling.one_hot_halves` (lexicographic order).
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit (its input dimension).
+    partition : Partition
+        Which steps each side holds.
+    inputs : {"continuous", "one-hot"}
+        How halves are drawn.
+    side : {"A", "B"}
+        Which side.
+    start, stop : int
+        The halves ``start..stop-1``.
+    prime, seed : int
+        The field and the seed.
+
+    Returns
+    -------
+    ndarray of int64, shape (stop - start, steps, input_dim)
+        The halves.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> from tnrnn.rank import random_halves
+    >>> X = draw_halves(RAC(2, 2, 3, 6), start_end(6), "continuous", "B", 0, 5, 101, 7)
+    >>> X.shape, bool((X == random_halves(7, "B", 0, 5, 3, 3, 101)).all())
+    ((5, 3, 3), True)
+    >>> draw_halves(RAC(2, 2, 2, 4), start_end(4), "one-hot", "A", 1, 3, 101, 0).argmax(2).tolist()
+    [[0, 1], [1, 0]]
     """
     steps = len(partition.A if side == "A" else partition.B)
     if inputs == "one-hot":
@@ -147,7 +194,44 @@ def certified_sample_rank(spec: Spec, partition: Partition, inputs: str, prime: 
     This is what a certificate re-runs. ``params``: given weights (their
     exact images mod ``prime`` are used) instead of the seeded ones.
     ``evaluate``: replaces :func:`~tnrnn.rank.sampling.sample_matrix` (see
-    :func:`~tnrnn.rank.separation.separation_rank`)."""
+    :func:`~tnrnn.rank.separation.separation_rank`).
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    partition : Partition
+        The split of the time steps.
+    inputs : {"continuous", "one-hot"}
+        How the halves are drawn.
+    prime, seed, output : int
+        The field, the seed, the output row.
+    h0 : {"random", "ones"}
+        The initial states.
+    n_A, n_B : int
+        The shape of the sample matrix.
+    routine : str
+        The rank routine (:func:`get_rank_routine`).
+    params : RACParams or TTParams, optional
+        Given weights.
+    evaluate : callable, optional
+        Replaces :func:`~tnrnn.rank.sampling.sample_matrix`.
+
+    Returns
+    -------
+    tuple
+        ``(rank, evaluate_s, rank_s)``.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> r, _, _ = certified_sample_rank(RAC(2, 2, 2, 6), start_end(6), "continuous", 101, 0,
+    ...                                 0, "random", 12, 12, "numpy")
+    >>> from tnrnn.rank import sample_cap
+    >>> r == sample_cap(RAC(2, 2, 2, 6), start_end(6)) == 8     # the proven upper bound
+    True
+    """
     t0 = time.perf_counter()
     weights = _weights_for(spec, params, prime, seed, h0)
     XA = draw_halves(spec, partition, inputs, "A", 0, n_A, prime, seed)
@@ -162,6 +246,18 @@ def certified_sample_rank(spec: Spec, partition: Partition, inputs: str, prime: 
 def previous_prime(p: int) -> int:
     """The largest prime below ``p`` (the primes of repetitions).
 
+    Parameters
+    ----------
+    p : int
+        An integer above 2.
+
+    Returns
+    -------
+    int
+        The largest prime below ``p``.
+
+    Examples
+    --------
     >>> previous_prime(2_147_483_647)
     2147483629
     """
@@ -174,6 +270,18 @@ def previous_prime(p: int) -> int:
 def next_prime(n: int) -> int:
     """The least prime above ``n``.
 
+    Parameters
+    ----------
+    n : int
+        An integer.
+
+    Returns
+    -------
+    int
+        The least prime above ``n``.
+
+    Examples
+    --------
     >>> next_prime(100)
     101
     """
@@ -187,6 +295,20 @@ def repetition_seed(seed: int, j: int) -> int:
     """Seed of repetition ``j >= 1``: ``seed + j * 2**32`` (an independent
     numpy seed sequence).
 
+    Parameters
+    ----------
+    seed : int
+        The search's seed.
+    j : int
+        The repetition, from 1.
+
+    Returns
+    -------
+    int
+        The seed of repetition ``j``.
+
+    Examples
+    --------
     >>> repetition_seed(0, 1)
     4294967296
     """

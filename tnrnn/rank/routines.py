@@ -51,6 +51,20 @@ def rank_blas(Y, prime: int) -> int:
     """Rank over ``GF(prime)`` by exact float64 BLAS elimination
     (:func:`tnrnn.rank.blas.rank_blas`).
 
+    Parameters
+    ----------
+    Y : array_like of int
+        A 2-D integer matrix.
+    prime : int
+        A prime below ``2**31``.
+
+    Returns
+    -------
+    int
+        The rank over ``GF(prime)``.
+
+    Examples
+    --------
     >>> rank_blas(np.array([[1, 1], [1, 1]]), 5)
     1
     """
@@ -63,8 +77,23 @@ RANK_ROUTINES = {"flint": rank_flint, "numpy": rank_numpy, "blas": rank_blas}
 def resolve_rank_routine(name: str = "auto") -> str:
     """The concrete routine name ``name`` stands for (``"auto"`` resolved).
 
+    Parameters
+    ----------
+    name : str
+        ``"auto"`` or a routine name.
+
+    Returns
+    -------
+    str
+        ``"flint"`` or ``"numpy"`` for ``"auto"`` (whether python-flint is
+        installed), else ``name``.
+
+    Examples
+    --------
     >>> resolve_rank_routine("numpy")
     'numpy'
+    >>> resolve_rank_routine("auto") == ("flint" if flint_available() else "numpy")
+    True
     """
     valid = ("auto",) + tuple(RANK_ROUTINES)
     if name not in valid:
@@ -82,12 +111,31 @@ def resolve_rank_routine(name: str = "auto") -> str:
 def get_rank_routine(name: str = "auto"):
     """The rank routine called ``name`` (see the module docstring).
 
+    Parameters
+    ----------
+    name : {"auto", "flint", "numpy", "blas"}
+        The routine.
+
+    Returns
+    -------
+    callable
+        ``routine(Y, prime) -> int``.
+
     Raises
     ------
     SpecError
         For an unknown name; the message lists the valid ones.
     MissingDependencyError
         For ``"flint"`` when python-flint is not installed.
+
+    Examples
+    --------
+    >>> get_rank_routine("numpy")(np.array([[1, 2], [2, 4]]), 7)
+    1
+    >>> get_rank_routine("gauss")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: unknown rank routine 'gauss'; valid names: 'auto', 'flint', 'numpy', 'blas'
     """
     return RANK_ROUTINES[resolve_rank_routine(name)]
 
@@ -98,5 +146,25 @@ def rank_modp(Y, prime: int, method: str = "auto") -> int:
     A rank ``r`` mod ``p`` means some ``r x r`` minor is non-zero mod ``p``,
     hence non-zero as an integer: the rank of ``Y`` over the rationals is
     at least ``r``.
+
+    Parameters
+    ----------
+    Y : array_like of int
+        A 2-D integer matrix (entries reduced mod ``prime`` first).
+    prime : int
+        A prime below ``2**31``.
+    method : str
+        The rank routine (:func:`get_rank_routine`).
+
+    Returns
+    -------
+    int
+        The rank over ``GF(prime)``.
+
+    Examples
+    --------
+    >>> Y = np.array([[1, 2], [3, 4]])            # det = -2
+    >>> rank_modp(Y, 7), rank_modp(Y, 2, "numpy")
+    (2, 1)
     """
     return get_rank_routine(method)(Y, prime)

@@ -69,6 +69,21 @@ def random_halves(seed: int, side: str, start: int, stop: int, steps: int,
     .integers(0, prime, size=(HALF_BLOCK, steps, input_dim))``; it depends on
     nothing else, so the first ``n`` halves are the same for every ``stop >= n``.
 
+    Parameters
+    ----------
+    seed : int
+        The seed of the draw.
+    side : {"A", "B"}
+        Which side (each has its own stream).
+    start, stop : int
+        The halves ``start..stop-1``.
+    steps : int
+        Time steps on that side.
+    input_dim : int
+        Entries of each input.
+    prime : int
+        Entries are uniform in ``[0, prime)``.
+
     Returns
     -------
     int64 array of shape (stop - start, steps, input_dim)
@@ -100,6 +115,20 @@ def one_hot_halves(steps: int, input_dim: int, *, limit: int | None = None
     Raises :class:`~tnrnn.errors.TooLargeError` when there would be more than
     ``limit`` halves.
 
+    Parameters
+    ----------
+    steps : int
+        Time steps of a half.
+    input_dim : int
+        Symbols (``M``).
+    limit : int, optional
+        The most halves allowed.
+
+    Returns
+    -------
+    ndarray of int64, shape (input_dim ** steps, steps, input_dim)
+        One-hot vectors.
+
     Examples
     --------
     >>> one_hot_halves(2, 2).argmax(axis=2).tolist()
@@ -118,6 +147,18 @@ def one_hot_halves(steps: int, input_dim: int, *, limit: int | None = None
 def merge_halves(partition: Partition, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Full sequences from one A-half and one B-half (or batches of equal
     length): shape (..., T, M).
+
+    Parameters
+    ----------
+    partition : Partition
+        Which steps each side holds.
+    a, b : ndarray
+        A-halves ``(..., |A|, M)`` and B-halves ``(..., |B|, M)``.
+
+    Returns
+    -------
+    ndarray, shape (..., T, M)
+        The sequences, steps in time order.
 
     Examples
     --------
@@ -138,6 +179,18 @@ def merge_halves(partition: Partition, a: np.ndarray, b: np.ndarray) -> np.ndarr
 def prefix_length(steps: tuple) -> int:
     """The largest ``k`` with ``{1..k}`` contained in ``steps``.
 
+    Parameters
+    ----------
+    steps : tuple of int
+        Sorted time steps (1-based).
+
+    Returns
+    -------
+    int
+        ``k``, 0 when step 1 is missing.
+
+    Examples
+    --------
     >>> prefix_length((1, 2, 3, 5)), prefix_length((2, 3))
     (3, 0)
     """

@@ -33,6 +33,20 @@ def first_sample_size(cap: int, max_samples: int) -> int:
     """Halves per side in the first round: ``cap + 1`` when that is at most
     512 (one round then settles it), else 64; never above ``max_samples``.
 
+    Parameters
+    ----------
+    cap : int
+        :func:`sample_cap`.
+    max_samples : int
+        The cap per side.
+
+    Returns
+    -------
+    int
+        Halves per side.
+
+    Examples
+    --------
     >>> first_sample_size(140, 4096), first_sample_size(660, 4096)
     (141, 64)
     """
@@ -74,6 +88,20 @@ def sample_cap(spec: Spec, partition: Partition, inputs: str = "continuous") -> 
       ``U_sym = prod_l C(R + D_l - 1, D_l)`` (``R`` at depth 1) **[derived]**
       (``docs/theory.md``).
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    partition : Partition
+        The split of the time steps.
+    inputs : {"continuous", "one-hot"}
+        How the halves are drawn.
+
+    Returns
+    -------
+    int
+        The bound.
+
     Examples
     --------
     >>> from tnrnn.partition import start_end, odd_even
@@ -105,6 +133,20 @@ def sample_schedule(cap: int, max_samples: int) -> list:
     the first size whose matrix is rank-deficient; a full-rank ``cap x cap``
     matrix proves ``= cap`` outright.
 
+    Parameters
+    ----------
+    cap : int
+        :func:`sample_cap`.
+    max_samples : int
+        The cap per side.
+
+    Returns
+    -------
+    list of int
+        The sizes, increasing.
+
+    Examples
+    --------
     >>> sample_schedule(140, 4096)
     [140]
     >>> sample_schedule(5005, 4096)
@@ -126,6 +168,22 @@ def next_sample_size(n: int, cap_plus: int, max_samples: int) -> int:
     straight to ``cap_plus`` once doubling again would pass it; never above
     ``max_samples``.
 
+    Parameters
+    ----------
+    n : int
+        This round's size.
+    cap_plus : int
+        The size that settles the search (``cap + 1``, or ``cap``).
+    max_samples : int
+        The cap per side.
+
+    Returns
+    -------
+    int
+        The next size.
+
+    Examples
+    --------
     >>> [next_sample_size(n, 661, 4096) for n in (64, 128, 256)]
     [128, 256, 661]
     """
@@ -141,7 +199,43 @@ def plan_guarantee(spec: Spec, partition: Partition, inputs: str, prime: int,
     """The degree, schedule and failure bound of a search, before it runs:
     ``degree``, ``schedule`` (continuous) or ``sizes`` (one-hot), ``rho_max``
     and ``bound`` (:func:`~tnrnn.rank.guarantee.search_failure_bound`, or
-    None when nothing is random)."""
+    None when nothing is random).
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    partition : Partition
+        The split of the time steps.
+    inputs : {"continuous", "one-hot"}
+        How the halves are drawn.
+    prime : int
+        The field.
+    max_samples : int
+        The cap per side.
+    given_weights : bool
+        Whether the weights are given (then only inputs are random).
+    h0 : {"random", "ones"}
+        The initial states.
+    cap : int, optional
+        :func:`sample_cap` when already known.
+
+    Returns
+    -------
+    dict
+        ``degree``, ``schedule``, ``rho_max``, ``bound`` and ``cap``.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> plan = plan_guarantee(RAC(2, 3, 3, 8), start_end(8), "continuous", 2**31 - 1, 4096,
+    ...                       given_weights=False, h0="random")
+    >>> plan["schedule"], plan["rho_max"], plan["degree"]
+    ([45], 45, 134)
+    >>> abs(plan["bound"] - 134 * 45 / (2**31 - 2)) < 1e-18       # D rho_max / (p - 1)
+    True
+    """
     if cap is None:
         cap = sample_cap(spec, partition, inputs)
     continuous = inputs == "continuous"

@@ -234,18 +234,21 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         schedule = [(M ** len(part.A), M ** len(part.B))]
     else:
         schedule = [(n, n) for n in plan["schedule"]]
-    check_search(spec, part, schedule, max_memory, max_seconds)
-    t_eval = t_rank = 0.0
-    rounds = 0
-    r = 0
     engine = None
     if inputs == "continuous" and rank_method in ("auto", "blas"):
         engine = choose_engine(prime, schedule[-1][0], rank_method)
         if engine["engine"] == "blas":
             routine_name = "blas"
-    if routine_name == "blas" and inputs == "continuous":
-        for n_a, n_b in schedule:
-            check_round(spec, part, n_a, n_b, max_memory, max_seconds, known=None)
+    bordered = routine_name == "blas" and inputs == "continuous"
+    memory = "blas" if bordered else "flint"  # how the estimates count the matrix
+    check_search(spec, part, schedule, max_memory, max_seconds, engine=memory)
+    t_eval = t_rank = 0.0
+    rounds = 0
+    r = 0
+    if bordered:
+        for i, (n_a, n_b) in enumerate(schedule):
+            check_round(spec, part, n_a, n_b, max_memory, max_seconds, known=None,
+                        engine=memory, keep=i < len(schedule) - 1)
         out = bordered_search(spec, part, prime, seed, output,
                               _weights_for(spec, params, prime, seed, h0),
                               [n for n, _ in schedule], cap, evaluate=evaluate,
@@ -291,8 +294,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
         for j in range(1, MAX_REPETITIONS + 1):
             p_j = previous_prime(p_j)
             s_j = repetition_seed(seed, j)
-            check_round(spec, part, *n_rep, max_memory, max_seconds, known=r)
-            if routine_name == "blas" and inputs == "continuous":
+            check_round(spec, part, *n_rep, max_memory, max_seconds, known=r, engine=memory)
+            if bordered:
                 r_j, te, tr = repetition_rank(spec, part, p_j, s_j, output,
                                               _weights_for(spec, params, p_j, s_j, h0),
                                               n_rep[0], evaluate=evaluate)

@@ -67,6 +67,22 @@ def to_field(a, p: int, name: str = "array") -> np.ndarray:
     Floats are dyadic rationals (module docstring); integers are reduced;
     object arrays may hold Python ints, floats and Fractions.
 
+    Parameters
+    ----------
+    a : array_like
+        Floats (finite), integers, or objects (ints, floats, Fractions).
+    p : int
+        The prime.
+    name : str
+        How errors name the array.
+
+    Returns
+    -------
+    ndarray of int64
+        Residues in ``[0, p)``.
+
+    Examples
+    --------
     >>> to_field(np.array([[2**-60]]), 2_147_483_647).item() == pow(2, -60, 2_147_483_647)
     True
     >>> to_field(np.array([np.nan]), 7)
@@ -93,7 +109,27 @@ def to_field(a, p: int, name: str = "array") -> np.ndarray:
 def param_arrays(spec: Spec, params: Params) -> list:
     """``(name, array)`` pairs in the file layout of
     :func:`tnrnn.circuit.save_params` (``W_H1..``, ``W_I1..``, ``W_O``,
-    ``h0_1..``; ``G``, ``W_O``, ``h0`` for a TT-RNN)."""
+    ``h0_1..``; ``G``, ``W_O``, ``h0`` for a TT-RNN).
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        The weights.
+
+    Returns
+    -------
+    list of tuple
+        ``(name, ndarray)``.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC, init_params
+    >>> spec = RAC(2, 2, 2, 3)
+    >>> [name for name, _ in param_arrays(spec, init_params(spec, seed=0))]
+    ['W_H1', 'W_H2', 'W_I1', 'W_I2', 'W_O', 'h0_1', 'h0_2']
+    """
     if isinstance(spec, TTRNN):
         return [("G", params.G), ("W_O", params.W_O), ("h0", params.h0)]
     L = spec.depth
@@ -105,6 +141,22 @@ def param_arrays(spec: Spec, params: Params) -> list:
 def params_to_field(spec: Spec, params: Params, p: int) -> Params:
     """The parameters' exact images in ``GF(p)`` (same structure, int64).
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        The weights (and initial states).
+    p : int
+        The prime.
+
+    Returns
+    -------
+    RACParams or TTParams
+        int64 residues.
+
+    Examples
+    --------
     >>> from tnrnn.circuit import RAC, init_params
     >>> spec = RAC(1, 2, 2, 3)
     >>> q = params_to_field(spec, init_params(spec, seed=0), 101)
@@ -134,6 +186,20 @@ def weights_hash(spec: Spec, params: Params) -> str:
     so that the same weights hash alike whether given as floats, integers or
     Fractions.
 
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        The weights.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
     >>> from tnrnn.circuit import RAC, init_params
     >>> spec = RAC(1, 2, 2, 3)
     >>> p = init_params(spec, seed=0)
