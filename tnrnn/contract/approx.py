@@ -50,7 +50,7 @@ _CHUNK_ENTRIES = 1 << 21
 class ApproxRankResult:
     """A separation rank read off float64 singular values: **approximate**.
 
-    Attributes
+    Parameters
     ----------
     rank : int
         Number of singular values above ``tol``.
@@ -68,6 +68,16 @@ class ApproxRankResult:
         The whole spectrum of the final sample matrix, largest first.
     timings : dict
         Seconds: ``"evaluate"``, ``"svd"``, ``"total"``.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.partition import start_end
+    >>> res = ApproxRankResult(rank=2, method=APPROX_METHOD, inputs="continuous",
+    ...                        partition=start_end(4), seed=0, samples=(3, 3), tol=1e-9,
+    ...                        singular_values=(2.0, 0.5, 1e-14), timings={})
+    >>> res.approximate, sum(s > res.tol for s in res.singular_values) == res.rank
+    (True, True)
     """
 
     rank: int
@@ -158,8 +168,31 @@ def float_halves(seed: int, side: str, start: int, stop: int, steps: int,
     is row ``i % 64`` of ``default_rng([seed, 1 or 2, i // 64])
     .standard_normal((64, steps, input_dim))`` (so prefixes are stable).
 
+    Parameters
+    ----------
+    seed : int
+        The seed.
+    side : {"A", "B"}
+        Which side.
+    start, stop : int
+        The halves ``start..stop-1``.
+    steps : int
+        Time steps on that side.
+    input_dim : int
+        Entries of each input.
+
+    Returns
+    -------
+    ndarray of float64, shape (stop - start, steps, input_dim)
+        The halves.
+
+    Examples
+    --------
     >>> float_halves(0, "A", 0, 3, 2, 2).shape
     (3, 2, 2)
+    >>> a = float_halves(3, "B", 0, 100, 2, 2)
+    >>> bool((float_halves(3, "B", 70, 90, 2, 2) == a[70:90]).all())
+    True
     """
     tag = SIDE_TAGS[side]
     if stop <= start:
@@ -174,6 +207,24 @@ def float_halves(seed: int, side: str, start: int, stop: int, steps: int,
 def float_sample_matrix(spec, params, partition: Partition, XA, XB, *,
                         output: int = 0) -> np.ndarray:
     """``Y[i, j] = y_output(XA[i] ++ XB[j])`` in float64, evaluated with JAX.
+
+    Parameters
+    ----------
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        Float weights.
+    partition : Partition
+        The split of the time steps.
+    XA, XB : ndarray of float64
+        Halves of side A ``(n_A, |A|, M)`` and B ``(n_B, |B|, M)``.
+    output : int
+        The output.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_A, n_B)
+        ``Y``.
 
     Examples
     --------
@@ -226,6 +277,20 @@ def svd_rank(Y, tol: float | None = None) -> tuple[int, float, np.ndarray]:
     Default ``tol = s_max * max(shape) * eps`` (``eps`` = float64 machine
     epsilon, about 2.2e-16), the convention of ``numpy.linalg.matrix_rank``.
 
+    Parameters
+    ----------
+    Y : array_like
+        A 2-D float matrix.
+    tol : float, optional
+        Singular values above it count.
+
+    Returns
+    -------
+    tuple
+        ``(rank, tol_used, singular_values)``.
+
+    Examples
+    --------
     >>> svd_rank(np.array([[1.0, 2.0], [2.0, 4.0]]))[0]
     1
     """
@@ -283,6 +348,14 @@ def approx_separation_rank(spec, partition="start-end", *, inputs: str = "contin
     ------
     SpecError, PartitionError, TooLargeError
         As :func:`tnrnn.rank.separation_rank`, for the same arguments.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import RAC
+    >>> from tnrnn.rank import separation_rank
+    >>> spec = RAC(depth=1, hidden=3, input_dim=3, length=6)   # a clean spectral gap
+    >>> approx_separation_rank(spec).rank == separation_rank(spec).rank == 3
+    True
     """
     t_start = time.perf_counter()
     spec, part, inputs, seed, output, max_samples = check_rank_arguments(

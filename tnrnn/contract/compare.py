@@ -75,6 +75,29 @@ class Runner(NamedTuple):
     ``cost`` is tnrnn's exact cost of the path the runner follows (on the
     view it contracts, ``view``), ``path_s`` the seconds spent finding that
     path, ``route`` a one-line description of what runs.
+
+    Parameters
+    ----------
+    run : callable
+        ``run(X)``: the outputs as numpy.
+    cost : Cost
+        tnrnn's cost of the runner's path.
+    path_s : float
+        Seconds spent finding the path.
+    view : str
+        The view contracted.
+    route : str
+        What runs.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN, evaluate, init_params, random_inputs
+    >>> from tnrnn.compile import compile_network
+    >>> spec = TTRNN(2, 2, 3)
+    >>> p, X = init_params(spec), random_inputs(spec, 1)
+    >>> r = cotengra_runner(compile_network(spec), spec, p, optimize="auto")
+    >>> isinstance(r, Runner), r.view, bool(np.allclose(r.run(X), evaluate(spec, p, X)))
+    (True, 'batch', True)
     """
 
     run: Callable
@@ -90,7 +113,36 @@ class Runner(NamedTuple):
 def make_view(net: Network, view: str, *, batch: int = 1,
               fold_copies: bool = True) -> View:
     """``"batch"`` (:func:`~tnrnn.contract.cost.network_view`) or ``"grid"``
-    (:func:`grid_view`)."""
+    (:func:`grid_view`).
+
+    Parameters
+    ----------
+    net : Network
+        The compiled network.
+    view : {"batch", "grid"}
+        Which view.
+    batch : int
+        Sequences (``"batch"`` only).
+    fold_copies : bool
+        Fold copy tensors into hyperedges.
+
+    Returns
+    -------
+    View
+        The einsum view.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN
+    >>> from tnrnn.compile import compile_network
+    >>> net = compile_network(TTRNN(2, 2, 3))
+    >>> make_view(net, "grid").output, make_view(net, "batch", batch=5).size_dict["_batch"]
+    (('s1', 's2', 's3', 'y'), 5)
+    >>> make_view(net, "dense")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: view must be one of ('batch', 'grid'); got 'dense'
+    """
     if view == "batch":
         return network_view(net, batch=batch, fold_copies=fold_copies)
     if view == "grid":
@@ -118,7 +170,34 @@ def tensornetwork_jax_runner(net: Network, spec, params, *, optimize="auto"
     ``Node``/``CopyNode`` objects, one input ``Node`` per input leg, and
     ``contractors.contract_path`` along tnrnn's path for the *unfolded* view
     (explicit copy tensors, batch 1), traced once per sequence shape under
-    ``jax.jit(jax.vmap(...))`` in float64. Only the ``"batch"`` view."""
+    ``jax.jit(jax.vmap(...))`` in float64. Only the ``"batch"`` view.
+
+    Parameters
+    ----------
+    net : Network
+        The compiled network.
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        Float weights.
+    optimize : str, callable or path
+        tnrnn's path finder.
+
+    Returns
+    -------
+    Runner
+        The prepared contraction.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN, evaluate, init_params, random_inputs
+    >>> from tnrnn.compile import compile_network
+    >>> spec = TTRNN(2, 2, 3)
+    >>> p, X = init_params(spec), random_inputs(spec, 1)
+    >>> r = tensornetwork_jax_runner(compile_network(spec), spec, p)  # doctest: +SKIP
+    >>> r.view, bool(np.allclose(r.run(X), evaluate(spec, p, X)))    # doctest: +SKIP
+    ('batch-unfolded', True)
+    """
     try:
         import tensornetwork as tn
     except ImportError as exc:
@@ -187,7 +266,39 @@ def cotengra_runner(net: Network, spec, params, *, view: str = "batch",
     """cotengra: the hyper-optimised path (tnrnn's ``"cotengra"`` finder:
     seeded, serial ``HyperOptimizer``) as a ``ContractionTree`` on
     single-character indices, contracted by ``tree.contract`` with the numpy
-    backend (pairwise ``tensordot``/``einsum``)."""
+    backend (pairwise ``tensordot``/``einsum``).
+
+    Parameters
+    ----------
+    net : Network
+        The compiled network.
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        Float weights.
+    view : {"batch", "grid"}
+        Which view to contract.
+    batch : int
+        Sequences per call (``"batch"``).
+    optimize : str, callable or path
+        tnrnn's path finder (``"cotengra"``: its hyper-optimiser).
+
+    Returns
+    -------
+    Runner
+        The prepared contraction.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN, init_params
+    >>> from tnrnn.compile import compile_network
+    >>> from tnrnn.contract import contract_grid
+    >>> spec = TTRNN(2, 2, 3)
+    >>> net, p = compile_network(spec), init_params(spec)
+    >>> r = cotengra_runner(net, spec, p, view="grid", optimize="auto")
+    >>> bool(np.allclose(r.run(None), contract_grid(net, spec, p)))
+    True
+    """
     v = make_view(net, view, batch=batch)
     path, cost, seconds = _timed_path(v, optimize)
     tree, _, _ = _cotengra_tree(v, path)
@@ -207,7 +318,41 @@ def quimb_runner(net: Network, spec, params, *, view: str = "batch",
     """quimb: a ``TensorNetwork`` of ``Tensor`` objects built per call (the
     input vectors change per call) and ``contract(output_inds=...,
     optimize=tree)`` with the same cotengra tree as :func:`cotengra_runner`
-    (numpy arrays)."""
+    (numpy arrays).
+
+    Parameters
+    ----------
+    net : Network
+        The compiled network.
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        Float weights.
+    view : {"batch", "grid"}
+        Which view to contract.
+    batch : int
+        Sequences per call (``"batch"``).
+    optimize : str, callable or path
+        tnrnn's path finder.
+
+    Returns
+    -------
+    Runner
+        The prepared contraction.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN, evaluate, init_params, random_inputs
+    >>> from tnrnn.compile import compile_network
+    >>> spec = TTRNN(2, 2, 3)
+    >>> p, X = init_params(spec), random_inputs(spec, 1)
+    >>> try:
+    ...     r = quimb_runner(compile_network(spec), spec, p, optimize="auto")
+    ... except MissingDependencyError:                    # quimb is optional
+    ...     r = cotengra_runner(compile_network(spec), spec, p, optimize="auto")
+    >>> bool(np.allclose(r.run(X), evaluate(spec, p, X)))
+    True
+    """
     try:
         import quimb
         import quimb.tensor as qtn
@@ -240,6 +385,28 @@ def dense_matmul_seconds(n: int, *, engine: str = "numpy", repeat: int = 5,
     Returns ``{"n", "flops", "first_s", "median_s", "best_s", "repeat"}``;
     ``first_s`` includes JAX's compilation. ``engine`` is ``"numpy"``
     (BLAS) or ``"jax"`` (jitted, float64, result blocked on).
+
+    Parameters
+    ----------
+    n : int
+        The matrices' order.
+    engine : {"numpy", "jax"}
+        Who multiplies.
+    repeat : int
+        Timed products after the first.
+    seed : int
+        Seed of the random matrices.
+
+    Returns
+    -------
+    dict
+        ``n``, ``flops``, ``first_s``, ``median_s``, ``best_s``, ``repeat``.
+
+    Examples
+    --------
+    >>> t = dense_matmul_seconds(32, repeat=3)
+    >>> t["flops"] == 2 * 32**3, t["best_s"] <= t["median_s"], t["repeat"]
+    (True, True, 3)
     """
     rng = np.random.default_rng(seed)
     a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))

@@ -61,7 +61,7 @@ DEFAULT_MAX_INTERMEDIATE = 2**27
 class Cost:
     """Exact cost of one contraction path.
 
-    Attributes
+    Parameters
     ----------
     flops : int
         Sum over steps of ``prod(sizes of the indices involved) * (max(1,
@@ -119,6 +119,29 @@ class View(NamedTuple):
 
     ``sources[k]`` says what operand ``k`` is: ``("tensor", position in
     net.tensors)`` or ``("input", time step)``.
+
+    Parameters
+    ----------
+    inputs : list of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+    size_dict : dict
+        Index sizes.
+    sources : tuple
+        What each operand is.
+    batch_index : str or None
+        The batch index, when input vectors are attached.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN
+    >>> from tnrnn.compile import compile_network
+    >>> v = network_view(compile_network(TTRNN(2, 2, 3)), batch=4)
+    >>> isinstance(v, View), v.batch_index, v.size_dict[v.batch_index]
+    (True, '_batch', 4)
+    >>> len(v.inputs) == len(v.sources)
+    True
     """
 
     inputs: list
@@ -151,6 +174,11 @@ def network_view(net: Network, *, batch: int = 1, fold_copies: bool = True,
         Attach one operand ``(batch, leg)`` per input leg; the output is then
         ``(batch,) + output legs``. With ``False`` the view is the bare
         network, whose output is every open leg.
+
+    Returns
+    -------
+    View
+        The einsum view.
 
     Raises
     ------
@@ -193,6 +221,24 @@ def path_cost(inputs: Sequence, output: Sequence, size_dict, path,
               *, optimize: str = "explicit") -> Cost:
     """Exact cost of contracting the einsum ``(inputs, output, size_dict)``
     along the linear ``path``.
+
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : sequence
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+    path : linear path
+        The order of the steps.
+    optimize : str
+        The label stored in the result.
+
+    Returns
+    -------
+    Cost
+        FLOPs, largest intermediate, entries written.
 
     Examples
     --------
@@ -277,6 +323,18 @@ def contraction_cost(net: Network, *, optimize="auto", fold_copies: bool = True,
 
 def check_max_intermediate(cost: Cost, limit: int) -> Cost:
     """Return ``cost`` if its largest intermediate fits ``limit`` entries.
+
+    Parameters
+    ----------
+    cost : Cost
+        A path's cost.
+    limit : int
+        The most entries allowed.
+
+    Returns
+    -------
+    Cost
+        ``cost``.
 
     Raises
     ------

@@ -162,6 +162,16 @@ ENGINES: dict[str, Callable] = {
 def get_engine(name: str) -> Callable:
     """The contraction engine registered under ``name``.
 
+    Parameters
+    ----------
+    name : {"jax", "numpy", "tensornetwork"}
+        The engine.
+
+    Returns
+    -------
+    callable
+        ``engine(net, arrays, X, ...)``.
+
     Examples
     --------
     >>> get_engine("numpy") is numpy_engine
@@ -307,7 +317,21 @@ def evaluate_jax(spec, params, X) -> np.ndarray:
 
 
 def clear_caches() -> None:
-    """Forget cached contraction plans and jitted programs."""
+    """Forget cached contraction plans and jitted programs.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN
+    >>> from tnrnn.compile import compile_network
+    >>> from tnrnn.contract import plan_contraction
+    >>> net = compile_network(TTRNN(2, 2, 3))
+    >>> plan = plan_contraction(net, batch=2)
+    >>> plan_contraction(net, batch=2) is plan          # cached
+    True
+    >>> clear_caches()
+    >>> plan_contraction(net, batch=2) is plan          # planned again
+    False
+    """
     import sys
 
     from .plan import clear_plan_cache

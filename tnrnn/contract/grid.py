@@ -78,6 +78,18 @@ def grid_view(net: Network, *, fold_copies: bool = True) -> View:
     in the output, in time order, before the output legs), so the result has
     shape ``(M,) * T + (K,)``; ``sources`` are all ``("tensor", position)``.
 
+    Parameters
+    ----------
+    net : Network
+        A compiled network.
+    fold_copies : bool
+        Fold copy tensors into hyperedges.
+
+    Returns
+    -------
+    View
+        The einsum view.
+
     Examples
     --------
     >>> from tnrnn.circuit import RAC
@@ -122,6 +134,11 @@ def default_grid_optimize() -> tuple:
     differently, so fewer of them are recognised as equal (depth 3, ``R =
     3, M = 2, T = 16``: 1.0e7 FLOPs run against 8.1e6 for ``"auto"``).
 
+    Returns
+    -------
+    tuple of str
+        The finders' names.
+
     Examples
     --------
     >>> default_grid_optimize()[0]
@@ -164,6 +181,11 @@ def plan_grid(net: Network, *, optimize=None,
         :func:`tnrnn.contract.plan.plan_contraction` (plans for a name or an
         explicit path are cached per network).
     max_intermediate : int or None
+
+    Returns
+    -------
+    Plan
+        The program (:func:`~tnrnn.contract.plan.run_plan`).
 
     Raises
     ------
@@ -315,6 +337,11 @@ def grid_matrix(A: np.ndarray, partition="start-end", *, output: int = 0) -> np.
         A :class:`~tnrnn.partition.Partition` of ``1..T`` or its text
         (``"start-end"``, ``"odd-even"``, ``"A:1,2,5"``).
     output : int
+
+    Returns
+    -------
+    ndarray, shape (M ** |A|, M ** |B|)
+        The matrix.
 
     Examples
     --------

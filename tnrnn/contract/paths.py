@@ -86,6 +86,20 @@ def _sets(inputs, output):
 def greedy_path(inputs, output, size_dict) -> list[tuple[int, ...]]:
     """opt_einsum's greedy path (``opt_einsum.paths.greedy``).
 
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+
+    Returns
+    -------
+    list of tuple of int
+        A linear path.
+
     Examples
     --------
     >>> greedy_path([("i", "j"), ("j",)], ("i",), {"i": 2, "j": 3})
@@ -100,6 +114,22 @@ def greedy_path(inputs, output, size_dict) -> list[tuple[int, ...]]:
 def optimal_path(inputs, output, size_dict, *,
                  max_operands: int = MAX_OPTIMAL_OPERANDS) -> list[tuple[int, ...]]:
     """opt_einsum's exhaustive search (``opt_einsum.paths.optimal``).
+
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+    max_operands : int
+        Refused above this many operands (exhaustive search).
+
+    Returns
+    -------
+    list of tuple of int
+        A cheapest linear path.
 
     Raises
     ------
@@ -140,6 +170,20 @@ def auto_path(inputs, output, size_dict) -> list[tuple[int, ...]]:
     cheaper. Both paths are found in time linear in the network, and the
     cost model is exact, so keeping the cheaper costs little.
 
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+
+    Returns
+    -------
+    list of tuple of int
+        A linear path.
+
     Examples
     --------
     >>> auto_path([("i", "j"), ("j",)], ("i",), {"i": 2, "j": 3})
@@ -176,6 +220,26 @@ def cotengra_path(inputs, output, size_dict, *, seed: int = 0,
     switched off (``random_strength = temperature = 0``); the remaining
     hyper-parameter (``costmod``) is drawn by the ``"random"`` optimiser
     seeded with ``seed``. Other ``methods`` may not be reproducible.
+
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+    seed : int
+        The hyper-optimiser's seed.
+    max_repeats : int
+        Trials of the hyper-optimiser.
+    methods : sequence of str
+        Its methods.
+
+    Returns
+    -------
+    list of tuple of int
+        A linear path.
 
     Raises
     ------
@@ -243,6 +307,24 @@ def refine_path(inputs, output, size_dict, *, start=None,
     cotengra's 6.51e6 (1.59x). Reconfiguring subtrees of 6 brings it to
     7.3e6 (1.12x) in 0.2 s, where cotengra's own search took 43 s.
 
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+    start : linear path, optional
+        Where to start (default :func:`auto_path`).
+    subtree_size : int
+        Leaves per reconfigured subtree.
+
+    Returns
+    -------
+    list of tuple of int
+        A linear path no dearer than ``start``.
+
     Raises
     ------
     MissingDependencyError
@@ -284,6 +366,16 @@ PATH_FINDERS: dict[str, Callable] = {
 def get_path_finder(name: str) -> Callable:
     """The path finder registered under ``name``.
 
+    Parameters
+    ----------
+    name : {"auto", "tree", "greedy", "optimal", "cotengra", "refine"}
+        The finder.
+
+    Returns
+    -------
+    callable
+        ``finder(inputs, output, size_dict) -> linear path``.
+
     Examples
     --------
     >>> get_path_finder("tree") is tree_path
@@ -307,6 +399,22 @@ def find_path(inputs, output, size_dict: Mapping, optimize="auto"
     ``optimize`` is a registered name, a callable finder, or an explicit
     linear path (validated). The label is the name, ``"callable"`` or
     ``"explicit"``.
+
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+    optimize : str, callable or path
+        A finder's name, a finder, or an explicit linear path.
+
+    Returns
+    -------
+    tuple
+        ``(linear path, label)``.
 
     Examples
     --------

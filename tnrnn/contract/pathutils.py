@@ -64,6 +64,18 @@ def ssa_to_linear(ssa_path: Sequence[Sequence[int]], num_operands: int
     """Convert an SSA path (operands ``0..n-1``, then each result gets the
     next id) into opt_einsum's linear path.
 
+    Parameters
+    ----------
+    ssa_path : sequence of tuple of int
+        An SSA path.
+    num_operands : int
+        Operands at the start.
+
+    Returns
+    -------
+    list of tuple of int
+        The linear path.
+
     Examples
     --------
     >>> ssa_to_linear([(2, 3), (1, 4), (0, 5)], 4)
@@ -85,6 +97,18 @@ def ssa_to_linear(ssa_path: Sequence[Sequence[int]], num_operands: int
 def linear_to_ssa(path: Sequence[Sequence[int]], num_operands: int
                   ) -> list[tuple[int, ...]]:
     """Convert a linear path into SSA form (inverse of :func:`ssa_to_linear`).
+
+    Parameters
+    ----------
+    path : linear path
+        opt_einsum's convention (positions in the shrinking list).
+    num_operands : int
+        Operands at the start.
+
+    Returns
+    -------
+    list of tuple of int
+        The SSA path (ids: operands ``0..n-1``, step ``j``'s result ``n + j``).
 
     Examples
     --------
@@ -108,6 +132,18 @@ def linear_to_ssa(path: Sequence[Sequence[int]], num_operands: int
 def validate_path(path, num_operands: int) -> list[tuple[int, ...]]:
     """Check that ``path`` is a complete linear path for ``num_operands``
     operands and return it as a list of int tuples.
+
+    Parameters
+    ----------
+    path : sequence of sequence of int
+        A linear path (opt_einsum's convention).
+    num_operands : int
+        Operands at the start.
+
+    Returns
+    -------
+    list of tuple of int
+        The path.
 
     Raises
     ------
@@ -153,6 +189,22 @@ def step_flops(indices, removed: bool, num_terms: int, size_dict) -> int:
     (max(1, num_terms - 1) + (1 if an index is summed))``, as opt_einsum's
     ``helpers.flop_count``.
 
+    Parameters
+    ----------
+    indices : iterable
+        The indices the step involves.
+    removed : bool
+        Whether the step sums an index.
+    num_terms : int
+        Operands of the step.
+    size_dict : mapping
+        Index sizes.
+
+    Returns
+    -------
+    int
+        The step's FLOPs.
+
     Examples
     --------
     A matrix product ``(2 x 3) @ (3 x 4)``: 24 multiply-adds, 48 flops.
@@ -179,6 +231,28 @@ def simulate(inputs: Sequence, output: Sequence, size_dict, ssa_path,
     appearance, then those in ``output`` in its order: what the grid view
     wants, see :mod:`tnrnn.contract.grid`). ``step_costs``, a list, gets
     each step's FLOPs appended.
+
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : sequence
+        The result's indices.
+    size_dict : mapping
+        Index sizes.
+    ssa_path : sequence of tuple of int
+        The steps.
+    equations : bool
+        Write each step's einsum string.
+    layout : {"appearance", "output"}
+        Index order of intermediate results.
+    step_costs : list, optional
+        Gets each step's FLOPs.
+
+    Returns
+    -------
+    tuple
+        ``(flops, largest, written, steps)``.
 
     Examples
     --------
@@ -257,6 +331,20 @@ def merge_equal_steps(leaf_keys: Sequence, steps: Sequence, step_costs: Sequence
     result ``n + j``; an id may now be read by several steps), and the FLOPs
     of the kept steps. The last step (the root, read by nothing) is always
     kept.
+
+    Parameters
+    ----------
+    leaf_keys : sequence
+        A key per operand (equal keys: equal arrays).
+    steps : sequence
+        ``(SSA ids, einsum string)`` per step.
+    step_costs : sequence of int
+        FLOPs per step.
+
+    Returns
+    -------
+    tuple
+        ``(steps kept, renumbered, FLOPs they run)``.
 
     Examples
     --------

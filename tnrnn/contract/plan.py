@@ -40,7 +40,7 @@ __all__ = ["Plan", "plan_contraction", "build_plan", "run_plan", "clear_plan_cac
 class Plan:
     """A contraction program for one network structure and batch size.
 
-    Attributes
+    Parameters
     ----------
     sources : tuple
         Per operand: ``("w", slot)`` (a weight array) or ``("x", t)`` (the
@@ -63,6 +63,16 @@ class Plan:
         convention of opt_einsum and cotengra).
     executed_flops : int
         FLOPs of the steps the plan runs (equal sub-results once).
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN
+    >>> from tnrnn.compile import compile_network
+    >>> plan = plan_contraction(compile_network(TTRNN(2, 2, 3)), batch=2)
+    >>> isinstance(plan, Plan), len(plan.steps) <= len(plan.sources) - 1
+    (True, True)
+    >>> plan.executed_flops <= plan.cost.flops
+    True
     """
 
     sources: tuple
@@ -108,7 +118,19 @@ _PLANS: "weakref.WeakKeyDictionary[Network, dict]" = weakref.WeakKeyDictionary()
 
 
 def clear_plan_cache() -> None:
-    """Forget cached plans (they are also dropped with their networks)."""
+    """Forget cached plans (they are also dropped with their networks).
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN
+    >>> from tnrnn.compile import compile_network
+    >>> net = compile_network(TTRNN(2, 2, 3))
+    >>> plan = plan_contraction(net, batch=3)
+    >>> clear_plan_cache()
+    >>> again = plan_contraction(net, batch=3)
+    >>> again is plan, again.steps == plan.steps
+    (False, True)
+    """
     _PLANS.clear()
 
 
@@ -138,6 +160,11 @@ def plan_contraction(net: Network, *, batch: int, optimize="auto",
     max_intermediate : int or None
         Refuse (``TooLargeError``) a plan whose largest intermediate holds
         more entries; ``None`` for no limit.
+
+    Returns
+    -------
+    Plan
+        The program (:func:`run_plan` runs it).
 
     Notes
     -----
@@ -206,7 +233,35 @@ def build_plan(net: Network, view, optimize, *, layout: str = "appearance") -> P
     and input time steps): find the path, price it, write its steps with
     the given index ``layout`` (:func:`~tnrnn.contract.pathutils.simulate`),
     give copies of one weight tensor one slot, and leave out the steps that
-    recompute an equal sub-result."""
+    recompute an equal sub-result.
+
+    Parameters
+    ----------
+    net : Network
+        The compiled network.
+    view : View
+        An einsum view of ``net``.
+    optimize : str, callable or path
+        The path finder.
+    layout : {"appearance", "output"}
+        Index order of intermediate results
+        (:func:`~tnrnn.contract.pathutils.simulate`).
+
+    Returns
+    -------
+    Plan
+        The program.
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN
+    >>> from tnrnn.compile import compile_network
+    >>> from tnrnn.contract.cost import network_view
+    >>> net = compile_network(TTRNN(2, 2, 3))
+    >>> plan = build_plan(net, network_view(net, batch=2), "auto")
+    >>> plan.steps == plan_contraction(net, batch=2).steps
+    True
+    """
     path, label = find_path(view.inputs, view.output, view.size_dict, optimize)
     n = len(view.inputs)
     ssa = linear_to_ssa(path, n)
@@ -242,6 +297,22 @@ def run_plan(plan_program: tuple, weights: Sequence, X, einsum: Callable):
     ``weights`` holds one array per slot, ``X`` the inputs ``(N, T, M)``.
     This loop is what the ``"numpy"`` engine runs eagerly and what the
     ``"jax"`` engine traces once under ``jax.jit``.
+
+    Parameters
+    ----------
+    plan_program : tuple
+        ``(sources, steps)`` of a :class:`Plan`.
+    weights : sequence of array
+        One array per weight slot.
+    X : array, shape (N, T, M)
+        The inputs.
+    einsum : callable
+        ``einsum(equation, *operands)`` of the array library.
+
+    Returns
+    -------
+    array
+        The outputs ``(N, K)``.
 
     Examples
     --------

@@ -58,6 +58,33 @@ class Prepared:
 
     The parameter arrays are copied when prepared: changing ``params``
     afterwards does not change a prepared contraction (prepare again).
+
+    Parameters
+    ----------
+    net : Network
+        The compiled network of ``spec``.
+    spec : RAC or TTRNN
+        The circuit.
+    params : RACParams or TTParams
+        Float weights (copied).
+    engine : {"jax", "numpy"}
+        The contraction engine.
+    optimize : str, callable or path
+        Path finder of the batched contraction.
+    grid_optimize : str, callable, path or None
+        Path finder of the grid.
+    max_intermediate : int
+        The largest intermediate allowed (entries).
+
+    Examples
+    --------
+    >>> from tnrnn.circuit import TTRNN, evaluate, init_params, random_inputs
+    >>> from tnrnn.compile import compile_network
+    >>> spec = TTRNN(2, 2, 3)
+    >>> p, X = init_params(spec), random_inputs(spec, 4)
+    >>> pc = Prepared(compile_network(spec), spec, p, "numpy", "auto", None, 2**27)
+    >>> bool(np.allclose(pc(X), evaluate(spec, p, X)))
+    True
     """
 
     def __init__(self, net: Network, spec, params, engine: str, optimize,
@@ -123,6 +150,11 @@ def prepare(net: Network, spec, params, *, engine: str = "jax", optimize="auto",
     grid_optimize : str, callable, path or None
         Path finder of the grid (as ``contract_grid``; ``None``: its default).
     max_intermediate : int
+
+    Returns
+    -------
+    Prepared
+        Call it with inputs for the outputs; :meth:`Prepared.grid` for the grid.
 
     Raises
     ------

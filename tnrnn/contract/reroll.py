@@ -70,6 +70,33 @@ class Run:
     run in some block before the last (stacked over blocks by the scan);
     ``last_only`` those read after the run in the last block only (carried
     by the scan).
+
+    Parameters
+    ----------
+    start : int
+        First step of the run.
+    period : int
+        Steps per block.
+    blocks : int
+        Blocks.
+    eqs : tuple of str
+        Einsum string of each block step.
+    operands : tuple
+        Operand descriptors of each block step.
+    initial : dict
+        ``(q, a) -> id`` read by block 0 where later blocks carry.
+    exported : tuple of int
+        Block steps read after the run from blocks before the last.
+    last_only : tuple of int
+        Block steps read after the run from the last block only.
+
+    Examples
+    --------
+    >>> sources = (("w", 0), ("w", 1))
+    >>> steps = tuple(((k + 1, 0), "a,ab->b") for k in range(5))
+    >>> (run,) = find_runs(sources, steps, min_blocks=3)
+    >>> isinstance(run, Run), run.stop, run.eqs
+    (True, 5, ('a,ab->b',))
     """
 
     start: int
@@ -196,6 +223,31 @@ def find_runs(sources, steps, *, max_period: int = MAX_PERIOD,
     A run whose carried values do not keep one shape from block to block
     (an initial state without the batch index, for instance) is still
     returned: the executor unrolls its first blocks until the shapes settle.
+
+    Parameters
+    ----------
+    sources : sequence of tuple
+        Per operand: ``("w", slot)`` or ``("x", t)``.
+    steps : sequence
+        ``(operand ids, einsum string)`` per step.
+    max_period : int
+        Longest block searched.
+    min_blocks : int
+        Fewest blocks worth a run.
+
+    Returns
+    -------
+    list of Run
+        Left to right.
+
+    Examples
+    --------
+    >>> sources = (("w", 0), ("w", 1))                   # W, h0
+    >>> steps = tuple(((k + 1, 0), "a,ab->b") for k in range(6))
+    >>> [(r.start, r.period, r.blocks) for r in find_runs(sources, steps, min_blocks=3)]
+    [(0, 1, 6)]
+    >>> find_runs(sources, steps[:2], min_blocks=3)          # too short for a run
+    []
     """
     n = len(sources)
     K = len(steps)

@@ -71,6 +71,18 @@ def is_tree_shaped(inputs, output) -> bool:
     (an index on three or more operands, as folded copy tensors give) are
     allowed.
 
+    Parameters
+    ----------
+    inputs : sequence of tuple
+        The operands' indices.
+    output : tuple
+        The result's indices.
+
+    Returns
+    -------
+    bool
+        Whether the graph has no cycle.
+
     Examples
     --------
     >>> is_tree_shaped([("i", "j"), ("j", "k"), ("k", "i")], ())

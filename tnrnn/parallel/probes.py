@@ -127,7 +127,10 @@ def crash_once(marker: str, value):
     --------
     >>> import os, tempfile
     >>> marker = os.path.join(tempfile.mkdtemp(), "m")
-    >>> pid = os.fork()
+    >>> import warnings
+    >>> with warnings.catch_warnings():   # the child only exits: no thread of JAX runs in it
+    ...     warnings.simplefilter("ignore", RuntimeWarning)
+    ...     pid = os.fork()
     >>> if pid == 0:
     ...     crash_once(marker, 1)
     >>> os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), crash_once(marker, "second")
@@ -156,7 +159,10 @@ def crash_always(code: int = 13):
     Examples
     --------
     >>> import os
-    >>> pid = os.fork()
+    >>> import warnings
+    >>> with warnings.catch_warnings():   # the child only exits: no thread of JAX runs in it
+    ...     warnings.simplefilter("ignore", RuntimeWarning)
+    ...     pid = os.fork()
     >>> if pid == 0:
     ...     crash_always(7)
     >>> os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
@@ -192,7 +198,10 @@ def crash_when(marker: str, seconds: float, value):
     >>> crash_when(marker, 0.0, "alive")
     'alive'
     >>> open(marker, "w").close()
-    >>> pid = os.fork()
+    >>> import warnings
+    >>> with warnings.catch_warnings():   # the child only exits: no thread of JAX runs in it
+    ...     warnings.simplefilter("ignore", RuntimeWarning)
+    ...     pid = os.fork()
     >>> if pid == 0:
     ...     crash_when(marker, 0.0, "alive")
     >>> os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), os.path.exists(marker)
@@ -229,7 +238,10 @@ def crash_times(log: str, times: int, value):
     --------
     >>> import os, tempfile
     >>> log = os.path.join(tempfile.mkdtemp(), "deaths")
-    >>> pid = os.fork()
+    >>> import warnings
+    >>> with warnings.catch_warnings():   # the child only exits: no thread of JAX runs in it
+    ...     warnings.simplefilter("ignore", RuntimeWarning)
+    ...     pid = os.fork()
     >>> if pid == 0:
     ...     crash_times(log, 1, "ok")
     >>> os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), crash_times(log, 1, "ok")
