@@ -69,7 +69,24 @@ class TaskResult:
 
     @property
     def resumed(self) -> bool:
+        """Whether the result was read back from a resumed log (not run here)."""
         return self.attempts == 0
+
+    def to_dict(self) -> dict:
+        """The fields as a dict (``value`` as the task returned it).
+
+        Returns
+        -------
+        dict
+            ``key``, ``value``, ``cpu_s``, ``wall_s``, ``attempts``, ``worker``,
+            ``thread_cpu_s``.
+
+        Examples
+        --------
+        >>> TaskResult("k", 3, attempts=2).to_dict()["attempts"]
+        2
+        """
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +129,24 @@ class Progress:
     elapsed_s: float
     eta_s: float | None
     last: TaskResult | None
+
+    def to_dict(self) -> dict:
+        """The fields as a dict, ``last`` as its own ``to_dict()`` (or None).
+
+        Returns
+        -------
+        dict
+            ``done``, ``total``, ``cost_done``, ``cost_total``, ``elapsed_s``,
+            ``eta_s``, ``last``.
+
+        Examples
+        --------
+        >>> Progress(1, 2, 1.0, 3.0, 0.5, 1.0, TaskResult("a", 8)).to_dict()["last"]["value"]
+        8
+        """
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["last"] = None if self.last is None else self.last.to_dict()
+        return out
 
 
 def _normalise_tasks(tasks) -> dict:
