@@ -20,6 +20,7 @@ the caller's process-wide ``jax_enable_x64`` setting is left as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import weakref
 from typing import Callable, NamedTuple
@@ -54,6 +55,32 @@ class State(NamedTuple):
         if self.single:
             arr = arr[0]
         return arr
+
+
+def plain(value):
+    """``value`` as JSON-able Python: arrays and numpy scalars to lists and
+    numbers, complex numbers to ``[real, imaginary]``, containers recursively.
+
+    Examples
+    --------
+    >>> plain({"a": np.array([1.0, 2.0]), "z": np.array([1 + 2j]), "s": "ok", "n": None})
+    {'a': [1.0, 2.0], 'z': [[1.0, 2.0]], 's': 'ok', 'n': None}
+    """
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        return np.stack([arr.real, arr.imag], axis=-1).tolist()
+    return arr.tolist()
+
+
+def fields_dict(result) -> dict:
+    """Every field of a dataclass result, through :func:`plain`."""
+    return {f.name: plain(getattr(result, f.name)) for f in dataclasses.fields(result)}
 
 
 def check_map(f, name: str = "f") -> Callable:

@@ -12,18 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._core import (LOOP_COST, as_inputs, as_states, cached, check_float, check_limit, check_map,
-                    flat_map, probe, progress_every, refuse_if_over, step_cost, x64)
+                    fields_dict, flat_map, probe, progress_every, refuse_if_over, step_cost, x64)
 from ..errors import check_positive_int
 
 __all__ = ["FixedPoints", "fixed_points", "fixed_points_work"]
-
-
-def _plain(value):
-    """A value as JSON-able Python (arrays to lists, complex to ``[re, im]``)."""
-    arr = np.asarray(value)
-    if np.iscomplexobj(arr):
-        return np.stack([arr.real, arr.imag], axis=-1).tolist()
-    return arr.tolist()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -91,8 +83,7 @@ class FixedPoints:
         >>> fixed_points(lambda x: 0.5 * x, [[1.0]]).to_dict()["eigenvalues"]
         [[[0.5, 0.0]]]
         """
-        return {f.name: (_plain(getattr(self, f.name)) if f.name != "stability"
-                         else list(self.stability)) for f in dataclasses.fields(self)}
+        return fields_dict(self)
 
 
 def _solve_core(g, x0, u, lm_steps, newton_steps, xtol=1e-12):

@@ -9,14 +9,14 @@ under constant input by Banach's theorem).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import dataclasses
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ._core import (_real_array, as_inputs, as_states, cached, check_float, check_limit,
-                    check_map, flat_map, probe, refuse_if_over, step_cost, x64)
+                    check_map, fields_dict, flat_map, probe, refuse_if_over, step_cost, x64)
 from ._weights import check_cell_params, check_layer
 from ..errors import SpecError
 
@@ -27,12 +27,31 @@ __all__ = ["LipschitzBound", "lipschitz_bound", "jacobian_norms", "region", "REG
 REGIONS = ("contracting", "boundary", "expanding")
 
 
-class LipschitzBound(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class LipschitzBound:
     """An upper bound on ``sup ||df/dx||_2`` and the set it holds over.
 
-    ``value`` the bound; ``domain`` the states and inputs it covers;
-    ``attained`` whether the bound is the exact supremum over that domain
-    (a closed form attained at some state), ``note`` how it was derived.
+    Parameters
+    ----------
+    value : float
+        The bound.
+    cell : str
+        The cell kind it was derived for.
+    domain : str
+        The states and inputs it covers.
+    attained : bool
+        Whether the bound is the exact supremum over that domain (a closed
+        form attained at some state).
+    note : str
+        How it was derived.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.dynamics import lipschitz_bound
+    >>> b = lipschitz_bound("linear", {"A": np.diag([0.5, 2.0]), "B": np.ones((2, 1))})
+    >>> b.to_dict()["value"], b.attained
+    (2.0, True)
     """
 
     value: float
@@ -40,6 +59,27 @@ class LipschitzBound(NamedTuple):
     domain: str
     attained: bool
     note: str
+
+    def to_dict(self) -> dict:
+        """The bound as a dict with the five fields.
+
+        Returns
+        -------
+        dict
+            ``value``, ``cell``, ``domain``, ``attained``, ``note``.
+
+        Examples
+        --------
+        >>> from tnrnn.dynamics import LipschitzBound
+        >>> sorted(LipschitzBound(1.0, "tanh", "all", True, "").to_dict())
+        ['attained', 'cell', 'domain', 'note', 'value']
+        """
+        return fields_dict(self)
+
+    def _asdict(self) -> dict:
+        """:meth:`to_dict` under the name the NamedTuple it replaces had (kept
+        for callers of the previous version)."""
+        return self.to_dict()
 
 
 def _norm2(W) -> float:

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import dataclasses
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ._core import (LOOP_COST, Inputs, as_inputs, as_states, cached, check_limit, check_map,
-                    check_nonneg_int, flat_map, probe, refuse_if_over, scan_steps, x64)
+                    check_nonneg_int, fields_dict, flat_map, probe, refuse_if_over, scan_steps,
+                    x64)
 from .simulate import _const, _probe_input
 from ..errors import SpecError, check_positive_int
 
 __all__ = ["LyapunovResult", "lyapunov_spectrum", "STATUS"]
 
 
-class LyapunovResult(NamedTuple):
+@dataclasses.dataclass(frozen=True, eq=False)
+class LyapunovResult:
     """Lyapunov exponents in nats per step.
 
-    Attributes
+    Parameters
     ----------
     exponents : numpy.ndarray
         The ``k`` largest exponents, sorted descending; ``(k,)`` for one
@@ -47,6 +49,14 @@ class LyapunovResult(NamedTuple):
     collapsed to exactly zero: a Jacobian along the orbit annihilated it, as
     for the zero map or a superstable orbit. It is NaN only where the status
     is not ``'ok'``, never a verdict computed from an overflow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.dynamics import LyapunovResult
+    >>> r = LyapunovResult(np.array([0.5, -1.0]), np.zeros(2), np.zeros((1, 2)), 10, 0)
+    >>> float(r.max), r.to_dict()["exponents"], r.status
+    (0.5, [0.5, -1.0], 'ok')
     """
 
     exponents: np.ndarray
@@ -60,6 +70,23 @@ class LyapunovResult(NamedTuple):
     def max(self):
         """The largest exponent (per initial state for a batch)."""
         return self.exponents[..., 0]
+
+    def to_dict(self) -> dict:
+        """The result as JSON-able Python (arrays as lists; ``-inf`` and NaN as floats).
+
+        Returns
+        -------
+        dict
+            One entry per field, under the field's name.
+
+        Examples
+        --------
+        >>> from tnrnn.dynamics import lyapunov_spectrum
+        >>> d = lyapunov_spectrum(lambda x: 0.5 * x, 1.0, steps=20, blocks=2).to_dict()
+        >>> sorted(d), round(d["exponents"][0], 6)
+        (['burn', 'exponents', 'running', 'status', 'stderr', 'steps'], -0.693147)
+        """
+        return fields_dict(self)
 
 
 def _advance(g, x, Q, us, n: int, inputs, k: int, m: int, flags=None):

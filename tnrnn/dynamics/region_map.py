@@ -4,15 +4,17 @@ the loss smoothness, all vmapped over grid points."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ._core import (LOOP_COST, Inputs, _real_array, as_inputs, as_states, cached, check_limit,
-                    check_map, check_nonneg_int, check_seed, flat_map, scan_steps, x64)
+                    check_map, check_nonneg_int, check_seed, fields_dict, flat_map, scan_steps,
+                    x64)
 from .landscape import MAX_ITERS, sharpness_core
 from .lipschitz import region
 from .lyapunov import _lyapunov_core_flags, largest_lyapunov_core
@@ -21,21 +23,42 @@ from ..errors import SpecError, TooLargeError, check_positive_int
 __all__ = ["RegionMap", "region_map", "region_map_work"]
 
 
-class RegionMap(NamedTuple):
+@dataclasses.dataclass(frozen=True, eq=False)
+class RegionMap:
     """Results on the grid ``a_values x b_values`` (arrays of shape ``(na, nb)``).
 
-    ``lyapunov`` the largest exponent (nats/step; NaN where undefined
-    because the orbit left the float range, ``-inf`` where the tangent
-    vector collapsed); ``sup_norm`` the largest ``||D_x f(x_k, u_k)||_2``
-    over the steps taken (``None`` unless asked; NaN where the orbit left
-    the float range); ``bound`` the
-    analytic Lipschitz bound (``None`` unless a ``bound`` function was
-    given); ``sharpness`` the top Hessian eigenvalue of the loss and
-    ``grad_norm`` its gradient norm (``None`` without a loss); ``seconds``
-    the wall time; ``lyapunov_stderr`` the standard error of ``lyapunov``
-    by batch means over ``blocks`` blocks (``None`` unless ``blocks`` was
-    given; then ``lyapunov`` is computed as :func:`lyapunov_spectrum` with
-    ``k = 1`` computes it).
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        The grid coordinates, 1-D.
+    lyapunov : numpy.ndarray
+        The largest exponent (nats/step; NaN where undefined because the
+        orbit left the float range, ``-inf`` where the tangent vector
+        collapsed).
+    sup_norm : numpy.ndarray or None
+        The largest ``||D_x f(x_k, u_k)||_2`` over the steps taken (``None``
+        unless asked; NaN where the orbit left the float range).
+    bound : numpy.ndarray or None
+        The analytic Lipschitz bound (``None`` unless a ``bound`` function
+        was given).
+    sharpness, grad_norm : numpy.ndarray or None
+        The top Hessian eigenvalue of the loss and its gradient norm
+        (``None`` without a loss).
+    seconds : float
+        The wall time.
+    lyapunov_stderr : numpy.ndarray or None
+        The standard error of ``lyapunov`` by batch means over ``blocks``
+        blocks (``None`` unless ``blocks`` was given; then ``lyapunov`` is
+        computed as :func:`lyapunov_spectrum` with ``k = 1`` computes it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrnn.dynamics import RegionMap
+    >>> rm = RegionMap(np.array([0.5]), np.array([1.0]), np.array([[-0.7]]), np.array([[0.5]]),
+    ...                None, None, None, 0.0)
+    >>> rm.regions().tolist(), rm.to_dict()["sup_norm"]
+    ([['contracting']], [[0.5]])
     """
 
     a: np.ndarray
@@ -48,10 +71,50 @@ class RegionMap(NamedTuple):
     seconds: float
     lyapunov_stderr: np.ndarray | None = None
 
+    def to_dict(self) -> dict:
+        """The result as JSON-able Python (arrays as nested lists, absent parts as None).
+
+        Returns
+        -------
+        dict
+            One entry per field, under the field's name.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tnrnn.dynamics import RegionMap
+        >>> RegionMap(np.zeros(1), np.ones(1), np.full((1, 1), -1.0), None, None, None, None,
+        ...           0.1).to_dict()["lyapunov"]
+        [[-1.0]]
+        """
+        return fields_dict(self)
+
     def regions(self, *, tol: float = 0.02, by: str = "lipschitz") -> np.ndarray:
         """Region labels per grid point: by the empirical Lipschitz constant
         (``by='lipschitz'``: ``sup_norm``, else ``bound``) or by
-        ``exp(lambda_max)`` (``by='lyapunov'``)."""
+        ``exp(lambda_max)`` (``by='lyapunov'``).
+
+        Parameters
+        ----------
+        tol : float
+            Half-width of the ``'boundary'`` band around 1 (see :func:`region`).
+        by : str
+            ``'lipschitz'`` or ``'lyapunov'``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(na, nb)`` labels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tnrnn.dynamics import RegionMap
+        >>> rm = RegionMap(np.zeros(1), np.zeros(2), np.array([[-1.0, 0.5]]), None, None, None,
+        ...                None, 0.0)
+        >>> rm.regions(by="lyapunov").tolist()
+        [['contracting', 'expanding']]
+        """
         if by == "lyapunov":
             return region(np.exp(self.lyapunov), tol=tol)
         if by != "lipschitz":
