@@ -34,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without jax
 class Cell:
     """One recurrent cell kind: how to draw, project, recur and read it.
 
-    Attributes
+    Parameters
     ----------
     name : str
         Registry name (``"lstm"``, ``"rac"``, ...).
@@ -56,8 +56,16 @@ class Cell:
     options : tuple of str
         Keyword options that ``init`` accepts.
     description : str
+        One line: the recurrence.
     layered : bool
         ``init`` takes ``layer`` (0-based position in a stack).
+
+    Examples
+    --------
+    >>> c = CELLS["gru"]
+    >>> p = c.init(np.random.default_rng(0), 2, 3, "float32")
+    >>> c.step(p, c.initial_state(p, None), np.ones(2, np.float32)).shape, c.count(2, 3)
+    ((3,), 63)
     """
 
     name: str
@@ -260,6 +268,17 @@ def cayley(A, D):
 
     For skew-symmetric ``A`` and ``D`` a vector of +1/-1, ``W`` is orthogonal.
 
+    Parameters
+    ----------
+    A : array (H, H)
+        Skew-symmetric.
+    D : array (H,)
+        Signs +1 / -1.
+
+    Returns
+    -------
+    numpy.ndarray (H, H), float64
+
     Examples
     --------
     >>> A = np.array([[0., 0.5], [-0.5, 0.]])
@@ -274,6 +293,33 @@ def cayley(A, D):
 
 def cayley_grad(A, D, W, grad_W):
     """Gradient of the loss with respect to the skew matrix ``A`` (numpy).
+
+    Parameters
+    ----------
+    A : array (H, H)
+        The skew matrix.
+    D : array (H,)
+        The signs.
+    W : array (H, H)
+        ``cayley(A, D)``.
+    grad_W : array (H, H)
+        ``dL/dW``.
+
+    Returns
+    -------
+    numpy.ndarray (H, H)
+        ``dL/dA``, skew-symmetric.
+
+    Examples
+    --------
+    >>> A = np.array([[0., 0.3], [-0.3, 0.]]); D = np.array([1., -1.])
+    >>> G = cayley_grad(A, D, cayley(A, D), np.eye(2))
+    >>> bool(np.allclose(G, -G.T))
+    True
+    >>> E = np.array([[0., 1.], [-1., 0.]]) * 1e-6  # directional derivative of trace(W)
+    >>> fd = (np.trace(cayley(A + E, D)) - np.trace(cayley(A - E, D))) / 2
+    >>> bool(abs(fd - np.sum(G * E) / 2) < 1e-9)
+    True
 
     Notes
     -----
@@ -351,7 +397,22 @@ def _scornn_project(params, x):
 
 
 def mod_relu(z, b):
-    """modReLU: ``sign(z) * relu(|z| + b)`` (real case)."""
+    """modReLU: ``sign(z) * relu(|z| + b)`` (real case).
+
+    Parameters
+    ----------
+    z : array
+    b : array, broadcast against ``z``
+
+    Returns
+    -------
+    jax array
+
+    Examples
+    --------
+    >>> np.asarray(mod_relu(np.array([-2.0, 0.5, 3.0]), -1.0)).tolist()
+    [-1.0, 0.0, 2.0]
+    """
     return jnp.sign(z) * jax.nn.relu(jnp.abs(z) + b)
 
 
@@ -368,6 +429,14 @@ def skew(A):
     """expRNN's skew-symmetric matrix of a free square ``A``:
     ``triu(A, 1) - triu(A, 1)^T`` (numpy; only the strict upper triangle is used).
 
+    Parameters
+    ----------
+    A : array (H, H)
+
+    Returns
+    -------
+    numpy.ndarray (H, H), float64
+
     Examples
     --------
     >>> skew(np.array([[5., 2.], [7., 5.]])).tolist()
@@ -379,6 +448,15 @@ def skew(A):
 
 def exprnn_matrix(A):
     """expRNN's recurrent matrix ``W = expm(skew(A))`` (numpy, float64), orthogonal.
+
+    Parameters
+    ----------
+    A : array (H, H)
+        Only its strict upper triangle is read.
+
+    Returns
+    -------
+    numpy.ndarray (H, H)
 
     Examples
     --------
@@ -394,6 +472,24 @@ def exprnn_matrix(A):
 def exprnn_grad(A, grad_W):
     """Gradient of the loss with respect to expRNN's free ``A`` given ``dL/dW``
     (numpy, float64).
+
+    Parameters
+    ----------
+    A : array (H, H)
+    grad_W : array (H, H)
+        ``dL/dW`` at ``W = exprnn_matrix(A)``.
+
+    Returns
+    -------
+    numpy.ndarray (H, H)
+        ``dL/dA``, zero on and below the diagonal.
+
+    Examples
+    --------
+    >>> A = np.array([[0., 0.4], [0., 0.]])
+    >>> G = exprnn_grad(A, np.eye(2))   # L = trace(W) = 2 cos(0.4)
+    >>> bool(abs(G[0, 1] + 2 * np.sin(0.4)) < 1e-12), float(G[1, 0])
+    (True, 0.0)
 
     Notes
     -----

@@ -44,6 +44,10 @@ _DTYPES = ("float32", "float64")
 def cell_names() -> list[str]:
     """The registry names, sorted.
 
+    Returns
+    -------
+    list of str
+
     Examples
     --------
     >>> cell_names()
@@ -54,6 +58,15 @@ def cell_names() -> list[str]:
 
 def get_cell(kind: str) -> Cell:
     """The :class:`~tnrnn.cells.Cell` registered under ``kind`` (or an alias).
+
+    Parameters
+    ----------
+    kind : str
+        A registry name or an alias (case-insensitive).
+
+    Returns
+    -------
+    Cell
 
     Examples
     --------
@@ -86,6 +99,18 @@ def check_cell_options(kind, options: dict, *, hidden: int | None = None) -> dic
     """Check a cell's options before anything is built: known names, numbers
     finite (NaN or inf would start training from NaN weights and report the
     untrained network), and each option's range; return them.
+
+    Parameters
+    ----------
+    kind : str or Cell
+    options : dict
+    hidden : int, optional
+        The width, for options bounded by it (scoRNN's ``negative``).
+
+    Returns
+    -------
+    dict
+        ``options`` itself.
 
     Examples
     --------
@@ -134,6 +159,21 @@ def check_cell_options(kind, options: dict, *, hidden: int | None = None) -> dic
 def init_cell(kind: str, *, input_dim: int, hidden: int, seed: int = 0,
               dtype="float32", **options) -> dict:
     """Seeded parameters of one cell (a plain dict of numpy arrays).
+
+    Parameters
+    ----------
+    kind : str
+    input_dim, hidden : int
+        Input width ``I`` and hidden width ``H``.
+    seed : int
+        Seed of the numpy generator.
+    dtype : "float32" or "float64"
+    **options
+        Cell options (:attr:`Cell.options`).
+
+    Returns
+    -------
+    dict of numpy arrays
 
     Examples
     --------
@@ -221,6 +261,17 @@ def make_apply(kind, *, every_step: bool = False) -> Callable:
     ``kind`` is a registry name or a :class:`~tnrnn.cells.Model` (whose kind
     is used); ``params`` a model or a stack dict.
 
+    Parameters
+    ----------
+    kind : str or Model
+    every_step : bool
+        Read out every step (``(batch, T, K)``) instead of the last (``(batch, K)``).
+
+    Returns
+    -------
+    callable
+        ``apply(params, X, key=None)``.
+
     ``key`` (a ``jax.random`` key) is needed only by layers whose initial
     state is random (scoRNN's ``variant="paper"``, see :func:`needs_key`):
     layer ``l`` draws its state from ``fold_in(key, l)``. Other stacks
@@ -279,6 +330,16 @@ def needs_key(params, *, kind: str | None = None) -> bool:
     """Whether :func:`make_apply`'s forward pass of ``params`` needs a ``key``
     (a :class:`~tnrnn.cells.Model`, or a stack dict with its ``kind``).
 
+    Parameters
+    ----------
+    params : Model or dict
+    kind : str, optional
+        Required with a dict.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> p, _ = stack("scornn", depth=2, hidden=4, input_dim=3, outputs=2)
@@ -305,6 +366,17 @@ def count_params(params, *, kind: str | None = None, convention: str = "free") -
     ``W`` counts ``H x H`` instead, as the depth paper's code counts it
     (:data:`COUNTS`).
 
+    Parameters
+    ----------
+    params : Model or dict
+    kind : str, optional
+        Required with a dict.
+    convention : {"free", "paper"}
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     >>> p = init_cell("lstm", input_dim=3, hidden=2)
@@ -329,6 +401,16 @@ def stack_param_count(kind: str, *, depth: int, hidden: int, input_dim: int,
                       outputs: int, convention: str = "free") -> int:
     """Closed-form :func:`count_params` of :func:`stack` without drawing weights.
 
+    Parameters
+    ----------
+    kind : str
+    depth, hidden, input_dim, outputs : int
+    convention : {"free", "paper"}
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     >>> p, _ = stack("scornn", depth=3, hidden=5, input_dim=4, outputs=2)
@@ -352,6 +434,23 @@ def width_for_budget(kind: str, *, depth: int, budget: int, input_dim: int, outp
 
     Raises :class:`~tnrnn.errors.SpecError` when no width comes within
     ``tolerance`` (relative) of the budget.
+
+    Parameters
+    ----------
+    kind : str
+    depth : int
+    budget : int
+        The parameter count aimed at.
+    input_dim, outputs : int
+    tolerance : float
+        Largest relative distance from the budget.
+    convention : {"free", "paper"}
+        How parameters are counted (:func:`stack_param_count`).
+
+    Returns
+    -------
+    int
+        The width.
 
     Examples
     --------
@@ -393,6 +492,16 @@ def trainable_mask(params, *, kind: str | None = None):
     (:attr:`Cell.frozen` of the model's kind). A model gives a model of
     booleans, a stack dict (with ``kind``) a dict.
 
+    Parameters
+    ----------
+    params : Model or dict
+    kind : str, optional
+        Required with a dict.
+
+    Returns
+    -------
+    Model or dict
+
     Examples
     --------
     >>> p, _ = stack("rac", depth=1, hidden=2, input_dim=2, outputs=1)
@@ -431,7 +540,21 @@ def _like(template, layers, readout):
 def needs_outside_update(kind: str) -> bool:
     """Whether training must run :func:`outside_grads` / :func:`outside_refresh`
     (scoRNN: its Cayley update runs in numpy, outside the jitted step; expRNN:
-    its matrix exponential likewise)."""
+    its matrix exponential likewise).
+
+    Parameters
+    ----------
+    kind : str
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> needs_outside_update("scornn"), needs_outside_update("lstm")
+    (True, False)
+    """
     return get_cell(kind).name in ("scornn", "exprnn")
 
 
@@ -450,6 +573,29 @@ def outside_grads(params, grads, *, kind: str | None = None):
     ``expm_frechet`` 36 ms -- close; numpy here keeps one mechanism for both
     orthogonal cells in :func:`tnrnn.train.fit` (the dynamics wing's own sine
     trainer differentiates ``expm`` inside ``jit`` instead).
+
+    Parameters
+    ----------
+    params : Model or dict
+    grads : Model or dict
+        ``dL/dparams``, same structure.
+    kind : str, optional
+        With a dict: ``"scornn"`` or ``"exprnn"`` (default: scoRNN if the
+        layers hold signs ``D``).
+
+    Returns
+    -------
+    Model or dict
+        Like ``grads``.
+
+    Examples
+    --------
+    >>> import jax
+    >>> m, _ = stack("scornn", depth=1, hidden=2, input_dim=1, outputs=1, dtype="float64")
+    >>> g = outside_grads(m, jax.tree.map(np.ones_like, m))
+    >>> np.allclose(g.layers[0]["A"], cayley_grad(m.layers[0]["A"], m.layers[0]["D"],
+    ...     m.layers[0]["W"], np.ones((2, 2)))), float(g.layers[0]["W"].sum())
+    (True, 0.0)
     """
     m = _orthogonal(params, kind)
     layers = []
@@ -474,6 +620,24 @@ def outside_refresh(params, *, kind: str | None = None):
 
     ``params`` is a scoRNN or expRNN :class:`~tnrnn.cells.Model` (or a stack
     dict, with ``kind``); the result has its container type.
+
+    Parameters
+    ----------
+    params : Model or dict
+    kind : str, optional
+        As in :func:`outside_grads`.
+
+    Returns
+    -------
+    Model or dict
+
+    Examples
+    --------
+    >>> m, _ = stack("exprnn", depth=1, hidden=2, input_dim=1, outputs=1, dtype="float64")
+    >>> moved = m.replace(layers=[dict(m.layers[0], A=m.layers[0]["A"] + 0.1)])
+    >>> bool(np.allclose(outside_refresh(moved).layers[0]["W"],
+    ...                  exprnn_matrix(moved.layers[0]["A"])))
+    True
     """
     m = _orthogonal(params, kind)
     layers = []
@@ -496,6 +660,15 @@ def rescale_linf(grad, limit: float) -> np.ndarray:
     if any entry is not finite (the depth paper's code, for scoRNN's ``dL/dW``).
 
     Unlike entry-wise clipping, the direction is kept.
+
+    Parameters
+    ----------
+    grad : array
+    limit : float
+
+    Returns
+    -------
+    numpy.ndarray
 
     Examples
     --------
