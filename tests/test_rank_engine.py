@@ -12,6 +12,7 @@ from tnrnn.errors import SpecError
 from tnrnn.partition import odd_even, start_end
 from tnrnn.rank import check_certificate, separation_rank
 from tnrnn.rank import blas as B
+from tnrnn.rank.bordered import Bordered
 from tnrnn.rank.pipeline import blas_threads, bordered_search, choose_engine
 from tnrnn.rank.rounds import modp_params
 
@@ -124,12 +125,12 @@ def test_bordered_equals_full_rank_and_closes_on_a_singular_border():
     p = 2_147_483_647
     rng = np.random.default_rng(3)
     Y = rng.integers(0, p, (300, 300))
-    b = B.Bordered(p)
+    b = Bordered(p)
     for a, n in ((0, 64), (64, 128), (128, 300)):
         rows = [Y[i:min(n, i + 50), :n] for i in range(a, n, 50)]
         assert b.extend(Y[:a, a:n], rows) == n
     Z = low_rank(rng, 200, 200, 150, p)
-    b = B.Bordered(p)
+    b = Bordered(p)
     assert b.extend(np.zeros((0, 100)), [Z[:100, :100]]) == 100
     assert b.extend(Z[:100, 100:], [Z[100:]]) == 150 == flint_rank(Z, p)
     assert b.closed
@@ -139,7 +140,7 @@ def test_bordered_equals_full_rank_and_closes_on_a_singular_border():
 
 def test_blas_refuses_a_large_prime():
     with pytest.raises(SpecError, match=r"prime in \[7, 2\*\*31\)"):
-        B.Bordered(2 ** 31 + 11)
+        Bordered(2 ** 31 + 11)
 
 
 def test_blas_threads_restores():
@@ -267,7 +268,7 @@ def test_blas_elimination_factors_bound_each_round():
     p = 2_147_483_647
     sched = [256, 512, 1024]
     Y = np.random.default_rng(0).integers(0, p, size=(sched[-1], sched[-1]))
-    b, a, ratios, peaks = B.Bordered(p), 0, [], []
+    b, a, ratios, peaks = Bordered(p), 0, [], []
     tracemalloc.start()
     try:
         for k, n in enumerate(sched):

@@ -6,7 +6,7 @@ rank-deficient one. Every earlier matrix is non-singular, and each is the
 leading block of the next (halves are prefix-stable). So instead of ranking
 each matrix from scratch (8-19 % extra work on a doubling schedule), the LU
 factors of ``Y_{n_k}`` are *bordered* to those of ``Y_{n_{k+1}}``
-(:class:`tnrnn.rank.blas.Bordered`): the work of all rounds together is one
+(:class:`tnrnn.rank.bordered.Bordered`): the work of all rounds together is one
 LU of the final matrix.
 
 And the evaluation runs *beside* the elimination: a helper thread evaluates
@@ -46,7 +46,8 @@ from typing import Callable
 import numpy as np
 
 from ..circuit import RAC
-from .blas import Bordered, blas_threads
+from .blas import blas_threads
+from .bordered import Bordered
 from .checks import ROW_CHUNK
 from .rounds import draw_halves
 from .sampling import sample_matrix
