@@ -309,7 +309,7 @@ def lipschitz_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_
     bounds = []
     if sysm.cell is not None:
         layers = sysm.params["layers"] if "layers" in sysm.params else [sysm.params]
-        bounds = [lipschitz_bound(sysm.cell, lay, input_radius=input_radius)._asdict()
+        bounds = [lipschitz_bound(sysm.cell, lay, input_radius=input_radius).to_dict()
                   for lay in layers]
     rng = np.random.default_rng(seed)
     x0 = np.asarray(sysm.x0, dtype=float).reshape(-1) + 0.1 * rng.standard_normal(d)
