@@ -39,16 +39,7 @@ PACKAGE = "tnrnn"
 #: -> imported) that breaks each one, with the reason it is still there. The
 #: same imports are the ``ignore_imports`` of the acyclic contract in
 #: ``pyproject.toml``. Remove an entry (both places) when its cycle is gone.
-KNOWN_CYCLE_IMPORTS = {
-    ("tnrnn.errors", "tnrnn._io"):
-        "errors.check_output_path/check_output_dir call _io.probe_folder, and _io raises "
-        "errors.OutputPathError; fix: move probe_folder into tnrnn.errors (or a new leaf "
-        "module) and import it from _io (tnrnn/_io.py is outside the exact wing's scope)",
-    ("tnrnn.cli._dynamics_analyses", "tnrnn.cli._dynamics"):
-        "cli helpers shared through cli._dynamics (owner: cli)",
-    ("tnrnn.cli._dynamics_experiments", "tnrnn.cli._dynamics"):
-        "cli helpers shared through cli._dynamics (owner: cli)",
-}
+KNOWN_CYCLE_IMPORTS: dict = {}
 
 #: Plotting or terminal-UI imports below the presentation layer known today
 #: (the ``ignore_imports`` of the plotting contract in ``pyproject.toml``).
