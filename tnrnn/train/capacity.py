@@ -22,6 +22,17 @@ def rac_circuit(params, *, length: int):
     """``(spec, RACParams)`` of a RAC stack's weights (float64 copies):
     :func:`tnrnn.cells.rac_params`, the one bridge between the wings.
 
+    Parameters
+    ----------
+    params : tnrnn.cells.Model or dict
+        A RAC stack's weights.
+    length : int
+        The circuit's sequence length.
+
+    Returns
+    -------
+    (tnrnn.circuit.RAC, tnrnn.circuit.RACParams)
+
     Examples
     --------
     >>> from tnrnn.cells import stack
@@ -40,8 +51,22 @@ def capacity_use(params: dict, *, length: int, inputs: str = "one-hot",
     """Certified rank of each output of trained RAC weights, the generic rank
     of the architecture and its bounds (JSON-able).
 
-    Returns ``{"spec", "inputs", "trained": [{"output", "rank", "claim"}, ...],
-    "generic": {"rank", "claim"}, "bounds": {name: value}}``.
+    Parameters
+    ----------
+    params : tnrnn.cells.Model or dict
+        A RAC stack's weights.
+    length : int
+    inputs : str
+        The input set of :func:`tnrnn.rank.separation_rank`.
+    outputs : iterable of int, optional
+        Which outputs (default: all).
+    seed : int
+
+    Returns
+    -------
+    dict
+        ``{"spec", "inputs", "trained": [{"output", "rank", "claim"}, ...],
+        "generic": {"rank", "claim"}, "bounds": {name: value}}``.
 
     Examples
     --------
@@ -71,6 +96,16 @@ def spectrum_ranks(matrix, *, rel=(1e-2, 1e-4), energy: float = 0.99) -> dict:
     ``r * sigma_max`` for each ``r`` in ``rel``, and the fewest singular
     values holding ``energy`` of the squared Frobenius norm. Not certified.
 
+    Parameters
+    ----------
+    matrix : array
+    rel : tuple of float
+    energy : float
+
+    Returns
+    -------
+    dict
+
     Examples
     --------
     >>> spectrum_ranks(np.diag([1.0, 0.1, 1e-3, 0.0]))
@@ -90,6 +125,18 @@ def effective_ranks(params: dict, *, length: int, rel=(1e-2, 1e-4),
     """:func:`spectrum_ranks` of each output's one-hot grid matrix of RAC
     weights, evaluated in float64 with :func:`tnrnn.evaluate` on every
     one-hot sequence (approximate, a complement to the certified rank).
+
+    Parameters
+    ----------
+    params : tnrnn.cells.Model or dict
+    length : int
+    rel : tuple of float
+    max_sequences : int
+        Refuse larger grids (:class:`~tnrnn.errors.TooLargeError`).
+
+    Returns
+    -------
+    list of dict
 
     Examples
     --------

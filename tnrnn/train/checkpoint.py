@@ -56,7 +56,27 @@ def _read_meta(z, path: Path, what: str, way_out: str) -> dict:
 
 
 def save_checkpoint(path, params, opt_state, best, state: dict) -> None:
-    """Write the training state (atomically: a crash leaves the old file)."""
+    """Write the training state (atomically: a crash leaves the old file).
+
+    Parameters
+    ----------
+    path : path
+    params, opt_state, best : pytrees
+        Their leaves are stored in ``jax.tree`` order.
+    state : dict
+        The loop's JSON-able state.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = {"w": np.arange(3.0)}
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = pathlib.Path(d) / "c.npz"
+    ...     save_checkpoint(f, p, {"n": np.zeros(1)}, p, {"step": 7})
+    ...     q, o, b, st = load_checkpoint(f, p, {"n": np.zeros(1)})
+    >>> q["w"].tolist(), st
+    ([0.0, 1.0, 2.0], {'step': 7})
+    """
     import jax
 
     leaves = jax.tree.leaves((params, opt_state, best))
@@ -69,9 +89,29 @@ def save_checkpoint(path, params, opt_state, best, state: dict) -> None:
 def load_checkpoint(path, params, opt_state):
     """Read a checkpoint into trees shaped like ``(params, opt_state, params)``.
 
-    Returns ``(params, opt_state, best, state)``. Raises
-    :class:`~tnrnn.errors.SpecError` if the file was written for another
-    model (leaf count or shapes differ).
+    Raises :class:`~tnrnn.errors.SpecError` if the file was written for
+    another model (leaf count or shapes differ).
+
+    Parameters
+    ----------
+    path : path
+    params, opt_state : pytrees
+        Trees of the structure to read into (built afresh from the config).
+
+    Returns
+    -------
+    (params, opt_state, best, state)
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = pathlib.Path(d) / "c.npz"
+    ...     save_checkpoint(f, {"w": np.ones(2)}, {}, {"w": np.ones(2)}, {})
+    ...     load_checkpoint(f, {"w": np.ones(3)}, {})
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: checkpoint .../c.npz: array 0 has shape (2,), this model needs (3,): it was written by another config
     """
     import zipfile
 
@@ -107,6 +147,16 @@ def load_checkpoint(path, params, opt_state):
 def flatten_params(params: dict, prefix: str = "") -> dict:
     """Nested dicts/lists of arrays -> ``{"layers.0.W_hh": array, ...}``.
 
+    Parameters
+    ----------
+    params : mapping or sequence (a :class:`tnrnn.cells.Model` too)
+    prefix : str
+        Put before every name.
+
+    Returns
+    -------
+    dict
+
     Examples
     --------
     >>> flatten_params({"layers": [{"W": np.ones(2)}], "readout": {"W_O": np.zeros(1)}})
@@ -127,6 +177,15 @@ def flatten_params(params: dict, prefix: str = "") -> dict:
 
 def unflatten_params(flat: dict) -> dict:
     """Inverse of :func:`flatten_params` (numeric keys become list positions).
+
+    Parameters
+    ----------
+    flat : dict
+        Dotted names -> arrays.
+
+    Returns
+    -------
+    dict
 
     Examples
     --------
@@ -253,6 +312,13 @@ def save_params(path, params, **meta) -> None:
     """Deprecated name of :func:`save_weights` (``tnrnn.save_params`` is the
     exact wing's circuit weights, another contract).
 
+    Parameters
+    ----------
+    path : path
+    params : tnrnn.cells.Model or dict
+    **meta
+        As :func:`save_weights`.
+
     Examples
     --------
     >>> import warnings, tempfile, pathlib
@@ -276,6 +342,15 @@ def load_params(path) -> tuple[dict, dict]:
 
     A missing, empty, truncated or foreign file is a
     :class:`~tnrnn.errors.SpecError` naming the path, never a traceback.
+
+    Parameters
+    ----------
+    path : path
+
+    Returns
+    -------
+    (dict, dict)
+        The weights and the metadata.
 
     Examples
     --------

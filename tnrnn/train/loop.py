@@ -73,7 +73,25 @@ class FitResult:
 def make_loss(apply: Callable, *, keyed: bool = False) -> Callable:
     """``loss(params, X, y, key=None)``: mean cross-entropy of ``apply(params, X)``
     (last-step labels ``(batch,)`` or every-step labels ``(batch, T)``);
-    ``keyed`` passes ``key`` on to ``apply`` (random initial states)."""
+    ``keyed`` passes ``key`` on to ``apply`` (random initial states).
+
+    Parameters
+    ----------
+    apply : callable
+        ``apply(params, X) -> logits`` (``apply(params, X, key)`` if ``keyed``).
+    keyed : bool
+
+    Returns
+    -------
+    callable
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss = make_loss(lambda p, X: X @ p)
+    >>> round(float(loss(np.zeros((3, 4)), np.ones((2, 3)), np.array([0, 1]))), 6)
+    1.386294
+    """
     def loss(params, X, y, key=None):
         return cross_entropy(apply(params, X, key) if keyed else apply(params, X), y)
     return loss
@@ -90,6 +108,29 @@ def make_step(apply: Callable, optimizer, mask=None, *, fused: bool = True,
     and ``update_fn(params, opt_state, grads) -> (params, opt_state)``.
     Frozen entries (``mask`` False) get zero gradients; ``keyed`` passes the
     key to ``apply`` (stacks with random initial states).
+
+    Parameters
+    ----------
+    apply : callable
+    optimizer : optax.GradientTransformation
+    mask : pytree of bool, optional
+    fused : bool
+    keyed : bool
+
+    Returns
+    -------
+    callable or (callable, callable)
+
+    Examples
+    --------
+    >>> import numpy as np, optax
+    >>> from tnrnn.cells import stack
+    >>> m, apply = stack("tanh", depth=1, hidden=3, input_dim=2, outputs=2)
+    >>> step = make_step(apply, optax.sgd(0.1), m.mask())
+    >>> X, y = np.ones((4, 5, 2), np.float32), np.array([0, 1, 0, 1])
+    >>> m2, _, loss = step(m, optax.sgd(0.1).init(m), X, y)
+    >>> m2.kind, bool(abs(float(loss) - float(make_loss(apply)(m, X, y))) < 1e-6)
+    ('tanh', True)
     """
     import jax
     import optax
@@ -118,7 +159,28 @@ def make_step(apply: Callable, optimizer, mask=None, *, fused: bool = True,
 def evaluate_logits(apply_jit: Callable, params, X, *, chunk: int = 512,
                     key=None) -> np.ndarray:
     """Logits of ``X`` in chunks (numpy); with ``key``, chunk ``i`` runs with
-    ``fold_in(key, i)`` (stacks with random initial states)."""
+    ``fold_in(key, i)`` (stacks with random initial states).
+
+    Parameters
+    ----------
+    apply_jit : callable
+        ``apply_jit(params, X[, key]) -> logits``.
+    params : pytree
+    X : array ``(n, T, I)``
+    chunk : int
+        Sequences per call.
+    key : jax random key, optional
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> evaluate_logits(lambda p, X: X.sum(axis=1) * p, 2.0, np.ones((5, 3, 1)), chunk=2).ravel()
+    array([6., 6., 6., 6., 6.])
+    """
     if key is None:
         outs = [np.asarray(apply_jit(params, X[i:i + chunk])) for i in range(0, len(X), chunk)]
     else:
@@ -217,6 +279,8 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         from it (same data, same result as an uninterrupted run).
     progress : bool
         A progress bar with ETA on stderr (rich).
+    label : str
+        The progress bar's label.
     callback : callable, optional
         Called with each validation record.
 

@@ -20,6 +20,14 @@ def clip_nonfinite(limit: float):
     (the L-inf clipping of TensorFlow's ``clip_by_value``), non-finite entries
     (NaN, +-inf) set to zero first.
 
+    Parameters
+    ----------
+    limit : float
+
+    Returns
+    -------
+    optax.GradientTransformation
+
     Examples
     --------
     >>> import numpy as np
@@ -66,6 +74,10 @@ OPTIMIZERS: dict[str, Callable] = {"rmsprop": _rmsprop, "adam": _adam, "sgd": _s
 def optimizer_names() -> list[str]:
     """Registered optimiser names.
 
+    Returns
+    -------
+    list of str
+
     Examples
     --------
     >>> optimizer_names()
@@ -76,6 +88,15 @@ def optimizer_names() -> list[str]:
 
 def get_optimizer(name: str) -> Callable:
     """The factory registered under ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    callable
+        ``factory(learning_rate, **options)``.
 
     Examples
     --------
@@ -100,6 +121,20 @@ def make_optimizer(name: str = "rmsprop", *, lr: float = 1e-3, clip: float | Non
     :mod:`tnrnn.train.protocols`). RMSProp's ``eps = 1e-10`` (inside the
     square root) and ``initial_scale = 1`` follow TensorFlow 1's
     ``RMSPropOptimizer``, which the paper's code used.
+
+    Parameters
+    ----------
+    name : {"rmsprop", "adam", "sgd"}
+    lr : float
+        The learning rate (changeable later: ``inject_hyperparams``).
+    clip : float or None
+        L-inf clipping of every gradient entry (None: none).
+    options : dict, optional
+        The optimiser's options (``decay``, ``eps``, ``b1``, ``momentum``, ...).
+
+    Returns
+    -------
+    optax.GradientTransformation
 
     Examples
     --------
@@ -135,7 +170,22 @@ def make_optimizer(name: str = "rmsprop", *, lr: float = 1e-3, clip: float | Non
 
 
 def get_learning_rate(opt_state) -> float:
-    """The current learning rate of a :func:`make_optimizer` state."""
+    """The current learning rate of a :func:`make_optimizer` state.
+
+    Parameters
+    ----------
+    opt_state : optax state of ``inject_hyperparams``
+
+    Returns
+    -------
+    jax scalar
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(get_learning_rate(make_optimizer("adam", lr=0.5).init({"w": np.zeros(1)})))
+    0.5
+    """
     return opt_state.hyperparams["learning_rate"]
 
 
@@ -150,6 +200,15 @@ def with_learning_rate(opt_state, value: float):
     update rather than on validations, has no "more than patience" rule and
     would add leaves to the optimiser state, so runs and checkpoints of the
     depth-paper sweep would no longer be reproduced or resumed.
+
+    Parameters
+    ----------
+    opt_state : optax state of ``inject_hyperparams``
+    value : float
+
+    Returns
+    -------
+    optax state
 
     Examples
     --------
@@ -168,7 +227,17 @@ def with_learning_rate(opt_state, value: float):
 
 
 def set_learning_rate(opt_state, value: float):
-    """Deprecated: :func:`with_learning_rate` (this name changed the state in place).
+    """Deprecated: :func:`with_learning_rate` (this name changed the state in place;
+    it now returns a new state, as :func:`with_learning_rate`).
+
+    Parameters
+    ----------
+    opt_state : optax state
+    value : float
+
+    Returns
+    -------
+    optax state
 
     Examples
     --------

@@ -110,6 +110,10 @@ PROTOCOLS: dict[str, dict] = {"tnrnn": _TNRNN, "paper": _PAPER}
 def protocol_names() -> list[str]:
     """The registered protocol names.
 
+    Returns
+    -------
+    list of str
+
     Examples
     --------
     >>> protocol_names()
@@ -119,7 +123,21 @@ def protocol_names() -> list[str]:
 
 
 def get_protocol(name: str) -> dict:
-    """A copy of the protocol registered under ``name``."""
+    """A copy of the protocol registered under ``name``.
+
+    Parameters
+    ----------
+    name : {"tnrnn", "paper"}
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> get_protocol("tnrnn")["clip"], get_protocol("paper")["clip"]
+    (10.0, None)
+    """
     if not isinstance(name, str) or name not in PROTOCOLS:
         raise SpecError(f"unknown protocol {name!r}; valid protocols: "
                         f"{', '.join(protocol_names())}")
@@ -131,6 +149,14 @@ def get_protocol(name: str) -> dict:
 def paper_min_delta(task) -> float:
     """The paper's code's ``min_delta`` for a task: 1e-3 on SES (and pMNIST),
     ``1e-3 M / T`` on copying (``early_stop_TH`` in its copying code).
+
+    Parameters
+    ----------
+    task : tnrnn.tasks.Task
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -144,7 +170,23 @@ def paper_min_delta(task) -> float:
 
 
 def resolve_min_delta(value, task) -> float:
-    """``value`` as a number: ``"task"`` means :func:`paper_min_delta`."""
+    """``value`` as a number: ``"task"`` means :func:`paper_min_delta`.
+
+    Parameters
+    ----------
+    value : float or "task"
+    task : tnrnn.tasks.Task
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from tnrnn.tasks import make_task
+    >>> resolve_min_delta("task", make_task("ses", 80)), resolve_min_delta(0.5, None)
+    (0.001, 0.5)
+    """
     if value == "task":
         return paper_min_delta(task)
     import math
@@ -175,6 +217,16 @@ def _number(name, value, *, low=0.0, low_open=True, high=None, high_open=False,
 
 def check_values(cfg: dict) -> dict:
     """Check the protocol keys of a config (types, finiteness, ranges); return it.
+
+    Parameters
+    ----------
+    cfg : dict
+        Holds every key of :data:`PROTOCOL_KEYS`.
+
+    Returns
+    -------
+    dict
+        ``cfg`` (integers checked in place).
 
     Examples
     --------

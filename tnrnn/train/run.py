@@ -75,6 +75,17 @@ def resolve_config(config: dict) -> dict:
     paper's code counts), ``free_params`` the number of scalars training moves;
     ``min_delta`` is resolved to a number for the task.
 
+    Parameters
+    ----------
+    config : dict
+        Keys of :data:`DEFAULT_CONFIG` (a stored, resolved config is accepted too).
+
+    Returns
+    -------
+    dict
+        The resolved config (adds ``params``, ``free_params``, ``name``,
+        ``overrides``, ``count``).
+
     Examples
     --------
     >>> c = resolve_config({"task": "ses", "size": 20, "task_options": {"block": 5, "alphabet": 8},
@@ -162,6 +173,17 @@ def memory_estimate(config: dict, task) -> int:
     values, gate residuals, cotangents), and the one-hot validation and test
     sets.
 
+    Parameters
+    ----------
+    config : dict
+        A resolved config (:func:`resolve_config`).
+    task : tnrnn.tasks.Task
+
+    Returns
+    -------
+    int
+        Bytes.
+
     Examples
     --------
     >>> from tnrnn.tasks import make_task
@@ -182,6 +204,15 @@ def memory_estimate(config: dict, task) -> int:
 
 def run_name(config: dict) -> str:
     """A folder name for one run: ``ses-T40-lstm-L2-H14-s0``.
+
+    Parameters
+    ----------
+    config : dict
+        With ``task``, ``size``, ``cell``, ``depth``, ``hidden``, ``seed``.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -322,6 +353,20 @@ def finished_result(config: dict):
     A finished run of another config in that folder is a
     :class:`~tnrnn.errors.SpecError` naming the keys that differ: a rerun
     with another learning rate, say, must never report the old run as its own.
+
+    Parameters
+    ----------
+    config : dict
+        A resolved config with ``out``.
+
+    Returns
+    -------
+    dict or None
+
+    Examples
+    --------
+    >>> finished_result({"out": None}) is None
+    True
     """
     if config.get("out") is None:
         return None

@@ -30,6 +30,14 @@ def primary_metric(task: str) -> str:
     """The accuracy a sweep reports: ``data_accuracy`` for copying (blank
     steps are trivial), ``accuracy`` otherwise.
 
+    Parameters
+    ----------
+    task : str
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> primary_metric("copying"), primary_metric("ses")
@@ -46,6 +54,25 @@ def sweep_configs(*, task: str, cells: Iterable[str], depths: Iterable[int],
     ``out`` is the sweep folder; each run writes ``out/<run_name>``. The
     order runs the small sizes first, all depths of one seed together, so a
     partial sweep already compares depths.
+
+    Parameters
+    ----------
+    task : str
+    cells, depths, sizes, seeds : iterables
+        The grid (``sizes``: ``None`` for pMNIST).
+    out : path
+        The sweep folder.
+    budget : int, optional
+        A parameter count per run (the width follows), or
+    hidden : int, optional
+        one width for every run.
+    **common
+        Other config keys, the same for every run.
+
+    Returns
+    -------
+    list of dict
+        Resolved configs with ``out``.
 
     Examples
     --------
@@ -140,6 +167,25 @@ def collect(folder) -> list:
 
     A result file that is not valid JSON or lacks a run's fields is refused
     with its path (never skipped silently: a table without it would be wrong).
+
+    Parameters
+    ----------
+    folder : path
+
+    Returns
+    -------
+    list of dict
+        Results, each with ``run`` (its folder's name).
+
+    Examples
+    --------
+    >>> import tempfile, json, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     run = pathlib.Path(d) / "r1"; run.mkdir()
+    ...     _ = (run / "result.json").write_text(json.dumps(
+    ...         {"config": {}, "test": {}, "task": {}, "fit": {}}))
+    ...     [r["run"] for r in collect(d)]
+    ['r1']
     """
     from .run import _read_json
 
@@ -171,6 +217,17 @@ def _mean_sd(xs):
 def summarize(results: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
     """One row per (task, cell, depth, size): mean, sample sd, min and max of the
     primary test accuracy over seeds, seeds solved, widths and parameter counts.
+
+    Parameters
+    ----------
+    results : list of dict
+        Results of :func:`tnrnn.train.run` (or :func:`collect`).
+    threshold : float
+        Accuracy at or above which a seed counts as solved.
+
+    Returns
+    -------
+    list of dict
 
     Examples
     --------
@@ -224,6 +281,16 @@ def largest_solved(rows: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
     """Per (task, cell, depth): the largest size whose mean accuracy is at
     least ``threshold`` (None if none), and the sizes tried.
 
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`summarize`.
+    threshold : float
+
+    Returns
+    -------
+    list of dict
+
     Examples
     --------
     >>> rows = [{"task": "ses", "cell": "gru", "depth": 1, "size": s, "mean": a}
@@ -255,6 +322,22 @@ def depth_differences(results: list, *, reference: int = 1, draws: int = 10000,
     it describes the spread of these seeds, not a population. With fewer
     than two seeds on either side there is no spread to resample: ``low``
     and ``high`` are ``None``.
+
+    Parameters
+    ----------
+    results : list of dict
+    reference : int
+        The depth subtracted.
+    draws : int
+        Bootstrap draws.
+    level : float
+        Central mass of the interval.
+    seed : int
+        Seed of the bootstrap's generator.
+
+    Returns
+    -------
+    list of dict
 
     Examples
     --------
