@@ -72,6 +72,8 @@ def test_model_reads_like_the_old_dict():
     assert d["layers"] is m.layers and d["readout"] is m.readout
     with pytest.raises(KeyError):
         m["W_O"]
+    # equality is identity (never an elementwise comparison of arrays), and a model hashes
+    assert m == m and m != m.replace() and {m: 1}[m] == 1
 
 
 @pytest.mark.parametrize("kind", ["scornn", "exprnn"])

@@ -322,6 +322,10 @@ class Model(Mapping):
     def __len__(self):
         return 2
 
+    # identity, not Mapping's value comparison (arrays have no single truth value)
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
     def __repr__(self):
         try:
             dims = (f", depth={self.depth}, hidden={self.hidden}, input_dim={self.input_dim}, "
