@@ -60,8 +60,6 @@ KNOWN_PRIVATE_IMPORTS: dict[tuple[str, str, str | None], str] = {
         "tnrnn.dynamics; the CLI reaches them from this module only (owners: cli, dynamics)",
     ("tnrnn.cli._memory", "tnrnn.linear_rnn.approx", "_cond_digits"):
         "private helper of linear_rnn.approx used by the CLI (owners: cli, linear_rnn)",
-    ("tnrnn.cli._memory", "tnrnn.linear_rnn._store", None):
-        "the result store of linear_rnn is private (owners: cli, linear_rnn)",
     ("tnrnn.dynamics.lipschitz", "tnrnn.cells._cells", None):
         "cell internals used by the Lipschitz bounds (owners: dynamics, cells)",
 }

@@ -102,9 +102,13 @@ def test_experiment_and_figures_quick(tmp_path):
 
 @pytest.mark.parametrize("args, match", [
     (["approx", "--kernel", "gauss:1"], "unknown family 'gauss'"),
-    (["approx", "--kernel", "exp:1", "--m", "1,x"], "--m must be a comma-separated list"),
-    (["approx", "--kernel", "exp:1", "--m", "0"], "--m must be a comma-separated list"),
-    (["approx", "--kernel", "exp:1", "--norm", "l3"], "--norm must list l2 and/or l1"),
+    (["approx", "--kernel", "exp:1", "--m", "1,x"],
+     "--m must be integers separated by commas; got '1,x'"),
+    (["approx", "--kernel", "exp:1", "--m", "0"], "--m must be integers >= 1; got '0'"),
+    (["approx", "--kernel", "exp:1", "--m", ","], "--m must list at least one"),
+    (["approx", "--kernel", "exp:1", "--m", ",".join(["1"] * 257)], "257 values; at most 256"),
+    (["approx", "--kernel", "exp:1", "--norm", "l3"], "--norm: unknown norm(s) l3; valid: l2, l1"),
+    (["approx", "--kernel", "exp:1", "--norm", " , "], "--norm must list at least one"),
     (["approx", "--kernel", "exp:1", "--m", "41", "--rates", "free"], "at most 40"),
     (["approx", "--kernel", "exp:1", "--m", "300"], "exceeds 256"),
     (["flow", "--kernel", "exp:1", "--m", "100000"], "exceeds 2000 exponentials"),

@@ -7,7 +7,7 @@ import math
 import click
 
 from ..errors import SpecError
-from ._app import CONTEXT, _console, _emit_json, _progress_bar, cli
+from ._app import CONTEXT, _console, _progress_bar, cli, comma_list, emit_json
 
 KERNEL_HELP = ("Target kernel: exponential:BETA, polynomial:OMEGA, delayed:T0[:BETA], airy:T0, "
                "smooth:ALPHA[:T0[:BETA]], sums with '+', scalings 'C*...' (e.g. "
@@ -15,19 +15,16 @@ KERNEL_HELP = ("Target kernel: exponential:BETA, polynomial:OMEGA, delayed:T0[:B
 
 
 def _parse_ms(text: str, limit: int = 256) -> list[int]:
+    """``--m``: distinct integer widths 1..``limit``, sorted (the one
+    comma-list parser, :func:`tnrnn.cli._app.comma_list`). A width of more
+    than 12 digits is refused before it is converted to a number."""
     from ..errors import TooLargeError
 
-    parts = [x.strip() for x in text.split(",") if x.strip()]
-    if len(parts) > limit or any(len(x) > 12 for x in parts):
-        raise TooLargeError(f"--m lists more than {limit} widths or a width of more than 12 "
-                            f"digits; at most {limit} exponentials", estimate=len(parts),
-                            limit=limit)
-    try:
-        ms = [int(x) for x in parts]
-    except ValueError:
-        raise SpecError(f"--m must be a comma-separated list of integers >= 1; got {text!r}") from None
-    if not ms or min(ms) < 1:
-        raise SpecError(f"--m must be a comma-separated list of integers >= 1; got {text!r}")
+    parts = [x.strip() for x in str(text).split(",") if x.strip()]
+    if any(len(x) > 12 for x in parts):
+        raise TooLargeError(f"--m lists a width of more than 12 digits; at most {limit} "
+                            f"exponentials", estimate=max(len(x) for x in parts), limit=12)
+    ms = comma_list(text, "--m", kind=int, minimum=1, limit=limit)
     if max(ms) > limit:
         raise TooLargeError(f"--m {max(ms)} exceeds {limit} exponentials", estimate=max(ms),
                             limit=limit)
@@ -63,11 +60,8 @@ def _save_figure(draw, path, *args, **kw):
 
 
 def _parse_norms(text: str) -> list[str]:
-    norms = [x.strip() for x in text.split(",") if x.strip()]
-    bad = [n for n in norms if n not in ("l2", "l1")]
-    if bad or not norms:
-        raise SpecError(f"--norm must list l2 and/or l1 (comma-separated); got {text!r}")
-    return norms
+    """``--norm``: l2 and/or l1 (:func:`tnrnn.cli._app.comma_list`)."""
+    return comma_list(text, "--norm", choices=("l2", "l1"), noun="norm")
 
 
 @cli.group("memory", context_settings=CONTEXT)
@@ -168,7 +162,7 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
         _save_figure(draw_approx_rows, figure, payload)
         payload["figure"] = figure
     if as_json:
-        _emit_json(payload)
+        emit_json(payload)
         return
     from rich.table import Table
 
@@ -283,10 +277,8 @@ def flow_cmd(kernel_text, m, steps, method, lr, param, start, seed, max_steps, f
                      + (" (diverged)" if res.diverged else ""))
         payload["figure"] = figure
     if as_json:
-        from ..linear_rnn._store import _clean
-
         payload["curve"] = {"t": times.tolist(), "loss": res.loss.tolist()}
-        _emit_json(_clean(payload))
+        emit_json(payload)
         return
     con = _console()
     con.print(f"[bold]{method}[/] on {kernel.spec}, m = {m}, lr = {lr}, param = {param}, "
@@ -351,7 +343,7 @@ def dataset_cmd(kernel_text, n, T, dt, seed, out, max_entries, as_json):
                "discrete_l2_sq": float(np.sum(d.weights ** 2) / dt),
                "rho_l2_sq": kernel.l2_sq()}
     if as_json:
-        _emit_json(payload)
+        emit_json(payload)
         return
     _console().print(f"wrote {path}: {n} sequences of length {T} (dt = {dt}) for {d.kernel}; "
                      f"Var y_T = {payload['y_variance_last_step']:.4g} "
