@@ -98,6 +98,21 @@ def scale_slice_sizes(n: int, d: int, *, horizon: int = 200, lyap_steps: int = 2
                       lyap_burn: int = 500) -> tuple[float, float]:
     """``(multiply-adds, bytes of results)`` that :func:`scale_slice` is charged.
 
+    Parameters
+    ----------
+    n : int
+        Points along the path.
+    d : int
+        State dimension.
+    horizon : int
+        Steps of the loss's trajectory.
+    lyap_steps, lyap_burn : int
+        Steps of the exponent (0 steps: no exponent).
+
+    Returns
+    -------
+    tuple of float
+
     Examples
     --------
     >>> scale_slice_sizes(301, 4)
@@ -129,8 +144,34 @@ def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 20
     Sizes are checked before any work: about ``n (horizon + 2 (lyap_burn +
     lyap_steps)) (2 d^2 + 64)`` multiply-adds against ``max_work`` and
     ``100 n`` bytes of results against ``max_bytes``
-    (:class:`~tnrnn.errors.TooLargeError`). ``progress(done, total)`` is
-    called after each batch of ``chunk`` points (loss, then exponents).
+    (:class:`~tnrnn.errors.TooLargeError`).
+
+    Parameters
+    ----------
+    system : System
+        The system (:mod:`~tnrnn.dynamics.systems`).
+    a, b : float
+        The path's ends: ``s`` in ``[a, b]`` (and ``s = 1`` added if inside).
+    n : int
+        Points along the path.
+    horizon, burn : int
+        The loss compares outputs over steps ``burn .. horizon``.
+    lyap_steps, lyap_burn : int
+        Steps of ``lambda_max`` at each point (0: none).
+    u : array_like, optional
+        The constant input (zeros by default).
+    chunk : int
+        Points per vmapped batch.
+    progress : callable, optional
+        ``progress(done, total)`` after each batch (loss, then exponents).
+    max_work, max_bytes : float
+        Limits checked before any work.
+
+    Returns
+    -------
+    dict
+        JSON-able: ``s``, ``loss``, ``lyapunov_max``, ``loss_at_1``,
+        ``total_variation``, roughness and fractions, counts of undefined values.
 
     Examples
     --------
@@ -215,6 +256,33 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
     * the loss on the plane through zero weights, the chaotic weights and
       uniform(0, 1) random weights (``s1`` in ``[0, 2]``, ``s2`` in
       ``[-0.5, 0.5]``), each point once.
+
+    Parameters
+    ----------
+    n_s : int
+        Points along ``s theta``.
+    horizon, burn : int
+        The loss's steps.
+    lyap_steps : int
+        Steps of ``lambda_max`` at each point.
+    attractor_steps : int
+        Steps of the attractor kept.
+    grid_2d : int
+        Points per axis of the plane.
+    seed : int
+        Seed of the random weights.
+
+    Returns
+    -------
+    dict
+        JSON-able: attractor, spectrum, slice, orbit diagram, plane, seconds.
+
+    Examples
+    --------
+    >>> r = chaotic_lstm_experiment(n_s=3, horizon=20, burn=5, lyap_steps=20,
+    ...                             attractor_steps=5, grid_2d=2)
+    >>> len(r["attractor_h"]), len(r["spectrum"]), r["slice"]["loss_at_1"]
+    (6, 4, 0.0)
     """
     from .systems import preset_system
 
@@ -253,7 +321,26 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
 
 def tanh_rnn(hidden: int, seed: int = 0):
     """Random weights of the region-map RNN: ``W`` (H, H) Gaussian scaled to
-    ``||W||_2 = 1`` and ``U`` (H, 1) standard normal, from ``default_rng(seed)``."""
+    ``||W||_2 = 1`` and ``U`` (H, 1) standard normal, from ``default_rng(seed)``.
+
+    Parameters
+    ----------
+    hidden : int
+        Units ``H``.
+    seed : int
+        The seed.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(W, U)``.
+
+    Examples
+    --------
+    >>> W, U = tanh_rnn(4)
+    >>> W.shape, U.shape, round(float(np.linalg.norm(W, 2)), 12)
+    ((4, 4), (4, 1), 1.0)
+    """
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((hidden, hidden))
     W /= np.linalg.norm(W, 2)
@@ -268,10 +355,41 @@ def tanh_region_map(*, hidden: int = 32, gains, scales, steps: int = 2000, burn:
     ``x' = tanh(g W x + s U u)`` over ``gains x scales``, inputs ``u ~ N(0, 1)``
     i.i.d. (``default_rng(seed + 1)``), from ``x0 ~ N(0, 0.1^2)``
     (``default_rng(seed + 2)``; not 0, which is a fixed point of the
-    autonomous map at ``s = 0``). ``blocks``: also the exponent's standard
-    error (:func:`~tnrnn.dynamics.region_map`). The Lipschitz bound is ``g``
+    autonomous map at ``s = 0``). The Lipschitz bound is ``g``
     (``||W||_2 = 1``). The work is estimated (and refused above
-    ``max_work``) before the weights and inputs are drawn."""
+    ``max_work``) before the weights and inputs are drawn.
+
+    Parameters
+    ----------
+    hidden : int
+        Units.
+    gains, scales : array_like
+        The grid: recurrent gains ``g`` and input scales ``s``.
+    steps, burn : int
+        Steps averaged over and run first.
+    seed : int
+        Seed of weights, inputs and initial state.
+    norm_every : int
+        Also the sup ``||Df||`` at every this many steps (0: no).
+    max_work : float
+        Refuse larger runs (before any work).
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk.
+    chunk : int
+        Grid points per vmapped batch.
+    blocks : int, optional
+        Also the exponent's standard error (:func:`~tnrnn.dynamics.region_map`).
+
+    Returns
+    -------
+    RegionMap
+
+    Examples
+    --------
+    >>> rm = tanh_region_map(hidden=3, gains=[0.2, 3.0], scales=[0.0], steps=200, burn=50)
+    >>> bool(rm.lyapunov[0, 0] < 0), rm.bound.ravel().tolist()
+    (True, [0.2, 3.0])
+    """
     from .region_map import region_map_work
 
     hidden = check_positive_int("hidden", hidden)
@@ -327,6 +445,39 @@ def region_experiment(*, hidden: int = 32, grid: int = 60, steps: int = 2000, bu
     eigenvalue by power iteration, w.r.t. all of ``W_hh`` and ``W_ih``) and
     the gradient norm of a delayed-recall loss (``y_k = C x_k`` should equal
     ``u_{k - delay}``, ``C`` fixed at ``1/sqrt(H)``) over ``loss_T`` steps.
+
+    Parameters
+    ----------
+    hidden : int
+        Units.
+    grid : int
+        Points per axis of the exponent's grid.
+    steps, burn : int
+        Steps of the exponent.
+    loss_grid : int
+        Points per axis of the sharpness grid.
+    loss_T, delay : int
+        The recall loss's length and delay.
+    hessian_iters : int
+        Power-iteration steps.
+    gains, scales : tuple of float
+        The ranges of ``g`` and ``s``.
+    seed : int
+        The seed.
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk of the exponent's grid.
+
+    Returns
+    -------
+    dict
+        JSON-able: the grids, exponents, norms, bounds and the loss grid.
+
+    Examples
+    --------
+    >>> r = region_experiment(hidden=2, grid=2, steps=50, burn=0, loss_grid=2, loss_T=10,
+    ...                       hessian_iters=2)
+    >>> len(r["lyapunov_max"]), len(r["loss"]["sharpness"]), r["bound"][1]
+    (2, 2, [3.0, 3.0])
     """
     t0 = time.perf_counter()
     g = np.linspace(*gains, grid)

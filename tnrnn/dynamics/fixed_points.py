@@ -169,7 +169,23 @@ def _dedupe(xs: np.ndarray, res: np.ndarray, dedupe: float):
 def fixed_points_work(n: int, d: int, lm_steps: int = 200, newton_steps: int = 20,
                       chunk: int = 4096) -> float:
     """Multiply-adds :func:`fixed_points` is charged for ``n`` starts in dimension ``d``
-    (solved ``chunk`` at a time).
+    (solved ``chunk`` at a time), every solver taking all its steps.
+
+    Parameters
+    ----------
+    n : int
+        Starts.
+    d : int
+        State dimension.
+    lm_steps, newton_steps : int
+        Most Levenberg-Marquardt and Newton steps.
+    chunk : int
+        Starts per vmapped batch.
+
+    Returns
+    -------
+    float
+        The estimate compared with ``max_work``.
 
     Examples
     --------

@@ -243,6 +243,14 @@ def sharpness(loss, theta, *, iters: int = 50, seed: int = 0) -> float:
         a smoothness measure of the loss (a gradient step larger than
         ``2 / sharpness`` is unstable).
 
+    Notes
+    -----
+    Power iteration on Hessian-vector products (forward-over-reverse), by
+    hand: ``scipy.sparse.linalg.eigsh`` with a ``LinearOperator`` would find
+    the same eigenvalue but runs outside ``jit`` and cannot be ``vmap``-ed
+    over the points of a region map, where this core runs per grid point;
+    no JAX library offers a matrix-free eigensolver for a pytree loss.
+
     Examples
     --------
     >>> import numpy as np

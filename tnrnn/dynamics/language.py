@@ -50,6 +50,26 @@ def lm_init(kind: str, *, vocab: int, embed: int, hidden: int, depth: int = 1,
     """An embedding ``(vocab, embed)`` (N(0, 1), as ``nn.Embedding``) in front of
     a depth-``depth`` stack of ``kind`` cells with a ``vocab``-wide readout.
 
+    Parameters
+    ----------
+    kind : str
+        A tnrnn.cells cell kind (not ``'scornn'``, whose update runs outside jit).
+    vocab : int
+        Vocabulary size (>= 2).
+    embed : int
+        Embedding width (the cells' input dimension).
+    hidden : int
+        Units per layer.
+    depth : int
+        Layers.
+    seed : int
+        Seed of the cells' and the embedding's initialisation.
+
+    Returns
+    -------
+    dict
+        ``{"embedding": (vocab, embed), "layers": [...], "readout": {...}}``.
+
     Examples
     --------
     >>> p = lm_init("lstm", vocab=7, embed=3, hidden=4)
@@ -69,7 +89,28 @@ def lm_init(kind: str, *, vocab: int, embed: int, hidden: int, depth: int = 1,
 
 
 def lm_logits(kind: str, params: dict, tokens):
-    """Next-word logits ``(B, T, vocab)`` for integer ``tokens`` ``(B, T)``."""
+    """Next-word logits ``(B, T, vocab)`` for integer ``tokens`` ``(B, T)``.
+
+    Parameters
+    ----------
+    kind : str
+        The cell kind of ``params``.
+    params : dict
+        From :func:`lm_init` (or a checkpoint of :func:`train_lm`).
+    tokens : array_like
+        ``(B, T)`` integer word ids.
+
+    Returns
+    -------
+    jax.Array
+        ``(B, T, vocab)``: the readout after each step.
+
+    Examples
+    --------
+    >>> p = lm_init("tanh", vocab=5, embed=2, hidden=3)
+    >>> lm_logits("tanh", p, [[0, 1, 2]]).shape
+    (1, 3, 5)
+    """
     from ..cells import make_apply
 
     apply = make_apply(kind, every_step=True)
@@ -80,7 +121,26 @@ def lm_logits(kind: str, params: dict, tokens):
 
 def lm_loss(kind: str):
     """``loss(params, tokens)``: mean cross-entropy of ``tokens[:, 1:]`` given
-    ``tokens[:, :-1]``."""
+    ``tokens[:, :-1]``.
+
+    Parameters
+    ----------
+    kind : str
+        The cell kind.
+
+    Returns
+    -------
+    callable
+        ``loss(params, tokens)`` -> scalar, JAX-traceable (``tokens`` ``(B, T + 1)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = lm_init("tanh", vocab=4, embed=2, hidden=3)
+    >>> p["readout"] = {k: 0 * np.asarray(v) for k, v in p["readout"].items()}
+    >>> round(float(lm_loss("tanh")(p, np.array([[0, 1, 2]]))), 6)  # uniform: log 4
+    1.386294
+    """
     def loss(params, tokens):
         logits = lm_logits(kind, params, tokens[:, :-1])
         logp = jax.nn.log_softmax(logits)
@@ -97,8 +157,39 @@ def train_lm(tokens, kind: str = "lstm", *, vocab: int, embed: int = 16, hidden:
     (``default_rng(seed)``), Adam after clipping the global gradient norm at
     ``clip`` (the paper's optimiser and clip; it uses ``seq_len`` 70, batch
     100, dropout 0.5 and a plateau schedule, none of which matter at test
-    size). Returns ``{"checkpoints": [(step, params), ...], "losses": [...]}``,
-    checkpoint 0 the initial weights.
+    size).
+
+    Parameters
+    ----------
+    tokens : array_like
+        1-D integer word ids in ``[0, vocab)``, at least ``seq_len + 2``.
+    kind : str
+        The cell kind.
+    vocab, embed, hidden : int
+        Vocabulary, embedding width, units.
+    steps : int
+        Optimiser steps.
+    seq_len, batch : int
+        Window length (plus one token, the last target) and windows per step.
+    lr, clip : float
+        Adam's learning rate and the global gradient-norm clip.
+    checkpoint_every : int
+        Keep the parameters every this many steps (and at the last).
+    seed : int
+        Seed of the initialisation and of the windows' offsets.
+
+    Returns
+    -------
+    dict
+        ``{"kind", "checkpoints": [(step, params), ...], "losses": [...],
+        "vocab", "chance": log(vocab)}``; checkpoint 0 the initial weights.
+
+    Examples
+    --------
+    >>> train_lm([0, 1, 2], vocab=3, seq_len=4)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: the corpus has 3 tokens; it needs at least seq_len + 2 = 6
     """
     import optax
 
@@ -151,6 +242,20 @@ def embedding_map(kind: str, params: dict):
     cells from the flat state ``x`` under the input ``w @ embedding`` (``w``
     one-hot: a word; a constant ``w`` is the paper's constant input).
 
+    Parameters
+    ----------
+    kind : str
+        The cell kind.
+    params : dict
+        From :func:`lm_init` or a checkpoint of :func:`train_lm`.
+
+    Returns
+    -------
+    f : callable
+        ``f(x, w)`` with ``w`` of shape ``(vocab,)``.
+    x0 : numpy.ndarray
+        The stack's initial state, flat.
+
     Examples
     --------
     >>> import numpy as np
@@ -176,9 +281,38 @@ def lm_orbit_diagram(kind: str, checkpoints, words, *, n_init: int = 5,
                      init_std: float = 100.0, steps: int = 400, burn: int = 1200,
                      seed: int = 0) -> np.ndarray:
     """Orbit diagrams of the top layer's output across checkpoints, each under
-    the constant input of one word (``words``: word ids), from ``n_init``
-    random states of std ``init_std`` (the paper: 5 states, std 100, 1,600
-    steps, no burn-in); ``(P, n_init, n_words, steps, H)``."""
+    the constant input of one word, vmapped over checkpoints, states and words
+    (one compiled program).
+
+    Parameters
+    ----------
+    kind : str
+        The cell kind.
+    checkpoints : list
+        Parameter dicts, or ``(step, params)`` pairs as :func:`train_lm` keeps.
+    words : array_like
+        1-D word ids; each gives the constant one-hot input of a run.
+    n_init : int
+        Random initial states per checkpoint and word.
+    init_std : float
+        Their standard deviation.
+    steps, burn : int
+        Steps kept after ``burn`` discarded (the paper: 5 states, std 100,
+        1,600 steps, no burn-in).
+    seed : int
+        Seed of the initial states.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(P, n_init, n_words, steps, H)``: the top layer's output.
+
+    Examples
+    --------
+    >>> p = lm_init("tanh", vocab=4, embed=2, hidden=3)
+    >>> lm_orbit_diagram("tanh", [p, p], [0, 3], n_init=2, steps=5, burn=10).shape
+    (2, 2, 2, 5, 3)
+    """
     from .orbit import orbit_diagram, stack_params
 
     kind = _check_kind(kind)

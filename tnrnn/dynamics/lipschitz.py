@@ -348,10 +348,21 @@ def region(L, *, tol: float = 0.02):
     """Classify Lipschitz constants: ``'contracting'`` (L < 1 - tol),
     ``'boundary'`` (``|L - 1| <= tol``) or ``'expanding'`` (L > 1 + tol).
 
-    ``L`` may be a number (a str is returned) or an array (an array of str);
-    NaN (an undefined constant) is labelled ``'undefined'``.
     With ``L`` replaced by ``exp(lambda_max)`` the same labels classify
     Lyapunov exponents.
+
+    Parameters
+    ----------
+    L : float or array_like
+        Lipschitz constants (NaN: undefined).
+    tol : float
+        Half-width of the ``'boundary'`` band around 1 (>= 0).
+
+    Returns
+    -------
+    str or numpy.ndarray
+        A label for a number, an array of labels (same shape) for an array;
+        NaN is labelled ``'undefined'``.
 
     Examples
     --------
@@ -369,12 +380,28 @@ def region(L, *, tol: float = 0.02):
 def cell_map(cell, params: dict):
     """A tnrnn.cells cell (or a stack of them) as a map of flat states.
 
-    Returns ``(f, x0)``: ``f(x, u)`` with ``x`` the cell's state flattened
-    (LSTM: ``[h, c]``; a stack: the layers' states one after the other, layer
-    ``l`` reading layer ``l - 1``'s new output) and the cell's own initial
-    state, flat (``None`` when called on traced weights that hold the initial
-    state, as a RAC's ``h0`` under ``jax.vmap``). Weights are used in float64,
-    and ``f`` called on concrete arrays computes in float64 whatever the
+    Parameters
+    ----------
+    cell : str or tnrnn.cells.Cell
+        The cell kind (a name or alias of the cell registry).
+    params : dict
+        One layer's weights, or a stack's ``{"layers": [...], ...}`` (the
+        readout, if any, is not part of the map).
+
+    Returns
+    -------
+    f : callable
+        ``f(x, u)`` with ``x`` the cell's state flattened (LSTM: ``[h, c]``;
+        a stack: the layers' states one after the other, layer ``l`` reading
+        layer ``l - 1``'s new output).
+    x0 : numpy.ndarray or None
+        The cell's own initial state, flat (``None`` when called on traced
+        weights that hold the initial state, as a RAC's ``h0`` under
+        ``jax.vmap``).
+
+    Notes
+    -----
+    Weights are used in float64,    and ``f`` called on concrete arrays computes in float64 whatever the
     process-wide ``jax_enable_x64`` setting (it runs inside
     ``jax.enable_x64``); traced by the caller's own ``jax.jit``, it computes
     in the dtype of the traced state, float32 unless x64 is enabled there.

@@ -275,6 +275,14 @@ def lyapunov_spectrum(f, x0, *, steps: int, burn: int = 0, u=None, inputs=None,
     blocks longer than the correlation time; it does not include the bias
     of a finite burn-in.
 
+    Written here, with no library, because none fits: the JAX libraries
+    (diffrax, optimistix, lineax) integrate, solve and factorise but have no
+    Lyapunov routine; DynamicalSystems.jl has one, in Julia; the Python
+    packages (nolds, for one) estimate the largest exponent from a time
+    series, without the map's Jacobians, and cannot be traced, vmapped over
+    grids or differentiated. The method itself is a dozen lines of
+    ``jax.linearize`` and ``jnp.linalg.qr`` inside ``lax.scan``.
+
     Examples
     --------
     >>> import numpy as np

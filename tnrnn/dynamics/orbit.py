@@ -21,6 +21,17 @@ def stack_params(checkpoints) -> dict:
     """Stack a list of parameter pytrees (e.g. training checkpoints) along a
     new leading axis, for :func:`orbit_diagram`.
 
+    Parameters
+    ----------
+    checkpoints : iterable of pytree
+        Parameter pytrees of one structure and shapes (at least one).
+
+    Returns
+    -------
+    pytree
+        The same structure, each leaf a numpy array with a new leading axis
+        of length ``len(checkpoints)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -40,8 +51,25 @@ def stack_params(checkpoints) -> dict:
 
 def orbit_sizes(P: int, n_init: int, n_u: int, steps: int, burn: int, d: int,
                 m: int | None = None, chunk: int = 64) -> tuple[float, float]:
-    """``(multiply-adds, bytes)`` of :func:`orbit_diagram`'s runs and result
-    (``m`` observed coordinates, ``d`` by default; ``chunk`` parameters at a time).
+    """``(multiply-adds, bytes)`` of :func:`orbit_diagram`'s runs and result.
+
+    Parameters
+    ----------
+    P, n_init, n_u : int
+        Parameters, initial states per parameter, constant inputs.
+    steps, burn : int
+        Steps kept and steps run first.
+    d : int
+        State dimension.
+    m : int, optional
+        Observed coordinates (``d`` by default).
+    chunk : int
+        Parameters run per batch (each batch pays the fixed cost per step).
+
+    Returns
+    -------
+    tuple of float
+        Multiply-adds charged and bytes of the result array.
 
     Examples
     --------

@@ -15,6 +15,9 @@ Running :func:`train_runs` again continues every run from its ``resume.pkl``;
 the runs advance in turns of ``chunk`` epochs, so that a stopped sweep has
 all its runs at about the same epoch.
 
+The folder layout and its readers live in ``_paper_store``, the analysis in
+:mod:`~tnrnn.dynamics.paper_analysis` (its names are exported here too).
+
 Run from the shell (``benchmarks/experiments/smoothness_paper.sh``)::
 
     python -m tnrnn.dynamics.paper_runs train --root DIR --seconds 3600
@@ -23,9 +26,7 @@ Run from the shell (``benchmarks/experiments/smoothness_paper.sh``)::
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import pickle
 import time
 from pathlib import Path
@@ -34,61 +35,46 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import SpecError
 from . import paper_setups as ps
+from ._paper_store import (KEEP, _const_inputs, _data, _flat, _load, _np_tree, _save_atomic,
+                           _setup, _write_history, load_checkpoints, load_history, run_dir)
+from .paper_analysis import DEPARTURES, analyse_run, paper_summary
 
 __all__ = ["KEEP", "DEPARTURES", "run_dir", "train_run", "train_runs", "orbit_outputs",
            "analyse_run", "load_history", "load_checkpoints", "paper_summary"]
-
-#: Epochs whose parameters are kept (besides the latest, in ``resume.pkl``).
-KEEP = (0, 10, 30, 100, 300, 1000, 3000, 10000)
-
-
-def run_dir(root, task: str, kind: str, seed: int) -> Path:
-    """``<root>/<task>/<model>-s<seed>``."""
-    return Path(root) / task / f"{kind}-s{seed}"
-
-
-def _setup(task):
-    if task == "sine":
-        return ps.SINE
-    if task == "seqclass":
-        return ps.SEQCLASS
-    raise SpecError(f"task must be 'sine' or 'seqclass'; got {task!r}")
-
-
-def _data(task, cfg):
-    if task == "sine":
-        U, Y, _ = ps.sine_data(cfg["n_sequences"], cfg["seq_len"], cfg["min_freq"],
-                               cfg["max_freq"])
-        return U, Y
-    return ps.seqclass_data(cfg["n_sequences"], cfg["seq_len"], n_symbols=cfg["n_symbols"],
-                            n_distractors=cfg["n_distractors"], starts=cfg["starts"],
-                            width=cfg["width"], seed=cfg["seed"])
-
-
-def _const_inputs(task, cfg):
-    if task == "sine":
-        return np.linspace(np.pi / 16, np.pi / 8, cfg["orbit_inputs"])[:, None]
-    return np.eye(cfg["n_symbols"] + cfg["n_distractors"])
-
-
-def _np_tree(tree):
-    return jax.tree_util.tree_map(np.asarray, tree)
-
-
-def _save_atomic(path: Path, write):
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def orbit_outputs(task: str, kind: str, params: dict, cfg: dict, seed: int) -> np.ndarray:
     """The authors' ``EvaluateOrbitDiagram``: from ``orbit_states`` random
     states (std ``orbit_std``; an LSTM's ``h`` and ``c`` both), drawn once per
     run from ``default_rng([seed, 2])``, under each constant input, run
-    ``orbit_steps`` steps and keep the readout after ``orbit_burn``:
-    ``(orbit_steps - orbit_burn, orbit_states, n_inputs, outputs)``."""
+    ``orbit_steps`` steps and keep the readout after ``orbit_burn``.
+
+    Parameters
+    ----------
+    task : str
+        ``'sine'`` or ``'seqclass'`` (which constant inputs).
+    kind : str
+        The model.
+    params : dict
+        ``{"cell", "readout"}``.
+    cfg : dict
+        The run's setup (``orbit_states``, ``orbit_std``, ``orbit_steps``,
+        ``orbit_burn`` and the task's sizes).
+    seed : int
+        The run's seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(orbit_steps - orbit_burn, orbit_states, n_inputs, outputs)``.
+
+    Examples
+    --------
+    >>> cfg = dict(ps.SINE, orbit_states=2, orbit_steps=6, orbit_burn=2, orbit_inputs=3)
+    >>> orbit_outputs("sine", "lstm", ps.init_model("lstm", 1, 1, 4, seed=0), cfg, 0).shape
+    (4, 2, 3, 1)
+    """
     C = _const_inputs(task, cfg)
     n_u, n_s = C.shape[0], cfg["orbit_states"]
     H = params["readout"]["W_O"].shape[1]
@@ -111,11 +97,6 @@ def _orbit_fn(kind):
     return _ORBIT[kind]
 
 
-def _load(d: Path):
-    with open(d / "resume.pkl", "rb") as fh:
-        return pickle.load(fh)
-
-
 def train_run(task: str, kind: str, seed: int, root, *, epochs: int, orbit_every: int = 10,
               steps_cache: dict | None = None, config: dict | None = None, log=print) -> int:
     """Train one run up to epoch ``epochs`` (not beyond the authors' total),
@@ -126,6 +107,39 @@ def train_run(task: str, kind: str, seed: int, root, *, epochs: int, orbit_every
     learning rate :func:`~tnrnn.dynamics.paper_setups.epoch_lr`. ``config``
     overrides entries of the authors' setup (tests use small sizes; a
     resumed run keeps the configuration it started with).
+
+    Parameters
+    ----------
+    task : str
+        ``'sine'`` or ``'seqclass'``.
+    kind : str
+        The model (:data:`~tnrnn.dynamics.paper_setups.MODELS`).
+    seed : int
+        The run's seed.
+    root : str or pathlib.Path
+        The folder holding the runs (:func:`run_dir`).
+    epochs : int
+        Train up to this epoch.
+    orbit_every : int
+        The authors' orbit diagram every this many epochs.
+    steps_cache : dict, optional
+        Compiled training steps by ``(task, kind)``, shared across calls.
+    config : dict, optional
+        Entries overriding the authors' setup for a new run.
+    log : callable
+        Called with a line when the call ends.
+
+    Returns
+    -------
+    int
+        The epoch reached.
+
+    Examples
+    --------
+    >>> train_run("copy", "lstm", 0, "runs", epochs=1)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: task must be 'sine' or 'seqclass'; got 'copy'
     """
     cfg = dict(_setup(task), **(config or {}))
     d = run_dir(root, task, kind, seed)
@@ -203,49 +217,38 @@ def _last_fn(kind):
     return _LAST[kind]
 
 
-def _flat(params):
-    return {f"{grp}.{k}": np.asarray(v) for grp, sub in params.items() for k, v in sub.items()}
-
-
-def _unflat(npz):
-    out: dict = {}
-    for name in npz.files:
-        grp, k = name.split(".", 1)
-        out.setdefault(grp, {})[k] = np.asarray(npz[name])
-    return out
-
-
-def _write_history(path, history):
-    if not history:
-        return
-    keys = list(history[0])
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
-        w.writeheader()
-        w.writerows(history)
-
-
-def load_history(d) -> list[dict]:
-    """The rows of a run's ``history.csv`` (numbers as floats)."""
-    with open(Path(d) / "history.csv") as fh:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-
-
-def load_checkpoints(d) -> list[tuple[int, dict]]:
-    """``[(epoch, params), ...]``: the kept checkpoints and the latest state."""
-    d = Path(d)
-    out = {int(p.stem.split("_")[1]): _unflat(np.load(p)) for p in sorted(d.glob("ckpt_*.npz"))}
-    if (d / "resume.pkl").exists():
-        st = _load(d)
-        out[int(st["epoch"])] = st["params"]
-    return sorted(out.items())
-
-
 def train_runs(root, *, tasks=("sine",), models=ps.MODELS, seeds=(0, 1, 2), chunk: int = 10,
                seconds: float = 3600.0, until: int | None = None, log=print) -> dict:
     """Advance every run in turns of ``chunk`` epochs until ``seconds`` have
     passed (checked between chunks) or every run reached ``until`` (the
-    authors' total by default); return ``{run: epoch}``."""
+    authors' total by default).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        The folder holding the runs.
+    tasks, models, seeds : sequence
+        The runs: every combination.
+    chunk : int
+        Epochs per turn (five times as many for ``'seqclass'``).
+    seconds : float
+        Time allowed (a turn under way is finished).
+    until : int, optional
+        Stop each run at this epoch.
+    log : callable
+        Called with a line per turn.
+
+    Returns
+    -------
+    dict
+        ``{"<task>/<model>-s<seed>": epoch reached}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> train_runs(tempfile.mkdtemp(), seeds=(0,), seconds=0.0)
+    {'sine/lstm-s0': 0, 'sine/lstm-stable-s0': 0, 'sine/exprnn-s0': 0}
+    """
     t_end = time.monotonic() + seconds
     cache: dict = {}
     reached: dict = {}
@@ -261,130 +264,6 @@ def train_runs(root, *, tasks=("sine",), models=ps.MODELS, seeds=(0, 1, 2), chun
         c = chunk if r[0] == "sine" else 5 * chunk
         reached[r] = train_run(*r, root, epochs=reached[r] + c, steps_cache=cache, log=log)
     return {f"{t}/{k}-s{s}": e for (t, k, s), e in reached.items()}
-
-
-# ------------------------------------------------------------------ analysis
-
-
-def analyse_run(d, *, k: int = 2, lyap_burn: int = 1200, lyap_steps: int = 800,
-                blocks: int = 8, norm_every: int = 100, hessian_iters: int = 10,
-                epochs=None, log=print) -> dict:
-    """Dynamics and smoothness at a run's kept checkpoints (and its latest).
-
-    Per checkpoint and constant input: the ``k`` largest Lyapunov exponents
-    with standard errors (from the zero state, ``lyap_burn`` + ``lyap_steps``
-    steps, float64); the largest ``||Df||_2`` along that orbit (every
-    ``norm_every``-th step of the kept part); the cell's analytic Lipschitz
-    bound; and the sharpness (top Hessian eigenvalue by ``hessian_iters``
-    power steps) and gradient norm of the per-epoch loss the authors log
-    (summed loss / (sequences x steps)) restricted to the first batch.
-    Results are added to ``analysis.json`` (checkpoints done are skipped).
-    """
-    from jax.flatten_util import ravel_pytree
-
-    from ._core import x64
-    from .landscape import sharpness_core
-    from .lipschitz import cell_map, lipschitz_bound
-
-    d = Path(d)
-    st = _load(d)
-    task, kind, cfg = st["task"], st["model"], st["config"]
-    path = d / "analysis.json"
-    done = json.loads(path.read_text()) if path.exists() else {"checkpoints": {}}
-    C = _const_inputs(task, cfg)
-    U, Y = _data(task, cfg)
-    B = cfg["batch"]
-    norm = B * (cfg["seq_len"] if task == "sine" else 1)
-    loss = ps.loss_fn(task, kind)
-    name = "exprnn" if kind == "exprnn" else "lstm"
-    spectra = _spectra_program(name, k, lyap_burn, lyap_steps, blocks, norm_every)
-    sharp = None  # compiled on the first checkpoint, reused for the others (same shapes)
-    for epoch, params in load_checkpoints(d):
-        if epochs is not None and epoch not in epochs:
-            continue
-        if str(epoch) in done["checkpoints"]:
-            continue
-        t0 = time.perf_counter()
-        cp = {key: np.asarray(v, np.float64) for key, v in params["cell"].items()}
-        if kind == "exprnn":
-            from ..cells import exprnn_matrix
-            cp["W"] = exprnn_matrix(cp["A"])
-        _, x0 = cell_map(name, cp)  # checks the weights; the initial state
-        exps, errs, sups = _spectra(spectra, cp, x0, C, lyap_steps, blocks)
-        bound = lipschitz_bound(name, cp, input_radius=float(np.max(np.abs(C))),
-                                onehot=task == "seqclass").value
-        with x64():
-            p64 = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), params)
-            flat, unravel = ravel_pytree(p64)
-            Ub, Yb = jnp.asarray(U[:B], jnp.float64), jnp.asarray(Y[:B])
-            if sharp is None:
-                sharp = jax.jit(lambda z, Ub, Yb, key, unravel=unravel: sharpness_core(
-                    lambda t: loss(unravel(t), Ub, Yb) / norm, z, hessian_iters, key))
-            lam_h, gn = sharp(flat, Ub, Yb, jax.random.PRNGKey(epoch))
-        done["checkpoints"][str(epoch)] = {
-            "lyapunov": exps, "stderr": errs, "sup_norm": sups, "bound": float(bound),
-            "sharpness": float(lam_h), "grad_norm": float(gn),
-            "seconds": time.perf_counter() - t0}
-        log(f"{d.name} epoch {epoch}: lambda_max {max(e[0] for e in exps):+.4g}, "
-            f"sup||Df|| {max(sups):.3g}, sharpness {float(lam_h):.3g} "
-            f"({time.perf_counter() - t0:.0f} s)")
-        done.update({"task": task, "model": kind, "seed": st["seed"], "k": k,
-                     "lyap_burn": lyap_burn, "lyap_steps": lyap_steps, "blocks": blocks,
-                     "norm_every": norm_every, "hessian_iters": hessian_iters,
-                     "inputs": C.tolist(),
-                     "sharpness_loss": "the first batch's summed loss / (batch x steps)"})
-        _save_atomic(path, lambda p: Path(p).write_text(json.dumps(done, indent=1)))
-    return done
-
-
-def _spectra_program(name, k, burn, steps, blocks, norm_every):
-    """The compiled analysis of one checkpoint, ``run(cell_params, x0, C)``: per
-    constant input (vmapped) the block sums of the ``k`` largest Lyapunov
-    exponents, their flags and the largest ``||Df||_2`` over every
-    ``norm_every``-th of the first ``steps // 2`` kept steps. The weights are
-    an argument, so one compilation serves every checkpoint of a run."""
-    from ._core import Inputs, flat_map
-    from .lipschitz import cell_map
-    from .lyapunov import _lyapunov_core_flags
-    from .region_map import _sup_norm_core
-
-    block_len = steps // blocks
-    norm_every = max(1, min(norm_every, steps // 2))
-
-    def run(cp, x, C):
-        g = flat_map(cell_map(name, cp)[0], False, True)
-
-        def per_u(uu):
-            inp = Inputs("const", uu)
-            sums, fl = _lyapunov_core_flags(g, x, None, None, burn, blocks, block_len, k, inp, 1)
-            sup = _sup_norm_core(g, x, None, burn, steps // 2, norm_every, inp)
-            return sums, fl, sup
-
-        return jax.vmap(per_u)(C)
-
-    return jax.jit(run)
-
-
-def _spectra(run, cp, x0, C, steps, blocks):
-    """The ``k`` largest Lyapunov exponents per constant input and their
-    batch-means standard errors (as :func:`~tnrnn.dynamics.lyapunov_spectrum`
-    computes them), and the largest ``||Df||_2`` along the orbit, from the
-    program of :func:`_spectra_program`."""
-    from ._core import x64
-
-    block_len = steps // blocks
-    with x64():
-        cpj = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), cp)
-        sums, flags, sup = run(cpj, jnp.asarray(x0), jnp.asarray(C, jnp.float64))
-        sums, flags, sup = np.asarray(sums), np.asarray(flags), np.asarray(sup)
-    bad = ~np.all(flags, axis=1)
-    sums = np.where(bad[:, None, None], np.nan, sums)
-    exps = sums.sum(axis=1) / (block_len * blocks)
-    with np.errstate(invalid="ignore"):
-        err = (sums / block_len).std(axis=1, ddof=1) / np.sqrt(blocks)
-    order = np.argsort(-exps, axis=1, kind="stable")
-    return (np.take_along_axis(exps, order, 1).tolist(),
-            np.take_along_axis(err, order, 1).tolist(), sup.tolist())
 
 
 def _main(argv=None):
@@ -424,58 +303,3 @@ if __name__ == "__main__":  # pragma: no cover - the experiment driver
     _main()
 
 
-def paper_summary(root, task: str, *, orbit_keep: int = 100, orbit_input: int | None = None
-                  ) -> dict:
-    """The data of the committed runs of ``task`` under ``root``, for the figures
-    and the docs: per run the epoch reached, the loss (and accuracy) per
-    epoch, the authors' orbit diagram at the first and the last epoch (the
-    last ``orbit_keep`` kept steps), the orbit diagram across training under
-    one constant input (``orbit_input``: the middle one by default), and the
-    analysis of the checkpoints.
-    """
-    runs = []
-    base = Path(root) / task
-    if not base.is_dir():
-        raise SpecError(f"no {task} runs under {str(root)!r} (no folder {str(base)!r})")
-    for d in sorted(base.glob("*-s*")):
-        if not (d / "resume.pkl").exists():
-            continue
-        st = _load(d)
-        cfg = st["config"]
-        o = np.load(d / "orbits.npz")
-        y = o["y"][..., 0] if task == "sine" else o["y"]  # (n_epochs, kept, states, inputs[, K])
-        j = y.shape[3] // 2 if orbit_input is None else int(orbit_input)
-        an = json.loads((d / "analysis.json").read_text()) if (d / "analysis.json").exists() \
-            else {"checkpoints": {}}
-        runs.append({
-            "model": st["model"], "seed": st["seed"], "epoch": int(st["epoch"]),
-            "loss": [h["loss"] for h in st["history"]],
-            "accuracy": [h.get("accuracy") for h in st["history"]] if task == "seqclass" else None,
-            "orbit_epochs": o["epochs"].tolist(),
-            "orbit_first": y[0, -orbit_keep:].tolist(), "orbit_last": y[-1, -orbit_keep:].tolist(),
-            "orbit_input": j,
-            "orbit_over_training": y[:, -orbit_keep:, :, j].tolist(),
-            "analysis": an["checkpoints"]})
-    if not runs:
-        raise SpecError(f"no finished chunk of any {task} run under {str(base)!r}")
-    cfg = dict(_setup(task))
-    return {"experiment": f"smoothness-paper-{task}", "task": task,
-            "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
-            "inputs": _const_inputs(task, cfg).tolist(), "runs": runs,
-            "departures": DEPARTURES}
-
-
-#: Departures from the authors' code, listed beside every result.
-DEPARTURES = [
-    "random numbers from numpy's default_rng(seed) (seeds 0, 1, 2 for the sine generator, "
-    "2 for the classification), not torch's generator",
-    "the runs stop where the time on a shared 2-core CPU ran out (epoch per run in 'epoch'), "
-    "far before the authors' 10,000 epochs and before the first milestone (500)",
-    "expRNN: the fetched expRNN's static 'exprnn' parametrisation and henaff init (the paper's "
-    "code pins an older expRNN commit whose OrthogonalRNN takes K=100; K is inferred to "
-    "matter only for 'dtriv'); gradient through expm by jax autodiff",
-    "optax's clip_by_global_norm divides by the norm, torch's clip_grad_norm_ by norm + 1e-6",
-    "Lyapunov exponents from the zero state (the authors report orbit diagrams only), the "
-    "k = 2 largest, 1,200 + 800 steps in 8 blocks; sup ||Df|| at every 100th of 400 steps; "
-    "sharpness of the first batch's loss (per sequence and step), 10 power steps",
-]

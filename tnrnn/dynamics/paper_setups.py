@@ -86,6 +86,20 @@ def init_model(kind: str, input_dim: int, outputs: int, hidden: int, seed: int) 
     bias U(-0.01, 0.01)) without its derived ``W``; readout ``nn.Linear``:
     ``W_O`` and ``b_O`` U(-k, k). float32, as the authors train.
 
+    Parameters
+    ----------
+    kind : str
+        One of :data:`MODELS`.
+    input_dim, outputs, hidden : int
+        Input width, readout width, units.
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    dict
+        ``{"cell": {...}, "readout": {"W_O", "b_O"}}``, float32 arrays.
+
     Examples
     --------
     >>> p = init_model("exprnn", 1, 1, 4, seed=0)
@@ -124,6 +138,16 @@ def stabilize(cell: dict) -> dict:
     their code every column is set to that norm, up or down (a zero column
     gives NaN there and here).
 
+    Parameters
+    ----------
+    cell : dict
+        LSTM weights ``W_hh`` (4H, H), ``W_ih`` (4H, I), ``b``.
+
+    Returns
+    -------
+    dict
+        A new dict with the projected ``W_hh`` and ``W_ih`` (jax arrays).
+
     Examples
     --------
     >>> import numpy as np
@@ -144,7 +168,24 @@ def stabilize(cell: dict) -> dict:
 
 def paper_stabilize_numpy(W_hh, W_ih):
     """A line-by-line numpy transcription of the authors' ``stabilize_lstm``
-    (``chunk(4, 0)``, ``x * s / torch.sum(torch.abs(x), 0)``), for tests."""
+    (``chunk(4, 0)``, ``x * s / torch.sum(torch.abs(x), 0)``), for tests.
+
+    Parameters
+    ----------
+    W_hh, W_ih : array_like
+        ``(4H, H)`` and ``(4H, I)``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The projected ``W_hh`` and ``W_ih``, float64.
+
+    Examples
+    --------
+    >>> W_hh, W_ih = paper_stabilize_numpy(np.arange(1.0, 9.0).reshape(8, 1), np.ones((8, 1)))
+    >>> W_hh.shape, round(float(np.abs(W_hh[2:4]).sum()), 12), float(np.abs(W_ih[2:4]).sum())
+    ((8, 1), 0.155, 0.25)
+    """
     wi, wf, wz, wo = np.split(np.asarray(W_hh, np.float64), 4, axis=0)
     new_hh = np.concatenate([wi * 0.395 / np.sum(np.abs(wi), 0),
                              wf * 0.155 / np.sum(np.abs(wf), 0),
@@ -159,6 +200,19 @@ def sine_data(n_sequences: int = 100, seq_len: int = 400, min_freq: float = math
               max_freq: float = math.pi / 8):
     """``sine_generator.data_generator``, batch-major: inputs ``(n, T, 1)`` the
     constant frequency, targets ``sin(cumsum(u))``, float32, and the frequencies.
+
+    Parameters
+    ----------
+    n_sequences, seq_len : int
+        Sequences and their length.
+    min_freq, max_freq : float
+        The frequencies, evenly spaced between these.
+
+    Returns
+    -------
+    tuple
+        ``(u, y, freqs)``: ``(n, T, 1)`` inputs, ``(n, T, 1)`` targets,
+        ``(n,)`` frequencies.
 
     Examples
     --------
@@ -180,6 +234,25 @@ def seqclass_data(n_sequences: int = 1000, seq_len: int = 200, *, n_symbols: int
 
     A relevant symbol sits at a position drawn from ``randint(s, s + width)``
     (positions 9-18 and 39-48 with the defaults); the class is the pair.
+
+    Parameters
+    ----------
+    n_sequences, seq_len : int
+        Sequences and their length.
+    n_symbols, n_distractors : int
+        Relevant symbols and distractors (the one-hot width is their sum).
+    starts : sequence of int
+        Where each relevant symbol's window begins.
+    width : int
+        The windows' width.
+    seed : int
+        Seed of ``numpy.random.RandomState``.
+
+    Returns
+    -------
+    tuple
+        ``(u, y)``: ``(n, T, n_symbols + n_distractors)`` float32 inputs and
+        ``(n,)`` int64 classes in ``[0, n_symbols ** len(starts))``.
 
     Examples
     --------
@@ -205,7 +278,26 @@ def seqclass_data(n_sequences: int = 1000, seq_len: int = 200, *, n_symbols: int
 
 def cell_params(kind: str, cell: dict) -> dict:
     """A trained cell's weights in tnrnn.cells' layout (expRNN: ``W`` added,
-    computed in jax, traceable)."""
+    computed in jax, traceable).
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`MODELS`.
+    cell : dict
+        The cell's trained weights.
+
+    Returns
+    -------
+    dict
+        ``cell``, with ``W = expm(triu(A, 1) - triu(A, 1)^T)`` for expRNN.
+
+    Examples
+    --------
+    >>> W = cell_params("exprnn", {"A": np.array([[0.0, 0.3], [0.0, 0.0]])})["W"]
+    >>> bool(np.allclose(np.asarray(W) @ np.asarray(W).T, np.eye(2)))  # orthogonal
+    True
+    """
     if kind == "exprnn":
         T = jnp.triu(jnp.asarray(cell["A"]), 1)
         return dict(cell, W=jax.scipy.linalg.expm(T - T.T))
@@ -217,8 +309,33 @@ def _cell_name(kind):
 
 
 def forward(kind: str, params: dict, U, state0=None, *, every_step: bool = True):
-    """Readout ``(B, T, K)`` at every step (or ``(B, K)`` at the last) from
-    ``state0`` (zero by default; an LSTM's is ``(h, c)``), and the last state."""
+    """Readout at every step (or at the last) from ``state0``, and the last state.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`MODELS`.
+    params : dict
+        ``{"cell", "readout"}`` as :func:`init_model` makes them.
+    U : array_like
+        ``(B, T, I)`` inputs.
+    state0 : array or tuple, optional
+        The initial state (zero by default; an LSTM's is ``(h, c)``).
+    every_step : bool
+        Readout at every step (``(B, T, K)``) or at the last only (``(B, K)``).
+
+    Returns
+    -------
+    tuple
+        The readout and the last state.
+
+    Examples
+    --------
+    >>> p = init_model("lstm", 1, 2, 3, seed=0)
+    >>> y, (h, c) = forward("lstm", p, np.zeros((4, 5, 1), np.float32))
+    >>> y.shape, h.shape
+    ((4, 5, 2), (4, 3))
+    """
     from ..cells import get_cell
 
     cell = get_cell(_cell_name(kind))
@@ -261,6 +378,21 @@ def epoch_lr(epoch: int, lr: float, milestones, gamma: float) -> float:
     """PyTorch ``MultiStepLR`` stepped once per epoch: the learning rate of
     epoch ``epoch`` (0-based) is ``lr gamma^(number of milestones <= epoch)``.
 
+    Parameters
+    ----------
+    epoch : int
+        The epoch, from 0.
+    lr : float
+        The initial learning rate.
+    milestones : sequence of int
+        Epochs at which the rate is multiplied by ``gamma``.
+    gamma : float
+        The factor.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> [f"{epoch_lr(e, 1e-3, (500, 1000), 0.1):.0e}" for e in (499, 500, 1000)]
@@ -275,6 +407,29 @@ def make_train_step(task: str, kind: str, clip: float):
     (over every trained array), Adam (betas 0.9, 0.999, eps 1e-8, as
     ``torch.optim.Adam``) at the learning rate ``lr`` given per call, then,
     for ``"lstm-stable"``, the Miller-Hardt projection (:func:`stabilize`).
+
+    Parameters
+    ----------
+    task : str
+        ``'sine'`` or ``'seqclass'`` (the loss, :func:`loss_fn`).
+    kind : str
+        One of :data:`MODELS`.
+    clip : float
+        The global gradient-norm clip.
+
+    Returns
+    -------
+    tuple
+        ``(step, init)``: the jitted step and ``init(params) -> opt_state``.
+
+    Examples
+    --------
+    >>> p = init_model("lstm", 1, 1, 3, seed=0)
+    >>> step, init = make_train_step("sine", "lstm", 0.25)
+    >>> U, Y, _ = sine_data(2, 4)
+    >>> p1, s1, loss = step(p, init(p), U, Y, 1e-3)
+    >>> bool(np.isfinite(loss)), p1["cell"]["W_hh"].shape
+    (True, (12, 3))
     """
     import optax
 

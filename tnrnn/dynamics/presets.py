@@ -24,8 +24,27 @@ __all__ = ["Preset", "PRESETS", "get_preset", "chaotic_lstm", "tanh_map", "logis
 class Preset(NamedTuple):
     """A map with its parameters and initial state.
 
-    ``f`` is ``f(x)`` when ``driven`` is False, else ``f(x, u)``; ``x0`` a
-    flat initial state; ``params`` the weights (a dict, or ``None``).
+    Parameters
+    ----------
+    name : str
+        The preset's name (a key of :data:`PRESETS`).
+    f : callable
+        The map: ``f(x)`` when ``driven`` is False, else ``f(x, u)``.
+    x0 : numpy.ndarray
+        A flat initial state (shape ``()`` for a scalar map).
+    params : dict or None
+        The weights or coefficients the map was built from.
+    driven : bool
+        Whether ``f`` takes an input.
+    description : str
+        One line saying what the map is.
+
+    Examples
+    --------
+    >>> from tnrnn.dynamics import logistic_map
+    >>> p = logistic_map(2.0)
+    >>> p.name, p.driven, p.params, float(p.f(0.5))
+    ('logistic', False, {'r': 2.0}, 0.5)
     """
 
     name: str
@@ -53,6 +72,17 @@ def lstm_map(params: dict) -> Callable:
 
     ``i, f, g, o = split(W_ih u + W_hh h + b)``, ``c' = sig(f) c + sig(i)
     tanh(g)``, ``h' = sig(o) tanh(c')``. ``u`` of shape ``(I,)``.
+
+    Parameters
+    ----------
+    params : dict
+        ``W_hh`` (4H, H), optionally ``W_ih`` (4H, I) and ``b`` (4H,), gate
+        order i, f, g, o (tnrnn.cells' and PyTorch's layout).
+
+    Returns
+    -------
+    callable
+        ``f(x, u)`` with ``x`` of shape ``(2H,)``, JAX-traceable.
 
     Examples
     --------
@@ -85,6 +115,18 @@ def lstm_map(params: dict) -> Callable:
 
 def elman_map(params: dict, *, nonlinearity: str = "tanh") -> Callable:
     """Elman cell ``x' = tanh(W_hh x + W_ih u + b)`` as a map ``f(x, u)``.
+
+    Parameters
+    ----------
+    params : dict
+        ``W_hh`` (H, H), optionally ``W_ih`` (H, I) and ``b`` (H,).
+    nonlinearity : str
+        ``'tanh'`` or ``'relu'``.
+
+    Returns
+    -------
+    callable
+        ``f(x, u)`` with ``x`` of shape ``(H,)``, JAX-traceable.
 
     Examples
     --------
@@ -119,6 +161,11 @@ def chaotic_lstm() -> Preset:
     ``W_hg = [[-1,-6],[6,-9]]``, ``W_ho = [[4,1],[-9,-7]]``. The map ``f(x)``
     acts on the flat state ``[h1, h2, c1, c2]``.
 
+    Returns
+    -------
+    Preset
+        ``'chaotic-lstm'``: ``f(x)`` (input held at zero), ``x0``, the weights.
+
     Examples
     --------
     >>> from tnrnn.dynamics import chaotic_lstm
@@ -145,6 +192,18 @@ def tanh_map(w: float = 0.5, b: float = 0.0) -> Preset:
     pitchfork at ``w = 1`` (fixed points ``+-x*`` with ``x* = tanh(w x*)``),
     a flip at ``w = -1`` (a period-2 orbit ``+-x*`` for ``w < -1``).
 
+    Parameters
+    ----------
+    w : float
+        The gain.
+    b : float
+        The bias.
+
+    Returns
+    -------
+    Preset
+        ``'tanh'``: the scalar map, ``x0 = 0.5``.
+
     Examples
     --------
     >>> from tnrnn.dynamics import tanh_map
@@ -158,6 +217,16 @@ def tanh_map(w: float = 0.5, b: float = 0.0) -> Preset:
 
 def logistic_map(r: float = 4.0) -> Preset:
     """The logistic map ``x -> r x (1 - x)`` (exponent ``ln 2`` at ``r = 4``).
+
+    Parameters
+    ----------
+    r : float
+        The growth rate (chaotic for most ``r`` in ``(3.57, 4]``).
+
+    Returns
+    -------
+    Preset
+        ``'logistic'``: the scalar map, ``x0 = 0.3``.
 
     Examples
     --------
@@ -181,9 +250,28 @@ PRESETS: dict[str, Callable[..., Preset]] = {
 def get_preset(name: str, **options) -> Preset:
     """A preset by name (``'chaotic-lstm'``, ``'tanh'``, ``'logistic'``).
 
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PRESETS`.
+    **options
+        Passed to the preset's function (``w``, ``b`` for ``'tanh'``; ``r``
+        for ``'logistic'``).
+
+    Returns
+    -------
+    Preset
+
+    Raises
+    ------
+    SpecError
+        An unknown name or options the preset does not take.
+
     Examples
     --------
     >>> from tnrnn.dynamics import get_preset
+    >>> float(get_preset("logistic", r=2.0).f(0.5))
+    0.5
     >>> get_preset("henon")
     Traceback (most recent call last):
     ...

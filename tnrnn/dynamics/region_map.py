@@ -132,6 +132,24 @@ def region_map_work(n_points: int, d: int, steps: int, burn: int, norm_every: in
     products per step for the exponent, an SVD (~10 d^3) per norm, and the
     fixed cost of every sequential step of each batch of ``chunk`` points.
 
+    Parameters
+    ----------
+    n_points : int
+        Grid points.
+    d : int
+        State dimension.
+    steps, burn : int
+        Steps averaged over and steps run first.
+    norm_every : int
+        Jacobian norm every this many kept steps (0: none).
+    chunk : int
+        Grid points per vmapped batch.
+
+    Returns
+    -------
+    float
+        The estimate :func:`region_map` compares with ``max_work``.
+
     Examples
     --------
     >>> region_map_work(100, 2, 1000, 0)
@@ -248,6 +266,8 @@ def region_map(family: Callable, point: Callable, a_values, b_values, x0, *, ste
         ``loss(p) -> scalar``, JAX-traceable: its sharpness (top Hessian
         eigenvalue by ``hessian_iters`` Hessian-vector products) and gradient
         norm at each grid point.
+    hessian_iters : int
+        Power-iteration steps for the sharpness (at most ``MAX_ITERS``).
     chunk : int
         Grid points per vmapped batch (memory; progress granularity).
     progress : callable, optional

@@ -28,6 +28,20 @@ def classify_exponents(lam, stderr, *, z: float = 2.0) -> np.ndarray:
     """``'contracting'`` (``lam < -z err``), ``'chaotic'`` (``lam > z err``),
     ``'boundary'`` (otherwise) and ``'undefined'`` (NaN exponent or error).
 
+    Parameters
+    ----------
+    lam : array_like
+        Largest Lyapunov exponents.
+    stderr : array_like
+        Their standard errors (>= 0), same shape.
+    z : float
+        How many standard errors away from 0 an exponent must be.
+
+    Returns
+    -------
+    numpy.ndarray
+        Labels, the shape of ``lam``.
+
     Examples
     --------
     >>> classify_exponents([-0.1, 1e-4, 0.05, -1e-4], [0.01, 1e-4, 0.01, 1e-5]).tolist()
@@ -50,6 +64,24 @@ def classify_exponents(lam, stderr, *, z: float = 2.0) -> np.ndarray:
 def region_counts(lam, stderr, sharp, *, z: float = 2.0, threshold: float = 1e3) -> dict:
     """Per class: the number of points, how many have ``|sharpness| > threshold``,
     and the median ``|sharpness|``.
+
+    Parameters
+    ----------
+    lam, stderr : array_like
+        Largest Lyapunov exponents and their standard errors (one shape).
+    sharp : array_like
+        The loss sharpness at the same points.
+    z : float
+        Standard errors for :func:`classify_exponents`.
+    threshold : float
+        What counts as sharp (> 0).
+
+    Returns
+    -------
+    dict
+        ``{class: {"points", "sharp", "median_abs_sharpness"}}`` for
+        ``'contracting'``, ``'boundary'``, ``'chaotic'`` (and
+        ``'undefined'`` when some point is).
 
     Examples
     --------
@@ -83,6 +115,36 @@ def region_stats_experiment(regions: dict, *, blocks: int = 20, zs=(1.0, 2.0),
     :func:`~tnrnn.dynamics.lyapunov_spectrum` starts it, against the
     committed map's ``1/sqrt(d)``); the largest difference from the
     committed values is reported as ``max_abs_diff_from_committed``.
+
+    Parameters
+    ----------
+    regions : dict
+        The committed region-map experiment (``hidden``, ``seed``,
+        ``steps``, ``burn``, ``model`` and its ``loss`` grid with
+        ``gain``, ``input_scale``, ``sharpness``, ``lyapunov_max``).
+    blocks : int
+        Blocks for the batch-means standard error.
+    zs : sequence of float
+        Thresholds in standard errors.
+    thresholds : sequence of float
+        What counts as sharp.
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk of the map.
+
+    Returns
+    -------
+    dict
+        JSON-able: the recomputed exponents and errors, the classes and
+        counts per ``z`` and threshold, the committed sign counts.
+
+    Examples
+    --------
+    >>> regions = {"hidden": 2, "seed": 0, "steps": 40, "burn": 0, "model": "tiny",
+    ...            "loss": {"gain": [0.5], "input_scale": [0.0], "sharpness": [[1.0]],
+    ...                     "lyapunov_max": [[-0.7]]}}
+    >>> out = region_stats_experiment(regions, blocks=4)
+    >>> out["classes"]["z=2"], out["counts"]["z=2"]["|sharpness|>1000"]["contracting"]["points"]
+    ([['contracting']], 1)
     """
     from .experiments import tanh_region_map
 

@@ -25,7 +25,33 @@ _FIXED_KEYS = ("h0", "D")
 
 
 class System(NamedTuple):
-    """``family(params) -> f``; ``f(x)`` if ``input_dim`` is None, else ``f(x, u)``."""
+    """A family of maps with its parameters: ``family(params) -> f``.
+
+    Parameters
+    ----------
+    name : str
+        A short name.
+    family : callable
+        ``family(params) -> f``; ``f(x)`` if ``input_dim`` is None, else
+        ``f(x, u)``. JAX-traceable in ``params``.
+    params : dict
+        The parameters of the system itself.
+    x0 : numpy.ndarray
+        The initial state, flat.
+    input_dim : int or None
+        The input's width (None: autonomous).
+    cell : str or None
+        The tnrnn.cells kind, for a cell (its Lipschitz bound applies).
+    description : str
+        One line.
+
+    Examples
+    --------
+    >>> from tnrnn.dynamics.systems import preset_system
+    >>> s = preset_system("logistic", r=2.0)
+    >>> s.name, s.dim, float(s.map(params={"r": 4.0})(0.5))
+    ('logistic', 1, 1.0)
+    """
 
     name: str
     family: Callable
@@ -37,7 +63,26 @@ class System(NamedTuple):
 
     def map(self, u=None, params=None) -> Callable:
         """The map ``f(x)`` at ``params`` (default: the system's), with the
-        constant input ``u`` (default zeros) for driven systems."""
+        constant input ``u`` (default zeros) for driven systems.
+
+        Parameters
+        ----------
+        u : array_like, optional
+            The constant input, shape ``(input_dim,)``.
+        params : dict, optional
+            Parameters instead of the system's.
+
+        Returns
+        -------
+        callable
+            ``f(x)``.
+
+        Examples
+        --------
+        >>> from tnrnn.dynamics.systems import preset_system
+        >>> float(preset_system("tanh", w=2.0).map()(0.0))
+        0.0
+        """
         f = self.family(self.params if params is None else params)
         if self.input_dim is None:
             return f
@@ -53,7 +98,27 @@ class System(NamedTuple):
 
 def scale_params(params, s):
     """``s * params`` on every weight array (not on initial states ``h0`` or
-    scoRNN's signs ``D``); works under ``jax.vmap`` with a traced ``s``."""
+    scoRNN's signs ``D``); works under ``jax.vmap`` with a traced ``s``.
+
+    Parameters
+    ----------
+    params : pytree
+        The weights.
+    s : float or jax.Array
+        The scale.
+
+    Returns
+    -------
+    pytree
+        The scaled weights (same structure).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = scale_params({"W": np.ones(2), "h0": np.ones(2)}, 3.0)
+    >>> out["W"].tolist(), out["h0"].tolist()
+    ([3.0, 3.0], [1.0, 1.0])
+    """
     def scale(path, a):
         key = getattr(path[-1], "key", None) if path else None
         return a if key in _FIXED_KEYS else s * a
@@ -62,6 +127,17 @@ def scale_params(params, s):
 
 def preset_system(name: str, **options) -> System:
     """A preset as a :class:`System` (``'chaotic-lstm'``, ``'tanh'``, ``'logistic'``).
+
+    Parameters
+    ----------
+    name : str
+        The preset (:func:`~tnrnn.dynamics.get_preset`).
+    **options
+        Its options.
+
+    Returns
+    -------
+    System
 
     Examples
     --------
@@ -83,7 +159,27 @@ def preset_system(name: str, **options) -> System:
 
 
 def cell_system(kind: str, params: dict) -> System:
-    """A tnrnn.cells cell (or stack) with its weights as a :class:`System`."""
+    """A tnrnn.cells cell (or stack) with its weights as a :class:`System`.
+
+    Parameters
+    ----------
+    kind : str
+        The cell kind.
+    params : dict
+        One layer's weights or a stack's (the readout is dropped).
+
+    Returns
+    -------
+    System
+        Driven (``input_dim`` the width of the first layer's input weights).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = cell_system("tanh", {"W_ih": np.ones((2, 1)), "W_hh": np.eye(2), "b": np.zeros(2)})
+    >>> s.dim, s.input_dim, s.cell
+    (2, 1, 'tanh')
+    """
     f0, x0 = cell_map(kind, params)
     layers = params["layers"] if "layers" in params else [params]
     first = layers[0]
