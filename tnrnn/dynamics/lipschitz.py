@@ -206,12 +206,15 @@ BOUNDS = {
 
 
 def _cell_name(cell) -> str:
-    from ..cells._cells import ALIASES  # the cell registry's aliases, one table for both
+    from ..cells import get_cell  # the cell registry resolves aliases, one table for both
 
     name = getattr(cell, "name", cell)
     if not isinstance(name, str):
         raise SpecError(f"cell must be a cell name or a tnrnn.cells.Cell; got {type(cell).__name__}")
-    name = ALIASES.get(name.lower(), name.lower())
+    try:
+        name = get_cell(name).name
+    except SpecError:  # not a registered cell: said below, against the bounds' names
+        name = name.lower()
     if name not in BOUNDS:
         raise SpecError(f"no Lipschitz bound for cell {name!r}; valid names: "
                         f"{', '.join(sorted(BOUNDS))}")
