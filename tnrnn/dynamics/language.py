@@ -329,10 +329,31 @@ def lm_orbit_diagram(kind: str, checkpoints, words, *, n_init: int = 5,
     lstm = kind == "lstm"
     top = d - (2 * H if lstm else H)
 
-    def f_of_p(p):
-        from ..cells import get_cell
+    f_of_p, observe = _lm_family(kind, H, top)
+    ps = stack_params([{"embedding": p["embedding"], "layers": p["layers"]} for p in params])
+    return orbit_diagram(f_of_p, ps, u_values=np.eye(V)[words], n_init=n_init,
+                         init_std=init_std, steps=steps, burn=burn, dim=d, seed=seed,
+                         observe=observe)
 
-        cell = get_cell(kind)
+
+#: ``(kind, H, top) -> (f_of_p, observe)``: one family per stack shape, so that
+#: :func:`orbit_diagram` reuses its compiled program across calls.
+_FAMILIES: dict = {}
+
+
+def _lm_family(kind: str, H: int, top: int):
+    """The stack driven by a word as a family of maps of the checkpoint
+    ``p`` (``{"embedding", "layers"}``), and what it observes (the top layer's
+    output): built once per ``(kind, H, top)``."""
+    key = (kind, H, top)
+    if key in _FAMILIES:
+        return _FAMILIES[key]
+    from ..cells import get_cell
+
+    cell = get_cell(kind)
+    lstm = kind == "lstm"
+
+    def f_of_p(p):
         layers = [_materialise(kind, l) for l in p["layers"]]
 
         def f(x, w):
@@ -348,7 +369,8 @@ def lm_orbit_diagram(kind: str, checkpoints, words, *, n_init: int = 5,
             return jnp.concatenate(new)
         return f
 
-    ps = stack_params([{"embedding": p["embedding"], "layers": p["layers"]} for p in params])
-    return orbit_diagram(f_of_p, ps, u_values=np.eye(V)[words], n_init=n_init,
-                         init_std=init_std, steps=steps, burn=burn, dim=d, seed=seed,
-                         observe=lambda x: x[top:top + H])
+    def observe(x):
+        return x[top:top + H]
+
+    _FAMILIES[key] = (f_of_p, observe)
+    return f_of_p, observe
