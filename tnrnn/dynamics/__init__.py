@@ -7,6 +7,10 @@ chaotic 2-unit LSTM of Ribeiro et al., the scalar tanh map, the logistic map)
 and any dynamical system a user brings. Computations run in float64 inside
 ``jax.enable_x64`` contexts; no global JAX setting is changed.
 
+Each analysis compiles once per map, shapes and static options and reuses
+the program on later calls (kept in a cache keyed weakly by the map, so it
+goes with the map); results are frozen dataclasses with ``to_dict()``.
+
 This package needs jax (the ``train`` extra); ``import tnrnn`` does not load it.
 
 Contents
@@ -14,8 +18,9 @@ Contents
 * :func:`simulate`, :func:`sensitivity` -- trajectories; ``||dx_n/dx_0||``.
 * :func:`lyapunov_spectrum` -- QR (Benettin) method, autodiff Jacobians,
   batch-means error.
-* :func:`fixed_points` -- minimise ``||f(x) - x||^2/2``, Newton, de-duplicate,
-  stability.
+* :func:`fixed_points` -- minimise ``||f(x) - x||^2/2`` (optimistix
+  Levenberg-Marquardt, then Newton), de-duplicate, stability, convergence per
+  start.
 * :func:`orbit_diagram`, :func:`stack_params` -- steady states along a
   parameter path or across checkpoints.
 * :func:`lipschitz_bound`, :func:`jacobian_norms`, :func:`region`,
