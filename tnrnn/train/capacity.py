@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SpecError
-
 __all__ = ["rac_circuit", "capacity_use", "effective_ranks", "spectrum_ranks"]
 
 
