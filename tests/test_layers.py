@@ -47,9 +47,6 @@ KNOWN_PRESENTATION_IMPORTS = {
     ("tnrnn.train.loop", "rich"):
         "the training loop draws its progress bar with rich (owner: train; fix: take a "
         "progress callback, drawn by the CLI)",
-    ("tnrnn.linear_rnn.figures", "matplotlib"):
-        "the memory experiments' figures are drawn inside linear_rnn (owner: linear_rnn; "
-        "fix: move them to tnrnn.render)",
 }
 
 #: Private modules or names imported across packages, known today, as

@@ -131,3 +131,35 @@ def test_bad_input_exits_2(args, match, tmp_path, monkeypatch):
     assert res.exit_code == 2, res.output
     assert match in res.output
     assert "Traceback" not in res.output
+
+
+def test_command_figures_show_the_json_numbers(tmp_path, monkeypatch):
+    """The figure of `approx` and of `flow` draws the numbers the command prints."""
+    pytest.importorskip("matplotlib")
+    from tnrnn.render import memory_figures as MF
+
+    drawn = []
+    orig = MF._save
+
+    def spy(fig, path):
+        drawn.append([(list(map(float, ln.get_xdata())), list(map(float, ln.get_ydata())))
+                      for ln in fig.axes[0].lines])
+        return orig(fig, path)
+
+    monkeypatch.setattr(MF, "_save", spy)
+    fig = tmp_path / "a.svg"
+    d = run_json("approx", "--kernel", "exponential:2", "--m", "1,3", "--rates", "geometric",
+                 "--figure", str(fig))
+    assert d["figure"] == str(fig) and fig.exists()
+    (l2, l1), = drawn
+    assert l2 == ([1.0, 3.0], [r["relative_l2_error"] for r in d["rows"]])
+    assert l1[1] == [r["l1_error"] / d["rho_l1"] for r in d["rows"]]
+    # m = 1, one rate w against e^(-2t): relative L2 error |2 - w| / (2 + w) (closed form)
+    w = d["rows"][0]["rates"][0]
+    assert l2[1][0] == pytest.approx(abs(2 - w) / (2 + w), rel=1e-9)
+    fig = tmp_path / "f.svg"
+    d = run_json("flow", "--kernel", "exponential:2", "--m", "1", "--steps", "300",
+                 "--lr", "0.5", "--figure", str(fig))
+    curve = drawn[1][0]
+    t, loss = d["curve"]["t"], d["curve"]["loss"]
+    assert curve == ([x for x in t if x > 0], [y for x, y in zip(t, loss) if x > 0])

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tnrnn.linear_rnn.figures import draw_plateaus
+from tnrnn.render.memory_figures import draw_plateaus
 from tnrnn.linear_rnn.lorenz96 import (LORENZ96, lorenz96_linear_response,
                                        lorenz96_wiener_kernel)
 from tnrnn.linear_rnn.plateau_runs import PLATEAU_METHODS, escape_rate, plateau_experiment

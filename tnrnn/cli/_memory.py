@@ -157,7 +157,7 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
                "route": route if rates != "free" else "free (upper bound)",
                "rho_l2_sq": rho2, "rho_l1": kernel.l1_norm(), "rows": rows}
     if figure:
-        from ..linear_rnn.figures import draw_approx_rows
+        from ..render.memory_figures import draw_approx_rows
 
         _save_figure(draw_approx_rows, figure, payload)
         payload["figure"] = figure
@@ -270,7 +270,7 @@ def flow_cmd(kernel_text, m, steps, method, lr, param, start, seed, max_steps, f
                "plateaus": [p.to_dict() for p in pls],
                "time_unit": "steps" if method != "ode" else "flow time / lr"}
     if figure:
-        from ..linear_rnn.figures import draw_flow
+        from ..render.memory_figures import draw_flow
 
         _save_figure(draw_flow, figure, times, res.loss, pls,
                      title=f"{method} on {kernel.spec}, m = {m}"
@@ -404,7 +404,7 @@ def figures_cmd(results, out):
       tnrnn memory figures --results benchmarks/results --out figures
     """
     from ..errors import check_output_dir
-    from ..linear_rnn.figures import draw_all
+    from ..render.memory_figures import draw_all
 
     check_output_dir(out, option="--out")
     from pathlib import Path

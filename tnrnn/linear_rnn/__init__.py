@@ -23,6 +23,7 @@ from .l1lp import L1Bracket, l1_bracket
 from .plateaus import PLATEAU_RULE, Plateau, plateau_times
 from .kernels import (KERNEL_FAMILIES, Kernel, airy, delayed, exponential, parse_kernel,
                       polynomial, smooth, tabulated)
+from ._store import load_result
 
 __all__ = [
     "Kernel", "exponential", "polynomial", "delayed", "airy", "smooth", "tabulated", "parse_kernel",
@@ -34,4 +35,5 @@ __all__ = [
     "gradient_flow", "FLOW_METHODS", "get_flow_method", "Plateau", "plateau_times",
     "PLATEAU_RULE", "L1Bracket", "l1_bracket",
     "LinearFunctionalData", "linear_functional_dataset", "discrete_kernel", "causal_convolve",
+    "load_result",
 ]

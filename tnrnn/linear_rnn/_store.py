@@ -103,10 +103,45 @@ def _clean(x):
 
 
 def load_result(path, kind: str, config: dict | None = None) -> dict:
-    """Read a result file and check its kind, version and (if given) config.
+    """Read a memory experiment's result file and check its kind, version
+    and (if given) config.
 
-    Raises :class:`~tnrnn.errors.SpecError` naming the file and the way out
-    (another ``--out``, or delete the file to start over).
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON result file.
+    kind : str
+        The experiment it must hold (``"memory-rates"``, ``"memory-plateau"``, ...).
+    config : dict, optional
+        The settings it must have been made with (compared after a JSON
+        round trip); ``None``: any.
+
+    Returns
+    -------
+    dict
+        The result: ``kind``, ``version``, ``config``, ``command``,
+        ``machine`` and ``records``.
+
+    Raises
+    ------
+    tnrnn.errors.SpecError
+        Naming the file and the way out (another ``--out``, or delete the
+        file to start over) when it cannot be read, is not JSON, holds no
+        ``records`` list, another kind or version, or other settings.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = save_result(pathlib.Path(d) / "w.json", new_result("memory-width", {"eps": (0.1,)}))
+    ...     data = load_result(p, "memory-width", {"eps": [0.1]})
+    ...     try:
+    ...         load_result(p, "memory-width", {"eps": [0.2]})
+    ...     except SpecError as exc:
+    ...         print(str(exc).split("(")[1].split(")")[0])
+    differing: eps
+    >>> data["kind"], data["version"] == VERSION, data["records"]
+    ('memory-width', True, [])
     """
     path = Path(path)
     way = f"give another --out, or delete {str(path)!r} to start over"

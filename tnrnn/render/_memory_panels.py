@@ -1,80 +1,65 @@
-"""Figures of the memory experiments, drawn from their JSON data (matplotlib, lazy).
+"""The memory experiments' figures, built from their data (no files written).
 
-``draw_all(results_dir, out_dir)`` draws whichever of these exist (each file is
-checked by :func:`tnrnn.linear_rnn._store.load_result` first):
-
-* ``memory_approx_l2.png`` / ``memory_approx_l1.png`` / ``memory_approx_cost.png``
-  from ``memory-approx.json``;
-* ``memory_rates.png`` from ``memory-rates.json`` (errors and fitted exponents
-  against smoothness and decay);
-* ``memory_width.png`` from ``memory-width.json`` (width against epsilon);
-* ``memory_plateau_escape.png`` and ``memory_plateau_curves.png`` from
-  ``memory-plateau.json``;
-* ``memory_train_kernels.png`` / ``memory_train_loss.png`` from
-  ``memory-train.json`` with the floors of ``memory-floors.json``.
+Each function takes an experiment's JSON data (or a command's payload) and
+returns the matplotlib figure(s); :mod:`tnrnn.render.memory_figures` saves
+them. Nothing here computes: the numbers come from :mod:`tnrnn.linear_rnn`
+(the fitted escape rates from :func:`tnrnn.linear_rnn.plateau_runs.escape_rate`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-__all__ = ["draw_all", "draw_approx", "draw_rates", "draw_width", "draw_plateaus",
-           "draw_training", "draw_flow", "draw_approx_rows"]
+from ._pyplot import pyplot
 
-
+#: Errors below this are drawn at it (an exact 0 on a log axis).
 FLOOR = 1e-16
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+def _floats(values) -> np.ndarray:
+    """JSON numbers to floats, ``null`` to NaN."""
+    return np.array([np.nan if v is None else v for v in values], float)
 
 
-def _save(fig, path):
-    path = Path(path)
-    fig.savefig(path, dpi=130, bbox_inches="tight")
-    out = [str(path)]
-    if path.suffix == ".png":
-        fig.savefig(path.with_suffix(".svg"), bbox_inches="tight")
-        out.append(str(path.with_suffix(".svg")))
-    _plt().close(fig)
-    return out
+def _l1_resolved(values, cancellation) -> np.ndarray:
+    """``values`` with NaN where the float64 cancellation estimate is not below 1% of
+    the value (an L1 error float64 cannot resolve to 1%)."""
+    values = np.asarray(values, float)
+    return np.where(np.asarray(cancellation, float) < 0.01 * values, values, np.nan)
 
 
-def draw_approx(data: dict, out_dir) -> list[str]:
-    """Error against width (L2, L1) and the cost of memory (smallest rate, conditioning).
+def approx_figures(data: dict) -> dict:
+    """Error against width (L2, L1) and the cost of memory (smallest rate,
+    conditioning) of a ``memory-approx`` result.
 
     Parameters
     ----------
     data : dict
-        A ``memory-approx`` result (:func:`tnrnn.linear_rnn.experiments.approximation_experiment`).
-    out_dir : str or pathlib.Path
-        Folder for ``memory_approx_{l2,l1,cost}.png`` (and ``.svg``).
+        A ``memory-approx`` result
+        (:func:`tnrnn.linear_rnn.experiments.approximation_experiment`).
 
     Returns
     -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+    dict
+        ``{"memory_approx_l2": figure, "memory_approx_l1": figure,
+        "memory_approx_cost": figure}``: one solid line per kernel (fixed
+        sinc rates, relative error floored at :data:`FLOOR`), dashed with
+        markers for the free rates; the cost figure has the smallest free
+        rate and ``log10 1/pivot`` against m.
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> from tnrnn.linear_rnn.experiments import approximation_experiment
-    >>> from tnrnn.linear_rnn.figures import draw_approx
-    >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> d = approximation_experiment(tmp / "a.json", ["exponential:1"], max_m=2, free_m=1)
-    >>> [pathlib.Path(p).name for p in draw_approx(d, tmp)][::2]
-    ['memory_approx_l2.png', 'memory_approx_l1.png', 'memory_approx_cost.png']
+    >>> rec = {"kernel": "exponential:1", "rho_l2_sq": 0.5, "rho_l1": 1.0,
+    ...        "fixed": {"m": [1, 2], "l2_sq_error": [0.02, 0.0], "l1_error": [0.3, 0.1],
+    ...                  "coefs_max": [1.0, 1.0], "min_rate": [1.0, 0.5],
+    ...                  "log10_cond": [0.0, 0.6]}}
+    >>> figs = approx_figures({"records": [rec]})
+    >>> figs["memory_approx_l2"].axes[0].lines[0].get_ydata().tolist()  # sqrt(0.02 / 0.5), 0
+    [0.2, 1e-16]
+    >>> for f in figs.values(): pyplot().close(f)
     """
-    plt = _plt()
-    out_dir = Path(out_dir)
-    paths = []
+    plt = pyplot()
+    figs = {}
     recs = data["records"]
     cmap = plt.get_cmap("tab10")
     for norm, key, ylabel in (("l2", "l2_sq_error", "relative L2 error ||rho - rho_hat||_2 / ||rho||_2"),
@@ -83,23 +68,23 @@ def draw_approx(data: dict, out_dir) -> list[str]:
         for i, r in enumerate(recs):
             f = r["fixed"]
             m = np.array(f["m"])
-            y = np.array([np.nan if v is None else v for v in f[key]], float)
+            y = _floats(f[key])
             if norm == "l2":
                 y = np.sqrt(np.maximum(y, 0.0) / r["rho_l2_sq"])
             else:
                 # drop L1 values that float64 cancellation cannot resolve to 1%
                 cancel = 1e-15 * (2 * m + 1) * m * np.array(f["coefs_max"]) / np.array(f["min_rate"])
-                y = np.where(cancel < 0.01 * y, y, np.nan) / r["rho_l1"]
+                y = _l1_resolved(y, cancel) / r["rho_l1"]
             ax.plot(m, np.maximum(y, FLOOR), "-", color=cmap(i % 10), label=r["kernel"], lw=1.3)
             if "free" in r:
                 fr = r["free"]
-                fy = np.array([np.nan if v is None else v for v in fr[key]], float)
+                fy = _floats(fr[key])
                 if norm == "l2":
                     fy = np.sqrt(np.maximum(fy, 0.0) / r["rho_l2_sq"])
                 else:
                     cancel = np.array([1e-15 * (2 * len(a) + 1) * np.sum(np.abs(a) / np.array(w))
                                        for a, w in zip(fr["coefs"], fr["rates"])])
-                    fy = np.where(cancel < 0.01 * fy, fy, np.nan) / r["rho_l1"]
+                    fy = _l1_resolved(fy, cancel) / r["rho_l1"]
                 ax.plot(fr["m"], np.maximum(fy, FLOOR), "o--", color=cmap(i % 10), ms=3, lw=0.8)
         ax.set_ylim(bottom=FLOOR / 3)
         ax.set_yscale("log")
@@ -112,7 +97,7 @@ def draw_approx(data: dict, out_dir) -> list[str]:
                      fontsize=8)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
-        paths += _save(fig, out_dir / f"memory_approx_{norm}.png")
+        figs[f"memory_approx_{norm}"] = fig
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for i, r in enumerate(recs):
         if "free" not in r:
@@ -120,25 +105,27 @@ def draw_approx(data: dict, out_dir) -> list[str]:
         fr = r["free"]
         axes[0].plot(fr["m"], fr["min_rate"], "o-", ms=3, color=cmap(i % 10), label=r["kernel"])
         axes[1].plot(fr["m"], fr["log10_cond"], "o-", ms=3, color=cmap(i % 10))
-    m = np.array(recs[0]["fixed"]["m"]) if recs else np.array([1])
-    axes[1].plot(m, recs[0]["fixed"]["log10_cond"], "k:", label="sinc grid") if recs else None
+    if recs:
+        axes[1].plot(np.array(recs[0]["fixed"]["m"]), recs[0]["fixed"]["log10_cond"], "k:",
+                     label="sinc grid")
     axes[0].set_yscale("log")
     axes[0].set_xlabel("m")
     axes[0].set_ylabel("smallest free rate found")
     axes[1].set_xlabel("m")
     axes[1].set_ylabel("log10 1/(smallest pivot) of the scaled Gram matrix")
-    axes[0].legend(fontsize=7)
-    axes[1].legend(fontsize=7)
+    for ax in axes:
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     for ax in axes:
         ax.grid(True, which="both", alpha=0.3)
     fig.suptitle("Where memory costs: the smallest rate and the conditioning of the best sums",
                  fontsize=10)
-    paths += _save(fig, out_dir / "memory_approx_cost.png")
-    return paths
+    figs["memory_approx_cost"] = fig
+    return figs
 
 
-def draw_approx_rows(payload: dict, path) -> list[str]:
-    """The CLI's figure: errors of one kernel against m.
+def approx_rows_figure(payload: dict):
+    """The figure of ``tnrnn memory approx``: errors of one kernel against m.
 
     Parameters
     ----------
@@ -146,26 +133,24 @@ def draw_approx_rows(payload: dict, path) -> list[str]:
         ``kernel``, ``rates`` (the grid's name), ``rho_l1`` and ``rows`` with
         ``m``, ``relative_l2_error`` and optionally ``l1_error`` (the JSON of
         ``tnrnn memory approx``).
-    path : str or pathlib.Path
-        The figure file.
 
     Returns
     -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+    matplotlib.figure.Figure
+        The relative L2 error (circles) and, when the rows have it, the
+        relative L1 error ``l1_error / rho_l1`` (squares) against m, log scale.
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> from tnrnn.linear_rnn.figures import draw_approx_rows
     >>> rows = [{"m": 1, "relative_l2_error": 0.3, "l1_error": 0.2},
     ...         {"m": 2, "relative_l2_error": 0.1, "l1_error": 0.05}]
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "rows.svg"
-    >>> payload = {"kernel": "polynomial:1", "rates": "sinc", "rho_l1": 1.0, "rows": rows}
-    >>> draw_approx_rows(payload, out) == [str(out)] and out.stat().st_size > 0
-    True
+    >>> fig = approx_rows_figure({"kernel": "polynomial:1", "rates": "sinc", "rho_l1": 2.0,
+    ...                           "rows": rows})
+    >>> [ln.get_ydata().tolist() for ln in fig.axes[0].lines]
+    [[0.3, 0.1], [0.1, 0.025]]
+    >>> pyplot().close(fig)
     """
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     rows = payload["rows"]
     m = [r["m"] for r in rows]
@@ -177,35 +162,35 @@ def draw_approx_rows(payload: dict, path) -> list[str]:
     ax.set_title(f"{payload['kernel']} ({payload['rates']} rates)", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return fig
 
 
-def draw_rates(data: dict, path) -> list[str]:
-    """Relative best-L1 bracket against m (fixed rates j beta/2) and the fitted exponents.
+def rates_figure(data: dict):
+    """Relative best-L1 bracket against m (fixed rates j beta/2) and the fitted
+    exponents against smoothness, of a ``memory-rates`` result.
 
     Parameters
     ----------
     data : dict
         A ``memory-rates`` result (:func:`tnrnn.linear_rnn.experiments.rates_experiment`).
-    path : str or pathlib.Path
-        The figure file.
 
     Returns
     -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+    matplotlib.figure.Figure
+        Left: per record, the bracket ``[l1_lower, l1_upper] / rho_l1``
+        shaded and its upper end as a line; right: the fitted exponents with
+        their intervals, and the lines alpha, alpha + 1 and alpha + 1/2.
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> from tnrnn.linear_rnn.figures import draw_rates
-    >>> rec = {"alpha": 1, "beta": 1.0, "rho_l1": 1.0, "fits": {"fixed_l2": [1.4, 0.1]},
-    ...        "fixed": {"m": [1, 2, 3], "l1_lower": [0.5, 0.2, 0.1], "l1_upper": [0.6, 0.25, 0.1]}}
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "rates.svg"
-    >>> draw_rates({"records": [rec]}, out) == [str(out)] and out.exists()
-    True
+    >>> rec = {"alpha": 1, "beta": 1.0, "rho_l1": 2.0, "fits": {"fixed_l2": [1.4, 0.1]},
+    ...        "fixed": {"m": [1, 2, 3], "l1_lower": [0.5, 0.2, 0.1], "l1_upper": [0.6, 0.3, 0.1]}}
+    >>> fig = rates_figure({"records": [rec]})
+    >>> fig.axes[0].lines[0].get_ydata().tolist()
+    [0.3, 0.15, 0.05]
+    >>> pyplot().close(fig)
     """
-    plt = _plt()
+    plt = pyplot()
     recs = data["records"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     cmap = plt.get_cmap("viridis")
@@ -250,42 +235,40 @@ def draw_rates(data: dict, path) -> list[str]:
     axes[1].grid(True, alpha=0.3)
     fig.suptitle("Approximation rate against smoothness and decay: kernels "
                  "(t - 1)_+^alpha e^{-beta (t - 1)}", fontsize=10)
-    return _save(fig, path)
+    return fig
 
 
-def draw_width(data: dict, path) -> list[str]:
-    """Width needed against 1/epsilon for polynomial memory.
+def width_figure(data: dict):
+    """Width needed against 1/epsilon for polynomial memory (``memory-width``).
 
     Parameters
     ----------
     data : dict
         A ``memory-width`` result (:func:`tnrnn.linear_rnn.experiments.width_experiment`).
-    path : str or pathlib.Path
-        The figure file.
 
     Returns
     -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+    matplotlib.figure.Figure
+        Per record: ``width_l2`` (squares, solid) and ``width_l1_upper``
+        (circles, dashed) against ``1/eps`` (``null``: beyond max m, not
+        drawn), and the reference ``eps^(-1/omega)`` scaled to 1 at the first
+        eps (dotted).
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> from tnrnn.linear_rnn.figures import draw_width
     >>> rec = {"omega": 1.0, "width_l2": [1, 3, None], "width_l1_upper": [2, 5, None]}
-    >>> data = {"config": {"eps": [0.1, 0.01, 0.001]}, "records": [rec]}
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "width.svg"
-    >>> draw_width(data, out) == [str(out)] and out.exists()
-    True
+    >>> fig = width_figure({"config": {"eps": [0.5, 0.25, 0.125]}, "records": [rec]})
+    >>> [ln.get_ydata().tolist() for ln in fig.axes[0].lines]
+    [[1.0, 3.0, nan], [2.0, 5.0, nan], [1.0, 2.0, 4.0]]
+    >>> pyplot().close(fig)
     """
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.8))
     eps = np.array(data["config"]["eps"], float)
     for i, r in enumerate(data["records"]):
         c = f"C{i}"
         for key, mk, ls in (("width_l2", "s", "-"), ("width_l1_upper", "o", "--")):
-            wv = np.array([np.nan if v is None else v for v in r[key]], float)
-            ax.plot(1 / eps, wv, mk + ls, color=c, ms=4, lw=1,
+            ax.plot(1 / eps, _floats(r[key]), mk + ls, color=c, ms=4, lw=1,
                     label=f"omega={r['omega']:g}, {'L2' if key == 'width_l2' else 'best L1 (upper)'}")
         ref = eps ** (-1 / r["omega"])
         ax.plot(1 / eps, ref * (1 / ref[0]), ":", color=c, lw=0.8)
@@ -297,39 +280,46 @@ def draw_width(data: dict, path) -> list[str]:
                  "scaled to 1 at the first eps; missing: > max m", fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=6)
-    return _save(fig, path)
+    return fig
 
 
-def draw_plateaus(data: dict, path) -> list[str]:
-    """Escape time against memory for every family, method and width; diverged runs counted.
+def plateaus_figure(data: dict):
+    """Escape time against memory for every family, method and width, diverged
+    runs counted (``memory-plateau`` records).
 
     Parameters
     ----------
     data : dict
         ``records`` of :func:`tnrnn.linear_rnn.plateau_runs.plateau_experiment`.
-    path : str or pathlib.Path
-        The figure file.
 
     Returns
     -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+    matplotlib.figure.Figure
+        One panel per family: per (method, m) and memory value v, the escape
+        times of the runs that escaped (dots at ``v + 0.08 j`` for the j-th
+        (method, m)), the runs still on a plateau at their end (open
+        triangles at ``ran_to``), the count of diverged runs, and the fitted
+        rate of :func:`tnrnn.linear_rnn.plateau_runs.escape_rate` in the
+        legend.
 
     Examples
     --------
-    >>> import math, pathlib, tempfile
-    >>> from tnrnn.linear_rnn.figures import draw_plateaus
+    >>> import math
     >>> recs = [{"family": "delayed", "method": "gd-log", "m": 3, "value": v, "seed": s,
     ...          "diverged": s == 2, "censored": False, "ran_to": 1e6,
     ...          "escape": None if s == 2 else math.exp(0.9 * v)}
     ...         for v in (6.0, 8.0, 10.0) for s in range(3)]
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "escape.svg"
-    >>> draw_plateaus({"records": recs}, out) == [str(out)] and out.exists()
-    True
+    >>> fig = plateaus_figure({"records": recs})
+    >>> dots = fig.axes[0].lines[0]
+    >>> dots.get_xdata().tolist(), [round(math.log(y), 9) for y in dots.get_ydata()]
+    ([6.0, 6.0], [5.4, 5.4])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['1 diverged', '1 diverged', '1 diverged']
+    >>> pyplot().close(fig)
     """
-    from .plateau_runs import escape_rate
+    from ..linear_rnn.plateau_runs import escape_rate
 
-    plt = _plt()
+    plt = pyplot()
     recs = data["records"]
     fams = list(dict.fromkeys(r["family"] for r in recs))
     fig, axes = plt.subplots(1, len(fams), figsize=(5 * len(fams), 4.6), squeeze=False)
@@ -365,12 +355,41 @@ def draw_plateaus(data: dict, path) -> list[str]:
         ax.legend(fontsize=6)
     fig.suptitle("Plateaus from random asymmetric starts (log rates); 0 = no plateau above "
                  "the best m-term loss", fontsize=9)
-    return _save(fig, path)
+    return fig
 
 
-def draw_plateau_curves(data: dict, path) -> list[str]:
-    """Loss curves (seed 0, ODE flow, m = 3), loss / ||rho||^2, for every target."""
-    plt = _plt()
+def plateau_curves_figure(data: dict):
+    """Loss curves of the ODE flows at seed 0 and m = 3, loss / ||rho||^2, one
+    panel per family (``memory-plateau`` records).
+
+    Parameters
+    ----------
+    data : dict
+        ``records`` of :func:`tnrnn.linear_rnn.plateau_runs.plateau_experiment`
+        (those with ``seed`` 0, ``method`` ``'ode-log'`` and ``m`` 3 are drawn).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Per drawn record, ``curve["loss"] / rho_l2_sq`` against ``curve["t"]``
+        (points at ``t <= 0`` left out: log axis) and the best 3-term loss
+        ``lstar / rho_l2_sq`` as a dotted level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rec = {"family": "delayed", "method": "ode-log", "m": 3, "seed": 0, "value": 4.0,
+    ...        "rho_l2_sq": 2.0, "lstar": 0.5,
+    ...        "curve": {"t": [0.0, 1.0, 10.0], "loss": [2.0, 1.0, 0.5]}}
+    >>> fig = plateau_curves_figure({"records": [rec]})
+    >>> curve, level = fig.axes[0].lines
+    >>> [np.asarray(ln.get_xdata()).tolist() for ln in (curve, level)][0]
+    [1.0, 10.0]
+    >>> [np.asarray(ln.get_ydata()).tolist() for ln in (curve, level)]
+    [[0.5, 0.25], [0.25, 0.25]]
+    >>> pyplot().close(fig)
+    """
+    plt = pyplot()
     recs = [r for r in data["records"] if r["seed"] == 0 and r["method"] == "ode-log"
             and r["m"] == 3]
     fams = list(dict.fromkeys(r["family"] for r in recs))
@@ -394,42 +413,43 @@ def draw_plateau_curves(data: dict, path) -> list[str]:
         ax.set_title(fam, fontsize=9)
         ax.legend(fontsize=6)
         ax.grid(True, which="both", alpha=0.3)
-    return _save(fig, path)
+    return fig
 
 
-def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
-    """Learned kernels against their targets, and training curves with the floor at their width.
+def training_figures(data: dict, floors: dict | None = None) -> dict:
+    """Learned kernels against their targets, and training curves with the
+    floor at their width (``memory-train``).
 
     Parameters
     ----------
     data : dict
         A ``memory-train`` result (records with ``kernel``, ``model``, ``seed``,
         ``kernel_t``, ``target``, ``learned``, ``curve`` and ``test_loss``).
-    out_dir : str or pathlib.Path
-        Folder for ``memory_train_kernels.png`` and ``memory_train_loss.png``.
     floors : dict, optional
-        A ``memory-floors`` result: the best loss at each kernel's width, drawn
-        as a line.
+        A ``memory-floors`` result: the best loss at each kernel's width,
+        drawn as a level (floored at 1e-16).
 
     Returns
     -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+    dict
+        ``{"memory_train_kernels": figure, "memory_train_loss": figure}``:
+        per kernel, the target (black) and each model's learned kernel at
+        seed 0 (dashed); the loss curves of every seed, and the floor.
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> from tnrnn.linear_rnn.figures import draw_training
     >>> rec = {"kernel": "exponential:1", "model": "diagonal", "seed": 0, "test_loss": 0.01,
     ...        "kernel_t": [0.0, 1.0], "target": [1.0, 0.37], "learned": [0.9, 0.4],
     ...        "curve": {"step": [1, 10], "loss": [0.5, 0.01]}}
     >>> floors = {"records": [{"kernel": "exponential:1", "floor_real": 1e-3, "hidden": 8}]}
-    >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> [pathlib.Path(p).name for p in draw_training({"records": [rec]}, tmp, floors)][::2]
-    ['memory_train_kernels.png', 'memory_train_loss.png']
+    >>> figs = training_figures({"records": [rec]}, floors)
+    >>> [list(map(float, ln.get_ydata())) for ln in figs["memory_train_kernels"].axes[0].lines]
+    [[1.0, 0.37], [0.9, 0.4]]
+    >>> [list(map(float, ln.get_ydata())) for ln in figs["memory_train_loss"].axes[0].lines]
+    [[0.5, 0.01], [0.001, 0.001]]
+    >>> for f in figs.values(): pyplot().close(f)
     """
-    plt = _plt()
-    out_dir = Path(out_dir)
+    plt = pyplot()
     recs = [r for r in data["records"] if r["seed"] == 0]
     kernels = list(dict.fromkeys(r["kernel"] for r in recs))
     models = list(dict.fromkeys(r["model"] for r in recs))
@@ -445,7 +465,7 @@ def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
         ax.set_xlabel("t")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    paths = _save(fig, out_dir / "memory_train_kernels.png")
+    figs = {"memory_train_kernels": fig}
     fig, axes = plt.subplots(1, len(kernels), figsize=(4.5 * len(kernels), 4), squeeze=False)
     fl = {r["kernel"]: r for r in (floors or {}).get("records", [])}
     for ax, k in zip(axes[0], kernels):
@@ -465,12 +485,12 @@ def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
         ax.set_ylabel("training MSE")
         ax.grid(which="both", alpha=0.3)
         ax.legend(fontsize=6)
-    paths += _save(fig, out_dir / "memory_train_loss.png")
-    return paths
+    figs["memory_train_loss"] = fig
+    return figs
 
 
-def draw_flow(times, loss, plateaus, path, title="") -> list[str]:
-    """A loss curve with its plateaus marked (the CLI's figure).
+def flow_figure(times, loss, plateaus, title: str = ""):
+    """A loss curve with its plateaus marked (the figure of ``tnrnn memory flow``).
 
     Parameters
     ----------
@@ -478,31 +498,31 @@ def draw_flow(times, loss, plateaus, path, title="") -> list[str]:
         Steps (or flow times); points at ``t <= 0`` are not drawn (log axis).
     loss : array_like
         The loss there.
-    plateaus : sequence of Plateau
-        Drawn as dotted levels up to their exits.
-    path : str or pathlib.Path
-        The figure file.
-    title : str
+    plateaus : sequence of tnrnn.linear_rnn.Plateau
+        Each drawn as a dotted level from its start to its exit (or the last
+        time), and a vertical line at its exit.
+    title : str, optional
         Figure title.
 
     Returns
     -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
+    matplotlib.figure.Figure
+        The curve (first line), then per plateau its exit line.
 
     Examples
     --------
-    >>> import pathlib, tempfile
     >>> import numpy as np
     >>> from tnrnn.linear_rnn import plateau_times
-    >>> from tnrnn.linear_rnn.figures import draw_flow
     >>> t = np.arange(1.0, 1001.0)
     >>> loss = np.where(t < 100, 1.0, 0.01)
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "flow.svg"
-    >>> draw_flow(t, loss, plateau_times(t, loss), out, "one plateau") == [str(out)]
-    True
+    >>> pls = plateau_times(t, loss)
+    >>> fig = flow_figure(t, loss, pls, "one plateau")
+    >>> curve, exit_line = fig.axes[0].lines
+    >>> bool(np.array_equal(curve.get_ydata(), loss)), list(exit_line.get_xdata()) == [pls[0].exit] * 2
+    (True, True)
+    >>> pyplot().close(fig)
     """
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     t = np.asarray(times, float)
     ok = t > 0
@@ -517,65 +537,4 @@ def draw_flow(times, loss, plateaus, path, title="") -> list[str]:
     ax.set_ylabel("white-noise loss")
     ax.set_title(title, fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
-    return _save(fig, path)
-
-
-def draw_all(results_dir, out_dir) -> list[str]:
-    """Draw every figure whose data file exists in ``results_dir`` (each file checked).
-
-    Parameters
-    ----------
-    results_dir : str or pathlib.Path
-        Folder with the ``memory-*.json`` results (module docstring).
-    out_dir : str or pathlib.Path
-        Folder for the figures.
-
-    Returns
-    -------
-    list of str
-        The files written (a ``.png`` path also gets an ``.svg`` beside it).
-
-    Examples
-    --------
-    >>> import json, pathlib, tempfile
-    >>> from tnrnn.linear_rnn.figures import draw_all
-    >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> draw_all(tmp, tmp)                       # no data, no figures
-    []
-    >>> _ = (tmp / "memory-width.json").write_text(json.dumps({"kind": "memory-rates",
-    ...                                                         "records": []}))
-    >>> # a file of another kind is refused
-    >>> draw_all(tmp, tmp)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.SpecError: ...memory-width.json' holds a 'memory-rates' result, not 'memory-width'; ...
-    """
-    from ._store import load_result
-
-    results_dir, out_dir = Path(results_dir), Path(out_dir)
-    paths = []
-
-    def get(name, kind):
-        f = results_dir / name
-        return load_result(f, kind) if f.exists() else None
-
-    d = get("memory-approx.json", "memory-approx")
-    if d:
-        paths += draw_approx(d, out_dir)
-    d = get("memory-rates.json", "memory-rates")
-    if d:
-        paths += draw_rates(d, out_dir / "memory_rates.png")
-    d = get("memory-width.json", "memory-width")
-    if d:
-        paths += draw_width(d, out_dir / "memory_width.png")
-    d = get("memory-plateau.json", "memory-plateau")
-    d2 = get("memory-plateau-delayed.json", "memory-plateau")
-    if d or d2:
-        both = {"records": (d or {"records": []})["records"]
-                + (d2 or {"records": []})["records"]}
-        paths += draw_plateaus(both, out_dir / "memory_plateau_escape.png")
-        paths += draw_plateau_curves(both, out_dir / "memory_plateau_curves.png")
-    d = get("memory-train.json", "memory-train")
-    if d:
-        paths += draw_training(d, out_dir, get("memory-floors.json", "memory-floors"))
-    return paths
+    return fig
