@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tnrnn._io import machine_info
+
 KERNELS_ACC = ["exponential:1", "polynomial:0.2", "polynomial:1", "delayed:2",
                "exponential:1+delayed:3"]
 KERNELS_CURVES = ["exponential:1", "exponential:0.1", "polynomial:0.1", "polynomial:0.2",
@@ -169,8 +171,9 @@ def main(argv=None):
     if not out.is_dir():
         sys.exit(f"error: --out folder {str(out)!r} does not exist")
     ms = [1, 2, 4, 8] if args.quick else [1, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64]
-    res = {"machine": {"host": platform.node(), "cpu": platform.processor() or platform.machine(),
-                       "python": platform.python_version(),
+    info = machine_info(packages=())
+    res = {"machine": {"host": platform.node(), "cpu": info["cpu"],
+                       "python": info["versions"]["python"],
                        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                        "note": "2 cores shared with other jobs; timings are noisy"},
            "quick": args.quick}

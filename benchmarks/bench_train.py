@@ -29,13 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from tnrnn._io import machine_info, machine_line
 
 HERE = Path(__file__).resolve().parent
 T, WIDTH, BATCH, INPUT, OUTPUTS = 80, 64, 128, 9, 3
@@ -297,18 +298,19 @@ def main(argv=None):
               f"(numpy Cayley part {row['cayley_numpy_ms']:.2f} ms)", flush=True)
     out = Path(args.out)
     name = "train-quick" if args.quick else "train"
-    meta = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
-                        "python": platform.python_version(), "jax": jax.__version__,
-                        "numpy": np.__version__,
+    info = machine_info(packages=("jax", "numpy"),
+                        devices=sorted({d.platform for d in jax.devices()}))
+    meta = {"machine": {"platform": info["platform"], "cpus": info["cores"],
+                        "python": info["versions"]["python"], "jax": info["versions"]["jax"],
+                        "numpy": info["versions"]["numpy"],
                         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")},
             "T": T, "width": WIDTH, "batch": BATCH, "input_dim": INPUT, "outputs": OUTPUTS,
             "optimizer": "tnrnn.train.make_optimizer() (RMSProp 1e-3, decay 0.9, clip 10)",
             "seconds": time.time() - t_all}
     (out / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
     lines = [f"# Training step time (T = {T}, width {WIDTH}, batch {BATCH})", "",
-             f"Machine: {meta['machine']['platform']}, {meta['machine']['cpus']} CPUs, jax "
-             f"{jax.__version__}; shared with other jobs: ratios (same process, interleaved "
-             "rounds) are what count.", "",
+             f"Machine: {machine_line(info)}; shared with other jobs: ratios (same process, "
+             "interleaved rounds) are what count.", "",
              "| cell | depth | tnrnn ms/step | hand layer-wise ms | hand fused ms | "
              "tnrnn / layer-wise | tnrnn / fused | compile s (tnrnn / layer-wise / fused) |",
              "|---|---|---|---|---|---|---|---|"]

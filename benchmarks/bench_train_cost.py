@@ -11,12 +11,12 @@ seconds, and Spearman rank correlations.
 import argparse
 import itertools
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
+
+from tnrnn._io import machine_info
 
 
 def spearman(a, b):
@@ -65,8 +65,9 @@ def main():
     ms = [r["ms_per_step"] for r in rows]
     tdh = [r["T"] * r["depth"] * r["hidden"] for r in rows]
     td = [r["T"] * r["depth"] for r in rows]
-    data = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
-                        "load_avg": os.getloadavg()},
+    info = machine_info(packages=())
+    data = {"machine": {"platform": info["platform"], "cpus": info["cores"],
+                        "load_avg": info["load_average"]},
             "steps": a.steps, "rounds": a.rounds, "batch": 32, "rows": rows,
             "spearman": {"estimate_vs_ms_per_step": spearman(est, ms),
                          "T_depth_width_vs_ms_per_step": spearman(tdh, ms),

@@ -339,3 +339,32 @@ def test_slot_arrays_give_the_same_result_as_every_array(engine):
     # a callable finder (not cached) takes the route with every array
     y = contract_network(net, spec, p, X, engine=engine, optimize=greedy_path)
     np.testing.assert_allclose(y, evaluate(spec, p, X), **tolerance(np.float64))
+
+
+def test_results_json_follows_the_shared_convention(tmp_path, monkeypatch):
+    """NaN is written as null and the infinities as "inf"/"-inf" (standard JSON, as
+    every tnrnn writer does), numpy scalars as numbers; the file is written
+    atomically (no temporary file left beside it)."""
+    from tnrnn.benchmark import _run
+
+    def fake_sweep(kind, cfg, settings, peak, tick):
+        return {"kind": kind, "depth": np.int64(2), "points": [], "stopped": "faked",
+                "ratio": (np.float64("nan"), float("inf"), -np.inf)}
+
+    monkeypatch.setattr(_run, "_sweep", fake_sweep)
+    monkeypatch.setattr(_run, "matmul_rates",
+                        lambda *a: {"peak_gflops": np.float32(2.5), "numpy": [], "jax": []})
+    monkeypatch.setattr(_run, "markdown_report", lambda results: "# report\n")
+    res = run_benchmarks(tmp_path, smoke=True, figure_dir=None)
+    text = res["json"].read_text()
+
+    def refuse(token):
+        raise AssertionError(f"non-standard JSON token {token}")
+
+    data = json.loads(text, parse_constant=refuse)
+    for w in data["workloads"]:
+        assert w["ratio"] == [None, "inf", "-inf"] and w["depth"] == 2
+    assert data["matmul"]["peak_gflops"] == 2.5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["contract-smoke.json",
+                                                         "contract-smoke.md"]
+    assert res["markdown"].read_text() == "# report\n"

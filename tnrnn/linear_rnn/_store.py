@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import sys
 import time
@@ -54,9 +53,31 @@ VERSION = 2
 
 
 def machine() -> dict:
-    """Where a result was computed (host, CPU, cores, Python, date)."""
-    return {"host": platform.node(), "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(), "python": platform.python_version(),
+    """Where a result was computed: the host's name and the date beside the
+    CPU, cores and Python of :func:`tnrnn._io.machine_info` (the one machine
+    description).
+
+    Returns
+    -------
+    dict
+        ``host``, ``cpu`` (the CPU's model name), ``cores``, ``python`` and
+        ``date`` (``'YYYY-MM-DD HH:MM UTC'``).
+
+    Examples
+    --------
+    >>> import os, platform
+    >>> from tnrnn._io import cpu_model
+    >>> m = machine()
+    >>> list(m)
+    ['host', 'cpu', 'cores', 'python', 'date']
+    >>> m["cpu"] == cpu_model(), m["cores"] == os.cpu_count(), m["python"] == platform.python_version()
+    (True, True, True)
+    """
+    from .._io import machine_info
+
+    info = machine_info(packages=())
+    return {"host": platform.node(), "cpu": info["cpu"], "cores": info["cores"],
+            "python": info["versions"]["python"],
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
