@@ -59,3 +59,25 @@ def test_losses_against_numpy():
                                                             rel=1e-6)
     a, b = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
     assert float(mean_squared_error(a, b)) == pytest.approx(np.mean((a - b) ** 2), rel=1e-6)
+
+
+def test_fit_runs_on_the_loop_and_on_step_can_stop_it():
+    from tnrnn.cells import stack
+    from tnrnn.tasks import make_task
+    from tnrnn.train import fit
+
+    task = make_task("ses", 8, block=2, alphabet=3)
+    m, apply = stack("gru", depth=1, hidden=4, input_dim=task.input_dim, outputs=task.outputs)
+    seen = []
+
+    def stop_at_5(st):
+        seen.append((st.step, float(st.loss)))
+        if st.step == 5:
+            st.stopped = "enough"
+
+    r = fit(m, apply, task, steps=20, eval_every=2, batch=8, val_size=16, on_step=stop_at_5)
+    assert [s for s, _ in seen] == [1, 2, 3, 4, 5]
+    assert r.summary["steps"] == 5 and r.summary["stopped"] == "enough"
+    # the validation records' training loss is the mean of the steps' losses since the last
+    assert r.history[0]["train_loss"] == pytest.approx(np.mean([l for _, l in seen[:2]]))
+    assert r.history[1]["train_loss"] == pytest.approx(np.mean([l for _, l in seen[2:4]]))

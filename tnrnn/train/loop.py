@@ -212,7 +212,8 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         patience_rule: str | None = None, min_delta=None, lr_factor: float | None = None,
         max_plateaus: int | None = None, val_size: int | None = None, eval_seed=_UNSET,
         seed: int = 0, metrics_path=None, checkpoint_path=None, progress: bool = False,
-        label: str = "train", callback: Callable | None = None) -> FitResult:
+        label: str = "train", callback: Callable | None = None,
+        on_step: Callable | None = None) -> FitResult:
     """Train ``apply``'s parameters on ``task`` under a named protocol.
 
     Parameters
@@ -283,6 +284,10 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         The progress bar's label.
     callback : callable, optional
         Called with each validation record.
+    on_step : callable, optional
+        Called after every step (and its validation, if any) with the loop's
+        :class:`tnrnn.train.LoopState`; setting ``state.stopped`` to a reason
+        ends training there (the reason is ``summary["stopped"]``).
 
     Returns
     -------
@@ -476,12 +481,15 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         if cfg["eval_at_start"] and state["step"] == 0 and state["evaluated"] < 0:
             validate([], params)
         r = train_steps(params, update, batches, steps=steps, opt_state=opt_state,
-                        start=state["step"], callbacks=[after_step],
+                        start=state["step"],
+                        callbacks=[after_step] + ([on_step] if on_step is not None else []),
                         state=LoopState(step=state["step"], params=params, opt_state=opt_state,
                                         stopped=state["stopped"]))
     finally:
         bar.close()
     params, opt_state = r.params, r.opt_state
+    if state["stopped"] is None and r.stopped is not None:  # stopped by on_step
+        state["stopped"] = r.stopped
     t_loop = r.loop_time_s + ((r.compile_time_s or 0.0) if timed_before else 0.0)
     done_now = state["step"] - (resumed_from or 0)
     timed = max(done_now - 1, 1)
