@@ -279,13 +279,22 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
 
     Examples
     --------
-    >>> r = chaotic_lstm_experiment(n_s=3, horizon=20, burn=5, lyap_steps=20,
-    ...                             attractor_steps=5, grid_2d=2)
-    >>> len(r["attractor_h"]), len(r["spectrum"]), r["slice"]["loss_at_1"]
-    (6, 4, 0.0)
+    >>> chaotic_lstm_experiment(grid_2d=1)  # the sizes are checked before any work
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: grid_2d must be an integer >= 2; got 1
     """
     from .systems import preset_system
 
+    n_s = check_positive_int("n_s", n_s)
+    horizon = check_positive_int("horizon", horizon)
+    burn = check_nonneg_int("burn", burn)
+    if burn >= horizon:
+        raise SpecError(f"burn must be in [0, horizon) = [0, {horizon}); got {burn}")
+    lyap_steps = check_nonneg_int("lyap_steps", lyap_steps)
+    attractor_steps = check_positive_int("attractor_steps", attractor_steps)
+    grid_2d = check_positive_int("grid_2d", grid_2d, minimum=2)
+    seed = check_seed("seed", seed)
     t0 = time.perf_counter()
     p = chaotic_lstm()
     sysm = preset_system("chaotic-lstm")
@@ -474,11 +483,22 @@ def region_experiment(*, hidden: int = 32, grid: int = 60, steps: int = 2000, bu
 
     Examples
     --------
-    >>> r = region_experiment(hidden=2, grid=2, steps=50, burn=0, loss_grid=2, loss_T=10,
-    ...                       hessian_iters=2)
-    >>> len(r["lyapunov_max"]), len(r["loss"]["sharpness"]), r["bound"][1]
-    (2, 2, [3.0, 3.0])
+    >>> region_experiment(loss_T=5, delay=5)  # the sizes are checked before any work
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: delay must be in [0, loss_T) = [0, 5); got 5
     """
+    hidden = check_positive_int("hidden", hidden)
+    grid = check_positive_int("grid", grid, minimum=2)
+    loss_grid = check_positive_int("loss_grid", loss_grid, minimum=2)
+    steps = check_positive_int("steps", steps, minimum=50)
+    burn = check_nonneg_int("burn", burn)
+    loss_T = check_positive_int("loss_T", loss_T)
+    delay = check_nonneg_int("delay", delay)
+    if delay >= loss_T:
+        raise SpecError(f"delay must be in [0, loss_T) = [0, {loss_T}); got {delay}")
+    hessian_iters = check_positive_int("hessian_iters", hessian_iters)
+    seed = check_seed("seed", seed)
     t0 = time.perf_counter()
     g = np.linspace(*gains, grid)
     s = np.linspace(*scales, grid)

@@ -52,10 +52,13 @@ class FixedPoints:
 
     Examples
     --------
-    >>> from tnrnn.dynamics import fixed_points
-    >>> fp = fixed_points(lambda x: 0.5 * x + 1.0, [[0.0], [5.0]])
-    >>> fp.converged.tolist(), fp.assignment.tolist(), fp.to_dict()["points"]
-    ([True, True], [0, 0], [[2.0]])
+    >>> import numpy as np
+    >>> from tnrnn.dynamics import FixedPoints
+    >>> fp = FixedPoints(np.array([[2.0]]), np.array([[0.5 + 0j]]), ["stable"], np.zeros(1),
+    ...                  np.array([1]), 1, np.array([True, False]), np.array([0.0, 0.7]),
+    ...                  np.array([0, -1]))
+    >>> int(fp.counts.sum()) + fp.n_failed == fp.converged.size
+    True
     """
 
     points: np.ndarray
@@ -79,9 +82,12 @@ class FixedPoints:
 
         Examples
         --------
-        >>> from tnrnn.dynamics import fixed_points
-        >>> fixed_points(lambda x: 0.5 * x, [[1.0]]).to_dict()["eigenvalues"]
-        [[[0.5, 0.0]]]
+        >>> import numpy as np
+        >>> from tnrnn.dynamics import FixedPoints
+        >>> fp = FixedPoints(np.zeros((1, 1)), np.array([[0.5 + 0j]]), ["stable"], np.zeros(1),
+        ...                  np.array([1]), 0, np.array([True]), np.zeros(1), np.zeros(1, int))
+        >>> fp.to_dict()["eigenvalues"], fp.to_dict()["converged"]
+        ([[[0.5, 0.0]]], [True])
         """
         return fields_dict(self)
 
@@ -255,11 +261,8 @@ def fixed_points(f, starts, *, u=None, tol: float = 1e-10, lm_steps: int = 200,
     >>> import numpy as np
     >>> from tnrnn.dynamics import fixed_points
     >>> fp = fixed_points(lambda x: 0.5 * x + 1.0, [[0.0], [5.0]])
-    >>> fp.points, fp.stability, fp.counts
-    (array([[2.]]), ['stable'], array([2]))
-    >>> fp = fixed_points(lambda x: x * x + 1.0, [[0.0]])  # no real fixed point
-    >>> fp.n_failed, fp.converged, bool(fp.start_residuals[0] > 0.5)
-    (1, array([False]), True)
+    >>> fp.points, fp.stability, fp.counts, fp.converged
+    (array([[2.]]), ['stable'], array([2]), array([ True,  True]))
     """
     check_map(f)
     tol = check_float("tol", tol, positive=True)
