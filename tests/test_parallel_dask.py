@@ -227,6 +227,33 @@ def test_a_dead_worker_is_charged_only_for_its_own_tasks(own_client, tmp_path):
     assert _deaths(log) == 2
 
 
+def test_a_worker_gone_without_an_event_fails_its_task_instead_of_hanging(own_client):
+    """The pin's safety net: with the scheduler's events cut off (as if the
+    remove-worker event were lost), a task whose worker died is failed by the
+    executor's watch (WorkerDiedError, named) within seconds; pinned to a
+    worker that is gone, it would otherwise wait for ever."""
+    import threading
+
+    ex = DaskExecutor(client=own_client, batch_seconds=0)
+    own_client.unsubscribe_topic("all")           # no remove-worker event reaches ex
+    out: dict = {}
+
+    def run():
+        try:
+            list(iter_tasks(nap_or_crash, {"bad": (13,)}, executor=ex, retries=0))
+        except TaskFailedError as exc:
+            out["error"] = str(exc)
+
+    t0 = time.monotonic()
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    th.join(60)
+    ex.shutdown(wait=False)
+    assert not th.is_alive(), "the task of a dead worker was never failed"
+    assert "task 'bad' failed 1 times (retries=0); last error: WorkerDiedError" in out["error"]
+    assert time.monotonic() - t0 < 60
+
+
 def test_unreachable_scheduler_fails_within_timeout():
     port = _closed_port()
     t0 = time.monotonic()

@@ -223,6 +223,19 @@ def _probe_scheduler(address: str, timeout: float) -> None:
                              f"address, which `dask scheduler` prints when it starts")
 
 
+#: Seconds between the checks of :meth:`DaskExecutor._watch`.
+WATCH_SECONDS = 2.0
+
+
+def _msg_unseen(event) -> bool:
+    """Whether ``event`` is one :meth:`DaskExecutor._watch` made up (not the
+    scheduler's: not handed on to a previous handler)."""
+    try:
+        return bool(event[1].get("unseen"))
+    except (TypeError, AttributeError, IndexError, KeyError):
+        return False
+
+
 class _Task:
     """One submission of a :class:`DaskExecutor`: the call, the concurrent
     future handed to the caller, and the Dask future and worker of its
@@ -334,6 +347,7 @@ class DaskExecutor(cf.Executor):
         self._closed = False
         self._previous = getattr(client, "_event_handlers", {}).get("all")
         client.subscribe_topic("all", self._on_event)
+        self._watcher = None
 
     def submit(self, fn, /, *args, priority: int = 0, **kwargs):
         """``fn(*args, **kwargs)`` on the cluster; higher ``priority`` runs first.
@@ -348,6 +362,10 @@ class DaskExecutor(cf.Executor):
         task = _Task(fn, args, kwargs, priority)
         task.fut.add_done_callback(self._cancelled(task))
         self._send(task)
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, daemon=True,
+                                             name="tnrnn-dask-watch")
+            self._watcher.start()
         return task.fut
 
     def _send(self, task) -> None:
@@ -457,7 +475,8 @@ class DaskExecutor(cf.Executor):
                         if task.worker != address:
                             continue
                         del self._running[key]
-                        (lost if died and key in processing else moved).append(task)
+                        running = key in processing or msg.get("unseen", False)
+                        (lost if died and running else moved).append(task)
                 for task in lost:
                     if task.fut.set_running_or_notify_cancel():
                         from ._pool import WorkerDiedError
@@ -469,8 +488,34 @@ class DaskExecutor(cf.Executor):
                     threading.Thread(target=self._cancel_and_move, args=(stale, moved),
                                      daemon=True).start()
         finally:
-            if self._previous is not None:
+            if self._previous is not None and not _msg_unseen(event):
                 return self._previous(event)
+
+    def _watch(self) -> None:
+        """The safety net of the pinning (a daemon thread, from the first
+        submission to :meth:`shutdown`): every :data:`WATCH_SECONDS`, the
+        workers that hold tasks of this executor and that the scheduler no
+        longer lists, twice in a row (so the ``remove-worker`` event has had
+        seconds to arrive), are taken as dead without notice: their tasks
+        fail with :class:`~tnrnn.parallel.WorkerDiedError` (charged, as a
+        death is), instead of waiting for ever on a worker that is gone."""
+        missing_before: set = set()
+        while not self._closed:
+            time.sleep(WATCH_SECONDS)
+            with self._lock:
+                pinned = {t.worker for t in self._running.values() if t.worker is not None}
+            if not pinned or self._closed:
+                missing_before = set()
+                continue
+            try:
+                alive = set(self.client.nthreads())
+            except Exception:  # noqa: BLE001 - the client is closing or busy: next time
+                continue
+            missing = pinned - alive
+            for address in missing & missing_before:
+                self._on_event((time.time(), {"action": "remove-worker", "worker": address,
+                                              "expected": False, "unseen": True}))
+            missing_before = missing
 
     def _cancel_and_move(self, dfuts, moved) -> None:
         self._cancel(dfuts)
