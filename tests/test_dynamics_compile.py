@@ -135,3 +135,18 @@ def test_cached_results_equal_closed_forms():
     for c in (1.0, -2.5):
         fp = D.fixed_points(h, [[0.0], [9.0]], u=[c])
         assert fp.points.ravel().tolist() == pytest.approx([2.0 * c], abs=1e-12)
+
+
+def test_programs_per_map_are_bounded(monkeypatch):
+    from tnrnn.dynamics import _core
+
+    monkeypatch.setattr(_core, "MAX_PROGRAMS_PER_MAP", 4)
+    f = Counted(0.5)
+    for steps in range(1, 9):
+        D.simulate(f, 0.1, steps=steps)
+    assert len(_core._PROGRAMS[f]) <= 4
+    n = f.traces
+    D.simulate(f, 0.1, steps=8)  # the most recent program is still there: no new trace
+    assert f.traces == n
+    D.simulate(f, 0.1, steps=1)  # the oldest was dropped: traced again, same numbers
+    assert f.traces > n

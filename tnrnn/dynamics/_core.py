@@ -20,6 +20,7 @@ the caller's process-wide ``jax_enable_x64`` setting is left as it was.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import numbers
 import weakref
@@ -292,6 +293,11 @@ def scan_steps(g, x, us, length: int, inputs: Inputs, body):
 #: longer; the programs themselves reach ``f`` only through :class:`WeakCall`.
 _PROGRAMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
+#: Most programs (and shape checks) kept per map, the least recently used
+#: dropped first: a map analysed with ever new options (or a family with a new
+#: ``point`` callable every call) does not grow the cache without bound.
+MAX_PROGRAMS_PER_MAP = 64
+
 
 class WeakCall:
     """``f`` called through a weak reference.
@@ -319,7 +325,7 @@ def _per_map(f):
     try:
         per = _PROGRAMS.get(f)
         if per is None:
-            per = {}
+            per = collections.OrderedDict()
             _PROGRAMS[f] = per
         return per
     except TypeError:
@@ -347,8 +353,19 @@ def cached(f, key, build):
         return build(f)
     if prog is None:
         prog = build(WeakCall(f))
-        per[key] = prog
+        _remember(per, key, prog)
+    else:
+        per.move_to_end(key)
     return prog
+
+
+def _remember(per, key, value) -> None:
+    """Store ``value`` under ``key``, dropping the least recently used entries
+    beyond :data:`MAX_PROGRAMS_PER_MAP`."""
+    per[key] = value
+    per.move_to_end(key)
+    while len(per) > MAX_PROGRAMS_PER_MAP:
+        per.popitem(last=False)
 
 
 def clear_cache() -> None:
@@ -387,7 +404,7 @@ def probe(g, x, u, *, f=None, key=()):
             per = None
     out = _probe(g, x, u)
     if per is not None:
-        per[memo] = out
+        _remember(per, memo, out)
     return out
 
 
