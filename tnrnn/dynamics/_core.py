@@ -399,6 +399,7 @@ def probe(g, x, u, *, f=None, key=()):
     if per is not None:
         try:
             if memo in per:
+                per.move_to_end(memo)
                 return per[memo]
         except TypeError:
             per = None
