@@ -328,7 +328,7 @@ def _per_map(f):
             per = collections.OrderedDict()
             _PROGRAMS[f] = per
         return per
-    except TypeError:
+    except (TypeError, ValueError):  # unhashable, or an __eq__ that is not a bool
         return None
 
 
@@ -349,7 +349,7 @@ def cached(f, key, build):
         return build(f)
     try:
         prog = per.get(key)
-    except TypeError:  # an unhashable option: no cache
+    except (TypeError, ValueError):  # an unhashable option: no cache
         return build(f)
     if prog is None:
         prog = build(WeakCall(f))
@@ -401,7 +401,7 @@ def probe(g, x, u, *, f=None, key=()):
             if memo in per:
                 per.move_to_end(memo)
                 return per[memo]
-        except TypeError:
+        except (TypeError, ValueError):
             per = None
     out = _probe(g, x, u)
     if per is not None:
