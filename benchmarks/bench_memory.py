@@ -41,9 +41,9 @@ KERNELS_CURVES = ["exponential:1", "exponential:0.1", "polynomial:0.1", "polynom
 
 def reference(kernel, w, mp):
     """Independent: full Gram matrix, mpmath LU, at 40 + cond digits."""
-    from tnrnn.linear_rnn.approx import _cond_digits
+    from tnrnn.linear_rnn.approx import cond_digits
 
-    dps = int(40 + 1.2 * _cond_digits(w))
+    dps = int(40 + 1.2 * cond_digits(w))
     with mp.workdps(dps):
         wm = [mp.mpf(float(x)) for x in w]
         b = mp.matrix([kernel.inner_exp_mp(x, mp.mp) for x in wm])

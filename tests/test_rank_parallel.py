@@ -286,8 +286,7 @@ def test_cli_dask_equals_serial(cluster):
 
 def test_row_blocks_import_no_dask_at_run_time():
     """The exact core runs its blocks through tnrnn.parallel without ever
-    importing dask or distributed (a Dask executor is only handed to it); the
-    old import path tnrnn._sweep_tasks gives the same objects."""
+    importing dask or distributed (a Dask executor is only handed to it)."""
     import subprocess
     import sys
 
@@ -295,11 +294,9 @@ def test_row_blocks_import_no_dask_at_run_time():
             "from tnrnn.circuit import RAC\n"
             "from tnrnn.rank import separation_rank\n"
             "from tnrnn.rank.executor_tasks import RowBlocks, rank_row\n"
-            "import tnrnn._sweep_tasks as old\n"
             "spec = RAC(2, 2, 2, 6)\n"
             "res = separation_rank(spec, evaluate=RowBlocks(None, block_rows=4))\n"
             "assert res.claim() == separation_rank(spec).claim()\n"
-            "assert old.RowBlocks is RowBlocks and old.rank_row is rank_row\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)

@@ -113,7 +113,7 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
     from ..errors import TooLargeError, check_output_path
     from ..linear_rnn import (best_exponential_sum, l1_error, parse_kernel, project,
                               rate_grid)
-    from ..linear_rnn.approx import _cond_digits
+    from ..linear_rnn.approx import cond_digits
 
     kernel = parse_kernel(kernel_text)
     ms = _parse_ms(ms)
@@ -132,7 +132,7 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
         for m in ms:
             i = m - 1
             rows.append({"m": m, "l2_sq_error": res.l2_sq_error[i], "l1_error": res.l1[i],
-                         "min_rate": min(res.rates[i]), "log10_cond": _cond_digits(res.rates[i]),
+                         "min_rate": min(res.rates[i]), "log10_cond": cond_digits(res.rates[i]),
                          "rates": res.rates[i], "coefs": res.coefs[i],
                          "seconds": res.seconds[i]})
     else:
@@ -140,7 +140,7 @@ def approx_cmd(kernel_text, ms, norms, rates, route, figure, as_json):
             w = rate_grid(m, rates)
             p = project(kernel, w, route)
             row = {"m": m, "l2_sq_error": p.l2_sq_error, "min_rate": float(w.min()),
-                   "log10_cond": _cond_digits(w), "rates": w.tolist(), "coefs": p.coefs.tolist()}
+                   "log10_cond": cond_digits(w), "rates": w.tolist(), "coefs": p.coefs.tolist()}
             row["l1_error"] = l1_error(kernel, p.coefs, w).value if "l1" in norms else None
             rows.append(row)
     if "l1" in norms:

@@ -43,7 +43,7 @@ from ._special import de_rule
 from .kernels import Kernel, parse_kernel
 
 __all__ = ["rnn_kernel", "rnn_kernel_discrete", "rate_grid", "Projection", "project",
-           "PROJECT_ROUTES", "get_project_route", "L1Error", "l1_error", "exp_sum"]
+           "PROJECT_ROUTES", "get_project_route", "L1Error", "l1_error", "exp_sum", "cond_digits"]
 
 
 # ---------------------------------------------------------------- RNN -> kernel
@@ -328,8 +328,8 @@ def _cauchy_solve(w, b, rho_sq, mp):
 def _project_exact(kernel: Kernel, w: np.ndarray, dps: int | None = None):
     import mpmath
 
-    cond_digits = _cond_digits(w)
-    dps = dps or int(30 + cond_digits)
+    digits = cond_digits(w)
+    dps = dps or int(30 + digits)
     for _ in range(6):
         with mpmath.workdps(dps + 20):
             wm = [mpmath.mpf(float(x)) for x in w]
@@ -350,17 +350,28 @@ def _project_exact(kernel: Kernel, w: np.ndarray, dps: int | None = None):
     return (np.array([float(x) for x in a2]), float(e2), float(rho_sq), dps + 20)
 
 
-def _cond_digits(w) -> float:
+def cond_digits(w) -> float:
     """``log10`` of ``1 / (smallest pivot)`` of the diagonally scaled Gram matrix
     ``2 sqrt(w_i w_j) / (w_i + w_j)`` (unit diagonal): a lower bound on its condition
     number, since ``cond(S) >= max_k (S^{-1})_kk``. The pivot of ``k`` eliminated
     last is ``1/(S^{-1})_kk = prod_{j != k} ((w_k - w_j)/(w_k + w_j))^2`` (the Schur
     recursion), accurate in float64 as a product of differences of the rates.
 
+    Parameters
+    ----------
+    w : array_like
+        The positive decay rates ``w_1, ..., w_m`` of the exponentials.
+
+    Returns
+    -------
+    float
+        ``log10`` of the bound (0 when it is below 1): the decimal digits lost
+        to conditioning when solving with this Gram matrix.
+
     Examples
     --------
-    >>> from tnrnn.linear_rnn.approx import _cond_digits
-    >>> round(_cond_digits([1.0, 3.0]), 6)  # S = [[1, sqrt(3)/2], [sqrt(3)/2, 1]]: 1/(1 - 3/4)
+    >>> from tnrnn.linear_rnn.approx import cond_digits
+    >>> round(cond_digits([1.0, 3.0]), 6)  # S = [[1, sqrt(3)/2], [sqrt(3)/2, 1]]: 1/(1 - 3/4)
     0.60206
     """
     w = np.sort(np.asarray(w, float))
@@ -370,6 +381,7 @@ def _cond_digits(w) -> float:
         others = np.delete(w, k)
         logd[k] = 2 * np.sum(np.log(np.abs(others - w[k]) / (others + w[k])))
     return float(max(0.0, -logd.min() / math.log(10)))
+
 
 
 _GRID_CACHE: dict = {}

@@ -1,5 +1,5 @@
 """The memory experiments as data (JSON, resumable); figures are drawn by
-:mod:`tnrnn.linear_rnn.figures` from these files.
+:mod:`tnrnn.render.memory_figures` from these files.
 
 - ``approx``: error against width for ten kernels: sinc grids (exact), free
   rates (upper bounds), L2, the L1 error of the L2-best coefficients (an upper
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._store import resume_result, save_result
-from .approx import _cond_digits, l1_error, project, rate_grid
+from .approx import cond_digits, l1_error, project, rate_grid
 from .bestsum import best_exponential_sum
 from .kernels import parse_kernel
 from .l1lp import l1_bracket, l1_bracket_uniform
@@ -200,14 +200,14 @@ def approximation_experiment(path, kernels=None, *, max_m: int = 64, free_m: int
             f["l1_error"].append(l1_error(k, p.coefs, w).value if m % l1_every == 0 or m == 1
                                  else None)
             f["min_rate"].append(float(w.min()))
-            f["log10_cond"].append(_cond_digits(w))
+            f["log10_cond"].append(cond_digits(w))
             f["coefs_max"].append(float(np.abs(p.coefs).max()))
         rec["fixed"]["seconds"] = time.perf_counter() - t0
         if free_m:
             b = best_exponential_sum(k, free_m)
             rec["free"] = b.to_dict()
             rec["free"]["min_rate"] = [min(r) for r in b.rates]
-            rec["free"]["log10_cond"] = [_cond_digits(r) for r in b.rates]
+            rec["free"]["log10_cond"] = [cond_digits(r) for r in b.rates]
             lo, hi = [], []
             for r in b.rates:
                 try:
