@@ -148,7 +148,7 @@ def test_bad_input_exits_2_with_clear_message(args, message):
 
 @pytest.mark.parametrize("args,message", [
     (["compile", "-L", "2.5"], "'2.5' is not a valid integer"),
-    (["table", "--length", "4,x"], "comma-separated integers"),
+    (["table", "--length", "4,x"], "--length must be integers separated by commas; got '4,x'"),
     (["bounds", "--inputs", "grid"], "'grid' is not one of"),
 ])
 def test_click_usage_errors_exit_2(args, message):

@@ -275,10 +275,14 @@ def cli():
     """
 
 
-def _progress_bar(enabled: bool, *, count: bool = True):
+def _progress_bar(enabled: bool, *, count: bool = True, fields: tuple = (),
+                  remaining: bool = True):
     """The one progress bar of the command line (stderr, transient): done of
-    total (``count``), time elapsed and the ETA; a :class:`_NoBar` (rich is not
-    even imported) when not ``enabled``."""
+    total (``count``), the text of the task fields named in ``fields`` (each
+    task is added with them: ``add_task(..., rows="0/4 rows")``), time elapsed
+    and rich's ETA (``remaining``; a caller with a better estimate passes it as
+    a field instead); a :class:`_NoBar` (rich is not even imported) when not
+    ``enabled``."""
     if not enabled:
         return _NoBar()
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
@@ -287,7 +291,10 @@ def _progress_bar(enabled: bool, *, count: bool = True):
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
     if count:
         columns.append(MofNCompleteColumn())
-    columns += [TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn()]
+    columns += [TextColumn(f"{{task.fields[{name}]}}") for name in fields]
+    columns.append(TimeElapsedColumn())
+    if remaining:
+        columns += [TextColumn("eta"), TimeRemainingColumn()]
     return Progress(*columns, transient=True, console=_console_err())
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import click
 
-from ._app import _console_err
+from ._app import _console_err, _progress_bar
 
 __all__ = ["executor_options", "retries_option", "check_retries", "check_executor_options",
            "open_executor", "run_executor_tasks", "interrupted_exit", "worker_path", "SweepBar",
@@ -202,7 +202,7 @@ def run_executor_tasks(fn, tasks: dict, *, executor, costs: dict, retries: int, 
                                   progress=bar.update, log=log):
                 results[res.key] = res.value
                 if on_result is not None:
-                    on_result(res, bar.progress.console)
+                    on_result(res, bar.console)
     except KeyboardInterrupt:
         if hasattr(executor, "terminate"):
             executor.terminate()
@@ -215,16 +215,17 @@ def run_executor_tasks(fn, tasks: dict, *, executor, costs: dict, retries: int, 
 
 
 class SweepBar:
-    """A rich progress bar over the estimated cost, with tasks done and ETA."""
+    """The sweep's progress bar: :func:`._app._progress_bar` over the
+    estimated cost, with the tasks done, the time elapsed and the ETA of
+    :func:`tnrnn.parallel.iter_tasks` (from the cost run in this session, so
+    that rows resumed from a log do not make it optimistic). ``console`` prints
+    above the bar (stderr), also when the bar is not shown."""
 
     def __init__(self, show: bool, total: int, where: str, unit: str = "rows"):
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
-
         self.unit = unit
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                 BarColumn(), TextColumn("{task.fields[rows]}"),
-                                 TextColumn("{task.fields[eta]}"), transient=True,
-                                 disable=not show, console=_console_err())
+        self.progress = _progress_bar(show, count=False, fields=("rows", "eta"),
+                                      remaining=False)
+        self.console = self.progress.console if show else _console_err()
         self.task = self.progress.add_task(f"sweep ({where})", total=None,
                                            rows=f"0/{total} {unit}", eta="")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ._app import CONTEXT, _console, _make_spec, _progress_bar, _spec_options, cli
+from ._app import CONTEXT, _console, _EtaProgress, _make_spec, _progress_bar, _spec_options, cli
 from ._bounds import (_big_int_option, _bounds_payload, _bounds_table, _inputs_option,
                       _partition_option, _spec_line, check_output_file, emit_json, json_text,
                       write_output)
@@ -41,38 +41,6 @@ def _flag_contradictions(rank: int, bounds: list, complete: bool = True) -> list
         if complete and b["kind"] == "lower" and rank < b["value"]:
             bad.append(b["name"])
     return bad
-
-
-class _EtaProgress:
-    """``progress(stage, done, total)`` on a rich bar with the time remaining."""
-
-    def __init__(self, bar, label: str):
-        self.bar, self.label = bar, label
-        self.task = bar.add_task(label, total=None)
-
-    def __call__(self, stage, done, total):
-        desc = f"{self.label}: {'evaluating' if stage == 'evaluate' else 'rank mod p'}"
-        self.bar.update(self.task, description=desc, completed=done, total=total or None)
-
-
-class _NoBar:
-    """What :func:`_eta_bar` returns when disabled (rich is not even imported)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def add_task(self, *args, **kwargs):
-        return 0
-
-    def update(self, *args, **kwargs):
-        pass
-
-
-def _eta_bar(enabled: bool):
-    return _progress_bar(True) if enabled else _NoBar()
 
 
 def _limits(max_memory, max_seconds) -> dict:
@@ -188,7 +156,7 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
         params = None
         if weights:
             params = load_params(weights, spec_from_dict(cert.get("spec")))
-        with _eta_bar(show):
+        with _progress_bar(show):
             result = check_certificate(cert, params=params, **limits)
         spec = result.spec
         payload = _bounds_payload(spec, result.partition, result.inputs)
@@ -211,7 +179,7 @@ def rank_cmd(depth, hidden, input_dim, length, outputs, arch, partition, inputs,
 
             kwargs["evaluate"] = RowBlocks(executor, block_rows=block_rows, retries=retries)
         try:
-            with _eta_bar(show) as bar:
+            with _progress_bar(show) as bar:
                 label = "certified rank" + (f" ({executor.description})" if executor else "")
                 cb = _EtaProgress(bar, label) if show else None
                 result = separation_rank(spec, partition, inputs=inputs, progress=cb,

@@ -13,7 +13,7 @@ import math
 
 import click
 
-from ._app import CONTEXT, _console, cli
+from ._app import CONTEXT, _console, cli, comma_list
 from ._bounds import (_big_int_option, _bounds_payload, _fmt_int, _inputs_option,
                       _partition_option, check_output_file, emit_json, json_text, write_output)
 from ._executors import (check_executor_options, executor_options, open_executor,
@@ -23,17 +23,10 @@ from ._rank import _flag_contradictions, _limits
 
 # ----------------------------------------------------------------------- table
 def _int_list(name):
+    """A click callback: ``--name``'s comma-separated integers
+    (:func:`._app.comma_list`)."""
     def parse(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            items = [int(v) for v in str(value).split(",") if v.strip()]
-        except ValueError:
-            raise click.BadParameter(
-                f"expected comma-separated integers such as 1,2,3; got {value!r}") from None
-        if not items:
-            raise click.BadParameter(f"give at least one value; got {value!r}")
-        return items
+        return None if value is None else comma_list(value, f"--{name}", kind=int)
     return parse
 
 
