@@ -13,6 +13,9 @@ lost to a bad path.
 paths with it, and re-exported here) answers "can a file be created here?"
 by creating one.
 
+:func:`json_safe` is the one JSON convention of every tnrnn writer (NaN as
+null, the infinities as ``"inf"``/``"-inf"``, numpy values as Python ones).
+
 :func:`machine_info` is the one description of the machine that results
 record (CPU, cores, memory, platform, package versions, devices); it imports
 none of the packages it names, so every layer may call it.
@@ -41,7 +44,7 @@ from pathlib import Path
 from .errors import OutputPathError, probe_folder
 
 __all__ = ["probe_folder", "atomic_write_bytes", "atomic_write_text", "atomic_savez",
-           "cpu_model", "machine_info", "machine_line"]
+           "cpu_model", "machine_info", "machine_line", "json_safe"]
 
 
 def _file_mode(path: Path) -> int:
@@ -287,3 +290,61 @@ def machine_line(info: dict) -> str:
     if info.get("jax_devices"):
         line += f" ({', '.join(info['jax_devices'])})"
     return line
+
+
+def json_safe(obj):
+    """``obj`` as standard JSON values: the one JSON convention of every tnrnn
+    writer (the command line's ``json_text``, the benchmarks' results).
+
+    NaN becomes ``None`` (null: undefined), the infinities the strings
+    ``"inf"`` and ``"-inf"`` (JSON has no token for either; standard parsers
+    refuse ``NaN``/``Infinity``), numpy scalars and arrays Python numbers and
+    lists, tuples lists; dicts and lists are converted item by item and
+    anything else is returned as it is. The result may be written with
+    ``json.dumps(..., allow_nan=False)``.
+
+    Parameters
+    ----------
+    obj : object
+        A float, numpy scalar or array, or a dict, list or tuple holding them
+        (nested to any depth); other values pass through unchanged.
+
+    Returns
+    -------
+    object
+        ``obj`` with the conversions above (new dicts and lists; ``obj`` is
+        not modified).
+
+    Examples
+    --------
+    >>> import json
+    >>> import numpy as np
+    >>> safe = json_safe({"r": (np.float64("nan"), np.inf, -np.inf), "n": np.int64(3),
+    ...                   "a": np.array([0.5, 1.5]), "ok": np.bool_(True), "s": "x"})
+    >>> safe
+    {'r': [None, 'inf', '-inf'], 'n': 3, 'a': [0.5, 1.5], 'ok': True, 's': 'x'}
+    >>> json.dumps(safe, allow_nan=False)
+    '{"r": [null, "inf", "-inf"], "n": 3, "a": [0.5, 1.5], "ok": true, "s": "x"}'
+    """
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj

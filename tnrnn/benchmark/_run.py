@@ -10,9 +10,7 @@ import math
 import time
 from typing import Callable
 
-import numpy as np
-
-from .._io import atomic_write_text
+from .._io import atomic_write_text, json_safe
 from ..errors import SpecError
 from ._common import (_CONTRACTION_PEERS, ENGINES, RATE_NOTE, Settings, _flops_of,
                       _steady, settings_for)
@@ -173,39 +171,7 @@ def run_benchmarks(out_dir, *, quick: bool = False, smoke: bool = False,
         figure = plot_cost_vs_T(results, fig_dir / f"bench_cost_vs_T{suffix}")
         results["figure"] = str(figure)
     jpath, mpath = out / f"contract{suffix}.json", out / f"contract{suffix}.md"
-    atomic_write_text(jpath, json.dumps(_json_safe(results), indent=1, allow_nan=False) + "\n",
+    atomic_write_text(jpath, json.dumps(json_safe(results), indent=1, allow_nan=False) + "\n",
                       what="the benchmark results")
     atomic_write_text(mpath, markdown_report(results), what="the benchmark report")
     return {"json": jpath, "markdown": mpath, "figure": figure, "results": results}
-
-
-def _json_safe(obj):
-    """``obj`` as standard JSON values, in the convention of every tnrnn
-    writer (the command line's ``json_text``): NaN as ``None`` (null:
-    undefined), the infinities as the strings ``"inf"`` and ``"-inf"``, numpy
-    scalars and arrays as Python numbers and lists, tuples as lists.
-
-    Examples
-    --------
-    >>> _json_safe({"r": (np.float64("nan"), np.inf, -np.inf), "n": np.int64(3),
-    ...             "a": np.array([0.5, 1.5])})
-    {'r': [None, 'inf', '-inf'], 'n': 3, 'a': [0.5, 1.5]}
-    """
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.ndarray):
-        return _json_safe(obj.tolist())
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj

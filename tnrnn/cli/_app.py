@@ -6,6 +6,7 @@ import json
 
 import click
 
+from .._io import json_safe
 from ..errors import TnrnnError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -122,7 +123,7 @@ def json_text(data, big_int: str = "number", *, indent: int | None = 2,
     bounds' size limits keep them to about 315,000 digits) or, beyond 2^53 - 1,
     as decimal strings with their log2 beside them (``'string'``,
     :func:`_stringify`); NaN is written as ``null`` (undefined) and the
-    infinities as the strings ``"inf"`` and ``"-inf"`` (:func:`_json_safe`),
+    infinities as the strings ``"inf"`` and ``"-inf"`` (:func:`tnrnn._io.json_safe`),
     never a ``NaN`` token. ``indent=None`` writes one compact line;
     ``digits`` rounds every float to that many significant digits.
 
@@ -133,7 +134,7 @@ def json_text(data, big_int: str = "number", *, indent: int | None = 2,
     >>> json_text({"x": [float("nan"), float("-inf"), 1 / 3]}, indent=None, digits=3)
     '{"x":[null,"-inf",0.333]}'
     """
-    data = _json_safe(data)
+    data = json_safe(data)
     if big_int == "string":
         data = _stringify(data)
     if digits is not None:
@@ -159,7 +160,7 @@ _emit_json = emit_json
 
 
 def _round_floats(obj, digits: int):
-    """Every float of ``obj`` (finite, after :func:`_json_safe`) to ``digits``
+    """Every float of ``obj`` (finite, after :func:`tnrnn._io.json_safe`) to ``digits``
     significant digits."""
     if isinstance(obj, float):
         return float(f"{obj:.{digits}g}")
@@ -220,33 +221,6 @@ class _AnyDigits:
         import sys
 
         sys.set_int_max_str_digits(self.old)
-
-
-def _json_safe(obj):
-    """``obj`` with every NaN as None (null: undefined) and every infinity as
-    the string ``"inf"`` or ``"-inf"``: JSON that any standard parser reads."""
-    import math
-
-    import numpy as np
-
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.ndarray):
-        return _json_safe(obj.tolist())
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
 
 
 def _json_default(obj):
