@@ -167,6 +167,42 @@ def test_jax_leaves_the_process_x64_setting_alone():
     assert jax.config.jax_enable_x64 == before
 
 
+def test_one_float64_switch():
+    """Every float64 context of tnrnn.contract (and of the linear-RNN flows)
+    is tnrnn._jax.x64: no module sets jax.enable_x64 itself; the results of
+    the approximate rank and the matmul rate, made under it, are float64
+    with the process in float32."""
+    import ast
+    from pathlib import Path
+
+    import jax
+
+    import tnrnn
+    from tnrnn.contract.approx import float_halves, float_sample_matrix, svd_rank
+    from tnrnn.partition import start_end
+    from tnrnn.rank import merge_halves
+
+    root = Path(tnrnn.__file__).parent
+    files = sorted((root / "contract").glob("*.py")) + [root / "linear_rnn" / "_flow_runs.py"]
+    direct = [f"{f.name}:{node.lineno}" for f in files
+              for node in ast.walk(ast.parse(f.read_text()))
+              if isinstance(node, ast.Attribute) and node.attr == "enable_x64"]
+    assert direct == []
+    spec = RAC(2, 2, 2, 4)
+    p = init_params(spec, seed=1)
+    XA, XB = float_halves(0, "A", 0, 3, 2, 2), float_halves(0, "B", 0, 2, 2, 2)
+    with jax.enable_x64(False):                 # the process in float32
+        Y = float_sample_matrix(spec, p, start_end(4), XA, XB)
+        rank, tol, s = svd_rank(Y)
+        assert jax.config.jax_enable_x64 is False
+    # float64 to the last digits: the numpy step-by-step evaluator is the truth
+    full = merge_halves(start_end(4), XA[:, None], XB[None, :]).reshape(6, 4, 2)
+    assert Y.dtype == s.dtype == np.float64
+    np.testing.assert_allclose(Y.ravel(), evaluate(spec, p, full)[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(s, np.linalg.svd(Y, compute_uv=False), rtol=1e-12, atol=1e-13 * s[0])
+    assert rank == int((s > tol).sum())
+
+
 # ------------------------------------------------------------ evaluate_jax
 @pytest.mark.parametrize("spec", [RAC(1, 3, 2, 6), RAC(2, 3, 3, 5, outputs=2),
                                   RAC(3, 2, 2, 7), RAC(4, 2, 3, 4),

@@ -7,7 +7,7 @@ engine or of :func:`evaluate_jax`.
 
 **Float64.** JAX is float32 unless x64 is enabled. Every JAX computation of
 tnrnn.contract (array conversion, tracing and execution) runs inside
-``jax.enable_x64(True)``, set in one place (``tnrnn.contract._jax._x64``):
+``jax.enable_x64(True)``, set in one place (``tnrnn._jax.x64``):
 results are float64 and agree with the numpy step-by-step evaluator to
 float64 tolerance, and the caller's process-wide ``jax_enable_x64`` setting
 is left untouched (as in :mod:`tnrnn.contract.approx`).

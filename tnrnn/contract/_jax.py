@@ -2,7 +2,7 @@
 
 Float64: JAX is float32 unless x64 is enabled. Every entry point here runs
 its whole body (array conversion, tracing, execution) inside
-``jax.enable_x64(True)`` through the one helper :func:`_x64`, so results are
+``jax.enable_x64(True)`` through the one helper :func:`tnrnn._jax.x64`, so results are
 float64 and agree with the numpy evaluator to float64 tolerance, while the
 process-wide ``jax_enable_x64`` setting of the caller is left as it was.
 """
@@ -15,12 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._jax import x64
 from .plan import run_plan
 
 
-def _x64():
-    """The float64 context every JAX computation of tnrnn runs in."""
-    return jax.enable_x64(True)
 
 #: Jitted contraction programs kept (least recently used dropped first).
 _MAX_PROGRAMS = 32
@@ -78,7 +76,7 @@ _tt_jit = jax.jit(_tt_forward)
 
 def evaluate(params, X, *, tt: bool) -> np.ndarray:
     """Run the jitted evaluator on validated inputs."""
-    with _x64():
+    with x64():
         X = _as_f64(X)
         if tt:
             out = _tt_jit(_as_f64(params.G), _as_f64(params.W_O),
@@ -243,6 +241,6 @@ def contract(plan, weights, X, *, reroll: bool = True) -> np.ndarray:
     ``reroll`` setting); ``X`` is ``None`` for a plan without input operands
     (the grid view)."""
     fn = _program_fn(plan, reroll)
-    with _x64():
+    with x64():
         out = fn(tuple(_as_f64(w) for w in weights), None if X is None else _as_f64(X))
         return np.asarray(out)

@@ -30,6 +30,7 @@ import time
 
 import numpy as np
 
+from .._jax import x64
 from ..circuit import TTRNN, init_params
 from ..errors import MissingDependencyError, SpecError
 from ..partition import Partition
@@ -249,7 +250,7 @@ def float_sample_matrix(spec, params, partition: Partition, XA, XB, *,
     fwd = _forward(tt)
     c = max(1, min(NA, _CHUNK_ENTRIES // max(1, NB * T * M)))
     Y = np.empty((NA, NB))
-    with jax.enable_x64(True):
+    with x64():
         f64 = lambda a: jnp.asarray(np.asarray(a, dtype=np.float64))  # noqa: E731
         w = f64(params.W_O[output])
         if tt:
@@ -298,7 +299,7 @@ def svd_rank(Y, tol: float | None = None) -> tuple[int, float, np.ndarray]:
     Y = np.asarray(Y, dtype=np.float64)
     if Y.size == 0:
         return 0, 0.0 if tol is None else float(tol), np.zeros(0)
-    with jax.enable_x64(True):
+    with x64():
         s = np.asarray(jnp.linalg.svd(jnp.asarray(Y), compute_uv=False))
     if tol is None:
         tol = float(s[0]) * max(Y.shape) * float(np.finfo(np.float64).eps)

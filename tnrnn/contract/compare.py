@@ -48,6 +48,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .._jax import x64
 from ..compile import tensor_arrays
 from ..errors import MissingDependencyError, SpecError
 from ..network import Network
@@ -225,11 +226,11 @@ def tensornetwork_jax_runner(net: Network, spec, params, *, optimize="auto"
         return tn.contractors.contract_path(path, list(nodes) + inputs, outputs).tensor
 
     fn = jax.jit(jax.vmap(one, in_axes=(None, 0)))
-    with jax.enable_x64(True):
+    with x64():
         dev = [jnp.asarray(a) for a in arrays]
 
     def run(X):
-        with jax.enable_x64(True):
+        with x64():
             return np.asarray(fn(dev, np.asarray(X, dtype=np.float64)))
 
     return Runner(run, cost, seconds, "batch-unfolded",
@@ -417,12 +418,12 @@ def dense_matmul_seconds(n: int, *, engine: str = "numpy", repeat: int = 5,
         import jax
         import jax.numpy as jnp
 
-        with jax.enable_x64(True):
+        with x64():
             fn = jax.jit(jnp.matmul)
             ja, jb = jnp.asarray(a), jnp.asarray(b)
 
         def call():
-            with jax.enable_x64(True):
+            with x64():
                 return fn(ja, jb).block_until_ready()
     else:
         raise SpecError(f"engine must be 'numpy' or 'jax'; got {engine!r}")

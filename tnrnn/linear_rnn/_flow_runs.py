@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .._jax import x64
 from ._atoms import _Delayed, _Exp, _Smooth
 from ._tabulated import _Tabulated, ik
 from .kernels import Kernel
@@ -117,7 +118,7 @@ def _run_discrete(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, p
     import jax.numpy as jnp
     import optax
 
-    with jax.enable_x64(True):
+    with x64():
         loss = _make_loss(kernel, param)
         vg = jax.value_and_grad(loss)
         opt = optax.adam(lr) if method == "adam" else optax.sgd(lr)
@@ -180,7 +181,7 @@ def _run_ode(kernel, a0, w0, lr, steps, method, param, chunk, stop_below, per_de
     import jax.numpy as jnp
 
     T = float(steps) * lr
-    with jax.enable_x64(True):
+    with x64():
         loss = _make_loss(kernel, param)
         grad = jax.grad(loss)
         y0 = (jnp.asarray(a0), jnp.asarray(_to_free(w0, param)))
