@@ -99,6 +99,7 @@ def train_linear_rnn(kernel, model: str = "diagonal", *, hidden: int = 8, T: int
     """
     import jax
 
+    from .._jax import x64
     from ..cells import stack
     from ..train import make_optimizer, make_update, mean_squared_error, train_steps
 
@@ -112,7 +113,7 @@ def train_linear_rnn(kernel, model: str = "diagonal", *, hidden: int = 8, T: int
     record_every = check_positive_int("record_every", record_every)
     wts = discrete_kernel(kernel, T, dt)
     t_start = time.perf_counter()
-    with jax.enable_x64(True):
+    with x64():
         if model == "diagonal":
             params = _diag_init(hidden, seed, dt)
             apply = _diag_apply(dt)

@@ -289,11 +289,11 @@ def run(config: dict) -> dict:
             atomic_write_text(cfg_file, json.dumps(stored, indent=1, sort_keys=True) + "\n",
                               what="the run's config")
 
-    import contextlib
-
     import jax
 
-    with jax.enable_x64(True) if c["dtype"] == "float64" else contextlib.nullcontext():
+    from .._jax import x64
+
+    with x64(c["dtype"] == "float64"):
         params, apply = stack(c["cell"], depth=c["depth"], hidden=c["hidden"],
                               input_dim=task.input_dim, outputs=task.outputs, seed=c["seed"],
                               every_step=task.every_step, dtype=c["dtype"],
