@@ -124,8 +124,9 @@ class SubmodulesDirective(SphinxDirective):
             full = f"{package.__name__}.{name}"
             title = f"``{full}``"
             lines += [title, "~" * len(title), "", f".. automodule:: {full}"]
-            # A package may export a function named like one of its modules
-            # (``tnrnn.cells.stack``): the function keeps the name's target.
+            # Guard: should a package ever export a function named like one of
+            # its public modules, the function keeps the name's target (no
+            # module shadows a name today: tnrnn.cells' modules are private).
             module = importlib.import_module(full)
             if getattr(package, name, module) is not module:
                 lines.append("   :no-index:")

@@ -118,11 +118,11 @@ def test_figure_flag_and_its_hidden_old_name(tmp_path):
 
 def test_cell_weights_file(tmp_path):
     from tnrnn.cells import init_cell
-    from tnrnn.train import save_params
+    from tnrnn.train import save_weights
 
     p = init_cell("gru", input_dim=2, hidden=3, seed=0)
     path = tmp_path / "w.npz"
-    save_params(path, p, cell="gru")
+    save_weights(path, p, cell="gru")
     d = run_json("lyapunov", "--cell", "gru", "--weights", str(path), "--steps", "200",
                  "--input", "0.5,-0.5")
     assert len(d["exponents"]) == 3 and d["exponents"][0] < 0

@@ -259,13 +259,13 @@ def _npz(path, **arrays):
 def _files(tmp: Path) -> dict:
     """Corrupt and foreign files for the CLI cases (made once per test)."""
     from tnrnn.cells import init_cell
-    from tnrnn.train import save_params
+    from tnrnn.train import save_weights
 
     f = {}
     (tmp / "empty.npz").write_bytes(b"")
     f["empty"] = str(tmp / "empty.npz")
     good = tmp / "gru.npz"
-    save_params(good, init_cell("gru", input_dim=1, hidden=3, seed=0), cell="gru")
+    save_weights(good, init_cell("gru", input_dim=1, hidden=3, seed=0), cell="gru")
     f["gru"] = str(good)
     (tmp / "trunc.npz").write_bytes(good.read_bytes()[:200])
     f["truncated"] = str(tmp / "trunc.npz")

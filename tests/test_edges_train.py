@@ -27,7 +27,7 @@ jax = pytest.importorskip("jax")
 from tnrnn.cells import init_cell, stack, width_for_budget  # noqa: E402
 from tnrnn.errors import OutputPathError, SpecError, TooLargeError  # noqa: E402
 from tnrnn.tasks import copying_memory, make_task, start_end_similarity  # noqa: E402
-from tnrnn.train import collect, fit, load_params, make_optimizer, run  # noqa: E402
+from tnrnn.train import collect, fit, load_weights, make_optimizer, run  # noqa: E402
 
 TINY = ["--task", "ses", "--cell", "gru", "--hidden", "4", "-T", "8", "--block", "2",
         "--alphabet", "3", "--seeds", "0", "--steps", "4", "--eval-every", "2",
@@ -115,6 +115,7 @@ def _api_cases():
     task = make_task("ses", 8, block=2, alphabet=3)
     p, ap = stack("gru", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
     sp, sap = stack("scornn", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
+    ep, eap = stack("exprnn", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
     return [
         ("fit lr inf", lambda: fit(p, ap, task, steps=2, lr=math.inf), SpecError, r"lr must be a finite number"),
         ("fit decay 1", lambda: fit(p, ap, task, steps=2, decay=1.0), SpecError, r"decay must be a finite number > 0 and < 1"),
@@ -123,8 +124,9 @@ def _api_cases():
         ("fit patience_rule", lambda: fit(p, ap, task, steps=2, patience_rule="often"), SpecError, r"patience_rule must be"),
         ("fit steps float", lambda: fit(p, ap, task, steps=2.5), SpecError, r"steps must be an integer"),
         ("fit protocol", lambda: fit(p, ap, task, steps=2, protocol="keras"), SpecError, r"unknown protocol 'keras'"),
-        ("fit scornn no kind", lambda: fit(sp, sap, task, steps=2), SpecError, r"pass kind='scornn'"),
-        ("fit exprnn no kind", lambda: fit(*stack("exprnn", depth=1, hidden=4, input_dim=task.input_dim, outputs=3), task, steps=2), SpecError, r"pass kind='exprnn'"),
+        # a Model says its kind (it trains: test_orthogonal_models_train_A); a plain dict does not
+        ("fit scornn dict no kind", lambda: fit(sp.to_dict(), sap, task, steps=2), SpecError, r"pass kind="),
+        ("fit exprnn dict no kind", lambda: fit(ep.to_dict(), eap, task, steps=2), SpecError, r"pass kind="),
         ("fit lr_recurrent on gru", lambda: fit(p, ap, task, steps=2, kind="gru", lr_recurrent=1e-4), SpecError, r"scoRNN stacks only"),
         ("fit lr_factor 2", lambda: fit(p, ap, task, steps=2, lr_factor=2.0), SpecError, r"lr_factor must be"),
         ("make_optimizer lr inf", lambda: make_optimizer(lr=math.inf), SpecError, r"lr must be a positive number \(finite\)"),
@@ -147,7 +149,7 @@ def _api_cases():
         ("run cell_options not dict", lambda: run({"cell_options": 3, "hidden": 2, "size": 8}), SpecError, r"cell_options must be a dict"),
         ("run lr string", lambda: run({"task": "ses", "size": 8, "cell": "gru", "hidden": 2, "lr": "fast",
                                        "task_options": {"block": 2}}), SpecError, r"lr must be a finite number"),
-        ("load_params missing", lambda: load_params("/no/such/w.npz"), SpecError, r"does not exist"),
+        ("load_weights missing", lambda: load_weights("/no/such/w.npz"), SpecError, r"does not exist"),
     ]
 
 
@@ -165,6 +167,21 @@ def test_api_bad_input(case):
     name, call, cls, match = case
     with pytest.raises(cls, match=match):
         call()
+
+
+@pytest.mark.parametrize("kind", ["scornn", "exprnn"])
+def test_orthogonal_models_train_A(kind):
+    """The Model of the refused dict cases above trains without kind=: A moves
+    (the silent case of issue 19 left it untouched) and W is A's matrix again."""
+    from tnrnn.cells import cayley, exprnn_matrix
+
+    task = make_task("ses", 8, block=2, alphabet=3)
+    m, ap = stack(kind, depth=1, hidden=4, input_dim=task.input_dim, outputs=3, seed=0)
+    got = fit(m, ap, task, steps=2, eval_every=2, batch=8, val_size=16, lr=1e-2).params
+    A0, A1 = np.asarray(m.layers[0]["A"]), np.asarray(got.layers[0]["A"])
+    assert got.kind == kind and np.max(np.abs(A1 - A0)) > 1e-5
+    W = cayley(A1, got.layers[0]["D"]) if kind == "scornn" else exprnn_matrix(A1)
+    np.testing.assert_allclose(got.layers[0]["W"], W, atol=1e-5)
 
 
 # ------------------------------------------------------------- files and faults
@@ -245,7 +262,7 @@ def test_damaged_weights_file(tmp_path, damage):
     else:
         np.savez(f, __meta__=np.array("{}"))
     with pytest.raises(SpecError, match=r"weights file"):
-        load_params(f)
+        load_weights(f)
 
 
 def test_half_written_metrics_line_is_dropped_and_middle_damage_named(tmp_path):

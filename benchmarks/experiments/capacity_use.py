@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from tnrnn.tasks import copying_demand, ses_demand, ses_label_matrix
-from tnrnn.train import collect, load_params
+from tnrnn.train import collect, load_weights
 from tnrnn.train.capacity import capacity_use, effective_ranks, spectrum_ranks
 
 
@@ -30,9 +30,9 @@ def main(folders, out):
     for folder, r in runs:
         c = r["config"]
         T = r["task"]["length"]
-        params, _ = load_params(Path(folder) / r["run"] / "params.npz")
-        cap = capacity_use(params, length=T, inputs="one-hot")
-        eff = effective_ranks(params, length=T)
+        model, _ = load_weights(Path(folder) / r["run"] / "params.npz")
+        cap = capacity_use(model, length=T, inputs="one-hot")
+        eff = effective_ranks(model, length=T)
         key = f"T{T}-n{c['task_options']['alphabet']}"
         if key not in demands:
             n = c["task_options"]["alphabet"]
