@@ -682,3 +682,48 @@ def test_merging_closes_the_duplication_gap_at_depth_2():
     rec = recurrence_flops(spec, 256)
     assert plan.cost.flops > 4 * rec
     assert plan.executed_flops <= rec
+
+
+def test_results_to_dict_rebuild_and_are_json():
+    """Plan, View and Runner follow the result convention (frozen dataclasses
+    with to_dict): the JSON of a plan runs to the step-by-step evaluator's
+    numbers; a view's JSON rebuilds the view; fields cannot be reassigned."""
+    import dataclasses
+    import json
+
+    from tnrnn.contract import Plan
+    from tnrnn.contract.plan import build_plan, run_plan
+    from tnrnn.contract.compare import Runner, cotengra_runner
+    from tnrnn.contract.cost import Cost, View
+
+    spec = RAC(2, 2, 3, 5)
+    net, p, X = compile_network(spec), init_params(spec, seed=4), random_inputs(spec, 3, seed=5)
+    plan = plan_contraction(net, batch=3)
+    d = json.loads(json.dumps(plan.to_dict(), allow_nan=False))
+    program = (tuple(tuple(s) for s in d["sources"]),
+               tuple((tuple(ids), eq) for ids, eq in d["steps"]))
+    assert program == plan.program and tuple(d["slot_tensors"]) == plan.slot_tensors
+    arrays = tensor_arrays(net, spec, p)
+    y = run_plan(program, [arrays[k] for k in d["slot_tensors"]], X, opt_einsum.contract)
+    np.testing.assert_allclose(y, evaluate(spec, p, X), rtol=1e-12)
+    c = d["cost"]
+    assert Cost(**{k: c[k] for k in ("flops", "max_intermediate", "memory_written",
+                                      "optimize", "num_operands")},
+                path=tuple(tuple(s) for s in c["path"])) == plan.cost
+    assert d["executed_flops"] == plan.executed_flops
+
+    view = network_view(net, batch=3)
+    v = json.loads(json.dumps(view.to_dict()))
+    again = View([tuple(ix) for ix in v["inputs"]], tuple(v["output"]), v["size_dict"],
+                 tuple(tuple(s) for s in v["sources"]), v["batch_index"])
+    assert again == view and build_plan(net, again, "auto").program == \
+        build_plan(net, view, "auto").program
+
+    r = cotengra_runner(net, spec, p, optimize="auto")
+    assert isinstance(r, Runner) and set(r.to_dict()) == {"cost", "path_s", "view", "route"}
+    assert json.loads(json.dumps(r.to_dict()))["cost"]["flops"] == r.cost.flops
+    for obj, field in ((plan, "steps"), (view, "inputs"), (r, "route")):
+        assert dataclasses.is_dataclass(obj) and not isinstance(obj, tuple)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, field, None)
+    assert isinstance(plan, Plan)

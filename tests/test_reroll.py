@@ -103,3 +103,29 @@ def test_grid_plans_run_rerolled_or_not_the_same():
     w = [arrays[k] for k in plan.slot_tensors]
     np.testing.assert_allclose(_jax.contract(plan, w, None, reroll=True),
                                _jax.contract(plan, w, None, reroll=False), rtol=1e-12)
+
+
+def test_run_to_dict_is_json_and_rebuilds_the_run():
+    """Run.to_dict (the result convention): JSON text that rebuilds every run
+    of a compiled program exactly, and the chain's run read back by hand."""
+    import json
+
+    from tnrnn.contract.reroll import Run
+
+    def rebuild(d):
+        tup = lambda xs: tuple(tuple(x) for x in xs)  # noqa: E731
+        return Run(start=d["start"], period=d["period"], blocks=d["blocks"],
+                   eqs=tuple(d["eqs"]), operands=tuple(tup(ops) for ops in d["operands"]),
+                   initial={(q, a): v for q, a, v in d["initial"]},
+                   exported=tuple(d["exported"]), last_only=tuple(d["last_only"]))
+
+    plan = plan_contraction(compile_network(RAC(2, 3, 2, 12)), batch=4)
+    runs = find_runs(*plan.program)
+    assert runs
+    for run in runs:
+        d = json.loads(json.dumps(run.to_dict(), allow_nan=False))
+        assert rebuild(d) == run and d["stop"] == run.start + run.period * run.blocks
+    (run,) = find_runs(*_chain(6, reverse=True))
+    d = run.to_dict()
+    assert d["operands"] == [[["car", 0], ["w", 0], ["x", 6, -1]]]
+    assert d["initial"] == [[0, 0, 1]] and d["last_only"] == [0] and d["stop"] == 6

@@ -43,8 +43,9 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import numpy as np
 
@@ -70,7 +71,8 @@ __all__ = [
 VIEWS = ("batch", "grid")
 
 
-class Runner(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class Runner:
     """A prepared contraction: ``run(X)`` returns the result as numpy.
 
     ``cost`` is tnrnn's exact cost of the path the runner follows (on the
@@ -106,6 +108,26 @@ class Runner(NamedTuple):
     path_s: float
     view: str
     route: str
+
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready), ``run`` left out (a function).
+
+        Returns
+        -------
+        dict
+            ``cost`` (:meth:`Cost.to_dict`), ``path_s``, ``view`` and
+            ``route``.
+
+        Examples
+        --------
+        >>> c = Cost(flops=8, max_intermediate=2, memory_written=2, path=((0, 1),),
+        ...          optimize="explicit", num_operands=2)
+        >>> d = Runner(lambda X: X, c, 0.5, "batch", "numpy").to_dict()
+        >>> sorted(d), d["cost"]["path"]
+        (['cost', 'path_s', 'route', 'view'], [[0, 1]])
+        """
+        return {"cost": self.cost.to_dict(), "path_s": self.path_s, "view": self.view,
+                "route": self.route}
 
 
 # --------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from ..errors import SpecError, TooLargeError, check_positive_int
 from ..network import Network
@@ -114,7 +114,8 @@ class Cost:
         return d
 
 
-class View(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class View:
     """An einsum view of a network with input vectors attached.
 
     ``sources[k]`` says what operand ``k`` is: ``("tensor", position in
@@ -142,6 +143,8 @@ class View(NamedTuple):
     (True, '_batch', 4)
     >>> len(v.inputs) == len(v.sources)
     True
+    >>> v.to_dict()["output"][0], v.to_dict()["sources"][0]
+    ('_batch', ['tensor', 0])
     """
 
     inputs: list
@@ -149,6 +152,28 @@ class View(NamedTuple):
     size_dict: dict
     sources: tuple
     batch_index: str | None
+
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready): the fields with tuples as lists.
+
+        Returns
+        -------
+        dict
+            ``inputs`` (the indices of each operand), ``output``,
+            ``size_dict``, ``sources`` (``[kind, position or time step]``
+            per operand) and ``batch_index``.
+
+        Examples
+        --------
+        >>> v = View([("a", "b"), ("b",)], ("a",), {"a": 2, "b": 3},
+        ...          (("tensor", 0), ("input", 1)), None)
+        >>> v.to_dict()
+        {'inputs': [['a', 'b'], ['b']], 'output': ['a'], 'size_dict': {'a': 2, 'b': 3}, 'sources': [['tensor', 0], ['input', 1]], 'batch_index': None}
+        """
+        return {"inputs": [list(ix) for ix in self.inputs], "output": list(self.output),
+                "size_dict": dict(self.size_dict),
+                "sources": [list(src) for src in self.sources],
+                "batch_index": self.batch_index}
 
 
 def _fresh_name(base: str, taken) -> str:

@@ -73,6 +73,11 @@ class Plan:
     (True, True)
     >>> plan.executed_flops <= plan.cost.flops
     True
+    >>> d = plan.to_dict()
+    >>> d["steps"][0] == [list(plan.steps[0][0]), plan.steps[0][1]]
+    True
+    >>> d["cost"] == plan.cost.to_dict()
+    True
     """
 
     sources: tuple
@@ -80,6 +85,32 @@ class Plan:
     steps: tuple
     cost: Cost
     executed_flops: int = -1
+
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready): the fields with tuples as lists.
+
+        Returns
+        -------
+        dict
+            ``sources`` (``[kind, slot or t]`` per operand), ``slot_tensors``,
+            ``steps`` (``[[operand ids...], einsum string]`` per step), ``cost``
+            (:meth:`Cost.to_dict`) and ``executed_flops``.
+
+        Examples
+        --------
+        >>> import json
+        >>> from tnrnn.circuit import RAC
+        >>> from tnrnn.compile import compile_network
+        >>> plan = plan_contraction(compile_network(RAC(1, 2, 2, 3)), batch=2)
+        >>> d = json.loads(json.dumps(plan.to_dict()))
+        >>> len(d["steps"]) == len(plan.steps), d["executed_flops"] == plan.executed_flops
+        (True, True)
+        """
+        return {"sources": [list(s) for s in self.sources],
+                "slot_tensors": list(self.slot_tensors),
+                "steps": [[list(ids), eq] for ids, eq in self.steps],
+                "cost": self.cost.to_dict(),
+                "executed_flops": self.executed_flops}
 
     @property
     def program(self) -> tuple:

@@ -97,6 +97,8 @@ class Run:
     >>> (run,) = find_runs(sources, steps, min_blocks=3)
     >>> isinstance(run, Run), run.stop, run.eqs
     (True, 5, ('a,ab->b',))
+    >>> run.to_dict()["initial"], run.to_dict()["operands"]
+    ([[0, 0, 1]], [[['car', 0], ['w', 0]]])
     """
 
     start: int
@@ -112,6 +114,34 @@ class Run:
     def stop(self) -> int:
         """One past the last step of the run."""
         return self.start + self.period * self.blocks
+
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready): the fields with tuples as lists, and
+        ``stop``.
+
+        Returns
+        -------
+        dict
+            ``start``, ``period``, ``blocks``, ``stop``, ``eqs``, ``operands``
+            (``[[descriptor as a list, ...] per block step]``), ``initial`` as
+            ``[step, operand, id]`` triples (JSON keys are strings, so the
+            ``(step, operand)`` keys become the first two entries; sorted),
+            ``exported`` and ``last_only``.
+
+        Examples
+        --------
+        >>> import json
+        >>> run = Run(start=2, period=1, blocks=5, eqs=("a,ab->b",),
+        ...           operands=((("car", 0), ("x", 3, 1)),), initial={(0, 0): 7},
+        ...           exported=(0,))
+        >>> json.loads(json.dumps(run.to_dict()))
+        {'start': 2, 'period': 1, 'blocks': 5, 'stop': 7, 'eqs': ['a,ab->b'], 'operands': [[['car', 0], ['x', 3, 1]]], 'initial': [[0, 0, 7]], 'exported': [0], 'last_only': []}
+        """
+        return {"start": self.start, "period": self.period, "blocks": self.blocks,
+                "stop": self.stop, "eqs": list(self.eqs),
+                "operands": [[list(d) for d in ops] for ops in self.operands],
+                "initial": [[q, a, v] for (q, a), v in sorted(self.initial.items())],
+                "exported": list(self.exported), "last_only": list(self.last_only)}
 
 
 def _describe(v, i, q, base, p, sources, n):
