@@ -33,6 +33,12 @@ Contents
   runs repeated blocks of steps under ``lax.scan``
   (:mod:`tnrnn.contract.reroll`).
 
+Results follow the convention of both wings: frozen dataclasses with
+``to_dict()`` (plain, JSON-ready data): :class:`Cost`, :class:`Plan`,
+:class:`~tnrnn.contract.reroll.Run`, :class:`~tnrnn.contract.cost.View`,
+:class:`~tnrnn.contract.compare.Runner` (its ``run`` function left out) and
+:class:`~tnrnn.contract.approx.ApproxRankResult`.
+
 tensornetwork 0.4.6 with numpy 2.4 and jax 0.10.2 (tried here, 2026-11)
 -------------------------------------------------------------------------
 Works:
