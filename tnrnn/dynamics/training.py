@@ -211,13 +211,15 @@ def analyse_checkpoints(train: dict, U, Y, u_values, *, n_init: int = 4,
         from jax.flatten_util import ravel_pytree
 
         loss = _task_loss(train["task"], hidden, U, Y)
-        sharp = []
-        for i, p in enumerate(params):
-            flat, unravel = ravel_pytree(jax.tree_util.tree_map(jnp.asarray, p))
-            lam_h, gn = jax.jit(lambda t: sharpness_core(
-                lambda z: loss(unravel(z)), t, hessian_iters,
-                jax.random.PRNGKey(seed + i)))(flat)
-            sharp.append((float(lam_h), float(gn)))
+        # one program for every checkpoint: the flat weights stacked (P, n), one key each
+        # (PRNGKey(seed + i), as one call per checkpoint would draw)
+        flats = [ravel_pytree(jax.tree_util.tree_map(jnp.asarray, p)) for p in params]
+        unravel = flats[0][1]
+        keys = jnp.stack([jax.random.PRNGKey(seed + i) for i in range(len(params))])
+        lam_h, gn = jax.jit(jax.vmap(lambda t, k: sharpness_core(
+            lambda z: loss(unravel(z)), t, hessian_iters, k)))(
+            jnp.stack([f for f, _ in flats]), keys)
+        sharp = list(zip(np.asarray(lam_h).tolist(), np.asarray(gn).tolist()))
     bounds = [lipschitz_bound("lstm", p["cell"], input_radius=input_radius).value
               for p in params]
     return {"steps": list(steps_), "loss": list(losses), "u_values": u_values.tolist(),
