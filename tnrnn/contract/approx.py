@@ -11,7 +11,7 @@ is ``True`` and ``method`` is :data:`APPROX_METHOD`. For a certified value
 use :func:`tnrnn.rank.separation_rank`.
 
 JAX is imported on the first call (``MissingDependencyError`` if absent);
-computations run inside ``jax.enable_x64(True)``, so they are float64
+computations run inside ``jax.enable_x64(True)`` (:func:`tnrnn._jax.x64`), so they are float64
 without changing the process-wide JAX settings.
 
 Examples
