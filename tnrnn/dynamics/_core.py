@@ -14,8 +14,9 @@ With neither, ``f`` is called as ``f(x)``.
 
 Float64: JAX is float32 unless x64 is enabled. Every public entry point of
 tnrnn.dynamics runs its body (conversion, tracing, execution) inside
-``jax.enable_x64(True)`` through :func:`x64`, so results are float64 and
-the caller's process-wide ``jax_enable_x64`` setting is left as it was.
+tnrnn's one float64 switch, :func:`tnrnn._jax.x64` (``jax.enable_x64(True)``),
+so results are float64 and the caller's process-wide ``jax_enable_x64``
+setting is left as it was.
 """
 
 from __future__ import annotations
@@ -30,12 +31,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._jax import x64  # noqa: F401 - the one float64 switch, imported from here by the package
 from ..errors import SpecError, TooLargeError, check_positive_int
-
-
-def x64():
-    """The float64 context every JAX computation of tnrnn.dynamics runs in."""
-    return jax.enable_x64(True)
 
 
 class State(NamedTuple):

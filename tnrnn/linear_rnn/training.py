@@ -66,10 +66,11 @@ def _diag_apply(dt):
 
 def _wiener_kernel(X, Y, dt):
     """``dt * mean_{n, k >= j} Y[n, k] X[n, k - j]`` for each lag ``j``."""
+    from scipy.signal import fftconvolve
+
     T = X.shape[1]
-    L = 1 << (2 * T - 1).bit_length()
-    # cross-correlation sum_k Y[k] X[k - j] by FFT
-    cc = np.fft.irfft(np.fft.rfft(Y, L) * np.conj(np.fft.rfft(X, L)), L)[:, :T].sum(axis=0)
+    # cross-correlation sum_k Y[k] X[k - j]: the convolution of Y with X reversed, from lag 0
+    cc = fftconvolve(Y, X[:, ::-1], axes=-1)[:, T - 1:].sum(axis=0)
     return dt * cc / (X.shape[0] * (T - np.arange(T)))
 
 
