@@ -47,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import numpy as np  # noqa: E402
+from tnrnn._jax import x64  # noqa: E402  (the one float64 switch)
 
 
 def machine() -> dict:
@@ -79,7 +80,7 @@ def bench_region_map(grid: int, steps: int, loop_points: int) -> dict:
     W, U = tanh_rnn(32, 0)
     us = np.random.default_rng(1).standard_normal((steps, 1))
     inp = as_inputs(None, us, steps)
-    with jax.enable_x64(True):
+    with x64():
         Wj, Uj, usj = jnp.asarray(W), jnp.asarray(U), jnp.asarray(us)
 
         x0 = jnp.asarray(0.1 * np.random.default_rng(2).standard_normal(32))
@@ -146,7 +147,7 @@ def bench_lyapunov_vs_simulate(width: int, n: int, repeat: int) -> dict:
     x0 = rng.standard_normal(width)
     inp = as_inputs(None, None, None)
     ks = (1, 8, width)
-    with jax.enable_x64(True):
+    with x64():
         Wj = jnp.asarray(W)
         g = flat_map(lambda x: jnp.tanh(Wj @ x), False, False)
         xj = jnp.asarray(x0)
@@ -229,7 +230,7 @@ def bench_compiled_once(repeat: int) -> dict:
             what="loss_slice(8-unit tanh RNN loss over 100 steps, 101 points)",
             call=lambda: D.loss_slice(rnn_loss, th0, th1, s_grid)),
     }
-    with jax.enable_x64(True):
+    with x64():
         g_sim = flat_map(tanh15, True, False)
         g_lstm = flat_map(lstm.f, False, False)
         g_fp = flat_map(tanh2, False, False)
@@ -258,7 +259,7 @@ def bench_compiled_once(repeat: int) -> dict:
         pub, core = [], []
         for _ in range(3):  # interleaved, so that the machine's load hits both alike
             pub += _median_time(case["call"], repeat)
-            with jax.enable_x64(True):
+            with x64():
                 core += _median_time(cores[name], repeat)
         p, c = float(np.median(pub)), float(np.median(core))
         rows.append({"function": name, "what": case["what"], "first_call_s": first,
