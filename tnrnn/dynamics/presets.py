@@ -3,14 +3,15 @@ logistic map, and the Miller-Hardt LSTM projection.
 
 LSTM parameters follow tnrnn.cells' layout (PyTorch's, gate order i, f, g, o):
 ``W_hh`` (4H, H), ``W_ih`` (4H, I), optional ``b`` (4H,). A flat LSTM state
-is ``concatenate([h, c])`` (length 2H).
+is ``concatenate([h, c])`` (length 2H). :func:`lstm_map` and :func:`elman_map`
+run tnrnn.cells' own step functions (``get_cell(kind).project`` and
+``.recur``) on the flat state: one LSTM and one Elman cell in tnrnn.
 """
 
 from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -71,7 +72,8 @@ def lstm_map(params: dict) -> Callable:
     """The LSTM as a map of the flat state ``[h, c]``: ``f(x, u)``.
 
     ``i, f, g, o = split(W_ih u + W_hh h + b)``, ``c' = sig(f) c + sig(i)
-    tanh(g)``, ``h' = sig(o) tanh(c')``. ``u`` of shape ``(I,)``.
+    tanh(g)``, ``h' = sig(o) tanh(c')``. ``u`` of shape ``(I,)``. The step
+    is tnrnn.cells' ``"lstm"`` cell's (a missing ``W_ih`` or ``b`` is zero).
 
     Parameters
     ----------
@@ -94,27 +96,41 @@ def lstm_map(params: dict) -> Callable:
     [0.231059, 0.5]
     """
     _check_map_params(params, "lstm")
-    W_hh = params["W_hh"]
+    return _cell_map("lstm", params, lambda x, H: (x[:H], x[H:]),
+                     lambda st: jnp.concatenate(st))
+
+
+def _cell_map(kind: str, params: dict, split, join) -> Callable:
+    """``f(x, u)`` running tnrnn.cells' step of ``kind`` on the flat state ``x``.
+
+    The cell's projection ``W_ih u + b`` and recurrence are those of
+    :func:`tnrnn.cells.get_cell`; a missing ``W_ih`` (no input) or ``b`` is
+    zero (the input is then not read). ``split(x, H)`` makes the cell's state
+    of the flat one, ``join(state)`` the flat state of the cell's. Arrays are
+    converted when ``f`` runs, so the caller's float64 context holds.
+    """
+    from ..cells import get_cell
+
+    cell = get_cell(kind)
+    W_hh, W_ih, b = params["W_hh"], params.get("W_ih"), params.get("b")
     H = W_hh.shape[1]
-    W_ih = params.get("W_ih")
-    b = params.get("b")
 
     def f(x, u):
-        h, c = x[:H], x[H:]
-        z = jnp.asarray(W_hh) @ h
-        if W_ih is not None:
-            z = z + jnp.asarray(W_ih) @ jnp.atleast_1d(u)
-        if b is not None:
-            z = z + jnp.asarray(b)
-        i, fg, g, o = jnp.split(z, 4)
-        c = jax.nn.sigmoid(fg) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-        return jnp.concatenate([jax.nn.sigmoid(o) * jnp.tanh(c), c])
+        bias = jnp.zeros(W_hh.shape[0]) if b is None else jnp.asarray(b)
+        if W_ih is None:
+            z = bias
+        else:
+            z = cell.project({"W_ih": jnp.asarray(W_ih), "b": bias}, jnp.atleast_1d(u))
+        return join(cell.recur({"W_hh": jnp.asarray(W_hh)}, split(x, H), z))
 
     return f
 
 
 def elman_map(params: dict, *, nonlinearity: str = "tanh") -> Callable:
     """Elman cell ``x' = tanh(W_hh x + W_ih u + b)`` as a map ``f(x, u)``.
+
+    The step is tnrnn.cells' ``"tanh"`` (or ``"relu"``) cell's; a missing
+    ``W_ih`` or ``b`` is zero.
 
     Parameters
     ----------
@@ -136,21 +152,10 @@ def elman_map(params: dict, *, nonlinearity: str = "tanh") -> Callable:
     >>> [round(float(v), 6) for v in f(np.zeros(2), np.array([0.5]))]
     [0.462117, 0.462117]
     """
-    act = {"tanh": jnp.tanh, "relu": jax.nn.relu}.get(nonlinearity)
-    if act is None:
+    if nonlinearity not in ("tanh", "relu"):
         raise SpecError(f"nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
     _check_map_params(params, "tanh")
-    W_hh, W_ih, b = params["W_hh"], params.get("W_ih"), params.get("b")
-
-    def f(x, u):
-        z = jnp.asarray(W_hh) @ x
-        if W_ih is not None:
-            z = z + jnp.asarray(W_ih) @ jnp.atleast_1d(u)
-        if b is not None:
-            z = z + jnp.asarray(b)
-        return act(z)
-
-    return f
+    return _cell_map(nonlinearity, params, lambda x, H: x, lambda h: h)
 
 
 def chaotic_lstm() -> Preset:
