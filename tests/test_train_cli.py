@@ -69,7 +69,7 @@ def test_interrupted_sweep_keeps_finished_runs(tmp_path):
     (["train", "--task", "pmnist", "--hidden", "4", "-T", "8", "--out", "X"],
      "pmnist has a fixed length"),
     (["train", "--task", "ses", "--hidden", "4", "-T", "8,x", "--out", "X"],
-     "-T/--length must be comma-separated integers; got '8,x'"),
+     "-T/--length must be integers separated by commas; got '8,x'"),
     (["train", "--task", "copying", "--hidden", "4", "--delay", "8", "--block", "3", "--out", "X"],
      "--block does not apply to the copying task"),
     (["train", "--task", "ses", "--cell", "transformer", "--hidden", "4", "-T", "8", "--out",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._app import CONTEXT, _console, _console_err, _emit_json, cli
+from ._app import CONTEXT, _console, _console_err, cli, comma_list, emit_json
 from ._executors import (check_executor_options, executor_options, open_executor,
                          retries_option, run_executor_tasks, wants_parallel, worker_path)
 from ..errors import OutputPathError, SpecError, TooLargeError, check_output_path
@@ -17,20 +17,9 @@ _TASK_OPTIONS = {"ses": ("block", "alphabet", "classes"),
                  "copying": ("word_length", "alphabet"), "pmnist": ()}
 
 
-def _int_list(name: str, text: str | None) -> list:
-    if text is None:
-        return []
-    try:
-        values = [int(v) for v in str(text).split(",") if v.strip()]
-    except ValueError:
-        raise SpecError(f"{name} must be comma-separated integers; got {text!r}") from None
-    if not values:
-        raise SpecError(f"{name} must list at least one integer; got {text!r}")
-    return values
-
-
-def _str_list(text: str) -> list:
-    return [v.strip() for v in str(text).split(",") if v.strip()]
+def _ints(option: str, text: str | None) -> list:
+    """The integers of an optional comma list (``[]`` when the option is not given)."""
+    return [] if text is None else comma_list(text, option, kind=int)
 
 
 def _parse_options(pairs) -> dict:
@@ -164,14 +153,14 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
         if sizes is not None:
             raise SpecError(f"copying is sized by its delay: give --delay B (T = 2M + B), not "
                             f"-T (got -T {sizes})")
-        size_list = _int_list("--delay", delays)
+        size_list = _ints("--delay", delays)
         if not size_list:
             raise SpecError("--delay is required for copying (comma-separated delays B)")
     else:
         if delays is not None:
             raise SpecError(f"--delay applies to the copying task only; {task} got "
                             f"--delay {delays}")
-        size_list = _int_list("-T/--length", sizes)
+        size_list = _ints("-T/--length", sizes)
         if task == "pmnist":
             if size_list:
                 raise SpecError(f"pmnist has a fixed length (T = 784); drop -T (got {sizes!r})")
@@ -207,8 +196,9 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
     if cell_options:
         common["cell_options"] = cell_options
     # absolute: a Dask worker runs in its own folder, where a relative path names another place
-    configs = sweep_configs(task=task, cells=_str_list(cells), depths=_int_list("--depth", depths),
-                            sizes=size_list, seeds=_int_list("--seeds", seeds),
+    configs = sweep_configs(task=task, cells=comma_list(cells, "--cell"),
+                            depths=comma_list(depths, "--depth", kind=int),
+                            sizes=size_list, seeds=comma_list(seeds, "--seeds", kind=int),
                             out=worker_path(out),
                             budget=budget, hidden=hidden, dtype=dtype, protocol=protocol,
                             task_options=task_options, **common)
@@ -263,7 +253,7 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
             executor.shutdown(wait=False, cancel_futures=True)
     rows = summarize(results)
     if as_json:
-        _emit_json({"out": str(out), "runs": [{"name": c["name"], "config": r["config"],
+        emit_json({"out": str(out), "runs": [{"name": c["name"], "config": r["config"],
                                               "test": r["test"], "fit": r["fit"],
                                               "baseline": r["task"]["baseline"]}
                                              for c, r in zip(configs, results)],
@@ -405,7 +395,7 @@ def report(folder, figure, no_figure, csv_path, as_json):
 
         draw_report(rows, fig_path)
     if as_json:
-        _emit_json({"summary": rows, "largest_solved": largest_solved(rows),
+        emit_json({"summary": rows, "largest_solved": largest_solved(rows),
                     "depth_differences": diffs, "runs": len(results),
                     "figure": None if fig_path is None else str(fig_path)})
         return
