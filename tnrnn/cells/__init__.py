@@ -56,11 +56,11 @@ Examples
 """
 
 from ._cells import CELLS, Cell, cayley, cayley_grad, exprnn_grad, exprnn_matrix, mod_relu, skew
-from ._model import Model, as_model, rac_params
-from ._stack import (COUNTS, cell_names, check_cell_options, count_params, get_cell, init_cell,
-                     make_apply,
-                     needs_key, needs_outside_update, outside_grads, outside_refresh,
-                     rescale_linf, stack, stack_param_count, trainable_mask, width_for_budget)
+from ._count import count_params, stack_param_count, trainable_mask, width_for_budget
+from ._model import COUNTS, Model, as_model, rac_params
+from ._outside import needs_outside_update, outside_grads, outside_refresh, rescale_linf
+from ._registry import cell_names, check_cell_options, get_cell, init_cell
+from ._stack import make_apply, needs_key, stack
 
 __all__ = [
     "Model",
