@@ -88,22 +88,55 @@ def train_linear_rnn(kernel, model: str = "diagonal", *, hidden: int = 8, T: int
     The record holds the loss curve (``steps`` and training-batch ``loss`` every
     ``record_every`` steps), the final test loss on ``test_size`` fresh
     sequences, the learned discrete kernel against the target ``dt rho(j dt)``
-    (both divided by ``dt``), and the timing.
+    (both divided by ``dt``), and the timing. Float64 throughout
+    (:func:`tnrnn._jax.x64`).
+
+    Parameters
+    ----------
+    kernel : str or Kernel
+        The memory kernel ``rho`` of the target functional (see
+        :func:`~tnrnn.linear_rnn.parse_kernel`).
+    model : {'diagonal', 'linear', 'tanh'}
+        The model trained (module docstring).
+    hidden, T : int
+        Units, and steps per sequence.
+    dt : float
+        The time step.
+    batch, steps : int
+        Sequences per step, and optimiser steps.
+    lr : float
+        Adam's learning rate.
+    seed : int
+        Seed of the weights and of the white-noise batches ``(seed, step)``.
+    record_every : int
+        Steps between the points of the loss curve.
+    test_size : int
+        Fresh sequences of the test loss.
+
+    Returns
+    -------
+    dict
+        The settings, ``curve`` (``step``, ``loss``), ``test_loss``,
+        ``target_l2_sq`` (the loss of the zero output), ``kernel_t``,
+        ``target`` and ``learned`` (kernels divided by ``dt``),
+        ``kernel_l2_sq_gap``, ``seconds``; the diagonal model adds its
+        ``rates`` and ``c``, the dense ones their ``spectral_radius`` (tanh:
+        ``linearised_kernel_gap`` too).
 
     Examples
     --------
-    >>> from tnrnn.linear_rnn.training import train_linear_rnn
+    >>> train_linear_rnn("exponential:1", "gru")  # refused before any work
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: unknown model 'gru'; valid: diagonal, linear, tanh
+
+    Training compiles for a few seconds:
+
     >>> r = train_linear_rnn("exponential:1", "diagonal", hidden=2, T=50, steps=300,
     ...                      lr=0.05, record_every=100)  # doctest: +SKIP
     >>> r["test_loss"] < 0.01 * r["target_l2_sq"]  # doctest: +SKIP
     True
     """
-    import jax
-
-    from .._jax import x64
-    from ..cells import stack
-    from ..train import make_optimizer, make_update, mean_squared_error, train_steps
-
     kernel = parse_kernel(kernel)
     if model not in TRAIN_MODELS:
         raise SpecError(f"unknown model {model!r}; valid: {', '.join(TRAIN_MODELS)}")
@@ -112,6 +145,12 @@ def train_linear_rnn(kernel, model: str = "diagonal", *, hidden: int = 8, T: int
     batch = check_positive_int("batch", batch)
     steps = check_positive_int("steps", steps)
     record_every = check_positive_int("record_every", record_every)
+    import jax
+
+    from .._jax import x64
+    from ..cells import stack
+    from ..train import make_optimizer, make_update, mean_squared_error, train_steps
+
     wts = discrete_kernel(kernel, T, dt)
     t_start = time.perf_counter()
     with x64():
@@ -185,9 +224,45 @@ def training_experiment(path, *, kernels=("exponential:1", "exponential:1+delaye
 
     Short memory (``e^{-t}``), delayed memory (``e^{-t} + e^{-(t-3)} 1[t > 3]``) and
     polynomial memory (``(1+t)^{-1.2}``); ``T = 200`` steps of ``dt = 0.1``,
-    batch 32, Adam (lr 1e-2), ``hidden`` units.
+    batch 32, Adam (lr 1e-2), ``hidden`` units. Records already in ``path``
+    (made with the same settings) are kept and not trained again.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON result file (written after every record).
+    kernels : sequence of str
+        Kernel specs (:func:`~tnrnn.linear_rnn.parse_kernel`).
+    models : sequence of str
+        Models of :data:`TRAIN_MODELS`.
+    seeds : sequence of int
+        Seeds, one run each.
+    steps, hidden : int
+        Optimiser steps and units of every run.
+    progress : callable, optional
+        ``progress(done, total, message)`` after every run.
+
+    Returns
+    -------
+    dict
+        The result (``kind`` ``'memory-train'``, ``config``, ``records``: one
+        :func:`train_linear_rnn` record per run).
+
+    Examples
+    --------
+    >>> training_experiment("unused.json", models=("linear", "lstm"))  # before any work
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: unknown model 'lstm'; valid: diagonal, linear, tanh
     """
     from ._store import resume_result, save_result
+
+    specs = [parse_kernel(k).spec for k in kernels]
+    for mdl in models:
+        if mdl not in TRAIN_MODELS:
+            raise SpecError(f"unknown model {mdl!r}; valid: {', '.join(TRAIN_MODELS)}")
+    seeds = [check_positive_int("seed", s, minimum=0) for s in seeds]
+    steps, hidden = check_positive_int("steps", steps), check_positive_int("hidden", hidden)
 
     cfg = {"kernels": list(kernels), "models": list(models), "seeds": list(seeds),
            "steps": steps, "hidden": hidden, "T": 200, "dt": 0.1, "batch": 32, "lr": 1e-2}
@@ -196,11 +271,10 @@ def training_experiment(path, *, kernels=("exponential:1", "exponential:1+delaye
     done = {(r["kernel"], r["model"], r["seed"]) for r in data["records"]}
     total = len(kernels) * len(models) * len(seeds)
     i = 0
-    for k in kernels:
+    for k, spec in zip(kernels, specs):
         for mdl in models:
             for seed in seeds:
                 i += 1
-                spec = parse_kernel(k).spec
                 if (spec, mdl, seed) in done:
                     continue
                 rec = train_linear_rnn(k, mdl, hidden=hidden, steps=steps, seed=seed)
@@ -225,6 +299,40 @@ def training_floors(train_path, path, *, progress=None) -> dict:
     is called *stalled* only when its loss is above ``floor_real`` (by 2%); below
     it, nothing is claimed. ``floor_continuous`` is the free-rate bound of the
     continuous white-noise loss, for reference.
+
+    Parameters
+    ----------
+    train_path : str or pathlib.Path
+        The result of :func:`training_experiment` (kind ``'memory-train'``).
+    path : str or pathlib.Path
+        The JSON result file of the floors (resumable: one record per
+        ``(kernel, hidden, T, dt)`` of the training runs, written after each).
+    progress : callable, optional
+        ``progress(done, total, kernel)`` after every record.
+
+    Returns
+    -------
+    dict
+        The result (kind ``'memory-floors'``); each record holds ``kernel``,
+        ``hidden``, ``T``, ``dt``, ``floor_real`` (and ``floor_real_by_m`` for
+        ``1 .. hidden`` exponentials), ``floor_continuous`` and ``rates``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from tnrnn.errors import SpecError
+    >>> from tnrnn.linear_rnn._store import new_result, save_result
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     train = save_result(pathlib.Path(d) / "train.json", new_result("memory-train", {}))
+    ...     floors = training_floors(train, pathlib.Path(d) / "floors.json")
+    ...     other = save_result(pathlib.Path(d) / "rates.json", new_result("memory-rates", {}))
+    ...     try:  # another experiment's result is no training result
+    ...         training_floors(other, pathlib.Path(d) / "floors.json")
+    ...     except SpecError as exc:
+    ...         print("holds a 'memory-rates' result, not 'memory-train'" in str(exc))
+    True
+    >>> floors["kind"], floors["records"]
+    ('memory-floors', [])
     """
     from ._store import load_result, resume_result, save_result
     from .bestsum import best_exponential_sum
