@@ -223,9 +223,42 @@ def _lstm_init(rng, input_dim, hidden, dtype, *, forget_bias=1.0, **options):
             "b": b}
 
 
+@jax.custom_jvp
+def _matmul_t(x, W):
+    """``x @ W.T`` (``x`` of shape ``(..., K)``, ``W`` ``(N, K)``), differentiated so
+    that the weight gradient runs at the matmul rate on XLA's CPU backend.
+
+    The value and both derivatives are those of ``x @ W.T``. Only the form of
+    the weight gradient ``g^T x`` changes: left to itself XLA folds ``g``'s
+    transpose into a product that contracts the leading (batch) axes of both
+    operands, which this CPU build runs outside YNNPACK at about a third of the
+    rate of a plain product (``benchmarks/bench_train_step.py``); here the
+    weight tangent is ``(dW @ x^T)^T`` behind an optimisation barrier, whose
+    transpose materialises ``g^T`` and multiplies it with ``x`` as a plain
+    (last-axes) product. A JVP rule (not a VJP) keeps forward mode
+    (``jax.jvp``, ``jax.linearize``, ``jax.jacfwd``) and higher orders working.
+    """
+    return x @ W.T
+
+
+@_matmul_t.defjvp
+def _matmul_t_jvp(primals, tangents):
+    x, W = primals
+    dx, dW = tangents
+    x2 = x.reshape(-1, x.shape[-1])
+    t = jax.lax.optimization_barrier(dW @ x2.T).T.reshape(x.shape[:-1] + (W.shape[0],))
+    if dx.dtype != jax.dtypes.float0:  # an integer x has no tangent
+        t = t + dx @ W.T
+    return x @ W.T, t
+
+
+def _lstm_project(params, x):
+    return _matmul_t(x, params["W_ih"]) + params["b"]
+
+
 def _lstm_recur(params, state, u):
     h, c = state
-    g = u + h @ params["W_hh"].T
+    g = u + _matmul_t(h, params["W_hh"])
     i, f, gg, o = jnp.split(g, 4, axis=-1)
     c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(gg)
     h = jax.nn.sigmoid(o) * jnp.tanh(c)
@@ -247,11 +280,11 @@ def _gru_init(rng, input_dim, hidden, dtype, **options):
 
 
 def _gru_project(params, x):
-    return x @ params["W_ih"].T + params["b_ih"]
+    return _matmul_t(x, params["W_ih"]) + params["b_ih"]
 
 
 def _gru_recur(params, h, u):
-    gh = h @ params["W_hh"].T + params["b_hh"]
+    gh = _matmul_t(h, params["W_hh"]) + params["b_hh"]
     ur, uz, un = jnp.split(u, 3, axis=-1)
     hr, hz, hn = jnp.split(gh, 3, axis=-1)
     r = jax.nn.sigmoid(ur + hr)
@@ -568,7 +601,7 @@ CELLS: dict[str, Cell] = {
     "relu": _mk("relu", _elman_init, _affine_project, _relu_recur, _elman_state, _identity, (),
                 lambda I, H: H * I + H * H + H, (),
                 "Elman: h = relu(W_ih x + W_hh h + b)"),
-    "lstm": _mk("lstm", _lstm_init, _affine_project, _lstm_recur, _lstm_state,
+    "lstm": _mk("lstm", _lstm_init, _lstm_project, _lstm_recur, _lstm_state,
                 lambda s: s[0], (), lambda I, H: 4 * H * (I + H + 1), ("forget_bias",),
                 "LSTM, PyTorch gate order i, f, g, o; state (h, c)"),
     "gru": _mk("gru", _gru_init, _gru_project, _gru_recur, _elman_state, _identity, (),

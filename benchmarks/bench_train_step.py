@@ -1,0 +1,613 @@
+"""Benchmark: every cell's training step as a fraction of its arithmetic bound
+(issue 22, part 2).
+
+One process, single-threaded (XLA's CPU client with one intra-op thread,
+Eigen's multi-threading off, ``OPENBLAS_NUM_THREADS=1``), so that the load of
+other processes on the shared machine matters less; the load average at start
+is recorded. For every cell kind at T = 80, width 64, batch 128, float32, one
+layer, input width 9, 3 outputs, the paper's RMSProp with clipping
+(:func:`tnrnn.train.make_optimizer`):
+
+* **step ms**: :func:`tnrnn.train.loop.make_step` (forward, backward and the
+  optax update in one jitted call), median of many calls, the implementations
+  timed in interleaved rounds (order rotating) so that load bursts hit all;
+* **FLOPs**: counted analytically (:func:`step_flops`: every matmul of the
+  forward pass, the two of each in the backward pass -- one for the first
+  layer's input projection, whose input needs no gradient -- and the
+  elementwise work), and cross-checked against XLA's own count
+  (``jax.jit(f).lower(...).compile().cost_analysis()``), which counts a
+  ``while`` body once: the script reports XLA's count of the whole step, and
+  of one scan body times T;
+* **matmul rate**: jitted float32 matmuls at the step's shapes -- the
+  recurrent ``(128 x 64) @ (64 x G*64)`` as a chain of T dependent products in
+  a ``lax.scan`` (what the step does), the same products batched over T (one
+  call), and a large square matmul (the peak);
+* **bound**: matmul FLOPs / the rate of the batched shape, plus elementwise
+  FLOPs / the machine's elementwise rate (measured on a fused ``tanh``
+  chain); the step's **fraction of the bound** is ``bound / step``.
+
+For the LSTM and GRU the script also times the forms tried in the profile
+(:data:`VARIANTS`): the input projection hoisted out of the scan (one matmul
+for all T), ``sigmoid`` as ``(1 + tanh(x / 2)) / 2``, ``lax.scan``'s
+``unroll``; every variant's first loss is checked equal to the current
+form's to float32 rounding before anything is timed.
+
+Usage::
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_train_step.py [--quick] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+T, WIDTH, BATCH, INPUT, OUTPUTS = 80, 64, 128, 9, 3
+KINDS = ("rac", "mi-rnn", "tanh", "relu", "lstm", "gru", "scornn", "exprnn", "linear")
+
+#: gates per cell: the recurrent matmul is (B x H) @ (H x G H)
+GATES = {"lstm": 4, "gru": 3}
+
+#: elementwise FLOPs per hidden unit and time step, forward (transcendentals
+#: counted as one each, as XLA counts them apart) and backward: a hand count of
+#: the recurrences in ``tnrnn/cells/_cells.py`` (see :func:`step_flops`)
+ELEMENTWISE = {
+    # (forward flops, forward transcendentals, backward flops) per unit and step
+    "rac": (1, 0, 3),          # h = a * u;  grads: da = g u, du = g a, +accumulate
+    "mi-rnn": (2, 1, 6),       # tanh(a * u + b)
+    "tanh": (1, 1, 4),         # tanh(u + a)
+    "relu": (2, 0, 3),         # max(u + a, 0)
+    "linear": (1, 0, 1),       # a + u
+    "scornn": (6, 0, 8),       # modReLU: sign(z) relu(|z| + b), z = u + a
+    "exprnn": (6, 0, 8),
+    # LSTM: g = u + a (4H), 3 sigmoid (4 each: neg, exp, add, div; exp a transcendental),
+    # 2 tanh, c = f c + i g (3), h = o tanh(c) (1)
+    "lstm": (4 + 3 * 3 + 3 + 1, 5, 30),
+    # GRU: gh + b (3H), ur+hr, uz+hz (2), 2 sigmoids (3 each + exp), r*hn, un+.. (2),
+    # tanh, (1-z) n + z h (4)
+    "gru": (3 + 2 + 6 + 2 + 4, 3, 30),
+}
+
+
+def gates(kind: str) -> int:
+    """Number of ``H``-wide gate blocks of ``kind``'s recurrent matmul."""
+    return GATES.get(kind, 1)
+
+
+def step_flops(kind: str, *, T: int = T, hidden: int = WIDTH, batch: int = BATCH,
+               input_dim: int = INPUT, outputs: int = OUTPUTS) -> dict:
+    """Analytic FLOP count of one training step of a one-layer ``kind`` stack.
+
+    Matmuls count 2 m k n. Forward: per step the recurrent ``(B x H) @ (H x
+    G H)`` and the input projection ``(B x I) @ (I x G H)``; the readout once.
+    Backward: two matmuls per forward matmul (gradient of the left operand and
+    of the weight), except the first layer's input projection, whose input
+    ``X`` needs no gradient (one matmul), and the first step's recurrent
+    product, whose state is the initial one (counted anyway: XLA's scan
+    computes it). Elementwise work from :data:`ELEMENTWISE` (per unit and
+    step). The optimiser's update (a few FLOPs per parameter) is added as
+    10 FLOPs per parameter.
+
+    Returns a dict with ``matmul``, ``elementwise``, ``transcendentals``,
+    ``update`` and ``total`` (FLOPs; transcendentals not in ``total``).
+    """
+    G = gates(kind)
+    rec = 2 * batch * hidden * G * hidden * T
+    proj = 2 * batch * input_dim * G * hidden * T
+    readout = 2 * batch * hidden * outputs
+    matmul = 3 * rec + 2 * proj + 3 * readout
+    fwd, trans, bwd = ELEMENTWISE[kind]
+    elementwise = (fwd + bwd) * batch * hidden * T
+    if kind == "gru":  # r * hn and the b_hh add run on 3H-wide blocks in part: counted above
+        pass
+    params = G * hidden * (hidden + input_dim + 2) + outputs * (hidden + 1)
+    update = 10 * params
+    return {"matmul": matmul, "elementwise": elementwise,
+            "transcendentals": 2 * trans * batch * hidden * T,  # forward + its derivative
+            "update": update, "total": matmul + elementwise + update}
+
+
+# --------------------------------------------------------------- variants of LSTM and GRU
+
+def _sig_tanh(x):
+    import jax.numpy as jnp
+
+    return 0.5 * jnp.tanh(0.5 * x) + 0.5
+
+
+def _lstm_recur_variant(sigmoid):
+    import jax.numpy as jnp
+
+    def recur(params, state, u):
+        h, c = state
+        g = u + h @ params["W_hh"].T
+        i, f, gg, o = jnp.split(g, 4, axis=-1)
+        c = sigmoid(f) * c + sigmoid(i) * jnp.tanh(gg)
+        return (sigmoid(o) * jnp.tanh(c), c)
+
+    return recur
+
+
+def _hmat_nn():
+    """``h @ W.T`` whose weight gradient ``g^T h`` is taken as a plain (NN) product
+    of a materialised ``g^T`` (an optimisation barrier keeps XLA from folding
+    the transpose back into a transposed-operand dot, which this CPU build runs
+    at a third of the NN rate outside YNNPACK)."""
+    import jax
+    from jax import lax
+
+    @jax.custom_vjp
+    def hmat(h, W):
+        return h @ W.T
+
+    def fwd(h, W):
+        return h @ W.T, (h, W)
+
+    def bwd(res, g):
+        h, W = res
+        return g @ W, lax.optimization_barrier(g.T) @ h
+
+    hmat.defvjp(fwd, bwd)
+    return hmat
+
+
+def _lstm_recur_nn():
+    import jax
+    import jax.numpy as jnp
+
+    hmat = _hmat_nn()
+
+    def recur(params, state, u):
+        h, c = state
+        g = u + hmat(h, params["W_hh"])
+        i, f, gg, o = jnp.split(g, 4, axis=-1)
+        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(gg)
+        return (jax.nn.sigmoid(o) * jnp.tanh(c), c)
+
+    return recur
+
+
+def _gru_recur_nn():
+    import jax
+    import jax.numpy as jnp
+
+    hmat = _hmat_nn()
+
+    def recur(params, h, u):
+        gh = hmat(h, params["W_hh"]) + params["b_hh"]
+        ur, uz, un = jnp.split(u, 3, axis=-1)
+        hr, hz, hn = jnp.split(gh, 3, axis=-1)
+        r = jax.nn.sigmoid(ur + hr)
+        z = jax.nn.sigmoid(uz + hz)
+        return (1.0 - z) * jnp.tanh(un + r * hn) + z * h
+
+    return recur
+
+
+def _lstm_recur_fused():
+    """One ``tanh`` over the whole ``4H`` gate block: ``sigmoid(x) = (1 + tanh(x/2)) / 2``
+    on the i, f, o blocks, ``tanh`` on g, by a scale vector (no slice before the
+    transcendental, one elementwise pass forward and one backward)."""
+    import jax.numpy as jnp
+
+    def recur(params, state, u):
+        h, c = state
+        H = h.shape[-1]
+        half = jnp.full((H,), 0.5, u.dtype)
+        one = jnp.ones((H,), u.dtype)
+        zero = jnp.zeros((H,), u.dtype)
+        scale = jnp.concatenate([half, half, one, half])
+        shift = jnp.concatenate([half, half, zero, half])
+        a = jnp.tanh((u + h @ params["W_hh"].T) * scale) * scale + shift
+        i, f, g, o = jnp.split(a, 4, axis=-1)
+        c = f * c + i * g
+        return (o * jnp.tanh(c), c)
+
+    return recur
+
+
+def _gru_recur_fused():
+    """GRU with ``sigmoid(x) = (1 + tanh(x/2)) / 2`` on the r, z block in one pass."""
+    import jax.numpy as jnp
+
+    def recur(params, h, u):
+        H = h.shape[-1]
+        gh = h @ params["W_hh"].T + params["b_hh"]
+        rz = 0.5 * jnp.tanh(0.5 * (u[..., :2 * H] + gh[..., :2 * H])) + 0.5
+        r, z = rz[..., :H], rz[..., H:]
+        n = jnp.tanh(u[..., 2 * H:] + r * gh[..., 2 * H:])
+        return n + z * (h - n)
+
+    return recur
+
+
+def _gru_recur_variant(sigmoid):
+    import jax.numpy as jnp
+
+    def recur(params, h, u):
+        gh = h @ params["W_hh"].T + params["b_hh"]
+        ur, uz, un = jnp.split(u, 3, axis=-1)
+        hr, hz, hn = jnp.split(gh, 3, axis=-1)
+        r = sigmoid(ur + hr)
+        z = sigmoid(uz + hz)
+        n = jnp.tanh(un + r * hn)
+        return (1.0 - z) * n + z * h
+
+    return recur
+
+
+def variant_apply(kind: str, *, hoist: bool = False, unroll: int = 1,
+                  sigmoid: str = "jax") -> callable:
+    """A one-layer forward ``apply(model, X)`` of ``kind`` in a profiled form.
+
+    ``hoist``: the input projection of all T steps as one matmul before the
+    scan (else inside the body, as :func:`tnrnn.cells.make_apply` does);
+    ``unroll``: ``lax.scan``'s unroll; ``sigmoid`` picks the recurrence:
+    ``"cell"`` (the registered cell's, with its projection), ``"nn-grad+proj"``
+    (plain products with a custom VJP that takes the weight gradient as a
+    plain product), and the forms before issue 22 with plain ``x @ W.T``
+    products: ``"jax"`` (``jax.nn.sigmoid``), ``"tanh"`` (``(1 + tanh(x/2)) /
+    2``), ``"fused"`` (one ``tanh`` over all gates).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from tnrnn.cells import get_cell
+
+    cell = get_cell(kind)
+    project = cell.project
+    if sigmoid == "cell":
+        recur = cell.recur
+    elif sigmoid == "nn-grad+proj":
+        recur = _lstm_recur_nn() if kind == "lstm" else _gru_recur_nn()
+        hmat = _hmat_nn()
+        bias = "b" if kind == "lstm" else "b_ih"
+        project = lambda p, x: hmat(x, p["W_ih"]) + p[bias]  # noqa: E731
+    else:  # the plain ``x @ W.T`` forms (before issue 22), projection included
+        if sigmoid == "fused":
+            recur = _lstm_recur_fused() if kind == "lstm" else _gru_recur_fused()
+        else:
+            sig = jax.nn.sigmoid if sigmoid == "jax" else _sig_tanh
+            recur = (_lstm_recur_variant if kind == "lstm" else _gru_recur_variant)(sig)
+        bias = "b" if kind == "lstm" else "b_ih"
+        project = lambda p, x: x @ p["W_ih"].T + p[bias]  # noqa: E731
+
+    def apply(params, X, key=None):
+        X = jnp.asarray(X)
+        p = params["layers"][0]
+        s0 = cell.initial_state(p, X.shape[0])
+        seq = jnp.swapaxes(X, 0, 1)
+        if hoist:
+            U = project(p, seq)
+            s, _ = jax.lax.scan(lambda s, u: (recur(p, s, u), None), s0, U, unroll=unroll)
+        else:
+            s, _ = jax.lax.scan(lambda s, x: (recur(p, s, project(p, x)), None), s0, seq,
+                                unroll=unroll)
+        r = params["readout"]
+        return cell.output(s) @ r["W_O"].T + r["b_O"]
+
+    return apply
+
+
+#: the forms profiled for the LSTM and GRU: name -> variant_apply keywords
+VARIANTS = {
+    # before issue 22: plain x @ W.T everywhere (the weight gradients as transposed-operand
+    # dots inside the scan), jax.nn.sigmoid, projection inside the scan
+    "before": {"sigmoid": "jax"},
+    # the registered cell now: x @ W.T through tnrnn.cells' custom-JVP product
+    "after": {"sigmoid": "cell"},
+    "before, sigmoid via tanh": {"sigmoid": "tanh"},
+    "before, one tanh over all gates": {"sigmoid": "fused"},
+    "after, custom VJP instead": {"sigmoid": "nn-grad+proj"},
+    "after, projection hoisted": {"hoist": True, "sigmoid": "cell"},
+    "after, unroll 4": {"unroll": 4, "sigmoid": "cell"},
+}
+
+
+# --------------------------------------------------------------- measurements
+
+def _median_ms(fn, n):
+    import jax
+
+    jax.block_until_ready(fn())
+    t = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn())
+        t.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(t)
+
+
+def matmul_rates(G_list=(1, 3, 4), *, n_rep=30, big=1024):
+    """Measured float32 matmul rates (GFLOP/s), jitted, single-threaded."""
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(1)
+    out = {}
+    for G in G_list:
+        W = jnp.asarray(rng.standard_normal((WIDTH, G * WIDTH)).astype(np.float32) / 8)
+        A = jnp.asarray(rng.standard_normal((T, BATCH, WIDTH)).astype(np.float32))
+        batched = jax.jit(lambda A, W: A @ W)
+        flops = 2 * T * BATCH * WIDTH * G * WIDTH
+        ms = _median_ms(lambda: batched(A, W), n_rep)
+        out[f"batched_G{G}"] = {"shape": f"({T} x {BATCH} x {WIDTH}) @ ({WIDTH} x {G * WIDTH})",
+                                "ms": ms, "gflops": flops / ms / 1e6}
+        # a chain of T dependent products (a scan), each (B x H) @ (H x G H), summed back to H
+        Wb = W[:, :WIDTH]
+
+        @jax.jit
+        def chain(h, W=W, Wb=Wb):
+            def body(h, _):
+                z = h @ W
+                return z[:, :WIDTH] * 0.5, None
+            return jax.lax.scan(body, h, None, length=T)[0]
+
+        h0 = A[0]
+        ms = _median_ms(lambda: chain(h0), n_rep)
+        out[f"scan_G{G}"] = {"shape": f"{T} dependent ({BATCH} x {WIDTH}) @ ({WIDTH} x "
+                                      f"{G * WIDTH}) in a lax.scan", "ms": ms,
+                             "gflops": flops / ms / 1e6}
+    S = jnp.asarray(rng.standard_normal((big, big)).astype(np.float32))
+    sq = jax.jit(lambda a: a @ a)
+    ms = _median_ms(lambda: sq(S), max(5, n_rep // 3))
+    out["square"] = {"shape": f"({big} x {big}) @ ({big} x {big})", "ms": ms,
+                     "gflops": 2 * big ** 3 / ms / 1e6}
+    # elementwise rate: a fused chain of tanh and multiply-adds over (T*B*H) values
+    Z = jnp.asarray(rng.standard_normal((T, BATCH, WIDTH)).astype(np.float32))
+    ew = jax.jit(lambda z: jnp.tanh(z) * 0.5 + z * 0.25)
+    ms = _median_ms(lambda: ew(Z), n_rep)
+    out["elementwise"] = {"shape": f"tanh(z) * a + z * b over {T * BATCH * WIDTH} values",
+                          "ms": ms, "gflops": 4 * Z.size / ms / 1e6,
+                          "gvalues_per_s": Z.size / ms / 1e6}
+    return out
+
+
+def xla_cost(fn, *args) -> dict:
+    """XLA's cost analysis of ``jax.jit(fn)`` at ``args`` (flops, transcendentals)."""
+    import jax
+
+    ca = jax.jit(fn).lower(*args).compile().cost_analysis()
+    if isinstance(ca, (list, tuple)):
+        ca = ca[0] if ca else {}
+    ca = ca or {}
+    return {"flops": float(ca.get("flops", float("nan"))),
+            "transcendentals": float(ca.get("transcendentals", float("nan"))),
+            "bytes_accessed": float(ca.get("bytes accessed", float("nan")))}
+
+
+def _setup(kind, X, y):
+    from tnrnn.cells import stack
+    from tnrnn.train import make_optimizer
+
+    model, apply = stack(kind, depth=1, hidden=WIDTH, input_dim=X.shape[2], outputs=OUTPUTS,
+                         seed=0)
+    if kind == "rac":  # every factor exactly 1: finite over 80 steps
+        l = model.layers[0]
+        model = model.replace(layers=[dict(l, W_H=np.eye(WIDTH, dtype=np.float32),
+                                           W_I=np.ones_like(l["W_I"]))])
+    return model, apply, make_optimizer()
+
+
+def xla_step_costs(kind, X, y):
+    """XLA's count of the whole jitted step and of one scan body (forward+backward
+    of one recurrence step with its projection) times T."""
+    import jax
+    import jax.numpy as jnp
+
+    from tnrnn.cells import get_cell
+    from tnrnn.train.loop import make_loss
+
+    model, apply, opt = _setup(kind, X, y)
+    loss = make_loss(apply)
+    whole = xla_cost(lambda m, X, y: jax.value_and_grad(loss)(m, X, y, None), model, X, y)
+    cell = get_cell(kind)
+    p = model.layers[0]
+    s0 = cell.initial_state(p, X.shape[0])
+    x0 = jnp.asarray(X[:, 0])
+
+    def one(p, s, x):  # one step's forward and its vector-Jacobian product
+        out, vjp = jax.vjp(lambda p, s: cell.recur(p, s, cell.project(p, x)), p, s)
+        return vjp(out)
+
+    body = xla_cost(one, p, s0, x0)
+    return {"whole_step": whole, "body": body,
+            "body_times_T_flops": body["flops"] * X.shape[1],
+            "body_times_T_transcendentals": body["transcendentals"] * X.shape[1]}
+
+
+def time_cells(kinds, X, y, *, rounds, per_round):
+    """Median ms of tnrnn's jitted training step per kind, interleaved rounds."""
+    import jax
+
+    from tnrnn.train.loop import make_step
+
+    steps, state = {}, {}
+    for kind in kinds:
+        model, apply, opt = _setup(kind, X, y)
+        if kind in ("scornn", "exprnn"):
+            # their W is refreshed in numpy between steps (outside the jit); the jitted
+            # part -- forward, backward, optimiser -- is the step timed here
+            pass
+        steps[kind] = make_step(apply, opt, model.mask())
+        state[kind] = (model, opt.init(model))
+        p, s, loss = steps[kind](*state[kind], X, y)
+        jax.block_until_ready(loss)
+    return _interleave(steps, state, X, y, rounds=rounds, per_round=per_round)
+
+
+def _interleave(steps, state, X, y, *, rounds, per_round):
+    import jax
+
+    names = list(steps)
+    times = {n: [] for n in names}
+    for i in range(rounds):
+        for n in names[i % len(names):] + names[:i % len(names)]:
+            # the same parameters every call: steady-state cost, no drift of values
+            for _ in range(per_round):
+                t0 = time.perf_counter()
+                out = steps[n](*state[n], X, y)
+                jax.block_until_ready(out[2])
+                times[n].append(time.perf_counter() - t0)
+    return {n: 1000 * statistics.median(v) for n, v in times.items()}
+
+
+def time_variants(kind, X, y, *, rounds, per_round, variants=None):
+    """Median ms per variant form of ``kind`` (LSTM, GRU) and their first losses."""
+    import jax
+
+    from tnrnn.train.loop import make_step
+
+    variants = variants or VARIANTS
+    model, apply, opt = _setup(kind, X, y)
+    steps, state, loss0 = {"tnrnn (stack)": make_step(apply, opt, model.mask())}, {}, {}
+    for name, kw in variants.items():
+        steps[name] = make_step(variant_apply(kind, **kw), opt, model.mask())
+    for name, step in steps.items():
+        state[name] = (model, opt.init(model))
+        _, _, loss = step(*state[name], X, y)
+        loss0[name] = float(loss)
+    ref = loss0["tnrnn (stack)"]
+    for name, v in loss0.items():
+        if not abs(v - ref) <= 1e-5 * max(1.0, abs(ref)):
+            raise AssertionError(f"{kind} {name}: first loss {v} != tnrnn's {ref}")
+    jax.block_until_ready(ref)
+    return _interleave(steps, state, X, y, rounds=rounds, per_round=per_round), loss0
+
+
+# --------------------------------------------------------------- main
+
+def _data():
+    from tnrnn.tasks import make_task
+
+    task = make_task("ses", T, block=30, alphabet=8)
+    X, y = task.batch(BATCH, seed=0, index=0)
+    return np.asarray(X, np.float32), np.asarray(y)
+
+
+def run(*, rounds=20, per_round=2, kinds=KINDS, variant_kinds=("lstm", "gru"), rate_reps=30):
+    """All measurements of one run; returns the result dict."""
+    import jax
+
+    from tnrnn._io import machine_info
+
+    load0 = os.getloadavg()
+    t_all = time.time()
+    X, y = _data()
+    rates = matmul_rates(n_rep=rate_reps)
+    ms = time_cells(kinds, X, y, rounds=rounds, per_round=per_round)
+    variants = {k: time_variants(k, X, y, rounds=rounds, per_round=per_round)
+                for k in variant_kinds}
+    ew_rate = rates["elementwise"]["gflops"]
+    rows = []
+    for kind in kinds:
+        f = step_flops(kind, input_dim=X.shape[2])
+        xla = xla_step_costs(kind, X, y)
+        G = gates(kind)
+        mm_rate = rates[f"batched_G{G}"]["gflops"]
+        bound_ms = (f["matmul"] / mm_rate + (f["elementwise"] + f["update"]) / ew_rate) / 1e6
+        row = {"cell": kind, "ms": ms[kind], "flops": f, "gflop": f["total"] / 1e9,
+               "gflops_per_s": f["total"] / ms[kind] / 1e6,
+               "matmul_rate_gflops": mm_rate, "elementwise_rate_gflops": ew_rate,
+               "bound_ms": bound_ms, "fraction_of_bound": bound_ms / ms[kind],
+               "step_over_bound": ms[kind] / bound_ms, "xla": xla}
+        if kind in variants:
+            vms, loss0 = variants[kind]
+            row["variants_ms"] = vms
+            row["variants_first_loss"] = loss0
+            row["variants_over_bound"] = {k: v / bound_ms for k, v in vms.items()}
+        rows.append(row)
+    info = machine_info(packages=("jax", "numpy"),
+                        devices=sorted({d.platform for d in jax.devices()}))
+    return {"meta": {"machine": {"platform": info["platform"], "cpus": info["cores"],
+                                 "jax": info["versions"]["jax"],
+                                 "numpy": info["versions"]["numpy"]},
+                     "load_average_at_start": load0, "load_average_at_end": os.getloadavg(),
+                     "XLA_FLAGS": os.environ.get("XLA_FLAGS"),
+                     "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+                     "T": T, "width": WIDTH, "batch": BATCH, "input_dim": int(X.shape[2]),
+                     "outputs": OUTPUTS, "dtype": "float32", "depth": 1,
+                     "rounds": rounds, "per_round": per_round,
+                     "seconds": time.time() - t_all,
+                     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())},
+            "rates": rates, "rows": rows}
+
+
+def markdown(data) -> str:
+    """The results table for people."""
+    m = data["meta"]
+    r = data["rates"]
+    lines = [f"# Training step against its arithmetic bound (T = {m['T']}, width {m['width']}, "
+             f"batch {m['batch']}, float32, one layer)", "",
+             f"{m['date']}; {m['machine']['platform']}, {m['machine']['cpus']} CPUs, jax "
+             f"{m['machine']['jax']}; single-threaded (XLA_FLAGS `{m['XLA_FLAGS']}`, "
+             f"OPENBLAS_NUM_THREADS={m['OPENBLAS_NUM_THREADS']}); load average at start "
+             f"{', '.join(f'{v:.2f}' for v in m['load_average_at_start'])} (end "
+             f"{', '.join(f'{v:.2f}' for v in m['load_average_at_end'])}). One run: only ratios "
+             "inside it count.", "",
+             "## Measured rates (float32, one thread)", "",
+             "| what | shape | ms | GFLOP/s |", "|---|---|---|---|"]
+    for k, v in r.items():
+        lines.append(f"| {k} | {v['shape']} | {v['ms']:.3f} | {v['gflops']:.1f} |")
+    lines += ["", "## Every cell's step", "",
+              "bound = matmul FLOPs / the batched matmul rate of its gate width + "
+              "(elementwise + update FLOPs) / the elementwise rate; fraction = bound / step.", "",
+              "| cell | step ms | GFLOP (matmul / total) | GFLOP/s | bound ms | fraction of "
+              "bound | step / bound | XLA GFLOP whole step / body x T |",
+              "|---|---|---|---|---|---|---|---|"]
+    for row in data["rows"]:
+        f, x = row["flops"], row["xla"]
+        lines.append(f"| {row['cell']} | {row['ms']:.2f} | {f['matmul'] / 1e9:.3f} / "
+                     f"{row['gflop']:.3f} | {row['gflops_per_s']:.1f} | {row['bound_ms']:.2f} | "
+                     f"{row['fraction_of_bound']:.2f} | {row['step_over_bound']:.2f}x | "
+                     f"{x['whole_step']['flops'] / 1e9:.3f} / {x['body_times_T_flops'] / 1e9:.3f} |")
+    lines += ["", "## LSTM and GRU: the forms profiled (same run, interleaved)", "",
+              "| cell | form | step ms | step / bound | first loss |", "|---|---|---|---|---|"]
+    for row in data["rows"]:
+        for k, v in row.get("variants_ms", {}).items():
+            lines.append(f"| {row['cell']} | {k} | {v:.2f} | "
+                         f"{row['variants_over_bound'][k]:.2f}x | "
+                         f"{row['variants_first_loss'][k]:.7f} |")
+    return "\n".join(lines) + "\n"
+
+
+def single_thread():
+    """XLA on one thread (must run before jax is imported: :func:`main` calls it first)."""
+    if "jax" in sys.modules:
+        raise RuntimeError("single_thread() must run before jax is imported")
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               " --xla_cpu_multi_thread_eigen=false"
+                               " intra_op_parallelism_threads=1").strip()
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def main(argv=None):
+    single_thread()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer rounds")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--name", default="train-step")
+    args = ap.parse_args(argv)
+    rounds = args.rounds or (4 if args.quick else 20)
+    data = run(rounds=rounds, per_round=2 if not args.quick else 1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from tnrnn._io import json_safe
+
+    (out / f"{args.name}.json").write_text(json.dumps(json_safe(data), indent=1) + "\n")
+    (out / f"{args.name}.md").write_text(markdown(data))
+    print(markdown(data))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
