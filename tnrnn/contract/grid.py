@@ -332,16 +332,19 @@ def grid_matrix(A: np.ndarray, partition="start-end", *, output: int = 0) -> np.
 
     Parameters
     ----------
-    A : array of shape ``(M,) * T + (K,)``
+    A : ndarray
+        The grid, of shape ``(M,) * T + (K,)``.
     partition : Partition or str
         A :class:`~tnrnn.partition.Partition` of ``1..T`` or its text
         (``"start-end"``, ``"odd-even"``, ``"A:1,2,5"``).
     output : int
+        Which output ``k`` to take.
 
     Returns
     -------
-    ndarray, shape (M ** |A|, M ** |B|)
-        The matrix.
+    ndarray
+        The matrix, of shape ``(M ** len(A), M ** len(B))`` for the two
+        sides ``A`` and ``B`` of the partition.
 
     Examples
     --------
