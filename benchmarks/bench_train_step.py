@@ -9,8 +9,10 @@ layer, input width 9, 3 outputs, the paper's RMSProp with clipping
 (:func:`tnrnn.train.make_optimizer`):
 
 * **step ms**: :func:`tnrnn.train.loop.make_step` (forward, backward and the
-  optax update in one jitted call), median of many calls, the implementations
-  timed in interleaved rounds (order rotating) so that load bursts hit all;
+  optax update in one jitted call), the median *process CPU time* of many
+  calls (single-threaded, the time the step held a core: other processes'
+  load stretches wall time, much less CPU time), the median wall time beside
+  it; the implementations timed in interleaved rounds (order rotating);
 * **FLOPs**: counted analytically (:func:`step_flops`: every matmul of the
   forward pass, the two of each in the backward pass -- one for the first
   layer's input projection, whose input needs no gradient -- and the
@@ -18,13 +20,19 @@ layer, input width 9, 3 outputs, the paper's RMSProp with clipping
   (``jax.jit(f).lower(...).compile().cost_analysis()``), which counts a
   ``while`` body once: the script reports XLA's count of the whole step, and
   of one scan body times T;
-* **matmul rate**: jitted float32 matmuls at the step's shapes -- the
+* **matmul rate**: (median CPU time, likewise) jitted float32 matmuls at the step's shapes -- the
   recurrent ``(128 x 64) @ (64 x G*64)`` as a chain of T dependent products in
   a ``lax.scan`` (what the step does), the same products batched over T (one
   call), and a large square matmul (the peak);
-* **bound**: matmul FLOPs / the rate of the batched shape, plus elementwise
+* **bound**: matmul FLOPs / the rate at the cell's shape (the better of the
+  batched and the scanned product, each the better of a measurement before
+  and one after the steps), plus elementwise
   FLOPs / the machine's elementwise rate (measured on a fused ``tanh``
   chain); the step's **fraction of the bound** is ``bound / step``.
+
+Beside every step, the same step at width 4 (``FLOOR_WIDTH``), whose
+arithmetic is negligible, measures the floor no FLOP count sees (T loop
+iterations forward and backward, kernel launches, residual copies).
 
 For the LSTM and GRU the script also times the forms tried in the profile
 (:data:`VARIANTS`): the input projection hoisted out of the scan (one matmul
@@ -51,6 +59,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 T, WIDTH, BATCH, INPUT, OUTPUTS = 80, 64, 128, 9, 3
+FLOOR_WIDTH = 4  # the overhead floor: the same step at a width with negligible arithmetic
 KINDS = ("rac", "mi-rnn", "tanh", "relu", "lstm", "gru", "scornn", "exprnn", "linear")
 
 #: gates per cell: the recurrent matmul is (B x H) @ (H x G H)
@@ -106,8 +115,6 @@ def step_flops(kind: str, *, T: int = T, hidden: int = WIDTH, batch: int = BATCH
     matmul = 3 * rec + 2 * proj + 3 * readout
     fwd, trans, bwd = ELEMENTWISE[kind]
     elementwise = (fwd + bwd) * batch * hidden * T
-    if kind == "gru":  # r * hn and the b_hh add run on 3H-wide blocks in part: counted above
-        pass
     params = G * hidden * (hidden + input_dim + 2) + outputs * (hidden + 1)
     update = 10 * params
     return {"matmul": matmul, "elementwise": elementwise,
@@ -314,15 +321,18 @@ VARIANTS = {
 
 # --------------------------------------------------------------- measurements
 
-def _median_ms(fn, n):
+def _cpu_ms(fn, n):
+    """Median process CPU time of ``n`` calls (ms): single-threaded, the time the
+    work held a core, which other processes' load does not stretch as it
+    stretches wall time."""
     import jax
 
     jax.block_until_ready(fn())
     t = []
     for _ in range(n):
-        t0 = time.perf_counter()
+        c0 = time.process_time()
         jax.block_until_ready(fn())
-        t.append(time.perf_counter() - t0)
+        t.append(time.process_time() - c0)
     return 1000 * statistics.median(t)
 
 
@@ -338,7 +348,7 @@ def matmul_rates(G_list=(1, 3, 4), *, n_rep=30, big=1024):
         A = jnp.asarray(rng.standard_normal((T, BATCH, WIDTH)).astype(np.float32))
         batched = jax.jit(lambda A, W: A @ W)
         flops = 2 * T * BATCH * WIDTH * G * WIDTH
-        ms = _median_ms(lambda: batched(A, W), n_rep)
+        ms = _cpu_ms(lambda: batched(A, W), n_rep)
         out[f"batched_G{G}"] = {"shape": f"({T} x {BATCH} x {WIDTH}) @ ({WIDTH} x {G * WIDTH})",
                                 "ms": ms, "gflops": flops / ms / 1e6}
         # a chain of T dependent products (a scan), each (B x H) @ (H x G H), summed back to H
@@ -352,19 +362,19 @@ def matmul_rates(G_list=(1, 3, 4), *, n_rep=30, big=1024):
             return jax.lax.scan(body, h, None, length=T)[0]
 
         h0 = A[0]
-        ms = _median_ms(lambda: chain(h0), n_rep)
+        ms = _cpu_ms(lambda: chain(h0), n_rep)
         out[f"scan_G{G}"] = {"shape": f"{T} dependent ({BATCH} x {WIDTH}) @ ({WIDTH} x "
                                       f"{G * WIDTH}) in a lax.scan", "ms": ms,
                              "gflops": flops / ms / 1e6}
     S = jnp.asarray(rng.standard_normal((big, big)).astype(np.float32))
     sq = jax.jit(lambda a: a @ a)
-    ms = _median_ms(lambda: sq(S), max(5, n_rep // 3))
+    ms = _cpu_ms(lambda: sq(S), max(5, n_rep // 3))
     out["square"] = {"shape": f"({big} x {big}) @ ({big} x {big})", "ms": ms,
                      "gflops": 2 * big ** 3 / ms / 1e6}
     # elementwise rate: a fused chain of tanh and multiply-adds over (T*B*H) values
     Z = jnp.asarray(rng.standard_normal((T, BATCH, WIDTH)).astype(np.float32))
     ew = jax.jit(lambda z: jnp.tanh(z) * 0.5 + z * 0.25)
-    ms = _median_ms(lambda: ew(Z), n_rep)
+    ms = _cpu_ms(lambda: ew(Z), n_rep)
     out["elementwise"] = {"shape": f"tanh(z) * a + z * b over {T * BATCH * WIDTH} values",
                           "ms": ms, "gflops": 4 * Z.size / ms / 1e6,
                           "gvalues_per_s": Z.size / ms / 1e6}
@@ -384,15 +394,15 @@ def xla_cost(fn, *args) -> dict:
             "bytes_accessed": float(ca.get("bytes accessed", float("nan")))}
 
 
-def _setup(kind, X, y):
+def _setup(kind, X, y, width=WIDTH):
     from tnrnn.cells import stack
     from tnrnn.train import make_optimizer
 
-    model, apply = stack(kind, depth=1, hidden=WIDTH, input_dim=X.shape[2], outputs=OUTPUTS,
+    model, apply = stack(kind, depth=1, hidden=width, input_dim=X.shape[2], outputs=OUTPUTS,
                          seed=0)
     if kind == "rac":  # every factor exactly 1: finite over 80 steps
         l = model.layers[0]
-        model = model.replace(layers=[dict(l, W_H=np.eye(WIDTH, dtype=np.float32),
+        model = model.replace(layers=[dict(l, W_H=np.eye(width, dtype=np.float32),
                                            W_I=np.ones_like(l["W_I"]))])
     return model, apply, make_optimizer()
 
@@ -430,17 +440,19 @@ def time_cells(kinds, X, y, *, rounds, per_round):
 
     from tnrnn.train.loop import make_step
 
+    # scoRNN's and expRNN's W is refreshed in numpy between steps (outside the jit); the
+    # jitted part -- forward, backward, optimiser -- is the step timed here.
+    # "kind@4": the same step at width FLOOR_WIDTH, whose arithmetic is negligible: the
+    # floor of per-step costs (loop iterations, kernel launches, copies) that no FLOP
+    # count sees
     steps, state = {}, {}
     for kind in kinds:
-        model, apply, opt = _setup(kind, X, y)
-        if kind in ("scornn", "exprnn"):
-            # their W is refreshed in numpy between steps (outside the jit); the jitted
-            # part -- forward, backward, optimiser -- is the step timed here
-            pass
-        steps[kind] = make_step(apply, opt, model.mask())
-        state[kind] = (model, opt.init(model))
-        p, s, loss = steps[kind](*state[kind], X, y)
-        jax.block_until_ready(loss)
+        for name, width in ((kind, WIDTH), (f"{kind}@{FLOOR_WIDTH}", FLOOR_WIDTH)):
+            model, apply, opt = _setup(kind, X, y, width)
+            steps[name] = make_step(apply, opt, model.mask())
+            state[name] = (model, opt.init(model))
+            p, s, loss = steps[name](*state[name], X, y)
+            jax.block_until_ready(loss)
     return _interleave(steps, state, X, y, rounds=rounds, per_round=per_round)
 
 
@@ -453,11 +465,13 @@ def _interleave(steps, state, X, y, *, rounds, per_round):
         for n in names[i % len(names):] + names[:i % len(names)]:
             # the same parameters every call: steady-state cost, no drift of values
             for _ in range(per_round):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 out = steps[n](*state[n], X, y)
                 jax.block_until_ready(out[2])
-                times[n].append(time.perf_counter() - t0)
-    return {n: 1000 * statistics.median(v) for n, v in times.items()}
+                times[n].append((time.perf_counter() - t0, time.process_time() - c0))
+    return {n: {"cpu": 1000 * statistics.median(c for _, c in v),
+                "median": 1000 * statistics.median(w for w, _ in v),
+                "min": 1000 * min(w for w, _ in v)} for n, v in times.items()}
 
 
 def time_variants(kind, X, y, *, rounds, per_round, variants=None):
@@ -502,28 +516,39 @@ def run(*, rounds=20, per_round=2, kinds=KINDS, variant_kinds=("lstm", "gru"), r
     load0 = os.getloadavg()
     t_all = time.time()
     X, y = _data()
-    rates = matmul_rates(n_rep=rate_reps)
+    first = matmul_rates(n_rep=rate_reps)
     ms = time_cells(kinds, X, y, rounds=rounds, per_round=per_round)
     variants = {k: time_variants(k, X, y, rounds=rounds, per_round=per_round)
                 for k in variant_kinds}
+    # the rates once more after the steps: the faster of the two (load differs over time)
+    rates = {k: max(v, matmul_rates(n_rep=rate_reps)[k], key=lambda r: r["gflops"])
+             for k, v in first.items()} if rate_reps > 2 else first
     ew_rate = rates["elementwise"]["gflops"]
     rows = []
     for kind in kinds:
         f = step_flops(kind, input_dim=X.shape[2])
         xla = xla_step_costs(kind, X, y)
         G = gates(kind)
-        mm_rate = rates[f"batched_G{G}"]["gflops"]
+        # the machine's rate at the step's shape: the better of the batched product and
+        # the chain of T dependent products (a scan, as in the step)
+        mm_rate = max(rates[f"batched_G{G}"]["gflops"], rates[f"scan_G{G}"]["gflops"])
         bound_ms = (f["matmul"] / mm_rate + (f["elementwise"] + f["update"]) / ew_rate) / 1e6
-        row = {"cell": kind, "ms": ms[kind], "flops": f, "gflop": f["total"] / 1e9,
-               "gflops_per_s": f["total"] / ms[kind] / 1e6,
+        best, med = ms[kind]["cpu"], ms[kind]["median"]
+        row = {"cell": kind, "ms": best, "ms_wall_median": med,
+               "ms_wall_min": ms[kind]["min"], "flops": f,
+               "gflop": f["total"] / 1e9, "gflops_per_s": f["total"] / best / 1e6,
                "matmul_rate_gflops": mm_rate, "elementwise_rate_gflops": ew_rate,
-               "bound_ms": bound_ms, "fraction_of_bound": bound_ms / ms[kind],
-               "step_over_bound": ms[kind] / bound_ms, "xla": xla}
+               "bound_ms": bound_ms, "fraction_of_bound": bound_ms / best,
+               "step_over_bound": best / bound_ms,
+               "floor_ms": ms[f"{kind}@{FLOOR_WIDTH}"]["cpu"],
+               "step_over_bound_plus_floor": best / (bound_ms + ms[f"{kind}@{FLOOR_WIDTH}"]["cpu"]),
+               "xla": xla}
         if kind in variants:
             vms, loss0 = variants[kind]
-            row["variants_ms"] = vms
+            row["variants_ms"] = {k: v["cpu"] for k, v in vms.items()}
+            row["variants_ms_wall_median"] = {k: v["median"] for k, v in vms.items()}
+            row["variants_over_bound"] = {k: v["cpu"] / bound_ms for k, v in vms.items()}
             row["variants_first_loss"] = loss0
-            row["variants_over_bound"] = {k: v / bound_ms for k, v in vms.items()}
         rows.append(row)
     info = machine_info(packages=("jax", "numpy"),
                         devices=sorted({d.platform for d in jax.devices()}))
@@ -553,27 +578,37 @@ def markdown(data) -> str:
              f"{', '.join(f'{v:.2f}' for v in m['load_average_at_start'])} (end "
              f"{', '.join(f'{v:.2f}' for v in m['load_average_at_end'])}). One run: only ratios "
              "inside it count.", "",
-             "## Measured rates (float32, one thread)", "",
-             "| what | shape | ms | GFLOP/s |", "|---|---|---|---|"]
+             "## Measured rates (float32, one thread, median CPU time)", "",
+             "| what | shape | CPU ms | GFLOP/s |", "|---|---|---|---|"]
     for k, v in r.items():
         lines.append(f"| {k} | {v['shape']} | {v['ms']:.3f} | {v['gflops']:.1f} |")
     lines += ["", "## Every cell's step", "",
-              "bound = matmul FLOPs / the batched matmul rate of its gate width + "
+              "bound = matmul FLOPs / the matmul rate at its gate width (the better of batched "
+              "and scanned) + "
               "(elementwise + update FLOPs) / the elementwise rate; fraction = bound / step.", "",
-              "| cell | step ms | GFLOP (matmul / total) | GFLOP/s | bound ms | fraction of "
-              "bound | step / bound | XLA GFLOP whole step / body x T |",
-              "|---|---|---|---|---|---|---|---|"]
+              "Step ms: median process CPU time of the interleaved calls (single-threaded: "
+              "the time the step held a core); the median wall time in brackets.", "",
+              f"floor: the same step at width {FLOOR_WIDTH} (negligible arithmetic: per-step "
+              "loop, launch and copy costs).", "",
+              "| cell | step CPU ms (wall) | GFLOP (matmul / total) | GFLOP/s | bound ms | "
+              "fraction of bound | step / bound | floor ms | step / (bound + floor) | "
+              "XLA GFLOP whole step / body x T |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in data["rows"]:
         f, x = row["flops"], row["xla"]
-        lines.append(f"| {row['cell']} | {row['ms']:.2f} | {f['matmul'] / 1e9:.3f} / "
+        lines.append(f"| {row['cell']} | {row['ms']:.2f} ({row['ms_wall_median']:.2f}) | "
+                     f"{f['matmul'] / 1e9:.3f} / "
                      f"{row['gflop']:.3f} | {row['gflops_per_s']:.1f} | {row['bound_ms']:.2f} | "
                      f"{row['fraction_of_bound']:.2f} | {row['step_over_bound']:.2f}x | "
+                     f"{row['floor_ms']:.2f} | {row['step_over_bound_plus_floor']:.2f}x | "
                      f"{x['whole_step']['flops'] / 1e9:.3f} / {x['body_times_T_flops'] / 1e9:.3f} |")
     lines += ["", "## LSTM and GRU: the forms profiled (same run, interleaved)", "",
-              "| cell | form | step ms | step / bound | first loss |", "|---|---|---|---|---|"]
+              "| cell | form | step CPU ms (wall) | step / bound | first loss |",
+              "|---|---|---|---|---|"]
     for row in data["rows"]:
         for k, v in row.get("variants_ms", {}).items():
-            lines.append(f"| {row['cell']} | {k} | {v:.2f} | "
+            med = row["variants_ms_wall_median"][k]
+            lines.append(f"| {row['cell']} | {k} | {v:.2f} ({med:.2f}) | "
                          f"{row['variants_over_bound'][k]:.2f}x | "
                          f"{row['variants_first_loss'][k]:.7f} |")
     return "\n".join(lines) + "\n"

@@ -225,19 +225,13 @@ def _lstm_init(rng, input_dim, hidden, dtype, *, forget_bias=1.0, **options):
 
 @jax.custom_jvp
 def _matmul_t(x, W):
-    """``x @ W.T`` (``x`` of shape ``(..., K)``, ``W`` ``(N, K)``), differentiated so
-    that the weight gradient runs at the matmul rate on XLA's CPU backend.
-
-    The value and both derivatives are those of ``x @ W.T``. Only the form of
-    the weight gradient ``g^T x`` changes: left to itself XLA folds ``g``'s
-    transpose into a product that contracts the leading (batch) axes of both
-    operands, which this CPU build runs outside YNNPACK at about a third of the
-    rate of a plain product (``benchmarks/bench_train_step.py``); here the
-    weight tangent is ``(dW @ x^T)^T`` behind an optimisation barrier, whose
-    transpose materialises ``g^T`` and multiplies it with ``x`` as a plain
-    (last-axes) product. A JVP rule (not a VJP) keeps forward mode
-    (``jax.jvp``, ``jax.linearize``, ``jax.jacfwd``) and higher orders working.
-    """
+    """``x @ W.T`` (``x``: ``(..., K)``, ``W``: ``(N, K)``); value and derivatives
+    unchanged, only the weight gradient's form: its tangent ``(dW @ x^T)^T``
+    sits behind an optimisation barrier, so the transpose takes ``g^T x`` as a
+    plain product of a materialised ``g^T`` -- left alone, XLA folds the
+    transpose into a batch-axes contraction that its CPU backend runs outside
+    YNNPACK at about a third of the rate (``benchmarks/bench_train_step.py``).
+    A JVP rule, not a VJP: forward mode and higher orders keep working."""
     return x @ W.T
 
 
