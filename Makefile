@@ -30,8 +30,12 @@ system-deps:
 demo: setup
 	$(VENV)/bin/tnrnn demo
 
+# two pytest workers (pytest-xdist), one test file each at a time: about 1.5x faster than one
+# process on this 2-core machine (546 s -> 369 s on a quiet machine, same tree)
+TEST_WORKERS ?= 2
+
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 	$(VENV)/bin/lint-imports
 
 test-slow: setup
