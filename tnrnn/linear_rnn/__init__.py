@@ -14,7 +14,7 @@ and training.
 
 from .approx import (PROJECT_ROUTES, L1Error, Projection, exp_sum, get_project_route, l1_error,
                      project, rate_grid, rnn_kernel, rnn_kernel_discrete)
-from .bestsum import BestSum, best_exponential_sum
+from .bestsum import BestSum, best_exponential_sum, polish_exponential_sum
 from .data import (LinearFunctionalData, causal_convolve, discrete_kernel,
                    linear_functional_dataset)
 from .flow import (FLOW_METHODS, FlowResult, get_flow_method, gradient_flow, initial_point,
@@ -30,7 +30,7 @@ __all__ = [
     "KERNEL_FAMILIES",
     "rnn_kernel", "rnn_kernel_discrete", "exp_sum", "rate_grid",
     "Projection", "project", "PROJECT_ROUTES", "get_project_route",
-    "L1Error", "l1_error", "BestSum", "best_exponential_sum",
+    "L1Error", "l1_error", "BestSum", "best_exponential_sum", "polish_exponential_sum",
     "white_noise_loss", "white_noise_grad", "initial_point", "random_point", "FlowResult",
     "gradient_flow", "FLOW_METHODS", "get_flow_method", "Plateau", "plateau_times",
     "PLATEAU_RULE", "L1Bracket", "l1_bracket",

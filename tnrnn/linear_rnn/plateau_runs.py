@@ -17,12 +17,29 @@ Starts: :func:`tnrnn.linear_rnn.flow.random_point` (``a ~ 0.1 N(0, 1)``,
 start. Rates are ``e^v`` (``param="log"``), so no flow reaches ``w = 0``.
 Every run is kept; diverged runs are counted and never given a plateau.
 
+Two levels per target and width ``m``:
+
+- ``L_m*``, the **free-rate bound**: the smallest exact error of ``m`` free
+  rates found by :func:`best_exponential_sum` (warm starts up to ``m``;
+  for ``m <= 4`` also 16 random starts), lowered by
+  :func:`polish_exponential_sum` from the final rates of every run that did
+  not diverge, so it is never above any run's final loss (each record keeps
+  its rates and coefficients under ``lstar_fit``, checkable in closed form).
+  On the delayed, Lorenz-96 and Airy targets it is reached as rates coalesce
+  (``t^k e^{-w t}`` terms, coefficients growing without bound), which no run
+  approaches in its time;
+- ``L_ref``, the **reached level**: the lowest final loss of the runs (any
+  method) at that target and ``m``.
+
 The **escape time** of a run is the exit (rule of
-:mod:`tnrnn.linear_rnn.plateaus`) of its last plateau above the best
-``m``-term loss ``L_m*`` (free rates, :func:`best_exponential_sum`; a plateau
-within 5% of ``L_m*`` is convergence, not a stall); ``None`` with
-``censored = True`` when such a plateau outlasts the run, ``0`` with
-``plateau = False`` when the curve has none.
+:mod:`tnrnn.linear_rnn.plateaus`) of its last plateau above ``1.05 L_ref``
+(a plateau within 5% of ``L_ref`` is where the runs end, not a stall);
+``None`` with ``censored = True`` when such a plateau outlasts the run, ``0``
+with ``plateau = False`` when the curve has none. Each record also says
+whether the run ended within 5% of ``L_m*`` (``at_lstar``). (Version 2 of the
+records measured escapes against ``1.05 L_m*`` with ``L_m*`` from warm starts
+alone, which stalled: gradient descent ended below it on the delayed targets
+at t0 = 2, 4 and on Lorenz-96 at t0 = 6-10.)
 """
 
 from __future__ import annotations
@@ -33,13 +50,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._store import resume_result, save_result
-from .bestsum import best_exponential_sum
+from .bestsum import best_exponential_sum, polish_exponential_sum
 from .flow import gradient_flow, random_point
 from .kernels import parse_kernel
-from .plateaus import PLATEAU_RULE, plateau_times
+from ._escape_rate import EscapeRate, escape_rate
+from .plateaus import PLATEAU_RULE, Plateau, plateau_times
 
 __all__ = ["PLATEAU_FAMILIES", "PLATEAU_METHODS", "plateau_experiment", "family_kernel",
-           "Escape", "escape_time", "EscapeRate", "escape_rate"]
+           "Escape", "escape_time", "EscapeRate", "escape_rate", "free_rate_bound",
+           "rescore_plateaus", "plateau_config", "lower_bound_by_run", "LSTAR_SEARCH", "ESCAPE_RULE"]
+
+LSTAR_SEARCH = ("best_exponential_sum(starts=4) up to m; for m <= 4 also "
+                "scan=16 random starts over rates 1e-3..1e2 (seed 0); then "
+                "polish_exponential_sum from the final rates of every run that did not diverge")
+ESCAPE_RULE = ("exit of the last plateau above 1.05 L_ref (L_ref: the lowest final loss of the "
+               "runs at that target and m; L_m*: the free-rate bound, LSTAR_SEARCH)")
 
 PLATEAU_FAMILIES = {"expsum": (2.0, 4.0, 8.0, 16.0), "airy": (0.0, 2.0, 4.0, 6.0),
                     "delayed": (2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0)}
@@ -48,6 +73,7 @@ PLATEAU_METHODS = {
     "gd-log": {"method": "gd", "param": "log", "lr": 0.1, "max_steps": 1_000_000},
     "adam-log": {"method": "adam", "param": "log", "lr": 0.01, "max_steps": 1_000_000},
     "gd-log-short": {"method": "gd", "param": "log", "lr": 0.1, "max_steps": 200_000},
+    "adam-log-short": {"method": "adam", "param": "log", "lr": 0.01, "max_steps": 200_000},
     "ode-log": {"method": "ode", "param": "log", "lr": 0.1, "max_steps": 100_000_000,
                 "solver_steps": 100_000},
 }
@@ -141,11 +167,11 @@ def escape_time(plateaus, lstar: float, scale: float, ran_to: float) -> Escape:
     plateaus : sequence of Plateau
         The run's plateaus (:func:`tnrnn.linear_rnn.plateau_times`).
     lstar : float
-        ``L_m*``, the best ``m``-term loss; plateaus at or below ``1.05 L_m*``
-        are convergence, not stalls.
+        The reference level (``L_ref`` in the experiment, module docstring);
+        plateaus at or below ``1.05 lstar`` are where the run ends, not stalls.
     scale : float
         The loss scale (``||rho||_2^2``); levels within ``1e-9 scale`` above
-        ``1.05 L_m*`` count as converged.
+        ``1.05 lstar`` count as converged.
     ran_to : float
         The run's last time (reported for a censored run).
 
@@ -174,7 +200,7 @@ def escape_time(plateaus, lstar: float, scale: float, ran_to: float) -> Escape:
 
 
 def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
-                       quick: bool = False, progress=None) -> dict:
+                       quick: bool = False, progress=None, select=None) -> dict:
     """Run every (family, value, method, m, seed) of the plan; one record each (resumable).
 
     Parameters
@@ -192,6 +218,10 @@ def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
         One small run (smoke test).
     progress : callable, optional
         Called as ``progress(done, total, label)`` after each run.
+    select : sequence of (str, float, str, int), optional
+        Run only these ``(family, value, method, m)`` now, in this order (the
+        file and its config stay those of the whole plan; a later call runs
+        the rest). Default: the whole plan in order.
 
     Returns
     -------
@@ -216,180 +246,244 @@ def plateau_experiment(path, *, families=None, plan=None, seeds=(0, 1, 2),
         fams = {"delayed": (4.0,)}
         plan = (("gd-log", 3),)
         seeds = (0,)
+    for fam in fams:
+        if fam not in PLATEAU_FAMILIES and fam != "lorenz96":
+            family_kernel(fam, 0.0)       # raises the SpecError naming the families
+    data = resume_result(path, "memory-plateau", plateau_config(fams, plan, seeds, quick))
+    order = _plan_order(fams, plan, select)
+    total = sum(len(v) for v in fams.values()) * len(plan) * len(seeds)
+    count = len(data["records"])
+    for fam, v, meth, m in order:
+        k = family_kernel(fam, v)
+        if str(m) not in data.setdefault("lstar", {}).get(k.spec, {}):
+            free_rate_bound(data, k, m)
+            save_result(path, data)
+        for seed in seeds:
+            if any((r["family"], r["value"], r["method"], r["m"], r["seed"])
+                   == (fam, v, meth, m, seed) for r in data["records"]):
+                continue
+            rec = _one_run(k, fam, v, meth, m, seed, data["lstar"][k.spec][str(m)])
+            data["records"].append(rec)
+            if not rec["diverged"]:
+                lower_bound_by_run(data, k, m, rec)
+            rescore_plateaus(data)
+            save_result(path, data)
+            count += 1
+            if progress is not None:
+                progress(count, total, f"{k.spec} {meth} m={m} seed {seed}: escape "
+                         f"{rec['escape']} diverged {rec['diverged']}")
+    return data
+
+
+def plateau_config(fams, plan, seeds, quick=False) -> dict:
+    """The config a plateau result file records (and is resumed against).
+
+    Parameters
+    ----------
+    fams : dict
+        Family name to memory values.
+    plan : sequence of (str, int)
+        ``(method, m)`` pairs.
+    seeds : sequence of int
+        Seeds of the random starts.
+    quick : bool
+        The smoke-test flag.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.plateau_runs import plateau_config
+    >>> c = plateau_config({"delayed": (4.0,)}, (("gd-log", 3),), (0,))
+    >>> c["families"], c["methods"]["gd-log"]["lr"], c["lstar"][:20]
+    ({'delayed': [4.0]}, 0.1, 'best_exponential_sum')
+    """
     cfg = {"families": {k: list(v) for k, v in fams.items()},
            "plan": [list(p) for p in plan], "seeds": list(seeds),
            "methods": {k: PLATEAU_METHODS[k] for k in {p[0] for p in plan}},
            "start": "random_point(m, seed): a = 0.1 N(0,1), w = exp(0.5 N(0,1))",
-           "rule": PLATEAU_RULE, "quick": quick,
-           "escape": "exit of the last plateau above 1.05 L_m* (L_m*: best_exponential_sum)"}
+           "rule": PLATEAU_RULE, "quick": quick, "escape": ESCAPE_RULE,
+           "lstar": LSTAR_SEARCH}
     if "lorenz96" in fams:
         from .lorenz96 import LORENZ96
 
         cfg["lorenz96"] = dict(LORENZ96)
-    data = resume_result(path, "memory-plateau", cfg)
-    done = {(r["family"], r["value"], r["method"], r["m"], r["seed"]) for r in data["records"]}
-    lstars = data.setdefault("lstar", {})
-    total = sum(len(v) for v in fams.values()) * len(plan) * len(seeds)
-    count = 0
-    for fam, values in fams.items():
-        for v in values:
-            k = family_kernel(fam, v)
-            if k.spec not in lstars:
-                mmax = max(m for _, m in plan)
-                b = best_exponential_sum(k, mmax, l1=False, starts=4)
-                lstars[k.spec] = {str(m): b.l2_sq_error[m - 1] for m in sorted({m for _, m in plan})}
-                save_result(path, data)
-            for meth, m in plan:
-                cfg_m = PLATEAU_METHODS[meth]
-                lstar = lstars[k.spec][str(m)]
-                for seed in seeds:
-                    count += 1
-                    if (fam, v, meth, m, seed) in done:
-                        continue
-                    a0, w0 = random_point(m, seed)
-                    ts = time.perf_counter()
-                    rho2 = k.l2_sq()
-                    if cfg_m["method"] == "ode":
-                        r = gradient_flow(k, a0, w0, method="ode", lr=cfg_m["lr"],
-                                          steps=cfg_m["max_steps"], param=cfg_m["param"],
-                                          chunk=cfg_m["solver_steps"], per_decade=60,
-                                          max_steps=cfg_m["max_steps"])
-                        times = r.times / cfg_m["lr"]
-                    else:
-                        stop = lstar + 0.01 * (rho2 - lstar)
-                        r = gradient_flow(k, a0, w0, method=cfg_m["method"], lr=cfg_m["lr"],
-                                          steps=cfg_m["max_steps"], param=cfg_m["param"],
-                                          chunk=50_000, stop_below=stop, per_decade=60,
-                                          max_steps=cfg_m["max_steps"])
-                        times = r.times
-                    rec = {"family": fam, "value": v, "kernel": k.spec, "method": meth,
-                           "m": m, "seed": seed, "diverged": r.diverged,
-                           "ran_to": float(times[-1]), "final_loss": float(r.loss[-1]),
-                           "initial_loss": float(r.loss[0]), "lstar": lstar, "rho_l2_sq": rho2,
-                           "final_rates": r.w.tolist(), "info": r.info,
-                           "seconds": time.perf_counter() - ts}
-                    if r.diverged:
-                        rec.update({"plateaus": [], "escape": None, "plateau": None,
-                                    "censored": None})
-                    else:
-                        pls = plateau_times(times, r.loss, **PLATEAU_RULE)
-                        rec["plateaus"] = [p.to_dict() for p in pls]
-                        rec.update(escape_time(pls, lstar, rho2, float(times[-1])).to_dict())
-                    sel = np.unique(np.geomspace(1, len(times), min(400, len(times)))
-                                    .astype(int) - 1)
-                    rec["curve"] = {"t": times[sel].tolist(), "loss": r.loss[sel].tolist()}
-                    data["records"].append(rec)
-                    save_result(path, data)
-                    if progress is not None:
-                        progress(count, total, f"{k.spec} {meth} m={m} seed {seed}: escape "
-                                 f"{rec['escape']} diverged {r.diverged}")
-    return data
+    return cfg
 
 
-@dataclass(frozen=True)
-class EscapeRate:
-    """A fitted growth rate of the escape time with memory (see :func:`escape_rate`).
+def _plan_order(fams, plan, select):
+    full = [(f, float(v), meth, m) for f, vals in fams.items() for v in vals for meth, m in plan]
+    if select is None:
+        return full
+    from ..errors import SpecError
+
+    keys = set(full)
+    out = []
+    for item in select:
+        try:
+            f, v, meth, m = item
+            key = (f, float(v), meth, int(m))
+        except (TypeError, ValueError):
+            raise SpecError(f"select: each entry is (family, value, method, m); got "
+                            f"{item!r:.60}") from None
+        if key not in keys:
+            raise SpecError(f"select: {key!r} is not in the plan")
+        out.append(key)
+    return out
+
+
+def _one_run(k, fam, v, meth, m, seed, lstar):
+    cfg_m = PLATEAU_METHODS[meth]
+    a0, w0 = random_point(m, seed)
+    ts = time.perf_counter()
+    rho2 = k.l2_sq()
+    if cfg_m["method"] == "ode":
+        r = gradient_flow(k, a0, w0, method="ode", lr=cfg_m["lr"], steps=cfg_m["max_steps"],
+                          param=cfg_m["param"], chunk=cfg_m["solver_steps"], per_decade=60,
+                          max_steps=cfg_m["max_steps"])
+        times = r.times / cfg_m["lr"]
+        stop = None
+    else:
+        stop = lstar + 0.01 * (rho2 - lstar)
+        r = gradient_flow(k, a0, w0, method=cfg_m["method"], lr=cfg_m["lr"],
+                          steps=cfg_m["max_steps"], param=cfg_m["param"], chunk=50_000,
+                          stop_below=stop, per_decade=60, max_steps=cfg_m["max_steps"])
+        times = r.times
+    rec = {"family": fam, "value": v, "kernel": k.spec, "method": meth, "m": m, "seed": seed,
+           "diverged": r.diverged, "ran_to": float(times[-1]), "final_loss": float(r.loss[-1]),
+           "initial_loss": float(r.loss[0]), "lstar": lstar, "rho_l2_sq": rho2,
+           "stop_below": stop, "final_rates": r.w.tolist(), "final_coefs": r.a.tolist(),
+           "info": r.info, "seconds": time.perf_counter() - ts}
+    if r.diverged:
+        rec.update({"plateaus": [], "escape": None, "plateau": None, "censored": None})
+    else:
+        rec["plateaus"] = [p.to_dict() for p in plateau_times(times, r.loss, **PLATEAU_RULE)]
+    sel = np.unique(np.geomspace(1, len(times), min(400, len(times))).astype(int) - 1)
+    rec["curve"] = {"t": times[sel].tolist(), "loss": r.loss[sel].tolist()}
+    return rec
+
+
+def free_rate_bound(data: dict, kernel, m: int) -> float:
+    """Compute ``L_m*`` of ``kernel`` into ``data["lstar"]`` and its rates and coefficients
+    into ``data["lstar_fit"]`` (search :data:`LSTAR_SEARCH`, before the runs' rates).
 
     Parameters
     ----------
-    rate : float
-        Slope of ``ln(median escape)`` against the memory value ``v``.
-    low, high : float
-        95% bootstrap interval (NaN if no bootstrap draw qualified).
-    values : tuple of float
-        The memory values that entered the fit.
-    boot_used, boot_total : int
-        Bootstrap draws kept and drawn.
-
-    Examples
-    --------
-    >>> from tnrnn.linear_rnn.plateau_runs import EscapeRate
-    >>> EscapeRate(0.9, 0.8, 1.0, (6.0, 8.0, 10.0), 2000, 2000).to_dict()["values"]
-    [6.0, 8.0, 10.0]
-    """
-
-    rate: float
-    low: float
-    high: float
-    values: tuple
-    boot_used: int
-    boot_total: int
-
-    def to_dict(self) -> dict:
-        """The fields as a dict (``values`` as a list)."""
-        return {"rate": self.rate, "low": self.low, "high": self.high,
-                "values": list(self.values), "boot_used": self.boot_used,
-                "boot_total": self.boot_total}
-
-
-def escape_rate(records, family: str, method: str, m: int, *, n_boot: int = 2000,
-                seed: int = 0, min_value: float = -np.inf) -> EscapeRate | None:
-    """Fit ``ln(median escape) = c + rate * v`` over the memory values ``v``, with a 95%
-    bootstrap interval (seeds resampled within each value).
-
-    Per value the median is taken over the runs that did not diverge, a run still on
-    a plateau at its end counting as ``+inf``; a value enters the fit when that median
-    is finite and positive (0 means no plateau) and ``v >= min_value``. Diverged runs
-    are never counted as escapes. Bootstrap draws whose median is 0 or infinite at some
-    value are left out (``boot_used`` of ``boot_total`` say how many remained).
-
-    Parameters
-    ----------
-    records : sequence of dict
-        Run records of :func:`plateau_experiment` (keys ``family``, ``method``,
-        ``m``, ``value``, ``seed``, ``diverged``, ``escape``).
-    family, method : str
-        Which target family and method to fit.
+    data : dict
+        A plateau result (``lstar`` and ``lstar_fit`` are added or extended).
+    kernel : Kernel
+        The target.
     m : int
-        Which width.
-    n_boot : int
-        Bootstrap draws.
-    seed : int
-        Seed of the bootstrap.
-    min_value : float
-        Smallest memory value that enters the fit.
+        The width.
 
     Returns
     -------
-    EscapeRate or None
-        None if fewer than 3 values qualify.
+    float
+        ``L_m*``.
 
     Examples
     --------
-    >>> import math
-    >>> from tnrnn.linear_rnn.plateau_runs import escape_rate
-    >>> recs = [{"family": "delayed", "method": "gd-log", "m": 3, "value": v, "seed": s,
-    ...          "diverged": False, "escape": math.exp(0.5 * v + 0.01 * s)}
-    ...         for v in (2, 4, 6) for s in range(3)]
-    >>> r = escape_rate(recs, "delayed", "gd-log", 3)
-    >>> round(r.rate, 6), r.values
-    (0.5, (2, 4, 6))
+    >>> from tnrnn.linear_rnn import white_noise_loss
+    >>> from tnrnn.linear_rnn.plateau_runs import family_kernel, free_rate_bound
+    >>> k = family_kernel("expsum", 2.0)            # two exponentials: exact at m = 2
+    >>> data = {}
+    >>> free_rate_bound(data, k, 2) < 1e-20
+    True
+    >>> fit = data["lstar_fit"][k.spec]["2"]
+    >>> bool(abs(white_noise_loss(k, fit["coefs"], fit["rates"])) < 1e-12)
+    True
     """
-    rng = np.random.default_rng(seed)
-    by_v = {}
-    for r in records:
-        if r["family"] == family and r["method"] == method and r["m"] == m \
-                and not r["diverged"] and r["value"] >= min_value:
-            by_v.setdefault(r["value"], []).append(r)
-    xs, groups = [], []
-    for v in sorted(by_v):
-        g = np.array([np.inf if r["escape"] is None else r["escape"] for r in by_v[v]], float)
-        med = np.median(g)
-        if np.isfinite(med) and med > 0:
-            xs.append(v)
-            groups.append(g)
-    if len(xs) < 3:
-        return None
-    x = np.array(xs, float)
+    chain = best_exponential_sum(kernel, m, l1=False, starts=4)
+    cands = [(chain.l2_sq_error[m - 1], chain.rates[m - 1], chain.coefs[m - 1], "warm starts")]
+    if m <= 4:
+        sc = best_exponential_sum(kernel, m, l1=False, starts=4, scan=16)
+        cands.append((sc.l2_sq_error[m - 1], sc.rates[m - 1], sc.coefs[m - 1], "scan"))
+    val, rates, coefs, how = min(cands, key=lambda c: c[0])
+    data.setdefault("lstar", {}).setdefault(kernel.spec, {})[str(m)] = float(val)
+    data.setdefault("lstar_fit", {}).setdefault(kernel.spec, {})[str(m)] = {
+        "value": float(val), "rates": list(rates), "coefs": list(coefs), "from": how}
+    return float(val)
 
-    def fit(meds):
-        return np.polyfit(x, np.log(meds), 1)[0]
 
-    rate = float(fit([np.median(g) for g in groups]))
-    boots = []
-    for _ in range(n_boot):
-        meds = [np.median(rng.choice(g, size=len(g))) for g in groups]
-        if all(np.isfinite(mm) and mm > 0 for mm in meds):
-            boots.append(fit(meds))
-    lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (np.nan, np.nan)
-    return EscapeRate(rate, float(lo), float(hi), tuple(xs), len(boots), n_boot)
+def lower_bound_by_run(data: dict, k, m: int, rec: dict) -> None:
+    """Polish from a run's final rates (:func:`polish_exponential_sum`) and lower ``L_m*``
+    in ``data`` if that is better; the record gets ``polished_loss``.
+
+    Parameters
+    ----------
+    data : dict
+        A plateau result with ``lstar`` and ``lstar_fit`` for ``k`` at ``m``.
+    k : Kernel
+        The run's target.
+    m : int
+        Its width.
+    rec : dict
+        The run's record (``final_rates``, ``method``, ``seed``).
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.plateau_runs import family_kernel, lower_bound_by_run
+    >>> k = family_kernel("expsum", 2.0)
+    >>> data = {"lstar": {k.spec: {"2": 1.0}}, "lstar_fit": {k.spec: {}}}
+    >>> rec = {"final_rates": [0.4, 1.2], "method": "gd-log", "seed": 0}
+    >>> lower_bound_by_run(data, k, 2, rec)
+    >>> data["lstar"][k.spec]["2"] < 1e-20, data["lstar_fit"][k.spec]["2"]["from"]
+    (True, 'polished from gd-log seed 0')
+    """
+    w = np.asarray(rec["final_rates"], float)
+    if w.size != m or np.any(~np.isfinite(w)) or np.any(w <= 0) or np.unique(w).size < m:
+        return
+    p = polish_exponential_sum(k, w)
+    rec["polished_loss"] = float(p.l2_sq_error)
+    key = str(m)
+    if p.l2_sq_error < data["lstar"][k.spec][key]:
+        data["lstar"][k.spec][key] = float(p.l2_sq_error)
+        data["lstar_fit"][k.spec][key] = {
+            "value": float(p.l2_sq_error), "rates": p.rates.tolist(), "coefs": p.coefs.tolist(),
+            "from": f"polished from {rec['method']} seed {rec['seed']}"}
+
+
+def rescore_plateaus(data: dict) -> dict:
+    """Set every record's ``lstar``, ``reference`` (``L_ref``), ``at_lstar`` and escape time
+    from its stored plateaus (module docstring); diverged runs keep no escape.
+
+    Parameters
+    ----------
+    data : dict
+        A plateau result with ``records`` and ``lstar``.
+
+    Returns
+    -------
+    dict
+        ``data``, changed in place.
+
+    Examples
+    --------
+    >>> from tnrnn.linear_rnn.plateau_runs import rescore_plateaus
+    >>> pl = [{"start": 1.0, "level": 1.0, "end_flat": 50.0, "exit": 60.0, "next_level": 0.4},
+    ...       {"start": 80.0, "level": 0.4, "end_flat": 1e3, "exit": None, "next_level": None}]
+    >>> recs = [{"kernel": "k", "m": 3, "diverged": False, "final_loss": f, "rho_l2_sq": 1.0,
+    ...          "ran_to": 1e3, "plateaus": pl[:n]} for f, n in ((0.4, 2), (0.2, 1))]
+    >>> out = rescore_plateaus({"records": recs, "lstar": {"k": {"3": 0.1}}})["records"]
+    >>> [(r["reference"], r["escape"], r["censored"], r["at_lstar"]) for r in out]
+    [(0.2, None, True, False), (0.2, 60.0, False, False)]
+    """
+    ref = {}
+    for r in data["records"]:
+        if not r["diverged"]:
+            key = (r["kernel"], r["m"])
+            ref[key] = min(ref.get(key, np.inf), r["final_loss"])
+    for r in data["records"]:
+        lstar = data["lstar"][r["kernel"]][str(r["m"])]
+        r["lstar"] = lstar
+        if r["diverged"]:
+            r.update({"reference": None, "at_lstar": None})
+            continue
+        level = ref[(r["kernel"], r["m"])]
+        pls = [Plateau(**p) for p in r["plateaus"]]
+        r.update(escape_time(pls, level, r["rho_l2_sq"], r["ran_to"]).to_dict())
+        r["reference"] = level
+        r["at_lstar"] = bool(r["final_loss"] <= 1.05 * lstar + 1e-9 * r["rho_l2_sq"])
+    return data
