@@ -15,7 +15,10 @@ file checked by :func:`tnrnn.linear_rnn.load_result` first:
   against smoothness and decay);
 * ``memory_width.png`` from ``memory-width.json`` (width against epsilon);
 * ``memory_plateau_escape.png`` and ``memory_plateau_curves.png`` from
-  ``memory-plateau.json`` and ``memory-plateau-delayed.json``;
+  ``memory-plateau.json`` (and the records of an older
+  ``memory-plateau-delayed.json`` not already in it); escapes are measured
+  against ``L_ref`` and the dotted levels are the free-rate bound ``L_3*``
+  (:mod:`tnrnn.linear_rnn.plateau_runs`);
 * ``memory_train_kernels.png`` / ``memory_train_loss.png`` from
   ``memory-train.json`` with the floors of ``memory-floors.json``.
 
@@ -206,7 +209,11 @@ def draw_plateaus(data: dict, path) -> list[str]:
     ...     draw_plateaus({"records": recs}, out) == [str(out)] and out.exists()
     True
     """
-    return _save(plateaus_figure(data), path)
+    fig = plateaus_figure(data)
+    fig.suptitle("Plateaus from random asymmetric starts (log rates); 0 = no plateau above "
+                 "1.05 L_ref, the lowest final loss of the runs at that target and m",
+                 fontsize=9)
+    return _save(fig, path)
 
 
 def draw_plateau_curves(data: dict, path) -> list[str]:
@@ -234,7 +241,10 @@ def draw_plateau_curves(data: dict, path) -> list[str]:
     ...     draw_plateau_curves({"records": [rec]}, out) == [str(out)]
     True
     """
-    return _save(plateau_curves_figure(data), path)
+    fig = plateau_curves_figure(data)
+    for ax in fig.axes:
+        ax.set_ylabel("loss / ||rho||^2 (dotted: free-rate bound L_3*)")
+    return _save(fig, path)
 
 
 def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
@@ -357,8 +367,11 @@ def draw_all(results_dir, out_dir) -> list[str]:
     d = get("memory-plateau.json", "memory-plateau")
     d2 = get("memory-plateau-delayed.json", "memory-plateau")
     if d or d2:
-        both = {"records": (d or {"records": []})["records"]
-                + (d2 or {"records": []})["records"]}
+        recs = list((d or {"records": []})["records"])
+        keys = {(r["family"], r["value"], r["method"], r["m"], r["seed"]) for r in recs}
+        recs += [r for r in (d2 or {"records": []})["records"]
+                 if (r["family"], r["value"], r["method"], r["m"], r["seed"]) not in keys]
+        both = {"records": recs}
         paths += draw_plateaus(both, out_dir / "memory_plateau_escape.png")
         paths += draw_plateau_curves(both, out_dir / "memory_plateau_curves.png")
     d = get("memory-train.json", "memory-train")
