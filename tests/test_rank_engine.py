@@ -40,8 +40,9 @@ def exact(X):
 def test_block_size_is_exact_by_the_bound(p):
     H = (p - 1) // 2 + 3
     k = B.block_size(p)
-    per_term = H * 2 ** 15 if B.split_mode(p) else H * H
-    assert H + k * per_term <= 2 ** 53 - p < H + (k + 1) * per_term
+    # split: C - G_lo - 2**16 (G_hi mod p) with |C|, |G_hi mod p| <= H
+    base, per_term = (H * (1 + 2 ** 16), H * 2 ** 15) if B.split_mode(p) else (H, H * H)
+    assert base + k * per_term <= 2 ** 53 - p < base + (k + 1) * per_term
     assert k >= B.MIN_DIRECT_BLOCK or B.split_mode(p)
 
 

@@ -97,6 +97,38 @@ def _lu_rank_inplace(lib, A: np.ndarray, p: int) -> int:
     return _lu_rank_inplace_perm(lib, A, p)[0]
 
 
+_MAT_TYPE: list = []
+
+
+def _mat_type():
+    """The ctypes ``nmod_mat_struct`` (built once)."""
+    if not _MAT_TYPE:
+        import ctypes
+
+        class _Nmod(ctypes.Structure):
+            _fields_ = [("n", ctypes.c_ulong), ("ninv", ctypes.c_ulong),
+                        ("norm", ctypes.c_ulong)]
+
+        class _Mat(ctypes.Structure):
+            _fields_ = [("entries", ctypes.c_void_p), ("r", ctypes.c_long),
+                        ("c", ctypes.c_long), ("stride", ctypes.c_long), ("mod", _Nmod)]
+
+        _MAT_TYPE.append(_Mat)
+    return _MAT_TYPE[0]
+
+
+def _nmod_mat(lib, A: np.ndarray, p: int):
+    """An ``nmod_mat_struct`` viewing the uint64 C-contiguous buffer ``A``
+    (FLINT >= 3.3 layout, checked by :func:`_flint_lib`)."""
+    import ctypes
+
+    n, m = A.shape
+    mat = _mat_type()()
+    mat.entries, mat.r, mat.c, mat.stride = A.ctypes.data, n, m, m
+    lib.nmod_init(ctypes.byref(mat.mod), ctypes.c_ulong(p))
+    return mat
+
+
 def _lu_rank_inplace_perm(lib, A: np.ndarray, p: int) -> tuple:
     """:func:`_lu_rank_inplace` returning ``(rank, perm)`` too: ``A[perm]``
     (the rows before the call) equals ``L U`` (FLINT's generalised LU: ``L``
@@ -104,21 +136,23 @@ def _lu_rank_inplace_perm(lib, A: np.ndarray, p: int) -> tuple:
     unit diagonal, ``U`` in row-echelon form in the first ``rank`` rows)."""
     import ctypes
 
-    class _Nmod(ctypes.Structure):
-        _fields_ = [("n", ctypes.c_ulong), ("ninv", ctypes.c_ulong),
-                    ("norm", ctypes.c_ulong)]
-
-    class _Mat(ctypes.Structure):
-        _fields_ = [("entries", ctypes.c_void_p), ("r", ctypes.c_long),
-                    ("c", ctypes.c_long), ("stride", ctypes.c_long), ("mod", _Nmod)]
-
-    n, m = A.shape
-    mat = _Mat()
-    mat.entries, mat.r, mat.c, mat.stride = A.ctypes.data, n, m, m
-    lib.nmod_init(ctypes.byref(mat.mod), ctypes.c_ulong(p))
-    perm = np.zeros(n, dtype=np.int64)
+    mat = _nmod_mat(lib, A, p)
+    perm = np.zeros(A.shape[0], dtype=np.int64)
     r = int(lib.nmod_mat_lu(perm.ctypes.data_as(ctypes.c_void_p), ctypes.byref(mat), 0))
     return r, perm
+
+
+def _inverse_flint(lib, A: np.ndarray, p: int) -> np.ndarray | None:
+    """FLINT's ``nmod_mat_inv`` of the square uint64 C-contiguous residues
+    ``A`` (left unchanged): a new uint64 array, or None when ``A`` is
+    singular mod ``p``."""
+    import ctypes
+
+    X = np.zeros_like(A)
+    Ain = np.array(A, dtype=np.uint64, order="C")
+    ok = lib.nmod_mat_inv(ctypes.byref(_nmod_mat(lib, X, p)),
+                          ctypes.byref(_nmod_mat(lib, Ain, p)))
+    return X if ok else None
 
 
 def rank_flint(Y, prime: int, *, overwrite: bool = False) -> int:

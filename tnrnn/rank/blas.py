@@ -33,11 +33,15 @@ Residues are held *balanced*: as float64 integers ``v`` with
    so pivots are tested exactly.
 3. *Large primes.* When ``kmax(p) < 64`` (``p`` above about ``2**24``) the
    right factor is split into 16-bit digits, ``B = 2**16 B_hi + B_lo`` with
-   ``|B_lo| <= 2**15`` and ``|B_hi| <= (H + 2**15) / 2**16``; then
-   ``|A B_lo|`` and ``|A B_hi|`` are at most ``H 2**15`` per term, blocks of
-   ``k <= (2**53 - p - H) / (H 2**15)`` (255 for ``p < 2**31``) are exact by
-   step 1, and ``(A B_lo mod p) + 2**16 (A B_hi mod p)`` is below ``2**47``
-   before its last reduction. Twice the multiply-adds, any ``p < 2**31``.
+   ``|B_lo| <= 2**15`` and ``|B_hi| <= (H + 2**15) / 2**16``, and one product
+   ``A [B_lo | B_hi]`` gives ``G_lo = A B_lo`` and ``G_hi = A B_hi``, each
+   term at most ``H 2**15``. Only ``G_hi`` is reduced (``|G_hi mod p| <=
+   H``); then ``C - G_lo - 2**16 (G_hi mod p)`` is an integer of magnitude at
+   most ``H (1 + 2**16) + k H 2**15``, every intermediate of it too, so
+   blocks of ``k <= (2**53 - p - H (1 + 2**16)) / (H 2**15)`` (253 for
+   ``p < 2**31``) are exact by step 1 and the sum is reduced once by step 2.
+   Twice the multiply-adds, any ``p < 2**31``; two reductions of ``m x n``
+   per block of inner indices.
 
 The rank mod ``p`` does not depend on how it is computed: the tests compare
 every routine here with FLINT's ``nmod_mat`` on random, rank-deficient and
@@ -50,16 +54,17 @@ Examples
 >>> rank_blas(Y, 7)
 2
 >>> block_size(8_388_593), block_size(2_147_483_647)   # direct, and 16-bit split
-(512, 255)
+(512, 253)
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 
 import numpy as np
 
 from ..errors import SpecError
+from ._threads import _openblas, blas_threads  # noqa: F401 - re-exported
 
 __all__ = ["rank_blas", "blas_threads", "block_size", "split_mode", "reduce_balanced",
            "to_balanced", "matmul_sub", "plu", "trsm_lower_unit", "solve_right_upper",
@@ -105,7 +110,7 @@ def split_mode(p: int) -> bool:
 def block_size(p: int) -> int:
     """Inner indices per exact float64 product mod ``p`` (``kmax``): the
     largest ``k`` with ``H + k H**2 <= 2**53 - p``, or with the split,
-    ``H + k H 2**15 <= 2**53 - p`` (module docstring).
+    ``H (1 + 2**16) + k H 2**15 <= 2**53 - p`` (module docstring, step 3).
 
     Parameters
     ----------
@@ -127,8 +132,14 @@ def block_size(p: int) -> int:
     """
     H = _H(p)
     if split_mode(p):
-        return (_TWO53 - p - H) // (H * 2 ** 15)
+        return (_TWO53 - p - H * (1 + 2 ** 16)) // (H * 2 ** 15)
     return (_TWO53 - p - H) // (H * H)
+
+
+@functools.lru_cache(maxsize=32)
+def _plan(p: int) -> tuple:
+    """``(block_size(p), split_mode(p))``, computed once per prime."""
+    return block_size(p), split_mode(p)
 
 
 def _check_p(p: int) -> int:
@@ -191,7 +202,9 @@ def to_balanced(Y, p: int) -> np.ndarray:
     [[0.0, 1.0, -5.0, -1.0]]
     """
     Y = np.asarray(Y)
-    if Y.dtype == np.uint64:
+    if Y.size and Y.dtype.kind in "iu" and 0 <= Y.min() and Y.max() < p:
+        pass                    # already residues (what the evaluation returns)
+    elif Y.dtype == np.uint64:
         Y = (Y % np.uint64(p)).astype(np.int64)
     else:
         Y = np.mod(Y.astype(np.int64, copy=False), p)
@@ -201,8 +214,10 @@ def to_balanced(Y, p: int) -> np.ndarray:
 
 
 def to_residues(X: np.ndarray, p: int) -> np.ndarray:
-    """A balanced float64 array as uint64 residues in ``[0, p)``."""
-    return np.mod(X, float(p)).astype(np.uint64)
+    """A balanced float64 array (``|X| < p``) as uint64 residues in ``[0, p)``."""
+    R = X.astype(np.int64)
+    R += (R >> 63) & p          # + p where negative
+    return R.view(np.uint64)
 
 
 def _digits(B: np.ndarray) -> np.ndarray:
@@ -241,24 +256,24 @@ def matmul_sub(C: np.ndarray | None, A: np.ndarray, B: np.ndarray, p: int) -> np
     out = np.zeros((m, n)) if C is None else C
     if m == 0 or n == 0 or k == 0:
         return out
-    kb = block_size(p)
-    split = split_mode(p)
+    kb, split = _plan(p)
+    tmp = np.empty((m, n))
+    if not split:
+        for k0 in range(0, k, kb):
+            np.matmul(A[:, k0:k0 + kb], B[k0:k0 + kb], out=tmp)
+            out -= tmp
+            reduce_balanced(out, p, tmp)
+        return out
+    D = _digits(B)                       # k x 2n: [B_lo | B_hi]
+    G = np.empty((m, 2 * n))
+    lo, hi = G[:, :n], G[:, n:]
     for k0 in range(0, k, kb):
-        a = A[:, k0:k0 + kb]
-        b = B[k0:k0 + kb]
-        if split:
-            G = a @ _digits(b)
-            reduce_balanced(G, p)
-            lo, hi = G[:, :n], G[:, n:]
-            hi *= 65536.0
-            hi += lo
-            reduce_balanced(hi, p)
-            out -= hi
-            if k0 + kb < k or C is not None:
-                reduce_balanced(out, p)
-        else:
-            out -= a @ b
-            reduce_balanced(out, p)
+        np.matmul(A[:, k0:k0 + kb], D[k0:k0 + kb], out=G)
+        reduce_balanced(hi, p, tmp)      # |hi| <= H
+        hi *= 65536.0
+        out -= lo                        # |out| <= H (1 + 2**16) + k H 2**15
+        out -= hi
+        reduce_balanced(out, p, tmp)
     return out
 
 
@@ -305,9 +320,21 @@ def trsm_lower_unit(L: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
 
 
 def _neg_inverse_lower_unit(L: np.ndarray, p: int) -> np.ndarray:
-    """``-L^{-1} mod p`` (balanced) for a small unit lower triangular ``L``,
-    row by row: ``row_i(L^{-1}) = e_i - L[i, :i] L^{-1}[:i]``."""
+    """``-L^{-1} mod p`` (balanced) for a small unit lower triangular ``L``
+    (its diagonal and upper part ignored): FLINT's ``nmod_mat_inv`` when its
+    library is usable, else row by row, ``row_i(L^{-1}) = e_i - L[i, :i]
+    L^{-1}[:i]``."""
+    from ._lu import _flint_lib, _inverse_flint, flint_available
+
     k = L.shape[0]
+    lib = _flint_lib() if flint_available() else None
+    if lib is not None:
+        T = to_residues(np.tril(L, -1), p)
+        T[np.arange(k), np.arange(k)] = 1
+        inv = _inverse_flint(lib, T, p)          # unit triangular: never singular
+        N = np.subtract(0.0, inv.astype(np.float64))   # -L^{-1}, in (-p, 0]
+        N[N < -((p - 1) // 2)] += p
+        return N
     N = np.zeros((k, k))
     N[np.arange(k), np.arange(k)] = -1.0
     for i in range(1, k):
@@ -316,17 +343,42 @@ def _neg_inverse_lower_unit(L: np.ndarray, p: int) -> np.ndarray:
     return N
 
 
-def _trsm(L, X, p):
+def _trsm(L, X, p, cache=None, at=0):
+    """``X <- L^{-1} X`` in place; ``cache`` (a dict, or None) keeps the
+    inverses of the diagonal blocks, keyed by their offset ``at`` and size,
+    for later solves with the same ``L``."""
     k = L.shape[0]
     if k <= _TRSM_BASE:
         if k > 1:
-            N = _neg_inverse_lower_unit(L, p)
+            N = None if cache is None else cache.get((at, k))
+            if N is None:
+                N = _neg_inverse_lower_unit(L, p)
+                if cache is not None:
+                    cache[(at, k)] = N
             X[:] = matmul_sub(None, N, X, p)     # 0 - (-L^{-1}) X
         return
     h = k // 2
-    _trsm(L[:h, :h], X[:h], p)
+    _trsm(L[:h, :h], X[:h], p, cache, at)
     matmul_sub(X[h:], L[h:, :h], X[:h], p)
-    _trsm(L[h:, h:], X[h:], p)
+    _trsm(L[h:, h:], X[h:], p, cache, at + h)
+
+
+class _UpperSolver:
+    """``C -> C U^{-1} mod p`` for one upper triangular ``U`` with non-zero
+    diagonal, prepared once for many ``C`` (the row blocks of a bordered
+    round): ``U = D U_1`` with ``U_1`` unit, ``Z^T = D^{-1} U_1^{-T} C^T``;
+    ``D^{-1}``, ``U_1^T`` and the inverses of its diagonal blocks are kept."""
+
+    def __init__(self, U: np.ndarray, p: int):
+        self.p = p
+        self.d = _inverse(np.diag(U), p)
+        self.U1T = np.ascontiguousarray(_mul_elementwise(U, self.d[:, None], p).T)
+        self.cache: dict = {}
+
+    def __call__(self, C: np.ndarray) -> np.ndarray:
+        ZT = np.array(C.T, dtype=np.float64, order="C")
+        _trsm(self.U1T, ZT, self.p, self.cache)
+        return np.ascontiguousarray(_mul_elementwise(ZT, self.d[:, None], self.p).T)
 
 
 def solve_right_upper(U: np.ndarray, C: np.ndarray, p: int) -> np.ndarray:
@@ -354,79 +406,7 @@ def solve_right_upper(U: np.ndarray, C: np.ndarray, p: int) -> np.ndarray:
     >>> np.mod(np.mod(Z, 7) @ np.array([[2, 1], [0, 3]]), 7).ravel().tolist()
     [4.0, 5.0]
     """
-    d = _inverse(np.diag(U), p)
-    U1 = _mul_elementwise(U, d[:, None], p)
-    ZT = trsm_lower_unit(np.ascontiguousarray(U1.T), np.ascontiguousarray(C.T), p)
-    return np.ascontiguousarray(_mul_elementwise(ZT, d[:, None], p).T)
-
-
-_BLAS: list = []
-
-
-def _openblas():
-    """numpy's OpenBLAS thread-count setter and getter, or None."""
-    if _BLAS:
-        return _BLAS[0]
-    lib = None
-    try:
-        import ctypes
-        import glob
-        import os
-
-        here = os.path.dirname(os.path.dirname(np.__file__))
-        for path in sorted(glob.glob(os.path.join(here, "numpy.libs", "*openblas*.so*"))):
-            cand = ctypes.CDLL(path)
-            for set_name, get_name in (("scipy_openblas_set_num_threads64_",
-                                        "scipy_openblas_get_num_threads64_"),
-                                       ("openblas_set_num_threads", "openblas_get_num_threads")):
-                if hasattr(cand, set_name) and hasattr(cand, get_name):
-                    getter = getattr(cand, get_name)
-                    getter.restype = ctypes.c_int
-                    lib = (getattr(cand, set_name), getter)
-                    break
-            if lib:
-                break
-    except Exception:  # pragma: no cover - another BLAS: leave its threads alone
-        lib = None
-    _BLAS.append(lib)
-    return lib
-
-
-@contextlib.contextmanager
-def blas_threads(n: int):
-    """numpy's OpenBLAS on ``n`` threads inside the block (restored after);
-    does nothing when numpy uses another BLAS. On a shared 2-core machine a
-    second BLAS thread beside the evaluation only waits for its core.
-
-    Parameters
-    ----------
-    n : int
-        BLAS threads inside the block.
-
-    Yields
-    ------
-    None
-        Control, with the thread count set.
-
-    Examples
-    --------
-    >>> with blas_threads(1):
-    ...     int(np.ones((2, 2)) @ np.ones(2) @ np.ones(2))
-    4
-    """
-    lib = _openblas()
-    if lib is None:
-        yield
-        return
-    import ctypes
-
-    setter, getter = lib
-    before = int(getter())
-    setter(ctypes.c_int(n))
-    try:
-        yield
-    finally:
-        setter(ctypes.c_int(before))
+    return _UpperSolver(U, p)(C)
 
 
 # ---------------------------------------------------------------- leaves

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .blas import _check_p, matmul_sub, plu, solve_right_upper, to_balanced, trsm_lower_unit
+from .blas import _check_p, _UpperSolver, matmul_sub, plu, to_balanced, trsm_lower_unit
 
 __all__ = ["Bordered"]
 
@@ -56,6 +56,7 @@ class Bordered:
         self.U = np.zeros((0, 0))
         self.rank = 0
         self.closed = False
+        self._solve_u = None        # C -> C U^{-1}, prepared once per U
 
     def start(self, B) -> np.ndarray:
         """``W = L^{-1} B[perm]`` for the new columns ``B`` (``n x m``) of the
@@ -68,10 +69,27 @@ class Bordered:
     def schur_rows(self, rows, W: np.ndarray) -> np.ndarray:
         """Rows of ``S = D - C U^{-1} W`` for new rows ``[C | D]``; also
         returns ``Z = C U^{-1}`` for them: ``(S_rows, Z_rows)``."""
-        R = to_balanced(np.asarray(rows), self.p)
-        C, D = R[:, :self.n], R[:, self.n:]
-        Z = solve_right_upper(self.U, C, self.p) if self.n else C
-        return matmul_sub(D, Z, W, self.p), Z
+        return self.schur_function(W)(rows)
+
+    def schur_function(self, W: np.ndarray):
+        """:meth:`schur_rows` for this round's ``W``, as a function of the
+        rows alone that holds the current factors: safe to call from another
+        thread while this object grows (the search's helper thread computes
+        some rows' Schur complement beside the elimination)."""
+        n, p = self.n, self.p
+        solve = None
+        if n:
+            if self._solve_u is None:
+                self._solve_u = _UpperSolver(self.U, p)
+            solve = self._solve_u
+
+        def schur(rows):
+            R = to_balanced(np.asarray(rows), p)
+            C, D = R[:, :n], R[:, n:]
+            Z = solve(C) if n else C
+            return matmul_sub(D, Z, W, p), Z
+
+        return schur
 
     def finish(self, W: np.ndarray, S: np.ndarray, Z: np.ndarray, *,
                keep: bool = True) -> int:
@@ -84,7 +102,7 @@ class Bordered:
         self.rank = self.n + k
         if k < m or not keep:
             self.closed = True
-            self.L = self.U = None
+            self.L = self.U = self._solve_u = None
             return self.rank
         n = self.n
         L = np.zeros((n + m, n + m))
@@ -96,6 +114,7 @@ class Bordered:
         U[:n, n:] = W
         U[n:, n:] = Us
         self.L, self.U = L, U
+        self._solve_u = None
         self.perm = np.concatenate([self.perm, n + Ps])
         self.n = n + m
         return self.rank

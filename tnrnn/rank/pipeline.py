@@ -15,7 +15,12 @@ new rows in chunks) while this thread eliminates the blocks already there
 (the triangular solve with ``B``, the Schur rows of each chunk, then the LU
 of the Schur complement), and goes on with the next round's blocks
 speculatively while that LU runs (discarded when the round turns out to be
-the last). The evaluation kernels (numba's ``nogil`` kernel, numpy, BLAS)
+the last). The work is shared: when this thread is behind (a block is
+already queued), the helper also computes the Schur rows of the chunk it
+has just evaluated (``Z = C U^{-1}``, ``S = D - Z W``, the larger part of a
+round's elimination), so only the triangular solve with ``B`` and the LU of
+the Schur complement are left to this thread. The evaluation kernels
+(numba's ``nogil`` kernel, numpy, BLAS)
 and the elimination (BLAS, FLINT through ctypes) release the GIL, so on two
 cores both run at once. The elimination thread's BLAS runs on one thread
 while the helper evaluates (:func:`blas_threads`).
@@ -147,7 +152,8 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     ``rounds``, ``evaluate_s`` (seconds the helper spent evaluating the
     blocks used), ``rank_s`` (seconds this thread spent eliminating),
     ``wait_s`` (seconds it waited for blocks), ``wasted_s`` (speculative
-    evaluation discarded) and ``wall_s``. The two threads overlap, so
+    evaluation discarded), ``helper_schur_s`` (seconds the helper spent on
+    Schur rows) and ``wall_s``. The two threads overlap, so
     ``evaluate_s + rank_s`` may exceed ``wall_s``. Stops at the first round whose matrix is rank-deficient or
     whose rank is ``cap``, as the plain search does.
 
@@ -198,7 +204,11 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     plan = list(_blocks(schedule, chunk))
     out: queue.Queue = queue.Queue(maxsize=3)
     stop = threading.Event()
-    t_eval = {"used": 0.0, "all": 0.0}
+    t_eval = {"used": 0.0, "all": 0.0, "schur": 0.0}
+    # (round, schur function of that round): published by this thread once the
+    # round's W is known; the helper then computes the Schur rows of the
+    # chunks it evaluates while this thread is behind (a block is queued).
+    current: list = [None]
 
     def evaluate_block(blk):
         """The sample block ``blk`` evaluated, and the seconds it took."""
@@ -215,14 +225,20 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
                 if stop.is_set():
                     return
                 Y, dt = evaluate_block(blk)
+                item, pub = (blk, Y, dt, False), current[0]
+                if blk[1] == "rows" and pub is not None and pub[0] == blk[0] \
+                        and not out.empty():
+                    t0 = time.perf_counter()
+                    item = (blk, pub[1](Y), dt, True)
+                    t_eval["schur"] += time.perf_counter() - t0
                 while not stop.is_set():
                     try:
-                        out.put((blk, Y, dt), timeout=0.1)
+                        out.put(item, timeout=0.1)
                         break
                     except queue.Full:
                         continue
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            out.put((None, exc, 0.0))
+            out.put((None, exc, 0.0, False))
 
     def take():
         if not overlap:
@@ -230,14 +246,14 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
             take.i += 1
             Y, dt = evaluate_block(blk)
             t_eval["used"] += dt
-            return blk, Y
+            return blk, Y, False
         t0 = time.perf_counter()
-        blk, Y, dt = out.get()
+        blk, Y, dt, done = out.get()
         waits["s"] += time.perf_counter() - t0
         if blk is None:
             raise Y
         t_eval["used"] += dt
-        return blk, Y
+        return blk, Y, done
 
     take.i = 0
     waits = {"s": 0.0}
@@ -257,22 +273,23 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
                 done = 0
                 W = np.zeros((0, n - a))
                 if a:
-                    (_, kind, _, _), B = take()
+                    _, B, _ = take()
                     W = bord.start(B)
                     done += B.size
                     if report:
                         report("evaluate", done, total)
+                schur = bord.schur_function(W)
+                current[0] = (k, schur)
                 S_parts, Z_parts = [], []
                 for _ in range(a, n, chunk):
-                    (_, kind, _, _), rows = take()
-                    if a == 0 and not S_parts:
-                        W = np.zeros((0, n))
-                    s, z = bord.schur_rows(rows, W)
+                    _, rows, ready = take()
+                    s, z = rows if ready else schur(rows)
                     S_parts.append(s)
                     Z_parts.append(z)
-                    done += rows.size
+                    done += s.shape[0] * n
                     if report:
                         report("evaluate", done, total)
+                current[0] = None
                 S = np.concatenate(S_parts)
                 Z = np.concatenate(Z_parts)
                 del S_parts, Z_parts
@@ -298,17 +315,20 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     return {"rank": rank, "samples": n, "rounds": rounds, "evaluate_s": t_eval["used"],
             "wasted_s": t_eval["all"] - t_eval["used"],
             "rank_s": wall - (waits["s"] if overlap else t_eval["used"]),
+            "helper_schur_s": t_eval["schur"],
             "wait_s": waits["s"], "wall_s": wall}
 
 
 def repetition_rank(spec, part, prime: int, seed: int, output: int, weights, size: int, *,
-                    evaluate: Callable | None = None) -> tuple[int, float, float]:
+                    evaluate: Callable | None = None,
+                    schedule=None) -> tuple[int, float, float]:
     """Rank of the ``size x size`` sample matrix of a repetition, as
     :func:`tnrnn.rank.rounds.certified_sample_rank` computes it, but
-    overlapped: its leading ``size // 2`` block is factored while the rest
-    is evaluated, then bordered. If that leading block is singular (possible
-    only when the generic rank is below ``size // 2`` or by a rare draw),
-    the whole matrix is ranked again plainly. Returns ``(rank, evaluate_s,
+    overlapped: its leading blocks (the sizes of ``schedule`` below
+    ``size``; default ``size // 2``) are factored while the rest is
+    evaluated, then bordered. If a leading block is singular (possible
+    only when the generic rank is below its size or by a rare draw), the
+    whole matrix is ranked again plainly. Returns ``(rank, evaluate_s,
     rank_s)``.
 
     Parameters
@@ -325,6 +345,9 @@ def repetition_rank(spec, part, prime: int, seed: int, output: int, weights, siz
         The sample size.
     evaluate : callable, optional
         Replaces :func:`~tnrnn.rank.sampling.sample_matrix`.
+    schedule : list of int, optional
+        Sizes of the leading blocks to factor first (those below ``size``
+        are used): the search's own schedule keeps both threads busy.
 
     Returns
     -------
@@ -344,11 +367,9 @@ def repetition_rank(spec, part, prime: int, seed: int, output: int, weights, siz
     """
     from .rounds import _rank_of
 
-    h = size // 2
-    if h < 1:
-        schedule = [size]
-    else:
-        schedule = [h, size]
+    if schedule is None:
+        schedule = [size // 2] if size // 2 >= 1 else []
+    schedule = sorted({int(m) for m in schedule if 1 <= m < size}) + [size]
     out = bordered_search(spec, part, prime, seed, output, weights, schedule, size + 1,
                           evaluate=evaluate)
     if out["samples"] == size:

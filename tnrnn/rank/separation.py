@@ -298,7 +298,8 @@ def separation_rank(spec: Spec, partition="start-end", *, params: Params | None 
             if bordered:
                 r_j, te, tr = repetition_rank(spec, part, p_j, s_j, output,
                                               _weights_for(spec, params, p_j, s_j, h0),
-                                              n_rep[0], evaluate=evaluate)
+                                              n_rep[0], evaluate=evaluate,
+                                              schedule=plan["schedule"])
             else:
                 r_j, te, tr = certified_sample_rank(spec, part, inputs, p_j, s_j, output,
                                                     h0, n_rep[0], n_rep[1], routine_name,
