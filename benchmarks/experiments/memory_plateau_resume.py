@@ -20,6 +20,11 @@ Stages (default: all, in this order):
 ``priority``
     the Airy shifts 2, 4, 6 at m = 3 (ODE flow and gradient descent) and the
     delayed family at m = 16 for t0 = 6, 10, 14;
+``regd``
+    gradient-descent runs of the earlier config that stopped on reaching its
+    stopping level (``L_m* + 1% (||rho||^2 - L_m*)`` with the stalled ``L_m*``)
+    at a loss above the stopping level of the corrected ``L_m*`` are run again
+    (they would not have stopped); the others are kept;
 ``lorenz``
     the Lorenz-96 runs of the extended plan (Adam and the ODE flow at m = 3);
 ``rest``
@@ -102,6 +107,31 @@ def upgrade(path, cfg, extra=()):
     return True
 
 
+def regd(path):
+    """Drop and rerun the gradient-descent runs that stopped early by the old stopping level."""
+    data = load_result(path, "memory-plateau")
+    keep, again = [], []
+    for r in data["records"]:
+        meth = PLATEAU_METHODS[r["method"]]
+        stop = r["lstar"] + 0.01 * (r["rho_l2_sq"] - r["lstar"])
+        if (meth["method"] != "ode" and "stop_below" not in r
+                and r["ran_to"] < meth["max_steps"] and r["final_loss"] > stop):
+            again.append((r["family"], r["value"], r["method"], r["m"]))
+            log(f"rerun {r['kernel']} {r['method']} m={r['m']} seed {r['seed']}: stopped at "
+                f"{r['ran_to']:g} with loss {r['final_loss']:.4g} > new stopping level "
+                f"{stop:.4g}")
+        else:
+            keep.append(r)
+    if not again:
+        return
+    data["records"] = keep
+    save(path, rescore_plateaus(data))
+    fams = data["config"]["families"]
+    plan = [tuple(p) for p in data["config"]["plan"]]
+    plateau_experiment(path, families=fams, plan=plan, seeds=tuple(data["config"]["seeds"]),
+                       select=list(dict.fromkeys(again)), progress=progress)
+
+
 def progress(i, n, label=""):
     log(f"{i}/{n} {label}")
 
@@ -116,6 +146,8 @@ def main(stages):
         sel = [("airy", v, meth, 3) for v in (2.0, 4.0, 6.0) for meth in ("ode-log", "gd-log")]
         sel += [("delayed", v, "ode-log", 16) for v in (6.0, 10.0, 14.0)]
         plateau_experiment(MAIN, select=sel, progress=progress)
+    if "regd" in stages:
+        regd(MAIN)
     if "lorenz" in stages:
         plateau_experiment(LORENZ, families=LORENZ_FAMS, plan=LORENZ_PLAN, seeds=SEEDS,
                            progress=progress,
@@ -127,4 +159,4 @@ def main(stages):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ("upgrade", "priority", "lorenz", "rest"))
+    main(sys.argv[1:] or ("upgrade", "priority", "regd", "lorenz", "rest"))
