@@ -68,8 +68,14 @@ def upgrade(path, cfg, extra=()):
     """Rewrite ``path`` (and the records of ``extra`` files) under ``cfg``; returns True if
     anything changed."""
     old = load_result(path, "memory-plateau")
-    if old["config"] == json.loads(json.dumps(cfg)):
+    new_cfg = json.loads(json.dumps(cfg))
+    if old["config"] == new_cfg:
         return False
+    if {k for k in new_cfg if old["config"].get(k) != new_cfg[k]} == {"escape"}:
+        old["config"] = new_cfg         # only the wording of the escape rule: rescore
+        save(path, rescore_plateaus(old))
+        log(f"{path}: rescored under the escape rule {new_cfg['escape']!r}")
+        return True
     data = {k: v for k, v in old.items() if k not in ("records", "lstar")}
     data["config"] = json.loads(json.dumps(cfg))
     data["upgraded_from"] = [{"file": str(path), "config": old["config"],
