@@ -5,7 +5,8 @@ shares (its thin panels run on FLINT's LU).
 The public names are re-exported by :mod:`tnrnn.rank.routines`, the
 registry; this module imports no other module of the package but
 :mod:`~tnrnn.rank.modp`, so the registry and the BLAS engine both build on it
-without importing each other.
+without importing each other. The leaves of the BLAS engine's recursive LU
+(thin panels, by FLINT's LU or numpy) and FLINT's small inverses live here.
 """
 
 from __future__ import annotations
@@ -260,3 +261,70 @@ def rank_numpy(Y, prime: int) -> int:
         A[rank + 1:, col] = 0
         rank += 1
     return rank
+
+
+# ------------------------------------------ leaves of tnrnn.rank.blas.plu
+def _panel_flint(A: np.ndarray, p: int):
+    """FLINT's ``nmod_mat_lu`` on the panel ``A`` (balanced float64 residues,
+    ``|A| < p``, ``m x w``): ``(k, perm, L, U)`` with ``A[perm] = L U`` mod
+    ``p`` (``L`` ``m x k`` with unit diagonal on top, ``U`` ``k x w`` in
+    echelon form, both balanced float64), or None when FLINT's library is
+    not usable."""
+    lib = _flint_lib()
+    if lib is None:
+        return None
+    R = A.astype(np.int64)
+    R += (R >> 63) & p                  # residues in [0, p)
+    R = np.ascontiguousarray(R.view(np.uint64))
+    k, perm = _lu_rank_inplace_perm(lib, R, p)
+    F = R[:, :k].astype(np.int64)
+    L = np.tril(F, -1).astype(np.float64)
+    L[np.arange(k), np.arange(k)] = 1.0
+    L[L > (p - 1) // 2] -= p
+    U = np.triu(R[:k].astype(np.int64)).astype(np.float64)
+    U[U > (p - 1) // 2] -= p
+    return k, perm, L, U
+
+
+def _panel_numpy(A: np.ndarray, p: int):
+    """The same as :func:`_panel_flint` by Gaussian elimination in int64
+    (products of residues below ``2**62``)."""
+    m, w = A.shape
+    W = np.mod(A.astype(np.int64), p)
+    perm = np.arange(m)
+    Lcols = []
+    k = 0
+    for col in range(w):
+        if k == m:
+            break
+        nz = np.flatnonzero(W[k:, col])
+        if nz.size == 0:
+            continue
+        piv = k + int(nz[0])
+        if piv != k:
+            W[[k, piv]] = W[[piv, k]]
+            perm[[k, piv]] = perm[[piv, k]]
+            for c in Lcols:
+                c[[k, piv]] = c[[piv, k]]
+        inv = pow(int(W[k, col]), p - 2, p)
+        lc = np.zeros(m, dtype=np.int64)
+        lc[k] = 1
+        lc[k + 1:] = W[k + 1:, col] * inv % p
+        W[k + 1:] = (W[k + 1:] - np.multiply.outer(lc[k + 1:], W[k]) % p) % p
+        Lcols.append(lc)
+        k += 1
+    L = (np.stack(Lcols, axis=1) if Lcols else np.zeros((m, 0), np.int64)).astype(np.float64)
+    U = W[:k].astype(np.float64)
+    for X in (L, U):
+        X[X > (p - 1) // 2] -= p
+    return k, perm, L, U
+
+
+def _panel(A, p):
+    """A leaf of :func:`tnrnn.rank.blas.plu`: :func:`_panel_flint`, or
+    :func:`_panel_numpy` without python-flint."""
+    if flint_available():
+        got = _panel_flint(A, p)
+        if got is not None:
+            return got
+    return _panel_numpy(A, p)

@@ -41,7 +41,9 @@ Residues are held *balanced*: as float64 integers ``v`` with
    blocks of ``k <= (2**53 - p - H (1 + 2**16)) / (H 2**15)`` (253 for
    ``p < 2**31``) are exact by step 1 and the sum is reduced once by step 2.
    Twice the multiply-adds, any ``p < 2**31``; two reductions of ``m x n``
-   per block of inner indices.
+   per block of inner indices, fused into one pass over memory by a numba
+   kernel for large products (:mod:`tnrnn.rank._blas_kernels`: the same
+   float64 operations, element by element).
 
 The rank mod ``p`` does not depend on how it is computed: the tests compare
 every routine here with FLINT's ``nmod_mat`` on random, rank-deficient and
@@ -64,6 +66,7 @@ import functools
 import numpy as np
 
 from ..errors import SpecError
+from ._lu import _panel
 from ._threads import _openblas, blas_threads  # noqa: F401 - re-exported
 
 __all__ = ["rank_blas", "blas_threads", "block_size", "split_mode", "reduce_balanced",
@@ -220,6 +223,22 @@ def to_residues(X: np.ndarray, p: int) -> np.ndarray:
     return R.view(np.uint64)
 
 
+#: Products with at least this many output entries use the compiled kernels.
+_KERNEL_FROM = 1 << 14
+_KERNELS: list = []
+
+
+def _kernels():
+    """:mod:`tnrnn.rank._blas_kernels`, or None without numba."""
+    if not _KERNELS:
+        try:
+            from . import _blas_kernels as kern
+        except ImportError:  # pragma: no cover - numba missing
+            kern = None
+        _KERNELS.append(kern)
+    return _KERNELS[0]
+
+
 def _digits(B: np.ndarray) -> np.ndarray:
     """``[B_lo | B_hi]`` with ``B = 2**16 B_hi + B_lo``, ``|B_lo| <= 2**15``."""
     hi = np.rint(B * (1.0 / 65536.0))
@@ -264,11 +283,19 @@ def matmul_sub(C: np.ndarray | None, A: np.ndarray, B: np.ndarray, p: int) -> np
             out -= tmp
             reduce_balanced(out, p, tmp)
         return out
-    D = _digits(B)                       # k x 2n: [B_lo | B_hi]
+    kern = _kernels() if m * n >= _KERNEL_FROM else None
+    if kern is not None:
+        D = np.empty((k, 2 * n))
+        kern.digits(np.ascontiguousarray(B), D)
+    else:
+        D = _digits(B)                   # k x 2n: [B_lo | B_hi]
     G = np.empty((m, 2 * n))
     lo, hi = G[:, :n], G[:, n:]
     for k0 in range(0, k, kb):
         np.matmul(A[:, k0:k0 + kb], D[k0:k0 + kb], out=G)
+        if kern is not None:
+            kern.fold(out, G, float(p), 1.0 / p)     # the four lines below, fused
+            continue
         reduce_balanced(hi, p, tmp)      # |hi| <= H
         hi *= 65536.0
         out -= lo                        # |out| <= H (1 + 2**16) + k H 2**15
@@ -409,73 +436,6 @@ def solve_right_upper(U: np.ndarray, C: np.ndarray, p: int) -> np.ndarray:
     return _UpperSolver(U, p)(C)
 
 
-# ---------------------------------------------------------------- leaves
-def _panel_flint(A: np.ndarray, p: int):
-    """FLINT's ``nmod_mat_lu`` on the panel ``A`` (balanced, ``m x w``):
-    ``(k, perm, L, U)`` with ``A[perm] = L U`` mod ``p`` (``L`` ``m x k``
-    with unit diagonal on top, ``U`` ``k x w`` in echelon form), or None when
-    FLINT's library is not usable."""
-    from ._lu import _flint_lib, _lu_rank_inplace_perm
-
-    lib = _flint_lib()
-    if lib is None:
-        return None
-    m, w = A.shape
-    R = np.ascontiguousarray(to_residues(A, p))
-    k, perm = _lu_rank_inplace_perm(lib, R, p)
-    F = R[:, :k].astype(np.int64)
-    L = np.tril(F, -1).astype(np.float64)
-    L[np.arange(k), np.arange(k)] = 1.0
-    L[L > (p - 1) // 2] -= p
-    U = np.triu(R[:k].astype(np.int64)).astype(np.float64)
-    U[U > (p - 1) // 2] -= p
-    return k, perm, L, U
-
-
-def _panel_numpy(A: np.ndarray, p: int):
-    """The same as :func:`_panel_flint` by Gaussian elimination in int64
-    (products of residues below ``2**62``)."""
-    m, w = A.shape
-    W = np.mod(A.astype(np.int64), p)
-    perm = np.arange(m)
-    Lcols = []
-    k = 0
-    for col in range(w):
-        if k == m:
-            break
-        nz = np.flatnonzero(W[k:, col])
-        if nz.size == 0:
-            continue
-        piv = k + int(nz[0])
-        if piv != k:
-            W[[k, piv]] = W[[piv, k]]
-            perm[[k, piv]] = perm[[piv, k]]
-            for c in Lcols:
-                c[[k, piv]] = c[[piv, k]]
-        inv = pow(int(W[k, col]), p - 2, p)
-        lc = np.zeros(m, dtype=np.int64)
-        lc[k] = 1
-        lc[k + 1:] = W[k + 1:, col] * inv % p
-        W[k + 1:] = (W[k + 1:] - np.multiply.outer(lc[k + 1:], W[k]) % p) % p
-        Lcols.append(lc)
-        k += 1
-    L = (np.stack(Lcols, axis=1) if Lcols else np.zeros((m, 0), np.int64)).astype(np.float64)
-    U = W[:k].astype(np.float64)
-    for X in (L, U):
-        X[X > (p - 1) // 2] -= p
-    return k, perm, L, U
-
-
-def _panel(A, p):
-    from ._lu import flint_available
-
-    if flint_available():
-        got = _panel_flint(A, p)
-        if got is not None:
-            return got
-    return _panel_numpy(A, p)
-
-
 # ------------------------------------------------------------------- PLU
 def plu(A: np.ndarray, p: int, *, want_u: bool = True):
     """Rank-revealing LU of a balanced float64 matrix mod ``p``.
@@ -515,7 +475,7 @@ def plu(A: np.ndarray, p: int, *, want_u: bool = True):
     if m == 0 or n == 0:
         return 0, np.arange(m), np.zeros((m, 0)), (np.zeros((0, n)) if want_u else None)
     if n <= PANEL:
-        k, perm, L, U = _panel(A, p)
+        k, perm, L, U = _panel(A, p)          # FLINT's LU (or numpy) on the leaf
         return k, perm, L, (U if want_u else None)
     n0 = max(PANEL, (n // 2) // PANEL * PANEL)
     k0, P0, L0, U0 = plu(A[:, :n0], p, want_u=want_u)
