@@ -59,6 +59,12 @@ def _clean(obj):
     return obj
 
 
+def _plain(result):
+    """A result as its plain dict (``to_dict()`` of today's frozen results; the
+    base commit's functions returned the dict itself)."""
+    return result.to_dict() if hasattr(result, "to_dict") else result
+
+
 def _digest(tree) -> dict:
     """Sum, sum of squares and sha256 of every leaf of a nested dict/list of arrays."""
     leaves = []
@@ -99,7 +105,7 @@ def _run_folder(config: dict, folder: Path) -> dict:
     from tnrnn.train import run
 
     out = folder / "run"
-    r = run({**config, "out": str(out)})
+    r = _plain(run({**config, "out": str(out)}))
     metrics = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines() if l]
     params, meta = _load_weights(out / "params.npz")
     return {"result": _clean(r), "metrics": _clean(metrics),
@@ -162,17 +168,17 @@ def fit_part(tmp: Path) -> dict:
            "val_size": 16, "test_size": 16, "seed": 1}
     a, b = tmp / "a", tmp / "b"
     run({**cfg, "steps": 8, "out": str(a)})
-    part = run({**cfg, "steps": 4, "out": str(b)})
+    part = _plain(run({**cfg, "steps": 4, "out": str(b)}))
     # the same folder with a larger cap: the stored config differs, so copy the
     # checkpoint and metrics into a fresh folder of the 8-step config
     c = tmp / "c"
     c.mkdir()
     for f in ("checkpoint.npz", "metrics.jsonl"):
         (c / f).write_bytes((b / f).read_bytes())
-    full = run({**cfg, "steps": 8, "out": str(c)})
+    full = _plain(run({**cfg, "steps": 8, "out": str(c)}))
     pa, _ = _load_weights(a / "params.npz")
     pc, _ = _load_weights(c / "params.npz")
-    res["resume"] = {"uninterrupted": _clean(run({**cfg, "steps": 8, "out": str(a)})["test"]),
+    res["resume"] = {"uninterrupted": _clean(_plain(run({**cfg, "steps": 8, "out": str(a)}))["test"]),
                      "half": _clean(part["test"]), "resumed": _clean(full["test"]),
                      "resumed_from": full["fit"]["resumed_from"],
                      "params_uninterrupted": _digest(pa), "params_resumed": _digest(pc)}
@@ -189,7 +195,7 @@ def dynamics_part() -> dict:
     U2, Y2 = seqclass_data(20, 60, seed=2)
     tr2 = train_lstm("seqclass", U2, Y2, outputs=4, hidden=4, steps=10, batch=8,
                      checkpoint_every=5, milestones=(5,), seed=2)
-    for name, t in (("sine", tr), ("seqclass", tr2)):
+    for name, t in (("sine", _plain(tr)), ("seqclass", _plain(tr2))):
         out[name] = {"history": [float(v) for v in t["history"]],
                      "checkpoints": [{"step": int(s), "loss": float(l), "params": _digest(p)}
                                      for s, p, l in t["checkpoints"]],

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._app import CONTEXT, _console, _console_err, cli, comma_list, emit_json
+from ._app import CONTEXT, _console, _console_err, _progress_bar, cli, comma_list, emit_json
 from ._executors import (check_executor_options, executor_options, open_executor,
                          retries_option, run_executor_tasks, wants_parallel, worker_path)
 from ..errors import OutputPathError, SpecError, TooLargeError, check_output_path
@@ -231,35 +231,57 @@ def train(ctx, task, protocol, cells, depths, budget, hidden, sizes, delays, see
         counter["i"] += 1
         if not as_json:
             metric = "data_accuracy" if c["task"] == "copying" else "accuracy"
-            state = "done before" if before else f"{r['fit']['steps']} steps"
+            state = "done before" if before else f"{r.fit['steps']} steps"
             console.print(f"[{counter['i']}/{total}] {c['name']}: test {metric} "
-                          f"{r['test'][metric]:.3f} ({state})", highlight=False)
+                          f"{r.test[metric]:.3f} ({state})", highlight=False)
 
     # one sweep path (tnrnn.train.run_sweep: finished runs skipped, results in order);
     # serial, or on the executor through a mapper that prints each run as it ends
-    mapper, report = None, on_result
+    mapper, report, display = None, on_result, None
     if executor is None:
-        for c in configs:
-            c["progress"] = bool(progress)
+        display = _RunBar if progress else None
     else:
         mapper, report = _executor_mapper(configs, executor, lengths=lengths, retries=retries,
                                           show=bool(progress) and not as_json,
                                           on_result=on_result, out=out)
     try:
-        results = run_sweep(configs, mapper=mapper, on_result=report)
+        results = run_sweep(configs, mapper=mapper, on_result=report, progress=display)
     finally:  # the mapper shuts the executor down; it is not called when a finished run
         # of another config is refused first
         if executor is not None and not mapper.called:
             executor.shutdown(wait=False, cancel_futures=True)
     rows = summarize(results)
     if as_json:
-        emit_json({"out": str(out), "runs": [{"name": c["name"], "config": r["config"],
-                                              "test": r["test"], "fit": r["fit"],
-                                              "baseline": r["task"]["baseline"]}
+        emit_json({"out": str(out), "runs": [{"name": c["name"], "config": r.config,
+                                              "test": r.test, "fit": r.fit,
+                                              "baseline": r.task["baseline"]}
                                              for c, r in zip(configs, results)],
                     "summary": rows})
         return
     _print_table(rows)
+
+
+class _RunBar:
+    """The display of one training run (``progress`` of :func:`tnrnn.train.fit`):
+    the command line's bar (:func:`._app._progress_bar`) with the step count,
+    the last validation, time elapsed and ETA; transient."""
+
+    def __init__(self, label: str, total: int, done: int):
+        self.bar = _progress_bar(True, fields=("note",))
+        self.bar.start()
+        self.task = self.bar.add_task(label, total=total, completed=done, note="")
+
+    def advance(self):
+        self.bar.advance(self.task)
+
+    def note(self, record):
+        acc = record.get("val_accuracy")
+        loss = record.get("val_loss")
+        text = "val loss -" if loss is None else f"val loss {loss:.4f}"
+        self.bar.update(self.task, note=text + (f" acc {acc:.3f}" if acc is not None else ""))
+
+    def close(self):
+        self.bar.stop()
 
 
 def run_cost(config: dict, length: int) -> float:

@@ -57,7 +57,7 @@ from .lyapunov import LyapunovResult, lyapunov_spectrum
 from .orbit import orbit_diagram, stack_params
 from .presets import (MILLER_HARDT, PRESETS, Preset, chaotic_lstm, elman_map, get_preset,
                       logistic_map, lstm_map, stabilize_lstm, tanh_map)
-from .language import embedding_map, lm_init, lm_orbit_diagram, train_lm
+from .language import LMTraining, embedding_map, lm_init, lm_orbit_diagram, train_lm
 from .region_map import RegionMap, region_map, region_map_work
 from .region_stats import classify_exponents, region_counts
 from .simulate import sensitivity, simulate
@@ -70,7 +70,7 @@ __all__ = [
     "LipschitzBound", "lipschitz_bound", "jacobian_norms", "region", "REGIONS", "BOUNDS",
     "cell_map",
     "RegionMap", "region_map", "region_map_work", "classify_exponents", "region_counts",
-    "lm_init", "train_lm", "embedding_map", "lm_orbit_diagram",
+    "lm_init", "train_lm", "LMTraining", "embedding_map", "lm_orbit_diagram",
     "loss_slice", "loss_slice_2d", "sharpness",
     "Preset", "PRESETS", "get_preset", "chaotic_lstm", "tanh_map", "logistic_map",
     "lstm_map", "elman_map", "stabilize_lstm", "MILLER_HARDT",

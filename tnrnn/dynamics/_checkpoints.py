@@ -10,14 +10,14 @@ import numpy as np
 
 from ..errors import SpecError, check_positive_int
 from ._core import as_inputs, check_float, check_seed, flat_map, x64
-from ._lstm_tasks import _check_task_data, _task_loss
+from ._lstm_tasks import LSTMTraining, _check_task_data, _task_loss
 from .landscape import sharpness_core
 from .lipschitz import cell_map, lipschitz_bound
 from .lyapunov import largest_lyapunov_core
 from .orbit import orbit_diagram, stack_params
 
 
-def analyse_checkpoints(train: dict, U, Y, u_values, *, n_init: int = 4,
+def analyse_checkpoints(train, U, Y, u_values, *, n_init: int = 4,
                         init_std: float = 100.0, orbit_steps: int = 100,
                         orbit_burn: int = 1500, lyap_steps: int = 2000, lyap_burn: int = 1000,
                         hessian_iters: int = 20, input_radius: float = 1.0,
@@ -35,9 +35,9 @@ def analyse_checkpoints(train: dict, U, Y, u_values, *, n_init: int = 4,
 
     Parameters
     ----------
-    train : dict
-        The record of :func:`train_lstm` (``task``, ``hidden``,
-        ``checkpoints``).
+    train : LSTMTraining or dict
+        The result of :func:`train_lstm` (or a dict with its ``task``,
+        ``hidden`` and ``checkpoints``).
     U, Y : numpy.ndarray
         The training data, for the loss whose sharpness is taken.
     u_values : array_like
@@ -76,6 +76,8 @@ def analyse_checkpoints(train: dict, U, Y, u_values, *, n_init: int = 4,
     ...
     tnrnn.errors.SpecError: train must be the record of train_lstm (keys task, hidden, checkpoints); got keys ['hidden', 'task']
     """
+    if isinstance(train, LSTMTraining):
+        train = train.to_dict()
     if not isinstance(train, dict) or not {"task", "hidden", "checkpoints"} <= set(train):
         raise SpecError("train must be the record of train_lstm (keys task, hidden, "
                         "checkpoints); got "

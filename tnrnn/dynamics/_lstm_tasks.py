@@ -4,7 +4,9 @@ a linear readout at every step, its losses, and the check of a task's data."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -12,6 +14,79 @@ import numpy as np
 
 from ..errors import SpecError, check_positive_int
 from ._core import check_float, check_seed
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LSTMTraining:
+    """What :func:`tnrnn.dynamics.training.train_lstm` returns: the loss
+    history, the checkpoints and the settings of one training run.
+
+    ``to_dict()`` gives the dict the previous version returned (the same
+    keys and values). Reading it by key (``tr["history"]``) still works for
+    one release, with a :class:`DeprecationWarning` naming the attribute.
+
+    Parameters
+    ----------
+    task : str
+        ``'sine'`` or ``'seqclass'``.
+    history : list of float
+        The batch loss of every step.
+    checkpoints : list of tuple
+        ``(step, params, full training loss)``; ``params`` a dict of numpy
+        arrays ``{"cell": {...}, "readout": {"W_O", "b_O"}}``.
+    hidden, outputs : int
+        LSTM units and the readout's width.
+    lr, clip : float
+        Adam's learning rate; bound of the gradient's global norm.
+    batch : int or None
+        Sequences per step (``None``: all).
+    milestones : list of int
+        Steps at which the learning rate was multiplied by ``gamma``.
+    gamma : float
+    seed : int
+
+    Examples
+    --------
+    >>> tr = LSTMTraining("sine", [0.5, 0.25], [], 4, 1, 3e-3, 0.25, None, [10], 0.3, 2)
+    >>> tr.history[-1], tr.to_dict()["milestones"], sorted(tr.to_dict())[:3]
+    (0.25, [10], ['batch', 'checkpoints', 'clip'])
+    """
+
+    task: str
+    history: list
+    checkpoints: list
+    hidden: int
+    outputs: int
+    lr: float
+    clip: float
+    batch: int | None
+    milestones: list
+    gamma: float
+    seed: int
+
+    def to_dict(self) -> dict:
+        """The dict :func:`~tnrnn.dynamics.training.train_lstm` returned before
+        (the fields; the checkpoints' weights stay numpy arrays).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> LSTMTraining("sine", [], [], 4, 1, 3e-3, 0.25, None, [], 0.3, 2).to_dict()["hidden"]
+        4
+        """
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def __getitem__(self, key):
+        """Deprecated: ``tr[key]`` is ``tr.<key>`` (one release)."""
+        if not isinstance(key, str) or key not in {f.name for f in dataclasses.fields(self)}:
+            raise KeyError(key)
+        warnings.warn(f"train_lstm's result[{key!r}] is deprecated: LSTMTraining is a "
+                      f"dataclass, use .{key} (or .to_dict() for the plain dict)",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, key)
 
 
 def sine_data(n_sequences: int = 20, seq_len: int = 200, min_freq: float = math.pi / 16,

@@ -14,7 +14,9 @@ paper's size takes is in ``docs/dynamics.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -23,7 +25,66 @@ import numpy as np
 from ._core import check_float, check_seed
 from ..errors import SpecError, check_positive_int
 
-__all__ = ["lm_init", "lm_logits", "lm_loss", "train_lm", "embedding_map", "lm_orbit_diagram"]
+__all__ = ["lm_init", "lm_logits", "lm_loss", "train_lm", "LMTraining", "embedding_map",
+           "lm_orbit_diagram"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LMTraining:
+    """What :func:`train_lm` returns: the checkpoints and losses of one run.
+
+    ``to_dict()`` gives the dict the previous version returned. Reading it by
+    key (``res["losses"]``) still works for one release, with a
+    :class:`DeprecationWarning` naming the attribute.
+
+    Parameters
+    ----------
+    kind : str
+        The cell kind.
+    checkpoints : list of tuple
+        ``(step, params)``; checkpoint 0 the initial weights.
+    losses : list of float
+        The batch loss of every step.
+    vocab : int
+    chance : float
+        ``log(vocab)``, the loss of a uniform guess.
+
+    Examples
+    --------
+    >>> r = LMTraining("lstm", [], [2.0, 1.5], 4, math.log(4))
+    >>> r.losses[-1] < r.chance, sorted(r.to_dict())
+    (False, ['chance', 'checkpoints', 'kind', 'losses', 'vocab'])
+    """
+
+    kind: str
+    checkpoints: list
+    losses: list
+    vocab: int
+    chance: float
+
+    def to_dict(self) -> dict:
+        """The dict :func:`train_lm` returned before (the checkpoints' weights
+        stay numpy arrays).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> LMTraining("gru", [], [], 3, math.log(3)).to_dict()["vocab"]
+        3
+        """
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def __getitem__(self, key):
+        """Deprecated: ``res[key]`` is ``res.<key>`` (one release)."""
+        if not isinstance(key, str) or key not in {f.name for f in dataclasses.fields(self)}:
+            raise KeyError(key)
+        warnings.warn(f"train_lm's result[{key!r}] is deprecated: LMTraining is a dataclass, "
+                      f"use .{key} (or .to_dict() for the plain dict)", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(self, key)
 
 
 def _materialise(kind: str, layer: dict) -> dict:
@@ -85,7 +146,7 @@ def lm_init(kind: str, *, vocab: int, embed: int, hidden: int, depth: int = 1,
     params, _ = stack(kind, depth=depth, hidden=hidden, input_dim=embed, outputs=vocab,
                       seed=seed, every_step=True)
     E = np.random.default_rng([seed, 7]).standard_normal((vocab, embed)).astype(np.float32)
-    return {"embedding": E, **params}
+    return {"embedding": E, "layers": params.layers, "readout": params.readout}
 
 
 def lm_logits(kind: str, params: dict, tokens):
@@ -150,7 +211,7 @@ def lm_loss(kind: str):
 
 def train_lm(tokens, kind: str = "lstm", *, vocab: int, embed: int = 16, hidden: int = 16,
              steps: int = 200, seq_len: int = 35, batch: int = 8, lr: float = 1e-3,
-             clip: float = 0.25, checkpoint_every: int = 50, seed: int = 0) -> dict:
+             clip: float = 0.25, checkpoint_every: int = 50, seed: int = 0) -> LMTraining:
     """Train an embedded stack on a token stream; keep checkpoints.
 
     Windows of ``seq_len + 1`` tokens from random offsets
@@ -180,9 +241,10 @@ def train_lm(tokens, kind: str = "lstm", *, vocab: int, embed: int = 16, hidden:
 
     Returns
     -------
-    dict
-        ``{"kind", "checkpoints": [(step, params), ...], "losses": [...],
-        "vocab", "chance": log(vocab)}``; checkpoint 0 the initial weights.
+    LMTraining
+        ``kind``, ``checkpoints`` (``[(step, params), ...]``, checkpoint 0
+        the initial weights), ``losses``, ``vocab``, ``chance`` (``log(vocab)``);
+        ``to_dict()`` is the dict the previous version returned.
 
     Examples
     --------
@@ -233,8 +295,8 @@ def train_lm(tokens, kind: str = "lstm", *, vocab: int, embed: int = 16, hidden:
         losses.append(float(v))
         if i % every == 0 or i == steps:
             ckpts.append((i, jax.tree_util.tree_map(np.asarray, params)))
-    return {"kind": kind, "checkpoints": ckpts, "losses": losses, "vocab": vocab,
-            "chance": math.log(vocab)}
+    return LMTraining(kind=kind, checkpoints=ckpts, losses=losses, vocab=vocab,
+                      chance=math.log(vocab))
 
 
 def embedding_map(kind: str, params: dict):

@@ -39,17 +39,17 @@ import numpy as np
 from ..errors import SpecError, check_positive_int
 from ._checkpoints import analyse_checkpoints
 from ._core import check_float, check_seed, x64
-from ._lstm_tasks import (_batch_loss, _check_task_data, _predict, _task_loss, seqclass_data,
-                          sine_data)
+from ._lstm_tasks import (LSTMTraining, _batch_loss, _check_task_data, _predict, _task_loss,
+                          seqclass_data, sine_data)
 
-__all__ = ["sine_data", "seqclass_data", "train_lstm", "analyse_checkpoints",
+__all__ = ["sine_data", "seqclass_data", "train_lstm", "LSTMTraining", "analyse_checkpoints",
            "sine_experiment", "seqclass_experiment"]
 
 
 def train_lstm(task: str, U, Y, *, outputs: int, hidden: int = 16, steps: int = 3000,
                lr: float = 3e-3, clip: float = 0.25, batch: int | None = None,
                checkpoint_every: int = 100, milestones=(1000, 2000), gamma: float = 0.3,
-               seed: int = 2, progress=None) -> dict:
+               seed: int = 2, progress=None) -> LSTMTraining:
     """Train an LSTM + linear readout on ``(U, Y)``; keep checkpoints.
 
     Adam with learning rate ``lr``, multiplied by ``gamma`` at each of the
@@ -88,12 +88,13 @@ def train_lstm(task: str, U, Y, *, outputs: int, hidden: int = 16, steps: int = 
 
     Returns
     -------
-    dict
+    LSTMTraining
         ``history`` (the batch loss of every step), ``checkpoints`` (a list of
         ``(step, params, full training loss)``, ``params`` a dict of numpy
         arrays ``{"cell": {...}, "readout": {"W_O", "b_O"}}``), and the
         settings (``task``, ``hidden``, ``outputs``, ``lr``, ``clip``,
-        ``batch``, ``milestones``, ``gamma``, ``seed``).
+        ``batch``, ``milestones``, ``gamma``, ``seed``); ``to_dict()`` is the
+        dict the previous version returned.
 
     Examples
     --------
@@ -158,15 +159,16 @@ def train_lstm(task: str, U, Y, *, outputs: int, hidden: int = 16, steps: int = 
 
         train_steps(params, update, batches, steps=steps, opt_state=opt.init(params),
                     callbacks=[record])
-    return {"task": task, "history": history, "checkpoints": ckpts, "hidden": hidden,
-            "outputs": outputs, "lr": lr, "clip": clip, "batch": batch,
-            "milestones": list(milestones), "gamma": gamma, "seed": seed}
+    return LSTMTraining(task=task, history=history, checkpoints=ckpts, hidden=hidden,
+                        outputs=outputs, lr=lr, clip=clip, batch=batch,
+                        milestones=list(milestones), gamma=gamma, seed=seed)
 
 
-def _meta(tr: dict) -> dict:
-    return {k: tr[k] for k in ("hidden", "lr", "clip", "batch", "milestones", "gamma", "seed")} | {
+def _meta(tr: LSTMTraining) -> dict:
+    return {k: getattr(tr, k)
+            for k in ("hidden", "lr", "clip", "batch", "milestones", "gamma", "seed")} | {
         "optimizer": "optax adam (multi-step schedule) after clip_by_global_norm",
-        "history": tr["history"]}
+        "history": tr.history}
 
 
 def sine_experiment(*, hidden: int = 16, steps: int = 3000, checkpoint_every: int = 100,
@@ -220,7 +222,7 @@ def sine_experiment(*, hidden: int = 16, steps: int = 3000, checkpoint_every: in
                              lyap_steps=200 if quick else 2000, lyap_burn=100 if quick else 1000,
                              hessian_iters=5 if quick else 20, input_radius=math.pi / 8)
     return {"experiment": "sine-generator",
-            "model": f"LSTM ({tr['hidden']} units, tnrnn.cells 'lstm') + linear readout",
+            "model": f"LSTM ({tr.hidden} units, tnrnn.cells 'lstm') + linear readout",
             "task": f"constant input omega in [pi/16, pi/8] ({len(freqs)} sequences of "
                     f"{U.shape[1]} steps), target sin(omega (k + 1)), mean squared error",
             "training": _meta(tr), "checkpoints": an, "seconds": time.perf_counter() - t0}
@@ -284,7 +286,7 @@ def seqclass_experiment(*, hidden: int = 16, steps: int = 2000, checkpoint_every
                              hessian_iters=5 if quick else 20, input_radius=1.0)
     acc = _accuracy(tr, U, Y)
     return {"experiment": "sequence-classification",
-            "model": f"LSTM ({tr['hidden']} units, tnrnn.cells 'lstm') + linear readout",
+            "model": f"LSTM ({tr.hidden} units, tnrnn.cells 'lstm') + linear readout",
             "task": f"{n_sequences} one-hot sequences of length {seq_len}: 2 relevant symbols "
                     "(positions 9-18 and 39-48) among 4 distractors, 4 classes, cross-entropy "
                     "at the last step (chance: ln 4 = 1.386)",
@@ -292,9 +294,9 @@ def seqclass_experiment(*, hidden: int = 16, steps: int = 2000, checkpoint_every
             "seconds": time.perf_counter() - t0}
 
 
-def _accuracy(tr, U, Y) -> float:
-    predict = _predict(tr["hidden"])
-    p = tr["checkpoints"][-1][1]
+def _accuracy(tr: LSTMTraining, U, Y) -> float:
+    predict = _predict(tr.hidden)
+    p = tr.checkpoints[-1][1]
     with x64():
         logits = np.asarray(jax.jit(predict)(jax.tree_util.tree_map(jnp.asarray, p),
                                              jnp.asarray(U)))[:, -1, :]

@@ -1,5 +1,6 @@
 """The training loop: jitted optax steps, validation, the plateau schedule,
-metrics as JSON lines, resumable checkpoints and a progress bar.
+metrics as JSON lines, resumable checkpoints and a progress display (drawn by
+the caller: this layer imports no terminal library).
 
 Three tiers: :func:`make_step` builds the pure jitted step (no checks inside;
 with :func:`make_loss` and :func:`evaluate_logits`, defined in ``_steps`` and
@@ -86,7 +87,7 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
         eval_at_start: bool | None = None, patience: int | None = None,
         patience_rule: str | None = None, min_delta=None, lr_factor: float | None = None,
         max_plateaus: int | None = None, val_size: int | None = None, eval_seed=_UNSET,
-        seed: int = 0, metrics_path=None, checkpoint_path=None, progress: bool = False,
+        seed: int = 0, metrics_path=None, checkpoint_path=None, progress=None,
         label: str = "train", callback: Callable | None = None,
         on_step: Callable | None = None) -> FitResult:
     """Train ``apply``'s parameters on ``task`` under a named protocol.
@@ -153,10 +154,17 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
     checkpoint_path : path, optional
         ``.npz`` written at every validation; if it exists, training resumes
         from it (same data, same result as an uninterrupted run).
-    progress : bool
-        A progress bar with ETA on stderr (rich).
+    progress : callable, optional
+        A progress display (this loop draws nothing itself: the presentation
+        layer does; ``tnrnn train`` passes a bar with ETA):
+        ``progress(label, total, done)`` is called once at the start and
+        returns an object whose ``advance()`` is called after every step,
+        ``note(record)`` after every validation (the record written to the
+        metrics file) and ``close()`` at the end, also when training fails.
+        ``None`` or ``False``: no display. ``True`` (the previous version's
+        rich bar) is deprecated: it warns and draws nothing.
     label : str
-        The progress bar's label.
+        The display's label.
     callback : callable, optional
         Called with each validation record.
     on_step : callable, optional
@@ -349,7 +357,7 @@ def fit(params, apply: Callable, task, *, steps: int | None = None, kind: str | 
             losses.clear()
             st.stopped = state["stopped"]
 
-    bar = _Bar(progress, label, steps, state["step"])
+    bar = _open_display(progress, label, steps, state["step"])
     t_start = time.perf_counter()
     timed_before = state["compile_time_s"] is not None  # a resumed run: its first step counts
     try:
@@ -443,34 +451,39 @@ def _append_metrics(path: Path, record: dict, step: int) -> None:
             "same command to resume") from None
 
 
-class _Bar:
-    """A rich progress bar with ETA on stderr (no-op when disabled)."""
-
-    def __init__(self, enabled: bool, label: str, total: int, done: int):
-        self.progress = None
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
-                                 TimeRemainingColumn(), TextColumn("{task.fields[note]}"),
-                                 console=Console(stderr=True), transient=True)
-        self.progress.start()
-        self.task = self.progress.add_task(label, total=total, completed=done, note="")
+class _NoDisplay:
+    """The display of a run without one: every call does nothing."""
 
     def advance(self):
-        if self.progress is not None:
-            self.progress.advance(self.task)
+        pass
 
     def note(self, record):
-        if self.progress is not None:
-            acc = record.get("val_accuracy")
-            self.progress.update(self.task, note=f"val loss {record['val_loss']:.4f}"
-                                 + (f" acc {acc:.3f}" if acc is not None else ""))
+        pass
 
     def close(self):
-        if self.progress is not None:
-            self.progress.stop()
+        pass
+
+
+def _open_display(progress, label: str, total: int, done: int):
+    """The display ``progress(label, total, done)`` opens (see :func:`fit`), or
+    one that draws nothing."""
+    if progress is None or progress is False:
+        return _NoDisplay()
+    if progress is True:
+        import warnings
+
+        warnings.warn("fit(progress=True) no longer draws a bar (the training loop imports no "
+                      "terminal library): pass a display, progress(label, total, done) -> "
+                      "an object with advance(), note(record), close()",
+                      DeprecationWarning, stacklevel=3)
+        return _NoDisplay()
+    if not callable(progress):
+        raise SpecError("progress must be None or a callable progress(label, total, done) "
+                        f"returning a display; got {type(progress).__name__}")
+    bar = progress(label, total, done)
+    missing = [m for m in ("advance", "note", "close") if not callable(getattr(bar, m, None))]
+    if missing:
+        raise SpecError(f"progress(label, total, done) must return an object with advance(), "
+                        f"note(record) and close(); got a {type(bar).__name__} without "
+                        f"{', '.join(m + '()' for m in missing)}")
+    return bar

@@ -1,7 +1,8 @@
 """One training run as a plain function of a JSON-able config.
 
 :func:`run` is what a sweep (or a Dask worker) calls once per combination:
-``run(config) -> dict``, both JSON-able. With ``out`` set it writes
+``run(config) -> RunResult``, a frozen dataclass whose ``to_dict()`` is the
+JSON-able record written to ``result.json``. With ``out`` set it writes
 ``config.json``, ``metrics.jsonl``, ``checkpoint.npz`` (resumed if present),
 ``params.npz`` (the best weights) and ``result.json`` (written last: a run
 with a ``result.json`` is finished).
@@ -9,18 +10,21 @@ with a ``result.json`` is finished).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
+import warnings
 from pathlib import Path
+from typing import Callable
 
 from .._io import atomic_write_text
 from ..errors import SpecError, TooLargeError, check_positive_int
 from .loop import PROTOCOL
 from .protocols import PROTOCOL_KEYS, check_values, get_protocol, resolve_min_delta
 
-__all__ = ["DEFAULT_CONFIG", "resolve_config", "run", "run_name", "memory_estimate", "finished_result",
-           "MAX_MEMORY_BYTES"]
+__all__ = ["DEFAULT_CONFIG", "resolve_config", "run", "RunResult", "run_name", "memory_estimate",
+           "finished_result", "MAX_MEMORY_BYTES"]
 
 _RUN_DEFAULTS = {
     "protocol": "tnrnn",
@@ -55,6 +59,122 @@ _DERIVED = ("params", "free_params", "name", "overrides", "count")
 #: Largest estimated memory of one run (parameters, optimiser state,
 #: activations kept for the backward pass, validation and test sets).
 MAX_MEMORY_BYTES = 8 * 2**30
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """What :func:`run` returns: the record of one finished run.
+
+    ``to_dict()`` is exactly what ``result.json`` holds (same keys, same
+    order); :meth:`from_dict` reads such a record back (:func:`finished_result`
+    returns one). Reading it by key (``result["test"]``) still works for one
+    release, with a :class:`DeprecationWarning` naming the attribute.
+
+    Parameters
+    ----------
+    config : dict
+        The resolved config as stored in ``config.json`` (without ``out`` and
+        ``progress``).
+    task : dict
+        The task's sizes and baselines (:meth:`tnrnn.tasks.Task.describe`).
+    fit : dict
+        Steps, stop reason, timings (the summary of :func:`tnrnn.train.fit`
+        without ``best_val``).
+    val : dict
+        Validation metrics of the restored best weights (``loss`` and the task's metrics).
+    test : dict
+        Test metrics of the restored best weights.
+    wall_s : float
+        Seconds of training and testing.
+    machine : dict
+        Platform, CPU count, jax version and device.
+
+    Examples
+    --------
+    >>> r = RunResult(config={"cell": "gru"}, task={}, fit={"steps": 3}, val={"loss": 0.5},
+    ...               test={"accuracy": 0.75}, wall_s=1.0, machine={})
+    >>> r.test["accuracy"], list(r.to_dict())
+    (0.75, ['config', 'task', 'fit', 'val', 'test', 'wall_s', 'machine'])
+    >>> RunResult.from_dict(r.to_dict()) == r
+    True
+    """
+
+    config: dict
+    task: dict
+    fit: dict
+    val: dict
+    test: dict
+    wall_s: float
+    machine: dict
+
+    def to_dict(self) -> dict:
+        """The record as written to ``result.json`` (the fields, in order).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> RunResult({}, {}, {}, {}, {"loss": 1.0}, 0.5, {}).to_dict()["test"]
+        {'loss': 1.0}
+        """
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, record) -> "RunResult":
+        """A result from its record (a ``result.json`` read back).
+
+        Parameters
+        ----------
+        record : dict
+            With exactly the keys of :meth:`to_dict`.
+
+        Returns
+        -------
+        RunResult
+
+        Examples
+        --------
+        >>> RunResult.from_dict({"config": {}, "test": {}})
+        Traceback (most recent call last):
+        ...
+        tnrnn.errors.SpecError: a run's result needs the keys config, task, fit, val, test, wall_s, machine; got config, test (missing fit, machine, task, val, wall_s)
+        """
+        names = [f.name for f in dataclasses.fields(cls)]
+        if not isinstance(record, dict) or set(record) != set(names):
+            got = (", ".join(record) if isinstance(record, dict)
+                   else f"a {type(record).__name__}")
+            missing = sorted(set(names) - set(record)) if isinstance(record, dict) else []
+            extra = sorted(set(record) - set(names)) if isinstance(record, dict) else []
+            why = "; ".join(part for part in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(extra)}" if extra else "") if part)
+            raise SpecError(f"a run's result needs the keys {', '.join(names)}; got {got}"
+                            + (f" ({why})" if why else ""))
+        return cls(**{k: record[k] for k in names})
+
+    def __eq__(self, other):
+        """Equal records; a plain dict compares with :meth:`to_dict` (deprecated,
+        one release: compare ``result.to_dict()``)."""
+        if isinstance(other, RunResult):
+            return self.to_dict() == other.to_dict()
+        if isinstance(other, dict):
+            warnings.warn("comparing a RunResult with a dict is deprecated: compare "
+                          "result.to_dict()", DeprecationWarning, stacklevel=2)
+            return self.to_dict() == other
+        return NotImplemented
+
+    __hash__ = None  # its fields are dicts
+
+    def __getitem__(self, key):
+        """Deprecated: ``result[key]`` is ``result.<key>`` (one release)."""
+        if not isinstance(key, str) or key not in {f.name for f in dataclasses.fields(self)}:
+            raise KeyError(key)
+        warnings.warn(f"result[{key!r}] is deprecated: RunResult is a dataclass, use "
+                      f"result.{key} (or result.to_dict() for the plain record)",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, key)
 
 
 def _protocol_defaults(name: str) -> dict:
@@ -225,8 +345,8 @@ def run_name(config: dict) -> str:
             f"H{config['hidden']}-s{config['seed']}")
 
 
-def run(config: dict) -> dict:
-    """Train one model from a JSON-able config; return a JSON-able result.
+def run(config: dict, *, progress: Callable | None = None) -> RunResult:
+    """Train one model from a JSON-able config; return its result.
 
     Parameters
     ----------
@@ -234,21 +354,28 @@ def run(config: dict) -> dict:
         Keys of :data:`DEFAULT_CONFIG` (others refused). ``out`` (a folder,
         created if its parent exists) makes the run write its files and
         resume from its checkpoint; a folder holding a ``result.json`` is a
-        finished run, returned as it is.
+        finished run, returned as it is. The key ``progress`` is kept for
+        compatibility: it draws nothing by itself (the training loop imports
+        no terminal library); pass ``progress=`` instead.
+    progress : callable, optional
+        A progress display for the run, as :func:`tnrnn.train.fit` takes it
+        (``tnrnn train`` passes a bar with ETA). Not part of the config: it
+        is not stored and does not travel to sweep workers.
 
     Returns
     -------
-    dict
+    RunResult
         ``config`` (resolved), ``task`` (sizes and baselines), ``fit``
         (steps, stop reason, timings), ``val`` and ``test`` metrics of the
-        restored best weights, ``machine``.
+        restored best weights, ``wall_s``, ``machine``; ``to_dict()`` is the
+        record written to ``result.json``.
 
     Examples
     --------
     >>> r = run({"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
     ...          "cell": "gru", "hidden": 8, "steps": 10, "eval_every": 5, "batch": 16,
     ...          "val_size": 32, "test_size": 32})
-    >>> r["fit"]["steps"], sorted(r["test"])
+    >>> r.fit["steps"], sorted(r.test)
     (10, ['accuracy', 'loss'])
     """
     from ..cells import stack
@@ -257,6 +384,10 @@ def run(config: dict) -> dict:
     from .loop import _np_ce, evaluate_logits, fit
 
     c = resolve_config(config)
+    if c["progress"] and progress is None:
+        warnings.warn("the config key 'progress' no longer draws a bar (the training loop "
+                      "imports no terminal library): pass run(config, progress=...) with a "
+                      "display, as tnrnn train does", DeprecationWarning, stacklevel=2)
     task = make_task(c["task"], c["size"], **c["task_options"])
     need = memory_estimate(c, task)
     if need > MAX_MEMORY_BYTES:
@@ -317,7 +448,7 @@ def run(config: dict) -> dict:
                   val_size=c["val_size"], eval_seed=c["eval_seed"], seed=c["seed"],
                   metrics_path=None if out is None else out / "metrics.jsonl",
                   checkpoint_path=None if out is None else out / "checkpoint.npz",
-                  progress=bool(c["progress"]), label=c["name"])
+                  progress=progress, label=c["name"])
         data_seed = c["seed"] if c["eval_seed"] is None else c["eval_seed"]
         Xt, yt = task.eval_set("test", c["test_size"], seed=data_seed)
         key = None
@@ -337,11 +468,11 @@ def run(config: dict) -> dict:
         "wall_s": time.perf_counter() - t0,
         "machine": _machine(),
     }
-    result = json.loads(json.dumps(result, default=_json_default))
+    result = RunResult.from_dict(json.loads(json.dumps(result, default=_json_default)))
     if out is not None:
         save_weights(out / "params.npz", res.params, cell=c["cell"], depth=c["depth"],
                     hidden=c["hidden"], task=c["task"], size=c["size"])
-        atomic_write_text(out / "result.json", json.dumps(result, indent=1) + "\n",
+        atomic_write_text(out / "result.json", json.dumps(result.to_dict(), indent=1) + "\n",
                           what="the run's result")
     return result
 
@@ -361,7 +492,7 @@ def finished_result(config: dict):
 
     Returns
     -------
-    dict or None
+    RunResult or None
 
     Examples
     --------
@@ -382,7 +513,11 @@ def finished_result(config: dict):
         raise SpecError(f"out: {str(done.parent)!r} holds a finished run with another config "
                         f"(differs in {diff}); use another folder, or delete that folder to "
                         "train this config there")
-    return old
+    try:
+        return RunResult.from_dict(old)
+    except SpecError as exc:
+        raise SpecError(f"cannot read the run's result {str(done)!r}: {exc}; delete the folder "
+                        f"{str(done.parent)!r} to train this run again from scratch") from None
 
 
 #: Keys that configs written before protocols were named lack, with the value

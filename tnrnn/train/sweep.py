@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import SpecError
-from .run import finished_result, resolve_config, run
+from .run import RunResult, finished_result, resolve_config, run
 
 __all__ = ["sweep_configs", "run_sweep", "collect", "summarize", "largest_solved",
            "primary_metric", "SOLVED_THRESHOLD", "depth_differences"]
@@ -98,7 +98,8 @@ def sweep_configs(*, task: str, cells: Iterable[str], depths: Iterable[int],
 
 
 def run_sweep(configs: list, *, mapper: Callable | None = None,
-              on_result: Callable | None = None, skip_finished: bool = True) -> list:
+              on_result: Callable | None = None, skip_finished: bool = True,
+              progress: Callable | None = None) -> list:
     """Run every config (skipping finished ones); return their results in order.
 
     The one sweep path: serially here, or on a process pool or a Dask
@@ -120,10 +121,14 @@ def run_sweep(configs: list, *, mapper: Callable | None = None,
     skip_finished : bool
         Return the stored result of a run whose folder holds ``result.json``
         (a finished run of another config is refused before any work).
+    progress : callable, optional
+        A progress display for each run (:func:`tnrnn.train.fit`'s
+        ``progress``), serial sweeps only: a display does not travel to
+        workers, so it cannot be given with ``mapper``.
 
     Returns
     -------
-    list of dict
+    list of RunResult
         The results of :func:`tnrnn.train.run`, in the order of ``configs``.
 
     Examples
@@ -139,6 +144,9 @@ def run_sweep(configs: list, *, mapper: Callable | None = None,
     >>> again == first, seen
     (True, [True, True])
     """
+    if progress is not None and mapper is not None:
+        raise SpecError("progress is a display for serial sweeps; it cannot be given with "
+                        "a mapper (it does not travel to workers)")
     results: dict = {}
     todo = []
     for c in configs:  # a finished run of another config is refused here, before any work
@@ -151,7 +159,7 @@ def run_sweep(configs: list, *, mapper: Callable | None = None,
             on_result(c, old, True)
     if mapper is None:
         for c in todo:
-            results[c["name"]] = run(c)
+            results[c["name"]] = run(c, progress=progress)
             if on_result is not None:
                 on_result(c, results[c["name"]], False)
     else:
@@ -205,6 +213,12 @@ def collect(folder) -> list:
     return rows
 
 
+def _record(r) -> dict:
+    """A run's record: a :class:`RunResult` as its dict, a dict (a row of
+    :func:`collect`) as it is."""
+    return r.to_dict() if isinstance(r, RunResult) else r
+
+
 def _mean_sd(xs):
     xs = [x for x in xs if x is not None]
     if not xs:
@@ -220,8 +234,8 @@ def summarize(results: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
 
     Parameters
     ----------
-    results : list of dict
-        Results of :func:`tnrnn.train.run` (or :func:`collect`).
+    results : list of RunResult or dict
+        Results of :func:`tnrnn.train.run` (or the records of :func:`collect`).
     threshold : float
         Accuracy at or above which a seed counts as solved.
 
@@ -239,7 +253,7 @@ def summarize(results: list, *, threshold: float = SOLVED_THRESHOLD) -> list:
     (1, 0.6, 0.1414, 2)
     """
     groups: dict = {}
-    for r in results:
+    for r in map(_record, results):
         c = r["config"]
         key = (c["task"], c["cell"], c["depth"], c["size"])
         groups.setdefault(key, []).append(r)
@@ -325,7 +339,8 @@ def depth_differences(results: list, *, reference: int = 1, draws: int = 10000,
 
     Parameters
     ----------
-    results : list of dict
+    results : list of RunResult or dict
+        Results of :func:`tnrnn.train.run` (or the records of :func:`collect`).
     reference : int
         The depth subtracted.
     draws : int
@@ -352,7 +367,7 @@ def depth_differences(results: list, *, reference: int = 1, draws: int = 10000,
     import numpy as np
 
     groups: dict = {}
-    for r in results:
+    for r in map(_record, results):
         c = r["config"]
         acc = r["test"].get(primary_metric(c["task"]))
         if acc is not None:
