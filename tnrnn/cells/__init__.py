@@ -21,7 +21,8 @@ Parameter dicts (``I`` input width, ``H`` hidden width; PyTorch layouts)::
             h' = modReLU(U x + W h, b),  W = (I + A)^-1 (I - A) diag(D)
             variant "paper": h' = modReLU(U x + W^T h, b) (the paper's code's
             row-vector matmul(state, W)), plus s0 () the bound of a random
-            initial state drawn on every forward pass
+            initial state drawn on every forward pass; the recurrence comes
+            from the model's options (Cell.recurrence), never from the keys
     exprnn  U (H, I), A (H, H) (its strict upper triangle), W (H, H), b (H,)
             h' = modReLU(U x + W^T h, b) (expRNN's row-vector h W),
             W = expm(triu(A, 1) - triu(A, 1)^T)
@@ -57,7 +58,7 @@ Examples
 
 from ._cells import CELLS, Cell, cayley, cayley_grad, exprnn_grad, exprnn_matrix, mod_relu, skew
 from ._count import count_params, stack_param_count, trainable_mask, width_for_budget
-from ._model import COUNTS, Model, as_model, rac_params
+from ._model import COUNTS, Model, as_model, layer_options, rac_params
 from ._outside import needs_outside_update, outside_grads, outside_refresh, rescale_linf
 from ._registry import cell_names, check_cell_options, get_cell, init_cell
 from ._stack import make_apply, needs_key, stack
@@ -66,6 +67,7 @@ __all__ = [
     "Model",
     "as_model",
     "rac_params",
+    "layer_options",
     "Cell",
     "CELLS",
     "get_cell",

@@ -20,8 +20,8 @@ import numpy as np
 
 from ._cell_util import _no_options, _uniform, _zeros_state, jax, jnp
 from ._orthogonal import (_exprnn_init, _exprnn_recur, _scornn_init, _scornn_project,
-                          _scornn_recur, cayley, cayley_grad, exprnn_grad, exprnn_matrix,
-                          mod_relu, random_state_bound, skew)
+                          _scornn_recur, _scornn_recur_paper, cayley, cayley_grad, exprnn_grad,
+                          exprnn_matrix, mod_relu, random_state_bound, skew)
 
 __all__ = ["Cell", "CELLS", "ALIASES", "cayley", "cayley_grad", "exprnn_grad", "exprnn_matrix",
            "mod_relu", "random_state_bound", "skew"]
@@ -56,6 +56,9 @@ class Cell:
         One line: the recurrence.
     layered : bool
         ``init`` takes ``layer`` (0-based position in a stack).
+    variants : tuple of (str, callable)
+        Other recurrences, chosen by the static option ``variant``
+        (:meth:`recurrence`): scoRNN's ``("paper", ...)``.
 
     Examples
     --------
@@ -76,10 +79,19 @@ class Cell:
     options: tuple = ()
     description: str = ""
     layered: bool = False
+    variants: tuple = ()
 
-    def step(self, params: dict, state, x):
-        """One time step: ``recur(params, state, project(params, x))``."""
-        return self.recur(params, state, self.project(params, x))
+    def recurrence(self, options=()) -> Callable:
+        """The recurrence for the static cell ``options`` (a dict or the
+        ``(name, value)`` pairs of :attr:`Model.options <tnrnn.cells.Model>`):
+        :attr:`recur`, or the one of :attr:`variants` that the option
+        ``variant`` names."""
+        variant = dict(options or ()).get("variant")
+        return next((fn for name, fn in self.variants if name == variant), self.recur)
+
+    def step(self, params: dict, state, x, options=()):
+        """One time step: ``recurrence(options)(params, state, project(params, x))``."""
+        return self.recurrence(options)(params, state, self.project(params, x))
 
 
 # ---------------------------------------------------------------- helpers
@@ -271,10 +283,10 @@ def _gru_recur(params, h, u):
 
 
 def _mk(name, init, project, recur, state, output, frozen, count, options, description,
-        layered=False):
+        layered=False, variants=()):
     return Cell(name=name, init=init, project=project, recur=recur, initial_state=state,
                 output=output, frozen=frozen, count=count, options=options,
-                description=description, layered=layered)
+                description=description, layered=layered, variants=variants)
 
 
 def _elman_state(params, batch):
@@ -303,7 +315,8 @@ CELLS: dict[str, Cell] = {
     "scornn": _mk("scornn", _scornn_init, _scornn_project, _scornn_recur,
                   lambda p, b: _zeros_state(p, b, p["U"].shape[0]), _identity, ("W", "D", "s0"),
                   lambda I, H: H * I + H * (H - 1) // 2 + H, ("negative", "variant"),
-                  "scoRNN: h = modReLU(U x + W h), W = (I + A)^-1 (I - A) D"),
+                  "scoRNN: h = modReLU(U x + W h), W = (I + A)^-1 (I - A) D",
+                  variants=(("paper", _scornn_recur_paper),)),
     "exprnn": _mk("exprnn", _exprnn_init, _scornn_project, _exprnn_recur,
                   lambda p, b: _zeros_state(p, b, p["U"].shape[0]), _identity, ("W",),
                   lambda I, H: H * I + H * (H - 1) // 2 + H, ("init",),

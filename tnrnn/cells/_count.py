@@ -162,7 +162,7 @@ def trainable_mask(params, *, kind: str | None = None):
     --------
     >>> from tnrnn.cells import stack
     >>> p, _ = stack("rac", depth=1, hidden=2, input_dim=2, outputs=1)
-    >>> trainable_mask(p)["layers"][0]
+    >>> trainable_mask(p).layers[0]
     {'W_H': True, 'W_I': True, 'h0': False}
     >>> trainable_mask(p.to_dict(), kind="rac")["layers"]
     [{'W_H': True, 'W_I': True, 'h0': False}]

@@ -9,13 +9,16 @@ kind from key names. Which leaves are frozen comes from the cell's
 :attr:`Cell.frozen <tnrnn.cells.Cell>` alone.
 
 For code written for the plain stack dicts (``{"layers": [...], "readout":
-{...}}``), a model reads like one: ``model["layers"]``, ``"layers" in model``
-and ``{**model}`` work (read-only).
+{...}}``), a model still reads like one for one release (``model["layers"]``,
+``"layers" in model``, ``{**model}``, read-only), with a
+:class:`DeprecationWarning`: use ``model.layers``, ``model.readout`` or
+``model.to_dict()``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -31,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without jax
     raise MissingDependencyError(
         "tnrnn.cells needs jax; install it with pip install 'tnrnn[train]'") from exc
 
-__all__ = ["Model", "as_model", "rac_params"]
+__all__ = ["Model", "as_model", "rac_params", "layer_options"]
 
 #: The key of each kind's input matrix (its second axis is the input width).
 _INPUT_KEY = {"rac": "W_I", "mi-rnn": "W_I", "tanh": "W_ih", "relu": "W_ih", "lstm": "W_ih",
@@ -80,6 +83,56 @@ def _canonical(kind) -> str:
     return key
 
 
+def layer_options(kind: str, layer) -> dict:
+    """The static cell options a stored layer dict records by its keys.
+
+    The one place where a dict's keys say anything about its options: a
+    weights file, or a stack dict, holds the weights only, and a scoRNN
+    layer of variant ``"paper"`` is the one that carries its state bound
+    ``s0`` (its initial state is drawn on every forward pass). Everything
+    downstream reads the options (:attr:`Model.options`), not the keys.
+
+    Parameters
+    ----------
+    kind : str
+        The cell kind (a registry name or an alias).
+    layer : dict
+        One layer's weights.
+
+    Returns
+    -------
+    dict
+        ``{"variant": "paper"}`` for a scoRNN layer holding ``s0``; ``{}``
+        otherwise.
+
+    Examples
+    --------
+    >>> from tnrnn.cells import init_cell
+    >>> layer_options("scornn", init_cell("scornn", input_dim=2, hidden=4, variant="paper"))
+    {'variant': 'paper'}
+    >>> layer_options("scornn", init_cell("scornn", input_dim=2, hidden=4))
+    {}
+    """
+    kind = _canonical(kind)
+    if kind == "scornn" and isinstance(layer, dict) and "s0" in layer:
+        return {"variant": "paper"}
+    return {}
+
+
+def _check_variant(kind: str, layers, opts: dict) -> None:
+    """A scoRNN's options and its layers agree: variant ``"paper"`` layers hold
+    ``s0``, the others do not (a stored dict records the variant that way)."""
+    if kind != "scornn":
+        return
+    paper = opts.get("variant") == "paper"
+    for i, l in enumerate(layers):
+        if ("s0" in l) != paper:
+            raise SpecError(
+                f"scoRNN layer {i} {'lacks' if paper else 'holds'} the state bound 's0' but the "
+                f"options say variant {opts.get('variant', 'tnrnn')!r}: a layer of variant "
+                "'paper' (and only such a layer) carries 's0'")
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Model(Mapping):
     """A depth-``L`` stack of one cell kind with a linear readout.
@@ -94,7 +147,16 @@ class Model(Mapping):
         ``W_O`` ``(K, H)`` and, except for a RAC, ``b_O`` ``(K,)``.
     options : tuple of (str, value) pairs
         The cell options the layers were drawn with (static), e.g.
-        ``(("variant", "paper"),)`` for the paper's scoRNN.
+        ``(("variant", "paper"),)`` for the paper's scoRNN: the forward pass
+        runs the recurrence they name (:meth:`Cell.recurrence
+        <tnrnn.cells.Cell>`).
+
+    Notes
+    -----
+    Reading a model by key as if it were the stack dict (``model["layers"]``,
+    ``"readout" in model``, ``{**model}``) is deprecated: it works for one
+    release, with a :class:`DeprecationWarning`; use the attributes or
+    :meth:`to_dict`.
 
     Examples
     --------
@@ -130,9 +192,10 @@ class Model(Mapping):
         kind : str
             Their cell kind (a registry name or an alias).
         options : dict, optional
-            The cell options. A scoRNN whose layers hold the state bound
-            ``s0`` is the paper's variant (``{"variant": "paper"}``), as its
-            weight files record it.
+            The cell options. Left out, they are the ones the layers record
+            (:func:`layer_options`: a scoRNN whose layers hold the state bound
+            ``s0`` is the paper's variant, as its weight files record it);
+            options that contradict the layers are refused.
 
         Returns
         -------
@@ -165,9 +228,8 @@ class Model(Mapping):
                    if isinstance(params, dict) else type(params).__name__)
             raise SpecError("params must be a stack's weights {'layers': [dict, ...], "
                             f"'readout': {{'W_O': ..., ...}}}}; got {got}")
-        opts = dict(options or {})
-        if kind == "scornn" and "variant" not in opts and any("s0" in l for l in layers):
-            opts["variant"] = "paper"
+        opts = {**layer_options(kind, layers[0]), **dict(options or {})}
+        _check_variant(kind, layers, opts)
         return cls(kind=kind, layers=tuple(dict(l) for l in layers), readout=dict(readout),
                    options=tuple(sorted(opts.items())))
 
@@ -277,7 +339,7 @@ class Model(Mapping):
         --------
         >>> from tnrnn.cells import stack
         >>> m, _ = stack("rac", depth=1, hidden=2, input_dim=2, outputs=1)
-        >>> m.mask()["layers"][0]
+        >>> m.mask().layers[0]
         {'W_H': True, 'W_I': True, 'h0': False}
         """
         fz = set(self.cell.frozen) - set(through)
@@ -307,14 +369,21 @@ class Model(Mapping):
         return (sum(layer_count(self.kind, l, convention) for l in self.layers)
                 + sum(int(np.size(v)) for v in self.readout.values()))
 
-    # ------------------------------------------------------------ read-only mapping
+    @property
+    def recurrence(self):
+        """The recurrence of this model's cells under its options
+        (:meth:`Cell.recurrence <tnrnn.cells.Cell>`)."""
+        return self.cell.recurrence(self.options)
+
+    # ------------------------------------------------ read-only mapping (deprecated)
 
     def __getitem__(self, key):
-        if key == "layers":
-            return self.layers
-        if key == "readout":
-            return self.readout
-        raise KeyError(key)
+        if key not in ("layers", "readout"):
+            raise KeyError(key)
+        warnings.warn(f"model[{key!r}] is deprecated: a Model is not a dict; use "
+                      f"model.{key} (or model.to_dict() for the plain stack dict)",
+                      DeprecationWarning, stacklevel=2)
+        return self.layers if key == "layers" else self.readout
 
     def __iter__(self):
         return iter(("layers", "readout"))

@@ -104,8 +104,11 @@ def _scornn_init(rng, input_dim, hidden, dtype, *, negative=None, variant="tnrnn
     U(-0.01, 0.01), bias 0, the row-vector recurrence ``h' = modReLU(x U^T + h W)``
     (TensorFlow's ``matmul(state, W)``), and an initial state drawn from
     U(-sqrt(3/H), sqrt(3/H)) anew on every forward pass. The bound is kept
-    in the frozen entry ``s0`` (its presence marks the variant), so a stack
-    of this variant needs a ``key`` (:func:`~tnrnn.cells.make_apply`).
+    in the frozen entry ``s0``, so a stack of this variant needs a ``key``
+    (:func:`~tnrnn.cells.make_apply`). Which recurrence runs comes from the
+    model's static options (:meth:`Cell.recurrence <tnrnn.cells.Cell>`),
+    never from the keys of a layer; a stored layer dict records the variant
+    by its ``s0`` entry (:func:`~tnrnn.cells.layer_options` reads it).
     """
     _no_options("scornn", options, ())
     if variant not in ("tnrnn", "paper"):
@@ -138,10 +141,16 @@ def _scornn_init(rng, input_dim, hidden, dtype, *, negative=None, variant="tnrnn
             "b": _uniform(rng, (H,), 0.01, dtype)}
 
 
-def random_state_bound(params: dict):
+def random_state_bound(params: dict, options=()):
     """The bound ``b`` of a layer whose initial state is drawn from U(-b, b)
-    on every forward pass (scoRNN's paper variant), else ``None``."""
-    return params.get("s0") if isinstance(params, dict) else None
+    on every forward pass (scoRNN's paper variant, as the static ``options``
+    say), else ``None``."""
+    if dict(options or ()).get("variant") != "paper":
+        return None
+    if not isinstance(params, dict) or "s0" not in params:
+        raise SpecError("a scoRNN layer of variant 'paper' needs its state bound 's0'; got keys "
+                        f"{sorted(params) if isinstance(params, dict) else type(params).__name__}")
+    return params["s0"]
 
 
 def _scornn_project(params, x):
@@ -169,9 +178,19 @@ def mod_relu(z, b):
 
 
 def _scornn_recur(params, h, u):
-    if "s0" in params:  # the paper's code: TensorFlow's row-vector matmul(state, W)
-        return mod_relu(u + h @ params["W"], params["b"])
+    """scoRNN, variant ``"tnrnn"``: ``h' = modReLU(U x + W h, b)``."""
+    if "s0" in params:  # a paper-variant layer given to this variant's step: refuse, never guess
+        raise SpecError("this scoRNN layer holds 's0' (variant 'paper'), but the recurrence of "
+                        "variant 'tnrnn' was asked for: use the model's recurrence "
+                        "(Cell.recurrence(model.options), or step(..., options={'variant': "
+                        "'paper'}))")
     return mod_relu(u + h @ params["W"].T, params["b"])
+
+
+def _scornn_recur_paper(params, h, u):
+    """scoRNN, variant ``"paper"``: the paper's code's row-vector
+    ``matmul(state, W)``, ``h' = modReLU(U x + W^T h, b)``."""
+    return mod_relu(u + h @ params["W"], params["b"])
 
 
 # ---------------------------------------------------------------- expRNN

@@ -4,6 +4,8 @@ recomputed from ``A``, and the paper's L-inf rescaling of ``dL/dW``."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..errors import SpecError
@@ -16,15 +18,23 @@ __all__ = ["needs_outside_update", "outside_grads", "outside_refresh", "rescale_
 
 def _orthogonal(params, kind):
     """The model of ``params`` for the outside update: its own kind, or for a
-    stack dict ``kind``, or else scoRNN if its layers hold signs ``D`` and
-    expRNN if not (the two kinds these functions serve)."""
+    stack dict ``kind`` (deprecated without it: scoRNN if its layers hold
+    signs ``D``, expRNN if not, with a warning)."""
     if kind is None and not isinstance(params, Model):
         first = params["layers"][0] if isinstance(params, dict) and params.get("layers") else {}
         kind = "scornn" if "D" in first else "exprnn"
+        warnings.warn("a stack dict without kind= is deprecated here (its kind was guessed "
+                      f"from its keys: {kind!r}); pass kind='scornn' or kind='exprnn', or the "
+                      "tnrnn.cells.Model", DeprecationWarning, stacklevel=3)
     m = as_model(params, kind)
     if not m.needs_outside_update:
         raise SpecError(f"the outside update is scoRNN's and expRNN's; got a {m.kind!r} stack")
     return m
+
+
+def _readout(tree):
+    """The readout of a model or of a stack dict."""
+    return tree.readout if isinstance(tree, Model) else tree["readout"]
 
 
 def _like(template, layers, readout):
@@ -77,8 +87,8 @@ def outside_grads(params, grads, *, kind: str | None = None):
     grads : Model or dict
         ``dL/dparams``, same structure.
     kind : str, optional
-        With a dict: ``"scornn"`` or ``"exprnn"`` (default: scoRNN if the
-        layers hold signs ``D``).
+        With a dict: ``"scornn"`` or ``"exprnn"`` (left out, deprecated: scoRNN
+        if the layers hold signs ``D``, with a warning).
 
     Returns
     -------
@@ -97,7 +107,7 @@ def outside_grads(params, grads, *, kind: str | None = None):
     """
     m = _orthogonal(params, kind)
     layers = []
-    for p, g in zip(m.layers, grads["layers"]):
+    for p, g in zip(m.layers, grads.layers if isinstance(grads, Model) else grads["layers"]):
         g = dict(g)
         if m.kind == "exprnn":
             gA = exprnn_grad(np.asarray(p["A"]), np.asarray(g["W"]))
@@ -108,7 +118,7 @@ def outside_grads(params, grads, *, kind: str | None = None):
         g["A"] = gA.astype(np.asarray(g["W"]).dtype)
         g["W"] = np.zeros_like(np.asarray(g["W"]))
         layers.append(g)
-    return _like(grads, layers, grads["readout"])
+    return _like(grads, layers, _readout(grads))
 
 
 def outside_refresh(params, *, kind: str | None = None):
@@ -151,7 +161,7 @@ def outside_refresh(params, *, kind: str | None = None):
             p["A"] = A.astype(dtype)
             p["W"] = cayley(A, np.asarray(p["D"])).astype(dtype)
         layers.append(p)
-    return _like(params, layers, params["readout"])
+    return _like(params, layers, _readout(params))
 
 
 def rescale_linf(grad, limit: float) -> np.ndarray:

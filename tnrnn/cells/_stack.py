@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import SpecError, check_positive_int
 from ._cells import random_state_bound
-from ._model import Model, as_model
+from ._model import Model, as_model, layer_options
 from ._registry import check_cell_options, check_dtype, get_cell
 
 __all__ = ["stack", "make_apply", "needs_key"]
@@ -89,17 +89,40 @@ def stack(kind: str, *, depth: int, hidden: int, input_dim: int, outputs: int,
     return model, make_apply(cell.name, every_step=every_step)
 
 
-def make_apply(kind, *, every_step: bool = False) -> Callable:
+def _parts(params, cell, options):
+    """``(layers, readout, options)`` of a model (its own options) or of a
+    stack dict (``options``, else the ones its layers record)."""
+    if isinstance(params, Model):
+        if params.kind != cell.name:
+            raise SpecError(f"params is a {params.kind!r} model; this forward pass is "
+                            f"{cell.name!r}'s")
+        return params.layers, params.readout, params.cell_options
+    if not isinstance(params, dict) or "layers" not in params or "readout" not in params:
+        raise SpecError("params must be a tnrnn.cells.Model or a stack dict {'layers': [...], "
+                        f"'readout': {{...}}}}; got {type(params).__name__}")
+    layers = params["layers"]
+    if options is None:
+        options = layer_options(cell.name, layers[0]) if layers else {}
+    return layers, params["readout"], dict(options)
+
+
+def make_apply(kind, *, every_step: bool = False, options: dict | None = None) -> Callable:
     """The forward function ``apply(params, X, key=None)`` of a stack of ``kind`` cells.
 
     ``kind`` is a registry name or a :class:`~tnrnn.cells.Model` (whose kind
-    is used); ``params`` a model or a stack dict.
+    is used); ``params`` a model or a stack dict. The recurrence is the one
+    the static cell options name (:meth:`Cell.recurrence
+    <tnrnn.cells.Cell>`): a model's own options, or for a stack dict
+    ``options`` (default: those of a model given as ``kind``, else the ones
+    its layers record, :func:`layer_options`).
 
     Parameters
     ----------
     kind : str or Model
     every_step : bool
         Read out every step (``(batch, T, K)``) instead of the last (``(batch, K)``).
+    options : dict, optional
+        The cell options of stack dicts given to ``apply``.
 
     Returns
     -------
@@ -121,23 +144,26 @@ def make_apply(kind, *, every_step: bool = False) -> Callable:
     import jax.numpy as jnp
 
     cell = get_cell(kind.kind if isinstance(kind, Model) else kind)
+    if options is None and isinstance(kind, Model):
+        options = kind.cell_options
 
     def apply(params, X, key=None):
         X = jnp.asarray(X)
-        layers = params["layers"]
+        layers, r, opts = _parts(params, cell, options)
+        recur = cell.recurrence(opts)
         batch = X.shape[0]
 
         def body(states, x):
             new, inp = [], x
             for p, s in zip(layers, states):
-                s = cell.recur(p, s, cell.project(p, inp))
+                s = recur(p, s, cell.project(p, inp))
                 new.append(s)
                 inp = cell.output(s)
             return tuple(new), (inp if every_step else None)
 
         s0 = []
         for l, p in enumerate(layers):
-            bound = random_state_bound(p)
+            bound = random_state_bound(p, opts)
             if bound is None:
                 s0.append(cell.initial_state(p, batch))
                 continue
@@ -148,7 +174,6 @@ def make_apply(kind, *, every_step: bool = False) -> Callable:
             s0.append(jax.random.uniform(jax.random.fold_in(key, l), (batch, H),
                                          dtype=p["W"].dtype, minval=-bound, maxval=bound))
         states, top = jax.lax.scan(body, tuple(s0), jnp.swapaxes(X, 0, 1))  # time-major
-        r = params["readout"]
         if every_step:
             y = top @ r["W_O"].T
             if "b_O" in r:

@@ -76,11 +76,6 @@ class LipschitzBound:
         """
         return fields_dict(self)
 
-    def _asdict(self) -> dict:
-        """:meth:`to_dict` under the name the NamedTuple it replaces had (kept
-        for callers of the previous version)."""
-        return self.to_dict()
-
 
 def _norm2(W) -> float:
     W = np.asarray(W, dtype=np.float64)
@@ -387,9 +382,11 @@ def cell_map(cell, params: dict):
     ----------
     cell : str or tnrnn.cells.Cell
         The cell kind (a name or alias of the cell registry).
-    params : dict
+    params : dict or tnrnn.cells.Model
         One layer's weights, or a stack's ``{"layers": [...], ...}`` (the
-        readout, if any, is not part of the map).
+        readout, if any, is not part of the map), or a model (whose options
+        choose the recurrence; a dict's are the ones its layers record,
+        :func:`tnrnn.cells.layer_options`).
 
     Returns
     -------
@@ -428,14 +425,18 @@ def cell_map(cell, params: dict):
     """
     from jax.flatten_util import ravel_pytree
 
-    from ..cells import get_cell
+    from ..cells import Model, get_cell, layer_options
 
     kind = getattr(cell, "name", cell)
     if not isinstance(kind, str):
         raise SpecError(f"cell must be a cell name or a tnrnn.cells.Cell; got {type(cell).__name__}")
     c = get_cell(kind)
     check_cell_params(c.name, params)
-    layers = params["layers"] if "layers" in params else [params]
+    if isinstance(params, Model):  # its options say which recurrence runs
+        layers, options = list(params.layers), params.cell_options
+    else:  # a dict: the options its layers record (a paper-variant scoRNN holds s0)
+        layers = params["layers"] if "layers" in params else [params]
+        options = layer_options(c.name, layers[0])
 
     def f64(tree):
         def conv(a):
@@ -459,7 +460,7 @@ def cell_map(cell, params: dict):
         below = jnp.atleast_1d(u)
         new = []
         for p, s in zip(layers, sts):
-            s = c.step(p, s, below)
+            s = c.step(p, s, below, options)
             new.append(s)
             below = c.output(s)
         return ravel_pytree(new)[0]

@@ -165,7 +165,7 @@ def cell_system(kind: str, params: dict) -> System:
     ----------
     kind : str
         The cell kind.
-    params : dict
+    params : dict or tnrnn.cells.Model
         One layer's weights or a stack's (the readout is dropped).
 
     Returns
@@ -180,6 +180,10 @@ def cell_system(kind: str, params: dict) -> System:
     >>> s.dim, s.input_dim, s.cell
     (2, 1, 'tanh')
     """
+    from ..cells import Model
+
+    if isinstance(params, Model):
+        params = params.to_dict()
     f0, x0 = cell_map(kind, params)
     layers = params["layers"] if "layers" in params else [params]
     first = layers[0]

@@ -165,6 +165,9 @@ def flatten_params(params: dict, prefix: str = "") -> dict:
     from collections.abc import Mapping
 
     out = {}
+    if isinstance(params, Mapping) and not isinstance(params, dict) and \
+            callable(getattr(params, "to_dict", None)):  # a tnrnn.cells.Model: its stack dict
+        params = params.to_dict()
     items = params.items() if isinstance(params, Mapping) else enumerate(params)
     for key, value in items:
         name = f"{prefix}{key}"
