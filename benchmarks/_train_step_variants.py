@@ -170,7 +170,7 @@ def variant_apply(kind: str, *, hoist: bool = False, unroll: int = 1,
 
     def apply(params, X, key=None):
         X = jnp.asarray(X)
-        p = params["layers"][0]
+        p = params.layers[0]
         s0 = cell.initial_state(p, X.shape[0])
         seq = jnp.swapaxes(X, 0, 1)
         if hoist:
@@ -179,7 +179,7 @@ def variant_apply(kind: str, *, hoist: bool = False, unroll: int = 1,
         else:
             s, _ = jax.lax.scan(lambda s, x: (recur(p, s, project(p, x)), None), s0, seq,
                                 unroll=unroll)
-        r = params["readout"]
+        r = params.readout
         return cell.output(s) @ r["W_O"].T + r["b_O"]
 
     return apply

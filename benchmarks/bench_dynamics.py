@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -51,15 +49,21 @@ from tnrnn._jax import x64  # noqa: E402  (the one float64 switch)
 
 
 def machine() -> dict:
+    """The one machine description (:func:`tnrnn._io.machine_info`), taken at the start."""
     import jax
 
-    from tnrnn.benchmark import cpu_model
+    from tnrnn._io import machine_info
 
-    cpu = cpu_model()
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "jax": jax.__version__,
-            "devices": [str(d) for d in jax.devices()],
-            "load_average_at_start": list(os.getloadavg())}
+    return machine_info(packages=("numpy", "jax"),
+                        devices=sorted({d.platform for d in jax.devices()}))
+
+
+def _machine_text(m: dict) -> str:
+    from tnrnn._io import machine_line
+
+    load = m.get("load_average")
+    return (f"Machine: {machine_line(m)}; load average at start "
+            f"{', '.join(f'{v:.1f}' for v in load) if load else 'unknown'} (shared machine).")
 
 
 def bench_region_map(grid: int, steps: int, loop_points: int) -> dict:
@@ -273,9 +277,7 @@ def compiled_markdown(res: dict) -> str:
     m, c = res["machine"], res["compiled_once"]
     lines = [
         "# tnrnn.dynamics: compiled once", "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']}, "
-        f"jax {m['jax']} ({', '.join(m['devices'])}); load average at start "
-        f"{', '.join(f'{v:.1f}' for v in m['load_average_at_start'])} (shared machine).", "",
+        _machine_text(m), "",
         "The second call of each public function (the map defined once; argument checks, the "
         "cached compiled program, post-processing) against the compiled core alone (the same "
         "jitted, vmapped core called directly), interleaved, median of "
@@ -294,9 +296,7 @@ def to_markdown(res: dict) -> str:
     m = res["machine"]
     lines = [
         "# tnrnn.dynamics benchmark", "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']}, "
-        f"jax {m['jax']} ({', '.join(m['devices'])}); load average at start "
-        f"{', '.join(f'{v:.1f}' for v in m['load_average_at_start'])} (shared machine).", "",
+        _machine_text(m), "",
         f"## region_map: {r['grid'][0]} x {r['grid'][1]} grid, tanh RNN of {r['hidden']} units, "
         f"{r['steps']} steps", "",
         "| what | seconds |", "|---|---|",

@@ -39,7 +39,6 @@ import heapq
 import itertools
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -70,23 +69,11 @@ def _tree_cpu(roots) -> float:
 
 
 def _machine() -> dict:
-    import numpy
+    """The one machine description (:func:`tnrnn._io.machine_info`, with the
+    versions of numpy, dask, distributed and python-flint), taken at the start."""
+    from tnrnn._io import machine_info
 
-    from tnrnn.benchmark import cpu_model
-
-    cpu = cpu_model()
-    versions = {"python": platform.python_version(), "numpy": numpy.__version__}
-    for mod in ("dask", "distributed", "flint"):
-        try:
-            versions[mod] = __import__(mod).__version__
-        except Exception:  # noqa: BLE001 - optional
-            versions[mod] = None
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = None
-    return {"cpu": cpu, "cores": os.cpu_count(),
-            "platform": platform.platform(), "versions": versions, "loadavg_at_start": load}
+    return machine_info(packages=("numpy", "dask", "distributed", "flint"))
 
 
 def _measure(phase, fn, tasks, cost=None, executor=None) -> dict:
@@ -423,7 +410,7 @@ def _markdown(data: dict) -> str:
         "# tnrnn.parallel: overhead and CPU efficiency",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, shared with other sessions (load "
-        f"average at start {', '.join(f'{x:.1f}' for x in m['loadavg_at_start'])}, "
+        f"average at start {', '.join(f'{x:.1f}' for x in m['load_average'])}, "
         f"at end {', '.join(f'{x:.1f}' for x in m['loadavg_at_end'])}); "
         f"{m['platform']}; Python {m['versions']['python']}, numpy "
         f"{m['versions']['numpy']}, dask/distributed {m['versions']['distributed']}. "

@@ -104,11 +104,11 @@ def hand_apply_layerwise(kind):
     def apply(params, X):
         seq = jnp.swapaxes(X, 0, 1)
         B = X.shape[0]
-        for p in params["layers"]:
+        for p in params.layers:
             U = proj(p, seq)
             _, seq = jax.lax.scan(lambda s, u, p=p: (rec(p, s, u), out(rec(p, s, u))),
                                   init(p, B), U)
-        r = params["readout"]
+        r = params.readout
         y = seq[-1] @ r["W_O"].T
         return y + r["b_O"] if "b_O" in r else y
 
@@ -123,7 +123,7 @@ def hand_apply_fused(kind):
 
     def apply(params, X):
         B = X.shape[0]
-        layers = params["layers"]
+        layers = params.layers
 
         def body(states, x):
             new, inp = [], x
@@ -135,7 +135,7 @@ def hand_apply_fused(kind):
 
         states, _ = jax.lax.scan(body, tuple(init(p, B) for p in layers),
                                  jnp.swapaxes(X, 0, 1))
-        r = params["readout"]
+        r = params.readout
         y = out(states[-1]) @ r["W_O"].T
         return y + r["b_O"] if "b_O" in r else y
 
@@ -189,7 +189,7 @@ def bench_one(kind, depth, *, rounds, steps_per_round):
     params, apply = stack(kind, depth=depth, hidden=WIDTH, input_dim=task.input_dim,
                           outputs=OUTPUTS, seed=0)
     if kind == "rac":  # every factor exactly 1: finite over 80 steps (all weights time alike)
-        for i, l in enumerate(params["layers"]):
+        for i, l in enumerate(params.layers):
             l["W_H"] = np.eye(WIDTH, dtype=np.float32)
             l["W_I"] = (np.ones_like(l["W_I"]) if i == 0 else np.eye(WIDTH, dtype=np.float32))
     opt = make_optimizer()
@@ -300,10 +300,7 @@ def main(argv=None):
     name = "train-quick" if args.quick else "train"
     info = machine_info(packages=("jax", "numpy"),
                         devices=sorted({d.platform for d in jax.devices()}))
-    meta = {"machine": {"platform": info["platform"], "cpus": info["cores"],
-                        "python": info["versions"]["python"], "jax": info["versions"]["jax"],
-                        "numpy": info["versions"]["numpy"],
-                        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")},
+    meta = {"machine": info, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
             "T": T, "width": WIDTH, "batch": BATCH, "input_dim": INPUT, "outputs": OUTPUTS,
             "optimizer": "tnrnn.train.make_optimizer() (RMSProp 1e-3, decay 0.9, clip 10)",
             "seconds": time.time() - t_all}

@@ -45,9 +45,9 @@ def main():
                    "eval_every": 10 ** 6, "batch": 32, "val_size": 32, "test_size": 32,
                    "seed": rnd}
             r = run(cfg)
-            times[(cell, depth, T, H)].append(r["fit"]["ms_per_step"])
-            comp[(cell, depth, T, H)].append(r["fit"]["compile_time_s"])
-            print(cell, depth, T, H, round(r["fit"]["ms_per_step"], 2), flush=True)
+            times[(cell, depth, T, H)].append(r.fit["ms_per_step"])
+            comp[(cell, depth, T, H)].append(r.fit["compile_time_s"])
+            print(cell, depth, T, H, round(r.fit["ms_per_step"], 2), flush=True)
     rows = []
     for g in grid:
         cell, depth, T, H = g
@@ -65,9 +65,7 @@ def main():
     ms = [r["ms_per_step"] for r in rows]
     tdh = [r["T"] * r["depth"] * r["hidden"] for r in rows]
     td = [r["T"] * r["depth"] for r in rows]
-    info = machine_info(packages=())
-    data = {"machine": {"platform": info["platform"], "cpus": info["cores"],
-                        "load_avg": info["load_average"]},
+    data = {"machine": machine_info(packages=("jax", "numpy")),
             "steps": a.steps, "rounds": a.rounds, "batch": 32, "rows": rows,
             "spearman": {"estimate_vs_ms_per_step": spearman(est, ms),
                          "T_depth_width_vs_ms_per_step": spearman(tdh, ms),

@@ -361,9 +361,7 @@ def run(*, rounds=20, per_round=2, kinds=KINDS, variant_kinds=("lstm", "gru"), r
         rows.append(row)
     info = machine_info(packages=("jax", "numpy"),
                         devices=sorted({d.platform for d in jax.devices()}))
-    return {"meta": {"machine": {"platform": info["platform"], "cpus": info["cores"],
-                                 "jax": info["versions"]["jax"],
-                                 "numpy": info["versions"]["numpy"]},
+    return {"meta": {"machine": info,
                      "load_average_at_start": load0, "load_average_at_end": os.getloadavg(),
                      "XLA_FLAGS": os.environ.get("XLA_FLAGS"),
                      "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
@@ -377,12 +375,14 @@ def run(*, rounds=20, per_round=2, kinds=KINDS, variant_kinds=("lstm", "gru"), r
 
 def markdown(data) -> str:
     """The results table for people."""
+    from tnrnn._io import machine_line
+
     m = data["meta"]
     r = data["rates"]
     lines = [f"# Training step against its arithmetic bound (T = {m['T']}, width {m['width']}, "
              f"batch {m['batch']}, float32, one layer)", "",
-             f"{m['date']}; {m['machine']['platform']}, {m['machine']['cpus']} CPUs, jax "
-             f"{m['machine']['jax']}; single-threaded (XLA_FLAGS `{m['XLA_FLAGS']}`, "
+             f"{m['date']}; {machine_line(m['machine'])}, {m['machine']['platform']}; "
+             f"single-threaded (XLA_FLAGS `{m['XLA_FLAGS']}`, "
              f"OPENBLAS_NUM_THREADS={m['OPENBLAS_NUM_THREADS']}); load average at start "
              f"{', '.join(f'{v:.2f}' for v in m['load_average_at_start'])} (end "
              f"{', '.join(f'{v:.2f}' for v in m['load_average_at_end'])}). One run: only ratios "
