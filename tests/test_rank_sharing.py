@@ -103,7 +103,8 @@ def test_repetition_rank_along_a_schedule(schedule):
 def test_compiled_fold_is_exact_at_the_extremes(monkeypatch, with_c):
     # large enough for the numba kernels; checked against exact integers on a
     # sample of entries and against the numpy passes everywhere
-    pytest.importorskip("numba")
+    pytest.importorskip("numba")            # imported: the kernels are used from now on
+    assert B._kernels() is not None
     rng = np.random.default_rng(11)
     h = (P - 1) // 2
     m, n, k = 130, 128, 2 * B.block_size(P) + 7

@@ -62,6 +62,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import sys
 
 import numpy as np
 
@@ -229,8 +230,13 @@ _KERNELS: list = []
 
 
 def _kernels():
-    """:mod:`tnrnn.rank._blas_kernels`, or None without numba."""
+    """:mod:`tnrnn.rank._blas_kernels`, or None: without numba, and while
+    numba is not imported yet (importing it and starting its compiler costs
+    about 1 s of CPU, more than the fused passes save below n ~ 4,000; the
+    certification's evaluation kernel imports it anyway)."""
     if not _KERNELS:
+        if "numba" not in sys.modules:
+            return None
         try:
             from . import _blas_kernels as kern
         except ImportError:  # pragma: no cover - numba missing
