@@ -69,14 +69,22 @@ def test_compiled_chains_are_mostly_rerolled():
 SPECS = [RAC(1, 3, 2, 40), RAC(1, 2, 3, 30), RAC(2, 3, 2, 24), RAC(3, 2, 2, 14),
          RAC(2, 2, 3, 20, outputs=2), TTRNN(3, 2, 30)]
 
+# The default run keeps one case per kind of network and form (each case
+# traces the unrolled program, seconds apiece): the CP form at depths 1 and 2
+# (two outputs), the core form at depth 3, the TT-RNN (one form). The other
+# cases run with ``-m slow``.
+FAST = {("cp", RAC(1, 2, 3, 30)), ("cp", RAC(2, 2, 3, 20, outputs=2)),
+        ("core", RAC(3, 2, 2, 14)), ("core", TTRNN(3, 2, 30))}
+CASES = [pytest.param(form, spec, id=f"{form}-{spec!r}",
+                      marks=() if (form, spec) in FAST else pytest.mark.slow)
+         for spec in SPECS for form in ("cp", "core")
+         if not (isinstance(spec, TTRNN) and form == "cp")]  # a TT-RNN has one form
 
-@pytest.mark.parametrize("spec", SPECS, ids=repr)
-@pytest.mark.parametrize("form", ["cp", "core"])
+
+@pytest.mark.parametrize("form, spec", CASES)
 def test_rerolled_program_equals_unrolled_and_the_recurrence(spec, form):
     from tnrnn.contract import _jax
 
-    if isinstance(spec, TTRNN) and form == "cp":
-        pytest.skip("a TT-RNN has one form")
     net = compile_network(spec, form=form)
     rng_scale = 0.6 if spec.depth > 1 else 0.9
     p = init_params(spec, seed=2)
@@ -96,7 +104,7 @@ def test_rerolled_program_equals_unrolled_and_the_recurrence(spec, form):
 def test_grid_plans_run_rerolled_or_not_the_same():
     from tnrnn.contract import _jax
 
-    spec = RAC(2, 2, 2, 8)
+    spec = RAC(2, 2, 2, 6)
     net, p = compile_network(spec), init_params(spec, seed=0)
     plan = plan_grid(net, optimize="tree")
     arrays = _slot_arrays(net, spec, p, plan.slot_tensors)
