@@ -122,3 +122,24 @@ def test_compiled_fold_is_exact_at_the_extremes(monkeypatch, with_c):
     monkeypatch.setattr(B, "_KERNEL_FROM", 1 << 62)               # numpy passes only
     ref = B.matmul_sub(None if C is None else C.copy(), A, Bm, P)
     assert (np.mod(got, P) == np.mod(ref, P)).all()
+
+
+def test_eliminating_thread_evaluates_while_the_helper_lags():
+    import threading
+
+    from tnrnn.rank.sampling import sample_matrix
+
+    spec, part = RAC(2, 4, 4, 8), start_end(8)
+    w = modp_params(spec, P, 0, "random")
+
+    def slow_helper(*args, **kwargs):           # the helper thread falls behind
+        if threading.current_thread().name == "tnrnn-evaluate":
+            time.sleep(0.05)
+        return sample_matrix(*args, **kwargs)
+
+    x = bordered_search(spec, part, P, 0, 0, w, [24, 48, 200], 10 ** 6, chunk=16,
+                        evaluate=slow_helper)
+    y = bordered_search(spec, part, P, 0, 0, w, [24, 48, 200], 10 ** 6, chunk=16,
+                        overlap=False)
+    assert x["main_evaluate_s"] > 0
+    assert (x["rank"], x["samples"], x["rounds"]) == (y["rank"], y["samples"], y["rounds"])

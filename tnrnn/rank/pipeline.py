@@ -19,7 +19,10 @@ the last). The work is shared: when this thread is behind (a block is
 already queued), the helper also computes the Schur rows of the chunk it
 has just evaluated (``Z = C U^{-1}``, ``S = D - Z W``, the larger part of a
 round's elimination), so only the triangular solve with ``B`` and the LU of
-the Schur complement are left to this thread. The evaluation kernels
+the Schur complement are left to this thread; and when this thread waits
+for a block, it evaluates the next block of its round itself (the
+evaluation, not the elimination, is the longer part at depth 2). The
+evaluation kernels
 (numba's ``nogil`` kernel, numpy, BLAS)
 and the elimination (BLAS, FLINT through ctypes) release the GIL, so on two
 cores both run at once. The elimination thread's BLAS runs on one thread
@@ -43,7 +46,6 @@ Examples
 from __future__ import annotations
 
 import functools
-import queue
 import threading
 import time
 from typing import Callable
@@ -59,6 +61,11 @@ from .sampling import sample_matrix
 
 __all__ = ["bordered_search", "repetition_rank", "blas_threads", "choose_engine",
            "ROW_CHUNK", "BLAS_FROM"]
+
+#: Blocks the helper thread may evaluate beyond the one the eliminating
+#: thread needs next (with the one being eliminated and the one each thread
+#: evaluates: :data:`tnrnn.rank.checks._BLOCKS_ALIVE` at most).
+_AHEAD = 3
 
 #: Searches whose largest matrix reaches this size use the BLAS engine under
 #: ``"auto"``: measured side by side (``benchmarks/results/rank-engine.md``,
@@ -153,7 +160,8 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     blocks used), ``rank_s`` (seconds this thread spent eliminating),
     ``wait_s`` (seconds it waited for blocks), ``wasted_s`` (speculative
     evaluation discarded), ``helper_schur_s`` (seconds the helper spent on
-    Schur rows) and ``wall_s``. The two threads overlap, so
+    Schur rows), ``main_evaluate_s`` (seconds this thread spent evaluating
+    blocks it would otherwise have waited for) and ``wall_s``. The two threads overlap, so
     ``evaluate_s + rank_s`` may exceed ``wall_s``. Stops at the first round whose matrix is rank-deficient or
     whose rank is ``cap``, as the plain search does.
 
@@ -202,13 +210,25 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     XA = draw_halves(spec, part, "continuous", "A", 0, N, prime, seed)
     XB = draw_halves(spec, part, "continuous", "B", 0, N, prime, seed)
     plan = list(_blocks(schedule, chunk))
-    out: queue.Queue = queue.Queue(maxsize=3)
     stop = threading.Event()
-    t_eval = {"used": 0.0, "all": 0.0, "schur": 0.0}
+    t_eval = {"used": 0.0, "all": 0.0, "schur": 0.0, "main": 0.0}
     # (round, schur function of that round): published by this thread once the
     # round's W is known; the helper then computes the Schur rows of the
-    # chunks it evaluates while this thread is behind (a block is queued).
+    # chunks it evaluates while this thread is behind (a block is waiting).
     current: list = [None]
+    # Blocks are claimed in plan order by either thread: the helper runs at
+    # most _AHEAD blocks ahead of the one this thread needs next; this thread,
+    # while it waits, evaluates the next unclaimed block of its own round.
+    cond = threading.Condition()
+    st = {"claim": 0, "taken": 0, "error": None}
+    results: dict = {}
+
+    def claim(round_=None):
+        i = st["claim"]
+        if i >= len(plan) or (round_ is not None and plan[i][0] != round_):
+            return None
+        st["claim"] = i + 1
+        return i
 
     def evaluate_block(blk):
         """The sample block ``blk`` evaluated, and the seconds it took."""
@@ -221,39 +241,61 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
 
     def produce():
         try:
-            for blk in plan:
-                if stop.is_set():
+            while True:
+                with cond:
+                    while not stop.is_set() and st["claim"] - st["taken"] > _AHEAD:
+                        cond.wait(0.1)
+                    i = None if stop.is_set() else claim()
+                if i is None:
                     return
+                blk = plan[i]
                 Y, dt = evaluate_block(blk)
-                item, pub = (blk, Y, dt, False), current[0]
-                if blk[1] == "rows" and pub is not None and pub[0] == blk[0] \
-                        and not out.empty():
+                item, pub = (Y, dt, False), current[0]
+                with cond:
+                    behind = bool(results)
+                if blk[1] == "rows" and pub is not None and pub[0] == blk[0] and behind:
                     t0 = time.perf_counter()
-                    item = (blk, pub[1](Y), dt, True)
+                    item = (pub[1](Y), dt, True)
                     t_eval["schur"] += time.perf_counter() - t0
-                while not stop.is_set():
-                    try:
-                        out.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+                with cond:
+                    results[i] = item
+                    cond.notify_all()
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            out.put((None, exc, 0.0, False))
+            with cond:
+                st["error"] = exc
+                cond.notify_all()
 
     def take():
+        j = take.i
+        take.i += 1
         if not overlap:
-            blk = plan[take.i]
-            take.i += 1
-            Y, dt = evaluate_block(blk)
+            Y, dt = evaluate_block(plan[j])
             t_eval["used"] += dt
-            return blk, Y, False
+            return plan[j], Y, False
         t0 = time.perf_counter()
-        blk, Y, dt, done = out.get()
-        waits["s"] += time.perf_counter() - t0
-        if blk is None:
-            raise Y
-        t_eval["used"] += dt
-        return blk, Y, done
+        helped = 0.0
+        while True:
+            with cond:
+                if st["error"] is not None:
+                    raise st["error"]
+                if j in results:
+                    item = results.pop(j)
+                    st["taken"] = j + 1
+                    cond.notify_all()
+                    break
+                i = claim(plan[j][0])
+                if i is None:
+                    cond.wait(0.1)
+                    continue
+            t1 = time.perf_counter()
+            Y, dt = evaluate_block(plan[i])
+            helped += time.perf_counter() - t1
+            with cond:
+                results[i] = (Y, dt, False)
+        waits["s"] += time.perf_counter() - t0 - helped
+        t_eval["main"] += helped
+        t_eval["used"] += item[1]
+        return plan[j], item[0], item[2]
 
     take.i = 0
     waits = {"s": 0.0}
@@ -305,17 +347,14 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     finally:
         stop.set()
         if worker is not None:
-            while worker.is_alive():
-                try:
-                    out.get(timeout=0.05)
-                except queue.Empty:
-                    pass
+            with cond:
+                cond.notify_all()
             worker.join()
     wall = time.perf_counter() - start
     return {"rank": rank, "samples": n, "rounds": rounds, "evaluate_s": t_eval["used"],
             "wasted_s": t_eval["all"] - t_eval["used"],
-            "rank_s": wall - (waits["s"] if overlap else t_eval["used"]),
-            "helper_schur_s": t_eval["schur"],
+            "rank_s": wall - (waits["s"] + t_eval["main"] if overlap else t_eval["used"]),
+            "helper_schur_s": t_eval["schur"], "main_evaluate_s": t_eval["main"],
             "wait_s": waits["s"], "wall_s": wall}
 
 
