@@ -193,13 +193,15 @@ def test_orthogonal_models_train_A(kind):
 # ------------------------------------------------------------- files and faults
 
 
-def test_finished_run_with_another_config_is_refused(tmp_path):
-    first = run(_tiny_config(tmp_path))
-    assert run(_tiny_config(tmp_path)) == first  # the same config: the finished result
+def test_finished_run_with_another_config_is_refused(tmp_path, finished_run):
+    folder, first = finished_run
+    shutil.copytree(folder, tmp_path / "run")  # run(cfg) finished in this folder
+    cfg = _tiny_config(tmp_path, steps=2)
+    assert run(cfg) == first  # the same config: the finished result
     for change in ({"lr": 3e-3}, {"steps": 6}, {"batch": 4}, {"optimizer": "adam"},
                    {"val_size": 8}, {"dtype": "float64"}, {"protocol": "paper"}):
         with pytest.raises(SpecError, match="holds a finished run with another config"):
-            run(_tiny_config(tmp_path, **change))
+            run({**cfg, **change})
 
 
 def test_cli_rerun_with_another_lr_is_refused(tmp_path):
@@ -210,10 +212,20 @@ def test_cli_rerun_with_another_lr_is_refused(tmp_path):
         or "differs in ['lr'" in line, line
 
 
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """One finished tiny run (2 steps), trained once for the module: the
+    damaged-file cases below work on copies of its folder."""
+    base = tmp_path_factory.mktemp("finished")
+    result = run(_tiny_config(base, steps=2))
+    return base / "run", result
+
+
 @pytest.mark.parametrize("damage", ["empty", "garbage", "truncated"])
-def test_damaged_run_files_are_named(tmp_path, damage):
+def test_damaged_run_files_are_named(tmp_path, damage, finished_run):
     cfg = _tiny_config(tmp_path, steps=2)
-    run(cfg)
+    shutil.copytree(finished_run[0], tmp_path / "run")  # the run(cfg) of this config, finished
+    assert run(cfg).fit["steps"] == 2  # read back as it is, nothing trained
     folder = tmp_path / "run"
     res = folder / "result.json"
     text = res.read_text()
@@ -234,9 +246,8 @@ def test_foreign_result_in_report(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["empty", "garbage", "truncated", "foreign"])
-def test_damaged_checkpoint_is_named_with_the_way_out(tmp_path, damage):
-    cfg = _tiny_config(tmp_path, steps=4)
-    run({**cfg, "steps": 2, "out": None})  # warm
+def test_damaged_checkpoint_is_named_with_the_way_out(tmp_path, damage, finished_run):
+    cfg = _tiny_config(tmp_path, steps=4)  # finished_run: the same config at 2 steps ran (warm)
     folder = tmp_path / "run"
     folder.mkdir()
     from tnrnn.train.run import resolve_config
@@ -272,9 +283,6 @@ def test_damaged_weights_file(tmp_path, damage):
 
 
 def test_half_written_metrics_line_is_dropped_and_middle_damage_named(tmp_path):
-    cfg = _tiny_config(tmp_path, steps=8)
-    run({**cfg, "steps": 4})  # stops at 4 with a checkpoint; another config: rebuild folder
-    shutil.rmtree(tmp_path / "run")
     from tnrnn.train.loop import _sync_metrics
     m = tmp_path / "m.jsonl"
     m.write_text('{"step": 2}\n{"step": 4}\n{"step": 6, "val')
