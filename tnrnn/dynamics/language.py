@@ -5,7 +5,7 @@ The paper's third experiment (its ``word-language-model/``) trains an
 draws orbit diagrams over training under constant inputs, each the
 embedding of one word. This module has what that needs, for any
 tnrnn.cells cell: an embedding in front of a stack (:func:`lm_init`,
-:func:`lm_logits`), a small next-word training loop that keeps checkpoints
+:func:`lm_logits`), next-word training on the package's one loop that keeps checkpoints
 (:func:`train_lm`), the cell driven by a word as a map
 (:func:`embedding_map`), and orbit diagrams across the checkpoints
 (:func:`lm_orbit_diagram`). Tested on tiny generated corpora; what the
@@ -218,7 +218,7 @@ def train_lm(tokens, kind: str = "lstm", *, vocab: int, embed: int = 16, hidden:
     (``default_rng(seed)``), Adam after clipping the global gradient norm at
     ``clip`` (the paper's optimiser and clip; it uses ``seq_len`` 70, batch
     100, dropout 0.5 and a plateau schedule, none of which matter at test
-    size).
+    size). The loop is :func:`tnrnn.train.train_steps`.
 
     Parameters
     ----------
@@ -273,28 +273,28 @@ def train_lm(tokens, kind: str = "lstm", *, vocab: int, embed: int = 16, hidden:
     if tokens.size < seq_len + 2:
         raise SpecError(f"the corpus has {tokens.size} tokens; it needs at least seq_len + 2 = "
                         f"{seq_len + 2}")
+    from ..train import make_update, train_steps
+
     rng = np.random.default_rng(seed)
     params = jax.tree_util.tree_map(jnp.asarray, lm_init(kind, vocab=vocab, embed=embed,
                                                          hidden=hidden, seed=seed))
     opt = optax.chain(optax.clip_by_global_norm(clip), optax.adam(lr))
-    state = opt.init(params)
-    loss = lm_loss(kind)
+    update = make_update(lm_loss(kind), opt)
 
-    @jax.jit
-    def step(p, s, X):
-        v, g = jax.value_and_grad(loss)(p, X)
-        u, s = opt.update(g, s, p)
-        return optax.apply_updates(p, u), s, v
+    def windows(s):  # drawn in step order from one generator
+        off = rng.integers(0, tokens.size - seq_len - 1, size=batch)
+        return (jnp.asarray(tokens[off[:, None] + np.arange(seq_len + 1)[None, :]]),)
 
     ckpts = [(0, jax.tree_util.tree_map(np.asarray, params))]
     losses = []
-    for i in range(1, steps + 1):
-        off = rng.integers(0, tokens.size - seq_len - 1, size=batch)
-        X = jnp.asarray(tokens[off[:, None] + np.arange(seq_len + 1)[None, :]])
-        params, state, v = step(params, state, X)
-        losses.append(float(v))
-        if i % every == 0 or i == steps:
-            ckpts.append((i, jax.tree_util.tree_map(np.asarray, params)))
+
+    def record(st):
+        losses.append(float(st.loss))
+        if st.step % every == 0 or st.step == steps:
+            ckpts.append((st.step, jax.tree_util.tree_map(np.asarray, st.params)))
+
+    train_steps(params, update, windows, steps=steps, opt_state=opt.init(params),
+                callbacks=[record])
     return LMTraining(kind=kind, checkpoints=ckpts, losses=losses, vocab=vocab,
                       chance=math.log(vocab))
 
