@@ -28,7 +28,7 @@ Stages (default: all, in this order):
 ``lorenz``
     the Lorenz-96 runs of the extended plan (Adam and the ODE flow at m = 3);
 ``rest``
-    everything else of the plateau plan.
+    everything else of the plateau plan (the delayed runs at m = 16 first).
 
 Every stage is resumable (a finished run is skipped) and saves after each run.
 """
@@ -160,7 +160,10 @@ def main(stages):
                            select=[("lorenz96", v, meth, 3) for meth in ("adam-log-short",
                                                                          "ode-log")
                                    for v in LORENZ_FAMS["lorenz96"]])
-    if "rest" in stages:
+    if "rest" in stages:           # the quick delayed m = 16 runs first, then the Airy ones
+        plateau_experiment(MAIN, progress=progress,
+                           select=[("delayed", v, "ode-log", 16)
+                                   for v in PLATEAU_FAMILIES["delayed"]])
         plateau_experiment(MAIN, progress=progress)
 
 
