@@ -43,11 +43,7 @@ KNOWN_CYCLE_IMPORTS: dict = {}
 
 #: Plotting or terminal-UI imports below the presentation layer known today
 #: (the ``ignore_imports`` of the plotting contract in ``pyproject.toml``).
-KNOWN_PRESENTATION_IMPORTS = {
-    ("tnrnn.train.loop", "rich"):
-        "the training loop draws its progress bar with rich (owner: train; fix: take a "
-        "progress callback, drawn by the CLI)",
-}
+KNOWN_PRESENTATION_IMPORTS: dict = {}
 
 #: Private modules or names imported across packages, known today, as
 #: (importer, imported module, name or None) with the reason.
