@@ -23,12 +23,13 @@ Examples
 ((4, 20, 10), (4, 20))
 """
 
-from .memory import (copying_baseline, copying_memory, copying_metrics, copying_symbols,
-                     ses_input_dim, ses_label, start_end_similarity)
+from .memory import (CopyingMetrics, CopyingSymbols, copying_baseline, copying_memory,
+                     copying_metrics, copying_symbols, ses_input_dim, ses_label,
+                     start_end_similarity)
 from .pmnist import PERMUTATION_SEED, load_mnist, pmnist_permutation, pmnist_split
 from .registry import TASKS, Task, derive_seed, make_task, task_names
-from .demand import (copying_demand, krawtchouk, ses_demand, ses_label_matrix,
-                     ses_rank_closed_form)
+from .demand import (CopyingDemand, SESDemand, TargetRank, copying_demand, krawtchouk,
+                     ses_demand, ses_label_matrix, ses_rank_closed_form)
 
 __all__ = [
     "start_end_similarity",
@@ -38,6 +39,8 @@ __all__ = [
     "copying_baseline",
     "copying_symbols",
     "copying_metrics",
+    "CopyingSymbols",
+    "CopyingMetrics",
     "PERMUTATION_SEED",
     "pmnist_permutation",
     "pmnist_split",
@@ -52,4 +55,7 @@ __all__ = [
     "ses_rank_closed_form",
     "krawtchouk",
     "copying_demand",
+    "SESDemand",
+    "TargetRank",
+    "CopyingDemand",
 ]

@@ -21,19 +21,157 @@ of the first half only.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
 import numpy as np
 
+from .._results import Record
 from ..errors import SpecError, TooLargeError, check_positive_int
 from .memory import ses_label
 
 __all__ = ["ses_label_matrix", "ses_demand", "ses_rank_closed_form", "krawtchouk",
-           "copying_demand", "MAX_HALVES"]
+           "copying_demand", "MAX_HALVES", "TargetRank", "SESDemand", "CopyingDemand"]
 
 #: Largest number of halves per side built by default (a MAX_HALVES^2 matrix).
 MAX_HALVES = 4096
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TargetRank(Record):
+    """The ranks of one SES target in :class:`SESDemand`.
+
+    Parameters
+    ----------
+    rank_modp : int
+        Rank mod the prime of one offset's block (a certified lower bound).
+    rank_exact : int
+        The closed form (:func:`ses_rank_closed_form`), exact over the rationals.
+    zero_filled_rank : int
+        ``offsets * rank_exact``: the rank of the zero-filled matrix.
+
+    Examples
+    --------
+    >>> TargetRank(rank_modp=5, rank_exact=5, zero_filled_rank=10).to_dict()
+    {'rank_modp': 5, 'rank_exact': 5, 'zero_filled_rank': 10}
+    """
+
+    rank_modp: int
+    rank_exact: int
+    zero_filled_rank: int
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SESDemand(Record):
+    """What :func:`ses_demand` returns: the settings and the ranks per target.
+
+    ``to_dict()`` gives the dict the previous version returned: the settings,
+    then ``label`` and ``class_0``, ``class_1`` ... (one key per class, the
+    entries of ``class_ranks``). Reading it by key (``d["label"]``,
+    ``d["class_0"]``) still works for one release, with a
+    :class:`DeprecationWarning`.
+
+    Parameters
+    ----------
+    task : str
+        ``'ses'``.
+    length, block, alphabet, classes : int
+        ``T``, ``m``, ``n`` and the number of classes ``C + 1``.
+    offsets : int
+        ``T/2 - m + 1`` block offsets.
+    halves : int
+        ``n**m`` halves per side of one block.
+    prime : int
+        The prime of the ranks.
+    label : TargetRank
+        The label function's ranks.
+    class_ranks : tuple of TargetRank
+        Class ``c``'s indicator's ranks at index ``c``.
+
+    Examples
+    --------
+    >>> r = TargetRank(1, 1, 1)
+    >>> d = SESDemand("ses", 2, 1, 2, 2, 1, 2, 7, r, (r, r))
+    >>> list(d.to_dict())[-3:], d.class_ranks[1].rank_exact
+    (['label', 'class_0', 'class_1'], 1)
+    """
+
+    task: str
+    length: int
+    block: int
+    alphabet: int
+    classes: int
+    offsets: int
+    halves: int
+    prime: int
+    label: TargetRank
+    class_ranks: tuple
+
+    def to_dict(self) -> dict:
+        """The plain dict (``class_ranks`` as ``class_0``, ``class_1`` ...).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> r = TargetRank(1, 1, 1)
+        >>> SESDemand("ses", 2, 1, 2, 2, 1, 2, 7, r, (r, r)).to_dict()["class_1"]
+        {'rank_modp': 1, 'rank_exact': 1, 'zero_filled_rank': 1}
+        """
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if f.name not in ("label", "class_ranks")}
+        out["label"] = self.label.to_dict()
+        for c, r in enumerate(self.class_ranks):
+            out[f"class_{c}"] = r.to_dict()
+        return out
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CopyingDemand(Record):
+    """What :func:`copying_demand` returns: the settings and the ranks.
+
+    ``to_dict()`` gives the dict the previous version returned; reading it by
+    key still works for one release, with a :class:`DeprecationWarning`.
+
+    Parameters
+    ----------
+    task : str
+        ``'copying'``.
+    delay, word_length, alphabet : int
+        ``B``, ``M`` and ``n``.
+    length : int
+        ``T = 2 M + B``.
+    words : int
+        ``n**M`` rows.
+    prime : int
+        The prime of the ranks.
+    per_output_rank_max : int
+        Largest rank of a scalar target (1).
+    joint_rank_modp : int
+        Rank mod ``prime`` of the joint target.
+    joint_rank_exact : int
+        Its closed form ``M (n - 1) + 1``.
+
+    Examples
+    --------
+    >>> d = CopyingDemand("copying", 1, 1, 2, 3, 2, 7, 1, 2, 2)
+    >>> d.joint_rank_exact, d.to_dict()["length"]
+    (2, 3)
+    """
+
+    task: str
+    delay: int
+    word_length: int
+    alphabet: int
+    length: int
+    words: int
+    prime: int
+    per_output_rank_max: int
+    joint_rank_modp: int
+    joint_rank_exact: int
 
 
 def _halves(alphabet: int, m: int, limit: int) -> np.ndarray:
@@ -177,7 +315,7 @@ def ses_rank_closed_form(*, length: int, alphabet: int, classes: int = 3,
 
 
 def ses_demand(*, length: int, alphabet: int, block: int | None = None, classes: int = 3,
-               prime: int = 2_147_483_647, max_halves: int = MAX_HALVES) -> dict:
+               prime: int = 2_147_483_647, max_halves: int = MAX_HALVES) -> SESDemand:
     """Ranks mod ``prime`` of the SES label and class indicators, with the closed forms.
 
     ``block=None`` means ``m = T/2``. For ``m < T/2`` the ranks of one offset's
@@ -202,15 +340,15 @@ def ses_demand(*, length: int, alphabet: int, block: int | None = None, classes:
 
     Returns
     -------
-    dict
-        The settings, and per target (``label``, ``class_0`` ...) its
+    SESDemand
+        The settings, and per target (``label``, ``class_ranks``) its
         ``rank_modp``, ``rank_exact`` and ``zero_filled_rank``.
 
     Examples
     --------
     >>> d = ses_demand(length=8, alphabet=3)
-    >>> d["label"]["rank_modp"], d["label"]["rank_exact"], d["halves"]
-    (81, 81, 81)
+    >>> d.label.rank_modp, d.label.rank_exact, d.halves, len(d.class_ranks)
+    (81, 81, 81, 3)
     """
     from ..rank import rank_modp
 
@@ -218,21 +356,21 @@ def ses_demand(*, length: int, alphabet: int, block: int | None = None, classes:
     if m > length // 2:
         raise SpecError(f"block must be at most length / 2 = {length // 2}; got block={m}")
     offsets = length // 2 - m + 1
-    out = {"task": "ses", "length": length, "block": m, "alphabet": alphabet,
-           "classes": classes, "offsets": offsets, "halves": alphabet ** m, "prime": prime}
+    ranks = []
     for target in ["label", *range(classes)]:
         Y = ses_label_matrix(length=2 * m, alphabet=alphabet, classes=classes, target=target,
                              max_halves=max_halves)
-        key = "label" if target == "label" else f"class_{target}"
         r = int(rank_modp(Y, prime))
         exact = ses_rank_closed_form(length=2 * m, alphabet=alphabet, classes=classes,
                                      target=target)
-        out[key] = {"rank_modp": r, "rank_exact": exact, "zero_filled_rank": offsets * exact}
-    return out
+        ranks.append(TargetRank(rank_modp=r, rank_exact=exact, zero_filled_rank=offsets * exact))
+    return SESDemand(task="ses", length=length, block=m, alphabet=alphabet, classes=classes,
+                     offsets=offsets, halves=alphabet ** m, prime=prime, label=ranks[0],
+                     class_ranks=tuple(ranks[1:]))
 
 
 def copying_demand(*, delay: int, word_length: int, alphabet: int,
-                   prime: int = 2_147_483_647, max_halves: int = MAX_HALVES) -> dict:
+                   prime: int = 2_147_483_647, max_halves: int = MAX_HALVES) -> CopyingDemand:
     """Start-End ranks of the copying task's targets on its own inputs.
 
     Rows: the ``n**M`` words (the first half; ``T/2 >= M``); the second half
@@ -258,14 +396,14 @@ def copying_demand(*, delay: int, word_length: int, alphabet: int,
 
     Returns
     -------
-    dict
+    CopyingDemand
         The settings, ``per_output_rank_max``, ``joint_rank_modp`` and the
         closed form ``joint_rank_exact``.
 
     Examples
     --------
     >>> d = copying_demand(delay=2, word_length=2, alphabet=3)
-    >>> d["per_output_rank_max"], d["joint_rank_modp"], d["joint_rank_exact"]
+    >>> d.per_output_rank_max, d.joint_rank_modp, d.joint_rank_exact
     (1, 5, 5)
     """
     from ..rank import rank_modp
@@ -277,8 +415,8 @@ def copying_demand(*, delay: int, word_length: int, alphabet: int,
     for j in range(M):
         J[np.arange(len(words)), j * n + words[:, j]] = 1
     per_output = [int(rank_modp(J[:, [k]], prime)) for k in range(M * n)]
-    return {"task": "copying", "delay": delay, "word_length": M, "alphabet": n,
-            "length": 2 * M + delay, "words": len(words), "prime": prime,
-            "per_output_rank_max": max(per_output),
-            "joint_rank_modp": int(rank_modp(J, prime)),
-            "joint_rank_exact": M * (n - 1) + 1}
+    return CopyingDemand(task="copying", delay=delay, word_length=M, alphabet=n,
+                         length=2 * M + delay, words=len(words), prime=prime,
+                         per_output_rank_max=max(per_output),
+                         joint_rank_modp=int(rank_modp(J, prime)),
+                         joint_rank_exact=M * (n - 1) + 1)

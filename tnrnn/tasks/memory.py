@@ -7,10 +7,12 @@ reads the last step), one per step for Copying Memory.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
+from .._results import Record
 from ..errors import SpecError, check_positive_int
 
 __all__ = [
@@ -21,8 +23,72 @@ __all__ = [
     "copying_baseline",
     "copying_symbols",
     "copying_metrics",
+    "CopyingSymbols",
+    "CopyingMetrics",
     "MARKERS",
 ]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CopyingSymbols(Record):
+    """What :func:`copying_symbols` returns: the symbol ids of the copying task.
+
+    ``to_dict()`` gives the dict the previous version returned; reading it by
+    key (``sym["marker"]``) still works for one release, with a
+    :class:`DeprecationWarning` naming the attribute.
+
+    Parameters
+    ----------
+    letters : int
+        ``n``: the letters are ``0 .. n - 1``.
+    blank : int
+        The blank's id, ``n``.
+    marker : int
+        The recall marker's id, ``n + 1``.
+    symbols : int
+        Number of symbols, ``n + 2``.
+
+    Examples
+    --------
+    >>> s = CopyingSymbols(letters=4, blank=4, marker=5, symbols=6)
+    >>> s.marker, s.to_dict()
+    (5, {'letters': 4, 'blank': 4, 'marker': 5, 'symbols': 6})
+    """
+
+    letters: int
+    blank: int
+    marker: int
+    symbols: int
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CopyingMetrics(Record):
+    """What :func:`copying_metrics` returns: accuracies of copying predictions.
+
+    ``to_dict()`` gives the dict the previous version returned (what
+    :attr:`Task.metrics <tnrnn.tasks.Task>` of the copying task returns);
+    reading it by key still works for one release, with a
+    :class:`DeprecationWarning` naming the attribute.
+
+    Parameters
+    ----------
+    accuracy : float
+        Over all steps.
+    blank_accuracy : float
+        Over the blank steps (all but the last ``M``).
+    data_accuracy : float
+        Over the last ``M`` steps (the word).
+
+    Examples
+    --------
+    >>> m = CopyingMetrics(accuracy=0.5, blank_accuracy=1.0, data_accuracy=0.0)
+    >>> m.data_accuracy, list(m.to_dict())
+    (0.0, ['accuracy', 'blank_accuracy', 'data_accuracy'])
+    """
+
+    accuracy: float
+    blank_accuracy: float
+    data_accuracy: float
 
 
 def _round_half_up(x):
@@ -186,7 +252,7 @@ def _copy_sizes(delay, word_length, alphabet):
     return delay, word_length, alphabet
 
 
-def copying_symbols(*, alphabet: int = 32) -> dict:
+def copying_symbols(*, alphabet: int = 32) -> CopyingSymbols:
     """Symbol ids of the copying task: letters ``0..n-1``, blank ``n``, marker ``n + 1``.
 
     Parameters
@@ -196,17 +262,17 @@ def copying_symbols(*, alphabet: int = 32) -> dict:
 
     Returns
     -------
-    dict
+    CopyingSymbols
         ``letters``, ``blank``, ``marker`` and the number of ``symbols``.
 
     Examples
     --------
     >>> copying_symbols(alphabet=8)
-    {'letters': 8, 'blank': 8, 'marker': 9, 'symbols': 10}
+    CopyingSymbols(letters=8, blank=8, marker=9, symbols=10)
     """
     alphabet = check_positive_int("alphabet", alphabet, minimum=2)
-    return {"letters": alphabet, "blank": alphabet, "marker": alphabet + 1,
-            "symbols": alphabet + 2}
+    return CopyingSymbols(letters=alphabet, blank=alphabet, marker=alphabet + 1,
+                          symbols=alphabet + 2)
 
 
 #: Where the recall marker sits: ``"before"`` the first recall step (index
@@ -311,7 +377,7 @@ def copying_baseline(*, delay: int, word_length: int = 30, alphabet: int = 32) -
     return M * math.log(n) / (B + 2 * M)
 
 
-def copying_metrics(pred, y, *, word_length: int) -> dict:
+def copying_metrics(pred, y, *, word_length: int) -> CopyingMetrics:
     """Accuracy over all steps, over the blank steps, and over the word steps.
 
     Parameters
@@ -325,17 +391,17 @@ def copying_metrics(pred, y, *, word_length: int) -> dict:
 
     Returns
     -------
-    dict
+    CopyingMetrics
         ``accuracy``, ``blank_accuracy`` and ``data_accuracy`` (floats in [0, 1]).
 
     Examples
     --------
     >>> y = np.array([[4, 4, 4, 1, 2]]); pred = np.array([[4, 4, 3, 1, 0]])
-    >>> copying_metrics(pred, y, word_length=2)
+    >>> copying_metrics(pred, y, word_length=2).to_dict()
     {'accuracy': 0.6, 'blank_accuracy': 0.6666666666666666, 'data_accuracy': 0.5}
     """
     pred, y = np.asarray(pred), np.asarray(y)
     M = word_length
     ok = pred == y
-    return {"accuracy": float(ok.mean()), "blank_accuracy": float(ok[:, :-M].mean()),
-            "data_accuracy": float(ok[:, -M:].mean())}
+    return CopyingMetrics(accuracy=float(ok.mean()), blank_accuracy=float(ok[:, :-M].mean()),
+                          data_accuracy=float(ok[:, -M:].mean()))

@@ -144,7 +144,8 @@ def _copying(*, delay: int, word_length: int = 30, alphabet: int = 32,
         return copying_memory(size, **opts, seed=derive_seed(seed, _check_split(split)))
 
     def metrics(logits, y):
-        return copying_metrics(np.asarray(logits).argmax(-1), y, word_length=word_length)
+        return copying_metrics(np.asarray(logits).argmax(-1), y,
+                               word_length=word_length).to_dict()
 
     # accuracy of the memoryless predictor: every blank right, 1/n of the letters
     chance = (T - word_length + word_length / alphabet) / T
