@@ -35,7 +35,9 @@ def test_matmul_flops_hand_count(bench):
     assert f["total"] == f["matmul"] + f["elementwise"] + f["update"]
 
 
-@pytest.mark.parametrize("kind", ["tanh", "lstm", "gru"])
+# the default run checks the tanh and LSTM counts (the GRU's, gates like the
+# LSTM's, runs with -m slow)
+@pytest.mark.parametrize("kind", ["tanh", "lstm", pytest.param("gru", marks=pytest.mark.slow)])
 def test_flops_against_xla_cost_analysis(bench, kind):
     # XLA counts a while body once: one step's forward and backward times T is its
     # count of the scan; the analytic count (matmuls exact, elementwise by hand)
@@ -109,14 +111,16 @@ def test_cells_match_old_implementation(kind):
     np.testing.assert_allclose(Jw_new, Jw_old, rtol=1e-5, atol=1e-6)
 
 
-def test_variants_agree(bench):
+# every variant compiles for each cell: the LSTM's in the default run, the
+# GRU's with -m slow
+@pytest.mark.parametrize("kind", ["lstm", pytest.param("gru", marks=pytest.mark.slow)])
+def test_variants_agree(bench, kind):
     # every profiled form gives the registered cell's forward value (float32 rounding)
     from tnrnn.cells import stack
 
     X = np.random.default_rng(0).standard_normal((3, 7, 2)).astype(np.float32)
-    for kind in ("lstm", "gru"):
-        model, apply = stack(kind, depth=1, hidden=4, input_dim=2, outputs=2, seed=0)
-        ref = np.asarray(apply(model, X))
-        for name, kw in bench.VARIANTS.items():
-            out = np.asarray(bench.variant_apply(kind, **kw)(model, X))
-            np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6, err_msg=f"{kind} {name}")
+    model, apply = stack(kind, depth=1, hidden=4, input_dim=2, outputs=2, seed=0)
+    ref = np.asarray(apply(model, X))
+    for name, kw in bench.VARIANTS.items():
+        out = np.asarray(bench.variant_apply(kind, **kw)(model, X))
+        np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6, err_msg=f"{kind} {name}")

@@ -101,7 +101,9 @@ def test_lyapunov_logistic_map_ln2():
 
 
 # ---------------------------------------------------------------- tanh map
-@pytest.mark.parametrize("w", [-0.7, 0.95])
+# one w per property in the default run (each fixed-point search compiles for
+# its map, seconds apiece); the others run with -m slow
+@pytest.mark.parametrize("w", [-0.7, pytest.param(0.95, marks=pytest.mark.slow)])
 def test_tanh_map_contracting(w):
     p = tanh_map(w)
     fp = fixed_points(p.f, np.linspace(-3, 3, 7)[:, None])
@@ -111,7 +113,7 @@ def test_tanh_map_contracting(w):
     assert abs(res.max - math.log(abs(w))) < 1e-6
 
 
-@pytest.mark.parametrize("w", [1.5, 3.0])
+@pytest.mark.parametrize("w", [1.5, pytest.param(3.0, marks=pytest.mark.slow)])
 def test_tanh_map_pitchfork_branch(w):
     xs = tanh_root(w)
     fp = fixed_points(tanh_map(w).f, np.linspace(-3, 3, 13)[:, None])
