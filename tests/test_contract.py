@@ -404,7 +404,10 @@ def exhaustive_flops(view) -> int:
 @pytest.mark.parametrize("spec", [RAC(1, 2, 3, 3), RAC(1, 2, 2, 4), RAC(1, 3, 3, 4),
                                   TTRNN(2, 3, 4, outputs=2)],
                          ids=lambda s: f"{s.kind}-R{s.hidden}-M{s.input_dim}-T{s.length}")
-@pytest.mark.parametrize("N", [1, 3, 16, 100])
+# the default run checks the batch extremes (N = 1 and 100) against the
+# exhaustive search; N = 3 and 16 run with -m slow
+@pytest.mark.parametrize("N", [1, pytest.param(3, marks=pytest.mark.slow),
+                               pytest.param(16, marks=pytest.mark.slow), 100])
 def test_default_is_optimal_on_short_chains_with_m_at_least_r(spec, N):
     net = compile_network(spec, form="core")
     view = network_view(net, batch=N)

