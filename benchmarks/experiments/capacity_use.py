@@ -36,7 +36,8 @@ def main(folders, out):
         key = f"T{T}-n{c['task_options']['alphabet']}"
         if key not in demands:
             n = c["task_options"]["alphabet"]
-            demands[key] = ses_demand(length=T, alphabet=n, block=c["task_options"]["block"])
+            demands[key] = ses_demand(length=T, alphabet=n,
+                                      block=c["task_options"]["block"]).to_dict()
             demands[key]["label_spectrum"] = spectrum_ranks(
                 ses_label_matrix(length=T, alphabet=n))
         rows.append({"run": r["run"], "folder": Path(folder).name, "demand_key": key, "T": T,
@@ -44,19 +45,19 @@ def main(folders, out):
                      "steps": r["fit"]["steps"], "best_step": r["fit"]["best_step"],
                      "seed": c["seed"], "params": c["params"],
                      "test_accuracy": r["test"]["accuracy"], "test_loss": r["test"]["loss"],
-                     "trained_ranks": [t["rank"] for t in cap["trained"]],
-                     "trained_claims": [t["claim"] for t in cap["trained"]],
-                     "generic_rank": cap["generic"]["rank"],
-                     "generic_claim": cap["generic"]["claim"], "bounds": cap["bounds"],
+                     "trained_ranks": [t["rank"] for t in cap.trained],
+                     "trained_claims": [t["claim"] for t in cap.trained],
+                     "generic_rank": cap.generic["rank"],
+                     "generic_claim": cap.generic["claim"], "bounds": cap.bounds,
                      "effective": eff,
                      "demand_label_rank": demands[key]["label"]["rank_exact"],
                      "demand_class_ranks": [demands[key][f"class_{k}"]["rank_exact"]
                                             for k in range(3)]})
         print(f"{r['run']}: acc {r['test']['accuracy']:.3f} trained ranks "
-              f"{rows[-1]['trained_ranks']} generic {cap['generic']['rank']} "
-              f"grid cap {cap['bounds'].get('grid-cap')} effective "
+              f"{rows[-1]['trained_ranks']} generic {cap.generic['rank']} "
+              f"grid cap {cap.bounds.get('grid-cap')} effective "
               f"{[(e['above_1e-02'], e['energy_0.99']) for e in eff]}", flush=True)
-    copying = [copying_demand(delay=B, word_length=M, alphabet=n, max_halves=40_000)
+    copying = [copying_demand(delay=B, word_length=M, alphabet=n, max_halves=40_000).to_dict()
                for B, M, n in [(10, 5, 8), (20, 5, 8), (40, 5, 8)]]
     data = {"experiment": "capacity against use (2) and demand (3)",
             "inputs": "one-hot grid, Start-End partition",

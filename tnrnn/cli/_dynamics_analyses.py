@@ -500,29 +500,29 @@ def slice_cmd(preset, params, cell, weights, hidden, input_dim, seed, input_, sc
                           u=u, max_work=max_work, max_bytes=_MAX_BYTES,
                           progress=lambda k, t: bar.update(task, completed=k, total=t))
     if as_json:
-        _emit(res)
+        _emit(res.to_dict())
     else:
         con = _console()
-        m = len(res["s"])
+        m = len(res.s)
         con.print(f"[bold]{escape(sysm.description)}[/]: loss along s * theta, s in [{a}, {b}] ({m} "
                   f"points)")
-        con.print(f"  loss at s = 1: {_num(res['loss_at_1'], '.3g')}; total variation "
-                  f"{res['total_variation']:.4g}")
-        if res["loss_undefined"]:
-            con.print(f"  loss undefined at {res['loss_undefined']} point(s): the trajectory "
+        con.print(f"  loss at s = 1: {_num(res.loss_at_1, '.3g')}; total variation "
+                  f"{res.total_variation:.4g}")
+        if res.loss_undefined:
+            con.print(f"  loss undefined at {res.loss_undefined} point(s): the trajectory "
                       "left the domain (diverged)")
-        if res["lyapunov_max"]:
+        if res.lyapunov_max:
             import numpy as np
 
-            lam = np.array(res["lyapunov_max"])
-            if res["lyapunov_undefined"]:
-                con.print(f"  lambda_max undefined at {res['lyapunov_undefined']} point(s): the "
+            lam = np.array(res.lyapunov_max)
+            if res.lyapunov_undefined:
+                con.print(f"  lambda_max undefined at {res.lyapunov_undefined} point(s): the "
                           "orbit left the domain (diverged)")
-            rc, rr = res["roughness_chaotic"], res["roughness_regular"]
+            rc, rr = res.roughness_chaotic, res.roughness_regular
             con.print(f"  lambda_max > 0 at {int(np.sum(lam > 0))} of {m} points; mean |loss "
                       f"increment| there {'none' if rc is None else format(rc, '.4g')}, "
                       f"elsewhere {'none' if rr is None else format(rr, '.4g')}")
     if figure:
         from ..render.dynamics_figures import slice_figure
 
-        _save(slice_figure(_pyplot(), res), figure)
+        _save(slice_figure(_pyplot(), res.to_dict()), figure)

@@ -75,6 +75,7 @@ def experiments_cmd(only, out, quick, seed):
                 data = training.sine_experiment(quick=quick, seed=seed + 2, progress=prog)
             else:
                 data = training.seqclass_experiment(quick=quick, seed=seed + 2, progress=prog)
+        data = data.to_dict()
         data.update(machine)
         _write_json(paths[name], data)
         click.echo(f"wrote {paths[name]}")
@@ -169,6 +170,7 @@ def region_stats_cmd(data, out, blocks):
         task = bar.add_task("region stats", total=None)
         res = region_stats_experiment(regions, blocks=blocks, thresholds=(1e3, 1e5),
                                       progress=lambda d, t: bar.update(task, completed=d, total=t))
+    res = res.to_dict()
     res["machine"] = regions.get("machine")
     _write_json(path, res)
     click.echo(f"wrote {path}")
@@ -196,5 +198,5 @@ def paper_summary_cmd(root, out):
         raise SpecError(f"--root: no sine/ or seqclass/ runs in {root!r}")
     for t in tasks:
         path = check_output_path(os.path.join(out, f"dynamics_paper_{t}.json"), option="--out")
-        _write_json(path, paper_summary(root, t))
+        _write_json(path, paper_summary(root, t).to_dict())
         click.echo(f"wrote {path}")

@@ -59,7 +59,7 @@ from .presets import (MILLER_HARDT, PRESETS, Preset, chaotic_lstm, elman_map, ge
                       logistic_map, lstm_map, stabilize_lstm, tanh_map)
 from .language import LMTraining, embedding_map, lm_init, lm_orbit_diagram, train_lm
 from .region_map import RegionMap, region_map, region_map_work
-from .region_stats import classify_exponents, region_counts
+from .region_stats import ClassCount, RegionCounts, classify_exponents, region_counts
 from .simulate import sensitivity, simulate
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "LipschitzBound", "lipschitz_bound", "jacobian_norms", "region", "REGIONS", "BOUNDS",
     "cell_map",
     "RegionMap", "region_map", "region_map_work", "classify_exponents", "region_counts",
+    "RegionCounts", "ClassCount",
     "lm_init", "train_lm", "LMTraining", "embedding_map", "lm_orbit_diagram",
     "loss_slice", "loss_slice_2d", "sharpness",
     "Preset", "PRESETS", "get_preset", "chaotic_lstm", "tanh_map", "logistic_map",

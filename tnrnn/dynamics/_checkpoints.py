@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import SpecError, check_positive_int
 from ._core import as_inputs, check_float, check_seed, flat_map, x64
 from ._lstm_tasks import LSTMTraining, _check_task_data, _task_loss
+from ._records import CheckpointAnalysis
 from .landscape import sharpness_core
 from .lipschitz import cell_map, lipschitz_bound
 from .lyapunov import largest_lyapunov_core
@@ -21,7 +22,7 @@ def analyse_checkpoints(train, U, Y, u_values, *, n_init: int = 4,
                         init_std: float = 100.0, orbit_steps: int = 100,
                         orbit_burn: int = 1500, lyap_steps: int = 2000, lyap_burn: int = 1000,
                         hessian_iters: int = 20, input_radius: float = 1.0,
-                        seed: int = 0) -> dict:
+                        seed: int = 0) -> CheckpointAnalysis:
     """Dynamics at every checkpoint of :func:`train_lstm`.
 
     Orbit diagrams of the readout under the constant inputs ``u_values``
@@ -58,7 +59,7 @@ def analyse_checkpoints(train, U, Y, u_values, *, n_init: int = 4,
 
     Returns
     -------
-    dict
+    CheckpointAnalysis
         Per checkpoint: ``steps``, ``loss``, ``orbit_y`` (the readout's orbit,
         shape ``orbit_shape`` = ``(P, n_init, n_u, orbit_steps, outputs)``),
         ``lyapunov_max`` and ``sup_norm`` (``(P, n_u)``), ``bound``,
@@ -140,11 +141,12 @@ def analyse_checkpoints(train, U, Y, u_values, *, n_init: int = 4,
         sharp = list(zip(np.asarray(lam_h).tolist(), np.asarray(gn).tolist()))
     bounds = [lipschitz_bound("lstm", p["cell"], input_radius=input_radius).value
               for p in params]
-    return {"steps": list(steps_), "loss": list(losses), "u_values": u_values.tolist(),
-            "orbit_y": y.tolist(), "orbit_shape": list(y.shape),
-            "lyapunov_max": np.asarray(lam).tolist(), "sup_norm": np.asarray(sup).tolist(),
-            "bound": bounds, "input_radius": input_radius,
-            "sharpness": [s[0] for s in sharp], "grad_norm": [s[1] for s in sharp],
-            "n_init": n_init, "init_std": init_std, "orbit_steps": orbit_steps,
-            "orbit_burn": orbit_burn, "lyap_steps": lyap_steps, "lyap_burn": lyap_burn,
-            "hessian_iters": hessian_iters}
+    return CheckpointAnalysis(
+        steps=list(steps_), loss=list(losses), u_values=u_values.tolist(),
+        orbit_y=y.tolist(), orbit_shape=list(y.shape),
+        lyapunov_max=np.asarray(lam).tolist(), sup_norm=np.asarray(sup).tolist(),
+        bound=bounds, input_radius=input_radius,
+        sharpness=[s[0] for s in sharp], grad_norm=[s[1] for s in sharp],
+        n_init=n_init, init_std=init_std, orbit_steps=orbit_steps,
+        orbit_burn=orbit_burn, lyap_steps=lyap_steps, lyap_burn=lyap_burn,
+        hessian_iters=hessian_iters)

@@ -1,6 +1,6 @@
 """The experiments of Ribeiro et al. (AISTATS 2020), reduced to a small CPU.
 
-Each function computes data (plain dicts and arrays, JSON-able) from
+Each function computes data (frozen dataclasses whose ``to_dict()`` is JSON-able) from
 explicit seeds; ``tnrnn dynamics experiments`` writes them under a folder and
 ``tnrnn dynamics figures`` draws them. Nothing here plots.
 
@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._records import ChaoticLSTMExperiment, RegionExperiment, ScaleSlice
 from ._core import (LOOP_COST, as_inputs, check_float, check_limit, check_nonneg_int,
                     check_seed, flat_map, refuse_if_over, step_cost, x64)
 from .landscape import _chunked, loss_slice, loss_slice_2d
@@ -32,8 +33,9 @@ from .simulate import simulate
 from .systems import System, scale_params
 from ..errors import SpecError, check_positive_int
 
-__all__ = ["scale_slice", "scale_slice_sizes", "chaotic_lstm_experiment", "tanh_rnn",
-           "tanh_region_map", "region_experiment"]
+__all__ = ["scale_slice", "ScaleSlice", "scale_slice_sizes", "chaotic_lstm_experiment",
+           "ChaoticLSTMExperiment", "tanh_rnn", "tanh_region_map", "region_experiment",
+           "RegionExperiment"]
 
 
 def _observe(system: System):
@@ -125,7 +127,7 @@ def scale_slice_sizes(n: int, d: int, *, horizon: int = 200, lyap_steps: int = 2
 def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 200,
                 burn: int = 100, lyap_steps: int = 2000, lyap_burn: int = 500,
                 u=None, chunk: int = 256, progress=None, max_work: float = 1e12,
-                max_bytes: float = 2 ** 30) -> dict:
+                max_bytes: float = 2 ** 30) -> ScaleSlice:
     """The loss and ``lambda_max`` along ``theta(s) = s theta``, ``s`` in ``[a, b]``.
 
     The loss is the paper's (``chaotic_lstm.py``): mean squared difference of
@@ -169,8 +171,8 @@ def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 20
 
     Returns
     -------
-    dict
-        JSON-able: ``s``, ``loss``, ``lyapunov_max``, ``loss_at_1``,
+    ScaleSlice
+        ``s``, ``loss``, ``lyapunov_max``, ``loss_at_1``,
         ``total_variation``, roughness and fractions, counts of undefined values.
 
     Examples
@@ -178,9 +180,9 @@ def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 20
     >>> from tnrnn.dynamics.systems import preset_system
     >>> r = scale_slice(preset_system("tanh", w=0.5), 0.5, 1.0, 2, horizon=20, burn=5,
     ...                 lyap_steps=100, lyap_burn=10)
-    >>> r["s"], r["loss_at_1"], [round(v, 6) for v in r["lyapunov_max"]]
+    >>> r.s, r.loss_at_1, [round(v, 6) for v in r.lyapunov_max]
     ([0.5, 1.0], 0.0, [-1.386294, -0.693147])
-    >>> r["fraction_chaotic"], r["roughness_chaotic"]
+    >>> r.fraction_chaotic, r.roughness_chaotic
     (0.0, None)
     """
     a = check_float("a", a)
@@ -240,12 +242,12 @@ def scale_slice(system: System, a: float, b: float, n: int, *, horizon: int = 20
         out["roughness_chaotic"] = mean(both & chaotic)
         out["roughness_regular"] = mean(both & ~chaotic)
         out["fraction_chaotic"] = float(np.mean(lam[defined] > 0)) if defined.any() else None
-    return out
+    return ScaleSlice(**out)
 
 
 def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 100,
                             lyap_steps: int = 5000, attractor_steps: int = 5000,
-                            grid_2d: int = 121, seed: int = 0) -> dict:
+                            grid_2d: int = 121, seed: int = 0) -> ChaoticLSTMExperiment:
     """Experiment 1: the chaotic 2-unit LSTM (Ribeiro et al. 2020, ``chaotic_lstm.py``).
 
     * the attractor: ``h`` over ``attractor_steps`` steps after 100 (zero input);
@@ -274,8 +276,8 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
 
     Returns
     -------
-    dict
-        JSON-able: attractor, spectrum, slice, orbit diagram, plane, seconds.
+    ChaoticLSTMExperiment
+        Attractor, spectrum, slice, orbit diagram, plane, seconds.
 
     Examples
     --------
@@ -304,7 +306,7 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
     from .orbit import orbit_diagram
 
     od = orbit_diagram(lambda si: (lambda x: sysm.family(scale_params(sysm.params, si))(
-        x, np.zeros(1))), np.asarray(sl["s"]), x0=p.x0[None, :], n_init=1, steps=50,
+        x, np.zeros(1))), np.asarray(sl.s), x0=p.x0[None, :], n_init=1, steps=50,
         burn=burn, observe=lambda x: x[:1])[:, 0, 0, :, 0]
     rng = np.random.default_rng(seed)
     rand = {"W_hh": rng.uniform(0, 1, (8, 2)), "W_ih": rng.uniform(0, 1, (8, 1))}
@@ -313,19 +315,18 @@ def chaotic_lstm_experiment(*, n_s: int = 1501, horizon: int = 200, burn: int = 
     s1 = np.union1d(np.linspace(0, 2, grid_2d), [0.0, 1.0])
     s2 = np.union1d(np.linspace(-0.5, 0.5, grid_2d), [0.0])
     plane = loss_slice_2d(loss, zero, p.params, rand, s1, s2)
-    return {
-        "experiment": "chaotic-lstm",
-        "source": "Ribeiro, Tiels, Aguirre, Schon, AISTATS 2020; weights of their chaotic_lstm.py",
-        "attractor_h": traj[:, :2].tolist(),
-        "spectrum": spec.exponents.tolist(), "spectrum_stderr": spec.stderr.tolist(),
-        "spectrum_steps": spec.steps,
-        "slice": sl,
-        "orbit_h1": od.tolist(), "orbit_steps": [burn + 1, burn + 50],
-        "plane": {"s1": s1.tolist(), "s2": s2.tolist(), "loss": plane.tolist(),
-                  "theta0": "zero weights", "theta1": "chaotic weights",
-                  "theta2": f"uniform(0, 1) weights, numpy default_rng({seed})"},
-        "seconds": time.perf_counter() - t0,
-    }
+    return ChaoticLSTMExperiment(
+        experiment="chaotic-lstm",
+        source="Ribeiro, Tiels, Aguirre, Schon, AISTATS 2020; weights of their chaotic_lstm.py",
+        attractor_h=traj[:, :2].tolist(),
+        spectrum=spec.exponents.tolist(), spectrum_stderr=spec.stderr.tolist(),
+        spectrum_steps=spec.steps,
+        slice=sl,
+        orbit_h1=od.tolist(), orbit_steps=[burn + 1, burn + 50],
+        plane={"s1": s1.tolist(), "s2": s2.tolist(), "loss": plane.tolist(),
+               "theta0": "zero weights", "theta1": "chaotic weights",
+               "theta2": f"uniform(0, 1) weights, numpy default_rng({seed})"},
+        seconds=time.perf_counter() - t0)
 
 
 def tanh_rnn(hidden: int, seed: int = 0):
@@ -445,7 +446,7 @@ def _recall_loss(W, U, us, T, delay, hidden):
 def region_experiment(*, hidden: int = 32, grid: int = 60, steps: int = 2000, burn: int = 500,
                       loss_grid: int = 25, loss_T: int = 100, delay: int = 5,
                       hessian_iters: int = 20, gains=(0.2, 3.0), scales=(0.0, 3.0),
-                      seed: int = 0, progress=None) -> dict:
+                      seed: int = 0, progress=None) -> RegionExperiment:
     """Experiment 3: the region map of a tanh RNN.
 
     On a ``grid x grid`` grid: ``lambda_max`` and the empirical sup
@@ -478,8 +479,8 @@ def region_experiment(*, hidden: int = 32, grid: int = 60, steps: int = 2000, bu
 
     Returns
     -------
-    dict
-        JSON-able: the grids, exponents, norms, bounds and the loss grid.
+    RegionExperiment
+        The grids, exponents, norms, bounds and the loss grid.
 
     Examples
     --------
@@ -515,16 +516,15 @@ def region_experiment(*, hidden: int = 32, grid: int = 60, steps: int = 2000, bu
                     chunk=125)
     lam_coarse = tanh_region_map(hidden=hidden, gains=gl, scales=sl, steps=steps, burn=burn,
                                  seed=seed).lyapunov
-    return {
-        "experiment": "region-map",
-        "model": "x' = tanh(g W x + s U u), ||W||_2 = 1, u ~ N(0, 1) i.i.d., x0 ~ N(0, 0.01 I)",
-        "hidden": hidden, "seed": seed, "steps": steps, "burn": burn,
-        "gain": g.tolist(), "input_scale": s.tolist(),
-        "lyapunov_max": rm.lyapunov.tolist(), "sup_norm": rm.sup_norm.tolist(),
-        "bound": rm.bound.tolist(), "map_seconds": rm.seconds,
-        "loss": {"task": f"delayed recall (delay {delay}), fixed readout 1/sqrt(H), T = {loss_T}",
-                 "gain": gl.tolist(), "input_scale": sl.tolist(),
-                 "sharpness": lm.sharpness.tolist(), "grad_norm": lm.grad_norm.tolist(),
-                 "lyapunov_max": lam_coarse.tolist(), "hessian_iters": hessian_iters},
-        "seconds": time.perf_counter() - t0,
-    }
+    return RegionExperiment(
+        experiment="region-map",
+        model="x' = tanh(g W x + s U u), ||W||_2 = 1, u ~ N(0, 1) i.i.d., x0 ~ N(0, 0.01 I)",
+        hidden=hidden, seed=seed, steps=steps, burn=burn,
+        gain=g.tolist(), input_scale=s.tolist(),
+        lyapunov_max=rm.lyapunov.tolist(), sup_norm=rm.sup_norm.tolist(),
+        bound=rm.bound.tolist(), map_seconds=rm.seconds,
+        loss={"task": f"delayed recall (delay {delay}), fixed readout 1/sqrt(H), T = {loss_T}",
+              "gain": gl.tolist(), "input_scale": sl.tolist(),
+              "sharpness": lm.sharpness.tolist(), "grad_norm": lm.grad_norm.tolist(),
+              "lyapunov_max": lam_coarse.tolist(), "hessian_iters": hessian_iters},
+        seconds=time.perf_counter() - t0)

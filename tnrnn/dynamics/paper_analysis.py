@@ -18,6 +18,7 @@ from jax.flatten_util import ravel_pytree
 from ..errors import SpecError
 from . import paper_setups as ps
 from ._core import Inputs, flat_map, x64
+from ._records import PaperSummary
 from ._paper_store import (_const_inputs, _data, _load, _save_atomic, _setup,
                            load_checkpoints)
 from .landscape import sharpness_core
@@ -25,7 +26,7 @@ from .lipschitz import cell_map, lipschitz_bound
 from .lyapunov import _lyapunov_core_flags
 from .region_map import _sup_norm_core
 
-__all__ = ["analyse_run", "paper_summary", "DEPARTURES"]
+__all__ = ["analyse_run", "paper_summary", "PaperSummary", "DEPARTURES"]
 
 
 def analyse_run(d, *, k: int = 2, lyap_burn: int = 1200, lyap_steps: int = 800,
@@ -41,6 +42,10 @@ def analyse_run(d, *, k: int = 2, lyap_burn: int = 1200, lyap_steps: int = 800,
     power steps) and gradient norm of the per-epoch loss the authors log
     (summed loss / (sequences x steps)) restricted to the first batch.
     Results are added to ``analysis.json`` (checkpoints done are skipped).
+    The result stays a plain dict: it is that file's contents, an open-ended
+    record (a run with nothing new to analyse returns whatever the file held,
+    possibly only ``{"checkpoints": {}}``), which a dataclass with fixed
+    fields would not hold.
     One compiled program serves every checkpoint of the run (the weights
     are its arguments).
 
@@ -175,7 +180,7 @@ def _spectra(run, cp, x0, C, steps, blocks):
 
 
 def paper_summary(root, task: str, *, orbit_keep: int = 100, orbit_input: int | None = None
-                  ) -> dict:
+                  ) -> PaperSummary:
     """The data of the committed runs of ``task`` under ``root``, for the figures
     and the docs: per run the epoch reached, the loss (and accuracy) per
     epoch, the authors' orbit diagram at the first and the last epoch (the
@@ -196,9 +201,9 @@ def paper_summary(root, task: str, *, orbit_keep: int = 100, orbit_input: int | 
 
     Returns
     -------
-    dict
-        JSON-able: the setup, the inputs, one entry per run, the departures
-        from the authors' code (:data:`DEPARTURES`).
+    PaperSummary
+        The setup, the inputs, one entry per run, the departures from the
+        authors' code (:data:`DEPARTURES`); ``to_dict()`` is JSON-able.
 
     Examples
     --------
@@ -233,10 +238,10 @@ def paper_summary(root, task: str, *, orbit_keep: int = 100, orbit_input: int | 
     if not runs:
         raise SpecError(f"no finished chunk of any {task} run under {str(base)!r}")
     cfg = dict(_setup(task))
-    return {"experiment": f"smoothness-paper-{task}", "task": task,
-            "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
-            "inputs": _const_inputs(task, cfg).tolist(), "runs": runs,
-            "departures": DEPARTURES}
+    return PaperSummary(
+        experiment=f"smoothness-paper-{task}", task=task,
+        config={k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
+        inputs=_const_inputs(task, cfg).tolist(), runs=runs, departures=DEPARTURES)
 
 
 #: Departures from the authors' code, listed beside every result.

@@ -38,10 +38,10 @@ import numpy as np
 from . import paper_setups as ps
 from ._paper_store import (KEEP, _const_inputs, _data, _flat, _load, _np_tree, _save_atomic,
                            _setup, _write_history, load_checkpoints, load_history, run_dir)
-from .paper_analysis import DEPARTURES, analyse_run, paper_summary
+from .paper_analysis import DEPARTURES, PaperSummary, analyse_run, paper_summary
 
 __all__ = ["KEEP", "DEPARTURES", "run_dir", "train_run", "train_runs", "orbit_outputs",
-           "analyse_run", "load_history", "load_checkpoints", "paper_summary"]
+           "analyse_run", "load_history", "load_checkpoints", "paper_summary", "PaperSummary"]
 
 
 def orbit_outputs(task: str, kind: str, params: dict, cfg: dict, seed: int) -> np.ndarray:
@@ -222,6 +222,10 @@ def train_runs(root, *, tasks=("sine",), models=ps.MODELS, seeds=(0, 1, 2), chun
     """Advance every run in turns of ``chunk`` epochs until ``seconds`` have
     passed (checked between chunks) or every run reached ``until`` (the
     authors' total by default).
+
+    The result stays a plain dict: its keys are the runs asked for
+    (``"<task>/<model>-s<seed>"``), a mapping that varies per call rather
+    than a record with fixed fields.
 
     Parameters
     ----------

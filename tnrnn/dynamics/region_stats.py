@@ -16,9 +16,11 @@ import time
 import numpy as np
 
 from ._core import _real_array, check_float
+from ._records import ClassCount, RegionCounts, RegionStatsExperiment
 from ..errors import SpecError
 
-__all__ = ["CLASSES", "classify_exponents", "region_counts", "region_stats_experiment"]
+__all__ = ["CLASSES", "classify_exponents", "region_counts", "RegionCounts", "ClassCount",
+           "region_stats_experiment", "RegionStatsExperiment"]
 
 #: Classes of :func:`classify_exponents`, in order.
 CLASSES = ("contracting", "boundary", "chaotic")
@@ -61,7 +63,8 @@ def classify_exponents(lam, stderr, *, z: float = 2.0) -> np.ndarray:
     return out
 
 
-def region_counts(lam, stderr, sharp, *, z: float = 2.0, threshold: float = 1e3) -> dict:
+def region_counts(lam, stderr, sharp, *, z: float = 2.0,
+                  threshold: float = 1e3) -> RegionCounts:
     """Per class: the number of points, how many have ``|sharpness| > threshold``,
     and the median ``|sharpness|``.
 
@@ -78,16 +81,16 @@ def region_counts(lam, stderr, sharp, *, z: float = 2.0, threshold: float = 1e3)
 
     Returns
     -------
-    dict
-        ``{class: {"points", "sharp", "median_abs_sharpness"}}`` for
-        ``'contracting'``, ``'boundary'``, ``'chaotic'`` (and
-        ``'undefined'`` when some point is).
+    RegionCounts
+        A :class:`ClassCount` (``points``, ``sharp``, ``median_abs_sharpness``)
+        for ``contracting``, ``boundary``, ``chaotic`` (and ``undefined``
+        when some point is, else ``None``).
 
     Examples
     --------
     >>> c = region_counts([-0.1, 0.2, 0.0], [0.01, 0.01, 0.01], [5.0, 2e3, 1e4])
-    >>> c["chaotic"], c["boundary"]["sharp"]
-    ({'points': 1, 'sharp': 1, 'median_abs_sharpness': 2000.0}, 1)
+    >>> c.chaotic, c.boundary.sharp, c.undefined
+    (ClassCount(points=1, sharp=1, median_abs_sharpness=2000.0), 1, None)
     """
     threshold = check_float("threshold", threshold, positive=True)
     cls = classify_exponents(lam, stderr, z=z).ravel()
@@ -99,13 +102,13 @@ def region_counts(lam, stderr, sharp, *, z: float = 2.0, threshold: float = 1e3)
         m = cls == c
         if c == "undefined" and not m.any():
             continue
-        out[c] = {"points": int(m.sum()), "sharp": int(np.sum(s[m] > threshold)),
-                  "median_abs_sharpness": float(np.median(s[m])) if m.any() else None}
-    return out
+        out[c] = ClassCount(points=int(m.sum()), sharp=int(np.sum(s[m] > threshold)),
+                            median_abs_sharpness=float(np.median(s[m])) if m.any() else None)
+    return RegionCounts(**out)
 
 
 def region_stats_experiment(regions: dict, *, blocks: int = 20, zs=(1.0, 2.0),
-                            thresholds=(1e3,), progress=None) -> dict:
+                            thresholds=(1e3,), progress=None) -> RegionStatsExperiment:
     """Recompute ``lambda_max`` with its standard error on the loss grid of a
     committed region-map experiment (``figures/dynamics_regions.json``: the
     same tanh RNN, seed, inputs, steps and burn-in) and count the classes
@@ -133,9 +136,10 @@ def region_stats_experiment(regions: dict, *, blocks: int = 20, zs=(1.0, 2.0),
 
     Returns
     -------
-    dict
-        JSON-able: the recomputed exponents and errors, the classes and
-        counts per ``z`` and threshold, the committed sign counts.
+    RegionStatsExperiment
+        The recomputed exponents and errors, the classes and counts
+        (:class:`RegionCounts`) per ``z`` and threshold, the committed sign
+        counts; ``to_dict()`` is JSON-able.
 
     Examples
     --------
@@ -143,7 +147,7 @@ def region_stats_experiment(regions: dict, *, blocks: int = 20, zs=(1.0, 2.0),
     ...            "loss": {"gain": [0.5], "input_scale": [0.0], "sharpness": [[1.0]],
     ...                     "lyapunov_max": [[-0.7]]}}
     >>> out = region_stats_experiment(regions, blocks=4)
-    >>> out["classes"]["z=2"], out["counts"]["z=2"]["|sharpness|>1000"]["contracting"]["points"]
+    >>> out.classes["z=2"], out.counts["z=2"]["|sharpness|>1000"].contracting.points
     ([['contracting']], 1)
     """
     from .experiments import tanh_region_map
@@ -165,14 +169,15 @@ def region_stats_experiment(regions: dict, *, blocks: int = 20, zs=(1.0, 2.0),
              "lambda_max>0 and |sharpness|>1e3": int(np.sum((old > 0) & (s > 1e3))),
              "0<lambda_max<=3e-4": int(np.sum((old > 0) & (old <= 3e-4))),
              "max |sharpness| where lambda_max<=0": float(np.max(s[old <= 0]))}
-    return {"experiment": "region-map statistics",
-            "source": "figures/dynamics_regions.json (its 'loss' grid)",
-            "model": regions["model"], "hidden": regions["hidden"], "seed": regions["seed"],
-            "steps": regions["steps"], "burn": regions["burn"], "blocks": blocks,
-            "gain": L["gain"], "input_scale": L["input_scale"],
-            "lyapunov_max": lam.tolist(), "lyapunov_stderr": err.tolist(),
-            "sharpness": sharp.tolist(),
-            "max_abs_diff_from_committed": float(np.nanmax(np.abs(lam - old))),
-            "classes": {f"z={z:g}": classify_exponents(lam, err, z=z).tolist() for z in zs},
-            "counts": counts, "committed_sign_counts": naive,
-            "seconds": time.perf_counter() - t0}
+    return RegionStatsExperiment(
+        experiment="region-map statistics",
+        source="figures/dynamics_regions.json (its 'loss' grid)",
+        model=regions["model"], hidden=regions["hidden"], seed=regions["seed"],
+        steps=regions["steps"], burn=regions["burn"], blocks=blocks,
+        gain=L["gain"], input_scale=L["input_scale"],
+        lyapunov_max=lam.tolist(), lyapunov_stderr=err.tolist(),
+        sharpness=sharp.tolist(),
+        max_abs_diff_from_committed=float(np.nanmax(np.abs(lam - old))),
+        classes={f"z={z:g}": classify_exponents(lam, err, z=z).tolist() for z in zs},
+        counts=counts, committed_sign_counts=naive,
+        seconds=time.perf_counter() - t0)

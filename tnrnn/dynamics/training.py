@@ -38,12 +38,13 @@ import numpy as np
 
 from ..errors import SpecError, check_positive_int
 from ._checkpoints import analyse_checkpoints
+from ._records import CheckpointAnalysis, TrainingExperiment
 from ._core import check_float, check_seed, x64
 from ._lstm_tasks import (LSTMTraining, _batch_loss, _check_task_data, _predict, _task_loss,
                           seqclass_data, sine_data)
 
 __all__ = ["sine_data", "seqclass_data", "train_lstm", "LSTMTraining", "analyse_checkpoints",
-           "sine_experiment", "seqclass_experiment"]
+           "CheckpointAnalysis", "sine_experiment", "seqclass_experiment", "TrainingExperiment"]
 
 
 def train_lstm(task: str, U, Y, *, outputs: int, hidden: int = 16, steps: int = 3000,
@@ -172,7 +173,7 @@ def _meta(tr: LSTMTraining) -> dict:
 
 
 def sine_experiment(*, hidden: int = 16, steps: int = 3000, checkpoint_every: int = 100,
-                    seed: int = 2, quick: bool = False, progress=None) -> dict:
+                    seed: int = 2, quick: bool = False, progress=None) -> TrainingExperiment:
     """Train the sine generator and analyse its checkpoints (experiment 2a).
 
     20 sequences of 200 steps (:func:`sine_data`), frequencies in
@@ -194,7 +195,7 @@ def sine_experiment(*, hidden: int = 16, steps: int = 3000, checkpoint_every: in
 
     Returns
     -------
-    dict
+    TrainingExperiment
         ``experiment``, ``model``, ``task`` (descriptions), ``training`` (the
         settings and loss history), ``checkpoints`` (the analysis) and
         ``seconds``.
@@ -221,16 +222,19 @@ def sine_experiment(*, hidden: int = 16, steps: int = 3000, checkpoint_every: in
                              orbit_steps=50 if quick else 100, orbit_burn=100 if quick else 1500,
                              lyap_steps=200 if quick else 2000, lyap_burn=100 if quick else 1000,
                              hessian_iters=5 if quick else 20, input_radius=math.pi / 8)
-    return {"experiment": "sine-generator",
-            "model": f"LSTM ({tr.hidden} units, tnrnn.cells 'lstm') + linear readout",
-            "task": f"constant input omega in [pi/16, pi/8] ({len(freqs)} sequences of "
-                    f"{U.shape[1]} steps), target sin(omega (k + 1)), mean squared error",
-            "training": _meta(tr), "checkpoints": an, "seconds": time.perf_counter() - t0}
+    return TrainingExperiment(
+        experiment="sine-generator",
+        model=f"LSTM ({tr.hidden} units, tnrnn.cells 'lstm') + linear readout",
+        task=f"constant input omega in [pi/16, pi/8] ({len(freqs)} sequences of "
+             f"{U.shape[1]} steps), target sin(omega (k + 1)), mean squared error",
+        training=_meta(tr), final_train_accuracy=None, checkpoints=an,
+        seconds=time.perf_counter() - t0)
 
 
 def seqclass_experiment(*, hidden: int = 16, steps: int = 2000, checkpoint_every: int = 100,
                         seq_len: int = 200, n_sequences: int = 500, batch: int = 50,
-                        seed: int = 2, quick: bool = False, progress=None) -> dict:
+                        seed: int = 2, quick: bool = False,
+                        progress=None) -> TrainingExperiment:
     """Train the sequence classifier and analyse its checkpoints (experiment 2b).
 
     :func:`seqclass_data` (4 classes, windows 9-18 and 39-48),
@@ -254,7 +258,7 @@ def seqclass_experiment(*, hidden: int = 16, steps: int = 2000, checkpoint_every
 
     Returns
     -------
-    dict
+    TrainingExperiment
         As :func:`sine_experiment`, with ``final_train_accuracy`` (of the
         last checkpoint, on the training set).
 
@@ -285,13 +289,14 @@ def seqclass_experiment(*, hidden: int = 16, steps: int = 2000, checkpoint_every
                              lyap_steps=200 if quick else 2000, lyap_burn=100 if quick else 1000,
                              hessian_iters=5 if quick else 20, input_radius=1.0)
     acc = _accuracy(tr, U, Y)
-    return {"experiment": "sequence-classification",
-            "model": f"LSTM ({tr.hidden} units, tnrnn.cells 'lstm') + linear readout",
-            "task": f"{n_sequences} one-hot sequences of length {seq_len}: 2 relevant symbols "
-                    "(positions 9-18 and 39-48) among 4 distractors, 4 classes, cross-entropy "
-                    "at the last step (chance: ln 4 = 1.386)",
-            "training": _meta(tr), "final_train_accuracy": acc, "checkpoints": an,
-            "seconds": time.perf_counter() - t0}
+    return TrainingExperiment(
+        experiment="sequence-classification",
+        model=f"LSTM ({tr.hidden} units, tnrnn.cells 'lstm') + linear readout",
+        task=f"{n_sequences} one-hot sequences of length {seq_len}: 2 relevant symbols "
+             "(positions 9-18 and 39-48) among 4 distractors, 4 classes, cross-entropy "
+             "at the last step (chance: ln 4 = 1.386)",
+        training=_meta(tr), final_train_accuracy=acc, checkpoints=an,
+        seconds=time.perf_counter() - t0)
 
 
 def _accuracy(tr: LSTMTraining, U, Y) -> float:

@@ -11,9 +11,50 @@ bounds: how much of its capacity training used.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-__all__ = ["rac_circuit", "capacity_use", "effective_ranks", "spectrum_ranks"]
+from .._results import Record
+
+__all__ = ["rac_circuit", "capacity_use", "CapacityUse", "effective_ranks", "spectrum_ranks"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CapacityUse(Record):
+    """What :func:`capacity_use` returns: the certified ranks of trained RAC
+    weights beside the architecture's generic rank and bounds.
+
+    ``to_dict()`` gives the dict the previous version returned (JSON-able);
+    reading it by key (``r["trained"]``) still works for one release, with a
+    :class:`DeprecationWarning` naming the attribute.
+
+    Parameters
+    ----------
+    spec : dict
+        The circuit (:meth:`tnrnn.circuit.RAC.to_dict`).
+    inputs : str
+        The input set of the ranks.
+    trained : list of dict
+        Per output: ``{"output", "rank", "claim"}``.
+    generic : dict
+        ``{"rank", "claim"}`` of the architecture (random weights).
+    bounds : dict
+        ``{name: value}`` of the proven bounds.
+
+    Examples
+    --------
+    >>> r = CapacityUse({"depth": 1}, "one-hot", [{"output": 0, "rank": 2, "claim": "exact"}],
+    ...                 {"rank": 2, "claim": "exact"}, {"grid-cap": 4})
+    >>> r.trained[0]["rank"], list(r.to_dict())
+    (2, ['spec', 'inputs', 'trained', 'generic', 'bounds'])
+    """
+
+    spec: dict
+    inputs: str
+    trained: list
+    generic: dict
+    bounds: dict
 
 
 def rac_circuit(params, *, length: int):
@@ -45,7 +86,7 @@ def rac_circuit(params, *, length: int):
 
 
 def capacity_use(params: dict, *, length: int, inputs: str = "one-hot",
-                 outputs=None, seed: int = 0) -> dict:
+                 outputs=None, seed: int = 0) -> CapacityUse:
     """Certified rank of each output of trained RAC weights, the generic rank
     of the architecture and its bounds (JSON-able).
 
@@ -62,16 +103,16 @@ def capacity_use(params: dict, *, length: int, inputs: str = "one-hot",
 
     Returns
     -------
-    dict
-        ``{"spec", "inputs", "trained": [{"output", "rank", "claim"}, ...],
-        "generic": {"rank", "claim"}, "bounds": {name: value}}``.
+    CapacityUse
+        ``spec``, ``inputs``, ``trained`` (``[{"output", "rank", "claim"}, ...]``),
+        ``generic`` (``{"rank", "claim"}``) and ``bounds`` (``{name: value}``).
 
     Examples
     --------
     >>> from tnrnn.cells import stack
     >>> p, _ = stack("rac", depth=1, hidden=2, input_dim=2, outputs=1)
     >>> r = capacity_use(p, length=4)
-    >>> r["trained"][0]["rank"], r["generic"]["rank"], r["bounds"]["grid-cap"]
+    >>> r.trained[0]["rank"], r.generic["rank"], r.bounds["grid-cap"]
     (2, 2, 4)
     """
     from ..bounds import all_bounds
@@ -85,14 +126,18 @@ def capacity_use(params: dict, *, length: int, inputs: str = "one-hot",
         trained.append({"output": int(k), "rank": int(r.rank), "claim": r.claim()})
     g = separation_rank(spec, inputs=inputs, seed=seed)
     bounds = {b.name: int(b.value) for b in all_bounds(spec, inputs=inputs)}
-    return {"spec": spec.to_dict(), "inputs": inputs, "trained": trained,
-            "generic": {"rank": int(g.rank), "claim": g.claim()}, "bounds": bounds}
+    return CapacityUse(spec=spec.to_dict(), inputs=inputs, trained=trained,
+                       generic={"rank": int(g.rank), "claim": g.claim()}, bounds=bounds)
 
 
 def spectrum_ranks(matrix, *, rel=(1e-2, 1e-4), energy: float = 0.99) -> dict:
     """Approximate (float SVD) ranks of a matrix: singular values above
     ``r * sigma_max`` for each ``r`` in ``rel``, and the fewest singular
     values holding ``energy`` of the squared Frobenius norm. Not certified.
+
+    The result stays a plain dict: its keys are made from the arguments
+    (``above_<r>`` for each ``r`` in ``rel``, ``energy_<energy>``), an
+    open-ended record that a dataclass with fixed fields would not hold.
 
     Parameters
     ----------
@@ -103,6 +148,7 @@ def spectrum_ranks(matrix, *, rel=(1e-2, 1e-4), energy: float = 0.99) -> dict:
     Returns
     -------
     dict
+        ``sigma_max``, ``above_<r>`` per ``r``, ``energy_<energy>``.
 
     Examples
     --------
