@@ -182,7 +182,7 @@ def test_scornn_W_stays_orthogonal_after_updates():
         def loss(p):
             return jax.numpy.sum(apply(p, X) ** 2)
 
-        grad = jax.grad(loss)
+        grad = jax.jit(jax.grad(loss))  # one compilation for the 5 updates
         for _ in range(5):
             g = outside_grads(params, jax.tree.map(np.asarray, grad(params)))
             params = jax.tree.map(lambda a, b: np.asarray(a) - 0.01 * np.asarray(b), params, g)
