@@ -166,7 +166,7 @@ def write_md(summary, w, path):
                  f"{summary['runs_per_method'][m]}" for m in summary["diverged"]) + ".", "",
              f"Runs ending below the free-rate bound L3*: {len(summary['runs_below_lstar'])} "
              "(the bound is lowered by every run's polished final rates).", "",
-             "L_ref: the lowest final loss of any run at that t0; escape: exit of the last "
+             "L_ref: the lowest loss any run reached at that t0; escape: exit of the last "
              "plateau above 1.05 L_ref.", "",
              "| method | t0 | seed | first exit (zero-model plateau) | escape (plateau rule) | "
              "final loss | L_ref | L3* (free rates) | plateau levels |",

@@ -154,6 +154,7 @@ def main(stages):
         plateau_experiment(MAIN, select=sel, progress=progress)
     if "regd" in stages:
         regd(MAIN)
+        regd(LORENZ)
     if "lorenz" in stages:
         plateau_experiment(LORENZ, families=LORENZ_FAMS, plan=LORENZ_PLAN, seeds=SEEDS,
                            progress=progress,
