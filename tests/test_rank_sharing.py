@@ -138,7 +138,10 @@ def test_eliminating_thread_evaluates_while_the_helper_lags():
         return sample_matrix(*args, **kwargs)
 
     x = bordered_search(spec, part, P, 0, 0, w, [24, 48, 200], 10 ** 6, chunk=16,
-                        evaluate=slow_helper)
+                        evaluate=slow_helper, help_evaluate=True)
+    hook = bordered_search(spec, part, P, 0, 0, w, [24, 48], 10 ** 6, chunk=16,
+                           evaluate=slow_helper)      # a hook: called from one thread only
+    assert hook["main_evaluate_s"] == 0
     y = bordered_search(spec, part, P, 0, 0, w, [24, 48, 200], 10 ** 6, chunk=16,
                         overlap=False)
     assert x["main_evaluate_s"] > 0

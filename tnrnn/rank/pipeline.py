@@ -151,7 +151,7 @@ def _blocks(schedule, chunk):
 def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
                     schedule, cap: int, *, evaluate: Callable | None = None,
                     report: Callable | None = None, chunk: int = ROW_CHUNK,
-                    overlap: bool = True) -> dict:
+                    overlap: bool = True, help_evaluate: bool | None = None) -> dict:
     """The continuous search over ``schedule`` by bordering, with evaluation
     beside elimination.
 
@@ -187,6 +187,11 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
         Rows per evaluated block.
     overlap : bool
         Evaluate in a helper thread beside the elimination.
+    help_evaluate : bool, optional
+        Whether this thread, while it waits for a block, evaluates the next
+        block of its round itself; default: only with the built-in
+        evaluation (an ``evaluate`` hook, e.g. one that sends blocks to an
+        executor, is then called from one thread only, as before).
 
     Returns
     -------
@@ -205,6 +210,8 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
     (45, 3, True)
     """
     N = schedule[-1]
+    if help_evaluate is None:
+        help_evaluate = evaluate is None
     if evaluate is None:
         evaluate = functools.partial(sample_matrix, fused=_fused_for(spec, part, N))
     XA = draw_halves(spec, part, "continuous", "A", 0, N, prime, seed)
@@ -283,7 +290,7 @@ def bordered_search(spec, part, prime: int, seed: int, output: int, weights,
                     st["taken"] = j + 1
                     cond.notify_all()
                     break
-                i = claim(plan[j][0])
+                i = claim(plan[j][0]) if help_evaluate else None
                 if i is None:
                     cond.wait(0.1)
                     continue
