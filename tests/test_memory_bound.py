@@ -250,6 +250,24 @@ def test_committed_airy_bounds_against_adaptive_quadrature():
         t0 = mp.mpf(spec.split(":")[1])
         rho2 = t0 * mp.airyai(-t0) ** 2 + mp.airyai(-t0, derivative=1) ** 2
         pts = [0, t0, t0 + 10, t0 + 40, mp.inf] if t0 > 0 else [0, 10, 40, mp.inf]
-        return rho2, lambda w: mp.quad(lambda s: mp.airyai(s - t0) * mp.exp(-w * s), pts)
-    _, fits = _check_records(data, forms, dps=60, ms=(3,))
+        cache = {}
+
+        def b(w):
+            if w not in cache:
+                cache[w] = mp.quad(lambda s: mp.airyai(s - t0) * mp.exp(-w * s), pts)
+            return cache[w]
+        return rho2, b
+    _, fits = _check_records(data, forms, dps=40, ms=(3,))
     assert fits >= 2
+
+
+def test_select_outside_the_plan_is_refused(tmp_path):
+    from tnrnn.linear_rnn.plateau_runs import plateau_experiment
+
+    with pytest.raises(SpecError, match="not in the plan"):
+        plateau_experiment(tmp_path / "p.json", families={"delayed": (4.0,)},
+                           plan=(("gd-log", 3),), select=[("delayed", 6.0, "gd-log", 3)])
+    with pytest.raises(SpecError, match="each entry is"):
+        plateau_experiment(tmp_path / "p.json", families={"delayed": (4.0,)},
+                           plan=(("gd-log", 3),), select=["delayed"])
+    assert not (tmp_path / "p.json").exists()
