@@ -66,7 +66,9 @@ class Record:
     def __getitem__(self, key):
         """Deprecated: ``r[key]`` is ``r.<key>`` (one release)."""
         if isinstance(key, str) and key in self._keys():
-            value = plain(getattr(self, key))
+            value = getattr(self, key)  # the object itself (``r[k] is r.k``) ...
+            if isinstance(value, Record):  # ... but a nested result as the dict it was
+                value = value.to_dict()
         elif isinstance(key, str) and key in (d := self.to_dict()):  # a flattened key
             value = d[key]
         else:

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._results import Record
 from ..errors import SpecError, check_positive_int
 from ._core import check_float, check_seed
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class LSTMTraining:
+class LSTMTraining(Record):
     """What :func:`tnrnn.dynamics.training.train_lstm` returns: the loss
     history, the checkpoints and the settings of one training run.
 
@@ -64,29 +64,9 @@ class LSTMTraining:
     gamma: float
     seed: int
 
-    def to_dict(self) -> dict:
-        """The dict :func:`~tnrnn.dynamics.training.train_lstm` returned before
-        (the fields; the checkpoints' weights stay numpy arrays).
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> LSTMTraining("sine", [], [], 4, 1, 3e-3, 0.25, None, [], 0.3, 2).to_dict()["hidden"]
-        4
-        """
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def __getitem__(self, key):
-        """Deprecated: ``tr[key]`` is ``tr.<key>`` (one release)."""
-        if not isinstance(key, str) or key not in {f.name for f in dataclasses.fields(self)}:
-            raise KeyError(key)
-        warnings.warn(f"train_lstm's result[{key!r}] is deprecated: LSTMTraining is a "
-                      f"dataclass, use .{key} (or .to_dict() for the plain dict)",
-                      DeprecationWarning, stacklevel=2)
-        return getattr(self, key)
+    # the checkpoints hold numpy weights: two results are equal only when they are one
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 def sine_data(n_sequences: int = 20, seq_len: int = 200, min_freq: float = math.pi / 16,

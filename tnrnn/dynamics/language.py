@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ._core import check_float, check_seed
+from .._results import Record
 from ..errors import SpecError, check_positive_int
 
 __all__ = ["lm_init", "lm_logits", "lm_loss", "train_lm", "LMTraining", "embedding_map",
@@ -30,7 +30,7 @@ __all__ = ["lm_init", "lm_logits", "lm_loss", "train_lm", "LMTraining", "embeddi
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class LMTraining:
+class LMTraining(Record):
     """What :func:`train_lm` returns: the checkpoints and losses of one run.
 
     ``to_dict()`` gives the dict the previous version returned. Reading it by
@@ -62,29 +62,9 @@ class LMTraining:
     vocab: int
     chance: float
 
-    def to_dict(self) -> dict:
-        """The dict :func:`train_lm` returned before (the checkpoints' weights
-        stay numpy arrays).
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> LMTraining("gru", [], [], 3, math.log(3)).to_dict()["vocab"]
-        3
-        """
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def __getitem__(self, key):
-        """Deprecated: ``res[key]`` is ``res.<key>`` (one release)."""
-        if not isinstance(key, str) or key not in {f.name for f in dataclasses.fields(self)}:
-            raise KeyError(key)
-        warnings.warn(f"train_lm's result[{key!r}] is deprecated: LMTraining is a dataclass, "
-                      f"use .{key} (or .to_dict() for the plain dict)", DeprecationWarning,
-                      stacklevel=2)
-        return getattr(self, key)
+    # the checkpoints hold numpy weights: two results are equal only when they are one
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 def _materialise(kind: str, layer: dict) -> dict:
