@@ -14,7 +14,8 @@ paths with it, and re-exported here) answers "can a file be created here?"
 by creating one.
 
 :func:`json_safe` is the one JSON convention of every tnrnn writer (NaN as
-null, the infinities as ``"inf"``/``"-inf"``, numpy values as Python ones).
+null, the infinities as ``"inf"``/``"-inf"`` or null, numpy values as Python
+ones).
 
 :func:`machine_info` is the one description of the machine that results
 record (CPU, cores, memory, platform, package versions, devices); it imports
@@ -292,22 +293,34 @@ def machine_line(info: dict) -> str:
     return line
 
 
-def json_safe(obj):
+def json_safe(obj, *, infinity: str = "string", floats: str = "all"):
     """``obj`` as standard JSON values: the one JSON convention of every tnrnn
-    writer (the command line's ``json_text``, the benchmarks' results).
+    writer (the command line's ``json_text``, the benchmarks' results, a
+    training run's ``result.json``).
 
     NaN becomes ``None`` (null: undefined), the infinities the strings
     ``"inf"`` and ``"-inf"`` (JSON has no token for either; standard parsers
     refuse ``NaN``/``Infinity``), numpy scalars and arrays Python numbers and
-    lists, tuples lists; dicts and lists are converted item by item and
-    anything else is returned as it is. The result may be written with
-    ``json.dumps(..., allow_nan=False)``.
+    lists, tuples, sets and frozensets lists (a set in its iteration order);
+    dicts and lists are converted item by item and anything else is returned
+    as it is. The result may be written with ``json.dumps(..., allow_nan=False)``.
 
     Parameters
     ----------
     obj : object
-        A float, numpy scalar or array, or a dict, list or tuple holding them
-        (nested to any depth); other values pass through unchanged.
+        A float, numpy scalar or array, or a dict, list, tuple or set holding
+        them (nested to any depth); other values pass through unchanged.
+    infinity : {"string", "null"}
+        How the infinities are written: ``"inf"``/``"-inf"`` (the default) or
+        ``None`` like NaN (a training run's ``result.json``, whose readers
+        skip ``None``).
+    floats : {"all", "numpy"}
+        Which floats are converted: every one (the default), or only numpy
+        floats that are not Python floats (``float32``, ``float16``; the
+        values of arrays of those types): Python floats and ``float64`` are
+        left as they are. ``"numpy"`` is how a run's ``result.json`` has always
+        been written (``json.dumps`` then writes a non-finite Python float as
+        its ``NaN``/``Infinity`` token).
 
     Returns
     -------
@@ -325,26 +338,49 @@ def json_safe(obj):
     {'r': [None, 'inf', '-inf'], 'n': 3, 'a': [0.5, 1.5], 'ok': True, 's': 'x'}
     >>> json.dumps(safe, allow_nan=False)
     '{"r": [null, "inf", "-inf"], "n": 3, "a": [0.5, 1.5], "ok": true, "s": "x"}'
+    >>> json_safe([np.float32("inf"), float("inf"), {2}], infinity="null", floats="numpy")
+    [None, inf, [2]]
+    >>> json_safe(1.0, infinity="none")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: infinity must be 'string' or 'null'; got 'none'
     """
+    if infinity not in ("string", "null"):
+        from .errors import SpecError
+
+        raise SpecError(f"infinity must be 'string' or 'null'; got {infinity!r}")
+    if floats not in ("all", "numpy"):
+        from .errors import SpecError
+
+        raise SpecError(f"floats must be 'all' or 'numpy'; got {floats!r}")
+    return _json_safe(obj, infinity == "null", floats == "numpy")
+
+
+def _json_safe(obj, inf_null: bool, numpy_only: bool):
     import math
 
     import numpy as np
 
     if isinstance(obj, (float, np.floating)):
+        if numpy_only and isinstance(obj, float):  # a Python float (float64 is one): as it is
+            return obj
         v = float(obj)
         if math.isnan(v):
             return None
         if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
+            return None if inf_null else ("inf" if v > 0 else "-inf")
         return v
     if isinstance(obj, (bool, np.bool_)):
         return bool(obj)
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.ndarray):
-        return json_safe(obj.tolist())
+        # an array's values are treated as its scalars: with numpy_only, those of a
+        # float array other than float64 are converted, float64's left as they are
+        sub = numpy_only and not (obj.dtype.kind == "f" and obj.dtype != np.float64)
+        return _json_safe(obj.tolist(), inf_null, sub)
     if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
+        return {k: _json_safe(v, inf_null, numpy_only) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [_json_safe(v, inf_null, numpy_only) for v in obj]
     return obj

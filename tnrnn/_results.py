@@ -39,10 +39,13 @@ class Record:
 
     A subclass is a ``@dataclasses.dataclass(frozen=True, eq=False)``; it may
     override :meth:`_absent` to name fields the old dict did not have in this
-    case (left out of ``to_dict()``, and not readable by key).
+    case (left out of ``to_dict()``, and not readable by key), and set
+    ``_reader`` to the name its warnings give the value (``"result"``:
+    ``use result.test``; empty by default: ``use .test``).
     """
 
     __slots__ = ()
+    _reader = ""
 
     def _absent(self) -> frozenset:
         """Fields left out of :meth:`to_dict` for this value (none by default)."""
@@ -74,8 +77,9 @@ class Record:
         else:
             raise KeyError(key)
         name = type(self).__name__
+        r = self._reader
         warnings.warn(f"result[{key!r}] is deprecated: {name} is a frozen dataclass, use "
-                      f".{key} (or .to_dict() for the plain dict)", DeprecationWarning,
+                      f"{r}.{key} (or {r}.to_dict() for the plain dict)", DeprecationWarning,
                       stacklevel=2)
         return value
 
@@ -124,7 +128,10 @@ class Record:
         if type(other) is type(self):
             return self.to_dict() == other.to_dict()
         if isinstance(other, dict):
-            self._warn("comparing with a dict")
+            name = type(self).__name__
+            warnings.warn(f"comparing a {name} with a dict is deprecated: {name} is a frozen "
+                          f"dataclass, compare {self._reader or 'result'}.to_dict()",
+                          DeprecationWarning, stacklevel=2)
             return self.to_dict() == other
         return NotImplemented
 

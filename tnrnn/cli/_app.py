@@ -123,8 +123,9 @@ def json_text(data, big_int: str = "number", *, indent: int | None = 2,
     bounds' size limits keep them to about 315,000 digits) or, beyond 2^53 - 1,
     as decimal strings with their log2 beside them (``'string'``,
     :func:`_stringify`); NaN is written as ``null`` (undefined) and the
-    infinities as the strings ``"inf"`` and ``"-inf"`` (:func:`tnrnn._io.json_safe`),
-    never a ``NaN`` token. ``indent=None`` writes one compact line;
+    infinities as the strings ``"inf"`` and ``"-inf"``, numpy values as Python
+    ones, tuples and sets as lists (:func:`tnrnn._io.json_safe`, the one
+    conversion), never a ``NaN`` token. ``indent=None`` writes one compact line;
     ``digits`` rounds every float to that many significant digits.
 
     Examples
@@ -141,8 +142,7 @@ def json_text(data, big_int: str = "number", *, indent: int | None = 2,
         data = _round_floats(data, digits)
     separators = (",", ":") if indent is None else None
     with _AnyDigits():
-        return json.dumps(data, indent=indent, separators=separators, default=_json_default,
-                          allow_nan=False)
+        return json.dumps(data, indent=indent, separators=separators, allow_nan=False)
 
 
 def emit_json(data, big_int: str = "number") -> None:
@@ -221,18 +221,6 @@ class _AnyDigits:
         import sys
 
         sys.set_int_max_str_digits(self.old)
-
-
-def _json_default(obj):
-    import numpy as np
-
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)

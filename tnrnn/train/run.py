@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import time
 import warnings
 from pathlib import Path
 from typing import Callable
 
-from .._io import atomic_write_text
+from .._io import atomic_write_text, json_safe, machine_info
+from .._results import Record
 from ..errors import SpecError, TooLargeError, check_positive_int
 from .loop import PROTOCOL
 from .protocols import PROTOCOL_KEYS, check_values, get_protocol, resolve_min_delta
@@ -61,14 +61,15 @@ _DERIVED = ("params", "free_params", "name", "overrides", "count")
 MAX_MEMORY_BYTES = 8 * 2**30
 
 
-@dataclasses.dataclass(frozen=True)
-class RunResult:
+@dataclasses.dataclass(frozen=True, eq=False)
+class RunResult(Record):
     """What :func:`run` returns: the record of one finished run.
 
     ``to_dict()`` is exactly what ``result.json`` holds (same keys, same
     order); :meth:`from_dict` reads such a record back (:func:`finished_result`
-    returns one). Reading it by key (``result["test"]``) still works for one
-    release, with a :class:`DeprecationWarning` naming the attribute.
+    returns one). Reading it by key (``result["test"]``) and comparing it with
+    a dict still work for one release, with a :class:`DeprecationWarning`
+    naming the attribute (the shared :class:`tnrnn._results.Record` mixin).
 
     Parameters
     ----------
@@ -87,7 +88,11 @@ class RunResult:
     wall_s : float
         Seconds of training and testing.
     machine : dict
-        Platform, CPU count, jax version and device.
+        ``platform``, ``processor``, ``cpus``, ``jax`` (version) and ``device``
+        (as every run has recorded them), then the keys of
+        :func:`tnrnn._io.machine_info` (``cpu`` model, ``cores``,
+        ``memory_bytes``, ``versions``, ``jax_devices``, ``gpu``,
+        ``load_average``; records written before lack them).
 
     Examples
     --------
@@ -107,19 +112,7 @@ class RunResult:
     wall_s: float
     machine: dict
 
-    def to_dict(self) -> dict:
-        """The record as written to ``result.json`` (the fields, in order).
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> RunResult({}, {}, {}, {}, {"loss": 1.0}, 0.5, {}).to_dict()["test"]
-        {'loss': 1.0}
-        """
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+    _reader = "result"  # the warnings say ``use result.test``
 
     @classmethod
     def from_dict(cls, record) -> "RunResult":
@@ -153,28 +146,6 @@ class RunResult:
             raise SpecError(f"a run's result needs the keys {', '.join(names)}; got {got}"
                             + (f" ({why})" if why else ""))
         return cls(**{k: record[k] for k in names})
-
-    def __eq__(self, other):
-        """Equal records; a plain dict compares with :meth:`to_dict` (deprecated,
-        one release: compare ``result.to_dict()``)."""
-        if isinstance(other, RunResult):
-            return self.to_dict() == other.to_dict()
-        if isinstance(other, dict):
-            warnings.warn("comparing a RunResult with a dict is deprecated: compare "
-                          "result.to_dict()", DeprecationWarning, stacklevel=2)
-            return self.to_dict() == other
-        return NotImplemented
-
-    __hash__ = None  # its fields are dicts
-
-    def __getitem__(self, key):
-        """Deprecated: ``result[key]`` is ``result.<key>`` (one release)."""
-        if not isinstance(key, str) or key not in {f.name for f in dataclasses.fields(self)}:
-            raise KeyError(key)
-        warnings.warn(f"result[{key!r}] is deprecated: RunResult is a dataclass, use "
-                      f"result.{key} (or result.to_dict() for the plain record)",
-                      DeprecationWarning, stacklevel=2)
-        return getattr(self, key)
 
 
 def _protocol_defaults(name: str) -> dict:
@@ -468,7 +439,9 @@ def run(config: dict, *, progress: Callable | None = None) -> RunResult:
         "wall_s": time.perf_counter() - t0,
         "machine": _machine(),
     }
-    result = RunResult.from_dict(json.loads(json.dumps(result, default=_json_default)))
+    # numpy numbers as Python ones, a non-finite numpy float as null (summaries skip None)
+    result = RunResult.from_dict(json.loads(json.dumps(
+        json_safe(result, infinity="null", floats="numpy"))))
     if out is not None:
         save_weights(out / "params.npz", res.params, cell=c["cell"], depth=c["depth"],
                     hidden=c["hidden"], task=c["task"], size=c["size"])
@@ -556,23 +529,19 @@ def _config_diff(old, new: dict) -> list:
     return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
-def _json_default(obj):
-    import numpy as np
-
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
 def _machine() -> dict:
-    import os
+    """The machine of a run's ``result.json``: the keys it has always had
+    (``platform``, ``processor``, ``cpus``, ``jax``, ``device``: readers of old
+    and new records find them), then the one machine description
+    (:func:`tnrnn._io.machine_info`: ``cpu`` model, ``cores``, ``memory_bytes``,
+    ``versions``, ``jax_devices``, ``gpu``, ``load_average``)."""
     import platform
 
     import jax
 
-    return {"platform": platform.platform(), "processor": platform.processor() or None,
-            "cpus": os.cpu_count(), "jax": jax.__version__,
-            "device": str(jax.devices()[0].device_kind)}
+    devices = jax.devices()
+    info = machine_info(packages=("jax", "numpy"), devices=[d.platform for d in devices])
+    return {"platform": info["platform"], "processor": platform.processor() or None,
+            "cpus": info["cores"], "jax": jax.__version__,
+            "device": str(devices[0].device_kind),
+            **{k: v for k, v in info.items() if k != "platform"}}
