@@ -376,6 +376,14 @@ class Model(Mapping):
         return self.cell.recurrence(self.options)
 
     # ------------------------------------------------ read-only mapping (deprecated)
+    # Not the shared tnrnn._results.Record mixin, on purpose: a Model reads as the
+    # old *stack dict* {"layers", "readout"} (not as a dict of its fields: kind and
+    # options are not keys), its to_dict() gives layers as a list, it must stay a
+    # collections.abc.Mapping ({**model} and isinstance checks of the old dicts), and
+    # equality is identity (its leaves are arrays, and jax compares pytree nodes);
+    # Record's field-based keys, copying to_dict() and value equality would each
+    # change that. Tracing is unaffected either way (register_dataclass reads the
+    # fields only), so only the semantics decide.
 
     def __getitem__(self, key):
         if key not in ("layers", "readout"):
