@@ -11,9 +11,9 @@ ROOT=${ROOT:-benchmarks/results/experiments/smoothness}
 TRAIN_SECONDS=${TRAIN_SECONDS:-1800}
 export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-PY="nice -n 15 .venv/bin/python -m tnrnn.dynamics.paper_runs"
-$PY train --root "$ROOT" --tasks sine --seeds 0,1,2 --seconds "$TRAIN_SECONDS" --chunk 10 &
+TNRNN="nice -n 15 .venv/bin/tnrnn dynamics"
+$TNRNN paper-train --root "$ROOT" --tasks sine --seeds 0,1,2 --seconds "$TRAIN_SECONDS" --chunk 10 &
 wait $!
-$PY train --root "$ROOT" --tasks seqclass --seeds 2 --seconds "$((TRAIN_SECONDS / 3))" --chunk 10
-$PY analyse --root "$ROOT" --which last
-$PY analyse --root "$ROOT" --which first
+$TNRNN paper-train --root "$ROOT" --tasks seqclass --seeds 2 --seconds "$((TRAIN_SECONDS / 3))" --chunk 10
+$TNRNN paper-analyse --root "$ROOT" --which last
+$TNRNN paper-analyse --root "$ROOT" --which first

@@ -322,8 +322,8 @@ def _console_err():
     return Console(stderr=True)
 
 
-def comma_list(text, option: str, *, kind=str, choices=None, minimum=None,
-               limit: int | None = None, noun: str = "value") -> list:
+def comma_list(text, option: str, *, kind=str, choices=None, minimum=None, maximum=None,
+               limit: int | None = None, noun: str = "value", unit: str = "") -> list:
     """The one comma-list parser of the command line: ``'a, b,,c'`` ->
     ``['a', 'b', 'c']`` converted by ``kind``.
 
@@ -332,9 +332,12 @@ def comma_list(text, option: str, *, kind=str, choices=None, minimum=None,
     ``float()`` let 'nan' and 'inf' through); ``choices`` lists the allowed
     values, ``minimum`` the smallest allowed number and ``limit`` the most
     items (a longer list is a :class:`~tnrnn.errors.TooLargeError`);
-    ``noun`` names an item in the message for a value not in ``choices``. Every
-    refusal is one :class:`~tnrnn.errors.SpecError` naming ``option``, what
-    was given and what is allowed.
+    ``noun`` names an item in the messages. ``maximum`` is the largest
+    allowed number (a larger one is a :class:`~tnrnn.errors.TooLargeError`
+    saying ``exceeds <maximum> <unit>``); with ``kind=int`` an item of more
+    than 12 digits is then refused before it is converted. Every refusal is
+    one :class:`~tnrnn.errors.SpecError` naming ``option``, what was given and
+    what is allowed.
 
     Examples
     --------
@@ -354,13 +357,21 @@ def comma_list(text, option: str, *, kind=str, choices=None, minimum=None,
     Traceback (most recent call last):
     ...
     tnrnn.errors.SpecError: --input must be finite numbers; got '1,nan'
+    >>> comma_list("4,300", "--m", kind=int, maximum=256, unit="exponentials")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.TooLargeError: --m 300 exceeds 256 exponentials
     """
     import math
 
     from ..errors import SpecError, TooLargeError
 
     what = {int: "integers", float: "numbers"}.get(kind, "names")
+    units = f" {unit}" if unit else ""
     items = [t.strip() for t in str(text).split(",") if t.strip()]
+    if kind is int and maximum is not None and any(len(t) > 12 for t in items):
+        raise TooLargeError(f"{option} lists a {noun} of more than 12 digits; at most "
+                            f"{maximum}{units}", estimate=max(len(t) for t in items), limit=12)
     if limit is not None and len(items) > limit:
         raise TooLargeError(f"{option} lists {len(items)} values; at most {limit}",
                             estimate=len(items), limit=limit)
@@ -380,4 +391,7 @@ def comma_list(text, option: str, *, kind=str, choices=None, minimum=None,
                             f"{', '.join(map(str, choices))}")
     if minimum is not None and min(values) < minimum:
         raise SpecError(f"{option} must be {what} >= {minimum}; got {text!r}")
+    if maximum is not None and max(values) > maximum:
+        raise TooLargeError(f"{option} {max(values)} exceeds {maximum}{units}",
+                            estimate=max(values), limit=maximum)
     return values

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from ._app import CONTEXT, comma_list, json_text
-from ._dynamics_common import _bar, _count, _pyplot, _seed, dynamics
+from ._app import CONTEXT, comma_list, emit_json, json_text
+from ._dynamics_common import _bar, _count, _finite, _pyplot, _seed, dynamics
 from ..errors import SpecError, check_output_path
 
 
@@ -178,7 +178,7 @@ def region_stats_cmd(data, out, blocks):
 
 @dynamics.command("paper-summary", context_settings=CONTEXT)
 @click.option("--root", type=click.Path(file_okay=False), required=True,
-              help="Folder of the runs of `python -m tnrnn.dynamics.paper_runs train`.")
+              help="Folder of the runs of `tnrnn dynamics paper-train`.")
 @click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
               help="Folder for dynamics_paper_<task>.json.")
 def paper_summary_cmd(root, out):
@@ -200,3 +200,89 @@ def paper_summary_cmd(root, out):
         path = check_output_path(os.path.join(out, f"dynamics_paper_{t}.json"), option="--out")
         _write_json(path, paper_summary(root, t).to_dict())
         click.echo(f"wrote {path}")
+
+
+# ------------------------------------------------- the paper's own setups, resumable
+_PAPER_TASKS = ("sine", "seqclass")
+
+
+def _log(line: str) -> None:
+    """A progress line of the paper runs (stderr, at once: a long run's log)."""
+    click.echo(line, err=True)
+
+
+@dynamics.command("paper-train", context_settings=CONTEXT)
+@click.option("--root", type=click.Path(file_okay=False), required=True,
+              help="Folder of the runs (<root>/<task>/<model>-s<seed>/; created if missing).")
+@click.option("--tasks", default="sine", show_default=True,
+              help="Tasks, comma-separated: sine, seqclass.")
+@click.option("--models", default="lstm,lstm-stable,exprnn", show_default=True,
+              help="Models, comma-separated: lstm, lstm-stable, exprnn.")
+@click.option("--seeds", default="0,1,2", show_default=True, help="Seeds, comma-separated.")
+@click.option("--chunk", type=int, default=10, show_default=True,
+              help="Epochs per turn (five times as many for seqclass).")
+@click.option("--seconds", type=float, default=3600.0, show_default=True,
+              help="Time allowed; checked between turns (a turn under way is finished).")
+@click.option("--until", type=int, default=None,
+              help="Stop each run at this epoch  [default: the authors' total].")
+def paper_train_cmd(root, tasks, models, seeds, chunk, seconds, until):
+    """Train the smoothness paper's runs at the authors' sizes and schedule, resumably.
+
+    Every combination of --tasks, --models and --seeds is one run in its own
+    folder; a run with a resume.pkl continues from it. The runs advance in
+    turns of --chunk epochs, the least advanced first, so that a stopped
+    sweep has them all at about the same epoch. One line per turn goes to
+    stderr; the epoch each run reached is printed as JSON.
+
+    \b
+    Example:
+      tnrnn dynamics paper-train --root benchmarks/results/experiments/smoothness \\
+          --tasks sine --seeds 0,1,2 --seconds 1800
+    """
+    import os
+
+    from ..dynamics import paper_setups as ps
+    from ..dynamics.paper_runs import train_runs
+
+    tasks = comma_list(tasks, "--tasks", choices=_PAPER_TASKS, noun="task")
+    models = comma_list(models, "--models", choices=tuple(ps.MODELS), noun="model")
+    seeds = comma_list(seeds, "--seeds", kind=int, minimum=0)
+    chunk = _count("--chunk", chunk)
+    seconds = _finite("--seconds", seconds, minimum=0.0)
+    until = None if until is None else _count("--until", until)
+    parent = os.path.dirname(os.path.abspath(root))
+    if not os.path.isdir(parent):
+        raise SpecError(f"--root: the folder {parent!r} does not exist")
+    emit_json(train_runs(root, tasks=tasks, models=models, seeds=seeds, chunk=chunk,
+                         seconds=seconds, until=until, log=_log))
+
+
+@dynamics.command("paper-analyse", context_settings=CONTEXT)
+@click.option("--root", type=click.Path(file_okay=False), required=True,
+              help="Folder of the runs of `tnrnn dynamics paper-train`.")
+@click.option("--tasks", default="sine,seqclass", show_default=True,
+              help="Tasks, comma-separated: sine, seqclass.")
+@click.option("--which", type=click.Choice(["last", "first", "all"]), default="all",
+              show_default=True,
+              help="Which kept checkpoints: each run's latest, its first (epoch 0), or all.")
+def paper_analyse_cmd(root, tasks, which):
+    """Analyse the smoothness paper's runs: Lyapunov spectra, sup ||Df||, the
+    Lipschitz bound and the sharpness at their kept checkpoints.
+
+    Each run's results are added to its analysis.json (checkpoints already
+    there are skipped, so a stopped analysis resumes). One line per
+    checkpoint goes to stderr; the epochs asked for, per run, are printed as
+    JSON. Collect them with `tnrnn dynamics paper-summary`.
+
+    \b
+    Example:
+      tnrnn dynamics paper-analyse --root benchmarks/results/experiments/smoothness --which last
+    """
+    from ..dynamics.paper_runs import analyse_runs
+
+    tasks = comma_list(tasks, "--tasks", choices=_PAPER_TASKS, noun="task")
+    done = analyse_runs(root, tasks=tasks, which=which, log=_log)
+    if not done:
+        raise SpecError(f"--root: no runs in {root!r} (folders {'|'.join(tasks)}/<model>-s<seed> "
+                        "holding a resume.pkl); train them with `tnrnn dynamics paper-train`")
+    emit_json(done)

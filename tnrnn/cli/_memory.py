@@ -16,18 +16,10 @@ KERNEL_HELP = ("Target kernel: exponential:BETA, polynomial:OMEGA, delayed:T0[:B
 
 def _parse_ms(text: str, limit: int = 256) -> list[int]:
     """``--m``: distinct integer widths 1..``limit``, sorted (the one
-    comma-list parser, :func:`tnrnn.cli._app.comma_list`). A width of more
-    than 12 digits is refused before it is converted to a number."""
-    from ..errors import TooLargeError
-
-    parts = [x.strip() for x in str(text).split(",") if x.strip()]
-    if any(len(x) > 12 for x in parts):
-        raise TooLargeError(f"--m lists a width of more than 12 digits; at most {limit} "
-                            f"exponentials", estimate=max(len(x) for x in parts), limit=12)
-    ms = comma_list(text, "--m", kind=int, minimum=1, limit=limit)
-    if max(ms) > limit:
-        raise TooLargeError(f"--m {max(ms)} exceeds {limit} exponentials", estimate=max(ms),
-                            limit=limit)
+    comma-list parser, :func:`tnrnn.cli._app.comma_list`, which refuses a
+    width of more than 12 digits before converting it)."""
+    ms = comma_list(text, "--m", kind=int, minimum=1, maximum=limit, limit=limit,
+                    noun="width", unit="exponentials")
     return sorted(set(ms))
 
 

@@ -20,13 +20,12 @@ The folder layout and its readers live in ``_paper_store``, the analysis in
 
 Run from the shell (``benchmarks/experiments/smoothness_paper.sh``)::
 
-    python -m tnrnn.dynamics.paper_runs train --root DIR --seconds 3600
-    python -m tnrnn.dynamics.paper_runs analyse --root DIR
+    tnrnn dynamics paper-train --root DIR --seconds 3600
+    tnrnn dynamics paper-analyse --root DIR
 """
 
 from __future__ import annotations
 
-import json
 import pickle
 import time
 from pathlib import Path
@@ -35,13 +34,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..errors import SpecError
 from . import paper_setups as ps
 from ._paper_store import (KEEP, _const_inputs, _data, _flat, _load, _np_tree, _save_atomic,
                            _setup, _write_history, load_checkpoints, load_history, run_dir)
 from .paper_analysis import DEPARTURES, PaperSummary, analyse_run, paper_summary
 
-__all__ = ["KEEP", "DEPARTURES", "run_dir", "train_run", "train_runs", "orbit_outputs",
-           "analyse_run", "load_history", "load_checkpoints", "paper_summary", "PaperSummary"]
+__all__ = ["KEEP", "DEPARTURES", "WHICH", "run_dir", "train_run", "train_runs", "orbit_outputs",
+           "analyse_run", "analyse_runs", "load_history", "load_checkpoints", "paper_summary",
+           "PaperSummary"]
 
 
 def orbit_outputs(task: str, kind: str, params: dict, cfg: dict, seed: int) -> np.ndarray:
@@ -270,40 +271,66 @@ def train_runs(root, *, tasks=("sine",), models=ps.MODELS, seeds=(0, 1, 2), chun
     return {f"{t}/{k}-s{s}": e for (t, k, s), e in reached.items()}
 
 
-def _main(argv=None):
-    import argparse
+#: Which kept checkpoints :func:`analyse_runs` analyses.
+WHICH = ("all", "last", "first")
 
-    ap = argparse.ArgumentParser(prog="python -m tnrnn.dynamics.paper_runs")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("train")
-    t.add_argument("--root", required=True)
-    t.add_argument("--tasks", default="sine")
-    t.add_argument("--models", default=",".join(ps.MODELS))
-    t.add_argument("--seeds", default="0,1,2")
-    t.add_argument("--chunk", type=int, default=10)
-    t.add_argument("--seconds", type=float, default=3600.0)
-    t.add_argument("--until", type=int, default=None)
-    a = sub.add_parser("analyse")
-    a.add_argument("--root", required=True)
-    a.add_argument("--tasks", default="sine,seqclass")
-    a.add_argument("--which", choices=("last", "first", "all"), default="all")
-    args = ap.parse_args(argv)
-    if args.cmd == "train":
-        out = train_runs(args.root, tasks=args.tasks.split(","), models=args.models.split(","),
-                         seeds=[int(s) for s in args.seeds.split(",")], chunk=args.chunk,
-                         seconds=args.seconds, until=args.until, log=lambda m: print(m, flush=True))
-        print(json.dumps(out), flush=True)
-        return
-    for task in args.tasks.split(","):
-        for d in sorted((Path(args.root) / task).glob("*-s*")):
+
+def analyse_runs(root, *, tasks=("sine", "seqclass"), which: str = "all", log=print) -> dict:
+    """:func:`analyse_run` on every run of ``tasks`` under ``root`` (the folders
+    ``<root>/<task>/<model>-s<seed>`` holding a ``resume.pkl``), at the
+    analyser's default settings.
+
+    The result stays a plain dict keyed by the runs found (a mapping that
+    varies per folder, as :func:`train_runs` returns).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        The folder holding the runs.
+    tasks : sequence of str
+        ``'sine'`` and/or ``'seqclass'``.
+    which : {"all", "last", "first"}
+        Every kept checkpoint, only each run's latest, or only its first
+        (epoch 0). Checkpoints already in a run's ``analysis.json`` are skipped.
+    log : callable
+        Called with one line per checkpoint analysed.
+
+    Returns
+    -------
+    dict
+        ``{"<task>/<model>-s<seed>": [epochs asked for]}`` in folder order
+        (empty when ``root`` holds no runs).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> analyse_runs(tempfile.mkdtemp(), which="last")
+    {}
+    >>> analyse_runs("runs", which="best")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.SpecError: which must be one of all, last, first; got 'best'
+    """
+    if which not in WHICH:
+        raise SpecError(f"which must be one of {', '.join(WHICH)}; got {which!r}")
+    for task in tasks:
+        _setup(task)  # a task that is not the paper's is refused before any work
+    done = {}
+    for task in tasks:
+        for d in sorted((Path(root) / task).glob("*-s*")):
             if not (d / "resume.pkl").exists():
                 continue
             ck = [e for e, _ in load_checkpoints(d)]
-            epochs = {"last": {ck[-1]}, "first": {ck[0]}, "all": None}[args.which]
-            analyse_run(d, epochs=epochs, log=lambda m: print(m, flush=True))
+            epochs = {"last": {ck[-1]}, "first": {ck[0]}, "all": None}[which]
+            analyse_run(d, epochs=epochs, log=log)
+            done[f"{task}/{d.name}"] = sorted(epochs) if epochs is not None else ck
+    return done
 
 
-if __name__ == "__main__":  # pragma: no cover - the experiment driver
-    _main()
+if __name__ == "__main__":  # pragma: no cover - the replaced shell entry point
+    import sys
 
-
+    print("error: python -m tnrnn.dynamics.paper_runs was replaced by the commands "
+          "'tnrnn dynamics paper-train' and 'tnrnn dynamics paper-analyse' (same options; "
+          "see their --help)", file=sys.stderr)
+    sys.exit(2)
