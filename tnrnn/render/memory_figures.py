@@ -211,7 +211,7 @@ def draw_plateaus(data: dict, path) -> list[str]:
     """
     fig = plateaus_figure(data)
     fig.suptitle("Plateaus from random asymmetric starts (log rates); 0 = no plateau above "
-                 "1.05 L_ref, the lowest final loss of the runs at that target and m",
+                 "1.05 L_ref, the lowest loss the runs reached at that target and m",
                  fontsize=9)
     return _save(fig, path)
 
