@@ -368,3 +368,45 @@ def test_log_keeps_integers_of_any_size(tmp_path):
     with ResultsLog(path, {}) as log:
         log.write("big", 7 ** 9000)  # 7,606 digits: beyond Python's default 4,300
     assert ResultsLog(path, {}, resume=True).done == {"big": 7 ** 9000}
+
+
+class _NeverFinishes:
+    """An executor whose futures never finish and whose check_alive reports
+    it dead from its ``dead_after``-th call on (a cluster lost mid-run)."""
+
+    def __init__(self, dead_after):
+        self.checks, self.dead_after, self.submitted = 0, dead_after, 0
+
+    def submit(self, fn, /, *args, priority=0, **kwargs):
+        import concurrent.futures as cf
+
+        self.submitted += 1
+        return cf.Future()
+
+    def pending_limit(self):
+        return 1
+
+    def recover(self, exc):
+        return False
+
+    def check_alive(self):
+        from tnrnn.parallel import ExecutorDiedError
+
+        self.checks += 1
+        if self.checks >= self.dead_after:
+            raise ExecutorDiedError(f"gone after {self.checks} checks")
+
+
+def test_iter_tasks_asks_a_silent_executor_whether_it_is_alive(monkeypatch):
+    """Waiting for a finished task is not a wait for ever: every
+    LIVENESS_SECONDS without one, the executor's check_alive is asked, and
+    its error ends the run (the executor's own, named)."""
+    from tnrnn.parallel import ExecutorDiedError, runner
+
+    monkeypatch.setattr(runner, "LIVENESS_SECONDS", 0.05)
+    ex = _NeverFinishes(dead_after=3)
+    t0 = time.monotonic()
+    with pytest.raises(ExecutorDiedError, match=r"^gone after 3 checks$"):
+        list(iter_tasks(spin, {"a": (1, 1), "b": (1, 2)}, executor=ex))
+    assert time.monotonic() - t0 >= 3 * 0.05 - 0.01  # three waits, then the error
+    assert (ex.checks, ex.submitted) == (3, 1)

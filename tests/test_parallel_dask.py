@@ -3,6 +3,7 @@
 Nothing here reaches any address but 127.0.0.1. The tasks are the
 deterministic probes; the table rows are compared with a serial run.
 """
+import faulthandler
 import json
 import os
 import signal
@@ -16,11 +17,25 @@ distributed = pytest.importorskip("distributed")
 from click.testing import CliRunner  # noqa: E402
 
 from tnrnn.cli import cli  # noqa: E402
-from tnrnn.parallel import (DaskExecutor, SchedulerError, iter_tasks, make_executor,  # noqa: E402
-                            run_tasks)
+from tnrnn.parallel import (DaskExecutor, ExecutorDiedError, SchedulerError,  # noqa: E402
+                            iter_tasks, make_executor, run_tasks)
 from tnrnn.parallel import TaskFailedError  # noqa: E402
 from tnrnn.parallel.probes import (crash_once, crash_times, lcg_closed_form, nap,  # noqa: E402
                                    nap_or_crash, spin)
+
+
+#: Seconds any one test here may take (a loaded machine's worst is ~60 s).
+TEST_LIMIT_S = 240
+
+
+@pytest.fixture(autouse=True)
+def watchdog():
+    """No test here can hang the suite: past :data:`TEST_LIMIT_S`, every
+    thread's stack is printed and the test process exits (pytest-timeout is
+    not a dependency)."""
+    faulthandler.dump_traceback_later(TEST_LIMIT_S, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +267,80 @@ def test_a_worker_gone_without_an_event_fails_its_task_instead_of_hanging(own_cl
     assert not th.is_alive(), "the task of a dead worker was never failed"
     assert "task 'bad' failed 1 times (retries=0); last error: WorkerDiedError" in out["error"]
     assert time.monotonic() - t0 < 60
+
+
+def _kill_and_wait(client, address, pids, killed: list) -> None:
+    """SIGKILL the worker at ``address`` (its pid appended to ``killed``);
+    return once the scheduler no longer lists it."""
+    pid = pids[address]
+    os.kill(pid, signal.SIGKILL)
+    killed.append(pid)
+    deadline = time.monotonic() + 60
+    while address in client.nthreads():
+        assert time.monotonic() < deadline, f"worker {address} still listed 60 s after SIGKILL"
+        time.sleep(0.1)
+
+
+def test_a_result_lost_with_its_worker_is_run_again_not_waited_for(own_client, monkeypatch):
+    """The worker holding a finished task's result dies before the result is
+    fetched (the fetch is held back until then). The task is pinned to that
+    worker, so nothing would recompute it: the result is not waited for (it
+    used to be, for ever, in Dask's callback thread); the task runs again on
+    the other worker at no cost. With no lost result allowed, the same loss
+    is a WorkerDiedError, charged as a death is and named."""
+    from tnrnn.parallel import _dask
+
+    client = own_client
+    pids = client.run(os.getpid)
+    killed: list = []
+
+    def holding_back(ex):
+        real = ex._outcome
+
+        def outcome(dfut):
+            if not killed:  # the first fetch: kill the worker holding the result first
+                holder, = client.who_has(dfut)[dfut.key]
+                _kill_and_wait(client, holder, pids, killed)
+            return real(dfut)
+        ex._outcome = outcome
+
+    ex = DaskExecutor(client=client, batch_seconds=0)
+    holding_back(ex)
+    t0 = time.monotonic()
+    res, = iter_tasks(spin, {"a": (1000, 7)}, executor=ex, retries=0)
+    ex.shutdown()
+    assert killed and time.monotonic() - t0 < 120
+    assert (res.key, res.value, res.attempts) == ("a", lcg_closed_form(1000, 7), 1)
+    assert res.worker.rsplit(":", 1)[1] != str(killed[0])  # computed again, elsewhere
+    assert killed[0] not in client.run(os.getpid).values()  # it did die
+
+    client.wait_for_workers(2, timeout=60)
+    pids, killed[:] = client.run(os.getpid), []
+    monkeypatch.setattr(_dask, "MAX_LOST_RESULTS", 0)
+    ex = DaskExecutor(client=client, batch_seconds=0)
+    holding_back(ex)
+    with pytest.raises(TaskFailedError, match=r"task 'a' failed 1 times \(retries=0\); last "
+                                              r"error: WorkerDiedError: its Dask worker "
+                                              r"tcp://127\.0\.0\.1:\d+ died holding its result "
+                                              r"\(1 results lost so far\)"):
+        list(iter_tasks(spin, {"a": (1000, 7)}, executor=ex, retries=0))
+    ex.shutdown()
+    assert len(killed) == 1
+
+
+def test_a_closed_client_is_a_named_error_not_a_wait(cluster):
+    """check_alive, which iter_tasks calls while it waits, names a Dask
+    executor whose client is closed (nothing in flight can finish)."""
+    from distributed import Client
+
+    c = Client(cluster, set_as_default=False)
+    ex = DaskExecutor(client=c)
+    assert ex.check_alive() is None
+    c.close()
+    with pytest.raises(ExecutorDiedError, match=r"the Dask executor can run nothing more "
+                                                r"\(shut down: False; client closed; Dask "
+                                                r"scheduler tcp://127\.0\.0\.1:\d+\)"):
+        ex.check_alive()
 
 
 def test_unreachable_scheduler_fails_within_timeout():

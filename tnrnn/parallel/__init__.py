@@ -29,6 +29,7 @@ from ._executors import (DEFAULT_CONNECT_TIMEOUT, EXECUTORS, MAX_CONNECT_TIMEOUT
                          MAX_WORKERS_PER_CORE, THREAD_ENV, DaskExecutor, ProcessExecutor,
                          SchedulerError, SerialExecutor, check_timeout, get_executor_kind,
                          make_executor, max_local_workers, parse_scheduler_address)
+from ._dask import ExecutorDiedError
 from ._log import LOG_FORMAT, ResultsLog
 from ._pool import WorkerDiedError, WorkerStartError
 from .runner import (Progress, TaskFailedError, TaskResult, iter_tasks, ordered_map, run_tasks,
@@ -52,6 +53,7 @@ __all__ = [
     "TaskFailedError",
     "WorkerDiedError",
     "WorkerStartError",
+    "ExecutorDiedError",
     "check_timeout",
     "max_local_workers",
     "timed_call",

@@ -11,216 +11,22 @@ was running fails with :class:`~tnrnn.parallel.WorkerDiedError`, so that
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
-import re
+import queue
 import threading
 import time
-from pathlib import Path
 
-from ..errors import MissingDependencyError, SpecError, TnrnnError
+from ..errors import SpecError, TnrnnError
+from ._connect import (DEFAULT_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT, SchedulerError,
+                       _import_distributed, _probe_scheduler, _read_scheduler_file, _within,
+                       check_timeout, parse_scheduler_address)
 
-__all__ = ["DaskExecutor", "SchedulerError", "parse_scheduler_address", "check_timeout",
+__all__ = ["DaskExecutor", "SchedulerError", "ExecutorDiedError", "parse_scheduler_address",
+           "check_timeout",
            "DEFAULT_CONNECT_TIMEOUT", "MAX_CONNECT_TIMEOUT", "DEFAULT_BATCH_SECONDS"]
 
-#: Seconds to wait for a Dask scheduler (or its scheduler file) before giving up.
-DEFAULT_CONNECT_TIMEOUT = 10.0
-#: The longest wait for a scheduler that is accepted (one day).
-MAX_CONNECT_TIMEOUT = 86400.0
 #: Seconds of work per submission when tasks are short (a submission costs
 #: about 2 ms of client and scheduler CPU; 0.1 s of work makes that < 2 %).
 DEFAULT_BATCH_SECONDS = 0.1
-
-
-class SchedulerError(TnrnnError, ConnectionError):
-    """A Dask scheduler could not be reached (or its scheduler file read).
-
-    Examples
-    --------
-    >>> from tnrnn.errors import TnrnnError
-    >>> issubclass(SchedulerError, TnrnnError) and issubclass(SchedulerError, ConnectionError)
-    True
-    """
-
-
-_ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)"
-                      r":(?P<port>[0-9]{1,5})$")
-
-
-def parse_scheduler_address(address: str) -> str:
-    """``address`` as ``tcp://HOST:PORT`` (or ``tls://``), or a SpecError.
-
-    Parameters
-    ----------
-    address : str
-        ``HOST:PORT``, ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (an IPv6
-        host in brackets).
-
-    Returns
-    -------
-    str
-        The address with its scheme.
-
-    Examples
-    --------
-    >>> parse_scheduler_address("127.0.0.1:8786")
-    'tcp://127.0.0.1:8786'
-    >>> parse_scheduler_address("http://head:8786")
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.SpecError: scheduler address must be tcp://HOST:PORT or tls://HOST:PORT (port 1-65535); got 'http://head:8786'
-    """
-    m = _ADDRESS.match(str(address).strip()) if isinstance(address, str) else None
-    if m is None or not 1 <= int(m["port"]) <= 65535:
-        raise SpecError("scheduler address must be tcp://HOST:PORT or tls://HOST:PORT "
-                        f"(port 1-65535); got {address!r}")
-    return f"{m['scheme'] or 'tcp'}://{m['host']}:{int(m['port'])}"
-
-
-def _import_distributed():
-    try:
-        import distributed
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "running on a Dask cluster needs dask.distributed, which is not installed: "
-            "pip install 'tnrnn[distributed]'") from exc
-    return distributed
-
-
-def _read_scheduler_file(path, timeout: float) -> str:
-    """The address in a Dask scheduler file, waiting up to ``timeout`` s for
-    the file to appear (batch jobs start the scheduler and the client together)."""
-    p = Path(path)
-    deadline = time.monotonic() + timeout
-    while not p.exists():
-        if time.monotonic() >= deadline:
-            raise SchedulerError(f"scheduler file {str(p)!r} did not appear within "
-                                 f"{timeout:g} s; start the scheduler with "
-                                 f"`dask scheduler --scheduler-file {p}`")
-        time.sleep(0.05)
-    while True:
-        try:
-            address = json.loads(p.read_text())["address"]
-            break
-        except (ValueError, KeyError, TypeError, OSError) as exc:
-            if time.monotonic() >= deadline:
-                raise SchedulerError(f"scheduler file {str(p)!r} holds no scheduler "
-                                     f"address (expected JSON with an 'address' field): "
-                                     f"{exc}") from None
-            time.sleep(0.05)
-    return parse_scheduler_address(address)
-
-
-def check_timeout(timeout, name: str = "timeout") -> float:
-    """``timeout`` as seconds in ``(0, MAX_CONNECT_TIMEOUT]``, or a SpecError.
-
-    Parameters
-    ----------
-    timeout : float
-        Seconds.
-    name : str
-        How the error names the value (an option, say).
-
-    Returns
-    -------
-    float
-        ``timeout``.
-
-    Examples
-    --------
-    >>> check_timeout(2)
-    2.0
-    >>> check_timeout(float("nan"), "--connect-timeout")
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.SpecError: --connect-timeout must be a number of seconds > 0 and <= 86400 (one day); got nan
-    """
-    import math
-
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
-            or not math.isfinite(timeout) or not 0 < timeout <= MAX_CONNECT_TIMEOUT:
-        raise SpecError(f"{name} must be a number of seconds > 0 and <= "
-                        f"{MAX_CONNECT_TIMEOUT:g} (one day); got {timeout!r}")
-    return float(timeout)
-
-
-def _within(seconds: float, fn, what: str):
-    """``fn()`` in a helper thread, or a SchedulerError after ``seconds``
-    (a server that accepts TCP but never answers must not hang the caller;
-    the helper thread is abandoned, a daemon)."""
-    box: dict = {}
-
-    def call():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-            box["error"] = exc
-
-    t = threading.Thread(target=call, daemon=True, name="tnrnn-connect")
-    t.start()
-    t.join(seconds)
-    if t.is_alive():
-        raise SchedulerError(what)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def _probe_scheduler(address: str, timeout: float) -> None:
-    """Ask ``address`` who it is (Dask's ``identity`` call) within ``timeout``
-    seconds: an unreachable or silent server, or one that is not a Dask
-    scheduler (a worker, say), is a SchedulerError."""
-    import asyncio
-    import socket
-
-    from distributed.comm import connect
-
-    host, port = address.split("://", 1)[1].rsplit(":", 1)
-    state = {"connected": False}
-
-    async def ask():
-        deadline = time.monotonic() + timeout
-        while True:  # plain TCP first: refused (not started yet?) or accepted
-            try:
-                with socket.create_connection((host.strip("[]"), int(port)),
-                                              timeout=max(0.05, deadline - time.monotonic())):
-                    break
-            except OSError:
-                if time.monotonic() >= deadline:
-                    raise
-                await asyncio.sleep(0.1)
-        state["connected"] = True
-        comm = await connect(address, timeout=max(0.05, deadline - time.monotonic()))
-        try:
-            await comm.write({"op": "identity", "reply": True})
-            return await comm.read()
-        finally:
-            comm.abort()
-
-    def run():
-        return asyncio.run(asyncio.wait_for(ask(), timeout))
-
-    start = ("start one with `dask scheduler --host HOST --port PORT` and workers with "
-             "`dask worker tcp://HOST:PORT`")
-    silent = (f"the server at {address} accepted the connection but did not answer as a "
-              f"Dask scheduler within {timeout:g} s; check the address and port ({start})")
-    try:
-        who = _within(timeout + 2.0, run, silent)
-    except SchedulerError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - whatever a foreign server makes Dask raise
-        if not state["connected"]:
-            raise SchedulerError(f"cannot reach a Dask scheduler at {address} within "
-                                 f"{timeout:g} s ({type(exc).__name__}); {start}") from None
-        if isinstance(exc, TimeoutError) or "Timed out" in str(exc):
-            raise SchedulerError(silent) from None
-        raise SchedulerError(f"the server at {address} is not a Dask scheduler: it did not "
-                             f"answer Dask's identity call ({type(exc).__name__}); "
-                             f"check the address and port ({start})") from None
-    kind = who.get("type") if isinstance(who, dict) else None
-    if kind != "Scheduler":
-        raise SchedulerError(f"the server at {address} is not a Dask scheduler (it says it "
-                             f"is {kind or 'nothing Dask knows'}); give the scheduler's "
-                             f"address, which `dask scheduler` prints when it starts")
 
 
 #: Seconds between the checks of :meth:`DaskExecutor._watch`.
@@ -236,18 +42,44 @@ def _msg_unseen(event) -> bool:
         return False
 
 
+#: Seconds one wait for a result may last before the fetcher checks that the
+#: task is still where it was (not moved off a worker that died holding it).
+FETCH_POLL_SECONDS = 0.5
+#: Results of one task lost with their worker (it died after the task
+#: finished, before the result was fetched) that are run again at no cost;
+#: one more fails the task with :class:`~tnrnn.parallel.WorkerDiedError`.
+MAX_LOST_RESULTS = 3
+
+
+class ExecutorDiedError(TnrnnError, RuntimeError):
+    """The executor can run nothing more (its Dask client was closed, or lost
+    its scheduler): :func:`~tnrnn.parallel.iter_tasks` stops waiting for the
+    tasks in flight with this error instead of waiting for ever; the tasks
+    that finished are in the log.
+
+    Examples
+    --------
+    >>> issubclass(ExecutorDiedError, TnrnnError) and issubclass(ExecutorDiedError, RuntimeError)
+    True
+    """
+
+
 class _Task:
     """One submission of a :class:`DaskExecutor`: the call, the concurrent
     future handed to the caller, and the Dask future and worker of its
     current submission (a task moved off a departed worker is submitted
-    again under a new key, to the same concurrent future)."""
+    again under a new key, to the same concurrent future); ``finished``:
+    that submission finished on its worker (its result not fetched yet);
+    ``lost``: results of this task lost with their worker so far."""
 
-    __slots__ = ("fn", "args", "kwargs", "priority", "fut", "dfut", "worker")
+    __slots__ = ("fn", "args", "kwargs", "priority", "fut", "dfut", "worker", "finished",
+                 "lost")
 
     def __init__(self, fn, args, kwargs, priority):
         self.fn, self.args, self.kwargs, self.priority = fn, args, kwargs, priority
         self.fut: cf.Future = cf.Future()
         self.dfut = self.worker = None
+        self.finished, self.lost = False, 0
 
 
 class DaskExecutor(cf.Executor):
@@ -348,6 +180,7 @@ class DaskExecutor(cf.Executor):
         self._previous = getattr(client, "_event_handlers", {}).get("all")
         client.subscribe_topic("all", self._on_event)
         self._watcher = None
+        self._fetch_q: queue.SimpleQueue = queue.SimpleQueue()
 
     def submit(self, fn, /, *args, priority: int = 0, **kwargs):
         """``fn(*args, **kwargs)`` on the cluster; higher ``priority`` runs first.
@@ -366,6 +199,7 @@ class DaskExecutor(cf.Executor):
             self._watcher = threading.Thread(target=self._watch, daemon=True,
                                              name="tnrnn-dask-watch")
             self._watcher.start()
+            threading.Thread(target=self._fetch, daemon=True, name="tnrnn-dask-fetch").start()
         return task.fut
 
     def _send(self, task) -> None:
@@ -384,7 +218,7 @@ class DaskExecutor(cf.Executor):
                                              "allow_other_workers": False}
             dfut = self.client.submit(task.fn, *task.args, key=key, pure=False,
                                       priority=task.priority, **pin, **task.kwargs)
-            task.dfut, task.worker = dfut, worker
+            task.dfut, task.worker, task.finished = dfut, worker, False
             self._running[key] = task
             gone = worker is not None and worker in self._gone
         dfut.add_done_callback(self._finished)
@@ -434,24 +268,77 @@ class DaskExecutor(cf.Executor):
         return {w: n for w, n in self._threads.items() if w not in gone}
 
     def _finished(self, dfut) -> None:
-        """Dask's callback thread: hand the outcome to the concurrent future."""
+        """Dask's callback thread (one for all futures of the process): hand
+        the Dask future to :meth:`_fetch`. It never waits here for a result
+        (a result held by a worker that died waits for ever, and would stop
+        the callbacks of every future); the task stays among those running
+        on its worker until its result is fetched, so that a worker that dies
+        holding it has it run again (:meth:`_on_event`)."""
         with self._lock:
-            task = self._running.pop(dfut.key, None)
-        if task is None or task.dfut is not dfut:  # failed (its worker died), moved, cancelled
+            task = self._running.get(dfut.key)
+            if task is None or task.dfut is not dfut:  # failed, moved, cancelled
+                return
+            task.finished = dfut.status == "finished"
+        self._fetch_q.put((task, dfut))
+
+    def _fetch(self) -> None:
+        """The fetcher (a daemon thread, from the first submission to
+        :meth:`shutdown`): the outcome of each finished Dask future, handed to
+        its concurrent future. A wait lasts at most :data:`FETCH_POLL_SECONDS`
+        at a time: a task moved meanwhile (its worker died before the result
+        was fetched: :meth:`_on_event`) is left to its new submission."""
+        while True:
+            try:
+                task, dfut = self._fetch_q.get(timeout=WATCH_SECONDS)
+            except queue.Empty:
+                if self._closed:
+                    return
+                continue
+            try:
+                self._deliver(task, dfut)
+            except Exception as exc:  # noqa: BLE001 - never lose the fetcher, nor the task
+                with self._lock:
+                    mine = self._running.get(dfut.key) is task
+                    if mine:
+                        del self._running[dfut.key]
+                if mine and task.fut.set_running_or_notify_cancel():
+                    task.fut.set_exception(exc)
+
+    def _deliver(self, task, dfut) -> None:
+        """The outcome of ``dfut`` to ``task``'s future, unless the task was
+        taken meanwhile (moved or failed by :meth:`_on_event`, cancelled):
+        whoever takes a task out of ``_running`` (under the lock) settles it."""
+        while task.dfut is dfut and not task.fut.done():
+            outcome = self._outcome(dfut)
+            if outcome is None:  # not fetched yet: check again whether it moved
+                continue
+            with self._lock:
+                if self._running.get(dfut.key) is not task:  # taken meanwhile
+                    return
+                del self._running[dfut.key]
+            if task.fut.set_running_or_notify_cancel():
+                ok, value = outcome
+                (task.fut.set_result if ok else task.fut.set_exception)(value)
             return
-        fut = task.fut
-        if not fut.set_running_or_notify_cancel():
-            return
+
+    @staticmethod
+    def _outcome(dfut):
+        """``(True, value)``, ``(False, exception)``, or None when not known
+        within :data:`FETCH_POLL_SECONDS` (the fetch or the recomputation of
+        a lost result takes longer)."""
         try:
-            if dfut.status == "finished":
-                fut.set_result(dfut.result())
-            elif dfut.status == "cancelled":
-                fut.set_exception(RuntimeError("the task was cancelled on the cluster"))
-            else:
-                fut.set_exception(dfut.exception())
-        except BaseException as exc:  # noqa: BLE001 - the result could not be fetched
-            if not fut.done():
-                fut.set_exception(exc)
+            status = dfut.status
+            if status == "error":
+                return False, dfut.exception(timeout=FETCH_POLL_SECONDS)
+            if status == "cancelled":
+                return False, RuntimeError("the task was cancelled on the cluster")
+            return True, dfut.result(timeout=FETCH_POLL_SECONDS)
+        except TimeoutError:
+            return None  # (a task's own TimeoutError: status "error" next time)
+        except cf.CancelledError:
+            return False, RuntimeError("the task was cancelled on the cluster")
+        except Exception as exc:  # noqa: BLE001 - the task's error, fetched with result()
+            return False, exc
 
     def _on_event(self, event):
         """Scheduler events (topic ``all``). A worker removed without notice
@@ -475,14 +362,20 @@ class DaskExecutor(cf.Executor):
                         if task.worker != address:
                             continue
                         del self._running[key]
-                        running = key in processing or msg.get("unseen", False)
+                        running = not task.finished and (key in processing
+                                                         or msg.get("unseen", False))
+                        if died and task.finished:  # its result died with the worker
+                            task.lost += 1
+                            running = task.lost > MAX_LOST_RESULTS
                         (lost if died and running else moved).append(task)
                 for task in lost:
                     if task.fut.set_running_or_notify_cancel():
                         from ._pool import WorkerDiedError
 
+                        what = "died while running it" if not task.finished else \
+                            f"died holding its result ({task.lost} results lost so far)"
                         task.fut.set_exception(WorkerDiedError(
-                            f"its Dask worker {address or '?'} died while running it"))
+                            f"its Dask worker {address or '?'} {what}"))
                 stale = [t.dfut for t in lost + moved]
                 if stale:  # not from the scheduler's event loop
                     threading.Thread(target=self._cancel_and_move, args=(stale, moved),
@@ -533,6 +426,17 @@ class DaskExecutor(cf.Executor):
             self.client.cancel(dfuts)
         except Exception:  # noqa: BLE001 - the client may be closing
             pass
+
+    def check_alive(self) -> None:
+        """Raise :class:`ExecutorDiedError` if this executor can run nothing
+        more: shut down, or its client closed (the scheduler is gone).
+        :func:`~tnrnn.parallel.iter_tasks` calls it while it waits."""
+        status = str(getattr(self.client, "status", "running"))
+        if self._closed or status in ("closing", "closed", "failed"):
+            raise ExecutorDiedError(
+                f"the Dask executor can run nothing more (shut down: {self._closed}; "
+                f"client {status}; {self.description}); "
+                f"{len(self._running)} task(s) in flight will not finish")
 
     def capacity(self) -> int:
         """Threads on the cluster's workers now (re-read at most once a second,

@@ -201,6 +201,24 @@ class _Plain:
         return False
 
 
+#: Seconds iter_tasks waits for a finished task before it asks the executor
+#: whether it is still alive (``executor.check_alive()``, where it has one).
+LIVENESS_SECONDS = 5.0
+
+
+def _next_finished(finished_q, executor):
+    """The next finished future; every :data:`LIVENESS_SECONDS` without one,
+    ``executor.check_alive()`` (where there is one) raises if the executor
+    can finish nothing more, instead of a wait for ever."""
+    check = getattr(executor, "check_alive", None)
+    while True:
+        try:
+            return finished_q.get(timeout=LIVENESS_SECONDS)
+        except queue_mod.Empty:
+            if callable(check):
+                check()
+
+
 def _adapt(executor):
     if all(callable(getattr(executor, name, None))
            for name in ("submit", "pending_limit", "recover")):
@@ -346,7 +364,7 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
         while queue or running:
             while queue and len(running) < executor.pending_limit():
                 submit()
-            fut = finished_q.get()
+            fut = _next_finished(finished_q, executor)
             keys, batched = running.pop(fut)
             exc = fut.exception()
             if batched and exc is not None:
