@@ -269,6 +269,10 @@ def iter_tasks(fn: Callable, tasks: Mapping, *, executor=None, cost=None, retrie
         A task failed ``retries + 1`` times; what finished is in the log.
     TnrnnError
         Raised by a task: not retried.
+    ExecutorDiedError
+        The executor can finish nothing more (``executor.check_alive()``,
+        asked every :data:`LIVENESS_SECONDS` without a finished task: a Dask
+        client closed, say); what finished is in the log.
 
     Notes
     -----
