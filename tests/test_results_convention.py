@@ -51,9 +51,15 @@ def test_a_result_written_by_the_old_code_reads_back_to_the_same_bytes(kind, tmp
     assert (folder / "result.json").read_text() == text
 
 
-def test_run_returns_a_frozen_result_whose_dict_is_the_file(tmp_path):
-    out = tmp_path / "r"
-    r = run({**TINY, "out": str(out)})
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """TINY trained once for the module: its folder and the result ``run`` returned."""
+    out = tmp_path_factory.mktemp("tiny") / "r"
+    return out, run({**TINY, "out": str(out)})
+
+
+def test_run_returns_a_frozen_result_whose_dict_is_the_file(tiny_run):
+    out, r = tiny_run
     assert isinstance(r, RunResult)
     assert (out / "result.json").read_text() == json.dumps(r.to_dict(), indent=1) + "\n"
     assert r.config == json.loads((out / "config.json").read_text())
@@ -82,9 +88,9 @@ def test_reading_a_result_by_key_warns_and_names_the_attribute():
         assert r.fit["steps"] == 3  # attributes: no warning
 
 
-def test_a_damaged_result_file_is_refused_with_its_path(tmp_path):
+def test_a_damaged_result_file_is_refused_with_its_path(tiny_run, tmp_path):
     folder = tmp_path / "r"
-    run({**TINY, "out": str(folder)})
+    shutil.copytree(tiny_run[0], folder)              # a finished run, damaged below
     rec = json.loads((folder / "result.json").read_text())
     del rec["machine"]
     (folder / "result.json").write_text(json.dumps(rec))
