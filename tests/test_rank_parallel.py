@@ -55,6 +55,16 @@ def _cases():
 
 
 CASES = _cases()
+_SERIAL: dict = {}
+
+
+def _serial(case) -> dict:
+    """The serial search's plain result for a case, computed once per module
+    (the reference of several tests; each run takes 0.5-1.5 s)."""
+    if case not in _SERIAL:
+        spec, partition, kw = CASES[case]
+        _SERIAL[case] = _plain(separation_rank(spec, partition, **kw))
+    return _SERIAL[case]
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +107,7 @@ def test_sample_block_returns_rows_of_the_step_one_side():
 def test_blocks_in_process_equal_serial(case):
     spec, partition, kw = CASES[case]
     blocks = RowBlocks(None, block_rows=37)
-    assert _plain(separation_rank(spec, partition, evaluate=blocks, **kw)) == \
-        _plain(separation_rank(spec, partition, **kw))
+    assert _plain(separation_rank(spec, partition, evaluate=blocks, **kw)) == _serial(case)
     assert blocks.records
 
 
@@ -155,8 +164,7 @@ def test_fused_path_blocks_equal_serial(monkeypatch):
 def test_process_pool_equals_serial(pool, case):
     spec, partition, kw = CASES[case]
     blocks = RowBlocks(pool, block_rows=50)
-    assert _plain(separation_rank(spec, partition, evaluate=blocks, **kw)) == \
-        _plain(separation_rank(spec, partition, **kw))
+    assert _plain(separation_rank(spec, partition, evaluate=blocks, **kw)) == _serial(case)
     assert len(blocks.records) >= 4
 
 
@@ -185,6 +193,16 @@ def test_row_blocks_arguments():
 SMALL = ["rank", "-L", "3", "-R", "2", "-M", "2", "-T", "6", "--json", "--no-progress"]
 
 
+_CLI_SERIAL: list = []
+
+
+def _cli_serial() -> dict:
+    """``tnrnn rank`` on SMALL in this process, run once per module."""
+    if not _CLI_SERIAL:
+        _CLI_SERIAL.append(_rank_json())
+    return dict(_CLI_SERIAL[0])
+
+
 def _rank_json(*args) -> dict:
     res = CliRunner().invoke(cli, [*SMALL, *args], catch_exceptions=False)
     assert res.exit_code == 0, res.output
@@ -194,7 +212,7 @@ def _rank_json(*args) -> dict:
 
 
 def test_cli_workers_equals_serial():
-    serial = _rank_json()
+    serial = _cli_serial()
     par = _rank_json("--workers", "2", "--block-rows", "20")
     info = par.pop("executor")
     assert par == serial
@@ -204,6 +222,7 @@ def test_cli_workers_equals_serial():
 def test_cli_workers_1_is_serial():
     data = _rank_json("--workers", "1")
     assert "executor" not in data
+    assert data == _cli_serial()
 
 
 def _closed_port() -> int:
@@ -273,12 +292,12 @@ def test_dask_equals_serial(cluster):
     with make_executor(scheduler=cluster.scheduler_address) as ex:
         blocks = RowBlocks(ex, block_rows=50)
         res = separation_rank(spec, partition, evaluate=blocks, **kw)
-    assert _plain(res) == _plain(separation_rank(spec, partition, **kw))
+    assert _plain(res) == _serial("rounds-transposed")
     assert len({b["worker"] for b in blocks.records}) == 2
 
 
 def test_cli_dask_equals_serial(cluster):
-    serial = _rank_json()
+    serial = _cli_serial()
     par = _rank_json("--scheduler", cluster.scheduler_address)
     assert par.pop("executor")["description"].startswith("Dask scheduler tcp://127.0.0.1:")
     assert par == serial
