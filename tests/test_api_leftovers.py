@@ -86,10 +86,10 @@ def test_fit_tells_its_display_every_step_and_every_validation():
     from tnrnn.tasks import make_task
     from tnrnn.train import fit
 
-    task = make_task("ses", 8, block=2, alphabet=3)
-    params, apply = stack("gru", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
+    task = make_task("ses", 6, block=2, alphabet=3)     # the smallest cell compiles fastest
+    params, apply = stack("tanh", depth=1, hidden=3, input_dim=task.input_dim, outputs=3)
     _Recorder.opened = []
-    res = fit(params, apply, task, steps=6, eval_every=3, batch=8, val_size=16,
+    res = fit(params, apply, task, steps=6, eval_every=3, batch=4, val_size=8,
               progress=_Recorder, label="tiny")
     (bar,) = _Recorder.opened
     assert (bar.label, bar.total, bar.done) == ("tiny", 6, 0)
@@ -102,8 +102,8 @@ def test_a_bad_display_is_refused_and_true_is_deprecated():
     from tnrnn.tasks import make_task
     from tnrnn.train import fit
 
-    task = make_task("ses", 8, block=2, alphabet=3)
-    params, apply = stack("gru", depth=1, hidden=4, input_dim=task.input_dim, outputs=3)
+    task = make_task("ses", 6, block=2, alphabet=3)
+    params, apply = stack("tanh", depth=1, hidden=3, input_dim=task.input_dim, outputs=3)
     with pytest.raises(SpecError, match="progress must be None or a callable"):
         fit(params, apply, task, steps=1, progress="yes")
     with pytest.raises(SpecError, match=r"without advance\(\), note\(\), close\(\)"):
