@@ -285,7 +285,11 @@ def cluster():
         yield c
 
 
+@pytest.mark.slow
 def test_dask_equals_serial(cluster):
+    """Slow: the default run keeps test_cli_dask_equals_serial (RowBlocks on the
+    same cluster, end to end through ``tnrnn rank --scheduler``), the process-pool
+    tests here and the Dask executor's own tests (tests/test_parallel_dask.py)."""
     from tnrnn.parallel import make_executor
 
     spec, partition, kw = CASES["rounds-transposed"]
