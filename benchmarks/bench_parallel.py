@@ -546,6 +546,7 @@ def main(argv=None) -> None:
     data.update(summarise(summary))
     data["machine"]["loadavg_at_end"] = os.getloadavg()
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     stem = "parallel-quick" if args.quick else "parallel"
     (out / f"{stem}.json").write_text(json.dumps(data, indent=1) + "\n")
     (out / f"{stem}.md").write_text(_markdown(data))
