@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pinned_helpers import copy_finished
 
 pytest.importorskip("jax")
 
@@ -100,12 +101,7 @@ def test_pinned_full(tmp_path):
 def test_finished_run_folders_of_the_old_code_are_recognised(kind, tmp_path):
     from tnrnn.train import run
 
-    folder = tmp_path / kind
-    shutil.copytree(DATA / "finished" / kind, folder)
-    stored = json.loads((folder / "config.json").read_text())
-    given = {k: stored[k] for k in ("task", "size", "task_options", "cell", "cell_options",
-                                    "depth", "hidden", "steps", "eval_every", "batch",
-                                    "val_size", "test_size")}
+    folder, given = copy_finished(kind, tmp_path)
     before = (folder / "result.json").read_text()
     r = run({**given, "out": str(folder)})  # finished: returned as stored, nothing trains
     assert r == json.loads(before)

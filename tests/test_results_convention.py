@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from pinned_helpers import copy_finished
 
 pytest.importorskip("jax")
 
@@ -39,12 +40,7 @@ def test_a_result_written_by_the_old_code_reads_back_to_the_same_bytes(kind, tmp
     assert json.dumps(r.to_dict(), indent=1) + "\n" == text
     assert [f.name for f in dataclasses.fields(RunResult)] == list(json.loads(text))
     # finished_result on a copy of that folder returns the same record as a RunResult
-    folder = tmp_path / kind
-    shutil.copytree(DATA / "finished" / kind, folder)
-    stored = json.loads((folder / "config.json").read_text())
-    given = {k: stored[k] for k in ("task", "size", "task_options", "cell", "cell_options",
-                                    "depth", "hidden", "steps", "eval_every", "batch",
-                                    "val_size", "test_size")}
+    folder, given = copy_finished(kind, tmp_path)
     got = finished_result({**resolve_config(given), "out": str(folder)})
     assert isinstance(got, RunResult) and got.to_dict() == json.loads(text)
     assert run({**given, "out": str(folder)}) == got  # finished: nothing trains
