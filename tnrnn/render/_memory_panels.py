@@ -354,7 +354,8 @@ def plateaus_figure(data: dict):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=6)
     fig.suptitle("Plateaus from random asymmetric starts (log rates); 0 = no plateau above "
-                 "the best m-term loss", fontsize=9)
+                 "1.05 L_ref, the lowest loss the runs reached at that target and m",
+                 fontsize=9)
     return fig
 
 
@@ -372,7 +373,7 @@ def plateau_curves_figure(data: dict):
     -------
     matplotlib.figure.Figure
         Per drawn record, ``curve["loss"] / rho_l2_sq`` against ``curve["t"]``
-        (points at ``t <= 0`` left out: log axis) and the best 3-term loss
+        (points at ``t <= 0`` left out: log axis) and the free-rate bound L_3*
         ``lstar / rho_l2_sq`` as a dotted level.
 
     Examples
@@ -409,7 +410,7 @@ def plateau_curves_figure(data: dict):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("flow time / lr")
-        ax.set_ylabel("loss / ||rho||^2 (dotted: best 3-term loss)")
+        ax.set_ylabel("loss / ||rho||^2 (dotted: free-rate bound L_3*)")
         ax.set_title(fam, fontsize=9)
         ax.legend(fontsize=6)
         ax.grid(True, which="both", alpha=0.3)

@@ -209,11 +209,7 @@ def draw_plateaus(data: dict, path) -> list[str]:
     ...     draw_plateaus({"records": recs}, out) == [str(out)] and out.exists()
     True
     """
-    fig = plateaus_figure(data)
-    fig.suptitle("Plateaus from random asymmetric starts (log rates); 0 = no plateau above "
-                 "1.05 L_ref, the lowest loss the runs reached at that target and m",
-                 fontsize=9)
-    return _save(fig, path)
+    return _save(plateaus_figure(data), path)
 
 
 def draw_plateau_curves(data: dict, path) -> list[str]:
@@ -241,10 +237,7 @@ def draw_plateau_curves(data: dict, path) -> list[str]:
     ...     draw_plateau_curves({"records": [rec]}, out) == [str(out)]
     True
     """
-    fig = plateau_curves_figure(data)
-    for ax in fig.axes:
-        ax.set_ylabel("loss / ||rho||^2 (dotted: free-rate bound L_3*)")
-    return _save(fig, path)
+    return _save(plateau_curves_figure(data), path)
 
 
 def draw_training(data: dict, out_dir, floors: dict | None = None) -> list[str]:
