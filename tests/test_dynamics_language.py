@@ -29,9 +29,9 @@ def test_training_lowers_the_loss_and_orbits_cover_checkpoints(kind):
     toks = _corpus()
     res = train_lm(toks, kind, vocab=8, embed=4, hidden=6, steps=60, seq_len=12, batch=8,
                    lr=1e-2, checkpoint_every=30, seed=0)
-    assert [s for s, _ in res["checkpoints"]] == [0, 30, 60]
-    assert np.mean(res["losses"][-10:]) < np.mean(res["losses"][:5]) < res["chance"] + 1.0
-    od = lm_orbit_diagram(kind, res["checkpoints"], [0, 7], n_init=2, init_std=10.0,
+    assert [s for s, _ in res.checkpoints] == [0, 30, 60]
+    assert np.mean(res.losses[-10:]) < np.mean(res.losses[:5]) < res.chance + 1.0
+    od = lm_orbit_diagram(kind, res.checkpoints, [0, 7], n_init=2, init_std=10.0,
                           steps=20, burn=30)
     assert od.shape == (3, 2, 2, 20, 6) and np.all(np.isfinite(od))
 

@@ -222,11 +222,11 @@ def _check_sensitivity():
 def _check_slice_undefined():
     r = scale_slice(preset_system("logistic", r=4.0), 0.5, 2.0, 4, horizon=30, burn=5,
                     lyap_steps=100, lyap_burn=10)
-    lam = np.array(r["lyapunov_max"])
+    lam = np.array(r.lyapunov_max)
     # s = 1.5, 2 (r = 6, 8) escape from x0 = 0.3; s = 0.5 (r = 2) is the fixed point 1/2
-    return (r["lyapunov_undefined"] == 2 and np.all(np.isnan(lam[2:]))
-            and lam[0] < 0 and r["loss_undefined"] == 2
-            and math.isfinite(r["total_variation"]))
+    return (r.lyapunov_undefined == 2 and np.all(np.isnan(lam[2:]))
+            and lam[0] < 0 and r.loss_undefined == 2
+            and math.isfinite(r.total_variation))
 
 
 API_GOOD = [

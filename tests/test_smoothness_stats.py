@@ -20,7 +20,7 @@ def test_classes_and_counts():
     assert classify_exponents(lam, err).tolist() == ["contracting", "boundary", "boundary",
                                                      "chaotic", "undefined"]
     assert classify_exponents(lam, err, z=0.0).tolist()[1:3] == ["contracting", "chaotic"]
-    c = region_counts(lam, err, [1.0, 2e3, 5.0, 1e9, 1.0], threshold=1e3)
+    c = region_counts(lam, err, [1.0, 2e3, 5.0, 1e9, 1.0], threshold=1e3).to_dict()
     assert c["contracting"] == {"points": 1, "sharp": 0, "median_abs_sharpness": 1.0}
     assert (c["boundary"]["points"], c["boundary"]["sharp"]) == (2, 1)
     assert c["chaotic"]["sharp"] == 1 and c["undefined"]["points"] == 1

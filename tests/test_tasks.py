@@ -84,13 +84,13 @@ def test_copying_layout():
     T = 2 * M + B
     sym = copying_symbols(alphabet=n)
     assert S.shape == (30, T) and y.shape == (30, T)
-    marker_steps = np.argwhere(S == sym["marker"])
+    marker_steps = np.argwhere(S == sym.marker)
     # the marker at step T - M (1-based), once per sequence
     assert (marker_steps[:, 1] + 1 == T - M).all() and len(marker_steps) == 30
     assert (S[:, :M] < n).all()
     rest = np.delete(S[:, M:], T - M - 1 - M, axis=1)
-    assert (rest == sym["blank"]).all()
-    assert (y[:, :T - M] == sym["blank"]).all() and (y[:, T - M:] == S[:, :M]).all()
+    assert (rest == sym.blank).all()
+    assert (y[:, :T - M] == sym.blank).all() and (y[:, T - M:] == S[:, :M]).all()
     X, _ = copying_memory(30, delay=B, word_length=M, alphabet=n, seed=2)
     assert X.shape == (30, T, n + 2) and (X.argmax(-1) == S).all()
 
@@ -230,10 +230,10 @@ def test_ses_label_matrix_entries_by_definition():
 
 def test_ses_demand_padded_blocks_and_copying_demand():
     from tnrnn.tasks import copying_demand, ses_demand
-    d = ses_demand(length=8, alphabet=2, block=2)
+    d = ses_demand(length=8, alphabet=2, block=2).to_dict()
     assert d["offsets"] == 3 and d["halves"] == 4
     assert d["label"]["zero_filled_rank"] == 3 * d["label"]["rank_exact"]
-    c = copying_demand(delay=3, word_length=3, alphabet=3)
+    c = copying_demand(delay=3, word_length=3, alphabet=3).to_dict()
     assert c["per_output_rank_max"] == 1
     assert c["joint_rank_modp"] == c["joint_rank_exact"] == 3 * 2 + 1
 
