@@ -104,7 +104,7 @@ def test_finished_run_folders_of_the_old_code_are_recognised(kind, tmp_path):
     folder, given = copy_finished(kind, tmp_path)
     before = (folder / "result.json").read_text()
     r = run({**given, "out": str(folder)})  # finished: returned as stored, nothing trains
-    assert r == json.loads(before)
+    assert r.to_dict() == json.loads(before)
     assert not (folder / "checkpoint.npz").exists()
     assert (folder / "result.json").read_text() == before
 
@@ -120,10 +120,10 @@ def test_unfinished_run_of_the_old_code_resumes_to_the_same_numbers(tmp_path):
     for f in ("checkpoint.npz", "metrics.jsonl"):
         shutil.copy(DATA / "partial" / f, folder / f)
     r = run({**ref["config"], "steps": 6, "out": str(folder)})
-    assert r["fit"]["resumed_from"] == 4
+    assert r.fit["resumed_from"] == 4
     mod = _script()
     params, _ = mod._load_weights(folder / "params.npz")
-    got = {"test": r["test"], "fit": mod._clean(r["fit"]), "params": mod._digest(params)}
+    got = {"test": r.test, "fit": mod._clean(r.fit), "params": mod._digest(params)}
     diffs, _ = compare({k: ref[k] for k in got}, got)
     assert not diffs, diffs
 

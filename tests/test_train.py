@@ -31,18 +31,18 @@ def _leaves_equal(a, b):
 def test_tiny_ses_beats_chance():
     r = run({"task": "ses", "size": 8, "task_options": {"block": 4, "alphabet": 3},
              "cell": "rac", "hidden": 16, "steps": 200, "eval_every": 100, "lr": 1e-2, **TINY})
-    chance = r["task"]["baseline"]["chance_accuracy"]
+    chance = r.task["baseline"]["chance_accuracy"]
     assert chance == pytest.approx(1 / 3)
-    assert r["test"]["accuracy"] > chance + 0.15
+    assert r.test["accuracy"] > chance + 0.15
 
 
 def test_tiny_copying_beats_memoryless_loss():
     r = run({"task": "copying", "size": 2, "task_options": {"word_length": 2, "alphabet": 3},
              "cell": "gru", "hidden": 32, "steps": 300, "eval_every": 100, "lr": 1e-2, **TINY})
-    base = r["task"]["baseline"]["memoryless_loss"]
+    base = r.task["baseline"]["memoryless_loss"]
     assert base == 2 * math.log(3) / 6
-    assert r["test"]["loss"] < 0.8 * base
-    assert r["test"]["data_accuracy"] > 1 / 3 + 0.15
+    assert r.test["loss"] < 0.8 * base
+    assert r.test["data_accuracy"] > 1 / 3 + 0.15
 
 
 @pytest.mark.slow  # the default run trains the SES and copying tasks to beat their baselines
@@ -139,17 +139,17 @@ def test_scornn_trains_with_orthogonal_W(tmp_path):
     r = run({"task": "ses", "size": 8, "task_options": {"block": 2, "alphabet": 3},
              "cell": "scornn", "hidden": 8, "steps": 30, "eval_every": 10,
              "dtype": "float64", **TINY, "out": str(tmp_path / "r")})
-    assert r["fit"]["steps"] == 30
+    assert r.fit["steps"] == 30
     p, _ = load_weights(tmp_path / "r" / "params.npz")
     assert p.kind == "scornn"
-    layer = p["layers"][0]
+    layer = p.layers[0]
     A, D, W = (np.asarray(layer[k], dtype=np.float64) for k in ("A", "D", "W"))
     assert np.allclose(A, -A.T, atol=1e-12)
     assert np.allclose(W, cayley(A, D), rtol=1e-12, atol=1e-12)
     assert np.abs(W.T @ W - np.eye(8)).max() < 1e-12
     start, _ = stack("scornn", depth=1, hidden=8, input_dim=4, outputs=3, seed=0,
                      dtype="float64")
-    assert not np.allclose(A, np.asarray(start["layers"][0]["A"]))
+    assert not np.allclose(A, np.asarray(start.layers[0]["A"]))
 
 
 def test_run_writes_files_and_skips_finished(tmp_path):
@@ -162,8 +162,8 @@ def test_run_writes_files_and_skips_finished(tmp_path):
                      "result.json"]
     assert run(cfg) == r  # finished: returned as it is
     params, meta = load_weights(tmp_path / "r" / "params.npz")
-    assert meta["cell"] == "rac" and params.kind == "rac" and len(params["layers"]) == 2
-    assert params["layers"][1]["W_I"].shape == (4, 4) and "b_O" not in params["readout"]
+    assert meta["cell"] == "rac" and params.kind == "rac" and len(params.layers) == 2
+    assert params.layers[1]["W_I"].shape == (4, 4) and "b_O" not in params.readout
     with pytest.raises(SpecError, match="holds a run with another config"):
         (tmp_path / "r" / "result.json").unlink()
         run({**cfg, "lr": 0.5})
@@ -220,14 +220,14 @@ def test_capacity_use_matches_grid_rank_by_evaluation():
     T, M = 4, 2
     params, _ = stack("rac", depth=2, hidden=2, input_dim=M, outputs=2, seed=3)
     rng = np.random.default_rng(1)
-    for layer in params["layers"]:  # away from the near-identity start
+    for layer in params.layers:  # away from the near-identity start
         layer["W_H"] = rng.standard_normal(layer["W_H"].shape).astype(np.float32)
         layer["W_I"] = rng.standard_normal(layer["W_I"].shape).astype(np.float32)
     spec, rp = rac_circuit(params, length=T)
     halves = list(itertools.product(range(M), repeat=T // 2))
     seqs = [a + b for a in halves for b in halves]
     Y = evaluate(spec, rp, one_hot(np.array(seqs), M))
-    cap = capacity_use(params, length=T)
+    cap = capacity_use(params, length=T).to_dict()
     for k in range(2):
         grid = Y[:, k].reshape(len(halves), len(halves))
         assert cap["trained"][k]["rank"] == np.linalg.matrix_rank(grid)
