@@ -33,16 +33,16 @@ def test_rac_stack_equals_circuit_evaluate(depth):
                               dtype="float64")
         # move the weights away from the near-identity start (any weights must agree)
         rng = np.random.default_rng(10)
-        for layer in params["layers"]:
+        for layer in params.layers:
             layer["W_H"] = rng.standard_normal(layer["W_H"].shape)
             layer["W_I"] = rng.standard_normal(layer["W_I"].shape)
             layer["h0"] = rng.standard_normal(H)
         X = rng.standard_normal((5, T, M))
         got = np.asarray(apply(params, X))
     spec = RAC(depth=depth, hidden=H, input_dim=M, length=T, outputs=K)
-    rp = RACParams(W_H=tuple(l["W_H"] for l in params["layers"]),
-                   W_I=tuple(l["W_I"] for l in params["layers"]),
-                   W_O=params["readout"]["W_O"], h0=tuple(l["h0"] for l in params["layers"]))
+    rp = RACParams(W_H=tuple(l["W_H"] for l in params.layers),
+                   W_I=tuple(l["W_I"] for l in params.layers),
+                   W_O=params.readout["W_O"], h0=tuple(l["h0"] for l in params.layers))
     want = evaluate(spec, rp, X)
     assert got.dtype == np.float64
     assert rel_err(got, want) < 1e-12
@@ -138,10 +138,10 @@ def test_stack_runs_layers_in_sequence():
         outs = []
         for t in range(5):
             inp = X[n, t]
-            for l, p in enumerate(params["layers"]):
+            for l, p in enumerate(params.layers):
                 hs[l] = np.tanh(p["W_ih"] @ inp + p["W_hh"] @ hs[l] + p["b"])
                 inp = hs[l]
-            outs.append(params["readout"]["W_O"] @ inp + params["readout"]["b_O"])
+            outs.append(params.readout["W_O"] @ inp + params.readout["b_O"])
         assert rel_err(got[n], outs[-1]) < 1e-12
         assert rel_err(every[n], np.array(outs)) < 1e-12
 
@@ -187,7 +187,7 @@ def test_scornn_W_stays_orthogonal_after_updates():
             g = outside_grads(params, jax.tree.map(np.asarray, grad(params)))
             params = jax.tree.map(lambda a, b: np.asarray(a) - 0.01 * np.asarray(b), params, g)
             params = outside_refresh(params)
-    for layer in params["layers"]:
+    for layer in params.layers:
         W, A = layer["W"], layer["A"]
         assert np.max(np.abs(W.T @ W - np.eye(6))) < 1e-12
         assert np.max(np.abs(A + A.T)) == 0.0
@@ -224,7 +224,7 @@ def test_width_for_budget_within_5_percent(kind):
 
 def test_trainable_mask_freezes_scornn_W_D():
     params, _ = stack("scornn", depth=1, hidden=4, input_dim=2, outputs=1)
-    assert trainable_mask(params)["layers"][0] == {"U": True, "A": True, "D": False,
+    assert trainable_mask(params).layers[0] == {"U": True, "A": True, "D": False,
                                                    "W": False, "b": True}
 
 

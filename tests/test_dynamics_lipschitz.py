@@ -118,7 +118,7 @@ def test_cell_map_of_a_stack():
     params, _ = cells.stack("tanh", depth=2, hidden=3, input_dim=2, outputs=1, seed=0)
     f, x0 = cell_map("tanh", params)
     assert x0.shape == (6,)
-    l0, l1 = ({k: np.asarray(v, np.float64) for k, v in lay.items()} for lay in params["layers"])
+    l0, l1 = ({k: np.asarray(v, np.float64) for k, v in lay.items()} for lay in params.layers)
     x, u = np.arange(6) / 10.0, np.array([0.3, -0.2])
     h0 = np.tanh(l0["W_hh"] @ x[:3] + l0["W_ih"] @ u + l0["b"])
     h1 = np.tanh(l1["W_hh"] @ x[3:] + l1["W_ih"] @ h0 + l1["b"])

@@ -81,16 +81,16 @@ def test_stack_counts_mask_and_outside_update():
     assert count_params(p) == stack_param_count("exprnn", depth=2, hidden=6, input_dim=2,
                                                 outputs=3)
     assert count_params(p) == (6 * 2 + 15 + 6) + (36 + 15 + 6) + 3 * 6 + 3
-    assert trainable_mask(p)["layers"][1] == {"U": True, "A": True, "W": False, "b": True}
+    assert trainable_mask(p).layers[1] == {"U": True, "A": True, "W": False, "b": True}
     assert needs_outside_update("exprnn") and needs_outside_update("scornn")
-    g = {"layers": [{k: np.ones_like(v) for k, v in l.items()} for l in p["layers"]],
-         "readout": p["readout"]}
+    g = {"layers": [{k: np.ones_like(v) for k, v in l.items()} for l in p.layers],
+         "readout": p.readout}
     out = outside_grads(p, g)
-    for l, gl in zip(p["layers"], out["layers"]):
+    for l, gl in zip(p.layers, out["layers"]):
         np.testing.assert_allclose(gl["A"], exprnn_grad(l["A"], np.ones_like(l["W"])))
         assert np.all(gl["W"] == 0)
-    moved = {"layers": [dict(l, A=l["A"] + 0.1) for l in p["layers"]], "readout": p["readout"]}
-    ref = outside_refresh(moved)
+    moved = {"layers": [dict(l, A=l["A"] + 0.1) for l in p.layers], "readout": p.readout}
+    ref = outside_refresh(moved, kind="exprnn")
     for l in ref["layers"]:
         np.testing.assert_allclose(l["W"], exprnn_matrix(l["A"]), atol=1e-14)
 
@@ -138,8 +138,8 @@ def test_exprnn_trains_through_tnrnn_train(tmp_path):
                      outputs=task.outputs, seed=0, dtype="float64")
     res = fit(p, apply, task, kind="exprnn", steps=5, eval_every=5, batch=8, val_size=16,
               lr=0.01)
-    layer = res.params["layers"][0]
+    layer = res.params.layers[0]
     A, W = np.asarray(layer["A"], np.float64), np.asarray(layer["W"], np.float64)
     np.testing.assert_allclose(W, exprnn_matrix(A), atol=1e-6)
     assert np.max(np.abs(W.T @ W - np.eye(6))) < 1e-6
-    assert not np.allclose(A, p["layers"][0]["A"])
+    assert not np.allclose(A, p.layers[0]["A"])

@@ -50,7 +50,7 @@ def _cayley_deriv(grads, A, W, D):  # the code's Cayley_Transform_Deriv
 def _forward(params, X, states):
     """The code's scoRNN stack in numpy: h' = modReLU(x U + h W), row vectors."""
     inp = np.asarray(X, np.float64)
-    for layer, s in zip(params["layers"], states):
+    for layer, s in zip(params.layers, states):
         U, W, b = (np.asarray(layer[k], np.float64) for k in ("U", "W", "b"))
         h = np.asarray(s, np.float64)
         outs = []
@@ -59,13 +59,13 @@ def _forward(params, X, states):
             h = np.sign(z) * np.maximum(np.abs(z) + b, 0.0)
             outs.append(h)
         inp = np.stack(outs, axis=1)
-    r = params["readout"]
+    r = params.readout
     return inp[:, -1] @ np.asarray(r["W_O"], np.float64).T + np.asarray(r["b_O"], np.float64)
 
 
 def test_initialisation_matches_the_code():
     task, params, _ = _paper_stack(depth=2, hidden=7)
-    for l, layer in enumerate(params["layers"]):
+    for l, layer in enumerate(params.layers):
         Hh = 7
         # D: H // 2 signs +1, then H - H // 2 signs -1 (RNN_wrapper.py)
         assert layer["D"].tolist() == [1.0] * (Hh // 2) + [-1.0] * (Hh - Hh // 2)
@@ -79,8 +79,8 @@ def test_initialisation_matches_the_code():
         assert not np.any(layer["b"])
         assert float(layer["s0"]) == pytest.approx(np.sqrt(3.0 / Hh))
     bound = np.sqrt(6.0 / (7 + K))  # Xavier-uniform readout, zero bias
-    assert np.abs(params["readout"]["W_O"]).max() <= bound
-    assert not np.any(params["readout"]["b_O"])
+    assert np.abs(params.readout["W_O"]).max() <= bound
+    assert not np.any(params.readout["b_O"])
     # the paper's count: W as H x H (TensorFlow trainable variables), A not counted
     I = task.input_dim
     expected = (7 * I + 7 * 7 + 7) + (7 * 7 + 7 * 7 + 7) + (7 * K + K)
@@ -95,7 +95,7 @@ def test_random_initial_state_every_forward_pass():
     with pytest.raises(SpecError, match="pass key="):
         apply(params, X)
     key = jax.random.key(3)
-    b = float(params["layers"][0]["s0"])
+    b = float(params.layers[0]["s0"])
     # the states the stack must draw: layer l from fold_in(key, l), U(-b, b)
     states = [np.asarray(jax.random.uniform(jax.random.fold_in(key, l), (5, H),
                                             minval=-b, maxval=b)) for l in range(2)]
@@ -116,7 +116,7 @@ def _one_step(params, apply, task, tmp_path, **kw):
 
     opt = {"main": make_optimizer("rmsprop", clip=None).init(p0),
            "recurrent": make_optimizer("rmsprop", lr=1e-4, clip=None).init(
-               [l["A"] for l in p0["layers"]])}
+               [l["A"] for l in p0.layers])}
     after, _, _, state = load_checkpoint(ckpt, p0, opt)
     return after, state
 
@@ -129,7 +129,7 @@ def _reference_grads(params, task):
 
     def loss(p):
         inp = jnp.asarray(X)
-        for l, layer in enumerate(p["layers"]):
+        for l, layer in enumerate(p.layers):
             b = layer["s0"]
             h = jax.random.uniform(jax.random.fold_in(key, l), (8, H), minval=-b, maxval=b)
             outs = []
@@ -138,7 +138,7 @@ def _reference_grads(params, task):
                 h = jnp.sign(z) * jax.nn.relu(jnp.abs(z) + layer["b"])
                 outs.append(h)
             inp = jnp.stack(outs, axis=1)
-        logits = inp[:, -1] @ p["readout"]["W_O"].T + p["readout"]["b_O"]
+        logits = inp[:, -1] @ p.readout["W_O"].T + p.readout["b_O"]
         return jnp.mean(jax.nn.logsumexp(logits, -1)
                         - jnp.take_along_axis(logits, jnp.asarray(y)[:, None], -1)[:, 0])
 
@@ -154,30 +154,30 @@ def _tf_rmsprop(p, g, lr, decay=0.9, eps=1e-10):
 @pytest.mark.parametrize("scale", [1.0, 1e4])
 def test_one_step_learning_rates_and_linf_rescaling(tmp_path, scale):
     task, params, apply = _paper_stack()
-    params["readout"]["W_O"] = params["readout"]["W_O"] * np.float32(scale)
+    params.readout["W_O"] = params.readout["W_O"] * np.float32(scale)
     after, _ = _one_step(params, apply, task, tmp_path)
     g = jax.tree.map(lambda a: np.asarray(a, np.float64), _reference_grads(params, task))
     p0 = jax.tree.map(lambda a: np.asarray(a, np.float64), params)
     # U, b and the readout: RMSProp at 1e-3, unclipped
     for key in ("U", "b"):
-        want = _tf_rmsprop(p0["layers"][0][key], g["layers"][0][key], 1e-3)
-        assert np.allclose(after["layers"][0][key], want, rtol=1e-4, atol=1e-6), key
+        want = _tf_rmsprop(p0.layers[0][key], g.layers[0][key], 1e-3)
+        assert np.allclose(after.layers[0][key], want, rtol=1e-4, atol=1e-6), key
     for key in ("W_O", "b_O"):
-        want = _tf_rmsprop(p0["readout"][key], g["readout"][key], 1e-3)
-        assert np.allclose(after["readout"][key], want, rtol=1e-4, atol=1e-6 * scale), key
+        want = _tf_rmsprop(p0.readout[key], g.readout[key], 1e-3)
+        assert np.allclose(after.readout[key], want, rtol=1e-4, atol=1e-6 * scale), key
     # the recurrence: dL/dW rescaled to L-inf norm 10, Cayley, RMSProp at 1e-4 on A
-    gW = g["layers"][0]["W"]
+    gW = g.layers[0]["W"]
     norm = np.abs(gW).max()
     if scale > 1:
         assert norm > 10  # the rescaling is exercised
     gW = gW * (10 / norm) if norm > 10 else gW
-    A, D, W = (p0["layers"][0][k] for k in ("A", "D", "W"))
+    A, D, W = (p0.layers[0][k] for k in ("A", "D", "W"))
     dA = _cayley_deriv(gW, A, W, D)
     A1 = _tf_rmsprop(A, dA, 1e-4)
-    assert np.allclose(after["layers"][0]["A"], A1, atol=2e-7)
+    assert np.allclose(after.layers[0]["A"], A1, atol=2e-7)
     assert not np.allclose(A1, A)  # A moved
-    assert np.allclose(after["layers"][0]["W"], _make_w(A1, D), atol=1e-5)
-    assert np.allclose(after["layers"][0]["D"], D)
+    assert np.allclose(after.layers[0]["W"], _make_w(A1, D), atol=1e-5)
+    assert np.allclose(after.layers[0]["D"], D)
 
 
 def test_plateau_steps_follow_the_more_than_rule(tmp_path):
@@ -237,7 +237,7 @@ def test_run_config_records_the_protocol(tmp_path):
     assert cfg["task_options"]["marker"] == "at-recall"
     assert cfg["overrides"] == ["steps", "test_size", "val_size"]
     assert cfg["params"] > cfg["free_params"]
-    assert r["fit"]["stopped"] == "steps"  # the cap, said so
+    assert r.fit["stopped"] == "steps"  # the cap, said so
     proto = get_protocol("paper")
     assert (proto["val_size"], proto["test_size"]) == (4992, 9984)
 
